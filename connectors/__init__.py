@@ -1,0 +1,1 @@
+"""Connectors: one module per channel, normalizing inbound and delivering replies."""

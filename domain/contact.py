@@ -1,0 +1,36 @@
+"""A contact: one person, however many channels they write from."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.identities import address_book_entry_id
+
+
+class Contact(Aggregate):
+    """A customer known by one or more channel addresses."""
+
+    @event("Registered")
+    def __init__(self, name: str, address: str) -> None:
+        self.name = name
+        self.addresses = [address]
+
+
+class AddressBookEntry(Aggregate):
+    """Maps one channel address to its contact.
+
+    Its id derives from the address, so two routers that meet a new address
+    at once cannot both register a contact for it: the second save conflicts.
+    """
+
+    @staticmethod
+    def create_id(address: str, contact_id: UUID) -> UUID:  # noqa: ARG004 - same signature as __init__
+        """One entry per address."""
+        return address_book_entry_id(address)
+
+    @event("Registered")
+    def __init__(self, address: str, contact_id: UUID) -> None:
+        self.address = address
+        self.contact_id = contact_id

@@ -1,0 +1,40 @@
+"""Stable identities derived from what a channel tells us.
+
+Deriving an aggregate's id from the channel's own keys makes a second
+delivery of the same message collide with the first in the event store, so
+a redelivered message cannot be stored twice.
+"""
+
+from uuid import UUID, uuid5
+
+_NAMESPACE = UUID("6f1c1c8e-4d0a-4b59-9a53-8f1f0d7c2a10")
+
+
+def conversation_id(channel: str, thread: str) -> UUID:
+    """The conversation a channel thread (a widget visitor, a mail thread) belongs to."""
+    return uuid5(_NAMESPACE, f"conversation/{channel}/{thread}")
+
+
+def message_receipt_id(channel: str, channel_message_id: str) -> UUID:
+    """The receipt of one message as the channel identifies it."""
+    return uuid5(_NAMESPACE, f"message/{channel}/{channel_message_id}")
+
+
+def address_book_entry_id(address: str) -> UUID:
+    """The address-book entry that maps one channel address to its contact."""
+    return uuid5(_NAMESPACE, f"address/{address}")
+
+
+def lead_id(conversation: UUID) -> UUID:
+    """The lead a conversation opened."""
+    return uuid5(_NAMESPACE, f"lead/{conversation}")
+
+
+def reply_id(conversation: UUID, request_id: str) -> UUID:
+    """An operator's reply, identified by the console's request id."""
+    return uuid5(_NAMESPACE, f"reply/{conversation}/{request_id}")
+
+
+def team_id(name: str) -> UUID:
+    """A team (queue) of managers."""
+    return uuid5(_NAMESPACE, f"team/{name}")

@@ -1,0 +1,108 @@
+"""A manager: the person leads are routed to, with their work day and load."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import DomainError, WorkDayError
+
+
+class WorkDay(enum.StrEnum):
+    """Where a manager is in their work day."""
+
+    NOT_STARTED = "not_started"
+    STARTED = "started"
+    PAUSED = "paused"
+    ENDED = "ended"
+
+
+class CapacityReached(DomainError):
+    """The manager already has as many open leads as their capacity allows."""
+
+
+class Manager(Aggregate):
+    """A manager who receives leads while their work day is started."""
+
+    @event("Registered")
+    def __init__(self, name: str, email: str, capacity: int) -> None:
+        self.name = name
+        self.email = email
+        self.capacity = capacity
+        self.work_day = WorkDay.NOT_STARTED
+        self.open_leads: list[UUID] = []
+        self.last_assigned_at: datetime | None = None
+
+    @classmethod
+    def register(cls, name: str, email: str, capacity: int) -> Manager:
+        """Register a manager; capacity is the most open leads they may hold."""
+        if capacity < 0:
+            msg = f"capacity must be zero or more, not {capacity}"
+            raise DomainError(msg)
+        return cls(name=name, email=email, capacity=capacity)
+
+    @property
+    def is_present(self) -> bool:
+        """True while the work day is started and not paused."""
+        return self.work_day is WorkDay.STARTED
+
+    def start_work_day(self) -> None:
+        """Start the work day; a paused day is resumed with ``resume_work_day``."""
+        if self.work_day in (WorkDay.STARTED, WorkDay.PAUSED):
+            msg = f"{self.name}'s work day is already {self.work_day}"
+            raise WorkDayError(msg)
+        self._work_day_started()
+
+    def pause_work_day(self) -> None:
+        """Pause a started work day: no new leads until it is resumed."""
+        if self.work_day is not WorkDay.STARTED:
+            msg = f"only a started work day can be paused; {self.name}'s is {self.work_day}"
+            raise WorkDayError(msg)
+        self._work_day_paused()
+
+    def resume_work_day(self) -> None:
+        """Resume a paused work day."""
+        if self.work_day is not WorkDay.PAUSED:
+            msg = f"only a paused work day can be resumed; {self.name}'s is {self.work_day}"
+            raise WorkDayError(msg)
+        self._work_day_resumed()
+
+    def end_work_day(self) -> None:
+        """End the work day; open leads stay with the manager."""
+        if self.work_day in (WorkDay.NOT_STARTED, WorkDay.ENDED):
+            msg = f"{self.name}'s work day has not started"
+            raise WorkDayError(msg)
+        self._work_day_ended()
+
+    def take_lead(self, lead_id: UUID, at: datetime) -> None:
+        """Take a lead; refused once the manager is at capacity."""
+        if lead_id in self.open_leads:
+            return
+        if len(self.open_leads) >= self.capacity:
+            msg = f"{self.name} already has {len(self.open_leads)} of {self.capacity} open leads"
+            raise CapacityReached(msg)
+        self._lead_taken(lead_id=lead_id, at=at)
+
+    @event("WorkDayStarted")
+    def _work_day_started(self) -> None:
+        self.work_day = WorkDay.STARTED
+
+    @event("WorkDayPaused")
+    def _work_day_paused(self) -> None:
+        self.work_day = WorkDay.PAUSED
+
+    @event("WorkDayResumed")
+    def _work_day_resumed(self) -> None:
+        self.work_day = WorkDay.STARTED
+
+    @event("WorkDayEnded")
+    def _work_day_ended(self) -> None:
+        self.work_day = WorkDay.ENDED
+
+    @event("LeadTaken")
+    def _lead_taken(self, lead_id: UUID, at: datetime) -> None:
+        self.open_leads.append(lead_id)
+        self.last_assigned_at = at

@@ -1,0 +1,1 @@
+"""Switchboard's processes: ingest, router, projections and the console gateway."""

@@ -1,0 +1,58 @@
+"""The composition root: the only place that builds pools, clients and applications."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+
+from services.logs import configure_logging
+from services.router.inbox import Inbox
+from services.settings import Settings
+
+
+def build_inbox(settings: Settings) -> Inbox:
+    """The event-sourced inbox on the configured PostgreSQL."""
+    return Inbox(env=settings.event_store_env())
+
+
+async def create_pool(settings: Settings, size: int = 4) -> asyncpg.Pool:
+    """An asyncpg pool for read models, positions and accounts."""
+    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=size)
+    assert pool is not None  # noqa: S101 - create_pool returns a started pool
+    return pool
+
+
+def build_producer(settings: Settings) -> AIOKafkaProducer:
+    """A producer that waits for every in-sync replica and never writes a batch twice."""
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=2,
+    )
+
+
+def instance_name(service: str) -> str:
+    """This process's name in heartbeats and logs."""
+    return f"{service}@{socket.gethostname()}:{os.getpid()}"
+
+
+def run_service(service: str, main: Callable[[Settings, asyncio.Event], Awaitable[None]]) -> None:
+    """Run one process until SIGTERM or SIGINT, with logging configured from settings."""
+    settings = Settings()
+    configure_logging(service, settings.log_level)
+
+    async def supervise() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await main(settings, stop)
+
+    asyncio.run(supervise())

@@ -1,0 +1,1 @@
+"""Console gateway: operators log in, watch their conversations live and reply."""

@@ -1,0 +1,248 @@
+"""The console gateway: HTTP routes, the operator websocket and the widget page."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import secrets
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import structlog
+from aiokafka.admin import AIOKafkaAdminClient
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from domain.errors import DomainError
+from services.bootstrap import build_inbox, create_pool
+from services.console.accounts import Operator, create_accounts_table, find_operator, log_in
+from services.console.health import check_health
+from services.console.live import LiveUpdates, Seat
+from services.console.queries import history, visible_conversations
+from services.heartbeat import SCHEMA as HEARTBEATS
+from services.projections.schema import LIVE_SCHEMA, create_read_models
+from services.router.inbox import Inbox
+from services.settings import Settings
+from services.tokens import Signer
+
+log = structlog.get_logger()
+
+STATIC = Path(__file__).parent / "static"
+SESSION, VISITOR = "session", "visitor"
+AUTH_TIMEOUT_SECONDS = 10.0
+MAX_REPLY_LENGTH = 10_000
+VISITOR_TTL_SECONDS = 30 * 24 * 3600
+CLOSE_POLICY = 1008
+CLOSE_UNAUTHENTICATED = 4401
+
+
+class Gateway:
+    """Everything the routes need, built once per process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.signer = Signer(settings.require_secret())
+        self.pool: asyncpg.Pool
+        self.inbox: Inbox
+        self.live: LiveUpdates
+        self.kafka = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
+        """Open the pool, the event store, live updates and the Kafka client."""
+        self.pool = await create_pool(self.settings, size=8)
+        await create_accounts_table(self.pool)
+        await create_read_models(self.pool, LIVE_SCHEMA)
+        await self.pool.execute(HEARTBEATS)
+        self.inbox = await asyncio.to_thread(build_inbox, self.settings)
+        self.live = LiveUpdates(self.pool)
+        await self.live.start()
+        await self.kafka.start()
+        log.info("gateway_started", url=self.settings.console_url)
+        try:
+            yield
+        finally:
+            await self.kafka.close()
+            await self.live.stop()
+            await self.pool.close()
+            self.inbox.close()
+
+    async def operator_for(self, token: str) -> Operator | None:
+        """The operator a session token belongs to."""
+        subject = self.signer.subject(SESSION, token)
+        if subject is None:
+            return None
+        return await find_operator(self.pool, UUID(subject))
+
+
+def build_app(settings: Settings) -> Starlette:
+    """The gateway's ASGI application."""
+    gateway = Gateway(settings)
+
+    async def healthz(_: Request) -> Response:
+        report = await check_health(gateway.pool, gateway.kafka, listening=gateway.live.listening)
+        return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
+
+    async def login(request: Request) -> Response:
+        body = await _json_body(request)
+        email, password = body.get("email"), body.get("password")
+        if not isinstance(email, str) or not isinstance(password, str):
+            return JSONResponse({"error": "send JSON with 'email' and 'password'"}, status_code=400)
+        operator = await log_in(gateway.pool, email, password)
+        if operator is None:
+            log.info("login_refused")
+            return JSONResponse({"error": "email or password is wrong"}, status_code=401)
+        token = gateway.signer.issue(SESSION, str(operator.manager_id), settings.session_ttl_seconds)
+        log.info("login", manager_id=str(operator.manager_id))
+        return JSONResponse({"token": token, "operator": operator.as_dict()})
+
+    async def conversations(request: Request) -> Response:
+        operator = await _bearer(gateway, request)
+        if operator is None:
+            return JSONResponse({"error": "log in first: Authorization: Bearer <token>"}, status_code=401)
+        return JSONResponse({"conversations": await visible_conversations(gateway.pool, operator)})
+
+    async def widget_session(request: Request) -> Response:
+        body = await _json_body(request)
+        previous = body.get("token")
+        visitor_id = gateway.signer.subject(VISITOR, previous) if isinstance(previous, str) else None
+        visitor_id = visitor_id or secrets.token_hex(16)
+        token = gateway.signer.issue(VISITOR, visitor_id, VISITOR_TTL_SECONDS)
+        return JSONResponse({"visitor_id": visitor_id, "token": token, "websocket_url": settings.webchat_url})
+
+    async def console_socket(socket: WebSocket) -> None:
+        if socket.headers.get("origin") not in settings.origins:
+            await socket.close(CLOSE_POLICY, "origin not allowed")
+            return
+        await socket.accept()
+        operator = await _authenticate(gateway, socket)
+        if operator is None:
+            return
+        seat = Seat(operator, socket)
+        gateway.live.join(seat)
+        try:
+            await seat.send(
+                {
+                    "type": "ready",
+                    "operator": operator.as_dict(),
+                    "conversations": await visible_conversations(gateway.pool, operator),
+                }
+            )
+            while True:
+                await _command(gateway, seat, await socket.receive_text())
+        except WebSocketDisconnect:
+            pass
+        finally:
+            gateway.live.leave(seat)
+
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/api/login", login, methods=["POST"]),
+            Route("/api/conversations", conversations),
+            Route("/api/widget/session", widget_session, methods=["POST"]),
+            Route("/", lambda _: FileResponse(STATIC / "console.html")),
+            Route("/widget", lambda _: FileResponse(STATIC / "widget.html")),
+            WebSocketRoute("/ws/console", console_socket),
+        ],
+        lifespan=gateway.lifespan,
+    )
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+async def _bearer(gateway: Gateway, request: Request) -> Operator | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return await gateway.operator_for(token) if scheme.lower() == "bearer" else None
+
+
+async def _authenticate(gateway: Gateway, socket: WebSocket) -> Operator | None:
+    """The first frame must be {"type": "auth", "token": ...}; anything else closes."""
+    try:
+        frame = json.loads(await asyncio.wait_for(socket.receive_text(), AUTH_TIMEOUT_SECONDS))
+    except (TimeoutError, ValueError, WebSocketDisconnect, KeyError):
+        frame = {}
+    token = frame.get("token") if isinstance(frame, dict) and frame.get("type") == "auth" else None
+    operator = await gateway.operator_for(token) if isinstance(token, str) else None
+    if operator is None:
+        with contextlib.suppress(RuntimeError):
+            await socket.close(CLOSE_UNAUTHENTICATED, "authenticate first with a valid session token")
+    return operator
+
+
+async def _command(gateway: Gateway, seat: Seat, raw: str) -> None:
+    """Carry out one operator command; errors go back as frames and change nothing."""
+    try:
+        frame = json.loads(raw)
+    except ValueError:
+        await seat.send({"type": "error", "code": "invalid_json", "detail": "the frame is not valid JSON"})
+        return
+    if not isinstance(frame, dict):
+        await seat.send({"type": "error", "code": "invalid_frame", "detail": "a frame must be a JSON object"})
+        return
+    request_id = frame.get("request_id")
+    try:
+        reply = await _dispatch(gateway, seat.operator, frame)
+    except (DomainError, ValueError) as error:
+        await seat.send({"type": "error", "code": "refused", "detail": str(error), "request_id": request_id})
+        return
+    await seat.send({**reply, "request_id": request_id})
+
+
+async def _dispatch(gateway: Gateway, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+    kind = frame.get("type")
+    if kind == "reply":
+        text, request_id = frame.get("text"), frame.get("request_id")
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_REPLY_LENGTH:
+            msg = f"a reply needs a 'text' of 1..{MAX_REPLY_LENGTH} characters"
+            raise ValueError(msg)
+        if not isinstance(request_id, str) or not request_id:
+            msg = "a reply needs a 'request_id'"
+            raise ValueError(msg)
+        conversation_id = UUID(str(frame.get("conversation_id")))
+        stored = await asyncio.to_thread(
+            gateway.inbox.reply,
+            conversation_id,
+            operator.manager_id,
+            text,
+            request_id,
+            datetime.now(tz=UTC),
+            any_conversation=operator.role.sees_everything,
+        )
+        log.info("reply_stored", conversation_id=str(conversation_id), reply_id=str(stored.reply_id))
+        return {"type": "ack", "reply_id": str(stored.reply_id)}
+    if kind == "history":
+        conversation_id = UUID(str(frame.get("conversation_id")))
+        messages = await history(gateway.pool, operator, conversation_id)
+        if messages is None:
+            msg = f"conversation {conversation_id} is not visible to you"
+            raise DomainError(msg)
+        return {"type": "history", "conversation_id": str(conversation_id), "messages": messages}
+    if kind == "work_day":
+        action = {
+            "start": gateway.inbox.start_work_day,
+            "pause": gateway.inbox.pause_work_day,
+            "resume": gateway.inbox.resume_work_day,
+            "end": gateway.inbox.end_work_day,
+        }.get(str(frame.get("action")))
+        if action is None:
+            msg = "work_day 'action' must be start, pause, resume or end"
+            raise ValueError(msg)
+        await asyncio.to_thread(action, operator.manager_id)
+        return {"type": "ack", "manager": await asyncio.to_thread(gateway.inbox.manager, operator.manager_id)}
+    msg = f"unknown command {kind!r}; expected reply, history or work_day"
+    raise ValueError(msg)

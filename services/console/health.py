@@ -1,0 +1,38 @@
+"""/healthz: each dependency and each service, with what is wrong if anything is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+from aiokafka.admin import AIOKafkaAdminClient
+
+STALE_AFTER_SECONDS = 10
+SERVICES = ("ingest", "router", "projections")
+
+
+async def check_health(pool: asyncpg.Pool, kafka: AIOKafkaAdminClient, *, listening: bool) -> dict[str, Any]:
+    """Check Postgres, Kafka, live updates and every service's heartbeat."""
+    checks: dict[str, dict[str, Any]] = {}
+    try:
+        await pool.fetchval("SELECT 1")
+        checks["postgres"] = {"ok": True}
+    except (OSError, asyncpg.PostgresError) as error:
+        checks["postgres"] = {"ok": False, "error": str(error)}
+    try:
+        brokers = (await kafka.describe_cluster())["brokers"]
+        checks["kafka"] = {"ok": bool(brokers), "brokers": len(brokers)}
+    except Exception as error:  # noqa: BLE001 - any failure means Kafka is not usable
+        checks["kafka"] = {"ok": False, "error": str(error) or type(error).__name__}
+    checks["live_updates"] = {"ok": listening}
+    if checks["postgres"]["ok"]:
+        rows = await pool.fetch(
+            "SELECT service, count(*) AS alive FROM service_heartbeats"
+            " WHERE beat_at > now() - make_interval(secs => $1) GROUP BY service",
+            STALE_AFTER_SECONDS,
+        )
+        alive = {r["service"]: r["alive"] for r in rows}
+        for service in SERVICES:
+            checks[service] = {"ok": alive.get(service, 0) > 0, "instances": alive.get(service, 0)}
+    ok = all(c["ok"] for c in checks.values())
+    return {"status": "ok" if ok else "degraded", "checks": checks}

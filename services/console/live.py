@@ -1,0 +1,87 @@
+"""Live updates: read-model changes pushed to the operators allowed to see them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import structlog
+from starlette.websockets import WebSocket
+
+from services.console.accounts import Operator
+from services.console.queries import conversations_by_id, messages_by_notification, plain
+from services.projections.tracking import NOTIFY_CHANNEL
+
+log = structlog.get_logger()
+
+
+@dataclass(eq=False)
+class Seat:
+    """One operator's open console socket."""
+
+    operator: Operator
+    socket: WebSocket
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        """Send a frame; a socket that has gone is dropped by its handler."""
+        with contextlib.suppress(Exception):
+            await self.socket.send_text(json.dumps(frame, default=str))
+
+
+class LiveUpdates:
+    """Listens to the projections' notifications and fans them out to seats."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+        self._seats: set[Seat] = set()
+        self._listener: asyncpg.Connection | None = None
+        self._pending: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        """Start listening on a dedicated connection."""
+        self._listener = await self._pool.acquire()
+        await self._listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
+
+    async def stop(self) -> None:
+        """Stop listening and release the connection."""
+        if self._listener is not None:
+            await self._listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+            await self._pool.release(self._listener)
+            self._listener = None
+
+    def join(self, seat: Seat) -> None:
+        """Start sending updates to a seat."""
+        self._seats.add(seat)
+
+    def leave(self, seat: Seat) -> None:
+        """Stop sending updates to a seat."""
+        self._seats.discard(seat)
+
+    @property
+    def listening(self) -> bool:
+        """Whether the notification connection is up."""
+        return self._listener is not None and not self._listener.is_closed()
+
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._push(payload))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _push(self, payload: str) -> None:
+        if not self._seats:
+            return
+        changed = json.loads(payload)
+        conversations = await conversations_by_id(self._pool, [UUID(c) for c in changed.get("c", [])])
+        messages = await messages_by_notification(self._pool, [int(m) for m in changed.get("m", [])])
+        for seat in list(self._seats):
+            for row in conversations:
+                if seat.operator.may_see(row["manager_id"]):
+                    await seat.send({"type": "conversation", "conversation": plain(row)})
+            for row in messages:
+                if seat.operator.may_see(row["manager_id"]):
+                    await seat.send({"type": "message", "message": plain(row)})

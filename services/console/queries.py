@@ -1,0 +1,66 @@
+"""Reading the inbox read models for the console, filtered by role on the server."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from services.console.accounts import Operator
+from services.projections.schema import LIVE_SCHEMA
+
+S = LIVE_SCHEMA
+
+_CONVERSATION = (
+    "SELECT id, channel, address, status, lead_id, manager_id, queued, message_count,"
+    f" last_message, last_message_at, opened_at FROM {S}.conversations"
+)
+_MESSAGE = f"SELECT notification_id, conversation_id, message_id, author, manager_id, text, at FROM {S}.messages"  # noqa: S608
+
+
+def plain(row: asyncpg.Record) -> dict[str, Any]:
+    """A row as JSON-ready data."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        out[key] = value.isoformat() if hasattr(value, "isoformat") else str(value) if isinstance(value, UUID) else value
+    return out
+
+
+async def visible_conversations(pool: asyncpg.Pool, operator: Operator, limit: int = 200) -> list[dict[str, Any]]:
+    """The operator's conversations, newest activity first."""
+    if operator.role.sees_everything:
+        rows = await pool.fetch(f"{_CONVERSATION} ORDER BY last_message_at DESC NULLS LAST LIMIT $1", limit)
+    else:
+        rows = await pool.fetch(
+            f"{_CONVERSATION} WHERE manager_id = $1 ORDER BY last_message_at DESC NULLS LAST LIMIT $2",
+            operator.manager_id,
+            limit,
+        )
+    return [plain(r) for r in rows]
+
+
+async def conversations_by_id(pool: asyncpg.Pool, ids: list[UUID]) -> list[asyncpg.Record]:
+    """Conversations by id (unfiltered: callers filter per operator)."""
+    return list(await pool.fetch(f"{_CONVERSATION} WHERE id = ANY($1::uuid[])", ids))
+
+
+async def messages_by_notification(pool: asyncpg.Pool, ids: list[int]) -> list[asyncpg.Record]:
+    """Messages by their notification ids, with the conversation's manager."""
+    return list(
+        await pool.fetch(
+            f"SELECT m.notification_id, m.conversation_id, m.message_id, m.author, m.manager_id AS author_id,"  # noqa: S608
+            f" m.text, m.at, c.manager_id FROM {S}.messages m JOIN {S}.conversations c ON c.id = m.conversation_id"
+            " WHERE m.notification_id = ANY($1::bigint[]) ORDER BY m.notification_id",
+            ids,
+        )
+    )
+
+
+async def history(pool: asyncpg.Pool, operator: Operator, conversation_id: UUID) -> list[dict[str, Any]] | None:
+    """A conversation's messages, or None if the operator may not see it."""
+    holder = await pool.fetchrow(f"SELECT manager_id FROM {S}.conversations WHERE id = $1", conversation_id)  # noqa: S608
+    if holder is None or not operator.may_see(holder["manager_id"]):
+        return None
+    rows = await pool.fetch(f"{_MESSAGE} WHERE conversation_id = $1 ORDER BY notification_id", conversation_id)
+    return [plain(r) for r in rows]

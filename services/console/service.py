@@ -1,0 +1,40 @@
+"""The gateway process: serves the console, its websocket and /healthz."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+
+import uvicorn
+
+from services.console.app import build_app
+from services.settings import Settings
+
+
+class _Server(uvicorn.Server):
+    """Uvicorn without its own signal handling: the process's stop event rules."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def run(settings: Settings, stop: asyncio.Event) -> None:
+    """Serve HTTP and websockets until ``stop`` is set."""
+    config = uvicorn.Config(
+        build_app(settings),
+        host=settings.http_host,
+        port=settings.http_port,
+        ws="websockets-sansio",
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+    )
+    server = _Server(config)
+    serving = asyncio.create_task(server.serve())
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    server.should_exit = True
+    await serving
+    stopping.cancel()

@@ -1,0 +1,1 @@
+"""Ingest: runs the channel connectors and publishes what customers write."""

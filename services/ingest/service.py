@@ -1,0 +1,58 @@
+"""The ingest process: runs the channel connectors and publishes to the inbound topic."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import structlog
+from faststream.kafka import KafkaBroker
+
+from connectors.webchat import WebchatConnector
+from domain.inbound import InboundMessage
+from services.bootstrap import create_pool, instance_name
+from services.heartbeat import beat
+from services.settings import Settings
+from services.tokens import Signer
+from services.topics import Topics
+
+log = structlog.get_logger()
+
+VISITOR = "visitor"
+
+
+async def run(settings: Settings, stop: asyncio.Event) -> None:
+    """Run ingest until ``stop`` is set."""
+    topics = Topics.named(settings.topic_prefix)
+    signer = Signer(settings.require_secret())
+    broker = KafkaBroker(settings.kafka_bootstrap, acks="all", enable_idempotence=True, logger=None)
+
+    async def publish(message: InboundMessage) -> None:
+        # Returns once every in-sync replica has the message: only then is the
+        # visitor told it was accepted.
+        await broker.publish(message.to_dict(), topic=topics.inbound, key=message.key.encode())
+
+    webchat = WebchatConnector(
+        verify_visitor=lambda token: signer.subject(VISITOR, token),
+        publish=publish,
+        origins=settings.origins,
+        max_frame_bytes=settings.webchat_max_frame_bytes,
+    )
+
+    # Every ingest instance sees every reply (no consumer group): the visitor's
+    # socket may be on any of them.
+    @broker.subscriber(topics.outbound, auto_offset_reset="latest")
+    async def on_reply(reply: dict[str, Any]) -> None:
+        await webchat.deliver(reply)
+
+    await broker.start()
+    server = await webchat.serve(settings.http_host, settings.webchat_port)
+    pool = await create_pool(settings, size=2)
+    log.info("ingest_started", webchat_port=settings.webchat_port)
+    try:
+        await beat(pool, "ingest", instance_name("ingest"), stop)
+    finally:
+        server.close()
+        await server.wait_closed()
+        await broker.stop()
+        await pool.close()

@@ -1,0 +1,1 @@
+"""Projections: read models in Postgres, built from the domain-event log."""

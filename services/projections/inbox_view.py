@@ -1,0 +1,166 @@
+"""The inbox read models: conversations, their messages, assignments and managers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from domain.identities import lead_id
+
+
+@dataclass
+class Changes:
+    """What one batch changed, for the console's live updates."""
+
+    conversations: set[str] = field(default_factory=set)
+    messages: list[int] = field(default_factory=list)
+
+
+async def apply(conn: asyncpg.Connection, schema: str, event: dict[str, Any], changes: Changes) -> None:
+    """Apply one public domain event to the read models in ``schema``."""
+    handler = _HANDLERS.get(event["type"])
+    if handler is not None:
+        await handler(conn, schema, event, changes)
+
+
+def _at(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+async def _conversation_opened(conn: asyncpg.Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
+    d = e["data"]
+    await conn.execute(
+        f"INSERT INTO {s}.conversations (id, channel, thread, address, contact_id, status, lead_id, opened_at)"  # noqa: S608 - checked schema
+        " VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) ON CONFLICT (id) DO NOTHING",
+        UUID(e["aggregate_id"]),
+        d["channel"],
+        d["thread"],
+        d["address"],
+        UUID(d["contact_id"]),
+        lead_id(UUID(e["aggregate_id"])),
+        _at(e["occurred_at"]),
+    )
+    ch.conversations.add(e["aggregate_id"])
+
+
+async def _message(  # noqa: PLR0913
+    conn: asyncpg.Connection,
+    s: str,
+    e: dict[str, Any],
+    ch: Changes,
+    *,
+    message_id: str,
+    author: str,
+    manager_id: UUID | None,
+    at: datetime,
+) -> None:
+    conversation_id = UUID(e["aggregate_id"])
+    text = e["data"]["text"]
+    await conn.execute(
+        f"INSERT INTO {s}.messages (notification_id, conversation_id, message_id, author, manager_id, text, at)"  # noqa: S608
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        e["notification_id"],
+        conversation_id,
+        message_id,
+        author,
+        manager_id,
+        text,
+        at,
+    )
+    await conn.execute(
+        f"UPDATE {s}.conversations SET message_count = message_count + 1,"  # noqa: S608
+        " last_message = $2, last_message_at = $3 WHERE id = $1",
+        conversation_id,
+        text,
+        at,
+    )
+    ch.conversations.add(e["aggregate_id"])
+    ch.messages.append(e["notification_id"])
+
+
+async def _customer_wrote(conn: asyncpg.Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
+    d = e["data"]
+    await _message(
+        conn, s, e, ch, message_id=d["channel_message_id"], author="customer", manager_id=None, at=_at(d["received_at"])
+    )
+
+
+async def _operator_replied(conn: asyncpg.Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
+    d = e["data"]
+    await _message(
+        conn, s, e, ch, message_id=d["reply_id"], author="manager", manager_id=UUID(d["manager_id"]), at=_at(d["sent_at"])
+    )
+
+
+async def _lead_assigned(conn: asyncpg.Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
+    d = e["data"]
+    conversation_id = UUID(d["conversation_id"])
+    manager_id = UUID(d["manager_id"])
+    await conn.execute(
+        f"INSERT INTO {s}.assignments (lead_id, conversation_id, manager_id, assigned_at, reasons)"  # noqa: S608
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (lead_id) DO UPDATE SET manager_id = EXCLUDED.manager_id,"
+        " assigned_at = EXCLUDED.assigned_at, reasons = EXCLUDED.reasons",
+        UUID(e["aggregate_id"]),
+        conversation_id,
+        manager_id,
+        _at(e["occurred_at"]),
+        json.dumps(d["reasons"]),
+    )
+    await conn.execute(
+        f"UPDATE {s}.conversations SET manager_id = $2, queued = false WHERE id = $1",  # noqa: S608
+        conversation_id,
+        manager_id,
+    )
+    ch.conversations.add(d["conversation_id"])
+
+
+async def _lead_queued(conn: asyncpg.Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
+    conversation_id = e["data"]["conversation_id"]
+    await conn.execute(f"UPDATE {s}.conversations SET queued = true WHERE id = $1", UUID(conversation_id))  # noqa: S608
+    ch.conversations.add(conversation_id)
+
+
+async def _manager_registered(conn: asyncpg.Connection, s: str, e: dict[str, Any], _: Changes) -> None:
+    d = e["data"]
+    await conn.execute(
+        f"INSERT INTO {s}.managers (id, name, email, work_day, capacity) VALUES ($1, $2, $3, 'not_started', $4)"  # noqa: S608
+        " ON CONFLICT (id) DO NOTHING",
+        UUID(e["aggregate_id"]),
+        d["name"],
+        d["email"],
+        d["capacity"],
+    )
+
+
+def _work_day(state: str) -> Any:  # noqa: ANN401
+    async def handler(conn: asyncpg.Connection, s: str, e: dict[str, Any], _: Changes) -> None:
+        await conn.execute(f"UPDATE {s}.managers SET work_day = $2 WHERE id = $1", UUID(e["aggregate_id"]), state)  # noqa: S608
+
+    return handler
+
+
+async def _lead_taken(conn: asyncpg.Connection, s: str, e: dict[str, Any], _: Changes) -> None:
+    await conn.execute(
+        f"UPDATE {s}.managers SET open_leads = open_leads + 1 WHERE id = $1",  # noqa: S608
+        UUID(e["aggregate_id"]),
+    )
+
+
+_HANDLERS = {
+    "Conversation.Opened": _conversation_opened,
+    "Conversation.CustomerWrote": _customer_wrote,
+    "Conversation.OperatorReplied": _operator_replied,
+    "Lead.Assigned": _lead_assigned,
+    "Lead.Queued": _lead_queued,
+    "Manager.Registered": _manager_registered,
+    "Manager.WorkDayStarted": _work_day("started"),
+    "Manager.WorkDayPaused": _work_day("paused"),
+    "Manager.WorkDayResumed": _work_day("started"),
+    "Manager.WorkDayEnded": _work_day("ended"),
+    "Manager.LeadTaken": _lead_taken,
+}

@@ -1,0 +1,63 @@
+"""The projection process: follows the domain-events topic into the live read models."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from services.bootstrap import create_pool, instance_name
+from services.heartbeat import beat
+from services.projections.schema import LIVE_SCHEMA, create_read_models
+from services.projections.tracking import apply_records, load_position
+from services.settings import Settings
+from services.topics import Topics
+
+log = structlog.get_logger()
+
+MAX_RECORDS = 2000
+
+
+async def follow(
+    settings: Settings, pool: asyncpg.Pool, schema: str, stop: asyncio.Event, *, notify: bool
+) -> None:
+    """Apply the log to ``schema`` from its stored position until ``stop`` is set.
+
+    The position lives in Postgres with the read models, not in Kafka's
+    consumer offsets, so an update and its position commit together.
+    """
+    await create_read_models(pool, schema)
+    position = await load_position(pool, schema)
+    partition = TopicPartition(Topics.named(settings.topic_prefix).domain_events, 0)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        enable_auto_commit=False,
+        group_id=None,
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    try:
+        consumer.assign([partition])
+        consumer.seek(partition, position.kafka_offset + 1)
+        log.info("projection_following", schema=schema, offset=position.kafka_offset + 1)
+        while not stop.is_set():
+            batch = await consumer.getmany(partition, timeout_ms=200, max_records=MAX_RECORDS)
+            records = batch.get(partition, [])
+            if records:
+                position = await apply_records(pool, schema, records, position, notify=notify)
+    finally:
+        await consumer.stop()
+
+
+async def run(settings: Settings, stop: asyncio.Event) -> None:
+    """Run the projections process until ``stop`` is set."""
+    pool = await create_pool(settings)
+    try:
+        await asyncio.gather(
+            follow(settings, pool, LIVE_SCHEMA, stop, notify=True),
+            beat(pool, "projections", instance_name("projections"), stop),
+        )
+    finally:
+        await pool.close()

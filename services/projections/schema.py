@@ -1,0 +1,83 @@
+"""The read models' tables, created in a schema of their own.
+
+A rebuild fills a second schema from offset zero, so the live one keeps
+serving while it runs.
+"""
+
+from __future__ import annotations
+
+import re
+
+import asyncpg
+
+LIVE_SCHEMA = "read_models"
+
+_TABLES = """
+CREATE SCHEMA IF NOT EXISTS {s};
+CREATE TABLE IF NOT EXISTS {s}.position (
+    projection text PRIMARY KEY,
+    notification_id bigint NOT NULL,
+    kafka_offset bigint NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {s}.conversations (
+    id uuid PRIMARY KEY,
+    channel text NOT NULL,
+    thread text NOT NULL,
+    address text NOT NULL,
+    contact_id uuid NOT NULL,
+    status text NOT NULL,
+    lead_id uuid,
+    manager_id uuid,
+    queued boolean NOT NULL DEFAULT false,
+    message_count integer NOT NULL DEFAULT 0,
+    last_message text,
+    last_message_at timestamptz,
+    opened_at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS conversations_manager ON {s}.conversations (manager_id);
+CREATE TABLE IF NOT EXISTS {s}.messages (
+    notification_id bigint PRIMARY KEY,
+    conversation_id uuid NOT NULL,
+    message_id text NOT NULL,
+    author text NOT NULL,
+    manager_id uuid,
+    text text NOT NULL,
+    at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_conversation ON {s}.messages (conversation_id, notification_id);
+CREATE TABLE IF NOT EXISTS {s}.assignments (
+    lead_id uuid PRIMARY KEY,
+    conversation_id uuid NOT NULL,
+    manager_id uuid NOT NULL,
+    assigned_at timestamptz NOT NULL,
+    reasons jsonb NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {s}.managers (
+    id uuid PRIMARY KEY,
+    name text NOT NULL,
+    email text NOT NULL,
+    work_day text NOT NULL,
+    capacity integer NOT NULL,
+    open_leads integer NOT NULL DEFAULT 0
+);
+"""
+
+READ_MODEL_TABLES = ("conversations", "messages", "assignments", "managers")
+
+
+def checked(schema: str) -> str:
+    """A schema name safe to put in SQL, or ValueError."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
+        msg = f"schema name {schema!r} must be lower-case letters, digits and underscores"
+        raise ValueError(msg)
+    return schema
+
+
+async def create_read_models(conn: asyncpg.Connection | asyncpg.Pool, schema: str) -> None:
+    """Create the read-model tables in ``schema`` if they are missing."""
+    await conn.execute(_TABLES.format(s=checked(schema)))
+
+
+async def drop_read_models(conn: asyncpg.Connection | asyncpg.Pool, schema: str) -> None:
+    """Drop a schema of read models and everything in it."""
+    await conn.execute(f"DROP SCHEMA IF EXISTS {checked(schema)} CASCADE")

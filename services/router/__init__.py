@@ -1,0 +1,1 @@
+"""Router: turns inbound messages into contacts, conversations and assigned leads."""

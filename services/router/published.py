@@ -1,0 +1,47 @@
+"""Stored events in the published language of the domain-events topic."""
+
+from __future__ import annotations
+
+import enum
+import json
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import Notification
+
+_ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic"}
+
+
+def public_event(app: Application[UUID], notification: Notification) -> dict[str, Any]:
+    """One notification of the event store as plain JSON-ready data."""
+    event = app.mapper.to_domain_event(notification)
+    data = {k: _plain(v) for k, v in vars(event).items() if k not in _ENVELOPE}
+    return {
+        "notification_id": notification.id,
+        "type": type(event).__qualname__,
+        "aggregate_id": str(notification.originator_id),
+        "version": notification.originator_version,
+        "occurred_at": event.timestamp.isoformat(),
+        "data": data,
+    }
+
+
+def encode(event: dict[str, Any]) -> bytes:
+    """Serialize a public event for Kafka."""
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _plain(value: Any) -> Any:  # noqa: ANN401 - any event attribute
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,80 @@
+"""The one settings object every process is built from (environment variables)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration, read from ``SWITCHBOARD_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="SWITCHBOARD_", extra="ignore")
+
+    database_url: str = Field(
+        default="postgresql://postgres@127.0.0.1:5432/switchboard",
+        description="PostgreSQL for the event store and the read models.",
+    )
+    kafka_bootstrap: str = Field(default="127.0.0.1:9092", description="Kafka bootstrap servers.")
+    topic_prefix: str = Field(default="switchboard", description="Prefix of every topic name.")
+    inbound_partitions: int = Field(default=6, ge=1)
+    outbound_partitions: int = Field(default=3, ge=1)
+    http_host: str = Field(default="127.0.0.1", description="Address the HTTP and websocket ports bind.")
+    http_port: int = Field(default=8080, description="Console, REST and /healthz.")
+    webchat_port: int = Field(default=8081, description="Web-chat widget websocket (ingest).")
+    public_url: str = Field(default="", description="Console URL as browsers see it; default from host and port.")
+    webchat_public_url: str = Field(default="", description="Widget websocket URL as browsers see it.")
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins allowed to open the console and widget websockets; the console's own by default.",
+    )
+    secret_key: SecretStr = Field(
+        default=SecretStr(""), description="Signs session and visitor tokens; required."
+    )
+    session_ttl_seconds: int = Field(default=12 * 3600, ge=60)
+    webchat_max_frame_bytes: int = Field(default=16_384, ge=256)
+    router_batch_size: int = Field(default=200, ge=1)
+    team: str = Field(default="sales", description="The team new leads are routed among.")
+    log_level: str = Field(default="info")
+
+    @property
+    def console_url(self) -> str:
+        """Where operators open the console."""
+        return self.public_url or f"http://{self.http_host}:{self.http_port}"
+
+    @property
+    def webchat_url(self) -> str:
+        """Where the widget opens its websocket."""
+        return self.webchat_public_url or f"ws://{self.http_host}:{self.webchat_port}/"
+
+    @property
+    def origins(self) -> list[str]:
+        """Origins trusted for websockets: configured, or the console's own."""
+        if self.allowed_origins:
+            return self.allowed_origins
+        port = self.http_port
+        return [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+
+    def require_secret(self) -> str:
+        """The signing key; refuse to run without one rather than sign with a default."""
+        key = self.secret_key.get_secret_value()
+        if len(key) < 16:  # noqa: PLR2004
+            msg = "SWITCHBOARD_SECRET_KEY must be set to at least 16 characters"
+            raise RuntimeError(msg)
+        return key
+
+    def event_store_env(self) -> dict[str, str]:
+        """The eventsourcing library's persistence settings for our database."""
+        url = urlsplit(self.database_url)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": url.path.lstrip("/"),
+            "POSTGRES_HOST": url.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": url.username or "postgres",
+            "POSTGRES_PASSWORD": url.password or "",
+            "POSTGRES_POOL_SIZE": "4",
+            "AGGREGATE_CACHE_MAXSIZE": "20000",
+        }
