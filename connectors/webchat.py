@@ -23,6 +23,7 @@ from typing import Any
 import structlog
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.typing import Origin
 
 from domain.channels import Channel, ChannelAddress
 from domain.errors import InvalidInboundMessage
@@ -70,6 +71,13 @@ def parse_frame(raw: str | bytes) -> dict[str, Any]:
     raise FrameError("unknown_type", f"unknown frame type {kind!r}; expected 'hello' or 'message'")
 
 
+def _message_frame(raw: str | bytes) -> dict[str, Any]:
+    frame = parse_frame(raw)
+    if frame["type"] == "hello":
+        raise FrameError("already_greeted", "hello was already received on this connection")
+    return frame
+
+
 def error_frame(code: str, detail: str) -> str:
     """The frame that tells the widget what was refused."""
     return json.dumps({"type": "error", "code": code, "detail": detail})
@@ -99,7 +107,7 @@ class WebchatConnector:
             self._handle,
             host,
             port,
-            origins=[*self._origins],
+            origins=[Origin(o) for o in self._origins],
             max_size=self._max_frame_bytes,
         )
 
@@ -108,9 +116,7 @@ class WebchatConnector:
         if reply.get("channel") != Channel.WEBCHAT:
             return 0
         visitor_id = str(reply.get("address", "")).partition(":")[2]
-        frame = json.dumps(
-            {"type": "reply", "id": reply["reply_id"], "text": reply["text"], "at": reply["sent_at"]}
-        )
+        frame = json.dumps({"type": "reply", "id": reply["reply_id"], "text": reply["text"], "at": reply["sent_at"]})
         sockets = list(self._visitors.get(visitor_id, ()))
         for socket in sockets:
             with contextlib.suppress(ConnectionClosed):
@@ -152,9 +158,7 @@ class WebchatConnector:
 
     async def _on_frame(self, socket: ServerConnection, visitor_id: str, raw: str | bytes) -> None:
         try:
-            frame = parse_frame(raw)
-            if frame["type"] == "hello":
-                raise FrameError("already_greeted", "hello was already received on this connection")
+            frame = _message_frame(raw)
             message = InboundMessage(
                 channel=Channel.WEBCHAT,
                 channel_message_id=f"{visitor_id}/{frame['id']}",

@@ -58,9 +58,7 @@ class Conversation(Aggregate):
         )
 
     @event("CustomerWrote")
-    def _customer_wrote(
-        self, channel_message_id: str, text: str, received_at: datetime, sender_name: str
-    ) -> None:
+    def _customer_wrote(self, channel_message_id: str, text: str, received_at: datetime, sender_name: str) -> None:
         self.message_count += 1
 
     @event("OperatorReplied")

@@ -97,4 +97,3 @@ class InboundMessage:
             sender_name=str(data.get("sender_name") or ""),
             source=str(data.get("source") or ""),
         )
-

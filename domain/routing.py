@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +25,9 @@ _ABSENCE = {
     WorkDay.PAUSED: SkipReason.PAUSED,
     WorkDay.ENDED: SkipReason.WORK_DAY_ENDED,
 }
+
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -63,8 +66,7 @@ class RoutingDecision:
             "rule": self.rule,
             "strategy": self.strategy,
             "candidates": [
-                {"manager_id": str(v.manager_id), "name": v.name, "outcome": v.outcome}
-                for v in self.verdicts
+                {"manager_id": str(v.manager_id), "name": v.name, "outcome": v.outcome} for v in self.verdicts
             ],
         }
 
@@ -87,10 +89,7 @@ def route_evenly(candidates: list[Candidate], rule: str = "default") -> RoutingD
     eligible = [c for c in candidates if skip_reason(c) is None]
     chosen: Candidate | None = None
     if eligible:
-        chosen = min(
-            enumerate(eligible),
-            key=lambda pair: (pair[1].last_assigned_at is not None, pair[1].last_assigned_at or datetime.min, pair[0]),
-        )[1]
+        chosen = min(enumerate(eligible), key=_waited_longest_first)[1]
     verdicts = tuple(
         Verdict(
             manager_id=c.manager_id,
@@ -105,6 +104,12 @@ def route_evenly(candidates: list[Candidate], rule: str = "default") -> RoutingD
         strategy="evenly",
         verdicts=verdicts,
     )
+
+
+def _waited_longest_first(pair: tuple[int, Candidate]) -> tuple[bool, datetime, int]:
+    position, candidate = pair
+    last = candidate.last_assigned_at
+    return (last is not None, last or _NEVER, position)
 
 
 def _outcome(candidate: Candidate, chosen: Candidate | None) -> str:

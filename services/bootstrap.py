@@ -24,7 +24,7 @@ def build_inbox(settings: Settings) -> Inbox:
 async def create_pool(settings: Settings, size: int = 4) -> asyncpg.Pool:
     """An asyncpg pool for read models, positions and accounts."""
     pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=size)
-    assert pool is not None  # noqa: S101 - create_pool returns a started pool
+    assert pool is not None
     return pool
 
 
@@ -39,7 +39,7 @@ def build_producer(settings: Settings) -> AIOKafkaProducer:
 
 
 def instance_name(service: str) -> str:
-    """This process's name in heartbeats and logs."""
+    """The name of this process in heartbeats and logs."""
     return f"{service}@{socket.gethostname()}:{os.getpid()}"
 
 

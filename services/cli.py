@@ -79,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("topics", help="create the Kafka topics with their partitions")
     commands.add_parser("demo", help="load demo managers and their console accounts")
     rebuild = commands.add_parser("rebuild", help="rebuild the read models from the log into a scratch schema")
-    rebuild.add_argument("--verify", action="store_true", help="compare with the live read models; exit 1 if they differ")
+    rebuild.add_argument(
+        "--verify", action="store_true", help="compare with the live read models; exit 1 if they differ"
+    )
     run = commands.add_parser("run", help="start local Postgres and Kafka, every service and demo data")
     run.add_argument("--data-dir", type=Path, default=Path(".local"), help="where local data and logs live")
     args = parser.parse_args(argv)

@@ -30,9 +30,7 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Origins allowed to open the console and widget websockets; the console's own by default.",
     )
-    secret_key: SecretStr = Field(
-        default=SecretStr(""), description="Signs session and visitor tokens; required."
-    )
+    secret_key: SecretStr = Field(default=SecretStr(""), description="Signs session and visitor tokens; required.")
     session_ttl_seconds: int = Field(default=12 * 3600, ge=60)
     webchat_max_frame_bytes: int = Field(default=16_384, ge=256)
     router_batch_size: int = Field(default=200, ge=1)

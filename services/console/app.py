@@ -75,6 +75,62 @@ class Gateway:
             await self.pool.close()
             self.inbox.close()
 
+    async def healthz(self, _: Request) -> Response:
+        """Each dependency and service; 200 when all are ok, else 503."""
+        report = await check_health(self.pool, self.kafka, listening=self.live.listening)
+        return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
+
+    async def login(self, request: Request) -> Response:
+        """Password login to a session token."""
+        body = await _json_body(request)
+        email, password = body.get("email"), body.get("password")
+        if not isinstance(email, str) or not isinstance(password, str):
+            return JSONResponse({"error": "send JSON with 'email' and 'password'"}, status_code=400)
+        operator = await log_in(self.pool, email, password)
+        if operator is None:
+            log.info("login_refused")
+            return JSONResponse({"error": "email or password is wrong"}, status_code=401)
+        token = self.signer.issue(SESSION, str(operator.manager_id), self.settings.session_ttl_seconds)
+        log.info("login", manager_id=str(operator.manager_id))
+        return JSONResponse({"token": token, "operator": operator.as_dict()})
+
+    async def conversations(self, request: Request) -> Response:
+        """The conversations the bearer of the token may see."""
+        operator = await _bearer(self, request)
+        if operator is None:
+            return JSONResponse({"error": "log in first: Authorization: Bearer <token>"}, status_code=401)
+        return JSONResponse({"conversations": await visible_conversations(self.pool, operator)})
+
+    async def widget_session(self, request: Request) -> Response:
+        """A visitor token for the widget; a still-valid token keeps its visitor."""
+        body = await _json_body(request)
+        previous = body.get("token")
+        visitor_id = self.signer.subject(VISITOR, previous) if isinstance(previous, str) else None
+        visitor_id = visitor_id or secrets.token_hex(16)
+        token = self.signer.issue(VISITOR, visitor_id, VISITOR_TTL_SECONDS)
+        return JSONResponse({"visitor_id": visitor_id, "token": token, "websocket_url": self.settings.webchat_url})
+
+    async def console_socket(self, socket: WebSocket) -> None:
+        """An operator's live console: origin-checked, then authenticated by its first frame."""
+        if socket.headers.get("origin") not in self.settings.origins:
+            await socket.close(CLOSE_POLICY, "origin not allowed")
+            return
+        await socket.accept()
+        operator = await _authenticate(self, socket)
+        if operator is None:
+            return
+        seat = Seat(operator, socket)
+        self.live.join(seat)
+        try:
+            conversations = await visible_conversations(self.pool, operator)
+            await seat.send({"type": "ready", "operator": operator.as_dict(), "conversations": conversations})
+            while True:
+                await _command(self, seat, await socket.receive_text())
+        except WebSocketDisconnect:
+            pass
+        finally:
+            self.live.leave(seat)
+
     async def operator_for(self, token: str) -> Operator | None:
         """The operator a session token belongs to."""
         subject = self.signer.subject(SESSION, token)
@@ -86,72 +142,15 @@ class Gateway:
 def build_app(settings: Settings) -> Starlette:
     """The gateway's ASGI application."""
     gateway = Gateway(settings)
-
-    async def healthz(_: Request) -> Response:
-        report = await check_health(gateway.pool, gateway.kafka, listening=gateway.live.listening)
-        return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
-
-    async def login(request: Request) -> Response:
-        body = await _json_body(request)
-        email, password = body.get("email"), body.get("password")
-        if not isinstance(email, str) or not isinstance(password, str):
-            return JSONResponse({"error": "send JSON with 'email' and 'password'"}, status_code=400)
-        operator = await log_in(gateway.pool, email, password)
-        if operator is None:
-            log.info("login_refused")
-            return JSONResponse({"error": "email or password is wrong"}, status_code=401)
-        token = gateway.signer.issue(SESSION, str(operator.manager_id), settings.session_ttl_seconds)
-        log.info("login", manager_id=str(operator.manager_id))
-        return JSONResponse({"token": token, "operator": operator.as_dict()})
-
-    async def conversations(request: Request) -> Response:
-        operator = await _bearer(gateway, request)
-        if operator is None:
-            return JSONResponse({"error": "log in first: Authorization: Bearer <token>"}, status_code=401)
-        return JSONResponse({"conversations": await visible_conversations(gateway.pool, operator)})
-
-    async def widget_session(request: Request) -> Response:
-        body = await _json_body(request)
-        previous = body.get("token")
-        visitor_id = gateway.signer.subject(VISITOR, previous) if isinstance(previous, str) else None
-        visitor_id = visitor_id or secrets.token_hex(16)
-        token = gateway.signer.issue(VISITOR, visitor_id, VISITOR_TTL_SECONDS)
-        return JSONResponse({"visitor_id": visitor_id, "token": token, "websocket_url": settings.webchat_url})
-
-    async def console_socket(socket: WebSocket) -> None:
-        if socket.headers.get("origin") not in settings.origins:
-            await socket.close(CLOSE_POLICY, "origin not allowed")
-            return
-        await socket.accept()
-        operator = await _authenticate(gateway, socket)
-        if operator is None:
-            return
-        seat = Seat(operator, socket)
-        gateway.live.join(seat)
-        try:
-            await seat.send(
-                {
-                    "type": "ready",
-                    "operator": operator.as_dict(),
-                    "conversations": await visible_conversations(gateway.pool, operator),
-                }
-            )
-            while True:
-                await _command(gateway, seat, await socket.receive_text())
-        except WebSocketDisconnect:
-            pass
-        finally:
-            gateway.live.leave(seat)
-
     return Starlette(
         routes=[
-            Route("/healthz", healthz),
-            Route("/api/login", login, methods=["POST"]),
-            Route("/api/conversations", conversations),
-            Route("/api/widget/session", widget_session, methods=["POST"]),
+            Route("/healthz", gateway.healthz),
+            Route("/api/login", gateway.login, methods=["POST"]),
+            Route("/api/conversations", gateway.conversations),
+            Route("/api/widget/session", gateway.widget_session, methods=["POST"]),
             Route("/", lambda _: FileResponse(STATIC / "console.html")),
             Route("/widget", lambda _: FileResponse(STATIC / "widget.html")),
-            WebSocketRoute("/ws/console", console_socket),
+            WebSocketRoute("/ws/console", gateway.console_socket),
         ],
         lifespan=gateway.lifespan,
     )

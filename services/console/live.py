@@ -11,10 +11,12 @@ from uuid import UUID
 
 import asyncpg
 import structlog
+from asyncpg.pool import PoolConnectionProxy
 from starlette.websockets import WebSocket
 
 from services.console.accounts import Operator
 from services.console.queries import conversations_by_id, messages_by_notification, plain
+from services.projections.schema import Connection
 from services.projections.tracking import NOTIFY_CHANNEL
 
 log = structlog.get_logger()
@@ -39,13 +41,14 @@ class LiveUpdates:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
         self._seats: set[Seat] = set()
-        self._listener: asyncpg.Connection | None = None
+        self._listener: PoolConnectionProxy[asyncpg.Record] | None = None
         self._pending: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         """Start listening on a dedicated connection."""
-        self._listener = await self._pool.acquire()
-        await self._listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
+        listener = await self._pool.acquire()
+        await listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
+        self._listener = listener
 
     async def stop(self) -> None:
         """Stop listening and release the connection."""
@@ -67,8 +70,8 @@ class LiveUpdates:
         """Whether the notification connection is up."""
         return self._listener is not None and not self._listener.is_closed()
 
-    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
-        task = asyncio.get_running_loop().create_task(self._push(payload))
+    def _on_notify(self, _conn: Connection, _pid: int, _channel: str, payload: object) -> None:
+        task = asyncio.get_running_loop().create_task(self._push(str(payload)))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -13,7 +14,7 @@ from services.projections.schema import LIVE_SCHEMA
 S = LIVE_SCHEMA
 
 _CONVERSATION = (
-    "SELECT id, channel, address, status, lead_id, manager_id, queued, message_count,"
+    "SELECT id, channel, address, status, lead_id, manager_id, queued, message_count,"  # noqa: S608 - fixed schema
     f" last_message, last_message_at, opened_at FROM {S}.conversations"
 )
 _MESSAGE = f"SELECT notification_id, conversation_id, message_id, author, manager_id, text, at FROM {S}.messages"  # noqa: S608
@@ -21,10 +22,15 @@ _MESSAGE = f"SELECT notification_id, conversation_id, message_id, author, manage
 
 def plain(row: asyncpg.Record) -> dict[str, Any]:
     """A row as JSON-ready data."""
-    out: dict[str, Any] = {}
-    for key, value in row.items():
-        out[key] = value.isoformat() if hasattr(value, "isoformat") else str(value) if isinstance(value, UUID) else value
-    return out
+    return {key: _json_ready(value) for key, value in row.items()}
+
+
+def _json_ready(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    return value
 
 
 async def visible_conversations(pool: asyncpg.Pool, operator: Operator, limit: int = 200) -> list[dict[str, Any]]:

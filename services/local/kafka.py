@@ -159,6 +159,7 @@ def ensure_kafka_jars(cache_dir: Path) -> Path:
 
     Raises:
         KafkaUnavailable: ``mvn`` or ``java`` is missing, or Maven failed.
+
     """
     pom = POM_PATH.read_bytes()
     digest = hashlib.sha256(pom).hexdigest()[:12]
@@ -189,10 +190,7 @@ def ensure_kafka_jars(cache_dir: Path) -> Path:
             _run_maven(mvn, staging)
             jars = sorted(p.name for p in staging.glob("*.jar"))
             if not any(name.startswith(_BROKER_JAR_PREFIX) for name in jars):
-                msg = (
-                    f"Maven succeeded but put no {_BROKER_JAR_PREFIX}*.jar into "
-                    f"{staging}; check {POM_PATH}."
-                )
+                msg = f"Maven succeeded but put no {_BROKER_JAR_PREFIX}*.jar into {staging}; check {POM_PATH}."
                 raise KafkaUnavailable(msg)
             (staging / _MARKER).write_text("\n".join(jars) + "\n", encoding="utf-8")
             if jars_dir.exists():  # an incomplete leftover
@@ -201,9 +199,7 @@ def ensure_kafka_jars(cache_dir: Path) -> Path:
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
-        _log.info(
-            "fetched %d Kafka jars in %.1fs", len(jars), time.monotonic() - started
-        )
+        _log.info("fetched %d Kafka jars in %.1fs", len(jars), time.monotonic() - started)
     return jars_dir
 
 
@@ -293,8 +289,7 @@ def _java() -> str:
         major = int(match.group(2))
     if major < _MIN_JAVA:
         msg = (
-            f"{java} is Java {major}; Kafka {KAFKA_VERSION} needs Java {_MIN_JAVA}+. "
-            "Put a newer 'java' first on PATH."
+            f"{java} is Java {major}; Kafka {KAFKA_VERSION} needs Java {_MIN_JAVA}+. Put a newer 'java' first on PATH."
         )
         raise KafkaUnavailable(msg)
     return java
@@ -315,6 +310,7 @@ class LocalKafka:
         log_file: where the JVM's output goes (appended);
             ``data_dir/kafka.log`` by default.
         overrides: extra or replacement ``server.properties`` entries.
+
     """
 
     def __init__(
@@ -334,9 +330,7 @@ class LocalKafka:
         self._overrides = dict(overrides or {})
         self._controller_port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
-        self._finalizer: (
-            weakref.finalize[[subprocess.Popen[bytes]], LocalKafka] | None
-        ) = None
+        self._finalizer: weakref.finalize[[subprocess.Popen[bytes]], LocalKafka] | None = None
 
     # ---------------------------------------------------------------- properties
 
@@ -381,6 +375,7 @@ class LocalKafka:
                 failed, or the broker exited or was not ready within ``timeout``
                 seconds (the message ends with the log tail).
             RuntimeError: the broker is already running.
+
         """
         if self.running:
             msg = f"Kafka on {self.bootstrap_servers} is already running"
@@ -487,10 +482,7 @@ class LocalKafka:
     def __repr__(self) -> str:
         """Show the address, data dir and state."""
         state = "running" if self.running else "stopped"
-        return (
-            f"LocalKafka({self.bootstrap_servers}, data_dir={str(self._data_dir)!r}, "
-            f"{state})"
-        )
+        return f"LocalKafka({self.bootstrap_servers}, data_dir={str(self._data_dir)!r}, {state})"
 
     # ---------------------------------------------------------------- internals
 
@@ -501,8 +493,7 @@ class LocalKafka:
     def _check_jars(self) -> None:
         if not any(self._jars_dir.glob(f"{_BROKER_JAR_PREFIX}*.jar")):
             msg = (
-                f"no {_BROKER_JAR_PREFIX}*.jar in {self._jars_dir}; pass the directory "
-                "returned by ensure_kafka_jars()."
+                f"no {_BROKER_JAR_PREFIX}*.jar in {self._jars_dir}; pass the directory returned by ensure_kafka_jars()."
             )
             raise KafkaUnavailable(msg)
 
@@ -514,14 +505,9 @@ class LocalKafka:
             "process.roles": "broker,controller",
             "node.id": "1",
             "controller.quorum.voters": f"1@{_HOST}:{self._controller_port}",
-            "listeners": (
-                f"PLAINTEXT://{_HOST}:{self._port},"
-                f"CONTROLLER://{_HOST}:{self._controller_port}"
-            ),
+            "listeners": (f"PLAINTEXT://{_HOST}:{self._port},CONTROLLER://{_HOST}:{self._controller_port}"),
             "advertised.listeners": f"PLAINTEXT://{_HOST}:{self._port}",
-            "listener.security.protocol.map": (
-                "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
-            ),
+            "listener.security.protocol.map": ("PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"),
             "inter.broker.listener.name": "PLAINTEXT",
             "controller.listener.names": "CONTROLLER",
             "log.dirs": str(self._kraft_dir),
@@ -540,9 +526,7 @@ class LocalKafka:
         path.write_text(cluster_id + "\n", encoding="utf-8")
         return cluster_id
 
-    def _format(
-        self, java: str, server_properties: Path, log4j_config: Path, log_offset: int
-    ) -> None:
+    def _format(self, java: str, server_properties: Path, log4j_config: Path, log_offset: int) -> None:
         command = [
             java,
             *_TOOL_JVM_OPTIONS,
@@ -569,10 +553,7 @@ class LocalKafka:
                     check=False,
                 )
             except subprocess.TimeoutExpired as exc:
-                msg = (
-                    f"formatting Kafka storage took over {_FORMAT_TIMEOUT_S:.0f}s"
-                    f"\n{self._log_tail(log_offset)}"
-                )
+                msg = f"formatting Kafka storage took over {_FORMAT_TIMEOUT_S:.0f}s\n{self._log_tail(log_offset)}"
                 raise KafkaUnavailable(msg) from exc
         if result.returncode != 0:
             msg = (
@@ -582,9 +563,7 @@ class LocalKafka:
             )
             raise KafkaUnavailable(msg)
 
-    def _wait_ready(
-        self, process: subprocess.Popen[bytes], deadline: float, log_offset: int
-    ) -> None:
+    def _wait_ready(self, process: subprocess.Popen[bytes], deadline: float, log_offset: int) -> None:
         while True:
             code = process.poll()
             if code is not None:
@@ -711,9 +690,7 @@ def _broker_ready(port: int, timeout: float) -> bool:
             supported = versions.get(_API_METADATA)
             if supported is None:
                 return False
-            usable = [
-                v for v in _METADATA_VERSIONS if supported[0] <= v <= supported[1]
-            ]
+            usable = [v for v in _METADATA_VERSIONS if supported[0] <= v <= supported[1]]
             if not usable:  # a broker too new for this probe: ApiVersions must do
                 return True
             return _live_brokers(sock, max(usable)) > 0
@@ -724,10 +701,7 @@ def _broker_ready(port: int, timeout: float) -> bool:
 def _request(sock: socket.socket, api_key: int, version: int, body: bytes) -> bytes:
     correlation_id = 0x5B0A
     client_id = b"switchboard-local-kafka-probe"
-    header = (
-        struct.pack(">hhih", api_key, version, correlation_id, len(client_id))
-        + client_id
-    )
+    header = struct.pack(">hhih", api_key, version, correlation_id, len(client_id)) + client_id
     payload = header + body
     sock.sendall(struct.pack(">i", len(payload)) + payload)
     (size,) = struct.unpack(">i", _recv_exactly(sock, 4))

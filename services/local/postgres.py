@@ -6,13 +6,13 @@ unprivileged user when started by root (PostgreSQL refuses to run as root).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pwd
 import shutil
 import subprocess
 from pathlib import Path
-
-import importlib.util
+from typing import Self
 
 SERVICE_USER = "switchboard-pg"
 
@@ -54,9 +54,17 @@ class LocalPostgres:
         if not (self.data_dir / "PG_VERSION").exists():
             self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust", "--encoding=UTF8")
         options = f"-h 127.0.0.1 -p {self.port} -k '' -c fsync=on -c max_connections=200"
-        self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.data_dir / "server.log"), "-w", "-t", "60", "-o", options, "start")
+        log = str(self.data_dir / "server.log")
+        self._run("pg_ctl", "-D", str(self.data_dir), "-l", log, "-w", "-t", "60", "-o", options, "start")
         exists = self._run(
-            "psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-tAc",
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-tAc",
             "SELECT 1 FROM pg_database WHERE datname = 'switchboard'",
         )
         if exists.strip() != "1":
@@ -67,7 +75,7 @@ class LocalPostgres:
         if (self.data_dir / "postmaster.pid").exists():
             self._run("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "stop")
 
-    def __enter__(self) -> LocalPostgres:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -79,13 +87,20 @@ class LocalPostgres:
             shutil.chown(path, self._user, self._user)
             path.chmod(0o700)
             for parent in path.parents:
-                parent.chmod(parent.stat().st_mode | 0o005)
+                parent.chmod(parent.stat().st_mode | 0o055)
 
     def _run(self, program: str, *args: str) -> str:
         command = [str(POSTGRES_BIN_PATH / program), *args]
         try:
-            done = subprocess.run(  # noqa: S603 - fixed binaries, our own arguments
-                command, check=True, capture_output=True, text=True, timeout=90, user=self._user,
+            done = subprocess.run(
+                command,
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=90,
+                user=self._user,
+                group=self._user,
+                extra_groups=[] if self._user else None,
                 stdin=subprocess.DEVNULL,
             )
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:

@@ -13,7 +13,7 @@ def spawn(service: str, env: dict[str, str], log_path: Path) -> subprocess.Popen
     """Start one service in its own process, its output appended to ``log_path``."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
-        return subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        return subprocess.Popen(
             [sys.executable, "-m", "services.cli", service],
             env={**os.environ, **env},
             stdout=log,

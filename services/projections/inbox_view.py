@@ -8,9 +8,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import asyncpg
-
 from domain.identities import lead_id
+from services.projections.schema import Connection
 
 
 @dataclass
@@ -21,7 +20,7 @@ class Changes:
     messages: list[int] = field(default_factory=list)
 
 
-async def apply(conn: asyncpg.Connection, schema: str, event: dict[str, Any], changes: Changes) -> None:
+async def apply(conn: Connection, schema: str, event: dict[str, Any], changes: Changes) -> None:
     """Apply one public domain event to the read models in ``schema``."""
     handler = _HANDLERS.get(event["type"])
     if handler is not None:
@@ -32,7 +31,7 @@ def _at(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-async def _conversation_opened(conn: asyncpg.Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
+async def _conversation_opened(conn: Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
     d = e["data"]
     await conn.execute(
         f"INSERT INTO {s}.conversations (id, channel, thread, address, contact_id, status, lead_id, opened_at)"  # noqa: S608 - checked schema
@@ -49,7 +48,7 @@ async def _conversation_opened(conn: asyncpg.Connection, s: str, e: dict[str, An
 
 
 async def _message(  # noqa: PLR0913
-    conn: asyncpg.Connection,
+    conn: Connection,
     s: str,
     e: dict[str, Any],
     ch: Changes,
@@ -83,21 +82,22 @@ async def _message(  # noqa: PLR0913
     ch.messages.append(e["notification_id"])
 
 
-async def _customer_wrote(conn: asyncpg.Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
+async def _customer_wrote(conn: Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
     d = e["data"]
     await _message(
         conn, s, e, ch, message_id=d["channel_message_id"], author="customer", manager_id=None, at=_at(d["received_at"])
     )
 
 
-async def _operator_replied(conn: asyncpg.Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
+async def _operator_replied(conn: Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
     d = e["data"]
+    manager_id = UUID(d["manager_id"])
     await _message(
-        conn, s, e, ch, message_id=d["reply_id"], author="manager", manager_id=UUID(d["manager_id"]), at=_at(d["sent_at"])
+        conn, s, e, ch, message_id=d["reply_id"], author="manager", manager_id=manager_id, at=_at(d["sent_at"])
     )
 
 
-async def _lead_assigned(conn: asyncpg.Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
+async def _lead_assigned(conn: Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
     d = e["data"]
     conversation_id = UUID(d["conversation_id"])
     manager_id = UUID(d["manager_id"])
@@ -119,13 +119,13 @@ async def _lead_assigned(conn: asyncpg.Connection, s: str, e: dict[str, Any], ch
     ch.conversations.add(d["conversation_id"])
 
 
-async def _lead_queued(conn: asyncpg.Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
+async def _lead_queued(conn: Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
     conversation_id = e["data"]["conversation_id"]
     await conn.execute(f"UPDATE {s}.conversations SET queued = true WHERE id = $1", UUID(conversation_id))  # noqa: S608
     ch.conversations.add(conversation_id)
 
 
-async def _manager_registered(conn: asyncpg.Connection, s: str, e: dict[str, Any], _: Changes) -> None:
+async def _manager_registered(conn: Connection, s: str, e: dict[str, Any], _: Changes) -> None:
     d = e["data"]
     await conn.execute(
         f"INSERT INTO {s}.managers (id, name, email, work_day, capacity) VALUES ($1, $2, $3, 'not_started', $4)"  # noqa: S608
@@ -138,13 +138,13 @@ async def _manager_registered(conn: asyncpg.Connection, s: str, e: dict[str, Any
 
 
 def _work_day(state: str) -> Any:  # noqa: ANN401
-    async def handler(conn: asyncpg.Connection, s: str, e: dict[str, Any], _: Changes) -> None:
+    async def handler(conn: Connection, s: str, e: dict[str, Any], _: Changes) -> None:
         await conn.execute(f"UPDATE {s}.managers SET work_day = $2 WHERE id = $1", UUID(e["aggregate_id"]), state)  # noqa: S608
 
     return handler
 
 
-async def _lead_taken(conn: asyncpg.Connection, s: str, e: dict[str, Any], _: Changes) -> None:
+async def _lead_taken(conn: Connection, s: str, e: dict[str, Any], _: Changes) -> None:
     await conn.execute(
         f"UPDATE {s}.managers SET open_leads = open_leads + 1 WHERE id = $1",  # noqa: S608
         UUID(e["aggregate_id"]),

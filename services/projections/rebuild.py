@@ -23,9 +23,7 @@ async def rebuild(settings: Settings, pool: asyncpg.Pool, schema: str = REBUILD_
     await drop_read_models(pool, schema)
     await create_read_models(pool, schema)
     partition = TopicPartition(Topics.named(settings.topic_prefix).domain_events, 0)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, group_id=None
-    )
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, group_id=None)
     await consumer.start()
     position = Position(notification_id=0, kafka_offset=-1)
     try:

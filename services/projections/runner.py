@@ -20,9 +20,7 @@ log = structlog.get_logger()
 MAX_RECORDS = 2000
 
 
-async def follow(
-    settings: Settings, pool: asyncpg.Pool, schema: str, stop: asyncio.Event, *, notify: bool
-) -> None:
+async def follow(settings: Settings, pool: asyncpg.Pool, schema: str, stop: asyncio.Event, *, notify: bool) -> None:
     """Apply the log to ``schema`` from its stored position until ``stop`` is set.
 
     The position lives in Postgres with the read models, not in Kafka's

@@ -9,8 +9,12 @@ from __future__ import annotations
 import re
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 LIVE_SCHEMA = "read_models"
+
+Connection = asyncpg.Connection | PoolConnectionProxy[asyncpg.Record]
+"""A connection, whether taken from a pool or not."""
 
 _TABLES = """
 CREATE SCHEMA IF NOT EXISTS {s};

@@ -61,7 +61,7 @@ async def apply_records(
                 event: dict[str, Any] = json.loads(record.value or b"")
                 notification_id = int(event["notification_id"])
             except (ValueError, KeyError, TypeError) as error:
-                log.error("domain_event_unreadable", offset=record.offset, reason=str(error))
+                log.warning("domain_event_unreadable", offset=record.offset, reason=str(error))
                 continue
             if notification_id <= current.notification_id:
                 continue

@@ -12,14 +12,14 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from domain.conversation import Conversation, MessageReceipt
 from domain.errors import DomainError
 from domain.identities import lead_id, message_receipt_id, reply_id, team_id
 from domain.inbound import InboundMessage
+from domain.lead import Lead
 from domain.manager import Manager
 from domain.team import Team
-from domain.conversation import Conversation, MessageReceipt
-from domain.lead import Lead
-from services.router.receiving import Receiving, ReceivedMessage
+from services.router.receiving import ReceivedMessage, Receiving
 
 A = TypeVar("A", bound=Aggregate)
 

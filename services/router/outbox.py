@@ -36,15 +36,13 @@ CREATE TABLE IF NOT EXISTS outbox_position (
 class OutboxRelay:
     """Publishes the event store's notification log to Kafka."""
 
-    def __init__(
-        self, inbox: Inbox, producer: AIOKafkaProducer, pool: asyncpg.Pool, topics: Topics
-    ) -> None:
+    def __init__(self, inbox: Inbox, producer: AIOKafkaProducer, pool: asyncpg.Pool, topics: Topics) -> None:
         self._inbox = inbox
         self._producer = producer
         self._pool = pool
         self._topics = topics
         recorder = inbox.recorder
-        assert isinstance(recorder, ApplicationRecorder)  # noqa: S101
+        assert isinstance(recorder, ApplicationRecorder)
         self._recorder = recorder
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -55,9 +53,9 @@ class OutboxRelay:
                 if await _wait(stop, 1.0):
                     return
             log.info("outbox_relay_leading")
-            position = await leader.fetchval(
-                "SELECT notification_id FROM outbox_position WHERE name = 'domain-events'"
-            ) or 0
+            position = (
+                await leader.fetchval("SELECT notification_id FROM outbox_position WHERE name = 'domain-events'") or 0
+            )
             while not stop.is_set():
                 published = await self.publish_after(position)
                 if published == position:
@@ -82,11 +80,7 @@ class OutboxRelay:
             event = public_event(self._inbox, notification)
             headers = [("notification_id", str(notification.id).encode())]
             key = event["aggregate_id"].encode()
-            sends.append(
-                await self._producer.send(
-                    self._topics.domain_events, encode(event), key=key, headers=headers
-                )
-            )
+            sends.append(await self._producer.send(self._topics.domain_events, encode(event), key=key, headers=headers))
             if event["type"] == "Conversation.OperatorReplied":
                 reply = {**event["data"], "conversation_id": event["aggregate_id"]}
                 sends.append(

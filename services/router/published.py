@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import Notification
 
 _ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic"}
@@ -17,6 +18,7 @@ _ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_top
 def public_event(app: Application[UUID], notification: Notification) -> dict[str, Any]:
     """One notification of the event store as plain JSON-ready data."""
     event = app.mapper.to_domain_event(notification)
+    assert isinstance(event, DomainEvent)  # every event of our aggregates is one
     data = {k: _plain(v) for k, v in vars(event).items() if k not in _ENVELOPE}
     return {
         "notification_id": notification.id,

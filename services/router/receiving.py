@@ -80,12 +80,10 @@ class Receiving:
         )
         self._add(MessageReceipt(message.channel, message.channel_message_id, conv_id))
         lead = self._get(lead_id(conv_id))
-        assert isinstance(lead, Lead)  # noqa: S101 - opened with the conversation
+        assert isinstance(lead, Lead)
         if lead.manager_id is None:
             self._route(lead)
-        return ReceivedMessage(
-            message.channel_message_id, Outcome.STORED, conv_id, lead.id, lead.manager_id
-        )
+        return ReceivedMessage(message.channel_message_id, Outcome.STORED, conv_id, lead.id, lead.manager_id)
 
     def _open(self, message: InboundMessage) -> Conversation:
         address = str(message.sender)

@@ -56,7 +56,8 @@ def build_broker(settings: Settings, inbox: Inbox) -> KafkaBroker:
         results = await asyncio.to_thread(inbox.receive, messages, settings.team, _now)
         for result in results:
             log.info(
-                "inbound_" + result.outcome,
+                "inbound_received",
+                outcome=result.outcome,
                 message_id=result.channel_message_id,
                 conversation_id=str(result.conversation_id),
                 lead_id=str(result.lead_id),

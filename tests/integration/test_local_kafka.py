@@ -64,9 +64,7 @@ async def _create_topic(bootstrap: str, name: str, partitions: int) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        await admin.create_topics(
-            [NewTopic(name, num_partitions=partitions, replication_factor=1)]
-        )
+        await admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)])
     finally:
         await admin.close()
 
@@ -106,9 +104,7 @@ async def _consume_one(bootstrap: str, group_id: str) -> ConsumerRecord[bytes, b
     )
     await consumer.start()
     try:
-        record: ConsumerRecord[bytes, bytes] = await asyncio.wait_for(
-            consumer.getone(), timeout=WAIT_S
-        )
+        record: ConsumerRecord[bytes, bytes] = await asyncio.wait_for(consumer.getone(), timeout=WAIT_S)
         await consumer.commit()
     finally:
         await consumer.stop()
@@ -178,6 +174,6 @@ def test_start_failure_raises_with_log_tail(kafka_jars: Path, tmp_path: Path) ->
         port=_free_port(),
         overrides={"num.partitions": "not-a-number"},
     )
-    with pytest.raises(KafkaUnavailable, match="num.partitions"):
+    with pytest.raises(KafkaUnavailable, match=r"num\.partitions"):
         broker.start(timeout=60)
     assert not broker.running

@@ -1,0 +1,96 @@
+"""Shared fixtures: real PostgreSQL and Apache Kafka, started once per test session."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from services.local.kafka import LocalKafka, ensure_kafka_jars
+from services.local.postgres import LocalPostgres
+from services.settings import Settings
+from services.topics import create_topics
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def kafka_jars() -> Path:
+    """Apache Kafka's jars, fetched from Maven Central on the first run only."""
+    return ensure_kafka_jars(Path(os.environ.get("SWITCHBOARD_CACHE_DIR") or REPO_ROOT / ".cache"))
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPostgres]:
+    """A throwaway PostgreSQL cluster for the whole session."""
+    server = LocalPostgres(tmp_path_factory.mktemp("postgres") / "data", free_port())
+    server.start()
+    yield server
+    server.stop("immediate")
+
+
+@pytest.fixture(scope="session")
+def kafka(kafka_jars: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalKafka]:
+    """A single-node KRaft Apache Kafka broker for the whole session."""
+    base = tmp_path_factory.mktemp("kafka")
+    broker = LocalKafka(kafka_jars, base / "data", free_port(), log_file=base / "kafka.log")
+    broker.start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
+def database(postgres: LocalPostgres) -> str:
+    """A fresh, empty database for one test."""
+    name = f"t_{secrets.token_hex(6)}"
+
+    async def create() -> None:
+        conn = await asyncpg.connect(postgres.url)
+        try:
+            await conn.execute(f"CREATE DATABASE {name}")
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    return postgres.url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture
+def settings(database: str, kafka: LocalKafka) -> Settings:
+    """Settings for one test: its own database and its own topics."""
+    configured = Settings(
+        database_url=database,
+        kafka_bootstrap=kafka.bootstrap_servers,
+        topic_prefix=f"t{secrets.token_hex(5)}",
+        secret_key=secrets.token_urlsafe(24),
+        http_port=free_port(),
+        webchat_port=free_port(),
+    )
+    asyncio.run(create_topics(configured))
+    return configured
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that gives a service process these settings."""
+    return {
+        "SWITCHBOARD_DATABASE_URL": settings.database_url,
+        "SWITCHBOARD_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "SWITCHBOARD_TOPIC_PREFIX": settings.topic_prefix,
+        "SWITCHBOARD_SECRET_KEY": settings.secret_key.get_secret_value(),
+        "SWITCHBOARD_HTTP_PORT": str(settings.http_port),
+        "SWITCHBOARD_WEBCHAT_PORT": str(settings.webchat_port),
+    }
