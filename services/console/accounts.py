@@ -113,4 +113,6 @@ async def find_operator(pool: asyncpg.Pool, manager_id: UUID) -> Operator | None
 
 
 def _operator(row: asyncpg.Record) -> Operator:
-    return Operator(manager_id=row["manager_id"], name=row["name"], email=row["email"], role=Role(row["role"]))
+    return Operator(
+        manager_id=UUID(str(row["manager_id"])), name=row["name"], email=row["email"], role=Role(row["role"])
+    )

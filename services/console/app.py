@@ -199,6 +199,13 @@ async def _command(gateway: Gateway, seat: Seat, raw: str) -> None:
     except (DomainError, ValueError) as error:
         await seat.send({"type": "error", "code": "refused", "detail": str(error), "request_id": request_id})
         return
+    except Exception:
+        # The command failed on our side; the operator may retry with the same request id.
+        log.exception("console_command_failed", command=frame.get("type"), manager_id=str(seat.operator.manager_id))
+        await seat.send(
+            {"type": "error", "code": "internal", "detail": "not done; try again", "request_id": request_id}
+        )
+        return
     await seat.send({**reply, "request_id": request_id})
 
 

@@ -7,14 +7,17 @@ serving while it runs.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, TypeAlias
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 LIVE_SCHEMA = "read_models"
 
-Connection = asyncpg.Connection | PoolConnectionProxy[asyncpg.Record]
-"""A connection, whether taken from a pool or not."""
+if TYPE_CHECKING:
+    Connection: TypeAlias = asyncpg.Connection | PoolConnectionProxy[asyncpg.Record]
+else:  # the proxy is generic only in asyncpg's stubs
+    Connection = asyncpg.Connection | PoolConnectionProxy
 
 _TABLES = """
 CREATE SCHEMA IF NOT EXISTS {s};

@@ -1,0 +1,72 @@
+"""Running Switchboard's services as separate processes for a test."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from services.local.processes import spawn, stop
+from services.settings import Settings
+from tests.conftest import settings_env
+from tests.waiting import until
+
+ALL = ("ingest", "router", "projections", "gateway")
+
+
+class RunningServices:
+    """Service processes started from one set of settings; restartable one by one."""
+
+    def __init__(self, settings: Settings, logs: Path) -> None:
+        self.settings = settings
+        self.logs = logs
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, service: str) -> None:
+        self.processes[service] = spawn(service, settings_env(self.settings), self.logs / f"{service}.log")
+
+    def kill(self, service: str) -> None:
+        process = self.processes[service]
+        process.kill()
+        process.wait()
+
+    def stop_all(self) -> None:
+        for process in self.processes.values():
+            stop(process)
+
+    def log_tail(self, service: str, chars: int = 3000) -> str:
+        path = self.logs / f"{service}.log"
+        return path.read_text(errors="replace")[-chars:] if path.exists() else ""
+
+    async def healthy(self, timeout: float = 60.0) -> dict[str, object]:
+        url = f"{self.settings.console_url}/healthz"
+
+        async def check() -> dict[str, object] | None:
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    msg = f"{name} exited with {process.returncode}:\n{self.log_tail(name)}"
+                    raise AssertionError(msg)
+            try:
+                async with httpx.AsyncClient() as client:
+                    response = await client.get(url, timeout=2)
+            except httpx.HTTPError:
+                return None
+            report: dict[str, object] = response.json()
+            return report if report.get("status") == "ok" else None
+
+        return await until(check, timeout, "/healthz to report ok", interval=0.2)
+
+
+@contextmanager
+def services(settings: Settings, logs: Path, names: tuple[str, ...] = ALL) -> Iterator[RunningServices]:
+    """Start the named services; stop them all afterwards."""
+    running = RunningServices(settings, logs)
+    try:
+        for name in names:
+            running.start(name)
+        yield running
+    finally:
+        running.stop_all()
