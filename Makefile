@@ -1,0 +1,49 @@
+# Switchboard: `make run` starts the whole system locally, `make test` runs every check.
+# Both install what they need: Java and Maven (Debian packages), the virtualenv, Kafka's jars.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export SWITCHBOARD_CACHE_DIR ?= $(CURDIR)/.cache
+
+.PHONY: run test lint unit integration system-deps deps kafka-jars clean
+
+run: deps kafka-jars
+	$(BIN)/switchboard run
+
+test: lint kafka-jars
+	$(BIN)/python -m pytest
+
+lint: deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+unit: deps
+	$(BIN)/python -m pytest tests/unit
+
+integration: deps kafka-jars
+	$(BIN)/python -m pytest -m integration
+
+# Java 17+ runs Kafka; Maven fetches its jars from Maven Central.
+system-deps:
+	@if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then \
+		echo "installing Java and Maven"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless maven >/dev/null; \
+	fi
+
+deps: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+kafka-jars: deps system-deps
+	$(BIN)/python -c "from pathlib import Path; from services.local.kafka import ensure_kafka_jars; print('kafka jars:', ensure_kafka_jars(Path('$(SWITCHBOARD_CACHE_DIR)')))"
+
+clean:
+	rm -rf $(VENV) .local .mypy_cache .ruff_cache
