@@ -54,8 +54,8 @@ def parse_frame(raw: str | bytes) -> dict[str, Any]:
         raise FrameError("binary_frame", "frames must be JSON text, not binary")
     try:
         frame = json.loads(raw)
-    except ValueError:
-        raise FrameError("invalid_json", "the frame is not valid JSON") from None
+    except (ValueError, RecursionError):
+        raise FrameError("invalid_json", "the frame is not valid JSON (or nested too deeply)") from None
     if not isinstance(frame, dict):
         raise FrameError("invalid_frame", "a frame must be a JSON object")
     kind = frame.get("type")

@@ -72,8 +72,11 @@ class Manager(Aggregate):
 
     def end_work_day(self) -> None:
         """End the work day; open leads stay with the manager."""
-        if self.work_day in (WorkDay.NOT_STARTED, WorkDay.ENDED):
+        if self.work_day is WorkDay.NOT_STARTED:
             msg = f"{self.name}'s work day has not started"
+            raise WorkDayError(msg)
+        if self.work_day is WorkDay.ENDED:
+            msg = f"{self.name}'s work day has already ended"
             raise WorkDayError(msg)
         self._work_day_ended()
 

@@ -32,11 +32,11 @@ class Signer:
     def subject(self, purpose: str, token: str, now: float | None = None) -> str | None:
         """The token's subject if it is genuine, unexpired and for ``purpose``; else None."""
         body, _, mac = token.partition(".")
-        if not body or not hmac.compare_digest(mac, self._mac(body)):
+        if not body or not hmac.compare_digest(mac.encode(), self._mac(body).encode()):
             return None
         try:
             claims = json.loads(_unb64(body))
-        except ValueError:
+        except (ValueError, UnicodeError):
             return None
         current = time.time() if now is None else now
         if claims.get("p") != purpose or not isinstance(claims.get("e"), int) or claims["e"] < current:

@@ -72,7 +72,11 @@ def password_matches(password: str, stored: str) -> bool:
     salt_hex, _, digest_hex = rest.partition("$")
     if scheme != "scrypt" or not salt_hex or not digest_hex:
         return False
-    digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt_hex), **_SCRYPT)
+    try:
+        salt = bytes.fromhex(salt_hex)
+    except ValueError:
+        return False
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
     return hmac.compare_digest(digest.hex(), digest_hex)
 
 

@@ -1,0 +1,202 @@
+"""The inbound message: the published language of the inbound topic."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.channels import MAX_ADDRESS_LENGTH, Channel, ChannelAddress
+from domain.errors import DomainError, InvalidInboundMessage
+from domain.inbound import MAX_ID_LENGTH, MAX_TEXT_LENGTH, InboundMessage
+
+RECEIVED = datetime(2025, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
+
+
+def message(**overrides: Any) -> InboundMessage:
+    fields: dict[str, Any] = {
+        "channel": Channel.WEBCHAT,
+        "channel_message_id": "v1/m1",
+        "thread": "v1",
+        "sender": ChannelAddress(Channel.WEBCHAT, "v1"),
+        "text": "hello",
+        "received_at": RECEIVED,
+        "sender_name": "Visitor",
+        "source": "widget",
+    }
+    fields.update(overrides)
+    return InboundMessage(**fields)
+
+
+def payload(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = message().to_dict()
+    data.update(overrides)
+    return data
+
+
+def test_to_dict_is_plain_strings() -> None:
+    assert message().to_dict() == {
+        "channel": "webchat",
+        "channel_message_id": "v1/m1",
+        "thread": "v1",
+        "sender": "webchat:v1",
+        "sender_name": "Visitor",
+        "text": "hello",
+        "received_at": "2025-03-01T09:30:15.123456+00:00",
+        "source": "widget",
+    }
+
+
+def test_round_trip_through_json() -> None:
+    original = message(received_at=RECEIVED.astimezone(timezone(timedelta(hours=3))))
+    restored = InboundMessage.from_dict(json.loads(json.dumps(original.to_dict())))
+    assert restored == original
+    assert restored.received_at.utcoffset() == timedelta(hours=3)
+    assert restored.channel is Channel.WEBCHAT
+
+
+def test_the_key_keeps_one_thread_in_one_partition() -> None:
+    assert message().key == "webchat/v1"
+    assert message(channel_message_id="v1/m2").key == message().key
+
+
+def test_optional_fields_default_to_empty() -> None:
+    data = payload()
+    del data["sender_name"], data["source"]
+    restored = InboundMessage.from_dict(data)
+    assert (restored.sender_name, restored.source) == ("", "")
+
+
+def test_extra_fields_are_ignored() -> None:
+    assert InboundMessage.from_dict(payload(unexpected="x")) == message()
+
+
+def test_the_error_is_a_domain_error() -> None:
+    assert issubclass(InvalidInboundMessage, DomainError)
+
+
+@pytest.mark.parametrize("data", [None, [], "text", 42, [("channel", "webchat")]])
+def test_not_an_object(data: Any) -> None:
+    with pytest.raises(InvalidInboundMessage, match="must be a JSON object"):
+        InboundMessage.from_dict(data)
+
+
+@pytest.mark.parametrize("field", ["channel", "channel_message_id", "thread", "sender", "text", "received_at"])
+def test_missing_field(field: str) -> None:
+    data = payload()
+    del data[field]
+    with pytest.raises(InvalidInboundMessage, match=f"field '{field}' is missing or not a string"):
+        InboundMessage.from_dict(data)
+
+
+@pytest.mark.parametrize("field", ["channel", "channel_message_id", "thread", "sender", "text", "received_at"])
+@pytest.mark.parametrize("value", [None, 7, ["x"], {"x": 1}, True])
+def test_non_string_field(field: str, value: Any) -> None:
+    with pytest.raises(InvalidInboundMessage, match=f"field '{field}' is missing or not a string"):
+        InboundMessage.from_dict(payload(**{field: value}))
+
+
+@pytest.mark.parametrize("channel", ["fax", "WEBCHAT", ""])
+def test_unknown_channel(channel: str) -> None:
+    with pytest.raises(InvalidInboundMessage, match=f"unknown channel '{channel}'"):
+        InboundMessage.from_dict(payload(channel=channel))
+
+
+@pytest.mark.parametrize("when", ["yesterday", "", "2025-13-01T00:00:00+00:00", "1714000000"])
+def test_bad_time(when: str) -> None:
+    with pytest.raises(InvalidInboundMessage, match="is not an ISO 8601 time"):
+        InboundMessage.from_dict(payload(received_at=when))
+
+
+def test_naive_time() -> None:
+    with pytest.raises(InvalidInboundMessage, match="received_at must carry a time zone"):
+        InboundMessage.from_dict(payload(received_at="2025-03-01T09:30:00"))
+
+
+def test_text_at_the_limit_is_accepted_and_one_more_is_not() -> None:
+    assert len(InboundMessage.from_dict(payload(text="x" * MAX_TEXT_LENGTH)).text) == MAX_TEXT_LENGTH
+    with pytest.raises(InvalidInboundMessage, match=f"text is longer than {MAX_TEXT_LENGTH} characters"):
+        InboundMessage.from_dict(payload(text="x" * (MAX_TEXT_LENGTH + 1)))
+
+
+def test_empty_text_is_allowed_by_the_message_itself() -> None:
+    # Attachment-only messages carry no text; connectors decide what they accept.
+    assert InboundMessage.from_dict(payload(text="")).text == ""
+
+
+@pytest.mark.parametrize("field", ["channel_message_id", "thread"])
+@pytest.mark.parametrize("value", ["", "x" * (MAX_ID_LENGTH + 1)])
+def test_ids_must_have_a_bounded_length(field: str, value: str) -> None:
+    with pytest.raises(InvalidInboundMessage, match=f"{field} must be 1..{MAX_ID_LENGTH} characters"):
+        InboundMessage.from_dict(payload(**{field: value}))
+
+
+def test_sender_from_another_channel() -> None:
+    with pytest.raises(InvalidInboundMessage, match=re.escape("sender email:a@example.com is not a webchat address")):
+        InboundMessage.from_dict(payload(sender="email:a@example.com"))
+
+
+def test_sender_without_a_channel() -> None:
+    with pytest.raises(InvalidInboundMessage, match="must look like 'channel:value'"):
+        InboundMessage.from_dict(payload(sender="v1"))
+
+
+def test_sender_in_an_unknown_channel() -> None:
+    with pytest.raises(InvalidInboundMessage, match="unknown channel 'fax' in address 'fax:123'"):
+        InboundMessage.from_dict(payload(sender="fax:123"))
+
+
+@pytest.mark.parametrize("value", ["", "x" * (MAX_ADDRESS_LENGTH + 1)])
+def test_sender_address_length(value: str) -> None:
+    with pytest.raises(InvalidInboundMessage, match=f"address must be 1..{MAX_ADDRESS_LENGTH} characters"):
+        InboundMessage.from_dict(payload(sender=f"webchat:{value}"))
+
+
+def test_an_address_value_may_contain_colons() -> None:
+    address = ChannelAddress.parse("phone:+7:800:555")
+    assert address == ChannelAddress(Channel.PHONE, "+7:800:555")
+    assert str(address) == "phone:+7:800:555"
+
+
+_ids = st.text(min_size=1, max_size=MAX_ID_LENGTH)
+_offsets = st.integers(min_value=-23 * 60, max_value=23 * 60).map(lambda m: timezone(timedelta(minutes=m)))
+
+
+@given(
+    channel=st.sampled_from(list(Channel)),
+    channel_message_id=_ids,
+    thread=_ids,
+    address=st.text(min_size=1, max_size=MAX_ADDRESS_LENGTH),
+    text=st.text(max_size=300),
+    received_at=st.datetimes(timezones=_offsets),
+    sender_name=st.text(max_size=40),
+    source=st.text(max_size=40),
+)
+def test_any_valid_message_round_trips(  # noqa: PLR0913
+    channel: Channel,
+    channel_message_id: str,
+    thread: str,
+    address: str,
+    text: str,
+    received_at: datetime,
+    sender_name: str,
+    source: str,
+) -> None:
+    original = InboundMessage(
+        channel=channel,
+        channel_message_id=channel_message_id,
+        thread=thread,
+        sender=ChannelAddress(channel, address),
+        text=text,
+        received_at=received_at,
+        sender_name=sender_name,
+        source=source,
+    )
+    restored = InboundMessage.from_dict(json.loads(json.dumps(original.to_dict())))
+    assert restored == original
+    assert restored.received_at.utcoffset() == received_at.utcoffset()
