@@ -23,13 +23,19 @@ async def rebuild(settings: Settings, pool: asyncpg.Pool, schema: str = REBUILD_
     await drop_read_models(pool, schema)
     await create_read_models(pool, schema)
     partition = TopicPartition(Topics.named(settings.topic_prefix).domain_events, 0)
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, group_id=None)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        enable_auto_commit=False,
+        group_id=None,
+        auto_offset_reset="earliest",
+    )
     await consumer.start()
     position = Position(notification_id=0, kafka_offset=-1)
     try:
         consumer.assign([partition])
         end = (await consumer.end_offsets([partition]))[partition]
-        await consumer.seek_to_beginning(partition)
+        # A plain seek: seek_to_beginning can lose a race with the reset that assign() starts.
+        consumer.seek(partition, 0)
         while position.kafka_offset + 1 < end:
             batch = await consumer.getmany(partition, timeout_ms=1000, max_records=5000)
             records = [r for r in batch.get(partition, []) if r.offset < end]

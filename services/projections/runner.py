@@ -34,6 +34,8 @@ async def follow(settings: Settings, pool: asyncpg.Pool, schema: str, stop: asyn
         enable_auto_commit=False,
         group_id=None,
         isolation_level="read_committed",
+        # Should a reset ever win over the seek below, re-reading is harmless: applied events are skipped.
+        auto_offset_reset="earliest",
     )
     await consumer.start()
     try:
