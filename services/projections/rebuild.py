@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -18,7 +20,13 @@ from services.topics import Topics
 REBUILD_SCHEMA = "read_models_rebuild"
 
 
-async def rebuild(settings: Settings, pool: asyncpg.Pool, schema: str = REBUILD_SCHEMA) -> Position:
+class RebuildStalled(RuntimeError):
+    """The log stopped yielding records before the rebuild reached its end."""
+
+
+async def rebuild(
+    settings: Settings, pool: asyncpg.Pool, schema: str = REBUILD_SCHEMA, stall_seconds: float = 30.0
+) -> Position:
     """Build ``schema`` afresh from the whole domain-event log as it stands now."""
     await drop_read_models(pool, schema)
     await create_read_models(pool, schema)
@@ -36,11 +44,16 @@ async def rebuild(settings: Settings, pool: asyncpg.Pool, schema: str = REBUILD_
         end = (await consumer.end_offsets([partition]))[partition]
         # A plain seek: seek_to_beginning can lose a race with the reset that assign() starts.
         consumer.seek(partition, 0)
+        idle_since = time.monotonic()
         while position.kafka_offset + 1 < end:
             batch = await consumer.getmany(partition, timeout_ms=1000, max_records=5000)
             records = [r for r in batch.get(partition, []) if r.offset < end]
             if records:
                 position = await apply_records(pool, schema, records, position, notify=False)
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since > stall_seconds:
+                msg = f"no records for {stall_seconds:.0f}s at offset {position.kafka_offset + 1} of {end}"
+                raise RebuildStalled(msg)
     finally:
         await consumer.stop()
     return position
