@@ -16,6 +16,28 @@ class Contact(Aggregate):
     def __init__(self, name: str, address: str) -> None:
         self.name = name
         self.addresses = [address]
+        self.responsible_manager_id: UUID | None = None
+        self.vip = False
+        self.language = ""
+        self.region = ""
+        self.tags: list[str] = []
+
+    def make_responsible(self, manager_id: UUID) -> None:
+        """The manager who now answers for this customer; their next lead returns to them."""
+        if manager_id != self.responsible_manager_id:
+            self._responsible_manager_changed(manager_id=manager_id)
+
+    def update_profile(self, *, vip: bool, language: str, region: str, tags: list[str]) -> None:
+        """What routing rules may ask about the customer."""
+        self._profile_updated(vip=vip, language=language, region=region, tags=sorted(set(tags)))
+
+    @event("ResponsibleManagerChanged")
+    def _responsible_manager_changed(self, manager_id: UUID) -> None:
+        self.responsible_manager_id = manager_id
+
+    @event("ProfileUpdated")
+    def _profile_updated(self, vip: bool, language: str, region: str, tags: list[str]) -> None:
+        self.vip, self.language, self.region, self.tags = vip, language, region, tags
 
 
 class AddressBookEntry(Aggregate):

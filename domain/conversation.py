@@ -57,6 +57,15 @@ class Conversation(Aggregate):
             address=self.address,
         )
 
+    def close(self, by: UUID | None) -> None:
+        """Close the conversation; the customer's next message reopens it."""
+        if self.status is ConversationStatus.OPEN:
+            self._closed(by=by)
+
+    @event("Closed")
+    def _closed(self, by: UUID | None) -> None:
+        self.status = ConversationStatus.CLOSED
+
     @event("CustomerWrote")
     def _customer_wrote(self, channel_message_id: str, text: str, received_at: datetime, sender_name: str) -> None:
         self.message_count += 1
@@ -72,6 +81,7 @@ class Conversation(Aggregate):
         address: str,
     ) -> None:
         self.message_count += 1
+        self.status = ConversationStatus.OPEN
 
 
 class MessageReceipt(Aggregate):

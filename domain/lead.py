@@ -1,7 +1,9 @@
-"""A lead: a customer's request that a manager must take on."""
+"""A lead: a customer's request that exactly one manager must take on."""
 
 from __future__ import annotations
 
+import enum
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -15,8 +17,22 @@ class LeadAlreadyAssigned(DomainError):
     """The lead has a manager; it cannot be given to a second one."""
 
 
+class NotOffered(DomainError):
+    """The lead is not on offer to this manager (never was, or someone took it first)."""
+
+
+class LeadStatus(enum.StrEnum):
+    """Where a lead stands."""
+
+    NEW = "new"
+    QUEUED = "queued"
+    OFFERED = "offered"
+    ASSIGNED = "assigned"
+    CLOSED = "closed"
+
+
 class Lead(Aggregate):
-    """A lead opened by a conversation, waiting for or held by one manager."""
+    """A lead opened by a conversation: waiting, on offer, or held by one manager."""
 
     @staticmethod
     def create_id(conversation_id: UUID, contact_id: UUID, channel: str, source: str) -> UUID:  # noqa: ARG004
@@ -29,26 +45,110 @@ class Lead(Aggregate):
         self.contact_id = contact_id
         self.channel = channel
         self.source = source
+        self.status = LeadStatus.NEW
         self.manager_id: UUID | None = None
-        self.queued = False
+        self.offered_to: list[UUID] = []
+        self.tried: list[UUID] = []
+        self.answer_by: datetime | None = None
+        self.answered = False
+        self.queue_name: str | None = None
 
-    def assign(self, manager_id: UUID, reasons: dict[str, Any]) -> None:
-        """Give the lead to a manager, recording why."""
+    @property
+    def queued(self) -> bool:
+        """Whether the lead waits in a queue."""
+        return self.status is LeadStatus.QUEUED
+
+    def assign(self, manager_id: UUID, reasons: dict[str, Any], answer_by: datetime | None = None) -> None:
+        """Give the lead to a manager, recording why and by when they must answer."""
         if self.manager_id is not None:
             msg = f"lead {self.id} is already assigned to manager {self.manager_id}"
             raise LeadAlreadyAssigned(msg)
-        self._assigned(manager_id=manager_id, conversation_id=self.conversation_id, reasons=reasons)
+        self._assigned(
+            manager_id=manager_id, conversation_id=self.conversation_id, reasons=reasons, answer_by=answer_by
+        )
 
-    def queue(self, reasons: dict[str, Any]) -> None:
-        """Put the lead in the queue because nobody can take it now."""
-        if self.manager_id is None and not self.queued:
-            self._queued(conversation_id=self.conversation_id, reasons=reasons)
+    def queue(self, queue: str | None, position: int, reasons: dict[str, Any]) -> None:
+        """Wait in a queue because nobody can take the lead now."""
+        if self.status in (LeadStatus.NEW, LeadStatus.OFFERED):
+            self._queued(conversation_id=self.conversation_id, queue=queue, position=position, reasons=reasons)
+
+    def offer(self, manager_ids: list[UUID], reasons: dict[str, Any]) -> None:
+        """Offer the lead to every eligible manager; the first to accept takes it."""
+        if self.manager_id is None:
+            self._offered(conversation_id=self.conversation_id, manager_ids=manager_ids, reasons=reasons)
+
+    def accept(self, manager_id: UUID, answer_by: datetime | None = None) -> None:
+        """A manager takes a lead on offer to them."""
+        if self.status is not LeadStatus.OFFERED or manager_id not in self.offered_to:
+            msg = f"lead {self.id} is not on offer to you (anymore)"
+            raise NotOffered(msg)
+        self.assign(manager_id, {"strategy": "offer_to_all", "accepted_by": str(manager_id)}, answer_by)
+
+    def mark_answered(self, manager_id: UUID, at: datetime) -> None:
+        """The holder answered the customer: no idle re-route any more."""
+        if self.manager_id == manager_id and not self.answered:
+            self._answered(manager_id=manager_id, at=at)
+
+    def release(self, why: str) -> UUID | None:
+        """Take the lead back from its manager (for re-routing); returns who had it."""
+        holder = self.manager_id
+        if holder is not None:
+            self._released(manager_id=holder, conversation_id=self.conversation_id, why=why)
+        return holder
+
+    def close(self, by: UUID | None) -> None:
+        """Close the lead; its manager's capacity is freed by the caller."""
+        if self.status is not LeadStatus.CLOSED:
+            self._closed(conversation_id=self.conversation_id, by=by)
+
+    def reopen(self) -> None:
+        """A closed lead comes back when the customer writes again; it is routed anew."""
+        if self.status is LeadStatus.CLOSED:
+            self._reopened(conversation_id=self.conversation_id)
+
+    @event("Reopened")
+    def _reopened(self, conversation_id: UUID) -> None:
+        self.status = LeadStatus.NEW
+        self.manager_id = None
+        self.answer_by = None
+        self.answered = False
+        self.tried = []
 
     @event("Assigned")
-    def _assigned(self, manager_id: UUID, conversation_id: UUID, reasons: dict[str, Any]) -> None:
+    def _assigned(
+        self, manager_id: UUID, conversation_id: UUID, reasons: dict[str, Any], answer_by: datetime | None
+    ) -> None:
         self.manager_id = manager_id
-        self.queued = False
+        self.status = LeadStatus.ASSIGNED
+        self.offered_to = []
+        self.answer_by = answer_by
+        self.answered = False
+        self.queue_name = None
 
     @event("Queued")
-    def _queued(self, conversation_id: UUID, reasons: dict[str, Any]) -> None:
-        self.queued = True
+    def _queued(self, conversation_id: UUID, queue: str | None, position: int, reasons: dict[str, Any]) -> None:
+        self.status = LeadStatus.QUEUED
+        self.queue_name = queue
+        self.offered_to = []
+
+    @event("Offered")
+    def _offered(self, conversation_id: UUID, manager_ids: list[UUID], reasons: dict[str, Any]) -> None:
+        self.status = LeadStatus.OFFERED
+        self.offered_to = list(manager_ids)
+
+    @event("Answered")
+    def _answered(self, manager_id: UUID, at: datetime) -> None:
+        self.answered = True
+
+    @event("Released")
+    def _released(self, manager_id: UUID, conversation_id: UUID, why: str) -> None:
+        self.tried.append(manager_id)
+        self.manager_id = None
+        self.answer_by = None
+        self.status = LeadStatus.NEW
+
+    @event("Closed")
+    def _closed(self, conversation_id: UUID, by: UUID | None) -> None:
+        self.status = LeadStatus.CLOSED
+        self.manager_id = None
+        self.offered_to = []

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import DomainError, WorkDayError
+from domain.presence import Absence, WorkingHours
 
 
 class WorkDay(enum.StrEnum):
@@ -35,6 +37,9 @@ class Manager(Aggregate):
         self.work_day = WorkDay.NOT_STARTED
         self.open_leads: list[UUID] = []
         self.last_assigned_at: datetime | None = None
+        self.working_hours: WorkingHours | None = None
+        self.absences: list[Absence] = []
+        self.online = False
 
     @classmethod
     def register(cls, name: str, email: str, capacity: int) -> Manager:
@@ -89,6 +94,37 @@ class Manager(Aggregate):
             raise CapacityReached(msg)
         self._lead_taken(lead_id=lead_id, at=at)
 
+    def release_lead(self, lead_id: UUID) -> None:
+        """Free the capacity a lead held (closed, transferred or re-routed); no-op if not held."""
+        if lead_id in self.open_leads:
+            self._lead_released(lead_id=lead_id)
+
+    def change_capacity(self, capacity: int) -> None:
+        """Set the most open leads the manager may hold; 0 takes them out of rotation."""
+        if capacity < 0:
+            msg = f"capacity must be zero or more, not {capacity}"
+            raise DomainError(msg)
+        if capacity != self.capacity:
+            self._capacity_changed(capacity=capacity)
+
+    def set_working_hours(self, hours: WorkingHours | None) -> None:
+        """Set the weekly calendar (None: the work day alone says when they work)."""
+        self._working_hours_set(hours=hours.to_plain() if hours else None)
+
+    def add_absence(self, absence: Absence) -> None:
+        """Record days away; no leads are routed to the manager on them."""
+        self._absence_added(absence=absence.to_plain())
+
+    def come_online(self) -> None:
+        """The manager opened the console."""
+        if not self.online:
+            self._came_online()
+
+    def go_offline(self) -> None:
+        """The manager's last console closed."""
+        if self.online:
+            self._went_offline()
+
     @event("WorkDayStarted")
     def _work_day_started(self) -> None:
         self.work_day = WorkDay.STARTED
@@ -109,3 +145,27 @@ class Manager(Aggregate):
     def _lead_taken(self, lead_id: UUID, at: datetime) -> None:
         self.open_leads.append(lead_id)
         self.last_assigned_at = at
+
+    @event("LeadReleased")
+    def _lead_released(self, lead_id: UUID) -> None:
+        self.open_leads.remove(lead_id)
+
+    @event("CapacityChanged")
+    def _capacity_changed(self, capacity: int) -> None:
+        self.capacity = capacity
+
+    @event("WorkingHoursSet")
+    def _working_hours_set(self, hours: dict[str, Any] | None) -> None:
+        self.working_hours = WorkingHours.from_plain(hours) if hours else None
+
+    @event("AbsenceAdded")
+    def _absence_added(self, absence: dict[str, str]) -> None:
+        self.absences.append(Absence.from_plain(absence))
+
+    @event("CameOnline")
+    def _came_online(self) -> None:
+        self.online = True
+
+    @event("WentOffline")
+    def _went_offline(self) -> None:
+        self.online = False

@@ -1,14 +1,18 @@
-"""Routing policy: pure functions from the managers' state to a decision with reasons."""
+"""Routing policy: pure functions from a lead and the managers' state to a decision with its reasons."""
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from domain.manager import WorkDay
+from domain.presence import Absence, WorkingHours, zone
+from domain.rules import LeadFacts, Rule, RuleSet, Strategy
 
 
 class SkipReason(enum.StrEnum):
@@ -17,17 +21,22 @@ class SkipReason(enum.StrEnum):
     WORK_DAY_NOT_STARTED = "work_day_not_started"
     PAUSED = "paused"
     WORK_DAY_ENDED = "work_day_ended"
+    ABSENT = "absent"
+    HOLIDAY = "holiday"
+    OUTSIDE_WORKING_HOURS = "outside_working_hours"
+    OFFLINE = "offline"
     AT_CAPACITY = "at_capacity"
+    ALREADY_TRIED = "already_tried"
+    NO_WEIGHT = "no_weight"
 
 
-_ABSENCE = {
+_WORK_DAY = {
     WorkDay.NOT_STARTED: SkipReason.WORK_DAY_NOT_STARTED,
     WorkDay.PAUSED: SkipReason.PAUSED,
     WorkDay.ENDED: SkipReason.WORK_DAY_ENDED,
 }
-
-
 _NEVER = datetime.min.replace(tzinfo=UTC)
+RETURNED = "returned_to_responsible"
 
 
 @dataclass(frozen=True)
@@ -40,11 +49,14 @@ class Candidate:
     open_leads: int
     capacity: int
     last_assigned_at: datetime | None
+    working_hours: WorkingHours | None = None
+    absences: tuple[Absence, ...] = ()
+    online: bool = False
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """One candidate as routing saw them: chosen, eligible, or skipped and why."""
+    """One candidate as routing saw them: chosen, eligible, offered, or skipped and why."""
 
     manager_id: UUID
     name: str
@@ -53,69 +65,151 @@ class Verdict:
 
 @dataclass(frozen=True)
 class RoutingDecision:
-    """The manager chosen (or None: the lead waits in the queue) and every reason."""
+    """Who gets the lead (nobody: it waits in ``queue``), who is offered it, and every reason."""
 
     manager_id: UUID | None
-    rule: str
+    rule: str | None
     strategy: str
-    verdicts: tuple[Verdict, ...]
+    queue: str | None
+    verdicts: tuple[Verdict, ...] = ()
+    offered: tuple[UUID, ...] = ()
+    rules_skipped: tuple[tuple[str, str], ...] = ()
+    idle_timeout_seconds: int | None = None
 
     def reasons(self) -> dict[str, Any]:
-        """The decision as plain data, to be stored on the assignment event."""
+        """The decision as plain data, stored on the assignment event."""
         return {
             "rule": self.rule,
             "strategy": self.strategy,
+            "queue": self.queue,
+            "rules_skipped": [{"rule": name, "why": why} for name, why in self.rules_skipped],
             "candidates": [
                 {"manager_id": str(v.manager_id), "name": v.name, "outcome": v.outcome} for v in self.verdicts
             ],
         }
 
 
-def skip_reason(candidate: Candidate) -> SkipReason | None:
-    """Why this manager cannot take a lead now, or None if they can."""
-    absence = _ABSENCE.get(candidate.work_day)
-    if absence is not None:
-        return absence
+@dataclass(frozen=True)
+class Situation:
+    """Everything routing looks at besides the lead: rules, teams in order, managers, the time."""
+
+    rules: RuleSet
+    teams: Mapping[str, Sequence[UUID]]
+    managers: Mapping[UUID, Candidate]
+    at: datetime
+    tried: frozenset[UUID] = field(default_factory=frozenset)
+
+
+def skip_reason(candidate: Candidate, situation: Situation, rule: Rule) -> SkipReason | None:  # noqa: PLR0911
+    """Why this manager cannot take a lead under ``rule`` now, or None if they can."""
+    if not rule.when_absent:
+        away = _WORK_DAY.get(candidate.work_day)
+        if away is not None:
+            return away
+        hours = candidate.working_hours
+        local_day = situation.at.astimezone(zone(hours.timezone if hours else situation.rules.timezone)).date()
+        if any(a.covers(local_day) for a in candidate.absences):
+            return SkipReason.ABSENT
+        if situation.rules.local_time(situation.at).date() in situation.rules.holidays:
+            return SkipReason.HOLIDAY
+        if hours is not None and not hours.covers(situation.at):
+            return SkipReason.OUTSIDE_WORKING_HOURS
+        if rule.require_online and not candidate.online:
+            return SkipReason.OFFLINE
     if candidate.open_leads >= candidate.capacity:
         return SkipReason.AT_CAPACITY
+    if candidate.manager_id in situation.tried:
+        return SkipReason.ALREADY_TRIED
+    if rule.strategy is Strategy.WEIGHTED and dict(rule.weights).get(candidate.manager_id, 0) <= 0:
+        return SkipReason.NO_WEIGHT
     return None
 
 
-def route_evenly(candidates: list[Candidate], rule: str = "default") -> RoutingDecision:
-    """Choose the eligible manager who has waited longest since their last lead.
+def decide(lead: LeadFacts, situation: Situation) -> RoutingDecision:
+    """Route one lead: the first matching rule, then its strategy among the eligible managers."""
+    local = situation.rules.local_time(lead.received_at).time().replace(tzinfo=None)
+    skipped: list[tuple[str, str]] = []
+    for rule in situation.rules.rules:
+        why = rule.conditions.mismatch(lead, local)
+        if why is None:
+            return _apply(rule, lead, situation, tuple(skipped))
+        skipped.append((rule.name, why))
+    return RoutingDecision(None, None, "none", None, rules_skipped=tuple(skipped))
 
-    Managers who never had a lead come first; remaining ties keep the team's order.
-    """
-    eligible = [c for c in candidates if skip_reason(c) is None]
-    chosen: Candidate | None = None
-    if eligible:
-        chosen = min(enumerate(eligible), key=_waited_longest_first)[1]
-    verdicts = tuple(
-        Verdict(
-            manager_id=c.manager_id,
-            name=c.name,
-            outcome=_outcome(c, chosen),
-        )
-        for c in candidates
-    )
+
+def _apply(rule: Rule, lead: LeadFacts, situation: Situation, skipped: tuple[tuple[str, str], ...]) -> RoutingDecision:
+    pool = _pool(rule, situation)
+    reasons = {c.manager_id: skip_reason(c, situation, rule) for c in pool}
+    eligible = [c for c in pool if reasons[c.manager_id] is None]
+    responsible = situation.managers.get(lead.responsible_manager_id) if lead.responsible_manager_id else None
+    strategy = str(rule.strategy)
+    offered: tuple[UUID, ...] = ()
+    if rule.return_to_responsible and responsible and skip_reason(responsible, situation, rule) is None:
+        chosen: Candidate | None = responsible
+        strategy = RETURNED
+    elif rule.strategy is Strategy.OFFER_TO_ALL:
+        chosen, offered = None, tuple(c.manager_id for c in eligible)
+    else:
+        chosen = _choose(rule, lead, eligible)
+    verdicts = tuple(_verdict(c, reasons[c.manager_id], chosen, offered) for c in pool)
+    if chosen is not None and chosen not in pool:
+        verdicts = (Verdict(chosen.manager_id, chosen.name, "chosen"), *verdicts)
     return RoutingDecision(
         manager_id=chosen.manager_id if chosen else None,
-        rule=rule,
-        strategy="evenly",
+        rule=rule.name,
+        strategy=strategy,
+        queue=rule.queue,
         verdicts=verdicts,
+        offered=offered,
+        rules_skipped=skipped,
+        idle_timeout_seconds=rule.idle_timeout_seconds,
     )
 
 
-def _waited_longest_first(pair: tuple[int, Candidate]) -> tuple[bool, datetime, int]:
-    position, candidate = pair
+def _pool(rule: Rule, situation: Situation) -> list[Candidate]:
+    if rule.manager is not None:
+        ids: Sequence[UUID] = (rule.manager,)
+    elif rule.strategy is Strategy.IN_ORDER and rule.order:
+        ids = rule.order
+    else:
+        ids = situation.teams.get(rule.team or "", ())
+    return [situation.managers[i] for i in ids if i in situation.managers]
+
+
+def _choose(rule: Rule, lead: LeadFacts, eligible: list[Candidate]) -> Candidate | None:
+    if not eligible:
+        return None
+    if rule.strategy is Strategy.IN_ORDER:
+        return eligible[0]
+    if rule.strategy is Strategy.LEAST_LOADED:
+        return min(eligible, key=lambda c: (c.open_leads, _waited(c), _spread(lead, c)))
+    if rule.strategy is Strategy.WEIGHTED:
+        weights = dict(rule.weights)
+        return min(eligible, key=lambda c: ((c.open_leads + 1) / weights[c.manager_id], _waited(c), _spread(lead, c)))
+    return min(eligible, key=lambda c: (_waited(c), _spread(lead, c)))
+
+
+def _waited(candidate: Candidate) -> tuple[bool, datetime]:
+    """Never assigned first, then the earliest last assignment."""
     last = candidate.last_assigned_at
-    return (last is not None, last or _NEVER, position)
+    return (last is not None, last or _NEVER)
 
 
-def _outcome(candidate: Candidate, chosen: Candidate | None) -> str:
-    reason = skip_reason(candidate)
-    if reason is not None:
-        return f"skipped: {reason}"
+def _spread(lead: LeadFacts, candidate: Candidate) -> bytes:
+    # Ties go to a different manager for each lead, yet the same one for the same lead:
+    # never always the same person, and replays decide alike.
+    return hashlib.sha256(f"{lead.lead_id}/{candidate.manager_id}".encode()).digest()
+
+
+def _verdict(
+    candidate: Candidate, reason: SkipReason | None, chosen: Candidate | None, offered: tuple[UUID, ...]
+) -> Verdict:
     if chosen is not None and candidate.manager_id == chosen.manager_id:
-        return "chosen"
-    return "eligible, waited less"
+        outcome = "chosen"
+    elif reason is not None:
+        outcome = f"skipped: {reason}"
+    elif candidate.manager_id in offered:
+        outcome = "offered"
+    else:
+        outcome = "eligible, not chosen"
+    return Verdict(candidate.manager_id, candidate.name, outcome)

@@ -18,7 +18,7 @@ from services.settings import Settings
 
 def build_inbox(settings: Settings) -> Inbox:
     """The event-sourced inbox on the configured PostgreSQL."""
-    return Inbox(env=settings.event_store_env())
+    return Inbox(env=settings.event_store_env(), team=settings.team)
 
 
 async def create_pool(settings: Settings, size: int = 4) -> asyncpg.Pool:

@@ -7,7 +7,6 @@ import contextlib
 import json
 import secrets
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -226,7 +225,6 @@ async def _dispatch(gateway: Gateway, operator: Operator, frame: dict[str, Any])
             operator.manager_id,
             text,
             request_id,
-            datetime.now(tz=UTC),
             any_conversation=operator.role.sees_everything,
         )
         log.info("reply_stored", conversation_id=str(conversation_id), reply_id=str(stored.reply_id))

@@ -14,7 +14,7 @@ from services.projections.schema import LIVE_SCHEMA
 S = LIVE_SCHEMA
 
 _CONVERSATION = (
-    "SELECT id, channel, address, status, lead_id, manager_id, queued, message_count,"  # noqa: S608 - fixed schema
+    "SELECT id, channel, address, status, lead_id, manager_id, lead_status, message_count,"  # noqa: S608 - fixed schema
     f" last_message, last_message_at, opened_at FROM {S}.conversations"
 )
 _MESSAGE = f"SELECT notification_id, conversation_id, message_id, author, manager_id, text, at FROM {S}.messages"  # noqa: S608

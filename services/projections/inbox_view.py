@@ -71,9 +71,10 @@ async def _message(  # noqa: PLR0913
         text,
         at,
     )
+    reopen = ", status = 'open'" if author == "customer" else ""
     await conn.execute(
         f"UPDATE {s}.conversations SET message_count = message_count + 1,"  # noqa: S608
-        " last_message = $2, last_message_at = $3 WHERE id = $1",
+        f" last_message = $2, last_message_at = $3{reopen} WHERE id = $1",
         conversation_id,
         text,
         at,
@@ -101,28 +102,49 @@ async def _lead_assigned(conn: Connection, s: str, e: dict[str, Any], ch: Change
     d = e["data"]
     conversation_id = UUID(d["conversation_id"])
     manager_id = UUID(d["manager_id"])
+    answer_by = d.get("answer_by")
     await conn.execute(
-        f"INSERT INTO {s}.assignments (lead_id, conversation_id, manager_id, assigned_at, reasons)"  # noqa: S608
-        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (lead_id) DO UPDATE SET manager_id = EXCLUDED.manager_id,"
-        " assigned_at = EXCLUDED.assigned_at, reasons = EXCLUDED.reasons",
+        f"INSERT INTO {s}.assignments (lead_id, conversation_id, manager_id, assigned_at, reasons, answer_by)"  # noqa: S608
+        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (lead_id) DO UPDATE SET manager_id = EXCLUDED.manager_id,"
+        " assigned_at = EXCLUDED.assigned_at, reasons = EXCLUDED.reasons, answer_by = EXCLUDED.answer_by,"
+        " answered = false",
         UUID(e["aggregate_id"]),
         conversation_id,
         manager_id,
         _at(e["occurred_at"]),
         json.dumps(d["reasons"]),
+        _at(answer_by) if answer_by else None,
     )
     await conn.execute(
-        f"UPDATE {s}.conversations SET manager_id = $2, queued = false WHERE id = $1",  # noqa: S608
+        f"UPDATE {s}.conversations SET manager_id = $2, lead_status = 'assigned' WHERE id = $1",  # noqa: S608
         conversation_id,
         manager_id,
     )
     ch.conversations.add(d["conversation_id"])
 
 
-async def _lead_queued(conn: Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
-    conversation_id = e["data"]["conversation_id"]
-    await conn.execute(f"UPDATE {s}.conversations SET queued = true WHERE id = $1", UUID(conversation_id))  # noqa: S608
-    ch.conversations.add(conversation_id)
+def _lead_status(status: str) -> Any:  # noqa: ANN401
+    async def handler(conn: Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
+        conversation_id = e["data"]["conversation_id"]
+        await conn.execute(
+            f"UPDATE {s}.conversations SET lead_status = $2 WHERE id = $1",  # noqa: S608
+            UUID(conversation_id),
+            status,
+        )
+        if status in ("new", "closed"):  # released or closed: no current assignment
+            await conn.execute(f"DELETE FROM {s}.assignments WHERE lead_id = $1", UUID(e["aggregate_id"]))  # noqa: S608
+        ch.conversations.add(conversation_id)
+
+    return handler
+
+
+async def _lead_answered(conn: Connection, s: str, e: dict[str, Any], _: Changes) -> None:
+    await conn.execute(f"UPDATE {s}.assignments SET answered = true WHERE lead_id = $1", UUID(e["aggregate_id"]))  # noqa: S608
+
+
+async def _conversation_status(conn: Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
+    await conn.execute(f"UPDATE {s}.conversations SET status = 'closed' WHERE id = $1", UUID(e["aggregate_id"]))  # noqa: S608
+    ch.conversations.add(e["aggregate_id"])
 
 
 async def _manager_registered(conn: Connection, s: str, e: dict[str, Any], _: Changes) -> None:
@@ -144,10 +166,22 @@ def _work_day(state: str) -> Any:  # noqa: ANN401
     return handler
 
 
-async def _lead_taken(conn: Connection, s: str, e: dict[str, Any], _: Changes) -> None:
+def _load_change(delta: int) -> Any:  # noqa: ANN401
+    async def handler(conn: Connection, s: str, e: dict[str, Any], _: Changes) -> None:
+        await conn.execute(
+            f"UPDATE {s}.managers SET open_leads = open_leads + $2 WHERE id = $1",  # noqa: S608
+            UUID(e["aggregate_id"]),
+            delta,
+        )
+
+    return handler
+
+
+async def _capacity_changed(conn: Connection, s: str, e: dict[str, Any], _: Changes) -> None:
     await conn.execute(
-        f"UPDATE {s}.managers SET open_leads = open_leads + 1 WHERE id = $1",  # noqa: S608
+        f"UPDATE {s}.managers SET capacity = $2 WHERE id = $1",  # noqa: S608
         UUID(e["aggregate_id"]),
+        e["data"]["capacity"],
     )
 
 
@@ -156,11 +190,19 @@ _HANDLERS = {
     "Conversation.CustomerWrote": _customer_wrote,
     "Conversation.OperatorReplied": _operator_replied,
     "Lead.Assigned": _lead_assigned,
-    "Lead.Queued": _lead_queued,
+    "Lead.Queued": _lead_status("queued"),
+    "Lead.Offered": _lead_status("offered"),
+    "Lead.Released": _lead_status("new"),
+    "Lead.Reopened": _lead_status("new"),
+    "Lead.Closed": _lead_status("closed"),
+    "Lead.Answered": _lead_answered,
+    "Conversation.Closed": _conversation_status,
+    "Manager.LeadReleased": _load_change(-1),
+    "Manager.CapacityChanged": _capacity_changed,
     "Manager.Registered": _manager_registered,
     "Manager.WorkDayStarted": _work_day("started"),
     "Manager.WorkDayPaused": _work_day("paused"),
     "Manager.WorkDayResumed": _work_day("started"),
     "Manager.WorkDayEnded": _work_day("ended"),
-    "Manager.LeadTaken": _lead_taken,
+    "Manager.LeadTaken": _load_change(+1),
 }

@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS {s}.conversations (
     status text NOT NULL,
     lead_id uuid,
     manager_id uuid,
-    queued boolean NOT NULL DEFAULT false,
+    lead_status text NOT NULL DEFAULT 'new',
     message_count integer NOT NULL DEFAULT 0,
     last_message text,
     last_message_at timestamptz,
@@ -57,8 +57,11 @@ CREATE TABLE IF NOT EXISTS {s}.assignments (
     conversation_id uuid NOT NULL,
     manager_id uuid NOT NULL,
     assigned_at timestamptz NOT NULL,
-    reasons jsonb NOT NULL
+    reasons jsonb NOT NULL,
+    answer_by timestamptz,
+    answered boolean NOT NULL DEFAULT false
 );
+CREATE INDEX IF NOT EXISTS assignments_unanswered ON {s}.assignments (answer_by) WHERE NOT answered;
 CREATE TABLE IF NOT EXISTS {s}.managers (
     id uuid PRIMARY KEY,
     name text NOT NULL,

@@ -1,33 +1,41 @@
-"""The inbox application: load, call, save over the event store."""
+"""The inbox application: load, call, save over the event store, retried on a concurrent write."""
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import EnvType
 
+from domain.contact import Contact
 from domain.conversation import Conversation, MessageReceipt
 from domain.errors import DomainError
 from domain.identities import lead_id, message_receipt_id, reply_id, team_id
 from domain.inbound import InboundMessage
-from domain.lead import Lead
+from domain.lead import Lead, LeadStatus
 from domain.manager import Manager
+from domain.presence import Absence, WorkingHours
+from domain.rulebook import Rulebook
+from domain.rules import RuleSet
 from domain.team import Team
+from services.router.assigning import Assigning
 from services.router.receiving import ReceivedMessage, Receiving
+from services.router.unit_of_work import UnitOfWork
 
-A = TypeVar("A", bound=Aggregate)
-
-MAX_ATTEMPTS = 8
+T = TypeVar("T")
+MAX_ATTEMPTS = 12
 
 
 class NotYourConversation(DomainError):
-    """The operator may not reply in a conversation assigned to someone else."""
+    """The operator may not act on a conversation assigned to someone else."""
 
 
 class UnknownConversation(DomainError):
@@ -43,68 +51,125 @@ class Reply:
     duplicate: bool
 
 
+def utc_now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(tz=UTC)
+
+
 class Inbox(Application[UUID]):
-    """Contacts, conversations, leads and managers, in the event store."""
+    """Contacts, conversations, leads, managers and rules, in the event store."""
 
     name = "switchboard"
 
-    def receive(
-        self, messages: Iterable[InboundMessage], team: str, clock: Callable[[], datetime]
-    ) -> list[ReceivedMessage]:
-        """Store a batch of inbound messages in one transaction, exactly once each.
+    def __init__(
+        self, env: EnvType | None = None, team: str = "sales", clock: Callable[[], datetime] = utc_now
+    ) -> None:
+        super().__init__(env)
+        self.team = team
+        self.clock = clock
 
-        A message whose receipt already exists is reported as a duplicate and
-        changes nothing. A conflict with a concurrent writer retries the batch
-        against fresh state.
-        """
+    def receive(self, messages: Iterable[InboundMessage]) -> list[ReceivedMessage]:
+        """Store a batch of inbound messages in one transaction, exactly once each."""
         batch = list(messages)
-        for attempt in range(MAX_ATTEMPTS):
-            receiving = Receiving(self._load, team_id(team), clock)
-            outcomes = [receiving.receive(message) for message in batch]
-            try:
-                self.save(*receiving.changed())
-            except IntegrityError:
-                if attempt == MAX_ATTEMPTS - 1:
-                    raise
-                continue
-            return outcomes
-        raise AssertionError  # pragma: no cover - the loop returns or raises
 
-    def reply(  # noqa: PLR0913 - one command, all its fields
-        self,
-        conversation_id: UUID,
-        manager_id: UUID,
-        text: str,
-        request_id: str,
-        sent_at: datetime,
-        *,
-        any_conversation: bool = False,
+        def command(work: UnitOfWork, assigning: Assigning) -> list[ReceivedMessage]:
+            receiving = Receiving(work, assigning)
+            return [receiving.receive(message) for message in batch]
+
+        return self._transact(command)
+
+    def reply(
+        self, conversation_id: UUID, manager_id: UUID, text: str, request_id: str, *, any_conversation: bool = False
     ) -> Reply:
         """Record an operator's reply; the same request id is stored once."""
         rid = reply_id(conversation_id, request_id)
-        receipt_id = message_receipt_id("reply", str(rid))
-        for attempt in range(MAX_ATTEMPTS):
-            if self._load(receipt_id) is not None:
+
+        def command(work: UnitOfWork, _: Assigning) -> Reply:
+            if work.get(message_receipt_id("reply", str(rid))) is not None:
                 return Reply(rid, conversation_id, duplicate=True)
-            conversation = self._load(conversation_id)
-            if not isinstance(conversation, Conversation):
+            conversation = work.find(conversation_id, Conversation)
+            if conversation is None:
                 msg = f"conversation {conversation_id} does not exist"
                 raise UnknownConversation(msg)
-            lead = self._load(lead_id(conversation_id))
-            holder = lead.manager_id if isinstance(lead, Lead) else None
-            if holder != manager_id and not any_conversation:
-                msg = f"conversation {conversation_id} is not assigned to you"
-                raise NotYourConversation(msg)
-            conversation.record_reply(rid, manager_id, text, sent_at)
-            receipt = MessageReceipt("reply", str(rid), conversation_id)
-            try:
-                self.save(conversation, receipt)
-            except IntegrityError:
-                if attempt == MAX_ATTEMPTS - 1:
-                    raise
-                continue
+            lead = self._held(work, conversation_id, manager_id, any_conversation=any_conversation)
+            at = self.clock()
+            conversation.record_reply(rid, manager_id, text, at)
+            work.add(MessageReceipt("reply", str(rid), conversation_id))
+            if lead is not None:
+                lead.mark_answered(manager_id, at)
             return Reply(rid, conversation_id, duplicate=False)
-        raise AssertionError  # pragma: no cover
+
+        return self._transact(command)
+
+    def accept(self, lead: UUID, manager_id: UUID) -> None:
+        """A manager takes a lead offered to all; the first to accept has it."""
+
+        def command(work: UnitOfWork, _: Assigning) -> None:
+            found = work.find(lead, Lead)
+            manager = work.find(manager_id, Manager)
+            if found is None or manager is None:
+                msg = f"no lead {lead} or no manager {manager_id}"
+                raise DomainError(msg)
+            found.accept(manager_id)
+            manager.take_lead(found.id, self.clock())
+            if (contact := work.find(found.contact_id, Contact)) is not None:
+                contact.make_responsible(manager_id)
+
+        self._transact(command)
+
+    def close_conversation(self, conversation_id: UUID, manager_id: UUID, *, any_conversation: bool = False) -> None:
+        """Close a conversation and its lead; the freed capacity goes to the queue at once."""
+
+        def command(work: UnitOfWork, assigning: Assigning) -> None:
+            conversation = work.find(conversation_id, Conversation)
+            if conversation is None:
+                msg = f"conversation {conversation_id} does not exist"
+                raise UnknownConversation(msg)
+            lead = self._held(work, conversation_id, manager_id, any_conversation=any_conversation)
+            conversation.close(manager_id)
+            if lead is not None:
+                holder = lead.manager_id
+                lead.close(manager_id)
+                if holder and (manager := work.find(holder, Manager)):
+                    manager.release_lead(lead.id)
+                    self._drain_for(assigning, holder)
+
+        self._transact(command)
+
+    def reroute_if_unanswered(self, lead: UUID) -> bool:
+        """Give a lead to the next eligible manager if its holder missed the answer deadline."""
+
+        def command(work: UnitOfWork, assigning: Assigning) -> bool:
+            found = work.find(lead, Lead)
+            at = self.clock()
+            if found is None or found.answered or found.answer_by is None or found.answer_by > at:
+                return False
+            holder = found.release("no answer within the rule's idle timeout")
+            if holder and (manager := work.find(holder, Manager)):
+                manager.release_lead(found.id)
+            assigning.route(found)
+            return True
+
+        return self._transact(command)
+
+    def apply_rules(self, rules: RuleSet, author: str) -> list[str]:
+        """Put rules in force; returns the diff. Queues are drained under the new rules."""
+
+        def command(work: UnitOfWork, assigning: Assigning) -> list[str]:
+            book = work.find(Rulebook.create_id(), Rulebook)
+            if book is None:
+                book = Rulebook()
+                work.add(book)
+            changes = book.apply(rules, author)
+            for team in {r.team for r in rules.rules if r.team}:
+                assigning.drain(team)
+            return changes
+
+        return self._transact(command)
+
+    def rules(self) -> RuleSet:
+        """The rules in force."""
+        return self._transact(lambda _, assigning: assigning.rules())
 
     def register_manager(self, name: str, email: str, capacity: int, team: str) -> UUID:
         """Register a manager and add them to a team (formed on first use)."""
@@ -116,7 +181,7 @@ class Inbox(Application[UUID]):
         return manager.id
 
     def start_work_day(self, manager_id: UUID) -> None:
-        """Start a manager's work day."""
+        """Start a manager's work day; waiting leads may go to them at once."""
         self._change_manager(manager_id, Manager.start_work_day)
 
     def pause_work_day(self, manager_id: UUID) -> None:
@@ -124,16 +189,31 @@ class Inbox(Application[UUID]):
         self._change_manager(manager_id, Manager.pause_work_day)
 
     def resume_work_day(self, manager_id: UUID) -> None:
-        """Resume a manager's paused work day."""
+        """Resume a paused work day; waiting leads may go to them at once."""
         self._change_manager(manager_id, Manager.resume_work_day)
 
     def end_work_day(self, manager_id: UUID) -> None:
         """End a manager's work day."""
         self._change_manager(manager_id, Manager.end_work_day)
 
+    def change_capacity(self, manager_id: UUID, capacity: int) -> None:
+        """Set a manager's capacity; 0 takes them out of rotation without disturbing the others."""
+        self._change_manager(manager_id, lambda m: m.change_capacity(capacity))
+
+    def set_working_hours(self, manager_id: UUID, hours: WorkingHours | None) -> None:
+        """Set a manager's weekly calendar."""
+        self._change_manager(manager_id, lambda m: m.set_working_hours(hours))
+
+    def add_absence(self, manager_id: UUID, absence: Absence) -> None:
+        """Record a manager's days away."""
+        self._change_manager(manager_id, lambda m: m.add_absence(absence))
+
     def manager(self, manager_id: UUID) -> dict[str, Any]:
         """A manager's presence and load, as plain data."""
-        manager = self._get(manager_id, Manager)
+        manager = self._load(manager_id)
+        if not isinstance(manager, Manager):
+            msg = f"no manager with id {manager_id}"
+            raise DomainError(msg)
         return {
             "id": str(manager.id),
             "name": manager.name,
@@ -142,24 +222,45 @@ class Inbox(Application[UUID]):
             "capacity": manager.capacity,
         }
 
-    def _change_manager(self, manager_id: UUID, change: Any) -> None:  # noqa: ANN401
-        for attempt in range(MAX_ATTEMPTS):
-            manager = self._get(manager_id, Manager)
+    def _change_manager(self, manager_id: UUID, change: Callable[[Manager], None]) -> None:
+        def command(work: UnitOfWork, assigning: Assigning) -> None:
+            manager = work.find(manager_id, Manager)
+            if manager is None:
+                msg = f"no manager with id {manager_id}"
+                raise DomainError(msg)
             change(manager)
+            self._drain_for(assigning, manager_id)
+
+        self._transact(command)
+
+    def _drain_for(self, assigning: Assigning, manager_id: UUID) -> None:
+        for team in assigning.teams_of(manager_id):
+            assigning.drain(team)
+
+    def _held(
+        self, work: UnitOfWork, conversation_id: UUID, manager_id: UUID, *, any_conversation: bool
+    ) -> Lead | None:
+        lead = work.find(lead_id(conversation_id), Lead)
+        holder = lead.manager_id if lead else None
+        if holder != manager_id and not any_conversation:
+            msg = f"conversation {conversation_id} is not assigned to you"
+            raise NotYourConversation(msg)
+        return lead if lead and lead.status is LeadStatus.ASSIGNED else None
+
+    def _transact(self, command: Callable[[UnitOfWork, Assigning], T]) -> T:
+        for attempt in range(MAX_ATTEMPTS):
+            work = UnitOfWork(self._load)
+            result = command(work, Assigning(work, self.team, self.clock))
             try:
-                self.save(manager)
+                self.save(*work.changed())
             except IntegrityError:
                 if attempt == MAX_ATTEMPTS - 1:
                     raise
+                # Another writer got there first: back off a little, at random, then redo on fresh state.
+                time.sleep(random.uniform(0, 0.002 * 2**attempt))  # noqa: S311 - jitter, not secrecy
                 continue
-            return
-
-    def _get(self, aggregate_id: UUID, kind: type[A]) -> A:
-        found = self._load(aggregate_id)
-        if not isinstance(found, kind):
-            msg = f"no {kind.__name__.lower()} with id {aggregate_id}"
-            raise DomainError(msg)
-        return found
+            return result
+        raise AssertionError  # pragma: no cover - the loop returns or raises
 
     def _load(self, aggregate_id: UUID) -> Aggregate | None:
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -22,10 +21,6 @@ from services.topics import Topics
 log = structlog.get_logger()
 
 CONSUMER_GROUP = "router"
-
-
-def _now() -> datetime:
-    return datetime.now(tz=UTC)
 
 
 def build_broker(settings: Settings, inbox: Inbox) -> KafkaBroker:
@@ -53,7 +48,7 @@ def build_broker(settings: Settings, inbox: Inbox) -> KafkaBroker:
                 messages.append(InboundMessage.from_dict(raw))
             except InvalidInboundMessage as error:
                 log.warning("inbound_rejected", reason=str(error))
-        results = await asyncio.to_thread(inbox.receive, messages, settings.team, _now)
+        results = await asyncio.to_thread(inbox.receive, messages)
         for result in results:
             log.info(
                 "inbound_received",

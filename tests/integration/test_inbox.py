@@ -68,20 +68,21 @@ def event_types(inbox: Inbox) -> list[str]:
 
 def test_a_first_message_opens_a_conversation_and_a_lead_assigned_to_a_working_manager(inbox: Inbox) -> None:
     anna = working_manager(inbox, "anna")
-    [result] = inbox.receive([webchat("v1", "m1")], TEAM, now)
+    [result] = inbox.receive([webchat("v1", "m1")])
     assert result.outcome is Outcome.STORED
     assert result.assigned_to == anna
     assert inbox.repository.get(lead_id(result.conversation_id)).manager_id == anna
     assigned = events(inbox, "Lead.Assigned")
     assert len(assigned) == 1
     assert assigned[0].reasons["strategy"] == "evenly"
+    assert assigned[0].reasons["rule"] == "default"
     assert assigned[0].reasons["candidates"] == [{"manager_id": str(anna), "name": "anna", "outcome": "chosen"}]
 
 
 def test_a_redelivered_message_is_stored_once(inbox: Inbox) -> None:
     working_manager(inbox, "anna")
-    first = inbox.receive([webchat("v1", "m1"), webchat("v1", "m1")], TEAM, now)
-    again = inbox.receive([webchat("v1", "m1")], TEAM, now)
+    first = inbox.receive([webchat("v1", "m1"), webchat("v1", "m1")])
+    again = inbox.receive([webchat("v1", "m1")])
     assert [r.outcome for r in first + again] == [Outcome.STORED, Outcome.DUPLICATE, Outcome.DUPLICATE]
     assert event_types(inbox).count("CustomerWrote") == 1
 
@@ -91,8 +92,8 @@ def test_absent_and_full_managers_are_skipped_with_their_reasons(inbox: Inbox) -
     absent = inbox.register_manager("absent", "absent@example.com", 5, TEAM)
     paused = working_manager(inbox, "paused")
     inbox.pause_work_day(paused)
-    [first] = inbox.receive([webchat("v1", "m1")], TEAM, now)
-    [second] = inbox.receive([webchat("v2", "m1")], TEAM, now)
+    [first] = inbox.receive([webchat("v1", "m1")])
+    [second] = inbox.receive([webchat("v2", "m1")])
     assert first.assigned_to == full
     assert second.assigned_to is None
     queued = events(inbox, "Lead.Queued")
@@ -106,7 +107,7 @@ def test_absent_and_full_managers_are_skipped_with_their_reasons(inbox: Inbox) -
 
 def test_leads_are_spread_evenly_among_working_managers(inbox: Inbox) -> None:
     managers = [working_manager(inbox, name) for name in ("a", "b", "c")]
-    results = inbox.receive([webchat(f"v{i}", "m") for i in range(9)], TEAM, now)
+    results = inbox.receive([webchat(f"v{i}", "m") for i in range(9)])
     counts = {m: sum(r.assigned_to == m for r in results) for m in managers}
     assert sorted(counts.values()) == [3, 3, 3]
 
@@ -114,11 +115,11 @@ def test_leads_are_spread_evenly_among_working_managers(inbox: Inbox) -> None:
 def test_only_the_holder_may_reply_and_a_repeated_request_is_stored_once(inbox: Inbox) -> None:
     anna = working_manager(inbox, "anna")
     boris = inbox.register_manager("boris", "boris@example.com", 5, TEAM)
-    [result] = inbox.receive([webchat("v1", "m1")], TEAM, now)
+    [result] = inbox.receive([webchat("v1", "m1")])
     with pytest.raises(NotYourConversation):
-        inbox.reply(result.conversation_id, boris, "hi", "r1", now())
-    first = inbox.reply(result.conversation_id, anna, "hi", "r1", now())
-    second = inbox.reply(result.conversation_id, anna, "hi", "r1", now())
+        inbox.reply(result.conversation_id, boris, "hi", "r1")
+    first = inbox.reply(result.conversation_id, anna, "hi", "r1")
+    second = inbox.reply(result.conversation_id, anna, "hi", "r1")
     assert (first.duplicate, second.duplicate) == (False, True)
     assert event_types(inbox).count("OperatorReplied") == 1
 
@@ -132,7 +133,7 @@ def test_two_routers_at_once_never_exceed_a_managers_capacity(settings: Settings
     def route(app: Inbox, prefix: str) -> None:
         try:
             for i in range(10):
-                app.receive([webchat(f"{prefix}{i}", "m")], TEAM, now)
+                app.receive([webchat(f"{prefix}{i}", "m")])
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
 

@@ -1,37 +1,45 @@
-"""Routing policy: who is skipped and why, and who is chosen."""
+"""Routing policy: which rule applies, who is skipped and why, and who is chosen."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta, timezone
-from uuid import UUID, uuid4
+from collections import Counter
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from uuid import uuid4
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.manager import WorkDay
-from domain.routing import Candidate, RoutingDecision, SkipReason, route_evenly, skip_reason
+from domain.presence import Absence, Shift, WorkingHours
+from domain.routing import Candidate, RoutingDecision, Situation, SkipReason, decide, skip_reason
+from domain.rules import Conditions, LeadFacts, Rule, RuleSet, Strategy
 
-T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday
+TEAM = "sales"
 
 
-def candidate(  # noqa: PLR0913
-    name: str,
-    *,
-    work_day: WorkDay = WorkDay.STARTED,
-    open_leads: int = 0,
-    capacity: int = 3,
-    last: datetime | None = None,
-    manager_id: UUID | None = None,
-) -> Candidate:
-    return Candidate(
-        manager_id=manager_id or uuid4(),
-        name=name,
-        work_day=work_day,
-        open_leads=open_leads,
-        capacity=capacity,
-        last_assigned_at=last,
+def candidate(name: str, **changes: object) -> Candidate:
+    base = Candidate(
+        manager_id=uuid4(), name=name, work_day=WorkDay.STARTED, open_leads=0, capacity=3, last_assigned_at=None
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def lead(**changes: object) -> LeadFacts:
+    return replace(LeadFacts(lead_id=uuid4(), channel="webchat", received_at=T0), **changes)  # type: ignore[arg-type]
+
+
+def situation(managers: list[Candidate], *rules: Rule, at: datetime = T0, **kw: object) -> Situation:
+    ruleset = RuleSet(rules=rules or (Rule("default", team=TEAM),), **kw)  # type: ignore[arg-type]
+    return Situation(
+        rules=ruleset,
+        teams={TEAM: [m.manager_id for m in managers]},
+        managers={m.manager_id: m for m in managers},
+        at=at,
     )
 
 
@@ -39,222 +47,240 @@ def outcomes(decision: RoutingDecision) -> dict[str, str]:
     return {v.name: v.outcome for v in decision.verdicts}
 
 
-def chosen_name(decision: RoutingDecision, candidates: list[Candidate]) -> str | None:
-    return next((c.name for c in candidates if c.manager_id == decision.manager_id), None)
+def name_of(decision: RoutingDecision, managers: list[Candidate]) -> str | None:
+    return next((m.name for m in managers if m.manager_id == decision.manager_id), None)
+
+
+RULE = Rule("default", team=TEAM)
 
 
 @pytest.mark.parametrize(
-    ("work_day", "reason"),
+    ("change", "reason"),
     [
-        (WorkDay.NOT_STARTED, SkipReason.WORK_DAY_NOT_STARTED),
-        (WorkDay.PAUSED, SkipReason.PAUSED),
-        (WorkDay.ENDED, SkipReason.WORK_DAY_ENDED),
+        ({"work_day": WorkDay.NOT_STARTED}, SkipReason.WORK_DAY_NOT_STARTED),
+        ({"work_day": WorkDay.PAUSED}, SkipReason.PAUSED),
+        ({"work_day": WorkDay.ENDED}, SkipReason.WORK_DAY_ENDED),
+        ({"open_leads": 3}, SkipReason.AT_CAPACITY),
+        ({"capacity": 0}, SkipReason.AT_CAPACITY),
+        ({"absences": (Absence(date(2026, 3, 1), date(2026, 3, 8)),)}, SkipReason.ABSENT),
+        (
+            {"working_hours": WorkingHours("Europe/Riga", (Shift(0, time(13, 0), time(18, 0)),))},
+            SkipReason.OUTSIDE_WORKING_HOURS,
+        ),
     ],
 )
-def test_absent_managers_are_skipped_with_their_reason(work_day: WorkDay, reason: SkipReason) -> None:
-    away = candidate("away", work_day=work_day)
-    here = candidate("here", last=T0)
-    decision = route_evenly([away, here])
-    assert skip_reason(away) is reason
-    assert decision.manager_id == here.manager_id
-    assert outcomes(decision) == {"away": f"skipped: {reason.value}", "here": "chosen"}
+def test_managers_who_cannot_take_a_lead_are_skipped_with_the_reason(
+    change: dict[str, object], reason: SkipReason
+) -> None:
+    manager = candidate("m", **change)
+    assert skip_reason(manager, situation([manager]), RULE) is reason
+    assert outcomes(decide(lead(), situation([manager]))) == {"m": f"skipped: {reason}"}
 
 
-def test_skip_reason_texts_are_stable() -> None:
-    # These strings are stored on assignment events: changing one changes history's meaning.
-    assert {r.name: r.value for r in SkipReason} == {
-        "WORK_DAY_NOT_STARTED": "work_day_not_started",
-        "PAUSED": "paused",
-        "WORK_DAY_ENDED": "work_day_ended",
-        "AT_CAPACITY": "at_capacity",
-    }
+def test_working_hours_are_read_in_the_managers_time_zone() -> None:
+    # 10:00 UTC is 12:00 in Riga (winter): inside a 12:00-13:00 shift there, outside it in UTC.
+    riga = candidate("riga", working_hours=WorkingHours("Europe/Riga", (Shift(0, time(12, 0), time(13, 0)),)))
+    utc = candidate("utc", working_hours=WorkingHours("UTC", (Shift(0, time(12, 0), time(13, 0)),)))
+    decision = decide(lead(), situation([riga, utc]))
+    assert outcomes(decision) == {"riga": "chosen", "utc": "skipped: outside_working_hours"}
 
 
-def test_a_manager_at_capacity_is_skipped() -> None:
-    full = candidate("full", open_leads=2, capacity=2)
-    roomy = candidate("roomy", open_leads=1, capacity=2, last=T0)
-    decision = route_evenly([full, roomy])
-    assert decision.manager_id == roomy.manager_id
-    assert outcomes(decision) == {"full": "skipped: at_capacity", "roomy": "chosen"}
-
-
-def test_a_manager_over_capacity_is_skipped() -> None:
-    # Capacity may be lowered below what a manager already holds.
-    assert skip_reason(candidate("over", open_leads=5, capacity=2)) is SkipReason.AT_CAPACITY
-
-
-def test_zero_capacity_is_always_at_capacity() -> None:
-    zero = candidate("zero", capacity=0)
-    decision = route_evenly([zero])
+def test_a_holiday_in_the_rules_keeps_everyone_away() -> None:
+    manager = candidate("m")
+    decision = decide(lead(), situation([manager], RULE, holidays=frozenset({T0.date()})))
     assert decision.manager_id is None
-    assert outcomes(decision) == {"zero": "skipped: at_capacity"}
+    assert outcomes(decision) == {"m": "skipped: holiday"}
 
 
-def test_absence_is_reported_before_capacity() -> None:
-    assert skip_reason(candidate("x", work_day=WorkDay.PAUSED, open_leads=3, capacity=3)) is SkipReason.PAUSED
+def test_only_a_rule_that_says_so_assigns_to_an_absent_manager() -> None:
+    away = candidate("away", work_day=WorkDay.ENDED)
+    assert decide(lead(), situation([away])).manager_id is None
+    explicit = Rule("after hours", team=TEAM, when_absent=True)
+    assert decide(lead(), situation([away], explicit)).manager_id == away.manager_id
 
 
-def test_a_present_manager_with_room_has_no_skip_reason() -> None:
-    assert skip_reason(candidate("x", open_leads=2, capacity=3)) is None
+def test_a_rule_may_require_managers_online_in_the_console() -> None:
+    offline, online = candidate("offline"), candidate("online", online=True)
+    decision = decide(lead(), situation([offline, online], Rule("live", team=TEAM, require_online=True)))
+    assert outcomes(decision) == {"offline": "skipped: offline", "online": "chosen"}
 
 
-def test_a_manager_who_never_had_a_lead_comes_first() -> None:
-    veteran = candidate("veteran", last=T0 - timedelta(days=30))
-    newcomer = candidate("newcomer", last=None)
-    decision = route_evenly([veteran, newcomer])
-    assert decision.manager_id == newcomer.manager_id
-    assert outcomes(decision) == {"veteran": "eligible, waited less", "newcomer": "chosen"}
-
-
-def test_then_the_manager_who_waited_longest() -> None:
-    recent = candidate("recent", last=T0)
-    longest = candidate("longest", last=T0 - timedelta(hours=2))
-    middle = candidate("middle", last=T0 - timedelta(hours=1))
-    candidates = [recent, longest, middle]
-    assert chosen_name(route_evenly(candidates), candidates) == "longest"
-
-
-def test_waiting_is_compared_as_instants_across_time_zones() -> None:
-    # 04:00 at -05:00 is 09:00Z: on the wall clock it reads earlier than 08:59Z, as an instant it is later.
-    later = candidate("later", last=T0.astimezone(timezone(timedelta(hours=-5))))
-    earlier = candidate("earlier", last=T0 - timedelta(minutes=1))
-    candidates = [later, earlier]
-    assert chosen_name(route_evenly(candidates), candidates) == "earlier"
-
-
-def test_ties_between_newcomers_keep_the_team_order() -> None:
-    first, second = candidate("first"), candidate("second")
-    assert route_evenly([first, second]).manager_id == first.manager_id
-    assert route_evenly([second, first]).manager_id == second.manager_id
-
-
-def test_ties_between_equal_waits_keep_the_team_order() -> None:
-    first, second = candidate("first", last=T0), candidate("second", last=T0)
-    assert route_evenly([first, second]).manager_id == first.manager_id
-    assert route_evenly([second, first]).manager_id == second.manager_id
-
-
-def test_skipped_managers_do_not_take_a_place_in_the_order() -> None:
-    paused = candidate("paused", work_day=WorkDay.PAUSED)
-    first, second = candidate("first"), candidate("second")
-    assert route_evenly([paused, second, first]).manager_id == second.manager_id
-
-
-def test_nobody_eligible_leaves_the_lead_unassigned_with_every_reason() -> None:
-    candidates = [
-        candidate("off", work_day=WorkDay.NOT_STARTED),
-        candidate("break", work_day=WorkDay.PAUSED),
-        candidate("home", work_day=WorkDay.ENDED),
-        candidate("busy", open_leads=3, capacity=3),
-    ]
-    decision = route_evenly(candidates)
-    assert decision.manager_id is None
-    assert outcomes(decision) == {
-        "off": "skipped: work_day_not_started",
-        "break": "skipped: paused",
-        "home": "skipped: work_day_ended",
-        "busy": "skipped: at_capacity",
-    }
-
-
-def test_no_candidates_at_all() -> None:
-    decision = route_evenly([])
-    assert decision.manager_id is None
-    assert decision.verdicts == ()
-    assert decision.reasons() == {"rule": "default", "strategy": "evenly", "candidates": []}
-
-
-def test_verdicts_follow_the_candidates_order() -> None:
-    candidates = [candidate(n, last=T0 + timedelta(minutes=i)) for i, n in enumerate("abcde")]
-    decision = route_evenly(list(reversed(candidates)))
-    assert [v.name for v in decision.verdicts] == list("edcba")
-    assert [v.manager_id for v in decision.verdicts] == [c.manager_id for c in reversed(candidates)]
-
-
-def test_reasons_are_plain_json_ready_data() -> None:
-    manager_a = UUID("00000000-0000-0000-0000-00000000000a")
-    manager_b = UUID("00000000-0000-0000-0000-00000000000b")
-    decision = route_evenly(
-        [
-            candidate("Ann", work_day=WorkDay.PAUSED, manager_id=manager_a),
-            candidate("Bob", manager_id=manager_b),
-        ],
-        rule="night-shift",
+def test_the_first_matching_rule_decides_and_the_others_say_why_not() -> None:
+    anna, boris = candidate("anna"), candidate("boris")
+    rules = (
+        Rule("vip", Conditions(vip=True), manager=anna.manager_id),
+        Rule("mail", Conditions(channels=frozenset({"email"})), team=TEAM),
+        Rule("rest", team=TEAM, strategy=Strategy.IN_ORDER, order=(boris.manager_id, anna.manager_id)),
     )
-    reasons = decision.reasons()
-    assert reasons == {
-        "rule": "night-shift",
-        "strategy": "evenly",
-        "candidates": [
-            {"manager_id": str(manager_a), "name": "Ann", "outcome": "skipped: paused"},
-            {"manager_id": str(manager_b), "name": "Bob", "outcome": "chosen"},
-        ],
-    }
-    assert json.loads(json.dumps(reasons)) == reasons
-    assert decision.rule == "night-shift"
-    assert decision.strategy == "evenly"
+    decision = decide(lead(), situation([anna, boris], *rules))
+    assert (decision.rule, name_of(decision, [anna, boris])) == ("rest", "boris")
+    assert decision.rules_skipped == (("vip", "contact is not VIP"), ("mail", "channel webchat not in ['email']"))
+    assert decide(lead(vip=True), situation([anna, boris], *rules)).manager_id == anna.manager_id
 
 
-# --- properties ------------------------------------------------------------------------------------------------
-
-_times = st.one_of(
-    st.none(),
-    st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2026, 1, 1), timezones=st.just(UTC)),  # noqa: DTZ001
+@pytest.mark.parametrize(
+    ("conditions", "facts", "why"),
+    [
+        (Conditions(sources=frozenset({"form"})), {}, "source (none) not in ['form']"),
+        (Conditions(languages=frozenset({"lv"})), {"language": "en"}, "language en not in ['lv']"),
+        (Conditions(regions=frozenset({"EU"})), {}, "region (unknown) not in ['EU']"),
+        (Conditions(tags_any=frozenset({"b2b"})), {"tags": frozenset({"retail"})}, "no tag of ['b2b']"),
+        (Conditions(amount_at_least=Decimal(1000)), {"amount": Decimal(999)}, "amount 999 below 1000"),
+        (Conditions(amount_below=Decimal(1000)), {"amount": Decimal(1000)}, "amount 1000 not below 1000"),
+        (Conditions(product_categories=frozenset({"tours"})), {}, "product category (none) not in ['tours']"),
+        (Conditions(between=(time(18, 0), time(9, 0))), {}, "10:00 outside 18:00-09:00"),
+    ],
 )
-
-_candidate_fields = st.tuples(
-    st.sampled_from(list(WorkDay)),
-    st.integers(min_value=0, max_value=4),
-    st.integers(min_value=0, max_value=3),
-    _times,
-)
+def test_each_condition_explains_a_mismatch(conditions: Conditions, facts: dict[str, object], why: str) -> None:
+    assert conditions.mismatch(lead(**facts), time(10, 0)) == why
 
 
-@st.composite
-def candidate_lists(draw: st.DrawFn) -> list[Candidate]:
-    fields = draw(st.lists(_candidate_fields, max_size=8))
-    ids = draw(st.lists(st.uuids(), min_size=len(fields), max_size=len(fields), unique=True))
-    return [
-        Candidate(
-            manager_id=manager_id,
-            name=f"m{i}",
-            work_day=work_day,
-            open_leads=open_leads,
-            capacity=capacity,
-            last_assigned_at=last,
-        )
-        for i, (manager_id, (work_day, open_leads, capacity, last)) in enumerate(zip(ids, fields, strict=True))
+def test_time_of_day_is_read_in_the_rules_time_zone_and_may_wrap_midnight() -> None:
+    night = Conditions(between=(time(22, 0), time(6, 0)))
+    assert night.mismatch(lead(), time(23, 30)) is None
+    assert night.mismatch(lead(), time(5, 59)) is None
+    manager = candidate("m")
+    rule = Rule("night", night, team=TEAM)
+    late = datetime(2026, 3, 2, 21, 0, tzinfo=UTC)  # 23:00 in Riga
+    assert decide(lead(received_at=late), situation([manager], rule, timezone="Europe/Riga")).rule == "night"
+    assert decide(lead(received_at=late), situation([manager], rule, timezone="UTC")).rule is None
+
+
+def test_evenly_prefers_who_never_had_a_lead_then_who_waited_longest() -> None:
+    recent = candidate("recent", last_assigned_at=T0 - timedelta(minutes=1))
+    earlier = candidate("earlier", last_assigned_at=T0 - timedelta(hours=1))
+    assert name_of(decide(lead(), situation([recent, earlier])), [recent, earlier]) == "earlier"
+    fresh = candidate("fresh")
+    assert name_of(decide(lead(), situation([recent, earlier, fresh])), [recent, earlier, fresh]) == "fresh"
+
+
+def test_ties_go_to_different_people_for_different_leads_but_alike_for_the_same_lead() -> None:
+    managers = [candidate(f"m{i}") for i in range(4)]
+    winners = Counter(name_of(decide(lead(), situation(managers)), managers) for _ in range(200))
+    assert set(winners) == {"m0", "m1", "m2", "m3"}
+    same = lead()
+    assert len({decide(same, situation(managers)).manager_id for _ in range(5)}) == 1
+
+
+def test_in_order_takes_the_first_eligible_and_skips_who_already_had_it() -> None:
+    a, b, c = candidate("a", work_day=WorkDay.PAUSED), candidate("b"), candidate("c")
+    rule = Rule("ordered", team=TEAM, strategy=Strategy.IN_ORDER, order=(a.manager_id, b.manager_id, c.manager_id))
+    assert name_of(decide(lead(), situation([a, b, c], rule)), [a, b, c]) == "b"
+    tried = replace(situation([a, b, c], rule), tried=frozenset({b.manager_id}))
+    decision = decide(lead(), tried)
+    assert name_of(decision, [a, b, c]) == "c"
+    assert outcomes(decision)["b"] == "skipped: already_tried"
+
+
+def test_least_loaded_counts_open_leads_now() -> None:
+    busy = candidate("busy", open_leads=2, last_assigned_at=T0 - timedelta(days=3))
+    light = candidate("light", open_leads=1, last_assigned_at=T0)
+    rule = Rule("load", team=TEAM, strategy=Strategy.LEAST_LOADED)
+    assert name_of(decide(lead(), situation([busy, light], rule)), [busy, light]) == "light"
+
+
+def test_weighted_shares_follow_the_weights() -> None:
+    heavy, light, none = candidate("heavy", capacity=100), candidate("light", capacity=100), candidate("none")
+    rule = Rule(
+        "weights", team=TEAM, strategy=Strategy.WEIGHTED, weights=((heavy.manager_id, 3), (light.manager_id, 1))
+    )
+    managers = {m.manager_id: m for m in (heavy, light, none)}
+    for _ in range(40):
+        decision = decide(lead(), Situation(RuleSet((rule,)), {TEAM: list(managers)}, managers, T0))
+        chosen = managers[decision.manager_id]  # type: ignore[index]
+        managers[chosen.manager_id] = replace(chosen, open_leads=chosen.open_leads + 1)
+    assert (managers[heavy.manager_id].open_leads, managers[light.manager_id].open_leads) == (30, 10)
+    assert outcomes(decision)["none"] == "skipped: no_weight"
+
+
+def test_offer_to_all_offers_every_eligible_manager_and_assigns_nobody_yet() -> None:
+    a, b, away = candidate("a"), candidate("b"), candidate("away", work_day=WorkDay.ENDED)
+    decision = decide(lead(), situation([a, b, away], Rule("all", team=TEAM, strategy=Strategy.OFFER_TO_ALL)))
+    assert decision.manager_id is None
+    assert set(decision.offered) == {a.manager_id, b.manager_id}
+    assert outcomes(decision) == {"a": "offered", "b": "offered", "away": "skipped: work_day_ended"}
+
+
+def test_a_known_customer_returns_to_their_responsible_manager_when_present() -> None:
+    usual, other = candidate("usual", last_assigned_at=T0), candidate("other")
+    decision = decide(lead(responsible_manager_id=usual.manager_id), situation([usual, other]))
+    assert (name_of(decision, [usual, other]), decision.strategy) == ("usual", "returned_to_responsible")
+    paused = replace(usual, work_day=WorkDay.PAUSED)
+    decision = decide(lead(responsible_manager_id=usual.manager_id), situation([paused, other]))
+    assert (name_of(decision, [paused, other]), decision.strategy) == ("other", "evenly")
+    no_return = Rule("default", team=TEAM, return_to_responsible=False)
+    decision = decide(lead(responsible_manager_id=usual.manager_id), situation([usual, other], no_return))
+    assert name_of(decision, [usual, other]) == "other"
+
+
+def test_nobody_eligible_leaves_the_lead_in_the_rules_queue_with_every_reason() -> None:
+    managers = [candidate("full", open_leads=3), candidate("off", work_day=WorkDay.NOT_STARTED)]
+    decision = decide(lead(), situation(managers))
+    assert (decision.manager_id, decision.queue) == (None, TEAM)
+    reasons = json.loads(json.dumps(decision.reasons()))
+    assert reasons["candidates"] == [
+        {"manager_id": str(managers[0].manager_id), "name": "full", "outcome": "skipped: at_capacity"},
+        {"manager_id": str(managers[1].manager_id), "name": "off", "outcome": "skipped: work_day_not_started"},
     ]
 
 
-@settings(max_examples=300, deadline=None)
-@given(candidate_lists())
-def test_route_evenly_properties(candidates: list[Candidate]) -> None:
-    decision = route_evenly(candidates)
-    eligible = [c for c in candidates if skip_reason(c) is None]
+def test_no_matching_rule_routes_nowhere_and_says_why() -> None:
+    decision = decide(lead(), situation([candidate("m")], Rule("mail only", Conditions(channels=frozenset({"email"})))))
+    assert (decision.manager_id, decision.rule) == (None, None)
+    assert decision.rules_skipped == (("mail only", "channel webchat not in ['email']"),)
 
-    # Chooses someone exactly when someone is eligible, and never someone with a skip reason.
-    if not eligible:
-        assert decision.manager_id is None
+
+work_days = st.sampled_from(list(WorkDay))
+managers_strategy = st.lists(
+    st.builds(
+        lambda wd, load, cap, minutes: candidate(
+            "m",
+            work_day=wd,
+            open_leads=load,
+            capacity=cap,
+            last_assigned_at=None if minutes is None else T0 - timedelta(minutes=minutes),
+        ),
+        work_days,
+        st.integers(0, 5),
+        st.integers(0, 5),
+        st.none() | st.integers(0, 600),
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(managers_strategy, st.sampled_from(list(Strategy)))
+def test_never_an_absent_or_full_manager_and_always_someone_when_possible(
+    managers: list[Candidate], strategy: Strategy
+) -> None:
+    rule = Rule("r", team=TEAM, strategy=strategy, weights=tuple((m.manager_id, 1) for m in managers))
+    decision = decide(lead(), situation(managers, rule))
+    eligible = {m.manager_id for m in managers if m.work_day is WorkDay.STARTED and m.open_leads < m.capacity}
+    if strategy is Strategy.OFFER_TO_ALL:
+        assert set(decision.offered) == eligible
+    elif eligible:
+        assert decision.manager_id in eligible
     else:
-        chosen = next(c for c in candidates if c.manager_id == decision.manager_id)
-        assert skip_reason(chosen) is None
-        # Nobody eligible waited longer than the chosen one.
-        if chosen.last_assigned_at is not None:
-            assert all(c.last_assigned_at is not None for c in eligible)
-            assert all(chosen.last_assigned_at <= c.last_assigned_at for c in eligible if c.last_assigned_at)
+        assert decision.manager_id is None
 
-    # One verdict per candidate, in order, each consistent with the candidate's skip reason.
-    assert [v.manager_id for v in decision.verdicts] == [c.manager_id for c in candidates]
-    for c, v in zip(candidates, decision.verdicts, strict=True):
-        reason = skip_reason(c)
-        if reason is not None:
-            assert v.outcome == f"skipped: {reason}"
-        elif c.manager_id == decision.manager_id:
-            assert v.outcome == "chosen"
-        else:
-            assert v.outcome == "eligible, waited less"
-    assert sum(v.outcome == "chosen" for v in decision.verdicts) == (1 if eligible else 0)
 
-    # Deterministic: the same input gives the same decision.
-    assert route_evenly(list(candidates)) == decision
+@settings(max_examples=100, deadline=None)
+@given(st.integers(2, 6), st.integers(1, 40))
+def test_evenly_never_lets_equally_eligible_managers_differ_by_more_than_one(size: int, leads: int) -> None:
+    managers = {m.manager_id: m for m in (candidate(f"m{i}", capacity=1000) for i in range(size))}
+    at = T0
+    for _ in range(leads):
+        at += timedelta(seconds=1)
+        decision = decide(lead(received_at=at), Situation(RuleSet((RULE,)), {TEAM: list(managers)}, managers, at))
+        chosen = managers[decision.manager_id]  # type: ignore[index]
+        managers[chosen.manager_id] = replace(chosen, open_leads=chosen.open_leads + 1, last_assigned_at=at)
+    loads = [m.open_leads for m in managers.values()]
+    assert max(loads) - min(loads) <= 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(managers_strategy)
+def test_the_same_situation_gives_the_same_decision(managers: list[Candidate]) -> None:
+    facts = lead()
+    assert decide(facts, situation(managers)) == decide(facts, situation(managers))

@@ -1,0 +1,39 @@
+"""One unit of work: every aggregate a command touches, loaded once, saved together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+A = TypeVar("A", bound=Aggregate)
+Loader = Callable[[UUID], Aggregate | None]
+
+
+class UnitOfWork:
+    """Aggregates by id, as loaded or created during one command."""
+
+    def __init__(self, load: Loader) -> None:
+        self._load = load
+        self._touched: dict[UUID, Aggregate | None] = {}
+
+    def get(self, aggregate_id: UUID) -> Aggregate | None:
+        """The aggregate, loaded once; None if it does not exist."""
+        if aggregate_id not in self._touched:
+            self._touched[aggregate_id] = self._load(aggregate_id)
+        return self._touched[aggregate_id]
+
+    def find(self, aggregate_id: UUID, kind: type[A]) -> A | None:
+        """The aggregate if it exists and is a ``kind``."""
+        found = self.get(aggregate_id)
+        return found if isinstance(found, kind) else None
+
+    def add(self, aggregate: Aggregate) -> None:
+        """A new aggregate, saved with the rest."""
+        self._touched[aggregate.id] = aggregate
+
+    def changed(self) -> Iterator[Aggregate]:
+        """Every aggregate touched (those without new events add nothing to the save)."""
+        return (a for a in self._touched.values() if a is not None)
