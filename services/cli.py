@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
+from domain.errors import DomainError
 from services.bootstrap import build_inbox, create_pool, run_service
 from services.settings import Settings
 
@@ -70,7 +75,46 @@ async def _rebuild(settings: Settings, *, verify: bool) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def _route_parser(commands: Any) -> None:  # noqa: ANN401 - argparse's private subparsers type
+    route = commands.add_parser("route", help="routing rules: apply, explain a lead, simulate")
+    actions = route.add_subparsers(dest="action", required=True)
+    apply = actions.add_parser("apply", help="validate a rules file and put it in force")
+    apply.add_argument("rules", type=Path)
+    apply.add_argument("--by", default=os.environ.get("USER", "ops"), help="who applies it (recorded)")
+    explain = actions.add_parser("explain", help="why a lead went where it went")
+    explain.add_argument("lead_id", type=UUID)
+    simulate = actions.add_parser("simulate", help="replay recorded leads through proposed rules; writes nothing")
+    simulate.add_argument("--rules", type=Path, required=True)
+    simulate.add_argument("--since", type=_date, default=None, help="first day of the period (YYYY-MM-DD, UTC)")
+
+
+def _date(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _route(settings: Settings, args: argparse.Namespace) -> int:
+    from services.router.route_commands import apply_rules_file, explain_lead, simulate_rules  # noqa: PLC0415
+    from services.router.rules_file import RulesFileError  # noqa: PLC0415
+
+    try:
+        if args.action == "apply":
+            print(asyncio.run(apply_rules_file(settings, args.rules, args.by)))  # noqa: T201
+        elif args.action == "explain":
+            print(asyncio.run(explain_lead(settings, args.lead_id)))  # noqa: T201
+        else:
+            print(asyncio.run(simulate_rules(settings, args.rules, args.since)))  # noqa: T201
+    except RulesFileError as error:
+        print(f"{args.rules}: the rules file is not valid; nothing was applied", file=sys.stderr)  # noqa: T201
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)  # noqa: T201
+        return 2
+    except DomainError as error:
+        print(str(error), file=sys.stderr)  # noqa: T201
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one return per command
     """Entry point of the ``switchboard`` command."""
     parser = argparse.ArgumentParser(prog="switchboard", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -82,6 +126,14 @@ def main(argv: list[str] | None = None) -> int:
     rebuild.add_argument(
         "--verify", action="store_true", help="compare with the live read models; exit 1 if they differ"
     )
+    bench = commands.add_parser("bench", help="benchmark the whole pipeline on its own Postgres and Kafka")
+    bench.add_argument("--quick", action="store_true", help="a short run (under a minute) for a smoke check")
+    bench.add_argument("--output", type=Path, help="JSON results file (default .local/bench/full.json or quick.json)")
+    bench.add_argument("--seed", type=int, help="seed of the synthetic customers (default: random, printed)")
+    chaos = commands.add_parser("chaos", help="kill services, Kafka and Postgres under load; check nothing is lost")
+    chaos.add_argument("--seed", type=int, help="seed of the load and the kill moments (default: random, printed)")
+    chaos.add_argument("--duration", type=float, default=120.0, help="seconds of load while faults happen")
+    _route_parser(commands)
     run = commands.add_parser("run", help="start local Postgres and Kafka, every service and demo data")
     run.add_argument("--data-dir", type=Path, default=Path(".local"), help="where local data and logs live")
     args = parser.parse_args(argv)
@@ -89,6 +141,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in SERVICES:
         run_service(args.command, _service_main(args.command))
         return 0
+    if args.command == "bench":
+        from bench.runner import run_bench  # noqa: PLC0415 - the benchmark and its dependencies only when asked
+
+        output = args.output or Path(".local") / "bench" / ("quick.json" if args.quick else "full.json")
+        return run_bench(quick=args.quick, output=output, seed=args.seed)
+    if args.command == "chaos":
+        from bench.chaos import run_chaos  # noqa: PLC0415
+
+        return run_chaos(seed=args.seed, duration=args.duration)
     if args.command == "run":
         from services.local.stack import run_local  # noqa: PLC0415
 
@@ -100,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         asyncio.run(_demo(settings))
         return 0
+    if args.command == "route":
+        return _route(settings, args)
     return asyncio.run(_rebuild(settings, verify=args.verify))
 
 

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, DomainEvent
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import EnvType
 
@@ -31,6 +31,7 @@ from services.router.receiving import ReceivedMessage, Receiving
 from services.router.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
+_ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 MAX_ATTEMPTS = 12
 
 
@@ -166,6 +167,17 @@ class Inbox(Application[UUID]):
             return changes
 
         return self._transact(command)
+
+    def routing_history(self, lead: UUID) -> list[dict[str, Any]]:
+        """Every routing event of a lead, oldest first, with its reasons."""
+        if self._load(lead) is None:
+            msg = f"no lead with id {lead}"
+            raise DomainError(msg)
+        return [
+            {"event": type(e).__name__, "at": e.timestamp, **{k: v for k, v in vars(e).items() if k not in _ENVELOPE}}
+            for e in self.repository.event_store.get(lead)
+            if isinstance(e, DomainEvent)
+        ]
 
     def rules(self) -> RuleSet:
         """The rules in force."""
