@@ -146,7 +146,10 @@ def test_a_returning_customer_goes_back_to_their_manager(inbox: Inbox) -> None:
 
 def test_a_rules_file_with_mistakes_names_the_line_and_field_and_changes_nothing(inbox: Inbox) -> None:
     anna = manager(inbox, "anna")
-    text = "rules:\n  - name: vip\n    when: {vip: yes}\n    manager: nobody@example.com\n  - name: x\n    team: sales\n    strategy: loudest\n"
+    text = (
+        "rules:\n  - name: vip\n    when: {vip: yes}\n    manager: nobody@example.com\n"
+        "  - name: x\n    team: sales\n    strategy: loudest\n"
+    )
     with pytest.raises(RulesFileError) as error:
         load_rules(text, {"anna@example.com": anna})
     problems = [(p.line, p.field) for p in error.value.problems]
