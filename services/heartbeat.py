@@ -7,6 +7,8 @@ import contextlib
 
 import asyncpg
 
+from services.tables import ensure_tables
+
 INTERVAL_SECONDS = 2.0
 
 SCHEMA = """
@@ -20,7 +22,7 @@ CREATE TABLE IF NOT EXISTS service_heartbeats (
 
 async def beat(pool: asyncpg.Pool, service: str, instance: str, stop: asyncio.Event) -> None:
     """Record a heartbeat every few seconds until ``stop`` is set."""
-    await pool.execute(SCHEMA)
+    await ensure_tables(pool, SCHEMA)
     while not stop.is_set():
         await pool.execute(
             "INSERT INTO service_heartbeats (instance, service) VALUES ($1, $2) "

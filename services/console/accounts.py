@@ -9,10 +9,13 @@ import enum
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
 import asyncpg
+
+from services.tables import ensure_tables
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS operator_accounts (
@@ -50,9 +53,9 @@ class Operator:
     email: str
     role: Role
 
-    def may_see(self, manager_id: UUID | None) -> bool:
-        """Whether a conversation held by ``manager_id`` is visible to this operator."""
-        return self.role.sees_everything or manager_id == self.manager_id
+    def may_see(self, manager_id: UUID | None, offered_to: Sequence[UUID] = ()) -> bool:
+        """Whether a conversation held by ``manager_id`` (or offered to some) is visible to this operator."""
+        return self.role.sees_everything or manager_id == self.manager_id or self.manager_id in offered_to
 
     def as_dict(self) -> dict[str, str]:
         """The operator as JSON-ready data (no secrets)."""
@@ -82,7 +85,7 @@ def password_matches(password: str, stored: str) -> bool:
 
 async def create_accounts_table(pool: asyncpg.Pool) -> None:
     """Create the accounts table if it is missing."""
-    await pool.execute(SCHEMA)
+    await ensure_tables(pool, SCHEMA)
 
 
 async def add_account(  # noqa: PLR0913

@@ -23,13 +23,15 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from domain.errors import DomainError
 from services.bootstrap import build_inbox, create_pool
 from services.console.accounts import Operator, create_accounts_table, find_operator, log_in
+from services.console.commands import dispatch
 from services.console.health import check_health
 from services.console.live import LiveUpdates, Seat
-from services.console.queries import history, visible_conversations
+from services.console.queries import visible_conversations
 from services.heartbeat import SCHEMA as HEARTBEATS
 from services.projections.schema import LIVE_SCHEMA, create_read_models
 from services.router.inbox import Inbox
 from services.settings import Settings
+from services.tables import ensure_tables
 from services.tokens import Signer
 
 log = structlog.get_logger()
@@ -37,7 +39,6 @@ log = structlog.get_logger()
 STATIC = Path(__file__).parent / "static"
 SESSION, VISITOR = "session", "visitor"
 AUTH_TIMEOUT_SECONDS = 10.0
-MAX_REPLY_LENGTH = 10_000
 VISITOR_TTL_SECONDS = 30 * 24 * 3600
 CLOSE_POLICY = 1008
 CLOSE_UNAUTHENTICATED = 4401
@@ -60,7 +61,7 @@ class Gateway:
         self.pool = await create_pool(self.settings, size=8)
         await create_accounts_table(self.pool)
         await create_read_models(self.pool, LIVE_SCHEMA)
-        await self.pool.execute(HEARTBEATS)
+        await ensure_tables(self.pool, HEARTBEATS)
         self.inbox = await asyncio.to_thread(build_inbox, self.settings)
         self.live = LiveUpdates(self.pool)
         await self.live.start()
@@ -121,7 +122,10 @@ class Gateway:
         seat = Seat(operator, socket)
         self.live.join(seat)
         try:
+            if self.live.seats_of(operator.manager_id) == 1:
+                await asyncio.to_thread(self.inbox.come_online, operator.manager_id)
             conversations = await visible_conversations(self.pool, operator)
+            seat.known.update(c["id"] for c in conversations)
             await seat.send({"type": "ready", "operator": operator.as_dict(), "conversations": conversations})
             while True:
                 await _command(self, seat, await socket.receive_text())
@@ -129,6 +133,8 @@ class Gateway:
             pass
         finally:
             self.live.leave(seat)
+            if self.live.seats_of(operator.manager_id) == 0:
+                await asyncio.to_thread(self.inbox.go_offline, operator.manager_id)
 
     async def operator_for(self, token: str) -> Operator | None:
         """The operator a session token belongs to."""
@@ -194,7 +200,7 @@ async def _command(gateway: Gateway, seat: Seat, raw: str) -> None:
         return
     request_id = frame.get("request_id")
     try:
-        reply = await _dispatch(gateway, seat.operator, frame)
+        reply = await dispatch(gateway.inbox, gateway.pool, seat.operator, frame)
     except (DomainError, ValueError) as error:
         await seat.send({"type": "error", "code": "refused", "detail": str(error), "request_id": request_id})
         return
@@ -206,47 +212,3 @@ async def _command(gateway: Gateway, seat: Seat, raw: str) -> None:
         )
         return
     await seat.send({**reply, "request_id": request_id})
-
-
-async def _dispatch(gateway: Gateway, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
-    kind = frame.get("type")
-    if kind == "reply":
-        text, request_id = frame.get("text"), frame.get("request_id")
-        if not isinstance(text, str) or not text.strip() or len(text) > MAX_REPLY_LENGTH:
-            msg = f"a reply needs a 'text' of 1..{MAX_REPLY_LENGTH} characters"
-            raise ValueError(msg)
-        if not isinstance(request_id, str) or not request_id:
-            msg = "a reply needs a 'request_id'"
-            raise ValueError(msg)
-        conversation_id = UUID(str(frame.get("conversation_id")))
-        stored = await asyncio.to_thread(
-            gateway.inbox.reply,
-            conversation_id,
-            operator.manager_id,
-            text,
-            request_id,
-            any_conversation=operator.role.sees_everything,
-        )
-        log.info("reply_stored", conversation_id=str(conversation_id), reply_id=str(stored.reply_id))
-        return {"type": "ack", "reply_id": str(stored.reply_id)}
-    if kind == "history":
-        conversation_id = UUID(str(frame.get("conversation_id")))
-        messages = await history(gateway.pool, operator, conversation_id)
-        if messages is None:
-            msg = f"conversation {conversation_id} is not visible to you"
-            raise DomainError(msg)
-        return {"type": "history", "conversation_id": str(conversation_id), "messages": messages}
-    if kind == "work_day":
-        action = {
-            "start": gateway.inbox.start_work_day,
-            "pause": gateway.inbox.pause_work_day,
-            "resume": gateway.inbox.resume_work_day,
-            "end": gateway.inbox.end_work_day,
-        }.get(str(frame.get("action")))
-        if action is None:
-            msg = "work_day 'action' must be start, pause, resume or end"
-            raise ValueError(msg)
-        await asyncio.to_thread(action, operator.manager_id)
-        return {"type": "ack", "manager": await asyncio.to_thread(gateway.inbox.manager, operator.manager_id)}
-    msg = f"unknown command {kind!r}; expected reply, history or work_day"
-    raise ValueError(msg)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -28,6 +28,7 @@ class Seat:
 
     operator: Operator
     socket: WebSocket
+    known: set[str] = field(default_factory=set)
 
     async def send(self, frame: dict[str, Any]) -> None:
         """Send a frame; a socket that has gone is dropped by its handler."""
@@ -65,6 +66,10 @@ class LiveUpdates:
         """Stop sending updates to a seat."""
         self._seats.discard(seat)
 
+    def seats_of(self, manager_id: UUID) -> int:
+        """How many consoles this manager has open here."""
+        return sum(1 for s in self._seats if s.operator.manager_id == manager_id)
+
     @property
     def listening(self) -> bool:
         """Whether the notification connection is up."""
@@ -83,8 +88,13 @@ class LiveUpdates:
         messages = await messages_by_notification(self._pool, [int(m) for m in changed.get("m", [])])
         for seat in list(self._seats):
             for row in conversations:
-                if seat.operator.may_see(row["manager_id"]):
+                key = str(row["id"])
+                if seat.operator.may_see(row["manager_id"], row["offered_to"]):
+                    seat.known.add(key)
                     await seat.send({"type": "conversation", "conversation": plain(row)})
+                elif key in seat.known:  # taken by someone else, or moved away: gone from this console
+                    seat.known.discard(key)
+                    await seat.send({"type": "conversation_removed", "id": key})
             for row in messages:
-                if seat.operator.may_see(row["manager_id"]):
+                if seat.operator.may_see(row["manager_id"], row["offered_to"]):
                     await seat.send({"type": "message", "message": plain(row)})

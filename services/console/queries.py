@@ -14,7 +14,7 @@ from services.projections.schema import LIVE_SCHEMA
 S = LIVE_SCHEMA
 
 _CONVERSATION = (
-    "SELECT id, channel, address, status, lead_id, manager_id, lead_status, message_count,"  # noqa: S608 - fixed schema
+    "SELECT id, channel, address, status, lead_id, manager_id, lead_status, offered_to, message_count,"  # noqa: S608 - fixed schema
     f" last_message, last_message_at, opened_at FROM {S}.conversations"
 )
 _MESSAGE = f"SELECT notification_id, conversation_id, message_id, author, manager_id, text, at FROM {S}.messages"  # noqa: S608
@@ -30,6 +30,8 @@ def _json_ready(value: object) -> object:
         return value.isoformat()
     if isinstance(value, UUID):
         return str(value)
+    if isinstance(value, list):
+        return [_json_ready(v) for v in value]
     return value
 
 
@@ -39,7 +41,8 @@ async def visible_conversations(pool: asyncpg.Pool, operator: Operator, limit: i
         rows = await pool.fetch(f"{_CONVERSATION} ORDER BY last_message_at DESC NULLS LAST LIMIT $1", limit)
     else:
         rows = await pool.fetch(
-            f"{_CONVERSATION} WHERE manager_id = $1 ORDER BY last_message_at DESC NULLS LAST LIMIT $2",
+            f"{_CONVERSATION} WHERE manager_id = $1 OR $1 = ANY(offered_to)"
+            " ORDER BY last_message_at DESC NULLS LAST LIMIT $2",
             operator.manager_id,
             limit,
         )
@@ -56,7 +59,8 @@ async def messages_by_notification(pool: asyncpg.Pool, ids: list[int]) -> list[a
     return list(
         await pool.fetch(
             f"SELECT m.notification_id, m.conversation_id, m.message_id, m.author, m.manager_id AS author_id,"  # noqa: S608
-            f" m.text, m.at, c.manager_id FROM {S}.messages m JOIN {S}.conversations c ON c.id = m.conversation_id"
+            f" m.text, m.at, c.manager_id, c.offered_to FROM {S}.messages m"
+            f" JOIN {S}.conversations c ON c.id = m.conversation_id"
             " WHERE m.notification_id = ANY($1::bigint[]) ORDER BY m.notification_id",
             ids,
         )
@@ -65,8 +69,8 @@ async def messages_by_notification(pool: asyncpg.Pool, ids: list[int]) -> list[a
 
 async def history(pool: asyncpg.Pool, operator: Operator, conversation_id: UUID) -> list[dict[str, Any]] | None:
     """A conversation's messages, or None if the operator may not see it."""
-    holder = await pool.fetchrow(f"SELECT manager_id FROM {S}.conversations WHERE id = $1", conversation_id)  # noqa: S608
-    if holder is None or not operator.may_see(holder["manager_id"]):
+    holder = await pool.fetchrow(f"SELECT manager_id, offered_to FROM {S}.conversations WHERE id = $1", conversation_id)  # noqa: S608
+    if holder is None or not operator.may_see(holder["manager_id"], holder["offered_to"]):
         return None
     rows = await pool.fetch(f"{_MESSAGE} WHERE conversation_id = $1 ORDER BY notification_id", conversation_id)
     return [plain(r) for r in rows]

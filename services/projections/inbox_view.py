@@ -116,7 +116,7 @@ async def _lead_assigned(conn: Connection, s: str, e: dict[str, Any], ch: Change
         _at(answer_by) if answer_by else None,
     )
     await conn.execute(
-        f"UPDATE {s}.conversations SET manager_id = $2, lead_status = 'assigned' WHERE id = $1",  # noqa: S608
+        f"UPDATE {s}.conversations SET manager_id = $2, lead_status = 'assigned', offered_to = '{{}}' WHERE id = $1",  # noqa: S608
         conversation_id,
         manager_id,
     )
@@ -126,10 +126,12 @@ async def _lead_assigned(conn: Connection, s: str, e: dict[str, Any], ch: Change
 def _lead_status(status: str) -> Any:  # noqa: ANN401
     async def handler(conn: Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
         conversation_id = e["data"]["conversation_id"]
+        offered = [UUID(m) for m in e["data"].get("manager_ids", [])]
         await conn.execute(
-            f"UPDATE {s}.conversations SET lead_status = $2 WHERE id = $1",  # noqa: S608
+            f"UPDATE {s}.conversations SET lead_status = $2, offered_to = $3 WHERE id = $1",  # noqa: S608
             UUID(conversation_id),
             status,
+            offered,
         )
         if status in ("new", "closed"):  # released or closed: no current assignment
             await conn.execute(f"DELETE FROM {s}.assignments WHERE lead_id = $1", UUID(e["aggregate_id"]))  # noqa: S608

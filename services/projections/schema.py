@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, TypeAlias
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-LIVE_SCHEMA = "read_models"
+from services.tables import ensure_tables
+
+LIVE_SCHEMA = "read_models_v2"  # a new shape gets a new name and is built from offset zero
 
 if TYPE_CHECKING:
     Connection: TypeAlias = asyncpg.Connection | PoolConnectionProxy[asyncpg.Record]
@@ -36,6 +38,7 @@ CREATE TABLE IF NOT EXISTS {s}.conversations (
     lead_id uuid,
     manager_id uuid,
     lead_status text NOT NULL DEFAULT 'new',
+    offered_to uuid[] NOT NULL DEFAULT '{{}}',
     message_count integer NOT NULL DEFAULT 0,
     last_message text,
     last_message_at timestamptz,
@@ -83,9 +86,9 @@ def checked(schema: str) -> str:
     return schema
 
 
-async def create_read_models(conn: asyncpg.Connection | asyncpg.Pool, schema: str) -> None:
+async def create_read_models(pool: asyncpg.Pool, schema: str) -> None:
     """Create the read-model tables in ``schema`` if they are missing."""
-    await conn.execute(_TABLES.format(s=checked(schema)))
+    await ensure_tables(pool, _TABLES.format(s=checked(schema)))
 
 
 async def drop_read_models(conn: asyncpg.Connection | asyncpg.Pool, schema: str) -> None:

@@ -220,6 +220,14 @@ class Inbox(Application[UUID]):
         """Record a manager's days away."""
         self._change_manager(manager_id, lambda m: m.add_absence(absence))
 
+    def come_online(self, manager_id: UUID) -> None:
+        """The manager opened the console; rules that require it may now route to them."""
+        self._change_manager(manager_id, Manager.come_online)
+
+    def go_offline(self, manager_id: UUID) -> None:
+        """The manager's last console closed."""
+        self._change_manager(manager_id, Manager.go_offline)
+
     def manager(self, manager_id: UUID) -> dict[str, Any]:
         """A manager's presence and load, as plain data."""
         manager = self._load(manager_id)

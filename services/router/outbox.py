@@ -17,6 +17,7 @@ from eventsourcing.persistence import ApplicationRecorder
 
 from services.router.inbox import Inbox
 from services.router.published import encode, public_event
+from services.tables import ensure_tables
 from services.topics import Topics
 
 log = structlog.get_logger()
@@ -47,8 +48,8 @@ class OutboxRelay:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until ``stop`` is set; waits its turn while another relay leads."""
+        await ensure_tables(self._pool, SCHEMA)
         async with self._pool.acquire() as leader:
-            await leader.execute(SCHEMA)
             while not await leader.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
                 if await _wait(stop, 1.0):
                     return

@@ -13,6 +13,7 @@ from domain.errors import InvalidInboundMessage
 from domain.inbound import InboundMessage
 from services.bootstrap import build_inbox, build_producer, create_pool, instance_name
 from services.heartbeat import beat
+from services.router.idle_reroute import reroute_overdue
 from services.router.inbox import Inbox
 from services.router.outbox import OutboxRelay
 from services.settings import Settings
@@ -75,6 +76,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     try:
         await asyncio.gather(
             relay.run(stop),
+            reroute_overdue(inbox, pool, stop),
             beat(pool, "router", instance_name("router"), stop),
         )
     finally:

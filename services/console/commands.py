@@ -1,0 +1,112 @@
+"""Operator commands over the console websocket, each checked against the operator's role."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import structlog
+
+from domain.errors import DomainError
+from services.console.accounts import Operator
+from services.console.queries import history
+from services.router.inbox import Inbox
+
+log = structlog.get_logger()
+
+MAX_REPLY_LENGTH = 10_000
+
+Command = Callable[[Inbox, asyncpg.Pool, Operator, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+def _uuid(frame: dict[str, Any], key: str) -> UUID:
+    try:
+        return UUID(str(frame.get(key)))
+    except ValueError:
+        msg = f"'{key}' must be an id"
+        raise ValueError(msg) from None
+
+
+async def reply(inbox: Inbox, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+    """Answer the customer in their channel."""
+    text, request_id = frame.get("text"), frame.get("request_id")
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_REPLY_LENGTH:
+        msg = f"a reply needs a 'text' of 1..{MAX_REPLY_LENGTH} characters"
+        raise ValueError(msg)
+    if not isinstance(request_id, str) or not request_id:
+        msg = "a reply needs a 'request_id'"
+        raise ValueError(msg)
+    conversation_id = _uuid(frame, "conversation_id")
+    stored = await asyncio.to_thread(
+        inbox.reply,
+        conversation_id,
+        operator.manager_id,
+        text,
+        request_id,
+        any_conversation=operator.role.sees_everything,
+    )
+    log.info("reply_stored", conversation_id=str(conversation_id), reply_id=str(stored.reply_id))
+    return {"type": "ack", "reply_id": str(stored.reply_id)}
+
+
+async def show_history(_: Inbox, pool: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+    """A conversation's messages, if the operator may see it."""
+    conversation_id = _uuid(frame, "conversation_id")
+    messages = await history(pool, operator, conversation_id)
+    if messages is None:
+        msg = f"conversation {conversation_id} is not visible to you"
+        raise DomainError(msg)
+    return {"type": "history", "conversation_id": str(conversation_id), "messages": messages}
+
+
+async def work_day(inbox: Inbox, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+    """Start, pause, resume or end the operator's own work day."""
+    action = {
+        "start": inbox.start_work_day,
+        "pause": inbox.pause_work_day,
+        "resume": inbox.resume_work_day,
+        "end": inbox.end_work_day,
+    }.get(str(frame.get("action")))
+    if action is None:
+        msg = "work_day 'action' must be start, pause, resume or end"
+        raise ValueError(msg)
+    await asyncio.to_thread(action, operator.manager_id)
+    return {"type": "ack", "manager": await asyncio.to_thread(inbox.manager, operator.manager_id)}
+
+
+async def accept(inbox: Inbox, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+    """Take a lead offered to all; the first to accept has it."""
+    lead = _uuid(frame, "lead_id")
+    await asyncio.to_thread(inbox.accept, lead, operator.manager_id)
+    log.info("lead_accepted", lead_id=str(lead), manager_id=str(operator.manager_id))
+    return {"type": "ack", "lead_id": str(lead)}
+
+
+async def close(inbox: Inbox, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+    """Close a conversation held by the operator (anyone's, for those who see everything)."""
+    conversation_id = _uuid(frame, "conversation_id")
+    await asyncio.to_thread(
+        inbox.close_conversation, conversation_id, operator.manager_id, any_conversation=operator.role.sees_everything
+    )
+    return {"type": "ack", "conversation_id": str(conversation_id)}
+
+
+COMMANDS: dict[str, Command] = {
+    "reply": reply,
+    "history": show_history,
+    "work_day": work_day,
+    "accept": accept,
+    "close": close,
+}
+
+
+async def dispatch(inbox: Inbox, pool: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+    """Carry out one command frame; ValueError or DomainError says what was wrong."""
+    command = COMMANDS.get(str(frame.get("type")))
+    if command is None:
+        msg = f"unknown command {frame.get('type')!r}; expected one of {', '.join(COMMANDS)}"
+        raise ValueError(msg)
+    return await command(inbox, pool, operator, frame)

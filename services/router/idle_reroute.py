@@ -1,0 +1,42 @@
+"""Re-routing leads whose manager did not answer in time.
+
+The deadlines live in the log (``Lead.Assigned.answer_by``) and so in the
+assignments read model: after a restart the overdue leads are found again.
+Every router instance may run this; re-routing checks the deadline on the
+aggregate itself, so a lead is moved once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from uuid import UUID
+
+import asyncpg
+import structlog
+
+from services.projections.schema import LIVE_SCHEMA, create_read_models
+from services.router.inbox import Inbox
+
+log = structlog.get_logger()
+
+INTERVAL_SECONDS = 1.0
+BATCH = 100
+
+
+async def reroute_overdue(inbox: Inbox, pool: asyncpg.Pool, stop: asyncio.Event) -> None:
+    """Every second, give overdue unanswered leads to the next eligible manager."""
+    await create_read_models(pool, LIVE_SCHEMA)
+    while not stop.is_set():
+        rows = await pool.fetch(
+            f"SELECT lead_id FROM {LIVE_SCHEMA}.assignments WHERE NOT answered AND answer_by <= $1"  # noqa: S608
+            " ORDER BY answer_by LIMIT $2",
+            inbox.clock(),
+            BATCH,
+        )
+        for row in rows:
+            lead = UUID(str(row["lead_id"]))
+            if await asyncio.to_thread(inbox.reroute_if_unanswered, lead):
+                log.info("lead_rerouted", lead_id=str(lead), why="no answer within the idle timeout")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), INTERVAL_SECONDS)
