@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export SWITCHBOARD_CACHE_DIR ?= $(CURDIR)/.cache
 
-.PHONY: run test lint unit integration system-deps deps kafka-jars clean
+.PHONY: run test lint unit integration bench chaos system-deps deps kafka-jars clean
 
 run: deps kafka-jars
 	$(BIN)/switchboard run
@@ -26,6 +26,13 @@ unit: deps
 
 integration: deps kafka-jars
 	$(BIN)/python -m pytest -m integration
+
+# The full benchmark and the fault-injection run, each on its own Postgres and Kafka.
+bench: deps kafka-jars
+	$(BIN)/switchboard bench
+
+chaos: deps kafka-jars
+	$(BIN)/switchboard chaos
 
 # Java 17+ runs Kafka; Maven fetches its jars from Maven Central.
 system-deps:

@@ -1,0 +1,182 @@
+"""``switchboard chaos``: the pipeline under load while services, Kafka and PostgreSQL are killed.
+
+Customers write through the widget at a fixed rate; a seeded schedule kills
+each service with SIGKILL several times and stops Kafka and PostgreSQL once
+each; the harness plays the supervisor and starts whatever exits. When the
+load has drained, every invariant is checked and printed. The seed decides
+the load and the kill moments, so a failing run can be replayed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+
+from bench.checks import Check, check_all
+from bench.cluster import Cluster
+from bench.console import OperatorSocket, Tally, log_in
+from bench.customers import Touch, plan
+from bench.doors import pace
+from bench.faults import KAFKA, Fault, schedule
+from bench.positions import Watcher
+from bench.progress import Progress
+from bench.supervisor import Supervisor
+from bench.team import DIRECTOR, PASSWORD, hire
+from bench.widget import Widget
+from services.bootstrap import create_pool
+from services.settings import Settings
+from services.topics import create_topics
+
+RATE = 40.0  # messages per second during the load
+CAPACITIES = (25, 100_000, 100_000)  # the first manager fills up: capacity must hold under faults
+DRAIN_SECONDS = 240.0
+
+
+@dataclass
+class ChaosResult:
+    """What a chaos run did and found."""
+
+    seed: int
+    faults: list[Fault]
+    checks: list[Check] = field(default_factory=list)
+    kills: dict[str, int] = field(default_factory=dict)
+    restarts: dict[str, int] = field(default_factory=dict)
+    reconnects: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Whether every check held."""
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+    def report(self) -> str:
+        """The checks and the faults, as printed at the end of a run."""
+        lines = [f"{'check':44} {'':4} found"]
+        lines += [f"{c.name:44} {'ok' if c.ok else 'FAIL':4} {c.found}" for c in self.checks]
+        lines.append(
+            "faults: "
+            + ", ".join(f"{s} killed {n}x" for s, n in self.kills.items())
+            + ", kafka and postgres stopped once each; restarts by the supervisor: "
+            + ", ".join(f"{s} {n}" for s, n in self.restarts.items())
+            + f"; widget reconnects {self.reconnects}"
+        )
+        verdict = "all checks hold" if self.ok else "CHECKS FAILED"
+        lines.append(f"chaos: seed {self.seed}, {self.seconds:.0f}s, {verdict}")
+        return "\n".join(lines)
+
+
+def run_chaos(
+    *, seed: int | None = None, duration: float = 120.0, rate: float = RATE, kills_per_service: int = 3
+) -> int:
+    """Run the chaos harness and print its checks; exit status 0 when all hold."""
+    result = chaos(seed=seed, duration=duration, rate=rate, kills_per_service=kills_per_service)
+    print(result.report())
+    return 0 if result.ok else 1
+
+
+def chaos(*, seed: int | None, duration: float, rate: float, kills_per_service: int) -> ChaosResult:
+    """One chaos run on its own PostgreSQL and Kafka; returns what it found (also on failed checks)."""
+    seed = random.SystemRandom().randrange(1 << 31) if seed is None else seed
+    faults = schedule(seed, duration, kills_per_service)
+    print(f"chaos: seed {seed} (replay with --seed {seed} --duration {duration:g}), {rate:g} msg/s for {duration:g}s")
+    print("\n".join(f"  {f}" for f in faults))
+    started = time.monotonic()
+    cluster = Cluster("chaos")
+    cluster.start()
+    supervisor = Supervisor(cluster.env(), cluster.logs, cluster.settings.console_url)
+    result = ChaosResult(seed, faults)
+    try:
+        asyncio.run(_run(cluster, supervisor, result, rate, duration))
+    finally:
+        supervisor.stop_all()
+        cluster.stop()
+        result.seconds = time.monotonic() - started
+        if result.ok:
+            cluster.remove()
+        else:
+            print(f"logs kept in {cluster.logs}", file=sys.stderr)
+    return result
+
+
+async def _run(cluster: Cluster, supervisor: Supervisor, result: ChaosResult, rate: float, duration: float) -> None:
+    settings = cluster.settings
+    await create_topics(settings)
+    await hire(settings, CAPACITIES)
+    supervisor.start_all()
+    await supervisor.healthy()
+    widget = Widget(settings)
+    watching = asyncio.Event()
+    watch = asyncio.create_task(supervisor.watch(watching))
+    try:
+        workload = plan(result.seed, int(rate * duration), rate, "c-")
+        faults = asyncio.create_task(_inflict(cluster, supervisor, result.faults))
+        await _load(widget, workload.touches)
+        await faults
+        print("load sent; waiting for every message to be accepted and the pipeline to drain")
+        await widget.all_accepted(DRAIN_SECONDS)
+        await supervisor.healthy(DRAIN_SECONDS, supervise=True)
+        await _probe(settings, widget)
+        pool = await create_pool(settings)
+        watcher = Watcher(settings, pool)
+        await watcher.start()
+        try:
+            await watcher.drained(DRAIN_SECONDS)
+            result.checks = await check_all(settings, pool, widget.accepted, widget.sent)
+        finally:
+            await watcher.stop()
+            await pool.close()
+    finally:
+        watching.set()
+        await watch
+        await widget.close()
+    result.kills = dict(supervisor.kills)
+    result.restarts = dict(supervisor.restarts)
+    result.reconnects = widget.reconnects
+
+
+async def _load(widget: Widget, touches: list[Touch]) -> None:
+    progress = Progress("chaos: messages sent through the widget", len(touches))
+    started = time.monotonic()
+    for touch in touches:
+        await pace(started, touch.at)
+        await widget.send(touch)
+        progress.advance()
+    progress.close()
+
+
+async def _inflict(cluster: Cluster, supervisor: Supervisor, faults: list[Fault]) -> None:
+    started = time.monotonic()
+    outages = []
+    for fault in faults:
+        await pace(started, fault.at)  # a seeded random moment, not a wait for a result
+        if fault.is_outage:
+            outages.append(asyncio.create_task(_outage(cluster, fault)))
+        else:
+            supervisor.kill(fault.target)
+    await asyncio.gather(*outages)
+
+
+async def _outage(cluster: Cluster, fault: Fault) -> None:
+    if fault.target == KAFKA:
+        await asyncio.to_thread(cluster.kafka.stop)
+        await asyncio.sleep(fault.downtime)  # the outage's seeded length
+        await asyncio.to_thread(cluster.kafka.start)
+    else:
+        await asyncio.to_thread(cluster.postgres.stop, "immediate")
+        await asyncio.sleep(fault.downtime)
+        await asyncio.to_thread(cluster.postgres.start)
+
+
+async def _probe(settings: Settings, widget: Widget) -> None:
+    """After the faults, one more message must reach a director's console live."""
+    tally = Tally()
+    token = await log_in(settings, DIRECTOR, PASSWORD)
+    operator = await OperatorSocket.open(settings, token, tally)
+    try:
+        await widget.send(Touch("probe", "m1", "is anyone there after the storm?", 0.0))
+        await tally.reach(1, DRAIN_SECONDS)
+    finally:
+        await operator.close()
