@@ -25,8 +25,10 @@ class RunningServices:
         self.logs = logs
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
-    def start(self, service: str) -> None:
-        self.processes[service] = spawn(service, settings_env(self.settings), self.logs / f"{service}.log")
+    def start(self, service: str, instance: str | None = None) -> None:
+        """Start a service; ``instance`` names a second process of the same service."""
+        name = instance or service
+        self.processes[name] = spawn(service, settings_env(self.settings), self.logs / f"{name}.log")
 
     def kill(self, service: str) -> None:
         process = self.processes[service]

@@ -1,0 +1,175 @@
+"""Two router processes in one consumer group, with leads, presence changes and closings at once.
+
+Afterwards the log shows no lead held by two managers at a time, no manager
+over capacity at any assignment, no absent manager given a lead, and every
+message stored with every lead either held, waiting in the queue, or closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+from eventsourcing.domain import DomainEvent
+from eventsourcing.persistence import ApplicationRecorder
+
+from domain.channels import Channel, ChannelAddress
+from domain.inbound import InboundMessage
+from services.bootstrap import build_inbox
+from services.router.inbox import Inbox
+from services.router.service import CONSUMER_GROUP
+from services.settings import Settings
+from services.topics import Topics
+from tests.services_running import services
+from tests.waiting import until
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
+
+CUSTOMERS = 300
+MANAGERS = 6
+CAPACITY = 15
+
+
+def test_two_routers_never_double_assign_or_exceed_capacity(settings: Settings, tmp_path: Path) -> None:
+    inbox = build_inbox(settings)
+    managers = [inbox.register_manager(f"m{i}", f"m{i}@example.com", CAPACITY, settings.team) for i in range(MANAGERS)]
+    for manager_id in managers[:4]:
+        inbox.start_work_day(manager_id)
+    try:
+        with services(settings, tmp_path / "logs", ("router", "projections")) as running:
+            running.start("router", instance="router-2")
+            asyncio.run(drive(settings, inbox, managers))
+        check_log(inbox)
+        for name in ("router", "router-2"):  # both instances took part
+            assert '"inbound_received"' in (tmp_path / "logs" / f"{name}.log").read_text(), name
+    finally:
+        inbox.close()
+
+
+async def both_routers_in_the_group(settings: Settings) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+
+        async def two_members() -> bool:
+            try:
+                [response] = await admin.describe_consumer_groups([CONSUMER_GROUP])
+            except KafkaError:  # the coordinator is still being elected
+                return False
+            groups = response.to_object()["groups"]
+            return bool(groups) and groups[0]["state"] == "Stable" and len(groups[0]["members"]) == 2
+
+        await until(two_members, 60, "two routers sharing the inbound partitions", interval=0.2)
+    finally:
+        await admin.close()
+
+
+async def drive(settings: Settings, inbox: Inbox, managers: list[UUID]) -> None:
+    await both_routers_in_the_group(settings)
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    rng = random.Random(7)
+
+    async def customers() -> None:
+        for i in range(CUSTOMERS):
+            message = InboundMessage(
+                channel=Channel.WEBCHAT,
+                channel_message_id=f"c{i}/1",
+                thread=f"c{i}",
+                sender=ChannelAddress(Channel.WEBCHAT, f"c{i}"),
+                text="hello",
+                received_at=datetime.now(tz=UTC),
+            )
+            await producer.send_and_wait(
+                Topics.named(settings.topic_prefix).inbound,
+                json.dumps(message.to_dict()).encode(),
+                key=message.key.encode(),
+            )
+
+    async def presence() -> None:
+        for _ in range(60):
+            manager_id = rng.choice(managers)
+            action = rng.choice(["start", "pause", "resume", "end", "close"])
+            await asyncio.to_thread(change, inbox, manager_id, action)
+
+    try:
+        await asyncio.gather(customers(), presence())
+    finally:
+        await producer.stop()
+
+    async def all_stored() -> bool:
+        return await asyncio.to_thread(count, inbox, "Conversation.CustomerWrote") >= CUSTOMERS
+
+    await until(all_stored, 120, f"{CUSTOMERS} messages stored", interval=0.2)
+
+
+def change(inbox: Inbox, manager_id: UUID, action: str) -> None:
+    try:
+        if action == "close":
+            held = inbox.repository.get(manager_id).open_leads
+            if held:
+                lead = inbox.repository.get(held[0])
+                inbox.close_conversation(lead.conversation_id, manager_id)
+        else:
+            getattr(inbox, f"{action}_work_day")(manager_id)
+    except Exception as error:
+        if "work day" not in str(error):
+            raise
+
+
+def events(inbox: Inbox) -> list[tuple[str, UUID, dict[str, Any]]]:
+    recorder = inbox.recorder
+    assert isinstance(recorder, ApplicationRecorder)
+    found = []
+    for n in recorder.select_notifications(0, 1_000_000, inclusive_of_start=False):
+        event = inbox.mapper.to_domain_event(n)
+        assert isinstance(event, DomainEvent)
+        found.append((type(event).__qualname__, UUID(str(n.originator_id)), vars(event)))
+    return found
+
+
+def count(inbox: Inbox, kind: str) -> int:
+    return sum(1 for k, _, _ in events(inbox) if k == kind)
+
+
+def check_log(inbox: Inbox) -> None:
+    holder: dict[UUID, UUID | None] = {}
+    load: dict[UUID, int] = defaultdict(int)
+    capacity: dict[UUID, int] = {}
+    present: dict[UUID, bool] = defaultdict(bool)
+    status: dict[UUID, str] = {}
+    for kind, aggregate, data in events(inbox):
+        if kind == "Manager.Registered":
+            capacity[aggregate] = data["capacity"]
+        elif kind in ("Manager.WorkDayStarted", "Manager.WorkDayResumed"):
+            present[aggregate] = True
+        elif kind in ("Manager.WorkDayPaused", "Manager.WorkDayEnded"):
+            present[aggregate] = False
+        elif kind == "Manager.LeadTaken":
+            assert load[aggregate] < capacity[aggregate], f"manager {aggregate} over capacity"
+            load[aggregate] += 1
+        elif kind == "Manager.LeadReleased":
+            load[aggregate] -= 1
+        elif kind == "Lead.Assigned":
+            assert holder.get(aggregate) is None, f"lead {aggregate} assigned twice"
+            assert present[data["manager_id"]], f"lead {aggregate} given to an absent manager"
+            holder[aggregate] = data["manager_id"]
+            status[aggregate] = "assigned"
+        elif kind in ("Lead.Released", "Lead.Closed"):
+            holder[aggregate] = None
+            status[aggregate] = "closed" if kind == "Lead.Closed" else "new"
+        elif kind in ("Lead.Created", "Lead.Queued"):
+            status[aggregate] = "new" if kind == "Lead.Created" else "queued"
+    assert len(status) == CUSTOMERS
+    assert all(s in ("assigned", "queued", "closed") for s in status.values()), "a lead was left unrouted"
+    assert sum(1 for k, _, _ in events(inbox) if k == "Conversation.CustomerWrote") == CUSTOMERS
