@@ -35,6 +35,11 @@ def reply_id(conversation: UUID, request_id: str) -> UUID:
     return uuid5(_NAMESPACE, f"reply/{conversation}/{request_id}")
 
 
+def manager_id(email: str) -> UUID:
+    """A manager, by their e-mail address."""
+    return uuid5(_NAMESPACE, f"manager/{email.strip().lower()}")
+
+
 def team_id(name: str) -> UUID:
     """A team (queue) of managers."""
     return uuid5(_NAMESPACE, f"team/{name}")

@@ -10,6 +10,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import DomainError, WorkDayError
+from domain.identities import manager_id
 from domain.presence import Absence, WorkingHours
 
 
@@ -28,6 +29,11 @@ class CapacityReached(DomainError):
 
 class Manager(Aggregate):
     """A manager who receives leads while their work day is started."""
+
+    @staticmethod
+    def create_id(name: str, email: str, capacity: int) -> UUID:  # noqa: ARG004 - same signature as __init__
+        """One manager per e-mail address."""
+        return manager_id(email)
 
     @event("Registered")
     def __init__(self, name: str, email: str, capacity: int) -> None:

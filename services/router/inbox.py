@@ -149,6 +149,8 @@ class Inbox(Application[UUID]):
             if holder and (manager := work.find(holder, Manager)):
                 manager.release_lead(found.id)
             assigning.route(found)
+            if holder:
+                self._drain_for(assigning, holder)  # the freed place may suit a lead that waits
             return True
 
         return self._transact(command)

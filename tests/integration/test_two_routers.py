@@ -10,18 +10,14 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
-from eventsourcing.domain import DomainEvent
-from eventsourcing.persistence import ApplicationRecorder
 
 from domain.channels import Channel, ChannelAddress
 from domain.inbound import InboundMessage
@@ -30,6 +26,7 @@ from services.router.inbox import Inbox
 from services.router.service import CONSUMER_GROUP
 from services.settings import Settings
 from services.topics import Topics
+from tests.log_invariants import check_routing_invariants, log_events
 from tests.services_running import services
 from tests.waiting import until
 
@@ -108,7 +105,8 @@ async def drive(settings: Settings, inbox: Inbox, managers: list[UUID]) -> None:
         await producer.stop()
 
     async def all_stored() -> bool:
-        return await asyncio.to_thread(count, inbox, "Conversation.CustomerWrote") >= CUSTOMERS
+        stored = await asyncio.to_thread(log_events, inbox)
+        return sum(1 for k, _, _ in stored if k == "Conversation.CustomerWrote") >= CUSTOMERS
 
     await until(all_stored, 120, f"{CUSTOMERS} messages stored", interval=0.2)
 
@@ -127,49 +125,8 @@ def change(inbox: Inbox, manager_id: UUID, action: str) -> None:
             raise
 
 
-def events(inbox: Inbox) -> list[tuple[str, UUID, dict[str, Any]]]:
-    recorder = inbox.recorder
-    assert isinstance(recorder, ApplicationRecorder)
-    found = []
-    for n in recorder.select_notifications(0, 1_000_000, inclusive_of_start=False):
-        event = inbox.mapper.to_domain_event(n)
-        assert isinstance(event, DomainEvent)
-        found.append((type(event).__qualname__, UUID(str(n.originator_id)), vars(event)))
-    return found
-
-
-def count(inbox: Inbox, kind: str) -> int:
-    return sum(1 for k, _, _ in events(inbox) if k == kind)
-
-
 def check_log(inbox: Inbox) -> None:
-    holder: dict[UUID, UUID | None] = {}
-    load: dict[UUID, int] = defaultdict(int)
-    capacity: dict[UUID, int] = {}
-    present: dict[UUID, bool] = defaultdict(bool)
-    status: dict[UUID, str] = {}
-    for kind, aggregate, data in events(inbox):
-        if kind == "Manager.Registered":
-            capacity[aggregate] = data["capacity"]
-        elif kind in ("Manager.WorkDayStarted", "Manager.WorkDayResumed"):
-            present[aggregate] = True
-        elif kind in ("Manager.WorkDayPaused", "Manager.WorkDayEnded"):
-            present[aggregate] = False
-        elif kind == "Manager.LeadTaken":
-            assert load[aggregate] < capacity[aggregate], f"manager {aggregate} over capacity"
-            load[aggregate] += 1
-        elif kind == "Manager.LeadReleased":
-            load[aggregate] -= 1
-        elif kind == "Lead.Assigned":
-            assert holder.get(aggregate) is None, f"lead {aggregate} assigned twice"
-            assert present[data["manager_id"]], f"lead {aggregate} given to an absent manager"
-            holder[aggregate] = data["manager_id"]
-            status[aggregate] = "assigned"
-        elif kind in ("Lead.Released", "Lead.Closed"):
-            holder[aggregate] = None
-            status[aggregate] = "closed" if kind == "Lead.Closed" else "new"
-        elif kind in ("Lead.Created", "Lead.Queued"):
-            status[aggregate] = "new" if kind == "Lead.Created" else "queued"
+    status = check_routing_invariants(inbox)
     assert len(status) == CUSTOMERS
     assert all(s in ("assigned", "queued", "closed") for s in status.values()), "a lead was left unrouted"
-    assert sum(1 for k, _, _ in events(inbox) if k == "Conversation.CustomerWrote") == CUSTOMERS
+    assert sum(1 for k, _, _ in log_events(inbox) if k == "Conversation.CustomerWrote") == CUSTOMERS
