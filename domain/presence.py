@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -90,6 +91,7 @@ class Absence:
         return cls(date.fromisoformat(data["first_day"]), date.fromisoformat(data["last_day"]), data.get("reason", ""))
 
 
+@cache
 def zone(name: str) -> ZoneInfo:
     """The IANA time zone of that name, or InvalidSchedule."""
     try:

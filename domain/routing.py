@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -99,29 +100,42 @@ class Situation:
     at: datetime
     tried: frozenset[UUID] = field(default_factory=frozenset)
 
+    @cached_property
+    def holiday(self) -> bool:
+        """Whether today, in the rules' time zone, is a holiday."""
+        return bool(self.rules.holidays) and self.rules.local_time(self.at).date() in self.rules.holidays
 
-def skip_reason(candidate: Candidate, situation: Situation, rule: Rule) -> SkipReason | None:  # noqa: PLR0911
+
+def skip_reason(candidate: Candidate, situation: Situation, rule: Rule) -> SkipReason | None:
     """Why this manager cannot take a lead under ``rule`` now, or None if they can."""
-    if not rule.when_absent:
-        away = _WORK_DAY.get(candidate.work_day)
-        if away is not None:
-            return away
-        hours = candidate.working_hours
-        local_day = situation.at.astimezone(zone(hours.timezone if hours else situation.rules.timezone)).date()
-        if any(a.covers(local_day) for a in candidate.absences):
-            return SkipReason.ABSENT
-        if situation.rules.local_time(situation.at).date() in situation.rules.holidays:
-            return SkipReason.HOLIDAY
-        if hours is not None and not hours.covers(situation.at):
-            return SkipReason.OUTSIDE_WORKING_HOURS
-        if rule.require_online and not candidate.online:
-            return SkipReason.OFFLINE
+    away = None if rule.when_absent else _away(candidate, situation, rule)
+    if away is not None:
+        return away
     if candidate.open_leads >= candidate.capacity:
         return SkipReason.AT_CAPACITY
     if candidate.manager_id in situation.tried:
         return SkipReason.ALREADY_TRIED
     if rule.strategy is Strategy.WEIGHTED and dict(rule.weights).get(candidate.manager_id, 0) <= 0:
         return SkipReason.NO_WEIGHT
+    return None
+
+
+def _away(candidate: Candidate, situation: Situation, rule: Rule) -> SkipReason | None:
+    """Why the manager is not at work now (work day, absence, holiday, hours, console), if they are not."""
+    work_day = _WORK_DAY.get(candidate.work_day)
+    if work_day is not None:
+        return work_day
+    hours = candidate.working_hours
+    if candidate.absences:
+        local_day = situation.at.astimezone(zone(hours.timezone if hours else situation.rules.timezone)).date()
+        if any(a.covers(local_day) for a in candidate.absences):
+            return SkipReason.ABSENT
+    if situation.holiday:
+        return SkipReason.HOLIDAY
+    if hours is not None and not hours.covers(situation.at):
+        return SkipReason.OUTSIDE_WORKING_HOURS
+    if rule.require_online and not candidate.online:
+        return SkipReason.OFFLINE
     return None
 
 
@@ -181,15 +195,20 @@ def _choose(rule: Rule, lead: LeadFacts, eligible: list[Candidate]) -> Candidate
         return None
     if rule.strategy is Strategy.IN_ORDER:
         return eligible[0]
+    key: Callable[[Candidate], tuple[Any, ...]]
     if rule.strategy is Strategy.LEAST_LOADED:
-        return min(eligible, key=lambda c: (c.open_leads, _waited(c), _spread(lead, c)))
-    if rule.strategy is Strategy.WEIGHTED:
+        key = lambda c: (c.open_leads, _waited(c))  # noqa: E731
+    elif rule.strategy is Strategy.WEIGHTED:
         weights = dict(rule.weights)
-        return min(eligible, key=lambda c: ((c.open_leads + 1) / weights[c.manager_id], _waited(c), _spread(lead, c)))
-    return min(eligible, key=lambda c: (_waited(c), _spread(lead, c)))
+        key = lambda c: ((c.open_leads + 1) / weights[c.manager_id], _waited(c))  # noqa: E731
+    else:
+        key = _waited
+    best = min(key(c) for c in eligible)
+    tied = [c for c in eligible if key(c) == best]
+    return tied[0] if len(tied) == 1 else min(tied, key=lambda c: _spread(lead, c))
 
 
-def _waited(candidate: Candidate) -> tuple[bool, datetime]:
+def _waited(candidate: Candidate) -> tuple[Any, ...]:
     """Never assigned first, then the earliest last assignment."""
     last = candidate.last_assigned_at
     return (last is not None, last or _NEVER)

@@ -86,6 +86,8 @@ def _route_parser(commands: Any) -> None:  # noqa: ANN401 - argparse's private s
     simulate = actions.add_parser("simulate", help="replay recorded leads through proposed rules; writes nothing")
     simulate.add_argument("--rules", type=Path, required=True)
     simulate.add_argument("--since", type=_date, default=None, help="first day of the period (YYYY-MM-DD, UTC)")
+    speed = actions.add_parser("bench", help="routing decisions/s, routed leads/s end to end, and the store's ceiling")
+    speed.add_argument("--quick", action="store_true", help="a short run for a smoke check")
 
 
 def _date(text: str) -> datetime:
@@ -99,6 +101,10 @@ def _route(settings: Settings, args: argparse.Namespace) -> int:
     try:
         if args.action == "apply":
             print(asyncio.run(apply_rules_file(settings, args.rules, args.by)))  # noqa: T201
+        elif args.action == "bench":
+            from bench.routing import run_routing_bench  # noqa: PLC0415
+
+            print(run_routing_bench(quick=args.quick))  # noqa: T201
         elif args.action == "explain":
             print(asyncio.run(explain_lead(settings, args.lead_id)))  # noqa: T201
         else:

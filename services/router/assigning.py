@@ -42,11 +42,18 @@ class Assigning:
         self._default_team = default_team
         self._clock = clock
         self._last_at: datetime | None = None
+        self._rules: RuleSet | None = None
 
     def rules(self) -> RuleSet:
-        """The rules in force."""
-        book = self._work.find(Rulebook.create_id(), Rulebook)
-        return book.in_force(self._default_team) if book else default_rules(self._default_team)
+        """The rules in force (read once per unit of work)."""
+        if self._rules is None:
+            book = self._work.find(Rulebook.create_id(), Rulebook)
+            self._rules = book.in_force(self._default_team) if book else default_rules(self._default_team)
+        return self._rules
+
+    def use_rules(self, rules: RuleSet) -> None:
+        """Route with ``rules`` from now on in this unit of work (they were just applied)."""
+        self._rules = rules
 
     def route(self, lead: Lead, received_at: datetime | None = None) -> RoutingDecision:
         """Decide for one lead and apply the decision: assign, offer, or queue."""

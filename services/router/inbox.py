@@ -164,6 +164,7 @@ class Inbox(Application[UUID]):
                 book = Rulebook()
                 work.add(book)
             changes = book.apply(rules, author)
+            assigning.use_rules(rules)
             for team in {r.team for r in rules.rules if r.team}:
                 assigning.drain(team)
             return changes
