@@ -178,8 +178,10 @@ def run_routing_bench(*, quick: bool) -> str:
         f"  end to end          {_figure(routed)} leads/s ({leads} leads a run)",
         f"  event store ceiling {_figure(store)} aggregates/s (100 per transaction)",
         f"  a routed lead writes {AGGREGATES_PER_LEAD} aggregates: end to end uses {share:.0%} of the ceiling",
-        f"summary: policy {policy.median:,.0f}/s, routed {routed.median:,.0f} leads/s, "
-        + f"store {store.median:,.0f} aggregates/s, ratio {share:.0%}",
+        (
+            f"summary: policy {policy.median:,.0f}/s, routed {routed.median:,.0f} leads/s, "
+            f"store {store.median:,.0f} aggregates/s, ratio {share:.0%}"
+        ),
     ]
     return "\n".join(lines)
 
