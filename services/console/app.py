@@ -27,6 +27,7 @@ from services.console.commands import dispatch
 from services.console.health import check_health
 from services.console.live import LiveUpdates, Seat
 from services.console.queries import visible_conversations
+from services.console.rest import Rest
 from services.heartbeat import SCHEMA as HEARTBEATS
 from services.projections.schema import LIVE_SCHEMA, create_read_models
 from services.router.inbox import Inbox
@@ -53,7 +54,7 @@ class Gateway:
         self.pool: asyncpg.Pool
         self.inbox: Inbox
         self.live: LiveUpdates
-        self.kafka = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+        self.kafka: AIOKafkaAdminClient
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
@@ -65,6 +66,7 @@ class Gateway:
         self.inbox = await asyncio.to_thread(build_inbox, self.settings)
         self.live = LiveUpdates(self.pool)
         await self.live.start()
+        self.kafka = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap)
         await self.kafka.start()
         log.info("gateway_started", url=self.settings.console_url)
         try:
@@ -147,8 +149,14 @@ class Gateway:
 def build_app(settings: Settings) -> Starlette:
     """The gateway's ASGI application."""
     gateway = Gateway(settings)
+    rest = Rest(lambda: gateway.inbox, lambda request: _bearer(gateway, request))
     return Starlette(
         routes=[
+            Route("/api/leads/{lead_id}/routing", rest.routing),
+            Route("/api/work-day", rest.work_day, methods=["POST"]),
+            Route("/api/managers/{manager_id}/capacity", rest.capacity, methods=["PUT"]),
+            Route("/api/managers/{manager_id}/working-hours", rest.working_hours, methods=["PUT"]),
+            Route("/api/managers/{manager_id}/absences", rest.absences, methods=["POST"]),
             Route("/healthz", gateway.healthz),
             Route("/api/login", gateway.login, methods=["POST"]),
             Route("/api/conversations", gateway.conversations),

@@ -21,6 +21,8 @@ from services.projections.tracking import NOTIFY_CHANNEL
 
 log = structlog.get_logger()
 
+RECHECK_SECONDS = 1.0  # how often a lost LISTEN connection is retried
+
 
 @dataclass(eq=False)
 class Seat:
@@ -44,19 +46,26 @@ class LiveUpdates:
         self._seats: set[Seat] = set()
         self._listener: PoolConnectionProxy[asyncpg.Record] | None = None
         self._pending: set[asyncio.Task[None]] = set()
+        self._lost = asyncio.Event()
+        self._keeper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Start listening on a dedicated connection."""
-        listener = await self._pool.acquire()
-        await listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
-        self._listener = listener
+        """Start listening on a dedicated connection, and again whenever that connection is lost."""
+        await self._listen()
+        self._keeper = asyncio.create_task(self._keep_listening())
 
     async def stop(self) -> None:
         """Stop listening and release the connection."""
-        if self._listener is not None:
+        if self._keeper is not None:
+            self._keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keeper
+            self._keeper = None
+        if self.listening:
+            assert self._listener is not None
             await self._listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
             await self._pool.release(self._listener)
-            self._listener = None
+        self._listener = None
 
     def join(self, seat: Seat) -> None:
         """Start sending updates to a seat."""
@@ -70,10 +79,44 @@ class LiveUpdates:
         """How many consoles this manager has open here."""
         return sum(1 for s in self._seats if s.operator.manager_id == manager_id)
 
+    async def _listen(self) -> None:
+        listener = await self._pool.acquire()
+        try:
+            listener.add_termination_listener(lambda _: self._lost.set())
+            await listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
+        except BaseException:
+            await self._pool.release(listener)
+            raise
+        self._listener = listener
+        self._lost.clear()
+
+    async def _keep_listening(self) -> None:
+        """After PostgreSQL restarts, LISTEN again on a new connection (retrying while it is down)."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._lost.wait(), RECHECK_SECONDS)
+            if self.listening:
+                continue
+            if self._listener is not None:
+                with contextlib.suppress(Exception):  # a dead connection: the pool replaces it
+                    await self._pool.release(self._listener)
+                self._listener = None
+            try:
+                await self._listen()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                log.warning("live_updates_not_listening", reason=str(error) or type(error).__name__)
+            else:
+                log.info("live_updates_listening_again")
+
     @property
     def listening(self) -> bool:
         """Whether the notification connection is up."""
-        return self._listener is not None and not self._listener.is_closed()
+        if self._listener is None:
+            return False
+        try:
+            return not self._listener.is_closed()
+        except asyncpg.InterfaceError:  # the connection died and the pool took it back
+            return False
 
     def _on_notify(self, _conn: Connection, _pid: int, _channel: str, payload: object) -> None:
         task = asyncio.get_running_loop().create_task(self._push(str(payload)))

@@ -1,0 +1,135 @@
+"""REST for managers and ops: routing reasons, presence, capacity, hours and absences.
+
+Every route needs ``Authorization: Bearer <session token>``; what a role may do
+is checked here, on the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, time
+from typing import Any
+from uuid import UUID
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from domain.errors import DomainError
+from domain.presence import WEEKDAYS, Absence, Shift, WorkingHours
+from services.console.accounts import Operator
+from services.router.inbox import Inbox
+
+Authenticate = Callable[[Request], Awaitable[Operator | None]]
+
+
+class Rest:
+    """The REST routes, over the inbox application."""
+
+    def __init__(self, inbox: Callable[[], Inbox], authenticate: Authenticate) -> None:
+        self._inbox = inbox
+        self._authenticate = authenticate
+
+    async def routing(self, request: Request) -> Response:
+        """GET /api/leads/{lead_id}/routing: every routing decision of a lead, with its reasons."""
+        return await self._guarded(request, self._routing)
+
+    async def work_day(self, request: Request) -> Response:
+        """POST /api/work-day {"action": start|pause|resume|end}: the caller's own work day."""
+        return await self._guarded(request, self._work_day)
+
+    async def capacity(self, request: Request) -> Response:
+        """PUT /api/managers/{manager_id}/capacity {"capacity": n}: heads, directors and admins only."""
+        return await self._guarded(request, self._capacity)
+
+    async def working_hours(self, request: Request) -> Response:
+        """PUT /api/managers/{manager_id}/working-hours {"timezone", "shifts": [{"day","from","to"}]}."""
+        return await self._guarded(request, self._working_hours)
+
+    async def absences(self, request: Request) -> Response:
+        """POST /api/managers/{manager_id}/absences {"first_day", "last_day", "reason"}."""
+        return await self._guarded(request, self._absence)
+
+    async def _guarded(self, request: Request, handler: Callable[..., Awaitable[Any]]) -> Response:
+        operator = await self._authenticate(request)
+        if operator is None:
+            return JSONResponse({"error": "log in first: Authorization: Bearer <token>"}, status_code=401)
+        try:
+            body = await request.json() if request.method in ("POST", "PUT") else {}
+        except ValueError:
+            return JSONResponse({"error": "the body must be JSON"}, status_code=400)
+        try:
+            return JSONResponse(await handler(operator, request, body if isinstance(body, dict) else {}))
+        except PermissionError as error:
+            return JSONResponse({"error": str(error)}, status_code=403)
+        except (DomainError, ValueError, KeyError, TypeError) as error:
+            return JSONResponse({"error": str(error) or type(error).__name__}, status_code=400)
+
+    async def _routing(self, operator: Operator, request: Request, _: dict[str, Any]) -> dict[str, Any]:
+        lead = UUID(request.path_params["lead_id"])
+        history = await asyncio.to_thread(self._inbox().routing_history, lead)
+        involved = {str(e.get("manager_id")) for e in history}
+        if not operator.role.sees_everything and str(operator.manager_id) not in involved:
+            msg = "this lead was never yours"
+            raise PermissionError(msg)
+        return {"lead_id": str(lead), "history": [_plain(e) for e in history]}
+
+    async def _work_day(self, operator: Operator, _: Request, body: dict[str, Any]) -> dict[str, Any]:
+        inbox = self._inbox()
+        action = {
+            "start": inbox.start_work_day,
+            "pause": inbox.pause_work_day,
+            "resume": inbox.resume_work_day,
+            "end": inbox.end_work_day,
+        }.get(str(body.get("action")))
+        if action is None:
+            msg = "'action' must be start, pause, resume or end"
+            raise ValueError(msg)
+        await asyncio.to_thread(action, operator.manager_id)
+        return await asyncio.to_thread(inbox.manager, operator.manager_id)
+
+    async def _capacity(self, operator: Operator, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        manager = _target(operator, request, others_allowed=operator.role.sees_everything, self_allowed=False)
+        capacity = body.get("capacity")
+        if not isinstance(capacity, int) or isinstance(capacity, bool):
+            msg = "'capacity' must be a whole number"
+            raise TypeError(msg)
+        await asyncio.to_thread(self._inbox().change_capacity, manager, capacity)
+        return await asyncio.to_thread(self._inbox().manager, manager)
+
+    async def _working_hours(self, operator: Operator, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        manager = _target(operator, request, others_allowed=operator.role.sees_everything, self_allowed=True)
+        shifts = tuple(
+            Shift(WEEKDAYS.index(str(s["day"]).lower()[:3]), time.fromisoformat(s["from"]), time.fromisoformat(s["to"]))
+            for s in body.get("shifts", [])
+        )
+        hours = WorkingHours(str(body["timezone"]), shifts) if shifts else None
+        await asyncio.to_thread(self._inbox().set_working_hours, manager, hours)
+        return {"manager_id": str(manager), "working_hours": hours.to_plain() if hours else None}
+
+    async def _absence(self, operator: Operator, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        manager = _target(operator, request, others_allowed=operator.role.sees_everything, self_allowed=True)
+        absence = Absence(
+            date.fromisoformat(body["first_day"]), date.fromisoformat(body["last_day"]), str(body.get("reason", ""))
+        )
+        await asyncio.to_thread(self._inbox().add_absence, manager, absence)
+        return {"manager_id": str(manager), "absence": absence.to_plain()}
+
+
+def _target(operator: Operator, request: Request, *, others_allowed: bool, self_allowed: bool) -> UUID:
+    manager = UUID(request.path_params["manager_id"])
+    mine = manager == operator.manager_id
+    if (mine and not self_allowed and not others_allowed) or (not mine and not others_allowed):
+        msg = "your role may not change this for that manager"
+        raise PermissionError(msg)
+    return manager
+
+
+def _plain(entry: dict[str, Any]) -> dict[str, Any]:
+    plain: dict[str, Any] = json.loads(json.dumps(entry, default=_text))
+    return plain
+
+
+def _text(value: object) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)

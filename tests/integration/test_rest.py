@@ -1,0 +1,112 @@
+"""The gateway's REST routes, with roles enforced on the server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from starlette.testclient import TestClient
+
+from domain.channels import Channel, ChannelAddress
+from domain.inbound import InboundMessage
+from services.bootstrap import build_inbox, create_pool
+from services.console.accounts import Role, add_account
+from services.console.app import build_app
+from services.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    inbox = build_inbox(settings)
+    ids = {}
+    for name, role in (("anna", Role.MANAGER), ("boris", Role.MANAGER), ("clara", Role.DIRECTOR)):
+        ids[name] = inbox.register_manager(name, f"{name}@example.com", 5, settings.team)
+
+        async def account(name: str = name, role: Role = role) -> None:
+            pool = await create_pool(settings, size=1)
+            await add_account(pool, f"{name}@example.com", ids[name], name, role, "secret-password")
+            await pool.close()
+
+        asyncio.run(account())
+    inbox.start_work_day(ids["anna"])
+    message = InboundMessage(
+        channel=Channel.WEBCHAT,
+        channel_message_id="v1/m1",
+        thread="v1",
+        sender=ChannelAddress(Channel.WEBCHAT, "v1"),
+        text="hi",
+        received_at=datetime.now(tz=UTC),
+    )
+    [received] = inbox.receive([message])
+    inbox.close()
+    with TestClient(build_app(settings)) as http:
+        tokens = {
+            name: http.post("/api/login", json={"email": f"{name}@example.com", "password": "secret-password"}).json()[
+                "token"
+            ]
+            for name in ids
+        }
+        yield (
+            http,
+            {
+                "lead": str(received.lead_id),
+                **{k: str(v) for k, v in ids.items()},
+                **{f"{k}_token": t for k, t in tokens.items()},
+            },
+        )
+
+
+def auth(ids: dict[str, str], who: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {ids[who + '_token']}"}
+
+
+def test_routing_reasons_are_shown_to_the_holder_and_directors_only(client: tuple[TestClient, dict[str, str]]) -> None:
+    http, ids = client
+    url = f"/api/leads/{ids['lead']}/routing"
+    assert http.get(url).status_code == 401
+    mine = http.get(url, headers=auth(ids, "anna"))
+    assert mine.status_code == 200
+    assigned = [e for e in mine.json()["history"] if e["event"] == "Assigned"]
+    assert assigned[0]["reasons"]["rule"] == "default"
+    assert http.get(url, headers=auth(ids, "boris")).status_code == 403
+    assert http.get(url, headers=auth(ids, "clara")).status_code == 200
+
+
+def test_capacity_is_for_directors_and_a_manager_sets_their_own_work_day(
+    client: tuple[TestClient, dict[str, str]],
+) -> None:
+    http, ids = client
+    url = f"/api/managers/{ids['boris']}/capacity"
+    assert http.put(url, json={"capacity": 0}, headers=auth(ids, "boris")).status_code == 403
+    changed = http.put(url, json={"capacity": 0}, headers=auth(ids, "clara"))
+    assert (changed.status_code, changed.json()["capacity"]) == (200, 0)
+    bad = http.put(url, json={"capacity": "many"}, headers=auth(ids, "clara"))
+    assert (bad.status_code, bad.json()["error"]) == (400, "'capacity' must be a whole number")
+    started = http.post("/api/work-day", json={"action": "start"}, headers=auth(ids, "boris"))
+    assert (started.status_code, started.json()["work_day"]) == (200, "started")
+    again = http.post("/api/work-day", json={"action": "start"}, headers=auth(ids, "boris"))
+    assert (again.status_code, again.json()["error"]) == (400, "boris's work day is already started")
+
+
+def test_working_hours_and_absences_are_validated(client: tuple[TestClient, dict[str, str]]) -> None:
+    http, ids = client
+    url = f"/api/managers/{ids['anna']}/working-hours"
+    shifts = [{"day": "mon", "from": "09:00", "to": "18:00"}]
+    ok = http.put(url, json={"timezone": "Europe/Riga", "shifts": shifts}, headers=auth(ids, "anna"))
+    assert ok.status_code == 200
+    wrong = http.put(url, json={"timezone": "Mars/Base", "shifts": shifts}, headers=auth(ids, "anna"))
+    assert wrong.status_code == 400
+    assert "unknown time zone" in wrong.json()["error"]
+    other = http.put(url, json={"timezone": "UTC", "shifts": shifts}, headers=auth(ids, "boris"))
+    assert other.status_code == 403
+    away = http.post(
+        f"/api/managers/{ids['anna']}/absences",
+        json={"first_day": "2026-07-10", "last_day": "2026-07-01"},
+        headers=auth(ids, "anna"),
+    )
+    assert away.status_code == 400
+    assert "must end on or after" in away.json()["error"]
