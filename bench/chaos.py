@@ -23,8 +23,9 @@ from bench.doors import pace
 from bench.faults import KAFKA, Fault, schedule
 from bench.positions import Watcher
 from bench.progress import Progress
-from bench.supervisor import Supervisor
+from bench.supervisor import ServiceExited, Supervisor
 from bench.team import DIRECTOR, PASSWORD, hire
+from bench.waiting import TimedOut
 from bench.widget import Widget
 from services.bootstrap import create_pool
 from services.settings import Settings
@@ -116,18 +117,10 @@ async def _run(cluster: Cluster, supervisor: Supervisor, result: ChaosResult, ra
         await _load(widget, workload.touches)
         await faults
         print("load sent; waiting for every message to be accepted and the pipeline to drain")
-        await widget.all_accepted(DRAIN_SECONDS)
-        await supervisor.healthy(DRAIN_SECONDS, supervise=True)
-        await _probe(settings, widget)
-        pool = await create_pool(settings)
-        watcher = Watcher(settings, pool)
-        await watcher.start()
-        try:
-            await watcher.drained(DRAIN_SECONDS)
-            result.checks = await check_all(settings, pool, widget.accepted, widget.sent)
-        finally:
-            await watcher.stop()
-            await pool.close()
+        recovered = await _recovered(settings, supervisor, widget)
+        result.checks.append(recovered)
+        if recovered.ok:
+            result.checks += await _drained_and_checked(settings, widget.accepted, widget.sent)
     finally:
         watching.set()
         await watch
@@ -135,6 +128,34 @@ async def _run(cluster: Cluster, supervisor: Supervisor, result: ChaosResult, ra
     result.kills = dict(supervisor.kills)
     result.restarts = dict(supervisor.restarts)
     result.reconnects = widget.reconnects
+
+
+async def _recovered(settings: Settings, supervisor: Supervisor, widget: Widget) -> Check:
+    """Every message accepted, every service healthy, and a new message pushed to a console live."""
+    started = time.monotonic()
+    try:
+        await widget.all_accepted(DRAIN_SECONDS)
+        await supervisor.healthy(DRAIN_SECONDS, supervise=True)
+        await _probe(settings, widget)
+    except (TimedOut, ServiceExited, TimeoutError) as error:
+        found = str(error) or f"{type(error).__name__}; {widget.unaccepted} messages not accepted"
+        return Check("recovered: accepted, healthy, live again", found, ok=False)
+    found = f"all accepted, /healthz ok, a new message pushed live {time.monotonic() - started:.1f}s after the load"
+    return Check("recovered: accepted, healthy, live again", found, ok=True)
+
+
+async def _drained_and_checked(settings: Settings, accepted: set[str], sent: set[str]) -> list[Check]:
+    pool = await create_pool(settings)
+    watcher = Watcher(settings, pool)
+    await watcher.start()
+    try:
+        await watcher.drained(DRAIN_SECONDS)
+        return await check_all(settings, pool, accepted, sent)
+    except TimedOut as error:
+        return [Check("pipeline drained", str(error), ok=False)]
+    finally:
+        await watcher.stop()
+        await pool.close()
 
 
 async def _load(widget: Widget, touches: list[Touch]) -> None:

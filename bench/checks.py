@@ -144,11 +144,11 @@ async def _leads_assigned_once(pool: asyncpg.Pool, counts: dict[str, tuple[int, 
         lead, event = row["originator_id"], row["event"]
         if event == "Lead.Assigned":
             assigned_while_held += lead in held
-            held[lead] = row["state"]["manager_id"]
+            held[lead] = _key(row["state"]["manager_id"])
         else:
             held.pop(lead, None)
     for row in await _history(pool, ("Manager.LeadTaken", "Manager.LeadReleased")):
-        lead = row["state"]["lead_id"]
+        lead = _key(row["state"]["lead_id"])
         if row["event"] == "Manager.LeadTaken":
             taken_while_held += taken.get(lead, row["originator_id"]) != row["originator_id"]
             taken[lead] = row["originator_id"]
@@ -182,10 +182,10 @@ async def _capacity_held(pool: asyncpg.Pool) -> list[Check]:
         if event in ("Manager.Registered", "Manager.CapacityChanged"):
             capacity[manager] = int(state["capacity"])
         elif event == "Manager.LeadTaken":
-            leads.add(state["lead_id"])
+            leads.add(_key(state["lead_id"]))
             breaches += len(leads) > capacity.get(manager, 0)
         else:
-            leads.discard(state["lead_id"])
+            leads.discard(_key(state["lead_id"]))
         peak[manager] = max(peak.get(manager, 0), len(leads))
     loads = ", ".join(f"{peak[m]}/{capacity[m]}" for m in capacity if capacity[m])
     over_read = await pool.fetchval(f"SELECT count(*) FROM {R}.managers WHERE open_leads > capacity")
@@ -204,3 +204,10 @@ async def _history(pool: asyncpg.Pool, events: tuple[str, ...]) -> list[dict[str
         list(events),
     )
     return [{**dict(r), "state": json.loads(r["state"])} for r in rows]
+
+
+def _key(value: object) -> str:
+    """An id as stored in an event's state (the store's JSON wraps UUIDs in a typed object)."""
+    if isinstance(value, dict):
+        return str(value.get("_data_", value))
+    return str(value)

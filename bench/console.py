@@ -7,6 +7,7 @@ import contextlib
 import json
 import time
 from datetime import datetime
+from typing import Any
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
@@ -72,10 +73,13 @@ class OperatorSocket:
             max_queue=None,
         )
         await socket.send(json.dumps({"type": "auth", "token": token}))
-        ready = json.loads(await asyncio.wait_for(socket.recv(), 30))
-        if ready.get("type") != "ready":
-            msg = f"the console refused the operator: {ready}"
-            raise ConnectionError(msg)
+        async with asyncio.timeout(30):
+            # Live pushes may come before "ready": the seat joins before its first page is read.
+            while (frame := json.loads(await socket.recv())).get("type") != "ready":
+                if frame.get("type") not in ("conversation", "message", "conversation_removed"):
+                    msg = f"the console refused the operator: {frame}"
+                    raise ConnectionError(msg)
+                _record(frame, tally)
         return cls(socket, tally)
 
     async def close(self) -> None:
@@ -88,9 +92,12 @@ class OperatorSocket:
     async def _read(self) -> None:
         with contextlib.suppress(ConnectionClosed):
             async for raw in self._socket:
-                arrived = time.time()
-                frame = json.loads(raw)
-                if frame.get("type") == "message" and frame["message"]["author"] == "customer":
-                    message = frame["message"]
-                    sent = datetime.fromisoformat(message["at"]).timestamp()
-                    self._tally.record(message["message_id"], arrived - sent)
+                _record(json.loads(raw), self._tally)
+
+
+def _record(frame: dict[str, Any], tally: Tally) -> None:
+    """Time a push of a customer's message against the moment it entered the pipeline."""
+    arrived = time.time()
+    if frame.get("type") == "message" and frame["message"]["author"] == "customer":
+        message = frame["message"]
+        tally.record(message["message_id"], arrived - datetime.fromisoformat(message["at"]).timestamp())
