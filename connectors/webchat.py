@@ -7,6 +7,7 @@ Frames to the widget:
     {"type": "welcome", "visitor_id": "..."}
     {"type": "accepted", "id": "<client id>"}           the message is durably queued
     {"type": "reply", "id": "...", "text": "...", "at": "..."}
+    {"type": "queue", "position": 3}                    nobody is free yet: the visitor's place
     {"type": "error", "code": "...", "detail": "..."}   the frame changed nothing
 """
 
@@ -27,6 +28,7 @@ from websockets.typing import Origin
 
 from domain.channels import Channel, ChannelAddress
 from domain.errors import InvalidInboundMessage
+from domain.identities import conversation_id
 from domain.inbound import MAX_ID_LENGTH, InboundMessage
 
 log = structlog.get_logger()
@@ -100,6 +102,7 @@ class WebchatConnector:
         self._max_frame_bytes = max_frame_bytes
         self._source = source
         self._visitors: dict[str, set[ServerConnection]] = defaultdict(set)
+        self._conversations: dict[str, str] = {}  # conversation id -> visitor id, for queue notices
 
     async def serve(self, host: str, port: int) -> Server:
         """Start listening; origins and frame size are checked by the server."""
@@ -111,17 +114,29 @@ class WebchatConnector:
             max_size=self._max_frame_bytes,
         )
 
-    async def deliver(self, reply: dict[str, Any]) -> int:
-        """Send an operator's reply to the visitor's open sockets; returns how many."""
-        if reply.get("channel") != Channel.WEBCHAT:
+    async def deliver(self, outbound: dict[str, Any]) -> int:
+        """Send a reply, or the visitor's place in the queue, to their open sockets; returns how many."""
+        if outbound.get("kind") == "queue_position":
+            visitor_id = self._conversations.get(str(outbound.get("conversation_id")), "")
+            frame = json.dumps({"type": "queue", "position": outbound["position"]})
+            return await self._send(visitor_id, frame, outbound)
+        if outbound.get("channel") != Channel.WEBCHAT:
             return 0
-        visitor_id = str(reply.get("address", "")).partition(":")[2]
-        frame = json.dumps({"type": "reply", "id": reply["reply_id"], "text": reply["text"], "at": reply["sent_at"]})
+        visitor_id = str(outbound.get("address", "")).partition(":")[2]
+        reply = {"type": "reply", "id": outbound["reply_id"], "text": outbound["text"], "at": outbound["sent_at"]}
+        return await self._send(visitor_id, json.dumps(reply), outbound)
+
+    async def _send(self, visitor_id: str, frame: str, outbound: dict[str, Any]) -> int:
         sockets = list(self._visitors.get(visitor_id, ()))
         for socket in sockets:
             with contextlib.suppress(ConnectionClosed):
                 await socket.send(frame)
-        log.info("webchat_reply_delivered", conversation_id=reply.get("conversation_id"), sockets=len(sockets))
+        log.info(
+            "webchat_delivered",
+            kind=outbound.get("kind", "reply"),
+            conversation_id=outbound.get("conversation_id"),
+            sockets=len(sockets),
+        )
         return len(sockets)
 
     async def _handle(self, socket: ServerConnection) -> None:
@@ -129,6 +144,7 @@ class WebchatConnector:
         if visitor_id is None:
             return
         self._visitors[visitor_id].add(socket)
+        self._conversations[str(conversation_id(Channel.WEBCHAT, visitor_id))] = visitor_id
         try:
             await socket.send(json.dumps({"type": "welcome", "visitor_id": visitor_id}))
             async for raw in socket:
@@ -139,6 +155,7 @@ class WebchatConnector:
             self._visitors[visitor_id].discard(socket)
             if not self._visitors[visitor_id]:
                 del self._visitors[visitor_id]
+                self._conversations.pop(str(conversation_id(Channel.WEBCHAT, visitor_id)), None)
 
     async def _greet(self, socket: ServerConnection) -> str | None:
         try:

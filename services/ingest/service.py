@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import structlog
 from faststream.kafka import KafkaBroker
@@ -12,6 +11,7 @@ from connectors.webchat import WebchatConnector
 from domain.inbound import InboundMessage
 from services.bootstrap import create_pool, instance_name
 from services.heartbeat import beat
+from services.ingest.outbound import OutboundFollower
 from services.settings import Settings
 from services.tokens import Signer
 from services.topics import Topics
@@ -39,13 +39,10 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         max_frame_bytes=settings.webchat_max_frame_bytes,
     )
 
-    # Every ingest instance sees every reply (no consumer group): the visitor's
-    # socket may be on any of them.
-    @broker.subscriber(topics.outbound, auto_offset_reset="latest")
-    async def on_reply(reply: dict[str, Any]) -> None:
-        await webchat.deliver(reply)
-
+    outbound = OutboundFollower(settings.kafka_bootstrap, topics.outbound, webchat.deliver)
     await broker.start()
+    await outbound.start()
+    delivering = asyncio.create_task(outbound.run())
     server = await webchat.serve(settings.http_host, settings.webchat_port)
     pool = await create_pool(settings, size=2)
     log.info("ingest_started", webchat_port=settings.webchat_port)
@@ -54,5 +51,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     finally:
         server.close()
         await server.wait_closed()
+        delivering.cancel()
+        await outbound.stop()
         await broker.stop()
         await pool.close()

@@ -124,8 +124,11 @@ class Assigning:
         elif decision.offered:
             lead.offer(list(decision.offered), decision.reasons())
         elif lead.status is not LeadStatus.QUEUED:
-            position = queue.enqueue(lead.id) if queue else 0
-            lead.queue(decision.queue or self._default_team, position, decision.reasons())
+            name = decision.queue or self._default_team
+            if queue is None:  # a queue nobody has joined yet still keeps its order
+                queue = Team(name=name)
+                self._work.add(queue)
+            lead.queue(name, queue.enqueue(lead.id), decision.reasons())
 
     def _now(self) -> datetime:
         # Strictly increasing, so "waited longest" has no ties inside one unit of work.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import asyncpg
 import structlog
@@ -82,19 +83,27 @@ class OutboxRelay:
             headers = [("notification_id", str(notification.id).encode())]
             key = event["aggregate_id"].encode()
             sends.append(await self._producer.send(self._topics.domain_events, encode(event), key=key, headers=headers))
-            if event["type"] == "Conversation.OperatorReplied":
-                reply = {**event["data"], "conversation_id": event["aggregate_id"]}
+            notice = _for_the_customer(event)
+            if notice is not None:
+                out_key = str(notice["conversation_id"]).encode()
                 sends.append(
                     await self._producer.send(
-                        self._topics.outbound,
-                        json.dumps(reply).encode(),
-                        key=key,
-                        headers=headers,
+                        self._topics.outbound, json.dumps(notice).encode(), key=out_key, headers=headers
                     )
                 )
         await asyncio.gather(*sends)
         log.debug("outbox_published", up_to=notifications[-1].id, count=len(notifications))
         return notifications[-1].id
+
+
+def _for_the_customer(event: dict[str, Any]) -> dict[str, Any] | None:
+    """What of an event goes out to the customer's channel: replies, and their place in a queue."""
+    if event["type"] == "Conversation.OperatorReplied":
+        return {"kind": "reply", **event["data"], "conversation_id": event["aggregate_id"]}
+    if event["type"] == "Lead.Queued":
+        data = event["data"]
+        return {"kind": "queue_position", "conversation_id": data["conversation_id"], "position": data["position"]}
+    return None
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> bool:

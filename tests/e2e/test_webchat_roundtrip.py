@@ -127,3 +127,20 @@ async def roundtrip(settings: Settings, running: Any) -> None:
         await pool.close()
     for socket in (anna, boris, visitor):
         await socket.close()
+
+
+def test_a_visitor_is_told_their_place_in_the_queue_when_nobody_is_free(settings: Settings, tmp_path: Path) -> None:
+    with services(settings, tmp_path / "logs", ("ingest", "router", "gateway")) as running:
+        asyncio.run(queued(settings, running))
+
+
+async def queued(settings: Settings, running: Any) -> None:
+    await running.healthy_except("projections")
+    first, _ = await visitor_socket(settings)
+    second, _ = await visitor_socket(settings)
+    await first.send(json.dumps({"type": "message", "id": "m1", "text": "anyone there?"}))
+    assert (await next_frame(first, "queue"))["position"] == 1
+    await second.send(json.dumps({"type": "message", "id": "m1", "text": "hello?"}))
+    assert (await next_frame(second, "queue"))["position"] == 2
+    for socket in (first, second):
+        await socket.close()
