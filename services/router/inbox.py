@@ -111,6 +111,9 @@ class Inbox(Application[UUID]):
             if found is None or manager is None:
                 msg = f"no lead {lead} or no manager {manager_id}"
                 raise DomainError(msg)
+            if not manager.is_present:
+                msg = f"{manager.name}'s work day is {manager.work_day}: start or resume it to take leads"
+                raise DomainError(msg)
             found.accept(manager_id)
             manager.take_lead(found.id, self.clock())
             if (contact := work.find(found.contact_id, Contact)) is not None:

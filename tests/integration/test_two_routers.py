@@ -8,6 +8,7 @@ message stored with every lead either held, waiting in the queue, or closed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 from datetime import UTC, datetime
@@ -20,9 +21,11 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from domain.channels import Channel, ChannelAddress
+from domain.errors import DomainError
 from domain.inbound import InboundMessage
 from services.bootstrap import build_inbox
 from services.router.inbox import Inbox
+from services.router.rules_file import load_rules
 from services.router.service import CONSUMER_GROUP
 from services.settings import Settings
 from services.topics import Topics
@@ -42,6 +45,9 @@ def test_two_routers_never_double_assign_or_exceed_capacity(settings: Settings, 
     managers = [inbox.register_manager(f"m{i}", f"m{i}@example.com", CAPACITY, settings.team) for i in range(MANAGERS)]
     for manager_id in managers[:4]:
         inbox.start_work_day(manager_id)
+    offers = "rules:\n  - name: offers\n    when: {source: [offers]}\n    team: sales\n    strategy: offer_to_all\n"
+    offers += "  - name: everyone\n    team: sales\n"
+    inbox.apply_rules(load_rules(offers, {}), "test")
     try:
         with services(settings, tmp_path / "logs", ("router", "projections")) as running:
             running.start("router", instance="router-2")
@@ -86,6 +92,7 @@ async def drive(settings: Settings, inbox: Inbox, managers: list[UUID]) -> None:
                 sender=ChannelAddress(Channel.WEBCHAT, f"c{i}"),
                 text="hello",
                 received_at=datetime.now(tz=UTC),
+                source="offers" if i % 3 == 0 else "widget",
             )
             await producer.send_and_wait(
                 Topics.named(settings.topic_prefix).inbound,
@@ -99,8 +106,23 @@ async def drive(settings: Settings, inbox: Inbox, managers: list[UUID]) -> None:
             action = rng.choice(["start", "pause", "resume", "end", "close"])
             await asyncio.to_thread(change, inbox, manager_id, action)
 
+    sent = asyncio.Event()
+
+    async def accepts() -> None:
+        # Two managers race for every lead on offer; the log check below proves one wins.
+        for _ in range(40):
+            for lead in await asyncio.to_thread(offered, inbox):
+                await asyncio.gather(*(asyncio.to_thread(accept, inbox, lead, m) for m in rng.sample(managers, 2)))
+            if sent.is_set():
+                return
+            await asyncio.sleep(0.1)  # pacing the accepting operators, not waiting for a result
+
+    async def customers_then_done() -> None:
+        await customers()
+        sent.set()
+
     try:
-        await asyncio.gather(customers(), presence())
+        await asyncio.gather(customers_then_done(), presence(), accepts())
     finally:
         await producer.stop()
 
@@ -109,6 +131,16 @@ async def drive(settings: Settings, inbox: Inbox, managers: list[UUID]) -> None:
         return sum(1 for k, _, _ in stored if k == "Conversation.CustomerWrote") >= CUSTOMERS
 
     await until(all_stored, 120, f"{CUSTOMERS} messages stored", interval=0.2)
+
+
+def offered(inbox: Inbox) -> list[UUID]:
+    taken = {a for k, a, _ in log_events(inbox) if k in ("Lead.Assigned", "Lead.Closed")}
+    return [a for k, a, _ in log_events(inbox) if k == "Lead.Offered" and a not in taken]
+
+
+def accept(inbox: Inbox, lead: UUID, manager_id: UUID) -> None:
+    with contextlib.suppress(DomainError):  # not offered to them, taken first, or they are at capacity
+        inbox.accept(lead, manager_id)
 
 
 def change(inbox: Inbox, manager_id: UUID, action: str) -> None:
@@ -128,5 +160,6 @@ def change(inbox: Inbox, manager_id: UUID, action: str) -> None:
 def check_log(inbox: Inbox) -> None:
     status = check_routing_invariants(inbox)
     assert len(status) == CUSTOMERS
-    assert all(s in ("assigned", "queued", "closed") for s in status.values()), "a lead was left unrouted"
+    assert all(s in ("assigned", "queued", "closed", "offered") for s in status.values()), "a lead was left unrouted"
+    assert any(k == "Lead.Assigned" and d["reasons"].get("accepted_by") for k, _, d in log_events(inbox))
     assert sum(1 for k, _, _ in log_events(inbox) if k == "Conversation.CustomerWrote") == CUSTOMERS
