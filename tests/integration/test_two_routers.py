@@ -100,37 +100,44 @@ async def drive(settings: Settings, inbox: Inbox, managers: list[UUID]) -> None:
                 key=message.key.encode(),
             )
 
+    presence_done = asyncio.Event()
+
     async def presence() -> None:
         for _ in range(60):
             manager_id = rng.choice(managers)
             action = rng.choice(["start", "pause", "resume", "end", "close"])
             await asyncio.to_thread(change, inbox, manager_id, action)
-
-    sent = asyncio.Event()
+        presence_done.set()
 
     async def accepts() -> None:
         # Two managers race for every lead on offer; the log check below proves one wins.
-        for _ in range(40):
+        for _ in range(100):
             for lead in await asyncio.to_thread(offered, inbox):
                 await asyncio.gather(*(asyncio.to_thread(accept, inbox, lead, m) for m in rng.sample(managers, 2)))
-            if sent.is_set():
-                return
+            if await asyncio.to_thread(stored, inbox) >= CUSTOMERS:
+                break
             await asyncio.sleep(0.1)  # pacing the accepting operators, not waiting for a result
-
-    async def customers_then_done() -> None:
-        await customers()
-        sent.set()
+        await presence_done.wait()
+        for manager_id in managers:  # at the end of the day everyone is back and takes what is left on offer
+            await asyncio.to_thread(change, inbox, manager_id, "start")
+            await asyncio.to_thread(change, inbox, manager_id, "resume")
+        for lead in await asyncio.to_thread(offered, inbox):
+            for manager_id in managers:
+                await asyncio.to_thread(accept, inbox, lead, manager_id)
 
     try:
-        await asyncio.gather(customers_then_done(), presence(), accepts())
+        await asyncio.gather(customers(), presence(), accepts())
     finally:
         await producer.stop()
 
     async def all_stored() -> bool:
-        stored = await asyncio.to_thread(log_events, inbox)
-        return sum(1 for k, _, _ in stored if k == "Conversation.CustomerWrote") >= CUSTOMERS
+        return await asyncio.to_thread(stored, inbox) >= CUSTOMERS
 
     await until(all_stored, 120, f"{CUSTOMERS} messages stored", interval=0.2)
+
+
+def stored(inbox: Inbox) -> int:
+    return sum(1 for k, _, _ in log_events(inbox) if k == "Conversation.CustomerWrote")
 
 
 def offered(inbox: Inbox) -> list[UUID]:
