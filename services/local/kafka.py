@@ -20,26 +20,30 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import fcntl
-import functools
-import hashlib
 import logging
 import os
-import re
-import shutil
 import signal
 import socket
-import struct
 import subprocess
-import tempfile
 import time
 import uuid
 import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
+from services.local.kafka_jars import (
+    _BROKER_JAR_PREFIX,
+    KAFKA_VERSION,
+    POM_PATH,
+    KafkaUnavailable,
+    _java,
+    _tail,
+    ensure_kafka_jars,
+)
+from services.local.kafka_probe import _broker_ready
+
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Mapping
     from types import TracebackType
 
 __all__ = [
@@ -52,21 +56,10 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-KAFKA_VERSION = "4.4.0"
-"""Kafka version pinned in ``kafka/pom.xml`` (org.apache.kafka:kafka_2.13)."""
-
-POM_PATH = Path(__file__).with_name("kafka") / "pom.xml"
-"""Maven project whose runtime dependencies are the broker's classpath."""
-
 _HOST = "127.0.0.1"
-_MARKER = ".complete"
-_BROKER_JAR_PREFIX = "kafka_2.13-"
-_MIN_JAVA = 17
-_MAVEN_TIMEOUT_S = 900.0
 _FORMAT_TIMEOUT_S = 120.0
 _STOP_TIMEOUT_S = 30.0
 _POLL_INTERVAL_S = 0.1
-_LOG_TAIL_LINES = 60
 
 _JVM_OPTIONS: tuple[str, ...] = (
     "-Xms256m",
@@ -134,168 +127,6 @@ logger.clients.level = WARN
 logger.config.name = org.apache.kafka.common.config.AbstractConfig
 logger.config.level = WARN
 """
-
-
-class KafkaUnavailable(RuntimeError):
-    """The local Kafka broker cannot be fetched, formatted or started.
-
-    The message says what failed and what to do about it, and ends with the
-    tail of the relevant output (Maven's or the broker's log) where there is one.
-    """
-
-
-# --------------------------------------------------------------------------- jars
-
-
-def ensure_kafka_jars(cache_dir: Path) -> Path:
-    """Return a directory holding every runtime jar of the Kafka broker.
-
-    On first use this runs ``mvn dependency:copy-dependencies`` on
-    :data:`POM_PATH` into ``cache_dir/kafka/jars-<version>-<pom hash>``; the copy
-    is done in a temporary directory that is renamed into place only after it
-    succeeded, with a marker file listing the jars. Later calls (and concurrent
-    ones, serialised by a file lock) return at once while the marker and the
-    jars it lists are present. Editing the POM selects a fresh directory.
-
-    Raises:
-        KafkaUnavailable: ``mvn`` or ``java`` is missing, or Maven failed.
-
-    """
-    pom = POM_PATH.read_bytes()
-    digest = hashlib.sha256(pom).hexdigest()[:12]
-    root = cache_dir.expanduser().resolve() / "kafka"
-    jars_dir = root / f"jars-{KAFKA_VERSION}-{digest}"
-    if _jars_complete(jars_dir):
-        return jars_dir
-
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        msg = (
-            "Apache Maven ('mvn') is not on PATH; it is needed once to download the "
-            "Kafka broker jars from Maven Central. Install it (Debian: "
-            "'apt-get install -y maven') or put a complete jars directory at "
-            f"{jars_dir}."
-        )
-        raise KafkaUnavailable(msg)
-    _java()  # fail early, before a long download, when Java is unusable
-
-    root.mkdir(parents=True, exist_ok=True)
-    with _file_lock(root / ".lock"):
-        if _jars_complete(jars_dir):  # another process finished meanwhile
-            return jars_dir
-        _log.info("fetching Kafka %s jars with Maven into %s", KAFKA_VERSION, jars_dir)
-        started = time.monotonic()
-        staging = Path(tempfile.mkdtemp(prefix=".jars-staging-", dir=root))
-        try:
-            _run_maven(mvn, staging)
-            jars = sorted(p.name for p in staging.glob("*.jar"))
-            if not any(name.startswith(_BROKER_JAR_PREFIX) for name in jars):
-                msg = f"Maven succeeded but put no {_BROKER_JAR_PREFIX}*.jar into {staging}; check {POM_PATH}."
-                raise KafkaUnavailable(msg)
-            (staging / _MARKER).write_text("\n".join(jars) + "\n", encoding="utf-8")
-            if jars_dir.exists():  # an incomplete leftover
-                shutil.rmtree(jars_dir)
-            staging.rename(jars_dir)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
-        _log.info("fetched %d Kafka jars in %.1fs", len(jars), time.monotonic() - started)
-    return jars_dir
-
-
-def _jars_complete(jars_dir: Path) -> bool:
-    marker = jars_dir / _MARKER
-    try:
-        names = marker.read_text(encoding="utf-8").split()
-    except OSError:
-        return False
-    return bool(names) and all((jars_dir / name).is_file() for name in names)
-
-
-def _run_maven(mvn: str, output_dir: Path) -> None:
-    command = [
-        mvn,
-        "-B",
-        "-q",
-        "-f",
-        str(POM_PATH),
-        "dependency:copy-dependencies",
-        f"-DoutputDirectory={output_dir}",
-    ]
-    try:
-        result = subprocess.run(
-            command,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=_MAVEN_TIMEOUT_S,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        msg = (
-            f"Maven did not finish fetching the Kafka jars within "
-            f"{_MAVEN_TIMEOUT_S:.0f}s; check that Maven Central is reachable."
-        )
-        raise KafkaUnavailable(msg) from exc
-    if result.returncode != 0:
-        output = _tail((result.stdout or "") + (result.stderr or ""))
-        msg = (
-            f"Maven failed (exit {result.returncode}) fetching the Kafka jars: "
-            f"{' '.join(command)}\nCheck network access to Maven Central and "
-            f"~/.m2/settings.xml. Output tail:\n{output}"
-        )
-        raise KafkaUnavailable(msg)
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-@functools.cache
-def _java() -> str:
-    """Return the path of a Java 17+ ``java`` from PATH, or raise."""
-    java = shutil.which("java")
-    if java is None:
-        msg = (
-            f"'java' is not on PATH; Kafka {KAFKA_VERSION} needs Java {_MIN_JAVA}+ "
-            "(Debian: 'apt-get install -y openjdk-17-jre-headless')."
-        )
-        raise KafkaUnavailable(msg)
-    try:
-        result = subprocess.run(
-            [java, "-version"],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        msg = f"could not run '{java} -version': {exc}"
-        raise KafkaUnavailable(msg) from exc
-    banner = result.stderr + result.stdout
-    match = re.search(r'version "(\d+)(?:\.(\d+))?', banner)
-    if result.returncode != 0 or match is None:
-        msg = f"'{java} -version' failed or printed no version:\n{_tail(banner)}"
-        raise KafkaUnavailable(msg)
-    major = int(match.group(1))
-    if major == 1 and match.group(2):  # "1.8.0_..." style
-        major = int(match.group(2))
-    if major < _MIN_JAVA:
-        msg = (
-            f"{java} is Java {major}; Kafka {KAFKA_VERSION} needs Java {_MIN_JAVA}+. Put a newer 'java' first on PATH."
-        )
-        raise KafkaUnavailable(msg)
-    return java
-
-
-# --------------------------------------------------------------------------- broker
 
 
 class LocalKafka:
@@ -577,7 +408,7 @@ class LocalKafka:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            if _broker_ready(self._port, timeout=min(2.0, remaining)):
+            if _broker_ready(_HOST, self._port, timeout=min(2.0, remaining)):
                 return
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=min(_POLL_INTERVAL_S, max(remaining, 0.0)))
@@ -611,10 +442,6 @@ class LocalKafka:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _tail(text: str, lines: int = _LOG_TAIL_LINES) -> str:
-    return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
 def _escape(value: str) -> str:
@@ -660,90 +487,3 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
         _signal_group(process, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=_STOP_TIMEOUT_S)
-
-
-# ----------------------------------------------------- readiness probe (wire protocol)
-
-_API_METADATA = 3
-_API_VERSIONS = 18
-_ERROR_NONE = 0
-_ERROR_UNSUPPORTED_VERSION = 35
-# Non-flexible Metadata versions whose request/response layout is encoded below.
-_METADATA_VERSIONS = range(4, 9)
-_METADATA_AUTHORIZED_OPS_VERSION = 8
-
-
-class _ProtocolError(Exception):
-    pass
-
-
-def _broker_ready(port: int, timeout: float) -> bool:
-    """Whether the node answers ApiVersions and lists a live broker in Metadata.
-
-    A TCP connect alone is not enough: the listener socket is bound (and the
-    kernel completes handshakes into its backlog) well before the broker has
-    caught up with the metadata log and starts processing requests.
-    """
-    try:
-        with socket.create_connection((_HOST, port), timeout=timeout) as sock:
-            versions = _api_versions(sock)
-            supported = versions.get(_API_METADATA)
-            if supported is None:
-                return False
-            usable = [v for v in _METADATA_VERSIONS if supported[0] <= v <= supported[1]]
-            if not usable:  # a broker too new for this probe: ApiVersions must do
-                return True
-            return _live_brokers(sock, max(usable)) > 0
-    except (OSError, _ProtocolError, struct.error):
-        return False
-
-
-def _request(sock: socket.socket, api_key: int, version: int, body: bytes) -> bytes:
-    correlation_id = 0x5B0A
-    client_id = b"switchboard-local-kafka-probe"
-    header = struct.pack(">hhih", api_key, version, correlation_id, len(client_id)) + client_id
-    payload = header + body
-    sock.sendall(struct.pack(">i", len(payload)) + payload)
-    (size,) = struct.unpack(">i", _recv_exactly(sock, 4))
-    response = _recv_exactly(sock, size)
-    (echoed,) = struct.unpack_from(">i", response)
-    if echoed != correlation_id:
-        msg = f"correlation id {echoed} != {correlation_id}"
-        raise _ProtocolError(msg)
-    return response[4:]  # response header v0 is just the correlation id
-
-
-def _recv_exactly(sock: socket.socket, size: int) -> bytes:
-    chunks: list[bytes] = []
-    while size > 0:
-        chunk = sock.recv(min(size, 65536))
-        if not chunk:
-            msg = "connection closed"
-            raise _ProtocolError(msg)
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
-
-
-def _api_versions(sock: socket.socket) -> dict[int, tuple[int, int]]:
-    """Send ApiVersions v0 and return ``{api_key: (min_version, max_version)}``."""
-    body = _request(sock, _API_VERSIONS, 0, b"")
-    error, count = struct.unpack_from(">hi", body)
-    if error not in (_ERROR_NONE, _ERROR_UNSUPPORTED_VERSION):
-        msg = f"ApiVersions error {error}"
-        raise _ProtocolError(msg)
-    versions: dict[int, tuple[int, int]] = {}
-    for index in range(count):
-        key, low, high = struct.unpack_from(">hhh", body, 6 + 6 * index)
-        versions[key] = (low, high)
-    return versions
-
-
-def _live_brokers(sock: socket.socket, version: int) -> int:
-    """Send Metadata (v4-v8, no topics) and return how many brokers it lists."""
-    body = struct.pack(">ib", 0, 0)  # topics: empty array; no auto-creation
-    if version >= _METADATA_AUTHORIZED_OPS_VERSION:
-        body += struct.pack(">bb", 0, 0)  # no authorized operations
-    response = _request(sock, _API_METADATA, version, body)
-    _throttle_ms, brokers = struct.unpack_from(">ii", response)
-    return int(brokers)
