@@ -40,6 +40,16 @@ class Receiving:
         self._work = work
         self._assigning = assigning
 
+    @staticmethod
+    def looked_up(messages: list[InboundMessage]) -> set[UUID]:
+        """The ids receiving these messages may look up: receipts, conversations, leads, addresses."""
+        ids: set[UUID] = set()
+        for m in messages:
+            conv = conversation_id(m.channel, m.thread)
+            ids |= {message_receipt_id(m.channel, m.channel_message_id), conv, lead_id(conv)}
+            ids.add(address_book_entry_id(str(m.sender)))
+        return ids
+
     def receive(self, message: InboundMessage) -> ReceivedMessage:
         """Apply one message; a message whose receipt exists changes nothing."""
         conv_id = conversation_id(message.channel, message.thread)

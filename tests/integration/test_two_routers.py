@@ -22,6 +22,7 @@ from aiokafka.errors import KafkaError
 
 from domain.channels import Channel, ChannelAddress
 from domain.errors import DomainError
+from domain.identities import conversation_id, lead_id
 from domain.inbound import InboundMessage
 from services.bootstrap import build_inbox
 from services.router.inbox import Inbox
@@ -83,8 +84,8 @@ async def drive(settings: Settings, inbox: Inbox, managers: list[UUID]) -> None:
     await producer.start()
     rng = random.Random(7)
 
-    async def customers() -> None:
-        for i in range(CUSTOMERS):
+    async def customers(numbers: range) -> None:
+        for i in numbers:
             message = InboundMessage(
                 channel=Channel.WEBCHAT,
                 channel_message_id=f"c{i}/1",
@@ -99,6 +100,16 @@ async def drive(settings: Settings, inbox: Inbox, managers: list[UUID]) -> None:
                 json.dumps(message.to_dict()).encode(),
                 key=message.key.encode(),
             )
+
+    # One offer first, taken while its manager is surely free: the race below may have no winner.
+    await customers(range(1))
+    first = lead_id(conversation_id("webchat", "c0"))
+
+    async def on_offer() -> bool:
+        return await asyncio.to_thread(lambda: first in offered(inbox))
+
+    await until(on_offer, 60, "the first lead to be offered to all")
+    await asyncio.to_thread(inbox.accept, first, managers[0])
 
     presence_done = asyncio.Event()
 
@@ -126,7 +137,7 @@ async def drive(settings: Settings, inbox: Inbox, managers: list[UUID]) -> None:
                 await asyncio.to_thread(accept, inbox, lead, manager_id)
 
     try:
-        await asyncio.gather(customers(), presence(), accepts())
+        await asyncio.gather(customers(range(1, CUSTOMERS)), presence(), accepts())
     finally:
         await producer.stop()
 
