@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,3 +79,16 @@ def services(settings: Settings, logs: Path, names: tuple[str, ...] = ALL) -> It
         yield running
     finally:
         running.stop_all()
+
+
+def load_demo(settings: Settings) -> None:
+    """Run ``switchboard demo`` as ``make run`` does: the demo team and its logins."""
+    demo = subprocess.run(
+        [sys.executable, "-m", "services.cli", "demo"],
+        env={**settings_env(settings), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert demo.returncode == 0, demo.stderr

@@ -64,17 +64,8 @@ async def show_history(_: Inbox, pool: asyncpg.Pool, operator: Operator, frame: 
 
 async def work_day(inbox: Inbox, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
     """Start, pause, resume or end the operator's own work day."""
-    action = {
-        "start": inbox.start_work_day,
-        "pause": inbox.pause_work_day,
-        "resume": inbox.resume_work_day,
-        "end": inbox.end_work_day,
-    }.get(str(frame.get("action")))
-    if action is None:
-        msg = "work_day 'action' must be start, pause, resume or end"
-        raise ValueError(msg)
-    await asyncio.to_thread(action, operator.manager_id)
-    return {"type": "ack", "manager": await asyncio.to_thread(inbox.manager, operator.manager_id)}
+    manager = await asyncio.to_thread(inbox.change_work_day, operator.manager_id, str(frame.get("action")))
+    return {"type": "ack", "manager": manager}
 
 
 async def accept(inbox: Inbox, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:

@@ -76,18 +76,7 @@ class Rest:
         return {"lead_id": str(lead), "history": [_plain(e) for e in history]}
 
     async def _work_day(self, operator: Operator, _: Request, body: dict[str, Any]) -> dict[str, Any]:
-        inbox = self._inbox()
-        action = {
-            "start": inbox.start_work_day,
-            "pause": inbox.pause_work_day,
-            "resume": inbox.resume_work_day,
-            "end": inbox.end_work_day,
-        }.get(str(body.get("action")))
-        if action is None:
-            msg = "'action' must be start, pause, resume or end"
-            raise ValueError(msg)
-        await asyncio.to_thread(action, operator.manager_id)
-        return await asyncio.to_thread(inbox.manager, operator.manager_id)
+        return await asyncio.to_thread(self._inbox().change_work_day, operator.manager_id, str(body.get("action")))
 
     async def _capacity(self, operator: Operator, request: Request, body: dict[str, Any]) -> dict[str, Any]:
         manager = _target(operator, request, others_allowed=operator.role.sees_everything, self_allowed=False)

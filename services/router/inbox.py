@@ -216,6 +216,20 @@ class Inbox(Application[UUID]):
         """End a manager's work day."""
         self._change_manager(manager_id, Manager.end_work_day)
 
+    def change_work_day(self, manager_id: UUID, action: str) -> dict[str, Any]:
+        """Start, pause, resume or end a work day by name; returns the manager's presence and load."""
+        change = {
+            "start": self.start_work_day,
+            "pause": self.pause_work_day,
+            "resume": self.resume_work_day,
+            "end": self.end_work_day,
+        }.get(action)
+        if change is None:
+            msg = f"work day action {action!r} must be start, pause, resume or end"
+            raise ValueError(msg)
+        change(manager_id)
+        return self.manager(manager_id)
+
     def change_capacity(self, manager_id: UUID, capacity: int) -> None:
         """Set a manager's capacity; 0 takes them out of rotation without disturbing the others."""
         self._change_manager(manager_id, lambda m: m.change_capacity(capacity))

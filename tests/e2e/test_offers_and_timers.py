@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,25 +13,16 @@ from domain.identities import conversation_id, lead_id, team_id
 from services.bootstrap import build_inbox
 from services.router.rules_file import load_rules
 from services.settings import Settings
-from tests.conftest import settings_env
 from tests.e2e.test_webchat_roundtrip import next_frame, operator_socket, visitor_socket
 from tests.log_invariants import log_events
-from tests.services_running import RunningServices, services
+from tests.services_running import RunningServices, load_demo, services
 from tests.waiting import until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(180)]
 
 
-def load_demo(settings: Settings, rules: str) -> None:
-    demo = subprocess.run(
-        [sys.executable, "-m", "services.cli", "demo"],
-        env={**settings_env(settings), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert demo.returncode == 0, demo.stderr
+def demo_with_rules(settings: Settings, rules: str) -> None:
+    load_demo(settings)
     inbox = build_inbox(settings)
     try:
         emails = {m: inbox.repository.get(m).email for m in inbox.repository.get(team_id(settings.team)).members}
@@ -49,7 +38,7 @@ def _team(settings: Settings) -> Any:
 
 
 def test_an_offer_to_all_is_taken_by_the_first_and_disappears_for_the_other(settings: Settings, tmp_path: Path) -> None:
-    load_demo(settings, "rules:\n  - name: all\n    team: sales\n    strategy: offer_to_all\n")
+    demo_with_rules(settings, "rules:\n  - name: all\n    team: sales\n    strategy: offer_to_all\n")
     with services(settings, tmp_path / "logs") as running:
         asyncio.run(offer(settings, running))
 
@@ -78,7 +67,7 @@ async def offer(settings: Settings, running: RunningServices) -> None:
 
 def test_an_idle_timeout_fires_after_the_router_restarts(settings: Settings, tmp_path: Path) -> None:
     rules = "rules:\n  - name: answer fast\n    team: sales\n    idle_timeout: 2s\n"
-    load_demo(settings, rules)
+    demo_with_rules(settings, rules)
     with services(settings, tmp_path / "logs") as running:
         asyncio.run(idle(settings, running))
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -19,8 +17,7 @@ from websockets.typing import Origin
 from services.demo import DEMO_PASSWORD
 from services.projections.schema import LIVE_SCHEMA
 from services.settings import Settings
-from tests.conftest import settings_env
-from tests.services_running import services
+from tests.services_running import load_demo, services
 from tests.waiting import until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(180)]
@@ -61,15 +58,7 @@ async def visitor_socket(settings: Settings) -> tuple[ClientConnection, str]:
 
 
 def test_visitor_and_operator_talk_through_every_service(settings: Settings, tmp_path: Path) -> None:
-    demo = subprocess.run(
-        [sys.executable, "-m", "services.cli", "demo"],
-        env={**settings_env(settings), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert demo.returncode == 0, demo.stderr
+    load_demo(settings)
     with services(settings, tmp_path / "logs") as running:
         asyncio.run(roundtrip(settings, running))
 
