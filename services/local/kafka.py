@@ -441,7 +441,7 @@ class LocalKafka:
         return _tail(text) or "(log is empty)"
 
 
-# --------------------------------------------------------------------------- helpers
+# Process and port handling
 
 
 def _escape(value: str) -> str:
