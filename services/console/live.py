@@ -34,8 +34,12 @@ class Seat:
 
     async def send(self, frame: dict[str, Any]) -> None:
         """Send a frame; a socket that has gone is dropped by its handler."""
+        await self.send_text(json.dumps(frame, default=str))
+
+    async def send_text(self, text: str) -> None:
+        """Send an encoded frame; a socket that has gone is dropped by its handler."""
         with contextlib.suppress(Exception):
-            await self.socket.send_text(json.dumps(frame, default=str))
+            await self.socket.send_text(text)
 
 
 class LiveUpdates:
@@ -129,15 +133,28 @@ class LiveUpdates:
         changed = json.loads(payload)
         conversations = await conversations_by_id(self._pool, [UUID(c) for c in changed.get("c", [])])
         messages = await messages_by_notification(self._pool, [int(m) for m in changed.get("m", [])])
-        for seat in list(self._seats):
-            for row in conversations:
-                key = str(row["id"])
-                if seat.operator.may_see(row["manager_id"], row["offered_to"]):
-                    seat.known.add(key)
-                    await seat.send({"type": "conversation", "conversation": plain(row)})
-                elif key in seat.known:  # taken by someone else, or moved away: gone from this console
-                    seat.known.discard(key)
-                    await seat.send({"type": "conversation_removed", "id": key})
-            for row in messages:
-                if seat.operator.may_see(row["manager_id"], row["offered_to"]):
-                    await seat.send({"type": "message", "message": plain(row)})
+        # Each frame is encoded once, and every seat is sent to at the same time: a slow
+        # console does not hold up the others.
+        updates = [(row, _encode({"type": "conversation", "conversation": plain(row)})) for row in conversations]
+        news = [(row, _encode({"type": "message", "message": plain(row)})) for row in messages]
+        await asyncio.gather(*(_push_to(seat, updates, news) for seat in list(self._seats)))
+
+
+async def _push_to(
+    seat: Seat, updates: list[tuple[asyncpg.Record, str]], news: list[tuple[asyncpg.Record, str]]
+) -> None:
+    for row, frame in updates:
+        key = str(row["id"])
+        if seat.operator.may_see(row["manager_id"], row["offered_to"]):
+            seat.known.add(key)
+            await seat.send_text(frame)
+        elif key in seat.known:  # taken by someone else, or moved away: gone from this console
+            seat.known.discard(key)
+            await seat.send_text(_encode({"type": "conversation_removed", "id": key}))
+    for row, frame in news:
+        if seat.operator.may_see(row["manager_id"], row["offered_to"]):
+            await seat.send_text(frame)
+
+
+def _encode(frame: dict[str, Any]) -> str:
+    return json.dumps(frame, default=str)
