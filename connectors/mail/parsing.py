@@ -1,0 +1,234 @@
+"""An inbound RFC 5322 mail parsed safely into what the inbox needs, and into the normalized inbound message.
+
+Any bytes give either a ``ParsedMail`` or ``MailRejected``: sizes are checked before the ``email``
+package parses anything, and whatever it raises on broken input is reported as ``unparseable``.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+
+from connectors.mail.limits import BoundedHeaders, MailLimits, MailRejected, bounded_parts, check_raw
+from connectors.mail.text import (
+    clean_body,
+    clean_filename,
+    clean_header,
+    decode_payload,
+    html_to_text,
+    valid_unicode,
+)
+from domain.channels import MAX_ADDRESS_LENGTH, Channel, ChannelAddress
+from domain.inbound import MAX_ID_LENGTH, MAX_TEXT_LENGTH, InboundMessage
+
+DEFAULT_LIMITS = MailLimits()
+_BRACKETED_ID = re.compile(r"<([^<>]*)>")
+_NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
+_CONTAINER_TYPES = frozenset({"text", "multipart", "message"})
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file attached to a mail; ``content`` is None when it is over the kept-bytes limit."""
+
+    filename: str | None
+    content_type: str
+    size: int
+    sha256: str
+    content: bytes | None
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    """What the inbox needs from one mail; every string is valid Unicode and header values hold no CR or LF."""
+
+    message_id: str | None
+    dedupe_key: str
+    in_reply_to: str | None
+    references: tuple[str, ...]
+    thread: str
+    sender_address: str | None
+    sender_name: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    subject: str
+    date: datetime | None
+    text: str
+    attachments: tuple[Attachment, ...]
+
+
+def parse_mail(raw: bytes, limits: MailLimits = DEFAULT_LIMITS) -> ParsedMail:
+    """Parse one raw mail, or raise MailRejected with a reason code; no other exception escapes."""
+    check_raw(raw, limits)
+    try:
+        return _parse(raw, limits)
+    except MailRejected:
+        raise
+    except RecursionError as error:
+        # The parser recurses once per nested message/rfc822 or multipart level.
+        raise MailRejected("too_deep", "MIME parts nest too deeply to parse") from error
+    except Exception as error:
+        # The contract for untrusted bytes: a mail is parsed or rejected, never a crash in the caller.
+        raise MailRejected("unparseable", f"the email package failed: {type(error).__name__}") from error
+
+
+def to_inbound(parsed: ParsedMail, mailbox: str, received_at: datetime) -> InboundMessage:
+    """The normalized inbound message for a parsed mail received into ``mailbox``."""
+    if parsed.sender_address is None:
+        raise MailRejected("no_sender", "the mail has no usable From address to answer")
+    text = f"{parsed.subject}\n\n{parsed.text}" if parsed.subject else parsed.text
+    return InboundMessage(
+        channel=Channel.EMAIL,
+        channel_message_id=parsed.dedupe_key,
+        thread=parsed.thread,
+        sender=ChannelAddress(Channel.EMAIL, parsed.sender_address),
+        text=text[:MAX_TEXT_LENGTH],
+        received_at=received_at,
+        sender_name=parsed.sender_name,
+        source=mailbox,
+    )
+
+
+def _parse(raw: bytes, limits: MailLimits) -> ParsedMail:
+    mail_policy = policy.default.clone(header_factory=BoundedHeaders(limits.max_header_value_chars))
+    message = BytesParser(policy=mail_policy).parsebytes(raw)
+    parts = bounded_parts(message, limits)
+    message_id = next(iter(_ids(_raw_header(message, "Message-ID"))), None)
+    # Message-ID is optional: without it, only identical bytes are the same mail.
+    dedupe_key = _bounded_key(message_id) if message_id else "sha256:" + hashlib.sha256(raw).hexdigest()
+    in_reply_to = next(iter(_ids(_raw_header(message, "In-Reply-To"))), None)
+    references = _ids(_raw_header(message, "References"))
+    # The thread's first message names it in every reply's References, so a thread stays one conversation.
+    thread_id = references[0] if references else in_reply_to or message_id
+    senders = _addresses(message, "From")
+    body = _body(message)
+    return ParsedMail(
+        message_id=message_id,
+        dedupe_key=dedupe_key,
+        in_reply_to=in_reply_to,
+        references=references,
+        thread=_bounded_key(thread_id) if thread_id else dedupe_key,
+        sender_address=senders[0][0] if senders else None,
+        sender_name=senders[0][1] if senders else "",
+        to=tuple(address for address, _ in _addresses(message, "To")),
+        cc=tuple(address for address, _ in _addresses(message, "Cc")),
+        subject=clean_header(_header_text(message, "Subject")),
+        date=_date(message),
+        text=_text(body, limits),
+        attachments=tuple(_attachment(part, limits) for part in parts if _is_attachment(part, body)),
+    )
+
+
+def _bounded_key(message_id: str) -> str:
+    # Inbound ids are at most MAX_ID_LENGTH characters; a longer Message-ID keeps its identity as a digest.
+    if len(message_id) <= MAX_ID_LENGTH:
+        return message_id
+    return "sha256:" + hashlib.sha256(message_id.encode()).hexdigest()
+
+
+def _raw_header(message: Message, name: str) -> str:
+    # Message ids are read from the raw value: they need no RFC 2047 decoding, and References of a
+    # long thread is longer than the structured parser is allowed to see.
+    wanted = name.lower()
+    for header, value in message.raw_items():
+        if header.lower() == wanted:
+            return str(value)
+    return ""
+
+
+def _ids(value: str) -> tuple[str, ...]:
+    found = _BRACKETED_ID.findall(value) or value.split()
+    ids = (clean_header(candidate).replace(" ", "") for candidate in found)
+    return tuple(message_id for message_id in ids if message_id)
+
+
+def _header_text(message: Message, name: str) -> str:
+    try:
+        value = message.get(name)
+    except Exception:  # noqa: BLE001 - an unreadable header is treated as absent; the mail is still read
+        return ""
+    return "" if value is None else str(value)
+
+
+def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
+    """(lowercased address, display name) pairs of every ``name`` header, skipping unusable ones."""
+    found: list[tuple[str, str]] = []
+    try:
+        for header in message.get_all(name) or []:
+            for address in getattr(header, "addresses", ()):
+                spec = clean_header(address.addr_spec).lower()
+                if "@" in spec and len(spec) <= MAX_ADDRESS_LENGTH:
+                    found.append((spec, clean_header(address.display_name)))
+    except Exception:  # noqa: BLE001 - the addresses read before a broken one are kept
+        return found
+    return found
+
+
+def _date(message: Message) -> datetime | None:
+    try:
+        value = getattr(message.get("Date"), "datetime", None)
+    except Exception:  # noqa: BLE001 - an unreadable date is an absent date
+        return None
+    if not isinstance(value, datetime):
+        return None
+    # "-0000" means UTC with the sender's zone unknown; the parser returns it naive.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _body(message: Message) -> Message | None:
+    if not isinstance(message, EmailMessage):
+        return None
+    return message.get_body(preferencelist=("plain", "html"))
+
+
+def _text(body: Message | None, limits: MailLimits) -> str:
+    if body is None:
+        return ""
+    text = decode_payload(_payload(body), body.get_content_charset())
+    if body.get_content_subtype() == "html":
+        text = html_to_text(valid_unicode(text), limits.max_html_chars)
+    return clean_body(text)
+
+
+def _payload(part: Message) -> bytes:
+    if str(part.get("Content-Transfer-Encoding", "")).strip().lower() == "base64":
+        # The email package returns broken base64 still encoded; the characters that are base64 say more.
+        encoded = part.get_payload(decode=False)
+        if isinstance(encoded, str):
+            return _lenient_base64(encoded.encode("ascii", "surrogateescape"))
+    # Undoes quoted-printable; broken escapes are kept as they are.
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
+
+
+def _lenient_base64(encoded: bytes) -> bytes:
+    data = _NOT_BASE64.sub(b"", encoded.partition(b"=")[0])
+    if len(data) % 4 == 1:  # a lone trailing character carries no whole byte
+        data = data[:-1]
+    return binascii.a2b_base64(data + b"=" * (-len(data) % 4))
+
+
+def _is_attachment(part: Message, body: Message | None) -> bool:
+    if part is body or part.is_multipart():
+        return False
+    if part.get_content_disposition() == "attachment" or part.get_filename():
+        return True
+    # Inline text is an alternative or a footer of the body; an inline image or file is an attachment.
+    return part.get_content_maintype() not in _CONTAINER_TYPES
+
+
+def _attachment(part: Message, limits: MailLimits) -> Attachment:
+    content = _payload(part)
+    return Attachment(
+        filename=clean_filename(part.get_filename()),
+        content_type=clean_header(part.get_content_type()),
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content if len(content) <= limits.max_attachment_bytes else None,
+    )
