@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import tempfile
 from pathlib import Path
 from typing import Self
@@ -13,18 +12,11 @@ from typing import Self
 from pydantic import SecretStr
 
 from services.local.kafka import LocalKafka, ensure_kafka_jars
+from services.local.ports import free_port
 from services.local.postgres import LocalPostgres
 from services.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class Cluster:

@@ -6,11 +6,11 @@ import asyncpg
 
 # Concurrent CREATE ... IF NOT EXISTS can still collide in Postgres's catalogs;
 # one transaction-scoped advisory lock makes the processes take turns.
-_DDL_LOCK = 0x5B0A_0002
+DDL_LOCK = 0x5B0A_0002
 
 
 async def ensure_tables(pool: asyncpg.Pool, ddl: str) -> None:
     """Run idempotent DDL, one process at a time."""
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", _DDL_LOCK)
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", DDL_LOCK)
         await conn.execute(ddl)

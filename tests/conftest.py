@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,19 +12,12 @@ import asyncpg
 import pytest
 
 from services.local.kafka import LocalKafka, ensure_kafka_jars
+from services.local.ports import free_port
 from services.local.postgres import LocalPostgres
 from services.settings import Settings
 from services.topics import create_topics
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="session")

@@ -11,10 +11,10 @@ from typing import Any
 
 import httpx
 
+from bench.waiting import until
 from services.local.processes import spawn, stop
 from services.settings import Settings
 from tests.conftest import settings_env
-from tests.waiting import until
 
 ALL = ("ingest", "router", "projections", "gateway")
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bench.waiting import until
 from domain.identities import conversation_id, lead_id, team_id
 from services.bootstrap import build_inbox
 from services.router.rules_file import load_rules
@@ -16,7 +17,6 @@ from services.settings import Settings
 from tests.e2e.test_webchat_roundtrip import next_frame, operator_socket, visitor_socket
 from tests.log_invariants import log_events
 from tests.services_running import RunningServices, load_demo, services
-from tests.waiting import until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(180)]
 

@@ -14,11 +14,11 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin
 
+from bench.waiting import until
 from services.demo import DEMO_PASSWORD
 from services.projections.schema import LIVE_SCHEMA
 from services.settings import Settings
 from tests.services_running import load_demo, services
-from tests.waiting import until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(180)]
 

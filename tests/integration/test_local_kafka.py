@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from services.local.kafka import KafkaUnavailable, LocalKafka, ensure_kafka_jars
+from services.local.ports import free_port
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -44,20 +44,13 @@ def kafka(kafka_jars: Path, tmp_path: Path) -> Iterator[LocalKafka]:
     broker = LocalKafka(
         kafka_jars,
         tmp_path / "kafka",
-        port=_free_port(),
+        port=free_port(),
         log_file=tmp_path / "kafka.log",
     )
     try:
         yield broker
     finally:
         broker.stop()
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def _create_topic(bootstrap: str, name: str, partitions: int) -> None:
@@ -171,7 +164,7 @@ def test_start_failure_raises_with_log_tail(kafka_jars: Path, tmp_path: Path) ->
     broker = LocalKafka(
         kafka_jars,
         tmp_path / "kafka",
-        port=_free_port(),
+        port=free_port(),
         overrides={"num.partitions": "not-a-number"},
     )
     with pytest.raises(KafkaUnavailable, match=r"num\.partitions"):

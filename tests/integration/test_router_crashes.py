@@ -17,13 +17,13 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin
 
+from bench.waiting import until
 from services.bootstrap import build_inbox
 from services.projections.rebuild import differences, rebuild
 from services.projections.schema import LIVE_SCHEMA
 from services.projections.tracking import load_position
 from services.settings import Settings
 from tests.services_running import RunningServices, services
-from tests.waiting import until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]
 

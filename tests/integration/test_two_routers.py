@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from bench.waiting import until
 from domain.channels import Channel, ChannelAddress
 from domain.errors import DomainError
 from domain.identities import conversation_id, lead_id
@@ -32,7 +33,6 @@ from services.settings import Settings
 from services.topics import Topics
 from tests.log_invariants import check_routing_invariants, log_events
 from tests.services_running import services
-from tests.waiting import until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
 

@@ -14,12 +14,12 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Origin
 
+from bench.waiting import until
 from services.ingest.service import VISITOR
 from services.ingest.service import run as run_ingest
 from services.settings import Settings
 from services.tokens import Signer
 from services.topics import Topics
-from tests.waiting import until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
