@@ -128,7 +128,7 @@ class Gateway:
                 await asyncio.to_thread(self.inbox.come_online, operator.manager_id)
             conversations = await visible_conversations(self.pool, operator)
             seat.known.update(c["id"] for c in conversations)
-            await seat.send({"type": "ready", "operator": operator.as_dict(), "conversations": conversations})
+            await seat.open({"type": "ready", "operator": operator.as_dict(), "conversations": conversations})
             while True:
                 await _command(self, seat, await socket.receive_text())
         except WebSocketDisconnect:

@@ -31,14 +31,30 @@ class Seat:
     operator: Operator
     socket: WebSocket
     known: set[str] = field(default_factory=set)
+    # Live updates that arrive before the first page is sent wait here, so the console
+    # sees its list first and then every change after it, none lost in between.
+    held: list[str] | None = field(default_factory=list)
+
+    async def open(self, first_page: dict[str, Any]) -> None:
+        """Send the first page, then the updates held back while it was read."""
+        held, self.held = self.held or [], None
+        await self.send(first_page)
+        for text in held:
+            await self.send_text(text)
 
     async def send(self, frame: dict[str, Any]) -> None:
         """Send a frame; a socket that has gone is dropped by its handler."""
-        await self.send_text(json.dumps(frame, default=str))
+        await self._write(json.dumps(frame, default=str))
 
     async def send_text(self, text: str) -> None:
-        """Send an encoded frame; a socket that has gone is dropped by its handler."""
-        with contextlib.suppress(Exception):
+        """Send an encoded live update (held back until the first page is out)."""
+        if self.held is not None:
+            self.held.append(text)
+            return
+        await self._write(text)
+
+    async def _write(self, text: str) -> None:
+        with contextlib.suppress(Exception):  # a socket that has gone is dropped by its handler
             await self.socket.send_text(text)
 
 
