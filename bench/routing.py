@@ -20,7 +20,6 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from bench.cluster import Cluster
 from bench.stats import Figure
-from domain.channels import Channel, ChannelAddress
 from domain.contact import Contact
 from domain.inbound import InboundMessage
 from domain.manager import WorkDay
@@ -137,14 +136,7 @@ async def _assignments(consumer: AIOKafkaConsumer, partition: TopicPartition, le
 
 def _lead(run: int, n: int) -> bytes:
     visitor = f"r{run}-{n}"
-    message = InboundMessage(
-        channel=Channel.WEBCHAT,
-        channel_message_id=f"{visitor}/1",
-        thread=visitor,
-        sender=ChannelAddress(Channel.WEBCHAT, visitor),
-        text="hello",
-        received_at=datetime.now(tz=UTC),
-    )
+    message = InboundMessage.from_visitor(visitor, "1", "hello", datetime.now(tz=UTC))
     return json.dumps(message.to_dict()).encode()
 
 

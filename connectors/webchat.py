@@ -26,7 +26,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
-from domain.channels import Channel, ChannelAddress
+from domain.channels import Channel
 from domain.errors import InvalidInboundMessage
 from domain.identities import conversation_id
 from domain.inbound import MAX_ID_LENGTH, InboundMessage
@@ -176,14 +176,8 @@ class WebchatConnector:
     async def _on_frame(self, socket: ServerConnection, visitor_id: str, raw: str | bytes) -> None:
         try:
             frame = _message_frame(raw)
-            message = InboundMessage(
-                channel=Channel.WEBCHAT,
-                channel_message_id=f"{visitor_id}/{frame['id']}",
-                thread=visitor_id,
-                sender=ChannelAddress(Channel.WEBCHAT, visitor_id),
-                text=frame["text"],
-                received_at=datetime.now(tz=UTC),
-                source=self._source,
+            message = InboundMessage.from_visitor(
+                visitor_id, frame["id"], frame["text"], datetime.now(tz=UTC), source=self._source
             )
         except FrameError as error:
             await socket.send(error_frame(error.code, error.detail))

@@ -46,6 +46,22 @@ class InboundMessage:
             msg = f"sender {self.sender} is not a {self.channel} address"
             raise InvalidInboundMessage(msg)
 
+    @classmethod
+    def from_visitor(  # noqa: PLR0913 - the whole of a web-chat message
+        cls, visitor: str, message_id: str, text: str, received_at: datetime, source: str = "", sender_name: str = ""
+    ) -> InboundMessage:
+        """A web-chat message: the visitor is both the thread and the sender; ids are unique per visitor."""
+        return cls(
+            channel=Channel.WEBCHAT,
+            channel_message_id=f"{visitor}/{message_id}",
+            thread=visitor,
+            sender=ChannelAddress(Channel.WEBCHAT, visitor),
+            text=text,
+            received_at=received_at,
+            sender_name=sender_name,
+            source=source,
+        )
+
     @property
     def key(self) -> str:
         """The partition key: one thread stays in one partition, in order."""

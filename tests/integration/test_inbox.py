@@ -11,7 +11,6 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
-from domain.channels import Channel, ChannelAddress
 from domain.identities import lead_id
 from domain.inbound import InboundMessage
 from services.bootstrap import build_inbox
@@ -29,14 +28,7 @@ def now() -> datetime:
 
 
 def webchat(visitor: str, message: str, text: str = "hello") -> InboundMessage:
-    return InboundMessage(
-        channel=Channel.WEBCHAT,
-        channel_message_id=f"{visitor}/{message}",
-        thread=visitor,
-        sender=ChannelAddress(Channel.WEBCHAT, visitor),
-        text=text,
-        received_at=now(),
-    )
+    return InboundMessage.from_visitor(visitor, message, text, now())
 
 
 @pytest.fixture

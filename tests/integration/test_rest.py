@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 import pytest
 from starlette.testclient import TestClient
 
-from domain.channels import Channel, ChannelAddress
 from domain.inbound import InboundMessage
 from services.bootstrap import build_inbox, create_pool
 from services.console.accounts import Role, add_account
@@ -33,14 +32,7 @@ def client(settings: Settings) -> Iterator[tuple[TestClient, dict[str, str]]]:
 
         asyncio.run(account())
     inbox.start_work_day(ids["anna"])
-    message = InboundMessage(
-        channel=Channel.WEBCHAT,
-        channel_message_id="v1/m1",
-        thread="v1",
-        sender=ChannelAddress(Channel.WEBCHAT, "v1"),
-        text="hi",
-        received_at=datetime.now(tz=UTC),
-    )
+    message = InboundMessage.from_visitor("v1", "m1", "hi", datetime.now(tz=UTC))
     [received] = inbox.receive([message])
     inbox.close()
     with TestClient(build_app(settings)) as http:

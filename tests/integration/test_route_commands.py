@@ -11,7 +11,6 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from domain.channels import Channel, ChannelAddress
 from domain.inbound import InboundMessage
 from services.bootstrap import build_inbox
 from services.projections.schema import LIVE_SCHEMA, create_read_models
@@ -36,14 +35,7 @@ def test_apply_explain_and_simulate(settings: Settings, tmp_path: Path) -> None:
     inbox = build_inbox(settings)
     anna = inbox.register_manager("Anna", "anna@example.com", 5, settings.team)
     inbox.start_work_day(anna)
-    message = InboundMessage(
-        channel=Channel.WEBCHAT,
-        channel_message_id="v1/m1",
-        thread="v1",
-        sender=ChannelAddress(Channel.WEBCHAT, "v1"),
-        text="hi",
-        received_at=datetime.now(tz=UTC),
-    )
+    message = InboundMessage.from_visitor("v1", "m1", "hi", datetime.now(tz=UTC))
     [received] = inbox.receive([message])
     inbox.close()
 

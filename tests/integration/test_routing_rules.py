@@ -8,7 +8,6 @@ from uuid import UUID
 
 import pytest
 
-from domain.channels import Channel, ChannelAddress
 from domain.identities import conversation_id, lead_id
 from domain.inbound import InboundMessage
 from domain.lead import Lead, NotOffered
@@ -44,14 +43,7 @@ def inbox(settings: Settings, clock: Clock) -> Iterator[Inbox]:
 
 
 def webchat(visitor: str, message: str = "m", at: datetime | None = None) -> InboundMessage:
-    return InboundMessage(
-        channel=Channel.WEBCHAT,
-        channel_message_id=f"{visitor}/{message}",
-        thread=visitor,
-        sender=ChannelAddress(Channel.WEBCHAT, visitor),
-        text="hello",
-        received_at=at or datetime(2026, 3, 2, 10, 0, tzinfo=UTC),
-    )
+    return InboundMessage.from_visitor(visitor, message, "hello", at or datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
 
 
 def manager(inbox: Inbox, name: str, capacity: int = 5, *, working: bool = True) -> UUID:

@@ -21,7 +21,6 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from bench.waiting import until
-from domain.channels import Channel, ChannelAddress
 from domain.errors import DomainError
 from domain.identities import conversation_id, lead_id
 from domain.inbound import InboundMessage
@@ -86,14 +85,8 @@ async def drive(settings: Settings, inbox: Inbox, managers: list[UUID]) -> None:
 
     async def customers(numbers: range) -> None:
         for i in numbers:
-            message = InboundMessage(
-                channel=Channel.WEBCHAT,
-                channel_message_id=f"c{i}/1",
-                thread=f"c{i}",
-                sender=ChannelAddress(Channel.WEBCHAT, f"c{i}"),
-                text="hello",
-                received_at=datetime.now(tz=UTC),
-                source="offers" if i % 3 == 0 else "widget",
+            message = InboundMessage.from_visitor(
+                f"c{i}", "1", "hello", datetime.now(tz=UTC), source="offers" if i % 3 == 0 else "widget"
             )
             await producer.send_and_wait(
                 Topics.named(settings.topic_prefix).inbound,

@@ -14,7 +14,6 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.channels import Channel, ChannelAddress
 from domain.errors import DomainError
 from domain.identities import conversation_id, lead_id
 from domain.inbound import InboundMessage
@@ -64,14 +63,7 @@ def act(inbox: Inbox, ids: dict[str, Any], clock: Clock, step: tuple[Any, ...]) 
     kind = step[0]
     if kind == "lead":
         visitor = f"v{step[1]}"
-        message = InboundMessage(
-            channel=Channel.WEBCHAT,
-            channel_message_id=f"{visitor}/{clock.now.timestamp()}",
-            thread=visitor,
-            sender=ChannelAddress(Channel.WEBCHAT, visitor),
-            text="hi",
-            received_at=clock.now,
-        )
+        message = InboundMessage.from_visitor(visitor, str(clock.now.timestamp()), "hi", clock.now)
         inbox.receive([message])
     elif kind in ("start", "pause", "resume", "end"):
         getattr(inbox, f"{kind}_work_day")(ids[step[1]])
