@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from domain.identities import address_book_entry_id
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Something that happened with a customer: a mail a manager exchanged with them, copied to the CRM."""
+
+    kind: str
+    channel_message_id: str
+    subject: str
+    text: str
+    occurred_at: datetime
+    manager_id: UUID | None
+    attachments: tuple[dict[str, Any], ...] = ()
 
 
 class Contact(Aggregate):
@@ -30,6 +46,31 @@ class Contact(Aggregate):
     def update_profile(self, *, vip: bool, language: str, region: str, tags: list[str]) -> None:
         """What routing rules may ask about the customer."""
         self._profile_updated(vip=vip, language=language, region=region, tags=sorted(set(tags)))
+
+    def log_activity(self, activity: Activity) -> None:
+        """Attach something that happened with the customer outside a conversation (a mail copied to the CRM)."""
+        self._activity_logged(
+            kind=activity.kind,
+            channel_message_id=activity.channel_message_id,
+            subject=activity.subject,
+            text=activity.text,
+            occurred_at=activity.occurred_at,
+            manager_id=activity.manager_id,
+            attachments=[dict(attachment) for attachment in activity.attachments],
+        )
+
+    @event("ActivityLogged")
+    def _activity_logged(  # noqa: PLR0913 - the whole of an activity
+        self,
+        kind: str,
+        channel_message_id: str,
+        subject: str,
+        text: str,
+        occurred_at: datetime,
+        manager_id: UUID | None,
+        attachments: list[dict[str, Any]],
+    ) -> None:
+        pass
 
     @event("ResponsibleManagerChanged")
     def _responsible_manager_changed(self, manager_id: UUID) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -34,20 +36,27 @@ class Conversation(Aggregate):
         self.contact_id = contact_id
         self.status = ConversationStatus.OPEN
         self.message_count = 0
+        # What a reply needs to thread under the customer's last message in their mail client.
+        self.subject = ""
+        self.source = ""
+        self.last_message_id = ""
+        self.references: list[str] = []
 
-    def record_customer_message(
-        self, channel_message_id: str, text: str, received_at: datetime, sender_name: str
-    ) -> None:
+    def record_customer_message(self, message: CustomerMessage) -> None:
         """Record what the customer wrote."""
         self._customer_wrote(
-            channel_message_id=channel_message_id,
-            text=text,
-            received_at=received_at,
-            sender_name=sender_name,
+            channel_message_id=message.channel_message_id,
+            text=message.text,
+            received_at=message.received_at,
+            sender_name=message.sender_name,
+            subject=message.subject,
+            source=message.source,
+            replies_to=list(message.replies_to),
+            attachments=[dict(attachment) for attachment in message.attachments],
         )
 
     def record_reply(self, reply_id: UUID, manager_id: UUID, text: str, sent_at: datetime) -> None:
-        """Record an operator's reply, with where it must be delivered."""
+        """Record an operator's reply, with where and how it must be delivered."""
         self._operator_replied(
             reply_id=reply_id,
             manager_id=manager_id,
@@ -55,7 +64,18 @@ class Conversation(Aggregate):
             sent_at=sent_at,
             channel=self.channel,
             address=self.address,
+            source=self.source,
+            subject=self.subject,
+            in_reply_to=self.last_message_id,
+            references=list(self.references),
         )
+
+    def record_delivery(self, reply_id: UUID, outcome: DeliveryOutcome, detail: str) -> None:
+        """Record whether a reply reached the customer's channel."""
+        if outcome is DeliveryOutcome.SENT:
+            self._reply_sent(reply_id=reply_id, detail=detail)
+        else:
+            self._reply_failed(reply_id=reply_id, reason=outcome.value, detail=detail)
 
     def close(self, by: UUID | None) -> None:
         """Close the conversation; the customer's next message reopens it."""
@@ -67,11 +87,25 @@ class Conversation(Aggregate):
         self.status = ConversationStatus.CLOSED
 
     @event("CustomerWrote")
-    def _customer_wrote(self, channel_message_id: str, text: str, received_at: datetime, sender_name: str) -> None:
+    def _customer_wrote(  # noqa: PLR0913 - the whole of a customer's message
+        self,
+        channel_message_id: str,
+        text: str,
+        received_at: datetime,
+        sender_name: str,
+        subject: str = "",
+        source: str = "",
+        replies_to: list[str] | None = None,
+        attachments: list[dict[str, Any]] | None = None,
+    ) -> None:
         self.message_count += 1
+        self.subject = self.subject or subject
+        self.source = source or self.source
+        self.last_message_id = "" if channel_message_id.startswith(DIGEST_PREFIX) else channel_message_id
+        self.references = _thread_references([*reversed(replies_to or []), channel_message_id])
 
     @event("OperatorReplied")
-    def _operator_replied(  # noqa: PLR0913 - the event carries its delivery address
+    def _operator_replied(  # noqa: PLR0913 - the event carries its delivery address and threading
         self,
         reply_id: UUID,
         manager_id: UUID,
@@ -79,9 +113,57 @@ class Conversation(Aggregate):
         sent_at: datetime,
         channel: str,
         address: str,
+        source: str = "",
+        subject: str = "",
+        in_reply_to: str = "",
+        references: list[str] | None = None,
     ) -> None:
         self.message_count += 1
         self.status = ConversationStatus.OPEN
+
+    @event("ReplySent")
+    def _reply_sent(self, reply_id: UUID, detail: str) -> None:
+        pass
+
+    @event("ReplyFailed")
+    def _reply_failed(self, reply_id: UUID, reason: str, detail: str) -> None:
+        pass
+
+
+class DeliveryOutcome(enum.StrEnum):
+    """How delivering a reply through its channel ended."""
+
+    SENT = "sent"
+    REFUSED = "refused"  # the server refused it for good
+    GAVE_UP = "gave_up"  # retried until the retries ran out
+    UNCERTAIN = "uncertain"  # interrupted after the hand-over began: not sent again, to never send twice
+
+
+@dataclass(frozen=True)
+class CustomerMessage:
+    """One message of a customer as the conversation records it."""
+
+    channel_message_id: str
+    text: str
+    received_at: datetime
+    sender_name: str = ""
+    subject: str = ""
+    source: str = ""
+    replies_to: tuple[str, ...] = ()
+    attachments: tuple[dict[str, Any], ...] = ()
+
+
+# Ids made of a digest (a mail without Message-ID) are ours, not the channel's: a reply cannot cite them.
+DIGEST_PREFIX = "sha256:"
+MAX_REFERENCES = 20
+
+
+def _thread_references(ids: list[str]) -> list[str]:
+    """The ids a reply cites as References: unique, the thread's first kept, then the latest ones."""
+    unique = [i for n, i in enumerate(ids) if i and not i.startswith(DIGEST_PREFIX) and i not in ids[:n]]
+    if len(unique) <= MAX_REFERENCES:
+        return unique
+    return [unique[0], *unique[-(MAX_REFERENCES - 1) :]]
 
 
 class MessageReceipt(Aggregate):

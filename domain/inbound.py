@@ -10,11 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.channels import Channel, ChannelAddress
+from domain.attachments import MAX_ATTACHMENTS, Attachment
+from domain.channels import MAX_ADDRESS_LENGTH, Channel, ChannelAddress
 from domain.errors import InvalidInboundMessage
 
 MAX_TEXT_LENGTH = 65_536
 MAX_ID_LENGTH = 256
+MAX_SUBJECT_LENGTH = 998  # the longest line a mail header may have
+MAX_REFERENCES = 50
+MAX_CORRESPONDENTS = 50
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,14 @@ class InboundMessage:
     received_at: datetime
     sender_name: str = ""
     source: str = ""
+    subject: str = ""
+    # Channel message ids this message answers, the nearest first (a mail's In-Reply-To, then References).
+    replies_to: tuple[str, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    # A copy sent, CC'd or forwarded to the CRM address: an activity for the contact it concerns.
+    crm_copy: bool = False
+    # Who else the message concerns (a forward's original sender first, then recipients), in this channel.
+    correspondents: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("channel_message_id", "thread"):
@@ -44,6 +56,20 @@ class InboundMessage:
             raise InvalidInboundMessage(msg)
         if self.sender.channel is not self.channel:
             msg = f"sender {self.sender} is not a {self.channel} address"
+            raise InvalidInboundMessage(msg)
+        if len(self.subject) > MAX_SUBJECT_LENGTH:
+            msg = f"subject is longer than {MAX_SUBJECT_LENGTH} characters"
+            raise InvalidInboundMessage(msg)
+        if len(self.replies_to) > MAX_REFERENCES or any(not r or len(r) > MAX_ID_LENGTH for r in self.replies_to):
+            msg = f"replies_to must hold at most {MAX_REFERENCES} ids of 1..{MAX_ID_LENGTH} characters"
+            raise InvalidInboundMessage(msg)
+        if len(self.attachments) > MAX_ATTACHMENTS:
+            msg = f"at most {MAX_ATTACHMENTS} attachments are accepted"
+            raise InvalidInboundMessage(msg)
+        if len(self.correspondents) > MAX_CORRESPONDENTS or any(
+            not c or len(c) > MAX_ADDRESS_LENGTH for c in self.correspondents
+        ):
+            msg = f"correspondents must hold at most {MAX_CORRESPONDENTS} addresses"
             raise InvalidInboundMessage(msg)
 
     @classmethod
@@ -67,9 +93,9 @@ class InboundMessage:
         """The partition key: one thread stays in one partition, in order."""
         return f"{self.channel}/{self.thread}"
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> dict[str, Any]:
         """The message as plain JSON-ready data."""
-        return {
+        data: dict[str, Any] = {
             "channel": self.channel.value,
             "channel_message_id": self.channel_message_id,
             "thread": self.thread,
@@ -79,6 +105,16 @@ class InboundMessage:
             "received_at": self.received_at.isoformat(),
             "source": self.source,
         }
+        # What only some channels have is left out when empty.
+        optional = {
+            "subject": self.subject,
+            "replies_to": list(self.replies_to),
+            "attachments": [attachment.to_dict() for attachment in self.attachments],
+            "crm_copy": self.crm_copy,
+            "correspondents": list(self.correspondents),
+        }
+        data.update({name: value for name, value in optional.items() if value})
+        return data
 
     @classmethod
     def from_dict(cls, data: Any) -> InboundMessage:  # noqa: ANN401 - untrusted input
@@ -112,4 +148,26 @@ class InboundMessage:
             received_at=received_at,
             sender_name=str(data.get("sender_name") or ""),
             source=str(data.get("source") or ""),
+            subject=str(data.get("subject") or ""),
+            replies_to=_strings(data.get("replies_to"), "replies_to"),
+            attachments=tuple(Attachment.from_dict(item) for item in _items(data.get("attachments"), "attachments")),
+            crm_copy=data.get("crm_copy") is True,
+            correspondents=_strings(data.get("correspondents"), "correspondents"),
         )
+
+
+def _items(value: object, name: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        msg = f"field {name!r} must be a list"
+        raise InvalidInboundMessage(msg)
+    return value
+
+
+def _strings(value: object, name: str) -> tuple[str, ...]:
+    items = _items(value, name)
+    if not all(isinstance(item, str) for item in items):
+        msg = f"field {name!r} must be a list of strings"
+        raise InvalidInboundMessage(msg)
+    return tuple(items)

@@ -15,6 +15,7 @@ from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 
+from connectors.mail.forwarding import forwarded_sender
 from connectors.mail.limits import BoundedHeaders, MailLimits, MailRejected, bounded_parts, check_raw
 from connectors.mail.text import (
     clean_body,
@@ -24,10 +25,20 @@ from connectors.mail.text import (
     html_to_text,
     valid_unicode,
 )
+from domain.attachments import MAX_ATTACHMENTS, MAX_CONTENT_TYPE_LENGTH, MAX_FILENAME_LENGTH
+from domain.attachments import Attachment as KnownAttachment
 from domain.channels import MAX_ADDRESS_LENGTH, Channel, ChannelAddress
-from domain.inbound import MAX_ID_LENGTH, MAX_TEXT_LENGTH, InboundMessage
+from domain.inbound import (
+    MAX_CORRESPONDENTS,
+    MAX_ID_LENGTH,
+    MAX_REFERENCES,
+    MAX_SUBJECT_LENGTH,
+    MAX_TEXT_LENGTH,
+    InboundMessage,
+)
 
 DEFAULT_LIMITS = MailLimits()
+MAX_NAME_CHARS = 200
 _BRACKETED_ID = re.compile(r"<([^<>]*)>")
 _NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
 _CONTAINER_TYPES = frozenset({"text", "multipart", "message"})
@@ -61,6 +72,17 @@ class ParsedMail:
     date: datetime | None
     text: str
     attachments: tuple[Attachment, ...]
+    # For a forward: who wrote the forwarded mail (an attached message's From, or the From line under
+    # the forward marker of the text).
+    forwarded_from: str | None = None
+
+
+@dataclass(frozen=True)
+class Routing:
+    """Where this mailbox stands among the addresses of a mail: its own addresses and the CRM address."""
+
+    own_addresses: frozenset[str] = frozenset()
+    crm_address: str = ""
 
 
 def parse_mail(raw: bytes, limits: MailLimits = DEFAULT_LIMITS) -> ParsedMail:
@@ -78,21 +100,54 @@ def parse_mail(raw: bytes, limits: MailLimits = DEFAULT_LIMITS) -> ParsedMail:
         raise MailRejected("unparseable", f"the email package failed: {type(error).__name__}") from error
 
 
-def to_inbound(parsed: ParsedMail, mailbox: str, received_at: datetime) -> InboundMessage:
-    """The normalized inbound message for a parsed mail received into ``mailbox``."""
+def to_inbound(
+    parsed: ParsedMail, mailbox: str, received_at: datetime, routing: Routing | None = None
+) -> InboundMessage:
+    """The normalized inbound message for a parsed mail received into ``mailbox``.
+
+    A mail sent, CC'd or forwarded to the CRM address (or received in the CRM mailbox itself) is a CRM
+    copy; its correspondents are who it concerns: a forward's original sender first, then recipients.
+    """
     if parsed.sender_address is None:
         raise MailRejected("no_sender", "the mail has no usable From address to answer")
-    text = f"{parsed.subject}\n\n{parsed.text}" if parsed.subject else parsed.text
+    routing = routing or Routing()
+    crm = routing.crm_address.lower()
+    recipients = (*parsed.to, *parsed.cc)
+    crm_copy = bool(crm) and (crm in recipients or crm in routing.own_addresses)
+    ours = {crm, *routing.own_addresses, parsed.sender_address}
+    candidates = (parsed.forwarded_from, *recipients) if crm_copy else ()
+    correspondents = tuple(dict.fromkeys(a for a in candidates if a and a not in ours))
     return InboundMessage(
         channel=Channel.EMAIL,
         channel_message_id=parsed.dedupe_key,
         thread=parsed.thread,
         sender=ChannelAddress(Channel.EMAIL, parsed.sender_address),
-        text=text[:MAX_TEXT_LENGTH],
+        text=parsed.text[:MAX_TEXT_LENGTH],
         received_at=received_at,
-        sender_name=parsed.sender_name,
+        sender_name=parsed.sender_name[:MAX_NAME_CHARS],
         source=mailbox,
+        subject=parsed.subject[:MAX_SUBJECT_LENGTH],
+        replies_to=_replies_to(parsed),
+        attachments=tuple(
+            KnownAttachment(
+                sha256=a.sha256,
+                filename=(a.filename or "")[:MAX_FILENAME_LENGTH],
+                content_type=a.content_type[:MAX_CONTENT_TYPE_LENGTH],
+                size=a.size,
+                kept=a.content is not None,
+            )
+            for a in parsed.attachments[:MAX_ATTACHMENTS]
+        ),
+        crm_copy=crm_copy,
+        correspondents=correspondents[:MAX_CORRESPONDENTS],
     )
+
+
+def _replies_to(parsed: ParsedMail) -> tuple[str, ...]:
+    """The ids a mail answers, the nearest first: In-Reply-To, then References from the newest."""
+    ids = (parsed.in_reply_to, *reversed(parsed.references))
+    usable = (_bounded_key(i) for i in ids if i)
+    return tuple(dict.fromkeys(i for i in usable if i != parsed.dedupe_key))[:MAX_REFERENCES]
 
 
 def _parse(raw: bytes, limits: MailLimits) -> ParsedMail:
@@ -108,6 +163,7 @@ def _parse(raw: bytes, limits: MailLimits) -> ParsedMail:
     thread_id = references[0] if references else in_reply_to or message_id
     senders = _addresses(message, "From")
     body = _body(message)
+    text = _text(body, limits)
     return ParsedMail(
         message_id=message_id,
         dedupe_key=dedupe_key,
@@ -120,9 +176,22 @@ def _parse(raw: bytes, limits: MailLimits) -> ParsedMail:
         cc=tuple(address for address, _ in _addresses(message, "Cc")),
         subject=clean_header(_header_text(message, "Subject")),
         date=_date(message),
-        text=_text(body, limits),
+        text=text,
         attachments=tuple(_attachment(part, limits) for part in parts if _is_attachment(part, body)),
+        forwarded_from=_forwarded_from(parts) or forwarded_sender(text),
     )
+
+
+def _forwarded_from(parts: list[Message]) -> str | None:
+    """The sender of the first mail attached as message/rfc822 (how many clients forward)."""
+    for part in parts[1:]:
+        if part.get_content_type() == "message/rfc822":
+            inner = part.get_payload()
+            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+                senders = _addresses(inner[0], "From")
+                if senders:
+                    return senders[0][0]
+    return None
 
 
 def _bounded_key(message_id: str) -> str:

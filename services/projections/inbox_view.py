@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,8 @@ from uuid import UUID
 
 from domain.identities import lead_id
 from services.projections.schema import Connection
+
+Handler = Callable[[Connection, str, dict[str, Any], "Changes"], Awaitable[None]]
 
 
 @dataclass
@@ -59,10 +62,11 @@ async def _message(  # noqa: PLR0913
     at: datetime,
 ) -> None:
     conversation_id = UUID(e["aggregate_id"])
-    text = e["data"]["text"]
+    d = e["data"]
+    text = d["text"]
     await conn.execute(
-        f"INSERT INTO {s}.messages (notification_id, conversation_id, message_id, author, manager_id, text, at)"  # noqa: S608
-        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        f"INSERT INTO {s}.messages (notification_id, conversation_id, message_id, author, manager_id, text, at,"  # noqa: S608
+        " subject, attachments) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         e["notification_id"],
         conversation_id,
         message_id,
@@ -70,6 +74,8 @@ async def _message(  # noqa: PLR0913
         manager_id,
         text,
         at,
+        d.get("subject") or "",
+        json.dumps(d.get("attachments") or []),
     )
     reopen = ", status = 'open'" if author == "customer" else ""
     await conn.execute(
@@ -95,6 +101,40 @@ async def _operator_replied(conn: Connection, s: str, e: dict[str, Any], ch: Cha
     manager_id = UUID(d["manager_id"])
     await _message(
         conn, s, e, ch, message_id=d["reply_id"], author="manager", manager_id=manager_id, at=_at(d["sent_at"])
+    )
+
+
+def _delivery(outcome: str | None) -> Handler:
+    async def handle(conn: Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
+        d = e["data"]
+        notification_id = await conn.fetchval(
+            f"UPDATE {s}.messages SET delivery = $3, delivery_detail = $4"  # noqa: S608
+            " WHERE conversation_id = $1 AND message_id = $2 RETURNING notification_id",
+            UUID(e["aggregate_id"]),
+            d["reply_id"],
+            outcome or d["reason"],
+            d["detail"],
+        )
+        if notification_id is not None:
+            ch.conversations.add(e["aggregate_id"])
+
+    return handle
+
+
+async def _activity_logged(conn: Connection, s: str, e: dict[str, Any], _: Changes) -> None:
+    d = e["data"]
+    await conn.execute(
+        f"INSERT INTO {s}.activities (notification_id, contact_id, kind, message_id, subject, text, manager_id,"  # noqa: S608
+        " attachments, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+        e["notification_id"],
+        UUID(e["aggregate_id"]),
+        d["kind"],
+        d["channel_message_id"],
+        d["subject"],
+        d["text"],
+        UUID(d["manager_id"]) if d.get("manager_id") else None,
+        json.dumps(d["attachments"]),
+        _at(d["occurred_at"]),
     )
 
 
@@ -191,6 +231,9 @@ _HANDLERS = {
     "Conversation.Opened": _conversation_opened,
     "Conversation.CustomerWrote": _customer_wrote,
     "Conversation.OperatorReplied": _operator_replied,
+    "Conversation.ReplySent": _delivery("sent"),
+    "Conversation.ReplyFailed": _delivery(None),
+    "Contact.ActivityLogged": _activity_logged,
     "Lead.Assigned": _lead_assigned,
     "Lead.Queued": _lead_status("queued"),
     "Lead.Offered": _lead_status("offered"),

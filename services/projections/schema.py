@@ -14,7 +14,7 @@ from asyncpg.pool import PoolConnectionProxy
 
 from services.tables import ensure_tables
 
-LIVE_SCHEMA = "read_models_v2"  # a new shape gets a new name and is built from offset zero
+LIVE_SCHEMA = "read_models_v3"  # a new shape gets a new name and is built from offset zero
 
 if TYPE_CHECKING:
     Connection: TypeAlias = asyncpg.Connection | PoolConnectionProxy[asyncpg.Record]
@@ -52,8 +52,13 @@ CREATE TABLE IF NOT EXISTS {s}.messages (
     author text NOT NULL,
     manager_id uuid,
     text text NOT NULL,
-    at timestamptz NOT NULL
+    at timestamptz NOT NULL,
+    subject text NOT NULL DEFAULT '',
+    attachments jsonb NOT NULL DEFAULT '[]',
+    delivery text,
+    delivery_detail text
 );
+CREATE INDEX IF NOT EXISTS messages_attachments ON {s}.messages USING gin (attachments jsonb_path_ops);
 CREATE INDEX IF NOT EXISTS messages_conversation ON {s}.messages (conversation_id, notification_id);
 CREATE TABLE IF NOT EXISTS {s}.assignments (
     lead_id uuid PRIMARY KEY,
@@ -73,9 +78,21 @@ CREATE TABLE IF NOT EXISTS {s}.managers (
     capacity integer NOT NULL,
     open_leads integer NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS {s}.activities (
+    notification_id bigint PRIMARY KEY,
+    contact_id uuid NOT NULL,
+    kind text NOT NULL,
+    message_id text NOT NULL,
+    subject text NOT NULL,
+    text text NOT NULL,
+    manager_id uuid,
+    attachments jsonb NOT NULL,
+    at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS activities_contact ON {s}.activities (contact_id, at);
 """
 
-READ_MODEL_TABLES = ("conversations", "messages", "assignments", "managers")
+READ_MODEL_TABLES = ("conversations", "messages", "assignments", "managers", "activities")
 
 
 def checked(schema: str) -> str:

@@ -18,7 +18,7 @@ from eventsourcing.utils import EnvType
 from psycopg.sql import SQL, Identifier
 
 from domain.contact import Contact
-from domain.conversation import Conversation, MessageReceipt
+from domain.conversation import Conversation, DeliveryOutcome, MessageReceipt
 from domain.errors import DomainError
 from domain.identities import lead_id, message_receipt_id, reply_id, team_id
 from domain.inbound import InboundMessage
@@ -103,6 +103,18 @@ class Inbox(Application[UUID]):
             return Reply(rid, conversation_id, duplicate=False)
 
         return self._transact(command)
+
+    def record_delivery(self, conversation_id: UUID, reply: UUID, outcome: DeliveryOutcome, detail: str) -> None:
+        """Record how delivering a reply through its channel ended."""
+
+        def command(work: UnitOfWork, _: Assigning) -> None:
+            conversation = work.find(conversation_id, Conversation)
+            if conversation is None:
+                msg = f"conversation {conversation_id} does not exist"
+                raise UnknownConversation(msg)
+            conversation.record_delivery(reply, outcome, detail)
+
+        self._transact(command)
 
     def accept(self, lead: UUID, manager_id: UUID) -> None:
         """A manager takes a lead offered to all; the first to accept has it."""

@@ -55,8 +55,9 @@ def build_broker(settings: Settings, inbox: Inbox) -> KafkaBroker:
                 "inbound_received",
                 outcome=result.outcome,
                 message_id=result.channel_message_id,
-                conversation_id=str(result.conversation_id),
-                lead_id=str(result.lead_id),
+                conversation_id=str(result.conversation_id) if result.conversation_id else None,
+                lead_id=str(result.lead_id) if result.lead_id else None,
+                contact_id=str(result.contact_id) if result.contact_id else None,
                 manager_id=str(result.assigned_to) if result.assigned_to else None,
             )
 

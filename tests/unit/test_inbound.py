@@ -39,7 +39,7 @@ def payload(**overrides: Any) -> dict[str, Any]:
     return data
 
 
-def test_to_dict_is_plain_strings() -> None:
+def test_to_dict_of_a_webchat_message_is_plain_strings() -> None:
     assert message().to_dict() == {
         "channel": "webchat",
         "channel_message_id": "v1/m1",

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors.mail.limits import MailLimits, MailRejected, bounded_parts, check_raw
-from connectors.mail.parsing import ParsedMail, parse_mail, to_inbound
+from connectors.mail.parsing import ParsedMail, Routing, parse_mail, to_inbound
 from domain.channels import Channel, ChannelAddress
 from domain.inbound import MAX_ID_LENGTH, MAX_TEXT_LENGTH
 
@@ -388,7 +388,9 @@ def test_to_inbound_builds_the_email_message():
     assert message.thread == "first@x"
     assert message.sender == ChannelAddress(Channel.EMAIL, "anna@example.com")
     assert message.sender_name == "Anna Customer"
-    assert message.text == "Question\n\nHello there."
+    assert message.text == "Hello there."
+    assert message.subject == "Question"
+    assert message.replies_to == ("first@x",)
     assert message.received_at == RECEIVED
     assert message.source == "sales@shop.example"
     assert message.key == "email/first@x"
@@ -449,3 +451,55 @@ def test_mail_shaped_garbage_is_parsed_or_rejected(raw):
         assert "\r" not in text
         assert "\n" not in text
     parsed.text.encode()
+
+
+def test_replies_to_lists_the_nearest_reference_first():
+    parsed = parse_mail(mail(In_Reply_To="<r3@x>", References="<r1@x> <r2@x> <r3@x>", Message_ID="<r4@x>"))
+    assert to_inbound(parsed, "inbox", RECEIVED).replies_to == ("r3@x", "r2@x", "r1@x")
+
+
+def test_attachments_are_described_by_hash_and_kept_when_small():
+    raw = multipart([b"Content-Type: text/plain\r\n\r\nhi", attachment_part(b"%PDF-1", "attachment", "application/pdf")])
+    (attachment,) = to_inbound(parse_mail(raw), "inbox", RECEIVED).attachments
+    assert attachment.sha256 == hashlib.sha256(b"%PDF-1").hexdigest()
+    assert (attachment.content_type, attachment.size, attachment.kept) == ("application/pdf", 6, True)
+
+
+CRM = Routing(own_addresses=frozenset({"sales@shop.example"}), crm_address="crm@shop.example")
+
+
+def test_a_customer_mail_is_no_crm_copy():
+    message = to_inbound(parse_mail(mail()), "sales", RECEIVED, CRM)
+    assert (message.crm_copy, message.correspondents) == (False, ())
+
+
+def test_a_mail_cced_to_the_crm_address_concerns_its_other_recipients():
+    raw = mail(From="Boris <boris@shop.example>", To="Anna <anna@example.com>", Cc="CRM <crm@shop.example>")
+    message = to_inbound(parse_mail(raw), "sales", RECEIVED, CRM)
+    assert message.crm_copy
+    assert message.correspondents == ("anna@example.com",)
+
+
+def test_a_forward_to_the_crm_address_concerns_the_original_sender():
+    body = (
+        b"FYI\r\n\r\n---------- Forwarded message ---------\r\n"
+        b"From: Carl Client <Carl@Client.example>\r\nDate: Mon, 3 Mar 2025\r\nSubject: Prices\r\n\r\nHow much?\r\n"
+    )
+    raw = mail(body, From="Boris <boris@shop.example>", To="crm@shop.example", Subject="Fwd: Prices")
+    message = to_inbound(parse_mail(raw), "crm", RECEIVED, Routing(crm_address="crm@shop.example"))
+    assert message.crm_copy
+    assert message.correspondents[0] == "carl@client.example"
+
+
+def test_a_forward_as_an_attached_message_concerns_its_sender():
+    inner = b"From: Dora <dora@client.example>\r\nSubject: Order\r\n\r\nMy order\r\n"
+    raw = multipart([b"Content-Type: text/plain\r\n\r\nsee below", b"Content-Type: message/rfc822\r\n\r\n" + inner])
+    parsed = parse_mail(raw)
+    assert parsed.forwarded_from == "dora@client.example"
+
+
+def test_a_mail_in_the_crm_mailbox_itself_is_a_crm_copy():
+    raw = mail(From="Boris <boris@shop.example>", To="Anna <anna@example.com>")
+    routing = Routing(own_addresses=frozenset({"crm@shop.example"}), crm_address="crm@shop.example")
+    message = to_inbound(parse_mail(raw), "crm", RECEIVED, routing)
+    assert (message.crm_copy, message.correspondents) == (True, ("anna@example.com",))
