@@ -41,6 +41,7 @@ class Conversation(Aggregate):
         self.source = ""
         self.last_message_id = ""
         self.references: list[str] = []
+        self.delivered: list[str] = []  # replies whose delivery ended, one way or the other
 
     def record_customer_message(self, message: CustomerMessage) -> None:
         """Record what the customer wrote."""
@@ -71,7 +72,9 @@ class Conversation(Aggregate):
         )
 
     def record_delivery(self, reply_id: UUID, outcome: DeliveryOutcome, detail: str) -> None:
-        """Record whether a reply reached the customer's channel."""
+        """Record whether a reply reached the customer's channel; only the first outcome of a reply counts."""
+        if str(reply_id) in self.delivered:
+            return
         if outcome is DeliveryOutcome.SENT:
             self._reply_sent(reply_id=reply_id, detail=detail)
         else:
@@ -123,11 +126,11 @@ class Conversation(Aggregate):
 
     @event("ReplySent")
     def _reply_sent(self, reply_id: UUID, detail: str) -> None:
-        pass
+        self.delivered.append(str(reply_id))
 
     @event("ReplyFailed")
     def _reply_failed(self, reply_id: UUID, reason: str, detail: str) -> None:
-        pass
+        self.delivered.append(str(reply_id))
 
 
 class DeliveryOutcome(enum.StrEnum):

@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class MailboxSettings(BaseModel):
+    """One mailbox: IMAP to read the customers' mail, SMTP to send the replies."""
+
+    name: str = Field(min_length=1, max_length=100)
+    address: str = Field(description="The mailbox's own address: the From of its replies.")
+    display_name: str = ""
+    imap_host: str
+    imap_port: int = 993
+    imap_tls: bool = True
+    username: str
+    password: SecretStr
+    folder: str = "INBOX"
+    collect_days: int = Field(default=14, ge=0, description="On first connect, mail of the last N days.")
+    exclude: list[str] = Field(default_factory=list, description="Addresses, or @domain, that never become leads.")
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
 
 
 class Settings(BaseSettings):
@@ -36,6 +58,20 @@ class Settings(BaseSettings):
     router_batch_size: int = Field(default=200, ge=1)
     team: str = Field(default="sales", description="The team new leads are routed among.")
     log_level: str = Field(default="info")
+    mailboxes: list[MailboxSettings] = Field(
+        default_factory=list, description="Mailboxes to watch, as a JSON list (SWITCHBOARD_MAILBOXES)."
+    )
+    crm_address: str = Field(default="", description="Mail sent, CC'd or forwarded here is logged on the contact.")
+    mail_command_timeout: float = Field(default=30.0, gt=0, description="Seconds an IMAP or SMTP server may take.")
+    mail_idle_seconds: float = Field(default=240.0, gt=0, description="IDLE is renewed and checked this often.")
+    mail_poll_seconds: float = Field(default=30.0, gt=0, description="Polling interval where IDLE is not offered.")
+    mail_max_backoff: float = Field(default=60.0, gt=0)
+    mail_retry_seconds: float = Field(default=30.0, gt=0, description="First wait before sending a reply again.")
+    mail_max_attempts: int = Field(default=8, ge=1)
+    mail_send_lease_seconds: float = Field(
+        default=300.0, gt=0, description="A reply claimed this long ago by a stopped sender is taken over."
+    )
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=0, description="Larger attachments are not kept.")
 
     @property
     def console_url(self) -> str:

@@ -34,5 +34,18 @@ async def check_health(pool: asyncpg.Pool, kafka: AIOKafkaAdminClient, *, listen
         alive = {r["service"]: r["alive"] for r in rows}
         for service in SERVICES:
             checks[service] = {"ok": alive.get(service, 0) > 0, "instances": alive.get(service, 0)}
+        mail = await _mailboxes(pool)
+        if mail:
+            checks["mail"] = {"ok": all(m["connected"] for m in mail.values()), "mailboxes": mail}
     ok = all(c["ok"] for c in checks.values())
     return {"status": "ok" if ok else "degraded", "checks": checks}
+
+
+async def _mailboxes(pool: asyncpg.Pool) -> dict[str, dict[str, Any]]:
+    """Each watched mailbox: connected or not, since when, and the last error."""
+    if await pool.fetchval("SELECT to_regclass('mailbox_health')") is None:
+        return {}
+    rows = await pool.fetch("SELECT mailbox, connected, error, since FROM mailbox_health ORDER BY mailbox")
+    return {
+        r["mailbox"]: {"connected": r["connected"], "error": r["error"], "since": r["since"].isoformat()} for r in rows
+    }

@@ -11,6 +11,7 @@ from connectors.webchat import WebchatConnector
 from domain.inbound import InboundMessage
 from services.bootstrap import create_pool, instance_name
 from services.heartbeat import beat
+from services.ingest.mail import run_mail
 from services.ingest.outbound import OutboundFollower
 from services.settings import Settings
 from services.tokens import Signer
@@ -32,6 +33,10 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         # visitor told it was accepted.
         await broker.publish(message.to_dict(), topic=topics.inbound, key=message.key.encode())
 
+    async def publish_many(messages: list[InboundMessage]) -> None:
+        # Sent together, acknowledged together: a mailbox's checkpoint moves only after this returns.
+        await asyncio.gather(*(publish(message) for message in messages))
+
     webchat = WebchatConnector(
         verify_visitor=lambda token: signer.subject(VISITOR, token),
         publish=publish,
@@ -44,11 +49,14 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     await outbound.start()
     delivering = asyncio.create_task(outbound.run())
     server = await webchat.serve(settings.http_host, settings.webchat_port)
-    pool = await create_pool(settings, size=2)
-    log.info("ingest_started", webchat_port=settings.webchat_port)
+    pool = await create_pool(settings, size=4)
+    mail = asyncio.create_task(run_mail(settings, pool, publish_many, stop))
+    log.info("ingest_started", webchat_port=settings.webchat_port, mailboxes=[m.name for m in settings.mailboxes])
     try:
         await beat(pool, "ingest", instance_name("ingest"), stop)
+        await mail
     finally:
+        mail.cancel()
         server.close()
         await server.wait_closed()
         delivering.cancel()

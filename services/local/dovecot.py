@@ -29,7 +29,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -78,7 +77,6 @@ class LocalDovecot:
         self._as_other_user = os.geteuid() == 0
         self._greeting = f"switchboard-dovecot-{secrets.token_hex(6)} ready"
         self._process: subprocess.Popen[bytes] | None = None
-        self._users_lock = threading.Lock()
 
     @property
     def log_path(self) -> Path:
@@ -91,9 +89,9 @@ class LocalDovecot:
         return self.directory / "dovecot.conf"
 
     @property
-    def passwd_path(self) -> Path:
-        """The passwd-file with the users and their plaintext passwords."""
-        return self.directory / "users.passwd"
+    def users_dir(self) -> Path:
+        """One passwd-file per user, named after it, with its plaintext password."""
+        return self.directory / "users"
 
     @property
     def mail_dir(self) -> Path:
@@ -106,25 +104,18 @@ class LocalDovecot:
         return self._process is not None and self._process.poll() is None
 
     def add_user(self, name: str, password: str) -> None:
-        """Add a user (or change its password); takes effect at once, running or not."""
+        """Add a user (or change its password), running or not; a new user can log in at once."""
         if not _USER_NAME.fullmatch(name):
             raise ValueError(f"unsupported user name {name!r}")
         if any(char in password for char in ":\r\n\0"):
             raise ValueError("passwords may not contain ':', line breaks or NUL")
-        with self._users_lock:
-            self._prepare_directory()
-            lines = [
-                line
-                for line in self.passwd_path.read_text().splitlines()
-                if line and line.split(":", 1)[0] != name
-            ]
-            lines.append(f"{name}:{{PLAIN}}{password}::::::")
-            staged = self.passwd_path.with_suffix(".new")
-            staged.write_text("\n".join(lines) + "\n")
-            self._chown(staged)
-            staged.chmod(0o600)
-            staged.replace(self.passwd_path)
-            self._make_dir(self.mail_dir / name)
+        self._prepare_directory()
+        staged = self.users_dir / f".{name}.{secrets.token_hex(4)}"
+        staged.write_text(f"{name}:{{PLAIN}}{password}::::::\n")
+        staged.chmod(0o600)
+        self._chown(staged)
+        staged.replace(self.users_dir / name)
+        self._make_dir(self.mail_dir / name)
 
     def start(self, timeout: float = _START_TIMEOUT_S) -> None:
         """Start the server and return once the port answers with this instance's IMAP greeting."""
@@ -273,6 +264,7 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
+auth_verbose = yes
 login_greeting = {self._greeting}
 default_internal_user = {self._user}
 default_internal_group = {_group_name(self._account.pw_gid)}
@@ -294,13 +286,15 @@ namespace inbox {{
   separator = /
 }}
 
+# One file per user: Dovecot re-reads a changed passwd-file at most once a second, so a
+# single shared file would hide users added within a second of the last login.
 passdb {{
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u {self.passwd_path}
+  args = scheme=PLAIN username_format=%u {self.users_dir}/%u
 }}
 userdb {{
   driver = passwd-file
-  args = username_format=%u {self.passwd_path}
+  args = username_format=%u {self.users_dir}/%u
   default_fields = home={self.mail_dir}/%u
 }}
 
@@ -320,6 +314,11 @@ service imap-login {{
 }}
 service anvil {{
   chroot =
+  # An unusable socket turns the auth penalty off, which would otherwise delay every
+  # login from 127.0.0.1 by seconds after one wrong password.
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 service auth-worker {{
   user = $default_internal_user
@@ -333,14 +332,13 @@ service auth-worker {{
         if self._as_other_user:
             for parent in self.directory.parents:
                 parent.chmod(parent.stat().st_mode | 0o011)
-        for path in (self.directory / "state", self.mail_dir):
+        for path in (self.directory / "state", self.mail_dir, self.users_dir):
             self._make_dir(path)
         # Dovecot insists on a world-readable base_dir; the sockets in it carry their own modes.
         self._make_dir(self.directory / "run", 0o755)
-        for path in (self.log_path, self.passwd_path):
-            if not path.exists():
-                path.touch(0o600)
-                self._chown(path)
+        if not self.log_path.exists():
+            self.log_path.touch(0o600)
+            self._chown(self.log_path)
 
     def _make_dir(self, path: Path, mode: int = 0o700) -> None:
         if not path.is_dir():

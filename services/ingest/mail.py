@@ -1,0 +1,96 @@
+"""The mail channel in the ingest process: a watcher per mailbox, the reply queue and the sender."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+
+from connectors.mail.limits import MailLimits
+from connectors.mail.smtp import SmtpServer
+from connectors.mail.watcher import Mailbox, MailboxWatcher, Timing
+from domain.inbound import InboundMessage
+from services.bootstrap import build_inbox
+from services.ingest.mail_delivery import MailSender, ReplyQueue, Retries, SendingMailbox
+from services.ingest.mail_state import PostgresMailboxState
+from services.settings import MailboxSettings, Settings
+from services.topics import Topics
+
+PublishMany = Callable[[list[InboundMessage]], Awaitable[None]]
+
+
+def mailbox(config: MailboxSettings) -> Mailbox:
+    """The watcher's view of a configured mailbox."""
+    return Mailbox(
+        name=config.name,
+        address=config.address.lower(),
+        host=config.imap_host,
+        port=config.imap_port,
+        username=config.username,
+        password=config.password.get_secret_value(),
+        tls=config.imap_tls,
+        folder=config.folder,
+        collect_days=config.collect_days,
+        exclude=frozenset(address.lower() for address in config.exclude),
+    )
+
+
+def sending_mailbox(config: MailboxSettings, timeout: float) -> SendingMailbox:
+    """Where a configured mailbox's replies are sent from."""
+    server = SmtpServer(
+        host=config.smtp_host or config.imap_host,
+        port=config.smtp_port,
+        security=config.smtp_security,
+        username=config.smtp_username,
+        password=config.smtp_password.get_secret_value(),
+        timeout=timeout,
+    )
+    return SendingMailbox(address=config.address.lower(), display_name=config.display_name, server=server)
+
+
+def watchers(settings: Settings, state: PostgresMailboxState, publish: PublishMany) -> list[MailboxWatcher]:
+    """One watcher per configured mailbox."""
+    timing = Timing(
+        command_timeout=settings.mail_command_timeout,
+        idle_seconds=settings.mail_idle_seconds,
+        poll_seconds=settings.mail_poll_seconds,
+        max_backoff=settings.mail_max_backoff,
+    )
+    limits = MailLimits(max_attachment_bytes=settings.attachment_max_bytes)
+    return [
+        MailboxWatcher(mailbox(config), state, publish, crm_address=settings.crm_address, limits=limits, timing=timing)
+        for config in settings.mailboxes
+    ]
+
+
+async def run_mail(settings: Settings, pool: asyncpg.Pool, publish: PublishMany, stop: asyncio.Event) -> None:
+    """Run the mail channel until ``stop`` is set; nothing runs when no mailbox is configured."""
+    if not settings.mailboxes:
+        return
+    state = PostgresMailboxState(pool)
+    await state.create()
+    inbox = await asyncio.to_thread(build_inbox, settings)
+    queued = asyncio.Event()
+    topics = Topics.named(settings.topic_prefix)
+    queue = ReplyQueue(pool, settings.kafka_bootstrap, topics.outbound, f"{settings.topic_prefix}.mail-replies", queued)
+    sender = MailSender(
+        pool,
+        {config.name: sending_mailbox(config, settings.mail_command_timeout) for config in settings.mailboxes},
+        inbox.record_delivery,
+        Retries(
+            first_seconds=settings.mail_retry_seconds,
+            max_attempts=settings.mail_max_attempts,
+            lease_seconds=settings.mail_send_lease_seconds,
+        ),
+        queued,
+    )
+    tasks = [asyncio.create_task(w.run(stop)) for w in watchers(settings, state, publish)]
+    tasks += [asyncio.create_task(queue.run(stop)), asyncio.create_task(sender.run(stop))]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        inbox.close()

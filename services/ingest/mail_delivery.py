@@ -1,0 +1,295 @@
+"""Sending operators' replies by mail: queued once, retried with backoff, never sent twice.
+
+Each reply for the email channel is read from the outbound topic by a
+consumer group and queued in ``mail_deliveries`` before the offset is
+committed, so a crash neither loses nor repeats it. A sender claims due
+replies one at a time and marks the row ``sending`` just before the message
+goes over the wire; a crash after that point leaves the outcome unknown, and
+the reply is marked uncertain rather than sent again. Sent and failed are
+recorded as events on the conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaConsumer
+from aiokafka.errors import KafkaError
+
+from connectors.mail.reply import OutgoingReply, compose
+from connectors.mail.smtp import Handover, SmtpServer, hand_over
+from domain.channels import Channel, ChannelAddress
+from domain.conversation import DeliveryOutcome
+from services.tables import ensure_tables
+
+log = structlog.get_logger()
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS mail_deliveries (
+    reply_id uuid PRIMARY KEY,
+    conversation_id uuid NOT NULL,
+    mailbox text NOT NULL,
+    payload jsonb NOT NULL,
+    status text NOT NULL DEFAULT 'queued',
+    attempts integer NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz NOT NULL DEFAULT now(),
+    claimed_at timestamptz,
+    outcome text,
+    detail text,
+    outcome_recorded boolean NOT NULL DEFAULT false,
+    queued_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS mail_deliveries_due ON mail_deliveries (next_attempt_at) WHERE status = 'queued';
+"""
+
+UNCERTAIN_DETAIL = "the sender stopped while handing the mail over; not sent again, so it cannot arrive twice"
+RecordOutcome = Callable[[UUID, UUID, DeliveryOutcome, str], None]
+
+
+@dataclass(frozen=True)
+class SendingMailbox:
+    """The address replies of one mailbox come from, and the server that sends them."""
+
+    address: str
+    display_name: str
+    server: SmtpServer
+
+
+@dataclass(frozen=True)
+class Retries:
+    """How often and how soon a reply the server did not take is tried again."""
+
+    first_seconds: float = 30.0
+    max_seconds: float = 3600.0
+    max_attempts: int = 8
+    lease_seconds: float = 300.0
+
+    def wait_after(self, attempts: int) -> float:
+        """Seconds before the next attempt, doubling each time."""
+        return float(min(self.first_seconds * 2 ** (attempts - 1), self.max_seconds))
+
+
+class ReplyQueue:
+    """Reads replies for the email channel from the outbound topic into the delivery table."""
+
+    def __init__(self, pool: asyncpg.Pool, bootstrap: str, topic: str, group: str, queued: asyncio.Event) -> None:
+        self._pool = pool
+        self._consumer = AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=bootstrap,
+            group_id=group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+        self._queued = queued
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Queue replies until ``stop`` is set; offsets are committed only after the rows are stored."""
+        await ensure_tables(self._pool, SCHEMA)
+        await self._consumer.start()
+        try:
+            while not stop.is_set():
+                try:
+                    await self._queue_next()
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, KafkaError) as error:
+                    # Nothing was committed: the same records are read again once the database is back.
+                    log.warning("reply_queue_waiting", error=str(error) or type(error).__name__)
+                    await self._rewind()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), 1.0)
+        finally:
+            await self._consumer.stop()
+
+    async def _queue_next(self) -> None:
+        batches = await self._consumer.getmany(timeout_ms=500, max_records=200)
+        rows = [row for records in batches.values() for r in records if (row := _delivery_row(r.value))]
+        if rows:
+            await self._pool.executemany(
+                "INSERT INTO mail_deliveries (reply_id, conversation_id, mailbox, payload)"
+                " VALUES ($1, $2, $3, $4) ON CONFLICT (reply_id) DO NOTHING",
+                rows,
+            )
+            self._queued.set()
+        if batches:
+            await self._consumer.commit()
+
+    async def _rewind(self) -> None:
+        for partition in self._consumer.assignment():
+            committed = await self._consumer.committed(partition)
+            if committed is not None:
+                self._consumer.seek(partition, committed)
+
+
+def _delivery_row(value: bytes | None) -> tuple[UUID, UUID, str, str] | None:
+    try:
+        record = json.loads(value or b"")
+    except ValueError:
+        log.warning("outbound_unreadable")
+        return None
+    if not isinstance(record, dict) or record.get("kind") != "reply" or record.get("channel") != Channel.EMAIL:
+        return None
+    try:
+        return (
+            UUID(record["reply_id"]),
+            UUID(record["conversation_id"]),
+            str(record.get("source") or ""),
+            json.dumps(record),
+        )
+    except (KeyError, ValueError, TypeError):
+        log.warning("outbound_reply_unreadable", reply_id=record.get("reply_id"))
+        return None
+
+
+class MailSender:
+    """Sends queued replies, one claimed row at a time, and records how each ended."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        mailboxes: Mapping[str, SendingMailbox],
+        record: RecordOutcome,
+        retries: Retries,
+        queued: asyncio.Event,
+    ) -> None:
+        self._pool = pool
+        self._mailboxes = mailboxes
+        self._record = record
+        self._retries = retries
+        self._queued = queued
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Send until ``stop`` is set."""
+        await ensure_tables(self._pool, SCHEMA)
+        while not stop.is_set():
+            try:
+                await self._take_over_stopped()
+                await self._record_outcomes()
+                row = await self._claim()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                log.warning("mail_sender_waiting", error=str(error) or type(error).__name__)
+                row = None
+            if row is None:
+                self._queued.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(_first(stop, self._queued), 1.0)
+                continue
+            try:
+                await self._deliver(row)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                # The row stays claimed; once its lease ends it is queued again or marked uncertain.
+                log.warning("mail_sender_interrupted", reply_id=str(row["reply_id"]), error=str(error))
+
+    async def _claim(self) -> asyncpg.Record | None:
+        return await self._pool.fetchrow(
+            "UPDATE mail_deliveries SET status = 'claimed', claimed_at = now(), attempts = attempts + 1"
+            " WHERE reply_id = (SELECT reply_id FROM mail_deliveries WHERE status = 'queued'"
+            " AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED)"
+            " RETURNING reply_id, conversation_id, mailbox, payload, attempts"
+        )
+
+    async def _deliver(self, row: asyncpg.Record) -> None:
+        reply_id: UUID = row["reply_id"]
+        payload = json.loads(row["payload"])
+        mailbox = self._mailboxes.get(row["mailbox"])
+        if mailbox is None:
+            await self._finish(reply_id, DeliveryOutcome.REFUSED, f"no mailbox named {row['mailbox']!r} can send")
+            return
+        recipient = ChannelAddress.parse(payload["address"]).value
+        reply = OutgoingReply(
+            reply_id=reply_id,
+            from_address=mailbox.address,
+            from_name=mailbox.display_name,
+            to_address=recipient,
+            subject=payload.get("subject") or "",
+            text=payload["text"],
+            sent_at=datetime.fromisoformat(payload["sent_at"]),
+            in_reply_to=payload.get("in_reply_to") or "",
+            references=tuple(payload.get("references") or ()),
+        )
+
+        async def sending() -> None:
+            await self._pool.execute("UPDATE mail_deliveries SET status = 'sending' WHERE reply_id = $1", reply_id)
+
+        result = await hand_over(mailbox.server, compose(reply), mailbox.address, recipient, before_data=sending)
+        bound = log.bind(reply_id=str(reply_id), conversation_id=str(row["conversation_id"]), attempt=row["attempts"])
+        if result.handover is Handover.ACCEPTED:
+            bound.info("reply_mail_sent", server=result.detail)
+            await self._finish(reply_id, DeliveryOutcome.SENT, result.detail)
+        elif result.handover is Handover.RETRY and row["attempts"] < self._retries.max_attempts:
+            wait = self._retries.wait_after(row["attempts"])
+            bound.warning("reply_mail_deferred", detail=result.detail, retry_in=wait)
+            await self._pool.execute(
+                "UPDATE mail_deliveries SET status = 'queued', claimed_at = NULL, detail = $2,"
+                " next_attempt_at = now() + make_interval(secs => $3) WHERE reply_id = $1",
+                reply_id,
+                result.detail,
+                wait,
+            )
+        else:
+            outcome = {
+                Handover.REFUSED: DeliveryOutcome.REFUSED,
+                Handover.UNCERTAIN: DeliveryOutcome.UNCERTAIN,
+                Handover.RETRY: DeliveryOutcome.GAVE_UP,
+            }[result.handover]
+            bound.warning("reply_mail_failed", outcome=outcome, detail=result.detail)
+            await self._finish(reply_id, outcome, result.detail)
+        await self._record_outcomes()
+
+    async def _finish(self, reply_id: UUID, outcome: DeliveryOutcome, detail: str) -> None:
+        status = "sent" if outcome is DeliveryOutcome.SENT else "failed"
+        await self._pool.execute(
+            "UPDATE mail_deliveries SET status = $2, outcome = $3, detail = $4 WHERE reply_id = $1",
+            reply_id,
+            status,
+            outcome.value,
+            detail,
+        )
+
+    async def _take_over_stopped(self) -> None:
+        """Rows a stopped sender held: claimed ones are queued again, those in flight are uncertain."""
+        lease = self._retries.lease_seconds
+        await self._pool.execute(
+            "UPDATE mail_deliveries SET status = 'queued', claimed_at = NULL"
+            " WHERE status = 'claimed' AND claimed_at < now() - make_interval(secs => $1)",
+            lease,
+        )
+        taken = await self._pool.fetch(
+            "UPDATE mail_deliveries SET status = 'failed', outcome = $2, detail = $3"
+            " WHERE status = 'sending' AND claimed_at < now() - make_interval(secs => $1) RETURNING reply_id",
+            lease,
+            DeliveryOutcome.UNCERTAIN.value,
+            UNCERTAIN_DETAIL,
+        )
+        for row in taken:
+            log.warning("reply_mail_uncertain", reply_id=str(row["reply_id"]), detail=UNCERTAIN_DETAIL)
+
+    async def _record_outcomes(self) -> None:
+        """Record each ended delivery as an event once; the conversation ignores a second outcome."""
+        rows = await self._pool.fetch(
+            "SELECT reply_id, conversation_id, outcome, detail FROM mail_deliveries"
+            " WHERE outcome IS NOT NULL AND NOT outcome_recorded LIMIT 100"
+        )
+        for row in rows:
+            await asyncio.to_thread(
+                self._record, row["conversation_id"], row["reply_id"], DeliveryOutcome(row["outcome"]), row["detail"]
+            )
+            await self._pool.execute(
+                "UPDATE mail_deliveries SET outcome_recorded = true WHERE reply_id = $1", row["reply_id"]
+            )
+
+
+async def _first(*events: asyncio.Event) -> None:
+    waits = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()

@@ -1,0 +1,85 @@
+"""What the mail connector keeps in PostgreSQL: checkpoints, attachments, and each mailbox's health."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from connectors.mail.parsing import Attachment
+from connectors.mail.watcher import Checkpoint
+from services.tables import ensure_tables
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS mail_checkpoints (
+    mailbox text PRIMARY KEY,
+    uidvalidity bigint NOT NULL,
+    last_uid bigint NOT NULL,
+    saved_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS mailbox_health (
+    mailbox text PRIMARY KEY,
+    connected boolean NOT NULL,
+    error text,
+    since timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS attachments (
+    sha256 text PRIMARY KEY,
+    size bigint NOT NULL,
+    content bytea NOT NULL,
+    stored_at timestamptz NOT NULL DEFAULT now()
+);
+"""
+
+
+class PostgresMailboxState:
+    """Checkpoints, attachments and health of the watched mailboxes, in PostgreSQL."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def create(self) -> None:
+        """Create the tables if they are missing."""
+        await ensure_tables(self._pool, SCHEMA)
+
+    async def checkpoint(self, mailbox: str) -> Checkpoint | None:
+        """The saved checkpoint, if any."""
+        row = await self._pool.fetchrow(
+            "SELECT uidvalidity, last_uid FROM mail_checkpoints WHERE mailbox = $1", mailbox
+        )
+        return Checkpoint(row["uidvalidity"], row["last_uid"]) if row else None
+
+    async def save_checkpoint(self, mailbox: str, checkpoint: Checkpoint) -> None:
+        """Save the checkpoint; under the same UIDVALIDITY it never moves back."""
+        await self._pool.execute(
+            "INSERT INTO mail_checkpoints (mailbox, uidvalidity, last_uid) VALUES ($1, $2, $3)"
+            " ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = EXCLUDED.uidvalidity, saved_at = now(),"
+            " last_uid = CASE WHEN mail_checkpoints.uidvalidity = EXCLUDED.uidvalidity"
+            " THEN greatest(mail_checkpoints.last_uid, EXCLUDED.last_uid) ELSE EXCLUDED.last_uid END",
+            mailbox,
+            checkpoint.uidvalidity,
+            checkpoint.last_uid,
+        )
+
+    async def keep_attachments(self, attachments: list[Attachment]) -> None:
+        """Store attachment bytes by content hash; bytes already stored are not written again."""
+        rows = {a.sha256: a.content for a in attachments if a.content is not None}
+        await self._pool.executemany(
+            "INSERT INTO attachments (sha256, size, content) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
+            [(sha256, len(content), content) for sha256, content in rows.items()],
+        )
+
+    async def report(self, mailbox: str, *, connected: bool, error: str | None) -> None:
+        """Record whether the mailbox is reachable; ``since`` changes only when that does."""
+        await self._pool.execute(
+            "INSERT INTO mailbox_health (mailbox, connected, error) VALUES ($1, $2, $3)"
+            " ON CONFLICT (mailbox) DO UPDATE SET error = EXCLUDED.error, connected = EXCLUDED.connected,"
+            " since = CASE WHEN mailbox_health.connected = EXCLUDED.connected THEN mailbox_health.since ELSE now() END",
+            mailbox,
+            connected,
+            error,
+        )
+
+
+async def attachment(pool: asyncpg.Pool, sha256: str) -> bytes | None:
+    """The stored bytes of an attachment, if kept."""
+    content = await pool.fetchval("SELECT content FROM attachments WHERE sha256 = $1", sha256)
+    return bytes(content) if content is not None else None
