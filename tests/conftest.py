@@ -16,6 +16,9 @@ from services.local.ports import free_port
 from services.local.postgres import LocalPostgres
 from services.settings import Settings
 from services.topics import create_topics
+from tests.mail_servers import dovecot, mail_user, smtp_sink
+
+__all__ = ["dovecot", "mail_user", "smtp_sink"]  # fixtures shared by every test module
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -20,6 +20,7 @@ _EXISTS = re.compile(rb"^(\d+) EXISTS$")
 _FETCH_UID = re.compile(rb"\bUID (\d+)")
 _FETCH_SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
 _LITERAL = re.compile(rb"\{(\d+)\}$")
+_NUMBERS = re.compile(rb"(?:SEARCH)?[\d ]*")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -163,9 +164,10 @@ class ImapSession:
             msg = f"SEARCH refused: {_text(response.lines)}"
             raise ImapFailure(msg)
         uids: list[int] = []
-        for line in response.lines:
-            if isinstance(line, bytes | bytearray) and line.startswith(b"SEARCH"):
-                uids.extend(int(word) for word in line.split()[1:] if word.isdigit())
+        # aioimaplib strips "* SEARCH": the untagged lines are bare numbers; the last line is the status text.
+        for line in response.lines[:-1]:
+            if isinstance(line, bytes | bytearray) and _NUMBERS.fullmatch(line):
+                uids.extend(int(word) for word in line.split() if word.isdigit())
         return sorted(uids)
 
     async def _uid_fetch(self, uids: list[int], items: str) -> list[Any]:

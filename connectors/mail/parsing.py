@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 
@@ -39,6 +40,8 @@ from domain.inbound import (
 
 DEFAULT_LIMITS = MailLimits()
 MAX_NAME_CHARS = 200
+MAX_LEGACY_HEADER_CHARS = 2_000
+_NAME_ADDR = re.compile(r"(?P<name>[^<>]*)<(?P<address>[^<>@\s]+@[^<>@\s]+)>")
 _BRACKETED_ID = re.compile(r"<([^<>]*)>")
 _NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
 _CONTAINER_TYPES = frozenset({"text", "multipart", "message"})
@@ -236,7 +239,32 @@ def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
                     found.append((spec, clean_header(address.display_name)))
     except Exception:  # noqa: BLE001 - the addresses read before a broken one are kept
         return found
+    return found or _legacy_addresses(message, name)
+
+
+def _legacy_addresses(message: Message, name: str) -> list[tuple[str, str]]:
+    """The one mailbox of a header the strict parser refuses (a name that decodes to CR or LF).
+
+    Only the plain form ``name <address>`` is read: anything else stays refused rather than guessed.
+    """
+    wanted = name.lower()
+    found: list[tuple[str, str]] = []
+    for header, value in message.raw_items():
+        if header.lower() != wanted:
+            continue
+        mailbox = _NAME_ADDR.fullmatch(str(value)[:MAX_LEGACY_HEADER_CHARS].strip())
+        if mailbox is not None:
+            spec = mailbox.group("address").lower()
+            if len(spec) <= MAX_ADDRESS_LENGTH:
+                found.append((spec, clean_header(_decoded(mailbox.group("name").strip().strip('"')))))
     return found
+
+
+def _decoded(encoded: str) -> str:
+    try:
+        return str(make_header(decode_header(encoded)))
+    except (ValueError, LookupError, UnicodeError):
+        return encoded
 
 
 def _date(message: Message) -> datetime | None:

@@ -30,6 +30,8 @@ from domain.inbound import InboundMessage
 
 log = structlog.get_logger()
 
+SIZES_PER_COMMAND = 200
+
 
 @dataclass(frozen=True)
 class Mailbox:
@@ -69,7 +71,7 @@ class Timing:
     poll_seconds: float = 30.0  # without IDLE, the folder is searched this often
     first_backoff: float = 1.0
     max_backoff: float = 60.0
-    batch_mails: int = 50
+    batch_mails: int = 50  # three response lines each: well within aioimaplib's recursion per response
     batch_bytes: int = 16 * 1024 * 1024
 
 
@@ -193,7 +195,8 @@ class MailboxWatcher:
     async def _batches(self, session: ImapSession, uids: list[int]) -> list[list[int]]:
         """UIDs in batches bounded by count and by bytes, sizes asked before anything is downloaded."""
         batches: list[list[int]] = []
-        step = self._timing.batch_mails * 20
+        # aioimaplib reads a response one recursive call per line: a few hundred lines per command at most.
+        step = SIZES_PER_COMMAND
         for start in range(0, len(uids), step):
             sizes = await session.sizes(uids[start : start + step])
             batch: list[int] = []

@@ -1,7 +1,7 @@
 """A throwaway Dovecot IMAP server with its own configuration, users and Maildirs in one directory.
 
-Listens on 127.0.0.1 only, allows plaintext logins without TLS, keeps users in a
-passwd-file and mail in Maildir++ folders under the directory. Nothing outside
+Listens on 127.0.0.1 only, allows plaintext logins without TLS, keeps users in
+passwd-files and mail in Maildir++ folders under the directory. Nothing outside
 the directory is read or written besides the Dovecot binaries, and the system's
 own Dovecot service is left alone.
 
@@ -13,15 +13,16 @@ Typical use::
 
     with LocalDovecot(tmp_path / "dovecot", free_port()) as dovecot:
         dovecot.add_user("ana", "secret")
-        dovecot.put_mails("ana", "INBOX", [b"Subject: hi\\r\\n\\r\\nhello\\r\\n"])
+        dovecot.put_mails("ana", "INBOX", raw_mails)
+        ...  # an IMAP client logs in as ana/secret on dovecot.host:dovecot.port
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import os
 import grp
+import os
 import pwd
 import re
 import secrets
@@ -72,9 +73,13 @@ class LocalDovecot:
         self.directory = directory
         self.port = port
         self.idle = idle
-        self._user = _service_user() if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
-        self._account = pwd.getpwnam(self._user)
         self._as_other_user = os.geteuid() == 0
+        self._user = _service_user() if self._as_other_user else pwd.getpwuid(os.geteuid()).pw_name
+        self._account = pwd.getpwnam(self._user)
+        # Started by root, every Dovecot and doveadm process runs as the service user instead.
+        self._run_uid = self._account.pw_uid if self._as_other_user else None
+        self._run_gid = self._account.pw_gid if self._as_other_user else None
+        self._run_groups: list[int] | None = [] if self._as_other_user else None
         self._greeting = f"switchboard-dovecot-{secrets.token_hex(6)} ready"
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -133,7 +138,9 @@ class LocalDovecot:
                 stdin=subprocess.DEVNULL,
                 cwd=self.directory,
                 start_new_session=True,
-                **self._identity(),
+                user=self._run_uid,
+                group=self._run_gid,
+                extra_groups=self._run_groups,
             )
         deadline = time.monotonic() + timeout
         while not self._greets():
@@ -150,7 +157,9 @@ class LocalDovecot:
     def stop(self, timeout: float = _STOP_TIMEOUT_S) -> None:
         """Stop the server; returns once its processes are gone and the port is closed."""
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
+        if process is None:
+            return
+        if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             try:
                 process.wait(timeout)
@@ -158,10 +167,15 @@ class LocalDovecot:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+        # Mail processes can outlive the master by seconds; a stopped server drops its clients at once.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
         deadline = time.monotonic() + timeout
         while self._port_open():
             if time.monotonic() > deadline:
-                raise DovecotUnavailable(f"{_HOST}:{self.port} still accepts connections after stop\n{self._log_tail()}")
+                raise DovecotUnavailable(
+                    f"{_HOST}:{self.port} still accepts connections after stop\n{self._log_tail()}"
+                )
             time.sleep(_POLL_INTERVAL_S)
 
     def restart(self) -> None:
@@ -205,7 +219,7 @@ class LocalDovecot:
         hostname = socket.gethostname().replace("/", "\\057").replace(":", "\\072")
         owner = (self._account.pw_uid, self._account.pw_gid) if self._as_other_user else None
         count = 0
-        for count, raw in enumerate(raws, start=1):  # noqa: B007
+        for count, raw in enumerate(raws, start=1):
             name = f"{stamp}Q{count:07d}_{secrets.token_hex(4)}.{hostname},S={len(raw)}"
             staged = path / "tmp" / name
             fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -341,10 +355,12 @@ service auth-worker {{
             self._chown(self.log_path)
 
     def _make_dir(self, path: Path, mode: int = 0o700) -> None:
-        if not path.is_dir():
+        try:
             path.mkdir()
-            path.chmod(mode)
-            self._chown(path)
+        except FileExistsError:
+            return  # made earlier, or by Dovecot itself at a first login
+        path.chmod(mode)
+        self._chown(path)
 
     def _chown(self, path: Path) -> None:
         if self._as_other_user:
@@ -353,11 +369,6 @@ service auth-worker {{
     def _require_user(self, user: str) -> None:
         if not (self.mail_dir / user).is_dir():
             raise ValueError(f"no such mail user {user!r}; add_user() first")
-
-    def _identity(self) -> dict[str, object]:
-        if not self._as_other_user:
-            return {}
-        return {"user": self._account.pw_uid, "group": self._account.pw_gid, "extra_groups": []}
 
     def _doveadm(self, *args: str) -> str:
         if not self.running:
@@ -371,11 +382,15 @@ service auth-worker {{
                 timeout=_COMMAND_TIMEOUT_S,
                 stdin=subprocess.DEVNULL,
                 cwd=self.directory,
-                **self._identity(),  # type: ignore[call-overload]
+                user=self._run_uid,
+                group=self._run_gid,
+                extra_groups=self._run_groups,
             )
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
             stderr = getattr(error, "stderr", "") or ""
-            raise DovecotUnavailable(f"doveadm {' '.join(args)} failed: {stderr.strip()}\n{self._log_tail()}") from error
+            raise DovecotUnavailable(
+                f"doveadm {' '.join(args)} failed: {stderr.strip()}\n{self._log_tail()}"
+            ) from error
         return done.stdout
 
     def _greets(self) -> bool:

@@ -19,8 +19,6 @@ from services.local.dovecot import DovecotUnavailable, LocalDovecot
 from services.local.ports import free_port
 from tests.mail_servers import MailUser, SmtpSink
 
-pytest_plugins = ["tests.mail_servers"]
-
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
 WAIT_S = 10.0
@@ -88,7 +86,8 @@ def test_wrong_password_is_refused(mail_user: MailUser) -> None:
         await client.wait_hello_from_server()
         response = await client.login(mail_user.name, "not-the-password")
         await client.logout()
-        return response.result
+        result: str = response.result
+        return result
 
     assert asyncio.run(scenario()) == "NO"
 
@@ -192,9 +191,11 @@ def test_without_idle_the_server_does_not_advertise_it(tmp_path: Path) -> None:
 
         async def capabilities() -> tuple[bool, bool, bool]:
             async with imap(plain.host, plain.port, "cy", "cy-secret") as client:
-                await client.capability()
-                return client.has_capability("IDLE"), client.has_capability("UIDPLUS"), client.has_capability(
-                    "THREAD=REFERENCES"
+                await client.protocol.capability()
+                return (
+                    client.has_capability("IDLE"),
+                    client.has_capability("UIDPLUS"),
+                    client.has_capability("THREAD=REFERENCES"),
                 )
 
         assert asyncio.run(capabilities()) == (False, True, True)
@@ -203,7 +204,7 @@ def test_without_idle_the_server_does_not_advertise_it(tmp_path: Path) -> None:
 def test_session_server_advertises_what_clients_rely_on(mail_user: MailUser) -> None:
     async def capabilities() -> set[str]:
         async with imap(mail_user.host, mail_user.port, mail_user.name, mail_user.password) as client:
-            await client.capability()
+            await client.protocol.capability()
             return set(client.protocol.capabilities)
 
     assert {"IDLE", "UIDPLUS", "THREAD=REFERENCES"} <= asyncio.run(capabilities())

@@ -261,8 +261,9 @@ def test_encoded_line_breaks_never_reach_the_output(field):
     if field == "Subject":
         assert parsed.subject == "Evil Bcc: victim@example.com"
     else:
-        # The stdlib refuses an address whose parts hold CR or LF; the From header then counts as empty.
-        assert parsed.sender_address is None
+        # The stdlib refuses a name holding CR or LF; the plain "name <address>" form is read without it.
+        assert parsed.sender_address == "evil@example.com"
+        assert parsed.sender_name == "Evil Bcc: victim@example.com"
 
 
 def test_raw_line_breaks_in_message_ids_are_removed():
@@ -459,7 +460,9 @@ def test_replies_to_lists_the_nearest_reference_first():
 
 
 def test_attachments_are_described_by_hash_and_kept_when_small():
-    raw = multipart([b"Content-Type: text/plain\r\n\r\nhi", attachment_part(b"%PDF-1", "attachment", "application/pdf")])
+    raw = multipart(
+        [b"Content-Type: text/plain\r\n\r\nhi", attachment_part(b"%PDF-1", "attachment", "application/pdf")]
+    )
     (attachment,) = to_inbound(parse_mail(raw), "inbox", RECEIVED).attachments
     assert attachment.sha256 == hashlib.sha256(b"%PDF-1").hexdigest()
     assert (attachment.content_type, attachment.size, attachment.kept) == ("application/pdf", 6, True)
