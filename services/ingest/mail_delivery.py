@@ -196,7 +196,7 @@ class MailSender:
         )
 
     async def _deliver(self, row: asyncpg.Record) -> None:
-        reply_id: UUID = row["reply_id"]
+        reply_id = UUID(str(row["reply_id"]))
         payload = json.loads(row["payload"])
         mailbox = self._mailboxes.get(row["mailbox"])
         if mailbox is None:
@@ -278,12 +278,18 @@ class MailSender:
             " WHERE outcome IS NOT NULL AND NOT outcome_recorded LIMIT 100"
         )
         for row in rows:
-            await asyncio.to_thread(
-                self._record, row["conversation_id"], row["reply_id"], DeliveryOutcome(row["outcome"]), row["detail"]
-            )
-            await self._pool.execute(
-                "UPDATE mail_deliveries SET outcome_recorded = true WHERE reply_id = $1", row["reply_id"]
-            )
+            # asyncpg has a UUID type of its own, which the event store does not serialize.
+            conversation_id, reply_id = UUID(str(row["conversation_id"])), UUID(str(row["reply_id"]))
+            try:
+                await asyncio.to_thread(
+                    self._record, conversation_id, reply_id, DeliveryOutcome(row["outcome"]), row["detail"]
+                )
+            except Exception as error:  # noqa: BLE001 - the outcome stays unrecorded and is tried again
+                log.warning(
+                    "reply_outcome_unrecorded", reply_id=str(reply_id), error=str(error) or type(error).__name__
+                )
+                continue
+            await self._pool.execute("UPDATE mail_deliveries SET outcome_recorded = true WHERE reply_id = $1", reply_id)
 
 
 async def _first(*events: asyncio.Event) -> None:

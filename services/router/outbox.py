@@ -83,7 +83,7 @@ class OutboxRelay:
             headers = [("notification_id", str(notification.id).encode())]
             key = event["aggregate_id"].encode()
             sends.append(await self._producer.send(self._topics.domain_events, encode(event), key=key, headers=headers))
-            notice = _for_the_customer(event)
+            notice = for_the_customer(event)
             if notice is not None:
                 out_key = str(notice["conversation_id"]).encode()
                 sends.append(
@@ -96,7 +96,7 @@ class OutboxRelay:
         return notifications[-1].id
 
 
-def _for_the_customer(event: dict[str, Any]) -> dict[str, Any] | None:
+def for_the_customer(event: dict[str, Any]) -> dict[str, Any] | None:
     """What of an event goes out to the customer's channel: replies, and their place in a queue."""
     if event["type"] == "Conversation.OperatorReplied":
         return {"kind": "reply", **event["data"], "conversation_id": event["aggregate_id"]}

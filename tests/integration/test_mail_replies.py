@@ -1,0 +1,234 @@
+"""Operators' replies by mail: threaded headers, retries, refusals, and never a second copy after a crash."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import imaplib
+import json
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import pytest
+import pytest_asyncio
+from aiokafka import AIOKafkaProducer
+from eventsourcing.persistence import ApplicationRecorder
+
+from connectors.mail.parsing import parse_mail, to_inbound
+from connectors.mail.reply import message_id
+from connectors.mail.smtp import SmtpServer
+from domain.conversation import Conversation
+from domain.identities import lead_id
+from services.bootstrap import build_inbox
+from services.ingest.mail_delivery import SCHEMA, MailSender, ReplyQueue, Retries, SendingMailbox
+from services.local.dovecot import LocalDovecot
+from services.router.inbox import Inbox
+from services.router.outbox import for_the_customer
+from services.router.published import public_event
+from services.settings import Settings
+from services.tables import ensure_tables
+from services.topics import Topics
+from tests.mail.corpus import plain
+from tests.mail_servers import MailUser, SmtpSink
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
+
+SHOP = "sales@shop.example"
+CUSTOMER_MAIL = (
+    b"From: Anna Customer <anna@customer.example>\r\nTo: Sales <sales@shop.example>\r\nSubject: Order 42\r\n"
+    b"Date: Mon, 03 Mar 2025 10:15:00 +0200\r\nMessage-ID: <c1@customer.example>\r\n\r\nWhere is my order?\r\n"
+)
+
+
+@pytest.fixture
+def inbox(settings: Settings) -> Iterator[Inbox]:
+    app = build_inbox(settings)
+    yield app
+    app.close()
+
+
+@pytest_asyncio.fixture
+async def pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+    created = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=4)
+    assert created is not None
+    await ensure_tables(created, SCHEMA)
+    yield created
+    await created.close()
+
+
+def sending_from(sink: SmtpSink) -> dict[str, SendingMailbox]:
+    server = SmtpServer(host=sink.host, port=sink.port, security="none", timeout=5.0)
+    return {"sales": SendingMailbox(address=SHOP, display_name="Shop Sales", server=server)}
+
+
+def customer_writes(inbox: Inbox, raw: bytes = CUSTOMER_MAIL) -> UUID:
+    """The customer's mail received into the sales mailbox; its conversation's id."""
+    message = to_inbound(parse_mail(raw), "sales", datetime.now(tz=UTC))
+    (received,) = inbox.receive([message])
+    assert received.conversation_id is not None
+    return received.conversation_id
+
+
+def operator_replies(inbox: Inbox, conversation: UUID, text: str, request: str) -> dict[str, Any]:
+    """An operator's reply, and the record the outbox relay puts on the outbound topic for it."""
+    manager = inbox.register_manager("Boris", f"boris-{request}@shop.example", 5, "sales")
+    inbox.reply(conversation, manager, text, request, any_conversation=True)
+    recorder = inbox.recorder
+    assert isinstance(recorder, ApplicationRecorder)
+    notifications = recorder.select_notifications(start=0, limit=100_000, topics=[])
+    records = [for_the_customer(public_event(inbox, n)) for n in notifications]
+    return [r for r in records if r and r["kind"] == "reply" and r["text"] == text][-1]
+
+
+async def publish(settings: Settings, *records: dict[str, Any]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
+    await producer.start()
+    try:
+        for record in records:
+            await producer.send_and_wait(Topics.named(settings.topic_prefix).outbound, json.dumps(record).encode())
+    finally:
+        await producer.stop()
+
+
+@contextlib.asynccontextmanager
+async def sending(
+    settings: Settings, pool: asyncpg.Pool, inbox: Inbox, sink: SmtpSink, retries: Retries | None = None
+) -> AsyncIterator[None]:
+    """The reply queue and the sender of the ingest process, running until the block ends."""
+    stop, queued = asyncio.Event(), asyncio.Event()
+    topics = Topics.named(settings.topic_prefix)
+    queue = ReplyQueue(pool, settings.kafka_bootstrap, topics.outbound, f"{settings.topic_prefix}.mail-replies", queued)
+    sender = MailSender(
+        pool, sending_from(sink), inbox.record_delivery, retries or Retries(first_seconds=0.2, lease_seconds=60), queued
+    )
+    tasks = [asyncio.create_task(queue.run(stop)), asyncio.create_task(sender.run(stop))]
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(asyncio.gather(*tasks), 15)
+
+
+async def delivery(pool: asyncpg.Pool, reply_id: object, *, timeout: float = 20.0) -> asyncpg.Record:
+    """The delivery row once its outcome is recorded as an event."""
+    async with asyncio.timeout(timeout):
+        while True:
+            row = await pool.fetchrow(
+                "SELECT * FROM mail_deliveries WHERE reply_id = $1 AND outcome_recorded", UUID(str(reply_id))
+            )
+            if row is not None:
+                return row
+            await asyncio.sleep(0.05)
+
+
+def imap_threads(user: MailUser, folder: str) -> str:
+    """The server's REFERENCES threading of a folder, as IMAP THREAD answers it."""
+    with imaplib.IMAP4(user.host, user.port) as client:
+        client.login(user.name, user.password)
+        client.select(folder)
+        status, data = client.uid("THREAD", "REFERENCES", "UTF-8", "ALL")
+        assert status == "OK"
+        return b" ".join(d for d in data if isinstance(d, bytes)).decode()
+
+
+def delivered(inbox: Inbox, conversation: UUID) -> set[str]:
+    """Replies of the conversation whose delivery outcome is recorded in the event store."""
+    found = inbox.repository.get(conversation)
+    assert isinstance(found, Conversation)
+    return set(found.delivered)
+
+
+async def test_a_reply_threads_under_the_customer_mail_and_the_answer_continues_the_conversation(
+    settings: Settings,
+    pool: asyncpg.Pool,
+    inbox: Inbox,
+    smtp_sink: SmtpSink,
+    dovecot: LocalDovecot,
+    mail_user: MailUser,
+) -> None:
+    conversation = customer_writes(inbox)
+    record = operator_replies(inbox, conversation, "It ships today.", "r1")
+    async with sending(settings, pool, inbox, smtp_sink):
+        await publish(settings, record)
+        (sent,) = await asyncio.to_thread(smtp_sink.wait_for, 1)
+        row = await delivery(pool, record["reply_id"])
+    assert (row["status"], row["outcome"], row["attempts"]) == ("sent", "sent", 1)
+    mail = message_from_bytes(sent.raw, policy=policy.default)
+    reply_message_id = message_id(UUID(str(record["reply_id"])), SHOP)
+    assert mail["Message-ID"] == f"<{reply_message_id}>"
+    assert mail["In-Reply-To"] == "<c1@customer.example>"
+    assert mail["References"] == "<c1@customer.example>"
+    assert mail["Subject"] == "Re: Order 42"
+    assert mail["To"] == "anna@customer.example"
+    assert sent.recipients == ("anna@customer.example",)
+    assert mail.get_content().strip() == "It ships today."
+    assert delivered(inbox, conversation) == {str(record["reply_id"])}
+
+    # In the customer's mail client, the reply sits under the original: Dovecot threads them by References.
+    dovecot.put_mails(mail_user.name, "Threads", [CUSTOMER_MAIL, sent.raw])
+    threads = await asyncio.to_thread(imap_threads, mail_user, "Threads")
+    assert threads == "(1 2)"
+
+    # The customer answers the reply from a client that sets In-Reply-To only: same conversation.
+    answer = plain(
+        2, sender="anna@customer.example", subject="Re: Order 42", extra=f"In-Reply-To: <{reply_message_id}>\r\n"
+    )
+    (received,) = inbox.receive([to_inbound(parse_mail(answer), "sales", datetime.now(tz=UTC))])
+    assert received.conversation_id == conversation
+    assert received.lead_id == lead_id(conversation)
+
+
+async def test_a_temporary_failure_is_retried_and_a_permanent_one_is_recorded(
+    settings: Settings, pool: asyncpg.Pool, inbox: Inbox, smtp_sink: SmtpSink
+) -> None:
+    conversation = customer_writes(inbox)
+    deferred = operator_replies(inbox, conversation, "First answer.", "r1")
+    refused = operator_replies(inbox, conversation, "Second answer.", "r2")
+    smtp_sink.fail_next(1, "451 4.3.0 try again later")
+    async with sending(settings, pool, inbox, smtp_sink):
+        await publish(settings, deferred)
+        first = await delivery(pool, deferred["reply_id"])
+        smtp_sink.fail_next(1, "550 5.1.1 no such user")
+        await publish(settings, refused)
+        second = await delivery(pool, refused["reply_id"])
+    assert (first["outcome"], first["attempts"]) == ("sent", 2)
+    assert (second["outcome"], second["attempts"]) == ("refused", 1)
+    assert second["detail"].startswith("550")
+    assert [m.raw.count(b"First answer.") for m in smtp_sink.messages] == [1]
+    assert delivered(inbox, conversation) == {str(deferred["reply_id"]), str(refused["reply_id"])}
+
+
+async def test_a_reply_is_never_sent_twice(
+    settings: Settings, pool: asyncpg.Pool, inbox: Inbox, smtp_sink: SmtpSink
+) -> None:
+    conversation = customer_writes(inbox)
+    redelivered = operator_replies(inbox, conversation, "Once only.", "r1")
+    in_flight = operator_replies(inbox, conversation, "Was on the wire.", "r2")
+    before_data = operator_replies(inbox, conversation, "Was only claimed.", "r3")
+    # A sender that died left one reply in the middle of DATA and one claimed before it; their leases ran out.
+    for record, status in ((in_flight, "sending"), (before_data, "claimed")):
+        await pool.execute(
+            "INSERT INTO mail_deliveries (reply_id, conversation_id, mailbox, payload, status, attempts, claimed_at)"
+            " VALUES ($1, $2, 'sales', $3, $4, 1, now() - interval '1 hour')",
+            UUID(str(record["reply_id"])),
+            conversation,
+            json.dumps(record),
+            status,
+        )
+    async with sending(settings, pool, inbox, smtp_sink):
+        # The same reply on the topic twice (a relay that published again after a crash): one mail.
+        await publish(settings, redelivered, redelivered, in_flight, before_data)
+        once = await delivery(pool, redelivered["reply_id"])
+        uncertain = await delivery(pool, in_flight["reply_id"])
+        claimed = await delivery(pool, before_data["reply_id"])
+    assert once["outcome"] == "sent"
+    assert uncertain["outcome"] == "uncertain"
+    assert claimed["outcome"] == "sent"
+    texts = [m.raw for m in smtp_sink.messages]
+    assert sum(b"Once only." in raw for raw in texts) == 1
+    assert sum(b"Was only claimed." in raw for raw in texts) == 1
+    assert not any(b"Was on the wire." in raw for raw in texts)
