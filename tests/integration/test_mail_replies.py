@@ -142,7 +142,7 @@ def delivered(inbox: Inbox, conversation: UUID) -> set[str]:
     return set(found.delivered)
 
 
-async def test_a_reply_threads_under_the_customer_mail_and_the_answer_continues_the_conversation(
+async def test_a_reply_threads_under_the_customer_mail_and_the_answer_continues_the_conversation(  # noqa: PLR0913
     settings: Settings,
     pool: asyncpg.Pool,
     inbox: Inbox,
