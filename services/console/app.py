@@ -23,10 +23,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from domain.errors import DomainError
 from services.bootstrap import build_inbox, create_pool
 from services.console.accounts import Operator, create_accounts_table, find_operator, log_in
+from services.console.attachments import download, find_attachment
 from services.console.commands import dispatch
 from services.console.health import check_health
 from services.console.live import LiveUpdates, Seat
-from services.console.queries import visible_conversations
+from services.console.queries import activities, visible_conversations
 from services.console.rest import Rest
 from services.heartbeat import SCHEMA as HEARTBEATS
 from services.projections.schema import LIVE_SCHEMA, create_read_models
@@ -103,6 +104,30 @@ class Gateway:
             return JSONResponse({"error": "log in first: Authorization: Bearer <token>"}, status_code=401)
         return JSONResponse({"conversations": await visible_conversations(self.pool, operator)})
 
+    async def attachment(self, request: Request) -> Response:
+        """An attachment's bytes, for an operator who may see a message carrying it."""
+        operator = await _bearer(self, request)
+        if operator is None:
+            return JSONResponse({"error": "log in first: Authorization: Bearer <token>"}, status_code=401)
+        found = await find_attachment(self.pool, operator, request.path_params["sha256"])
+        if found is None:
+            return JSONResponse({"error": "no such attachment in a conversation you may see"}, status_code=404)
+        return download(found)
+
+    async def activities(self, request: Request) -> Response:
+        """A contact's activities: mail managers exchanged with them, copied to the CRM address."""
+        operator = await _bearer(self, request)
+        if operator is None:
+            return JSONResponse({"error": "log in first: Authorization: Bearer <token>"}, status_code=401)
+        try:
+            contact_id = UUID(request.path_params["contact_id"])
+        except ValueError:
+            return JSONResponse({"error": "contact id must be a UUID"}, status_code=400)
+        found = await activities(self.pool, operator, contact_id)
+        if found is None:
+            return JSONResponse({"error": "no such contact among those you may see"}, status_code=404)
+        return JSONResponse({"activities": found})
+
     async def widget_session(self, request: Request) -> Response:
         """A visitor token for the widget; a still-valid token keeps its visitor."""
         body = await _json_body(request)
@@ -160,6 +185,8 @@ def build_app(settings: Settings) -> Starlette:
             Route("/healthz", gateway.healthz),
             Route("/api/login", gateway.login, methods=["POST"]),
             Route("/api/conversations", gateway.conversations),
+            Route("/api/attachments/{sha256}", gateway.attachment),
+            Route("/api/contacts/{contact_id}/activities", gateway.activities),
             Route("/api/widget/session", gateway.widget_session, methods=["POST"]),
             Route("/", lambda _: FileResponse(STATIC / "console.html")),
             Route("/widget", lambda _: FileResponse(STATIC / "widget.html")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -17,12 +18,16 @@ _CONVERSATION = (
     "SELECT id, channel, address, status, lead_id, manager_id, lead_status, offered_to, message_count,"  # noqa: S608 - fixed schema
     f" last_message, last_message_at, opened_at FROM {S}.conversations"
 )
-_MESSAGE = f"SELECT notification_id, conversation_id, message_id, author, manager_id, text, at FROM {S}.messages"  # noqa: S608
+_MESSAGE = (
+    "SELECT notification_id, conversation_id, message_id, author, manager_id, text, at, subject, attachments,"  # noqa: S608
+    f" delivery, delivery_detail FROM {S}.messages"
+)
+_JSON_COLUMNS = frozenset({"attachments"})
 
 
 def plain(row: asyncpg.Record) -> dict[str, Any]:
     """A row as JSON-ready data."""
-    return {key: _json_ready(value) for key, value in row.items()}
+    return {key: json.loads(value) if key in _JSON_COLUMNS else _json_ready(value) for key, value in row.items()}
 
 
 def _json_ready(value: object) -> object:
@@ -59,7 +64,8 @@ async def messages_by_notification(pool: asyncpg.Pool, ids: list[int]) -> list[a
     return list(
         await pool.fetch(
             f"SELECT m.notification_id, m.conversation_id, m.message_id, m.author, m.manager_id AS author_id,"  # noqa: S608
-            f" m.text, m.at, c.manager_id, c.offered_to FROM {S}.messages m"
+            f" m.text, m.at, m.subject, m.attachments, m.delivery, m.delivery_detail, c.manager_id, c.offered_to"
+            f" FROM {S}.messages m"
             f" JOIN {S}.conversations c ON c.id = m.conversation_id"
             " WHERE m.notification_id = ANY($1::bigint[]) ORDER BY m.notification_id",
             ids,
@@ -73,4 +79,25 @@ async def history(pool: asyncpg.Pool, operator: Operator, conversation_id: UUID)
     if holder is None or not operator.may_see(holder["manager_id"], holder["offered_to"]):
         return None
     rows = await pool.fetch(f"{_MESSAGE} WHERE conversation_id = $1 ORDER BY notification_id", conversation_id)
+    return [plain(r) for r in rows]
+
+
+async def activities(pool: asyncpg.Pool, operator: Operator, contact_id: UUID) -> list[dict[str, Any]] | None:
+    """A contact's activities (mail copied to the CRM), or None if the operator may not see the contact.
+
+    Heads and above see every contact; a manager sees the contacts of the conversations they hold.
+    """
+    if not operator.role.sees_everything:
+        holds = await pool.fetchval(
+            f"SELECT EXISTS (SELECT 1 FROM {S}.conversations WHERE contact_id = $1 AND manager_id = $2)",  # noqa: S608
+            contact_id,
+            operator.manager_id,
+        )
+        if not holds:
+            return None
+    rows = await pool.fetch(
+        "SELECT notification_id, kind, message_id, subject, text, manager_id, attachments, at"  # noqa: S608
+        f" FROM {S}.activities WHERE contact_id = $1 ORDER BY at, notification_id",
+        contact_id,
+    )
     return [plain(r) for r in rows]

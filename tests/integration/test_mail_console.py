@@ -1,0 +1,166 @@
+"""Mail in the console: attachments downloaded only by those who may see them, and CRM copies as activities."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from connectors.mail.limits import MailLimits
+from connectors.mail.parsing import Routing, parse_mail, to_inbound
+from services.bootstrap import build_inbox, build_producer, create_pool
+from services.console.accounts import Role, add_account
+from services.console.app import build_app
+from services.ingest.mail_state import PostgresMailboxState
+from services.projections.rebuild import rebuild
+from services.projections.schema import LIVE_SCHEMA
+from services.router.inbox import Inbox
+from services.router.outbox import OutboxRelay
+from services.router.receiving import Outcome
+from services.settings import Settings
+from services.topics import Topics
+
+pytestmark = pytest.mark.integration
+
+PDF = b"%PDF-1.4 small"
+BIG = b"x" * 500
+LIMITS = MailLimits(max_attachment_bytes=100)
+CRM = Routing(own_addresses=frozenset({"crm@shop.example"}), crm_address="crm@shop.example")
+
+
+def with_attachments() -> bytes:
+    def part(content: bytes, name: str, kind: str) -> bytes:
+        import base64  # noqa: PLC0415
+
+        return (
+            f'Content-Type: {kind}\r\nContent-Disposition: attachment; filename="{name}"\r\n'
+            "Content-Transfer-Encoding: base64\r\n\r\n"
+        ).encode() + base64.b64encode(content)
+
+    parts = [b"Content-Type: text/plain\r\n\r\nSee the files.", part(PDF, "offer.pdf", "application/pdf")]
+    parts.append(part(BIG, "<script>big.html", "text/html"))
+    body = b"".join(b"--b\r\n" + p + b"\r\n" for p in parts) + b"--b--\r\n"
+    return (
+        b"From: Anna Customer <anna@customer.example>\r\nTo: sales@shop.example\r\nSubject: Files\r\n"
+        b'Message-ID: <files@customer.example>\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n' + body
+    )
+
+
+def received(inbox: Inbox, raw: bytes, mailbox: str = "sales", routing: Routing | None = None) -> Any:
+    parsed = parse_mail(raw, LIMITS)
+    (result,) = inbox.receive([to_inbound(parsed, mailbox, datetime.now(tz=UTC), routing)])
+    return result, parsed
+
+
+async def project(settings: Settings, inbox: Inbox) -> None:
+    """Relay every stored event to Kafka and build the live read models from the log."""
+    pool = await create_pool(settings, size=2)
+    producer = build_producer(settings)
+    await producer.start()
+    try:
+        relay = OutboxRelay(inbox, producer, pool, Topics.named(settings.topic_prefix))
+        position = -1
+        while (published := await relay.publish_after(max(position, 0))) != position:
+            position = published
+        await rebuild(settings, pool, LIVE_SCHEMA)
+    finally:
+        await producer.stop()
+        await pool.close()
+
+
+@pytest.fixture
+def console(settings: Settings) -> Iterator[tuple[TestClient, dict[str, Any]]]:
+    inbox = build_inbox(settings)
+    ids: dict[str, Any] = {}
+    for name, role in (("anna", Role.MANAGER), ("boris", Role.MANAGER), ("clara", Role.DIRECTOR)):
+        ids[name] = inbox.register_manager(name, f"{name}@shop.example", 5, settings.team)
+
+        async def account(name: str = name, role: Role = role) -> None:
+            pool = await create_pool(settings, size=1)
+            await add_account(pool, f"{name}@shop.example", ids[name], name, role, "secret-password")
+            await pool.close()
+
+        asyncio.run(account())
+    inbox.start_work_day(ids["anna"])
+    mail, parsed = received(inbox, with_attachments())
+    ids["attachments"] = parsed.attachments
+
+    async def keep() -> None:
+        pool = await create_pool(settings, size=1)
+        state = PostgresMailboxState(pool)
+        await state.create()
+        await state.keep_attachments([a for a in parsed.attachments if a.content is not None])
+        await pool.close()
+
+    asyncio.run(keep())
+    # Boris writes to a customer with the CRM address in CC, and forwards another customer's mail to it.
+    cc = (
+        b"From: Boris <boris@shop.example>\r\nTo: Carl <carl@client.example>\r\nCc: crm@shop.example\r\n"
+        b"Subject: Your quote\r\nMessage-ID: <q1@shop.example>\r\n\r\nHere is the quote.\r\n"
+    )
+    forward = (
+        b"From: Boris <boris@shop.example>\r\nTo: crm@shop.example\r\nSubject: Fwd: Order\r\n"
+        b"Message-ID: <fw1@shop.example>\r\n\r\nFYI\r\n\r\n---------- Forwarded message ---------\r\n"
+        b"From: Anna Customer <anna@customer.example>\r\nSubject: Order\r\n\r\nMy order\r\n"
+    )
+    ids["cc"] = received(inbox, cc, "crm", CRM)[0]
+    ids["forward"] = received(inbox, forward, "crm", CRM)[0]
+    ids["anna_contact"] = inbox.repository.get(mail.conversation_id).contact_id
+    asyncio.run(project(settings, inbox))
+    inbox.close()
+    with TestClient(build_app(settings)) as http:
+        for name in ("anna", "boris", "clara"):
+            login = {"email": f"{name}@shop.example", "password": "secret-password"}
+            ids[f"{name}_token"] = http.post("/api/login", json=login).json()["token"]
+        yield http, ids
+
+
+def auth(ids: dict[str, Any], who: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {ids[who + '_token']}"}
+
+
+def test_an_attachment_is_downloaded_only_by_those_who_may_see_it(console: tuple[TestClient, dict[str, Any]]) -> None:
+    http, ids = console
+    pdf, big = ids["attachments"]
+    url = f"/api/attachments/{hashlib.sha256(PDF).hexdigest()}"
+    assert pdf.sha256 == hashlib.sha256(PDF).hexdigest()
+    assert http.get(url).status_code == 401
+    mine = http.get(url, headers=auth(ids, "anna"))
+    assert mine.status_code == 200
+    assert mine.content == PDF
+    assert mine.headers["content-type"] == "application/pdf"
+    assert mine.headers["content-disposition"] == "attachment; filename*=UTF-8''offer.pdf"
+    assert mine.headers["x-content-type-options"] == "nosniff"
+    assert http.get(url, headers=auth(ids, "boris")).status_code == 404  # not his conversation
+    assert http.get(url, headers=auth(ids, "clara")).status_code == 200
+    # Over the size limit: described, but its bytes were not kept.
+    assert not big.content
+    assert http.get(f"/api/attachments/{big.sha256}", headers=auth(ids, "anna")).status_code == 410
+    assert http.get("/api/attachments/not-a-hash", headers=auth(ids, "anna")).status_code == 404
+
+
+def test_mail_copied_to_the_crm_address_is_an_activity_of_the_customer(
+    console: tuple[TestClient, dict[str, Any]],
+) -> None:
+    http, ids = console
+    assert ids["cc"].outcome is Outcome.ACTIVITY
+    assert ids["forward"].outcome is Outcome.ACTIVITY
+    # The forward concerns the original sender, who is already a contact: it joins her.
+    assert ids["forward"].contact_id == ids["anna_contact"]
+    anna = http.get(f"/api/contacts/{ids['anna_contact']}/activities", headers=auth(ids, "anna"))
+    assert anna.status_code == 200
+    assert [a["subject"] for a in anna.json()["activities"]] == ["Fwd: Order"]
+    carl = f"/api/contacts/{ids['cc'].contact_id}/activities"
+    assert http.get(carl, headers=auth(ids, "anna")).status_code == 404
+    director = http.get(carl, headers=auth(ids, "clara"))
+    assert director.status_code == 200
+    (activity,) = director.json()["activities"]
+    assert (activity["subject"], activity["manager_id"]) == ("Your quote", str(ids["boris"]))
+    # No lead was opened for a manager's own mail.
+    conversations = http.get("/api/conversations", headers=auth(ids, "clara")).json()["conversations"]
+    assert len(conversations) == 1
