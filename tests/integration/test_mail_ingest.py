@@ -4,6 +4,8 @@ UIDVALIDITY changes, a 1,000-mail backlog, and hostile mail."""
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
@@ -11,6 +13,7 @@ import pytest
 import pytest_asyncio
 from structlog.testing import capture_logs
 
+from connectors.mail.watcher import Timing
 from services.bootstrap import build_inbox
 from services.ingest.mail_state import PostgresMailboxState
 from services.local.dovecot import LocalDovecot
@@ -19,6 +22,7 @@ from services.router.inbox import Inbox
 from services.settings import Settings
 from tests.mail.corpus import hostile, plain
 from tests.mail.harness import Stored, mailbox_of, watching
+from tests.mail.proxy import FreezingProxy
 from tests.mail_servers import MailUser
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
@@ -209,3 +213,41 @@ async def test_excluded_senders_never_become_leads(
             while (cp := await PostgresMailboxState(pool).checkpoint("sales")) is None or cp.last_uid < 3:
                 await asyncio.sleep(0.05)
     assert [m.sender.value for m in stored.published] == ["anna@example.com"]
+
+
+async def test_a_stalled_connection_is_detected_and_replaced(
+    dovecot: LocalDovecot, mail_user: MailUser, inbox: Inbox, pool: asyncpg.Pool
+) -> None:
+    timing = Timing(command_timeout=1.0, idle_seconds=1.0, poll_seconds=0.5, first_backoff=0.1, max_backoff=0.5)
+    stored = Stored()
+    async with FreezingProxy(mail_user.host, mail_user.port) as proxy:
+        through_proxy = MailUser(mail_user.name, mail_user.password, "127.0.0.1", proxy.port)
+        with capture_logs() as logs:
+            async with watching(mailbox_of(through_proxy), inbox, pool, stored, timing=timing) as watcher:
+                await asyncio.wait_for(watcher.connected.wait(), 10)
+                # The open connection goes silent: no push, no answer, no close. Only a new one brings the mail.
+                proxy.freeze()
+                dovecot.put_mails(mail_user.name, "INBOX", [plain(1)])
+                await stored.until_stored(1, timeout=20)
+    assert proxy.connections >= 2
+    stalls = [e for e in logs if e["event"] == "mailbox_unreachable"]
+    assert stalls
+    assert "TimeoutError" in stalls[0]["error"]
+
+
+async def test_on_first_connect_only_the_collection_window_is_read(
+    dovecot: LocalDovecot, mail_user: MailUser, inbox: Inbox, pool: asyncpg.Pool
+) -> None:
+    dovecot.put_mails(mail_user.name, "INBOX", [plain(1), plain(2)])
+    old = dovecot.folder_path(mail_user.name, "INBOX")
+    # The first mail arrived at the server 30 days ago (its internal date is the file's time).
+    first = sorted((old / "new").iterdir())[0]
+    month_ago = time.time() - 30 * 86400
+    os.utime(first, (month_ago, month_ago))
+    stored = Stored()
+    async with watching(mailbox_of(mail_user, collect_days=7), inbox, pool, stored):
+        await stored.until_stored(1)
+        async with asyncio.timeout(10):
+            while (cp := await PostgresMailboxState(pool).checkpoint("sales")) is None or cp.last_uid < 2:
+                await asyncio.sleep(0.05)
+    assert [m.subject for m in stored.published] == ["Question 2"]
