@@ -241,7 +241,7 @@ async def test_on_first_connect_only_the_collection_window_is_read(
     dovecot.put_mails(mail_user.name, "INBOX", [plain(1), plain(2)])
     old = dovecot.folder_path(mail_user.name, "INBOX")
     # The first mail arrived at the server 30 days ago (its internal date is the file's time).
-    first = sorted((old / "new").iterdir())[0]
+    first = min((old / "new").iterdir())
     month_ago = time.time() - 30 * 86400
     os.utime(first, (month_ago, month_ago))
     stored = Stored()
