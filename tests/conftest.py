@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 from collections.abc import Iterator
@@ -88,4 +89,27 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "SWITCHBOARD_SECRET_KEY": settings.secret_key.get_secret_value(),
         "SWITCHBOARD_HTTP_PORT": str(settings.http_port),
         "SWITCHBOARD_WEBCHAT_PORT": str(settings.webchat_port),
+        **mail_env(settings),
+    }
+
+
+def mail_env(settings: Settings) -> dict[str, str]:
+    """The mail part of a service's environment, secrets included (they are test secrets)."""
+    if not settings.mailboxes:
+        return {}
+    boxes = [
+        {
+            **box.model_dump(mode="json"),
+            "password": box.password.get_secret_value(),
+            "smtp_password": box.smtp_password.get_secret_value(),
+        }
+        for box in settings.mailboxes
+    ]
+    return {
+        "SWITCHBOARD_MAILBOXES": json.dumps(boxes),
+        "SWITCHBOARD_CRM_ADDRESS": settings.crm_address,
+        "SWITCHBOARD_MAIL_COMMAND_TIMEOUT": str(settings.mail_command_timeout),
+        "SWITCHBOARD_MAIL_RETRY_SECONDS": str(settings.mail_retry_seconds),
+        "SWITCHBOARD_MAIL_SEND_LEASE_SECONDS": str(settings.mail_send_lease_seconds),
+        "SWITCHBOARD_MAIL_MAX_BACKOFF": str(settings.mail_max_backoff),
     }

@@ -1,0 +1,117 @@
+"""A customer's mail reaches an operator live, the reply goes out by SMTP threaded under it,
+and a killed ingest neither imports the mail again nor sends a reply twice."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from email import message_from_bytes, policy
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from pydantic import SecretStr
+
+from bench.waiting import until
+from services.local.dovecot import LocalDovecot
+from services.projections.schema import LIVE_SCHEMA
+from services.settings import MailboxSettings, Settings
+from tests.e2e.test_webchat_roundtrip import next_frame, operator_socket
+from tests.mail_servers import MailUser, SmtpSink
+from tests.services_running import RunningServices, load_demo, services
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(240)]
+
+WAIT = 30.0
+CUSTOMER_MAIL = (
+    b"From: Anna Customer <anna@customer.example>\r\nTo: Sales <sales@shop.example>\r\nSubject: Delivery to Riga\r\n"
+    b"Date: Mon, 03 Mar 2025 10:15:00 +0200\r\nMessage-ID: <riga-1@customer.example>\r\n\r\nDo you deliver to Riga?\r\n"
+)
+
+
+def test_a_mail_is_answered_by_mail_through_every_service(
+    settings: Settings, tmp_path: Path, dovecot: LocalDovecot, mail_user: MailUser, smtp_sink: SmtpSink
+) -> None:
+    mailbox = MailboxSettings(
+        name="sales",
+        address="sales@shop.example",
+        display_name="Shop Sales",
+        imap_host=mail_user.host,
+        imap_port=mail_user.port,
+        imap_tls=False,
+        username=mail_user.name,
+        password=SecretStr(mail_user.password),
+        smtp_host=smtp_sink.host,
+        smtp_port=smtp_sink.port,
+        smtp_security="none",
+    )
+    with_mail = settings.model_copy(update={"mailboxes": [mailbox], "mail_command_timeout": 5.0})
+    load_demo(with_mail)
+    with services(with_mail, tmp_path / "logs") as running:
+        asyncio.run(roundtrip(with_mail, running, dovecot, mail_user, smtp_sink))
+
+
+async def roundtrip(
+    settings: Settings, running: RunningServices, dovecot: LocalDovecot, user: MailUser, sink: SmtpSink
+) -> None:
+    report = await running.healthy()
+    assert report["checks"]["mail"]["mailboxes"]["sales"]["connected"]  # type: ignore[index]
+    anna = await operator_socket(settings, "anna@example.com")
+    boris = await operator_socket(settings, "boris@example.com")
+    dovecot.put_mails(user.name, "INBOX", [CUSTOMER_MAIL])
+
+    waits = {asyncio.ensure_future(next_frame(s, "conversation")): s for s in (anna, boris)}
+    done, pending = await asyncio.wait(waits, timeout=WAIT, return_when=asyncio.FIRST_COMPLETED)
+    assert done, "no operator was told of the mail"
+    for wait in pending:
+        wait.cancel()
+    first = done.pop()
+    holder = waits[first]
+    conversation = first.result()["conversation"]
+    assert conversation["address"] == "email:anna@customer.example"
+    message = (await next_frame(holder, "message"))["message"]
+    assert (message["subject"], message["text"]) == ("Delivery to Riga", "Do you deliver to Riga?")
+
+    await holder.send(
+        json.dumps({"type": "reply", "conversation_id": conversation["id"], "text": "Yes.", "request_id": "r1"})
+    )
+    (sent,) = await asyncio.to_thread(sink.wait_for, 1, WAIT)
+    mail = message_from_bytes(sent.raw, policy=policy.default)
+    assert mail["In-Reply-To"] == "<riga-1@customer.example>"
+    assert mail["Subject"] == "Re: Delivery to Riga"
+    assert sent.recipients == ("anna@customer.example",)
+
+    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
+    assert pool is not None
+    try:
+
+        async def delivered() -> Any:
+            return await pool.fetchval(
+                f"SELECT delivery FROM {LIVE_SCHEMA}.messages WHERE conversation_id = $1 AND author = 'manager'",
+                uuid.UUID(conversation["id"]),
+            )
+
+        assert await until(delivered, WAIT, "the read model to show the reply as sent") == "sent"
+
+        # Ingest is killed and started again: the mail is not imported twice, the reply not sent twice.
+        running.kill("ingest")
+        running.start("ingest")
+        await running.healthy()
+        await holder.send(
+            json.dumps(
+                {"type": "reply", "conversation_id": conversation["id"], "text": "In two days.", "request_id": "r2"}
+            )
+        )
+        messages = await asyncio.to_thread(sink.wait_for, 2, WAIT)
+        assert [m.raw.count(b"In two days.") for m in messages] == [0, 1]
+        customer_mails = await pool.fetchval(
+            "SELECT count(*) FROM switchboard_events WHERE topic LIKE '%Conversation.CustomerWrote'"
+        )
+        assert customer_mails == 1
+        assert len(sink.messages) == 2
+    finally:
+        await pool.close()
+    for socket in (anna, boris):
+        await socket.close()
