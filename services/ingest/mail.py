@@ -69,7 +69,7 @@ async def run_mail(settings: Settings, pool: asyncpg.Pool, publish: PublishMany,
     if not settings.mailboxes:
         return
     state = PostgresMailboxState(pool)
-    await state.create()
+    await state.create([config.name for config in settings.mailboxes])
     inbox = await asyncio.to_thread(build_inbox, settings)
     queued = asyncio.Event()
     topics = Topics.named(settings.topic_prefix)

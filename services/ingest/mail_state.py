@@ -36,9 +36,11 @@ class PostgresMailboxState:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
-    async def create(self) -> None:
-        """Create the tables if they are missing."""
+    async def create(self, watched: list[str] | None = None) -> None:
+        """Create the tables if they are missing; forget the health of mailboxes no longer ``watched``."""
         await ensure_tables(self._pool, SCHEMA)
+        if watched is not None:
+            await self._pool.execute("DELETE FROM mailbox_health WHERE NOT mailbox = ANY($1::text[])", watched)
 
     async def checkpoint(self, mailbox: str) -> Checkpoint | None:
         """The saved checkpoint, if any."""
