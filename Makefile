@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export SWITCHBOARD_CACHE_DIR ?= $(CURDIR)/.cache
 
-.PHONY: run test lint unit integration bench chaos system-deps deps kafka-jars clean
+.PHONY: run test lint unit integration bench bench-mail chaos system-deps deps kafka-jars clean
 
 run: deps kafka-jars
 	$(BIN)/switchboard run
@@ -30,6 +30,10 @@ integration: deps kafka-jars
 # The full benchmark and the fault-injection run, each on its own Postgres and Kafka.
 bench: deps kafka-jars
 	$(BIN)/switchboard bench
+
+# Mails/s from a 5,000-mail backlog on a local Dovecot into the event store, beside its ceilings.
+bench-mail: deps kafka-jars
+	$(BIN)/switchboard bench mail
 
 chaos: deps kafka-jars
 	$(BIN)/switchboard chaos

@@ -136,6 +136,12 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one return pe
     bench.add_argument("--quick", action="store_true", help="a short run (under a minute) for a smoke check")
     bench.add_argument("--output", type=Path, help="JSON results file (default .local/bench/full.json or quick.json)")
     bench.add_argument("--seed", type=int, help="seed of the synthetic customers (default: random, printed)")
+    suites = bench.add_subparsers(dest="suite")
+    mail = suites.add_parser("mail", help="mails/s from a backlog on a local Dovecot into the event store")
+    mail.add_argument("--runs", type=int, default=3, help="runs of each figure; the median is reported")
+    mail.add_argument("--mails", type=int, default=5_000, help="mails in the backlog")
+    mail.add_argument("--output", dest="mail_output", type=Path, help="JSON results (default .local/bench/mail.json)")
+    mail.add_argument("--seed", dest="mail_seed", type=int, help="seed of the generated mail (default: random)")
     chaos = commands.add_parser("chaos", help="kill services, Kafka and Postgres under load; check nothing is lost")
     chaos.add_argument("--seed", type=int, help="seed of the load and the kill moments (default: random, printed)")
     chaos.add_argument("--duration", type=float, default=120.0, help="seconds of load while faults happen")
@@ -147,6 +153,11 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one return pe
     if args.command in SERVICES:
         run_service(args.command, _service_main(args.command))
         return 0
+    if args.command == "bench" and args.suite == "mail":
+        from bench.mail import run_mail_bench  # noqa: PLC0415
+
+        output = args.mail_output or Path(".local") / "bench" / "mail.json"
+        return run_mail_bench(runs=args.runs, mails=args.mails, output=output, seed=args.mail_seed)
     if args.command == "bench":
         from bench.runner import run_bench  # noqa: PLC0415 - the benchmark and its dependencies only when asked
 
