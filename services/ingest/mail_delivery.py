@@ -28,6 +28,7 @@ from connectors.mail.reply import OutgoingReply, compose
 from connectors.mail.smtp import Handover, SmtpServer, hand_over
 from domain.channels import Channel, ChannelAddress
 from domain.conversation import DeliveryOutcome
+from domain.errors import DomainError
 from services.tables import ensure_tables
 
 log = structlog.get_logger()
@@ -202,23 +203,28 @@ class MailSender:
         if mailbox is None:
             await self._finish(reply_id, DeliveryOutcome.REFUSED, f"no mailbox named {row['mailbox']!r} can send")
             return
-        recipient = ChannelAddress.parse(payload["address"]).value
-        reply = OutgoingReply(
-            reply_id=reply_id,
-            from_address=mailbox.address,
-            from_name=mailbox.display_name,
-            to_address=recipient,
-            subject=payload.get("subject") or "",
-            text=payload["text"],
-            sent_at=datetime.fromisoformat(payload["sent_at"]),
-            in_reply_to=payload.get("in_reply_to") or "",
-            references=tuple(payload.get("references") or ()),
-        )
+        try:
+            recipient = ChannelAddress.parse(payload["address"]).value
+            reply = OutgoingReply(
+                reply_id=reply_id,
+                from_address=mailbox.address,
+                from_name=mailbox.display_name,
+                to_address=recipient,
+                subject=str(payload.get("subject") or ""),
+                text=str(payload["text"]),
+                sent_at=datetime.fromisoformat(payload["sent_at"]),
+                in_reply_to=str(payload.get("in_reply_to") or ""),
+                references=tuple(str(r) for r in payload.get("references") or ()),
+            )
+            mail = compose(reply)
+        except (KeyError, ValueError, TypeError, DomainError) as unreadable:
+            await self._finish(reply_id, DeliveryOutcome.REFUSED, f"the reply cannot be made into a mail: {unreadable}")
+            return
 
         async def sending() -> None:
             await self._pool.execute("UPDATE mail_deliveries SET status = 'sending' WHERE reply_id = $1", reply_id)
 
-        result = await hand_over(mailbox.server, compose(reply), mailbox.address, recipient, before_data=sending)
+        result = await hand_over(mailbox.server, mail, mailbox.address, recipient, before_data=sending)
         bound = log.bind(reply_id=str(reply_id), conversation_id=str(row["conversation_id"]), attempt=row["attempts"])
         if result.handover is Handover.ACCEPTED:
             bound.info("reply_mail_sent", server=result.detail)

@@ -79,9 +79,3 @@ class PostgresMailboxState:
             connected,
             error,
         )
-
-
-async def attachment(pool: asyncpg.Pool, sha256: str) -> bytes | None:
-    """The stored bytes of an attachment, if kept."""
-    content = await pool.fetchval("SELECT content FROM attachments WHERE sha256 = $1", sha256)
-    return bytes(content) if content is not None else None

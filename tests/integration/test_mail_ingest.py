@@ -13,7 +13,7 @@ import pytest
 import pytest_asyncio
 from structlog.testing import capture_logs
 
-from connectors.mail.watcher import Timing
+from connectors.mail.watcher import Checkpoint, Timing
 from services.bootstrap import build_inbox
 from services.ingest.mail_state import PostgresMailboxState
 from services.local.dovecot import LocalDovecot
@@ -251,3 +251,27 @@ async def test_on_first_connect_only_the_collection_window_is_read(
             while (cp := await PostgresMailboxState(pool).checkpoint("sales")) is None or cp.last_uid < 2:
                 await asyncio.sleep(0.05)
     assert [m.subject for m in stored.published] == ["Question 2"]
+
+
+async def test_several_mailboxes_each_with_its_own_credentials_folder_and_checkpoint(
+    dovecot: LocalDovecot, mail_user: MailUser, inbox: Inbox, pool: asyncpg.Pool
+) -> None:
+    dovecot.add_user("support-desk", "support-secret")
+    support_user = MailUser("support-desk", "support-secret", dovecot.host, dovecot.port)
+    dovecot.put_mails(mail_user.name, "INBOX", [plain(1), plain(2)])
+    dovecot.put_mails("support-desk", "Support", [plain(3, sender="carl@client.example")])
+    sales, support = Stored(), Stored()
+    support_box = mailbox_of(support_user, name="support", address="support@shop.example", folder="Support")
+    async with (
+        watching(mailbox_of(mail_user), inbox, pool, sales),
+        watching(support_box, inbox, pool, support),
+    ):
+        await sales.until_stored(2)
+        await support.until_stored(1)
+    assert {m.source for m in sales.published} == {"sales"}
+    assert [(m.source, m.sender.value) for m in support.published] == [("support", "carl@client.example")]
+    state = PostgresMailboxState(pool)
+    assert (await state.checkpoint("sales"), await state.checkpoint("support")) == (
+        Checkpoint(dovecot.uidvalidity(mail_user.name, "INBOX"), 2),
+        Checkpoint(dovecot.uidvalidity("support-desk", "Support"), 1),
+    )
