@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.domain import Aggregate, DomainEvent
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.utils import EnvType
 from psycopg.sql import SQL, Identifier
@@ -79,7 +82,7 @@ class Inbox(Application[UUID]):
             receiving = Receiving(work, assigning)
             return [receiving.receive(message) for message in batch]
 
-        return self._transact(command, lambda: self._absent(Receiving.looked_up(batch)))
+        return self._transact(command, lambda: self._prefetched(batch))
 
     def reply(
         self, conversation_id: UUID, manager_id: UUID, text: str, request_id: str, *, any_conversation: bool = False
@@ -301,30 +304,66 @@ class Inbox(Application[UUID]):
             raise NotYourConversation(msg)
         return lead if lead and lead.status is LeadStatus.ASSIGNED else None
 
-    def _absent(self, ids: set[UUID]) -> frozenset[UUID]:
-        """Which of ``ids`` have no events yet, in one query instead of one per aggregate.
+    def _prefetched(self, batch: list[InboundMessage]) -> dict[UUID, Aggregate | None]:
+        """Every aggregate receiving ``batch`` may need, in two queries instead of one per aggregate.
 
-        New customers' messages look up a receipt, a conversation, an address and a
-        lead that do not exist; asking once for all of a batch saves those round trips.
+        The first asks for what the messages name (receipts, conversations, leads, addresses, the
+        rules and the team); the second for what those name in turn (contacts, leads, managers).
         """
+        first = self._load_many(Receiving.looked_up(batch) | {Rulebook.create_id(), team_id(self.team)})
+        related = Receiving.related(a for a in first.values() if a is not None) - first.keys()
+        return first | self._load_many(related)
+
+    def _load_many(self, ids: set[UUID]) -> dict[UUID, Aggregate | None]:
+        """Aggregates by id (None: no events), brought up to date from their cached versions in one query."""
         recorder = self.recorder
         if not isinstance(recorder, PostgresAggregateRecorder) or not ids:
-            return frozenset()
-        query = SQL("SELECT DISTINCT originator_id FROM {schema}.{table} WHERE originator_id = ANY(%s)").format(
-            schema=Identifier(recorder.datastore.schema), table=Identifier(recorder.events_table_name)
-        )
+            return {}
+        cache = self.repository.cache
+        cached: dict[UUID, Aggregate] = {}
+        if cache is not None:
+            for aggregate_id in ids:
+                with contextlib.suppress(KeyError):
+                    hit = cache.get(aggregate_id)
+                    if isinstance(hit, Aggregate):
+                        cached[aggregate_id] = hit
+        order = list(ids)
+        query = SQL(
+            "SELECT e.originator_id, e.originator_version, e.topic, e.state FROM {schema}.{table} e"
+            " JOIN unnest(%s::uuid[], %s::bigint[]) AS k(id, after)"
+            " ON e.originator_id = k.id AND e.originator_version > k.after"
+            " ORDER BY e.originator_id, e.originator_version"
+        ).format(schema=Identifier(recorder.datastore.schema), table=Identifier(recorder.events_table_name))
         with recorder.datastore.transaction(commit=False) as cursor:
-            cursor.execute(query, (list(ids),))
-            existing = {UUID(str(row["originator_id"])) for row in cursor.fetchall()}
-        return frozenset(ids - existing)
+            cursor.execute(query, (order, [cached[i].version if i in cached else 0 for i in order]))
+            rows = cursor.fetchall()
+        newer: dict[UUID, list[DomainEvent]] = defaultdict(list)
+        for row in rows:
+            stored = StoredEvent(row["originator_id"], row["originator_version"], row["topic"], bytes(row["state"]))
+            event = self.mapper.to_domain_event(stored)
+            assert isinstance(event, DomainEvent)  # every event of our aggregates is one
+            newer[UUID(str(row["originator_id"]))].append(event)
+        found: dict[UUID, Aggregate | None] = {}
+        for aggregate_id in order:
+            base, events = cached.get(aggregate_id), newer.get(aggregate_id, [])
+            if base is None and not events:
+                found[aggregate_id] = None
+                continue
+            aggregate = project_aggregate(deepcopy(base) if events and base is not None else base, events)
+            assert isinstance(aggregate, Aggregate)
+            if cache is not None:
+                cache.put(aggregate_id, aggregate)
+                aggregate = deepcopy(aggregate)  # commands change their own copy, never the cached one
+            found[aggregate_id] = aggregate
+        return found
 
     def _transact(
         self,
         command: Callable[[UnitOfWork, Assigning], T],
-        absent: Callable[[], frozenset[UUID]] = frozenset,
+        prefetch: Callable[[], dict[UUID, Aggregate | None]] = dict,
     ) -> T:
         for attempt in range(MAX_ATTEMPTS):
-            work = UnitOfWork(self._load, absent())
+            work = UnitOfWork(self._load, prefetch())
             result = command(work, Assigning(work, self.team, self.clock))
             try:
                 self.save(*work.changed())

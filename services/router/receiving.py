@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
+
+from eventsourcing.domain import Aggregate
 
 from domain.channels import ChannelAddress
 from domain.contact import Activity, AddressBookEntry, Contact
@@ -13,6 +16,7 @@ from domain.identities import address_book_entry_id, conversation_id, lead_id, m
 from domain.inbound import InboundMessage
 from domain.lead import Lead, LeadStatus
 from domain.manager import Manager
+from domain.team import Team
 from services.router.assigning import Assigning
 from services.router.unit_of_work import UnitOfWork
 
@@ -75,6 +79,25 @@ class Receiving:
             if m.crm_copy:
                 ids.add(manager_id(m.sender.value))
                 ids.update(address_book_entry_id(str(ChannelAddress(m.channel, c))) for c in m.correspondents)
+        return ids
+
+    @staticmethod
+    def related(aggregates: Iterable[Aggregate]) -> set[UUID]:
+        """The ids the given aggregates name, which receiving and routing go on to load."""
+        ids: set[UUID] = set()
+        for aggregate in aggregates:
+            if isinstance(aggregate, AddressBookEntry):
+                ids.add(aggregate.contact_id)
+            elif isinstance(aggregate, MessageReceipt):
+                ids |= {aggregate.conversation_id, lead_id(aggregate.conversation_id)}
+            elif isinstance(aggregate, Conversation):
+                ids |= {aggregate.contact_id, lead_id(aggregate.id)}
+            elif isinstance(aggregate, Lead):
+                ids |= {aggregate.contact_id, *([aggregate.manager_id] if aggregate.manager_id else [])}
+            elif isinstance(aggregate, Team):
+                ids.update(aggregate.members)
+            elif isinstance(aggregate, Contact) and aggregate.responsible_manager_id:
+                ids.add(aggregate.responsible_manager_id)
         return ids
 
     def receive(self, message: InboundMessage) -> ReceivedMessage:

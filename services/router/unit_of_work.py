@@ -15,15 +15,20 @@ Loader = Callable[[UUID], Aggregate | None]
 class UnitOfWork:
     """Aggregates by id, as loaded or created during one command."""
 
-    def __init__(self, load: Loader, absent: frozenset[UUID] = frozenset()) -> None:
+    def __init__(self, load: Loader, prefetched: dict[UUID, Aggregate | None] | None = None) -> None:
         self._load = load
+        # Loaded in bulk when the unit of work began (None: known not to exist); the rest on demand.
+        self._prefetched = dict(prefetched or {})
+        # In the order first touched: new aggregates are saved, and their events numbered, in this order.
         self._touched: dict[UUID, Aggregate | None] = {}
-        self._absent = absent  # known not to exist when the unit of work began: no need to ask
 
     def get(self, aggregate_id: UUID) -> Aggregate | None:
         """The aggregate, loaded once; None if it does not exist."""
         if aggregate_id not in self._touched:
-            self._touched[aggregate_id] = None if aggregate_id in self._absent else self._load(aggregate_id)
+            if aggregate_id in self._prefetched:
+                self._touched[aggregate_id] = self._prefetched.pop(aggregate_id)
+            else:
+                self._touched[aggregate_id] = self._load(aggregate_id)
         return self._touched[aggregate_id]
 
     def find(self, aggregate_id: UUID, kind: type[A]) -> A | None:
