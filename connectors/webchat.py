@@ -69,6 +69,8 @@ def parse_frame(raw: str | bytes) -> dict[str, Any]:
             raise FrameError("invalid_message", "a message needs an 'id' of 1..128 characters")
         if not isinstance(text, str) or not text.strip():
             raise FrameError("invalid_message", "a message needs a non-empty 'text'")
+        if "\x00" in text:
+            raise FrameError("invalid_message", "a message's 'text' must not contain NUL characters")
         return frame
     raise FrameError("unknown_type", f"unknown frame type {kind!r}; expected 'hello' or 'message'")
 

@@ -89,6 +89,17 @@ class InboundMessage:
         )
 
     @property
+    def conversation_thread(self) -> str:
+        """What names the conversation this message opens when it continues none we know.
+
+        A mail thread is the customer's own: two customers answering the same newsletter, whose
+        References both start with it, are two conversations.
+        """
+        if self.channel is Channel.EMAIL:
+            return f"{self.sender.value} {self.thread}"
+        return self.thread
+
+    @property
     def key(self) -> str:
         """The partition key: one thread stays in one partition, in order."""
         return f"{self.channel}/{self.thread}"

@@ -7,7 +7,8 @@ import re
 # The markers mail clients put above a forwarded message: Gmail, Thunderbird, Apple Mail, Outlook.
 _MARKERS = re.compile(
     r"^[ \t>]*(?:-{2,}\s*(?:Forwarded message|Original Message|Пересылаемое сообщение|Исходное сообщение)\s*-{2,}"
-    r"|Begin forwarded message:)",
+    r"|Begin forwarded message:"
+    r"|_{10,}\s*$)",  # Outlook: a rule of underscores over the forwarded header block
     re.IGNORECASE | re.MULTILINE,
 )
 _FROM_LINE = re.compile(r"^[ \t>*]*(?:From|От|Von|De)\s*:\s*(?P<value>.+)$", re.IGNORECASE | re.MULTILINE)

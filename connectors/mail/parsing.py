@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email import policy
 from email.header import decode_header, make_header
@@ -40,6 +41,9 @@ from domain.inbound import (
 
 DEFAULT_LIMITS = MailLimits()
 MAX_NAME_CHARS = 200
+MAX_RECORD_BYTES = 512 * 1024  # well under Kafka's default 1 MiB per record
+MIN_KEPT_TEXT = 1_000
+TRUNCATED = "\n[…]"
 MAX_LEGACY_HEADER_CHARS = 2_000
 _NAME_ADDR = re.compile(r"(?P<name>[^<>]*)<(?P<address>[^<>@\s]+@[^<>@\s]+)>")
 _BRACKETED_ID = re.compile(r"<([^<>]*)>")
@@ -120,30 +124,48 @@ def to_inbound(
     ours = {crm, *routing.own_addresses, parsed.sender_address}
     candidates = (parsed.forwarded_from, *recipients) if crm_copy else ()
     correspondents = tuple(dict.fromkeys(a for a in candidates if a and a not in ours))
-    return InboundMessage(
-        channel=Channel.EMAIL,
-        channel_message_id=parsed.dedupe_key,
-        thread=parsed.thread,
-        sender=ChannelAddress(Channel.EMAIL, parsed.sender_address),
-        text=parsed.text[:MAX_TEXT_LENGTH],
-        received_at=received_at,
-        sender_name=parsed.sender_name[:MAX_NAME_CHARS],
-        source=mailbox,
-        subject=parsed.subject[:MAX_SUBJECT_LENGTH],
-        replies_to=_replies_to(parsed),
-        attachments=tuple(
-            KnownAttachment(
-                sha256=a.sha256,
-                filename=(a.filename or "")[:MAX_FILENAME_LENGTH],
-                content_type=a.content_type[:MAX_CONTENT_TYPE_LENGTH],
-                size=a.size,
-                kept=a.content is not None,
-            )
-            for a in parsed.attachments[:MAX_ATTACHMENTS]
-        ),
-        crm_copy=crm_copy,
-        correspondents=correspondents[:MAX_CORRESPONDENTS],
+    return fitted(
+        InboundMessage(
+            channel=Channel.EMAIL,
+            channel_message_id=parsed.dedupe_key,
+            thread=parsed.thread,
+            sender=ChannelAddress(Channel.EMAIL, parsed.sender_address),
+            text=parsed.text[:MAX_TEXT_LENGTH],
+            received_at=received_at,
+            sender_name=parsed.sender_name[:MAX_NAME_CHARS],
+            source=mailbox,
+            subject=parsed.subject[:MAX_SUBJECT_LENGTH],
+            replies_to=_replies_to(parsed),
+            attachments=tuple(
+                KnownAttachment(
+                    sha256=a.sha256,
+                    filename=(a.filename or "")[:MAX_FILENAME_LENGTH],
+                    content_type=a.content_type[:MAX_CONTENT_TYPE_LENGTH],
+                    size=a.size,
+                    kept=a.content is not None,
+                )
+                for a in parsed.attachments[:MAX_ATTACHMENTS]
+            ),
+            crm_copy=crm_copy,
+            correspondents=correspondents[:MAX_CORRESPONDENTS],
+        )
     )
+
+
+def fitted(message: InboundMessage, max_bytes: int = MAX_RECORD_BYTES) -> InboundMessage:
+    """The message cut until its JSON fits one broker record: text first, then the list of attachments.
+
+    Escaped JSON can take twelve bytes for one character (an emoji as two escaped surrogates); a record
+    over the broker's limit would stop the mailbox at that mail for good.
+    """
+    while len(json.dumps(message.to_dict())) > max_bytes:
+        if len(message.text) > MIN_KEPT_TEXT:
+            message = replace(message, text=message.text[: len(message.text) // 2] + TRUNCATED)
+        elif message.attachments:
+            message = replace(message, attachments=message.attachments[: len(message.attachments) // 2])
+        else:
+            break
+    return message
 
 
 def _replies_to(parsed: ParsedMail) -> tuple[str, ...]:

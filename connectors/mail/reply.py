@@ -15,6 +15,9 @@ from connectors.mail.text import clean_header
 
 _REPLY_PREFIX = re.compile(r"^\s*(re|aw|sv|ответ)\s*:", re.IGNORECASE)
 _ID_UNSAFE = re.compile(r"[\s<>]")
+# Message ids are never folded or encoded: at the default 78 characters the email package would write a long
+# one (Outlook's are 80 to 100) as an encoded-word, which no mail client reads as an id, and threading breaks.
+_LONG_IDS = SMTP.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ def message_id(reply_id: UUID, from_address: str) -> str:
 
 def compose(reply: OutgoingReply) -> EmailMessage:
     """The reply as a mail with Message-ID, In-Reply-To and References."""
-    mail = EmailMessage(policy=SMTP)
+    mail = EmailMessage(policy=_LONG_IDS)
     mail["Message-ID"] = f"<{message_id(reply.reply_id, reply.from_address)}>"
     mail["Date"] = format_datetime(reply.sent_at)
     mail["From"] = Address(display_name=clean_header(reply.from_name), addr_spec=reply.from_address)

@@ -81,6 +81,10 @@ async def hand_over(
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as broken:
         kind = Handover.UNCERTAIN if in_data else Handover.RETRY
         return HandoverResult(kind, f"{type(broken).__name__}: {broken}")
+    except (UnicodeError, ValueError) as unsendable:
+        # An address or header this server cannot carry (a non-ASCII address without SMTPUTF8): never will.
+        kind = Handover.UNCERTAIN if in_data else Handover.REFUSED
+        return HandoverResult(kind, f"cannot be sent: {type(unsendable).__name__}: {unsendable}")
     finally:
         if client.is_connected:
             try:

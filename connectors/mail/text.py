@@ -74,7 +74,9 @@ class _TextCollector(HTMLParser):
         self.chunks: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCK_TAGS:
+        if tag == "hr":  # a rule, as plain-text mail draws it (Outlook sets one above a forwarded mail)
+            self.chunks.append("\n" + "_" * 32 + "\n")
+        elif tag in _BLOCK_TAGS:
             self.chunks.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
@@ -94,7 +96,7 @@ def html_to_text(markup: str, max_chars: int) -> str:
     """
     safe = nh3.clean(
         markup[:max_chars],
-        tags=set(_BLOCK_TAGS),
+        tags={*_BLOCK_TAGS, "hr"},
         clean_content_tags=set(_DROPPED_WITH_CONTENT),
         attributes={},
         strip_comments=True,

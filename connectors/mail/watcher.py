@@ -188,6 +188,10 @@ class MailboxWatcher:
             uids = await session.uids_since((since.day, since.month, since.year))
         for batch in await self._batches(session, uids):
             checkpoint = await self._ingest(session, folder.uidvalidity, batch, checkpoint)
+        windowed = saved is None or saved.uidvalidity != folder.uidvalidity
+        if windowed and folder.uidnext:
+            # Every mail the folder held at SELECT was read if in the window, and is outside it for good if not.
+            checkpoint = Checkpoint(folder.uidvalidity, max(checkpoint.last_uid, folder.uidnext - 1))
         if saved != checkpoint:
             await self._state.save_checkpoint(self.mailbox.name, checkpoint)
         return checkpoint
@@ -246,7 +250,7 @@ class MailboxWatcher:
             self._log.warning("mail_rejected", uid=mail.uid, reason="invalid", detail=str(invalid))
             return None
         sender = message.sender.value
-        if sender == self.mailbox.address.lower() or (self.mailbox.excludes(sender) and not message.crm_copy):
+        if sender == self.mailbox.address.lower() or self.mailbox.excludes(sender):
             self._log.info("mail_excluded", uid=mail.uid, message_id=message.channel_message_id)
             return None
         return message, parsed.attachments

@@ -33,8 +33,8 @@ def _uuid(frame: dict[str, Any], key: str) -> UUID:
 async def reply(inbox: Inbox, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
     """Answer the customer in their channel."""
     text, request_id = frame.get("text"), frame.get("request_id")
-    if not isinstance(text, str) or not text.strip() or len(text) > MAX_REPLY_LENGTH:
-        msg = f"a reply needs a 'text' of 1..{MAX_REPLY_LENGTH} characters"
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_REPLY_LENGTH or "\x00" in text:
+        msg = f"a reply needs a 'text' of 1..{MAX_REPLY_LENGTH} characters, without NUL"
         raise ValueError(msg)
     if not isinstance(request_id, str) or not request_id:
         msg = "a reply needs a 'request_id'"

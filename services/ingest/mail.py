@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 
 import asyncpg
+import structlog
 
 from connectors.mail.limits import MailLimits
 from connectors.mail.smtp import SmtpServer
@@ -16,6 +18,8 @@ from services.ingest.mail_delivery import MailSender, ReplyQueue, Retries, Sendi
 from services.ingest.mail_state import PostgresMailboxState
 from services.settings import MailboxSettings, Settings
 from services.topics import Topics
+
+log = structlog.get_logger()
 
 PublishMany = Callable[[list[InboundMessage]], Awaitable[None]]
 
@@ -85,8 +89,11 @@ async def run_mail(settings: Settings, pool: asyncpg.Pool, publish: PublishMany,
         ),
         queued,
     )
-    tasks = [asyncio.create_task(w.run(stop)) for w in watchers(settings, state, publish)]
-    tasks += [asyncio.create_task(queue.run(stop)), asyncio.create_task(sender.run(stop))]
+    parts: list[tuple[str, Callable[[asyncio.Event], Awaitable[None]]]] = [
+        (f"watcher {w.mailbox.name}", w.run) for w in watchers(settings, state, publish)
+    ]
+    parts += [("reply queue", queue.run), ("mail sender", sender.run)]
+    tasks = [asyncio.create_task(_supervised(name, part, stop)) for name, part in parts]
     try:
         await asyncio.gather(*tasks)
     finally:
@@ -94,3 +101,18 @@ async def run_mail(settings: Settings, pool: asyncpg.Pool, publish: PublishMany,
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         inbox.close()
+
+
+async def _supervised(name: str, part: Callable[[asyncio.Event], Awaitable[None]], stop: asyncio.Event) -> None:
+    """Run one part of the mail channel until ``stop``; if it fails, say so and start it again."""
+    wait = 1.0
+    while not stop.is_set():
+        try:
+            await part(stop)
+        except Exception:  # a failed part is restarted, never left dead in silence
+            log.exception("mail_part_failed", part=name, restart_in=wait)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), wait)
+            wait = min(wait * 2, 60.0)
+        else:
+            return

@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 import structlog
@@ -48,6 +48,8 @@ CREATE TABLE IF NOT EXISTS mail_deliveries (
     outcome_recorded boolean NOT NULL DEFAULT false,
     queued_at timestamptz NOT NULL DEFAULT now()
 );
+-- Each claim has its own token: a sender that lost its claim to a takeover cannot act on the row.
+ALTER TABLE mail_deliveries ADD COLUMN IF NOT EXISTS claim uuid;
 CREATE INDEX IF NOT EXISTS mail_deliveries_due ON mail_deliveries (next_attempt_at) WHERE status = 'queued';
 """
 
@@ -142,11 +144,26 @@ def _delivery_row(value: bytes | None) -> tuple[UUID, UUID, str, str] | None:
             UUID(record["reply_id"]),
             UUID(record["conversation_id"]),
             str(record.get("source") or ""),
-            json.dumps(record),
+            json.dumps(_without_nul(record)),
         )
     except (KeyError, ValueError, TypeError):
         log.warning("outbound_reply_unreadable", reply_id=record.get("reply_id"))
         return None
+
+
+class LostClaim(Exception):
+    """Another sender took the reply over after this one's lease ran out: this one must not send it."""
+
+
+def _without_nul(value: object) -> object:
+    """``value`` with NUL removed from every string: jsonb cannot hold it, and a mail would not carry it."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {key: _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
 
 
 class MailSender:
@@ -184,24 +201,29 @@ class MailSender:
                 continue
             try:
                 await self._deliver(row)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            except LostClaim:
+                log.warning("reply_mail_taken_over", reply_id=str(row["reply_id"]))
+            except Exception as error:  # one reply's failure never stops the others
                 # The row stays claimed; once its lease ends it is queued again or marked uncertain.
-                log.warning("mail_sender_interrupted", reply_id=str(row["reply_id"]), error=str(error))
+                log.exception("mail_sender_interrupted", reply_id=str(row["reply_id"]), error=str(error))
 
     async def _claim(self) -> asyncpg.Record | None:
         return await self._pool.fetchrow(
-            "UPDATE mail_deliveries SET status = 'claimed', claimed_at = now(), attempts = attempts + 1"
-            " WHERE reply_id = (SELECT reply_id FROM mail_deliveries WHERE status = 'queued'"
+            "UPDATE mail_deliveries SET status = 'claimed', claimed_at = now(), attempts = attempts + 1,"
+            " claim = $1 WHERE reply_id = (SELECT reply_id FROM mail_deliveries WHERE status = 'queued'"
             " AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED)"
-            " RETURNING reply_id, conversation_id, mailbox, payload, attempts"
+            " RETURNING reply_id, conversation_id, mailbox, payload, attempts, claim",
+            uuid4(),
         )
 
     async def _deliver(self, row: asyncpg.Record) -> None:
-        reply_id = UUID(str(row["reply_id"]))
+        reply_id, claim = UUID(str(row["reply_id"])), UUID(str(row["claim"]))
         payload = json.loads(row["payload"])
         mailbox = self._mailboxes.get(row["mailbox"])
         if mailbox is None:
-            await self._finish(reply_id, DeliveryOutcome.REFUSED, f"no mailbox named {row['mailbox']!r} can send")
+            await self._finish(
+                reply_id, claim, DeliveryOutcome.REFUSED, f"no mailbox named {row['mailbox']!r} can send"
+            )
             return
         try:
             recipient = ChannelAddress.parse(payload["address"]).value
@@ -218,26 +240,35 @@ class MailSender:
             )
             mail = compose(reply)
         except (KeyError, ValueError, TypeError, DomainError) as unreadable:
-            await self._finish(reply_id, DeliveryOutcome.REFUSED, f"the reply cannot be made into a mail: {unreadable}")
+            detail = f"the reply cannot be made into a mail: {unreadable}"
+            await self._finish(reply_id, claim, DeliveryOutcome.REFUSED, detail)
             return
 
         async def sending() -> None:
-            await self._pool.execute("UPDATE mail_deliveries SET status = 'sending' WHERE reply_id = $1", reply_id)
+            still_ours = await self._pool.fetchval(
+                "UPDATE mail_deliveries SET status = 'sending' WHERE reply_id = $1 AND claim = $2"
+                " AND status = 'claimed' RETURNING true",
+                reply_id,
+                claim,
+            )
+            if not still_ours:
+                raise LostClaim(reply_id)
 
         result = await hand_over(mailbox.server, mail, mailbox.address, recipient, before_data=sending)
         bound = log.bind(reply_id=str(reply_id), conversation_id=str(row["conversation_id"]), attempt=row["attempts"])
         if result.handover is Handover.ACCEPTED:
             bound.info("reply_mail_sent", server=result.detail)
-            await self._finish(reply_id, DeliveryOutcome.SENT, result.detail)
+            await self._finish(reply_id, claim, DeliveryOutcome.SENT, result.detail)
         elif result.handover is Handover.RETRY and row["attempts"] < self._retries.max_attempts:
             wait = self._retries.wait_after(row["attempts"])
             bound.warning("reply_mail_deferred", detail=result.detail, retry_in=wait)
             await self._pool.execute(
-                "UPDATE mail_deliveries SET status = 'queued', claimed_at = NULL, detail = $2,"
-                " next_attempt_at = now() + make_interval(secs => $3) WHERE reply_id = $1",
+                "UPDATE mail_deliveries SET status = 'queued', claimed_at = NULL, claim = NULL, detail = $2,"
+                " next_attempt_at = now() + make_interval(secs => $3) WHERE reply_id = $1 AND claim = $4",
                 reply_id,
                 result.detail,
                 wait,
+                claim,
             )
         else:
             outcome = {
@@ -246,24 +277,27 @@ class MailSender:
                 Handover.RETRY: DeliveryOutcome.GAVE_UP,
             }[result.handover]
             bound.warning("reply_mail_failed", outcome=outcome, detail=result.detail)
-            await self._finish(reply_id, outcome, result.detail)
+            await self._finish(reply_id, claim, outcome, result.detail)
         await self._record_outcomes()
 
-    async def _finish(self, reply_id: UUID, outcome: DeliveryOutcome, detail: str) -> None:
+    async def _finish(self, reply_id: UUID, claim: UUID, outcome: DeliveryOutcome, detail: str) -> None:
         status = "sent" if outcome is DeliveryOutcome.SENT else "failed"
+        # A row taken over meanwhile is the other sender's; a mail it marked uncertain stays so.
         await self._pool.execute(
-            "UPDATE mail_deliveries SET status = $2, outcome = $3, detail = $4 WHERE reply_id = $1",
+            "UPDATE mail_deliveries SET status = $2, outcome = $3, detail = $4"
+            " WHERE reply_id = $1 AND claim = $5 AND outcome IS NULL",
             reply_id,
             status,
             outcome.value,
             detail,
+            claim,
         )
 
     async def _take_over_stopped(self) -> None:
         """Rows a stopped sender held: claimed ones are queued again, those in flight are uncertain."""
         lease = self._retries.lease_seconds
         await self._pool.execute(
-            "UPDATE mail_deliveries SET status = 'queued', claimed_at = NULL"
+            "UPDATE mail_deliveries SET status = 'queued', claimed_at = NULL, claim = NULL"
             " WHERE status = 'claimed' AND claimed_at < now() - make_interval(secs => $1)",
             lease,
         )

@@ -30,6 +30,11 @@ async def apply(conn: Connection, schema: str, event: dict[str, Any], changes: C
         await handler(conn, schema, event, changes)
 
 
+def _storable(text: str) -> str:
+    # PostgreSQL text cannot hold NUL; an event carrying one must not stop the projection.
+    return text.replace("\x00", "")
+
+
 def _at(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
@@ -63,7 +68,7 @@ async def _message(  # noqa: PLR0913
 ) -> None:
     conversation_id = UUID(e["aggregate_id"])
     d = e["data"]
-    text = d["text"]
+    text = _storable(d["text"])
     await conn.execute(
         f"INSERT INTO {s}.messages (notification_id, conversation_id, message_id, author, manager_id, text, at,"  # noqa: S608
         " subject, attachments) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -74,7 +79,7 @@ async def _message(  # noqa: PLR0913
         manager_id,
         text,
         at,
-        d.get("subject") or "",
+        _storable(d.get("subject") or ""),
         json.dumps(d.get("attachments") or []),
     )
     reopen = ", status = 'open'" if author == "customer" else ""
@@ -130,8 +135,8 @@ async def _activity_logged(conn: Connection, s: str, e: dict[str, Any], _: Chang
         UUID(e["aggregate_id"]),
         d["kind"],
         d["channel_message_id"],
-        d["subject"],
-        d["text"],
+        _storable(d["subject"]),
+        _storable(d["text"]),
         UUID(d["manager_id"]) if d.get("manager_id") else None,
         json.dumps(d["attachments"]),
         _at(d["occurred_at"]),

@@ -72,7 +72,7 @@ class Receiving:
         """The ids receiving these messages may look up: receipts, conversations, leads, addresses."""
         ids: set[UUID] = set()
         for m in messages:
-            conv = conversation_id(m.channel, m.thread)
+            conv = conversation_id(m.channel, m.conversation_thread)
             ids |= {message_receipt_id(m.channel, m.channel_message_id), conv, lead_id(conv)}
             ids.add(address_book_entry_id(str(m.sender)))
             ids.update(replied_ids(m))
@@ -117,7 +117,7 @@ class Receiving:
         if message.crm_copy and self._work.find(manager_id(message.sender.value), Manager) is not None:
             return self._log_activity(message)
         conversation = self._continued(message) or self._work.find(
-            conversation_id(message.channel, message.thread), Conversation
+            conversation_id(message.channel, message.conversation_thread), Conversation
         )
         conversation = conversation or self._open(message)
         conversation.record_customer_message(
@@ -186,7 +186,7 @@ class Receiving:
         address = str(message.sender)
         contact_id = self._contact_for(address, message.sender_name)
         conversation = Conversation(
-            channel=message.channel, thread=message.thread, address=address, contact_id=contact_id
+            channel=message.channel, thread=message.conversation_thread, address=address, contact_id=contact_id
         )
         self._work.add(conversation)
         self._work.add(

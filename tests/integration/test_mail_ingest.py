@@ -203,14 +203,20 @@ async def test_excluded_senders_never_become_leads(
     dovecot.put_mails(
         mail_user.name,
         "INBOX",
-        [plain(1, sender="noreply@bank.example"), plain(2, sender="robot@spam.example"), plain(3)],
+        [
+            plain(1, sender="noreply@bank.example"),
+            plain(2, sender="robot@spam.example"),
+            # Copying the CRM address does not get an excluded sender in.
+            plain(3, sender="noreply@bank.example", extra="Cc: crm@shop.example\r\n"),
+            plain(4),
+        ],
     )
     stored = Stored()
     excluding = mailbox_of(mail_user, exclude=frozenset({"noreply@bank.example", "@spam.example"}))
-    async with watching(excluding, inbox, pool, stored):
+    async with watching(excluding, inbox, pool, stored, crm_address="crm@shop.example"):
         await stored.until_stored(1)
         async with asyncio.timeout(10):
-            while (cp := await PostgresMailboxState(pool).checkpoint("sales")) is None or cp.last_uid < 3:
+            while (cp := await PostgresMailboxState(pool).checkpoint("sales")) is None or cp.last_uid < 4:
                 await asyncio.sleep(0.05)
     assert [m.sender.value for m in stored.published] == ["anna@example.com"]
 
@@ -275,3 +281,18 @@ async def test_several_mailboxes_each_with_its_own_credentials_folder_and_checkp
         Checkpoint(dovecot.uidvalidity(mail_user.name, "INBOX"), 2),
         Checkpoint(dovecot.uidvalidity("support-desk", "Support"), 1),
     )
+
+
+async def test_a_window_without_mail_still_leaves_the_older_mail_alone(
+    dovecot: LocalDovecot, mail_user: MailUser, inbox: Inbox, pool: asyncpg.Pool
+) -> None:
+    dovecot.put_mails(mail_user.name, "INBOX", [plain(1), plain(2)])
+    month_ago = time.time() - 30 * 86400
+    for old in (dovecot.folder_path(mail_user.name, "INBOX") / "new").iterdir():
+        os.utime(old, (month_ago, month_ago))
+    stored = Stored()
+    async with watching(mailbox_of(mail_user, collect_days=7), inbox, pool, stored) as watcher:
+        await asyncio.wait_for(watcher.connected.wait(), 10)
+        dovecot.put_mails(mail_user.name, "INBOX", [plain(3)])
+        await stored.until_stored(1)
+    assert [m.subject for m in stored.published] == ["Question 3"]

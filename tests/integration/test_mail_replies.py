@@ -38,9 +38,13 @@ from tests.mail_servers import MailUser, SmtpSink
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
 
 SHOP = "sales@shop.example"
+# As long as the ids Outlook and Exchange write: a reply must cite it whole, never as an encoded-word.
+CUSTOMER_ID = "AM9PR07MB7123456789ABCDEF0123456789ABCDEF0123@AM9PR07MB7123.eurprd07.prod.outlook.com"
 CUSTOMER_MAIL = (
     b"From: Anna Customer <anna@customer.example>\r\nTo: Sales <sales@shop.example>\r\nSubject: Order 42\r\n"
-    b"Date: Mon, 03 Mar 2025 10:15:00 +0200\r\nMessage-ID: <c1@customer.example>\r\n\r\nWhere is my order?\r\n"
+    b"Date: Mon, 03 Mar 2025 10:15:00 +0200\r\nMessage-ID: <"
+    + CUSTOMER_ID.encode()
+    + b">\r\n\r\nWhere is my order?\r\n"
 )
 
 
@@ -160,8 +164,8 @@ async def test_a_reply_threads_under_the_customer_mail_and_the_answer_continues_
     mail = message_from_bytes(sent.raw, policy=policy.default)
     reply_message_id = message_id(UUID(str(record["reply_id"])), SHOP)
     assert mail["Message-ID"] == f"<{reply_message_id}>"
-    assert mail["In-Reply-To"] == "<c1@customer.example>"
-    assert mail["References"] == "<c1@customer.example>"
+    assert mail["In-Reply-To"] == f"<{CUSTOMER_ID}>"
+    assert mail["References"] == f"<{CUSTOMER_ID}>"
     assert mail["Subject"] == "Re: Order 42"
     assert mail["To"] == "anna@customer.example"
     assert sent.recipients == ("anna@customer.example",)
@@ -169,7 +173,10 @@ async def test_a_reply_threads_under_the_customer_mail_and_the_answer_continues_
     assert delivered(inbox, conversation) == {str(record["reply_id"])}
 
     # In the customer's mail client, the reply sits under the original: Dovecot threads them by References.
-    dovecot.put_mails(mail_user.name, "Threads", [CUSTOMER_MAIL, sent.raw])
+    # THREAD REFERENCES also groups by subject, so the copy of the original gets another one: only the
+    # reply's References can join the two.
+    renamed = CUSTOMER_MAIL.replace(b"Subject: Order 42", b"Subject: Where is my parcel")
+    dovecot.put_mails(mail_user.name, "Threads", [renamed, sent.raw])
     threads = await asyncio.to_thread(imap_threads, mail_user, "Threads")
     assert threads == "(1 2)"
 
@@ -232,3 +239,35 @@ async def test_a_reply_is_never_sent_twice(
     assert sum(b"Once only." in raw for raw in texts) == 1
     assert sum(b"Was only claimed." in raw for raw in texts) == 1
     assert not any(b"Was on the wire." in raw for raw in texts)
+
+
+async def test_two_customers_answering_the_same_outside_mail_are_two_conversations(inbox: Inbox) -> None:
+    newsletter = "news-42@mailer.example"
+
+    def answer(number: int, sender: str) -> bytes:
+        threading = f"In-Reply-To: <{newsletter}>\r\nReferences: <{newsletter}>\r\n"
+        return plain(number, sender=sender, subject="Re: Spring offers", extra=threading)
+
+    anna = customer_writes(inbox, answer(1, "anna@a.example"))
+    bob = customer_writes(inbox, answer(2, "bob@b.example"))
+    assert anna != bob
+    # Anna's second answer to the same newsletter stays in her conversation.
+    assert customer_writes(inbox, answer(3, "anna@a.example")) == anna
+
+
+async def test_a_reply_to_an_address_the_server_cannot_carry_fails_and_the_next_one_is_sent(
+    settings: Settings, pool: asyncpg.Pool, inbox: Inbox, smtp_sink: SmtpSink
+) -> None:
+    idn = customer_writes(inbox, plain(1, sender="kunde@пример.рф"))
+    fine = customer_writes(inbox)
+    unsendable = operator_replies(inbox, idn, "Hello there.", "r1")
+    with_nul = operator_replies(inbox, fine, "Null\x00byte.", "r2")
+    async with sending(settings, pool, inbox, smtp_sink):
+        await publish(settings, unsendable, with_nul)
+        refused = await delivery(pool, unsendable["reply_id"])
+        sent = await delivery(pool, with_nul["reply_id"])
+    assert refused["outcome"] == "refused"
+    assert "cannot be sent" in refused["detail"]
+    assert sent["outcome"] == "sent"
+    (message,) = smtp_sink.messages
+    assert b"Nullbyte." in message.raw

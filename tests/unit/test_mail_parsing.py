@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from email import policy
 from email.parser import BytesParser
@@ -506,3 +507,12 @@ def test_a_mail_in_the_crm_mailbox_itself_is_a_crm_copy():
     routing = Routing(own_addresses=frozenset({"crm@shop.example"}), crm_address="crm@shop.example")
     message = to_inbound(parse_mail(raw), "crm", RECEIVED, routing)
     assert (message.crm_copy, message.correspondents) == (True, ("anna@example.com",))
+
+
+def test_a_message_always_fits_one_broker_record():
+    emoji = ("\U0001f600" * 64_000).encode()
+    raw = mail(emoji, Content_Type="text/plain; charset=utf-8")
+    message = to_inbound(parse_mail(raw), "inbox", RECEIVED)
+    assert len(json.dumps(message.to_dict())) <= 512 * 1024
+    assert message.text.startswith("\U0001f600")
+    assert message.text.endswith("[…]")

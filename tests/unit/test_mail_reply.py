@@ -8,6 +8,7 @@ from uuid import UUID
 
 from connectors.mail.forwarding import forwarded_sender
 from connectors.mail.reply import OutgoingReply, compose, message_id, reply_subject
+from connectors.mail.text import html_to_text
 from connectors.mail.watcher import Mailbox
 from domain.conversation import Conversation, CustomerMessage
 
@@ -101,3 +102,14 @@ def test_a_conversation_keeps_what_a_reply_must_cite():
     # A mail without Message-ID is known by a digest: a reply cites nothing for it.
     conversation.record_customer_message(CustomerMessage("sha256:" + "0" * 64, "third", at))
     assert conversation.last_message_id == ""
+
+
+def test_outlook_forwards_name_their_original_sender_in_text_and_html():
+    plain_text = "Log this.\n\n________________________________\nFrom: Carl Client <carl@client.example>\nSent: Monday"
+    assert forwarded_sender(plain_text) == "carl@client.example"
+    html = (
+        "<div>Log this.</div><hr><div id=divRplyFwdMsg><b>From:</b> Carl Client &lt;carl@client.example&gt;"
+        "<br><b>Sent:</b> Monday</div>"
+    )
+    assert forwarded_sender(html_to_text(html, 100_000)) == "carl@client.example"
+    assert forwarded_sender("Thanks\n\n__________\nmy signature") is None
