@@ -14,7 +14,7 @@ from aiokafka import AIOKafkaProducer
 
 from services.logs import configure_logging
 from services.router.inbox import Inbox
-from services.settings import Settings
+from services.settings import Settings, load_settings
 from services.tables import DDL_LOCK
 
 
@@ -54,7 +54,7 @@ def instance_name(service: str) -> str:
 
 def run_service(service: str, main: Callable[[Settings, asyncio.Event], Awaitable[None]]) -> None:
     """Run one process until SIGTERM or SIGINT, with logging configured from settings."""
-    settings = Settings()
+    settings = load_settings()
     configure_logging(service, settings.log_level)
 
     async def supervise() -> None:

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from domain.errors import DomainError
 from services.bootstrap import build_inbox, create_pool, run_service
-from services.settings import Settings
+from services.settings import ConfigurationError, Settings, load_settings
 
 SERVICES = ("ingest", "router", "projections", "gateway")
 
@@ -120,7 +120,16 @@ def _route(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one return per command
+def main(argv: list[str] | None = None) -> int:
+    """The ``switchboard`` command; a configuration error is one line on stderr and exit status 2."""
+    try:
+        return _main(argv)
+    except ConfigurationError as error:
+        print(error, file=sys.stderr)  # noqa: T201 - the command's own output
+        return 2
+
+
+def _main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one return per command
     """Entry point of the ``switchboard`` command."""
     parser = argparse.ArgumentParser(prog="switchboard", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -171,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one return pe
         from services.local.stack import run_local  # noqa: PLC0415
 
         return run_local(args.data_dir)
-    settings = Settings()
+    settings = load_settings()
     if args.command == "topics":
         asyncio.run(_topics(settings))
         return 0

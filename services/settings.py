@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -112,3 +112,23 @@ class Settings(BaseSettings):
             "POSTGRES_POOL_SIZE": "4",
             "AGGREGATE_CACHE_MAXSIZE": "20000",
         }
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not make valid settings; the message names each field and never its value."""
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, or ConfigurationError saying which variables are wrong.
+
+    Pydantic's own message quotes the values it refused; a mailbox's password can be among them.
+    """
+    try:
+        return Settings()
+    except ValidationError as invalid:
+        fields = (
+            (".".join(str(part) for part in error["loc"]) or "settings", error["msg"]) for error in invalid.errors()
+        )
+        problems = "; ".join(f"{field}: {message}" for field, message in fields)
+        msg = f"invalid SWITCHBOARD_* configuration: {problems}"
+        raise ConfigurationError(msg) from None

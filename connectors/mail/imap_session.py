@@ -21,6 +21,7 @@ _FETCH_UID = re.compile(rb"\bUID (\d+)")
 _FETCH_SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
 _LITERAL = re.compile(rb"\{(\d+)\}$")
 _NUMBERS = re.compile(rb"(?:SEARCH)?[\d ]*")
+MIN_TRANSFER_BYTES_PER_SECOND = 64 * 1024  # a link slower than this is taken for a stall
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -98,9 +99,14 @@ class ImapSession:
                     found[int(uid.group(1))] = int(size.group(1))
         return found
 
-    async def fetch(self, uids: list[int]) -> list[FetchedMail]:
-        """The raw bytes of each mail, without marking it read."""
-        response = await self._uid_fetch(uids, "(UID BODY.PEEK[])")
+    async def fetch(self, uids: list[int], expected_bytes: int = 0) -> list[FetchedMail]:
+        """The raw bytes of each mail, without marking it read.
+
+        The time allowed grows with the bytes expected, so a large mail on a slow link is not
+        taken for a stalled connection.
+        """
+        seconds = self._timeout + expected_bytes / MIN_TRANSFER_BYTES_PER_SECOND
+        response = await self._uid_fetch(uids, "(UID BODY.PEEK[])", seconds)
         mails = []
         pending_uid: int | None = None
         expecting_literal = False
@@ -170,17 +176,17 @@ class ImapSession:
                 uids.extend(int(word) for word in line.split() if word.isdigit())
         return sorted(uids)
 
-    async def _uid_fetch(self, uids: list[int], items: str) -> list[Any]:
+    async def _uid_fetch(self, uids: list[int], items: str, seconds: float | None = None) -> list[Any]:
         if not uids:
             return []
-        response = await self._call(self._imap.uid("fetch", ",".join(map(str, uids)), items), "FETCH")
+        response = await self._call(self._imap.uid("fetch", ",".join(map(str, uids)), items), "FETCH", seconds)
         if response.result != "OK":
             msg = f"FETCH refused: {_text(response.lines)}"
             raise ImapFailure(msg)
         return list(response.lines)
 
-    async def _call(self, awaitable: Any, command: str) -> Any:  # noqa: ANN401 - aioimaplib is untyped
-        return await self._race(asyncio.wait_for(awaitable, self._timeout), command)
+    async def _call(self, awaitable: Any, command: str, seconds: float | None = None) -> Any:  # noqa: ANN401 - aioimaplib is untyped
+        return await self._race(asyncio.wait_for(awaitable, seconds or self._timeout), command)
 
     async def _race(self, awaitable: Any, command: str) -> Any:  # noqa: ANN401 - aioimaplib is untyped
         """Await ``awaitable`` unless the connection is lost first."""

@@ -21,6 +21,10 @@ RejectReason = Literal["too_large", "header_too_large", "too_many_parts", "too_d
 
 # A blank line ends the header block. Atomic groups keep "\r\n" from counting as two line ends.
 _HEADER_END = re.compile(rb"(?>\r\n|\r|\n)(?>\r\n|\r|\n)")
+# A boundary parameter anywhere in the mail (quoted or not; RFC 2046 allows up to 70 characters).
+_BOUNDARY = re.compile(rb'boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))', re.IGNORECASE)
+# A line starting with "--", and the rest of it.
+_DASH_LINE = re.compile(rb"(?:\A|[\r\n])--([^\r\n]{0,204})")
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,7 @@ class MailLimits:
     max_total_bytes: int = 25 * MIB
     max_header_bytes: int = 256 * KIB
     max_parts: int = 200
-    max_depth: int = 10
+    max_depth: int = 24  # forwards of forwards nest two levels each
     max_attachment_bytes: int = 10 * MIB
     # Measured on CPython 3.11: a 64 KiB address list takes over a second to parse, 256 KiB about 20 s.
     max_header_value_chars: int = 8 * KIB
@@ -59,15 +63,22 @@ def check_raw(raw: bytes, limits: MailLimits) -> None:
             "header_too_large",
             f"the header block is over {limits.max_header_bytes} bytes",
         )
-    # The parser only splits parts at lines starting with "--" (it breaks lines at \r, \n and \r\n).
-    # A message within the limit has at most one opening delimiter per part and one closing
-    # delimiter per multipart, so fewer than 2 * max_parts such lines; signatures and separators
-    # that merely look like delimiters are why the bound has that slack rather than max_parts.
-    delimiters = raw.startswith(b"--") + raw.count(b"\n--") + raw.count(b"\r--")
+    # The parser only splits parts at lines that are "--" and a declared boundary (it breaks lines at \r,
+    # \n and \r\n). A message within the limit has at most one opening delimiter per part and one closing
+    # delimiter per multipart, so fewer than 2 * max_parts such lines. Lines that merely start with "--"
+    # (signatures, SQL comments, separators) are not delimiters and do not count.
+    boundaries = {m.group(1) or m.group(2) for m in _BOUNDARY.finditer(raw)}
+    if len(boundaries) > limits.max_parts:
+        raise MailRejected("too_many_parts", f"{len(boundaries)} boundaries; at most {limits.max_parts} parts")
+    delimiters = 0
+    for line in _DASH_LINE.finditer(raw):
+        candidate = line.group(1).rstrip(b" \t")
+        if candidate in boundaries or (candidate.endswith(b"--") and candidate[:-2] in boundaries):
+            delimiters += 1
     if delimiters >= 2 * limits.max_parts:
         raise MailRejected(
             "too_many_parts",
-            f"{delimiters} lines look like MIME delimiters; at most {limits.max_parts} parts are accepted",
+            f"{delimiters} MIME delimiter lines; at most {limits.max_parts} parts are accepted",
         )
 
 

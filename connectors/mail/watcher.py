@@ -186,8 +186,8 @@ class MailboxWatcher:
             checkpoint = Checkpoint(folder.uidvalidity, 0)
             since = datetime.now(tz=UTC) - timedelta(days=self.mailbox.collect_days)
             uids = await session.uids_since((since.day, since.month, since.year))
-        for batch in await self._batches(session, uids):
-            checkpoint = await self._ingest(session, folder.uidvalidity, batch, checkpoint)
+        for batch, size in await self._batches(session, uids):
+            checkpoint = await self._ingest(session, folder.uidvalidity, batch, size, checkpoint)
         windowed = saved is None or saved.uidvalidity != folder.uidvalidity
         if windowed and folder.uidnext:
             # Every mail the folder held at SELECT was read if in the window, and is outside it for good if not.
@@ -196,9 +196,9 @@ class MailboxWatcher:
             await self._state.save_checkpoint(self.mailbox.name, checkpoint)
         return checkpoint
 
-    async def _batches(self, session: ImapSession, uids: list[int]) -> list[list[int]]:
-        """UIDs in batches bounded by count and by bytes, sizes asked before anything is downloaded."""
-        batches: list[list[int]] = []
+    async def _batches(self, session: ImapSession, uids: list[int]) -> list[tuple[list[int], int]]:
+        """UIDs in batches bounded by count and by bytes, with their bytes; sizes asked before downloading."""
+        batches: list[tuple[list[int], int]] = []
         # aioimaplib reads a response one recursive call per line: a few hundred lines per command at most.
         step = SIZES_PER_COMMAND
         for start in range(0, len(uids), step):
@@ -208,27 +208,24 @@ class MailboxWatcher:
             for uid in uids[start : start + step]:
                 size = sizes.get(uid, 0)
                 if batch and (len(batch) >= self._timing.batch_mails or total + size > self._timing.batch_bytes):
-                    batches.append(batch)
+                    batches.append((batch, total))
                     batch, total = [], 0
                 batch.append(-uid if size > self._limits.max_total_bytes else uid)  # negative: too large
-                total += min(size, self._limits.max_total_bytes)
+                total += size if size <= self._limits.max_total_bytes else 0
             if batch:
-                batches.append(batch)
+                batches.append((batch, total))
         return batches
 
     async def _ingest(
-        self, session: ImapSession, uidvalidity: int, batch: list[int], checkpoint: Checkpoint
+        self, session: ImapSession, uidvalidity: int, batch: list[int], size: int, checkpoint: Checkpoint
     ) -> Checkpoint:
         for uid in (-u for u in batch if u < 0):
             self._log.warning("mail_rejected", uid=uid, reason="too_large", detail="over the size limit, not fetched")
-        fetched = await session.fetch([u for u in batch if u > 0])
-        messages: list[InboundMessage] = []
-        attachments: list[Attachment] = []
-        for mail in fetched:
-            accepted = self._accept(mail)
-            if accepted is not None:
-                messages.append(accepted[0])
-                attachments.extend(a for a in accepted[1] if a.content is not None)
+        fetched = await session.fetch([u for u in batch if u > 0], size)
+        # Parsing hostile mail can take a while: off the event loop, so IDLE, replies and the widget go on.
+        accepted = await asyncio.to_thread(lambda: [a for mail in fetched if (a := self._accept(mail)) is not None])
+        messages = [message for message, _ in accepted]
+        attachments = [a for _, found in accepted for a in found if a.content is not None]
         if attachments:
             await self._state.keep_attachments(attachments)
         if messages:

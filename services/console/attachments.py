@@ -38,19 +38,27 @@ async def find_attachment(pool: asyncpg.Pool, operator: Operator, sha256: str) -
     if not SHA256.fullmatch(sha256):
         return None
     wanted = json.dumps([{"sha256": sha256}])
-    rows = await pool.fetch(
-        f"SELECT m.attachments, c.manager_id, c.offered_to FROM {S}.messages m"  # noqa: S608
-        f" JOIN {S}.conversations c ON c.id = m.conversation_id WHERE m.attachments @> $1::jsonb LIMIT 50",
+    everyone = operator.role.sees_everything
+    # Who may see is decided in the query, so a file in many messages is found for whoever may see one.
+    carriers = await pool.fetch(
+        f"SELECT m.attachments FROM {S}.messages m JOIN {S}.conversations c ON c.id = m.conversation_id"  # noqa: S608
+        " WHERE m.attachments @> $1::jsonb AND ($2 OR c.manager_id = $3 OR $3 = ANY(c.offered_to)) LIMIT 1",
         wanted,
+        everyone,
+        operator.manager_id,
     )
-    visible = [r for r in rows if operator.may_see(r["manager_id"], r["offered_to"])]
-    if not visible and operator.role.sees_everything:
-        visible = list(
-            await pool.fetch(f"SELECT attachments FROM {S}.activities WHERE attachments @> $1::jsonb LIMIT 1", wanted)  # noqa: S608
+    if not carriers:
+        # A file on an activity: for those who may see the contact's activities.
+        carriers = await pool.fetch(
+            f"SELECT a.attachments FROM {S}.activities a WHERE a.attachments @> $1::jsonb AND ($2 OR EXISTS"  # noqa: S608
+            f" (SELECT 1 FROM {S}.conversations c WHERE c.contact_id = a.contact_id AND c.manager_id = $3)) LIMIT 1",
+            wanted,
+            everyone,
+            operator.manager_id,
         )
-    if not visible:
+    if not carriers:
         return None
-    described = next(a for a in json.loads(visible[0]["attachments"]) if a.get("sha256") == sha256)
+    described = next(a for a in json.loads(carriers[0]["attachments"]) if a.get("sha256") == sha256)
     content = None
     if await pool.fetchval("SELECT to_regclass('attachments')") is not None:
         content = await pool.fetchval("SELECT content FROM attachments WHERE sha256 = $1", sha256)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Awaitable, Callable
 
 import asyncpg
@@ -20,6 +21,8 @@ from services.settings import MailboxSettings, Settings
 from services.topics import Topics
 
 log = structlog.get_logger()
+
+LOCK_RETRY_SECONDS = 5.0
 
 PublishMany = Callable[[list[InboundMessage]], Awaitable[None]]
 
@@ -90,7 +93,7 @@ async def run_mail(settings: Settings, pool: asyncpg.Pool, publish: PublishMany,
         queued,
     )
     parts: list[tuple[str, Callable[[asyncio.Event], Awaitable[None]]]] = [
-        (f"watcher {w.mailbox.name}", w.run) for w in watchers(settings, state, publish)
+        (f"watcher {w.mailbox.name}", functools.partial(_leading, pool, w)) for w in watchers(settings, state, publish)
     ]
     parts += [("reply queue", queue.run), ("mail sender", sender.run)]
     tasks = [asyncio.create_task(_supervised(name, part, stop)) for name, part in parts]
@@ -101,6 +104,50 @@ async def run_mail(settings: Settings, pool: asyncpg.Pool, publish: PublishMany,
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         inbox.close()
+
+
+async def _leading(pool: asyncpg.Pool, watcher: MailboxWatcher, stop: asyncio.Event) -> None:
+    """Watch the mailbox while this process holds its lock: one watcher per mailbox, however many ingests run.
+
+    The lock lives on a connection of its own; when that connection ends, so does the lock, and the
+    watcher stops with it, to be started again by whoever takes the lock next.
+    """
+    key = f"mailbox:{watcher.mailbox.name}"
+    async with pool.acquire() as conn:
+        waiting_logged = False
+        while not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", key):
+            if not waiting_logged:
+                log.info("mailbox_watched_elsewhere", mailbox=watcher.mailbox.name)
+                waiting_logged = True
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), LOCK_RETRY_SECONDS)
+            if stop.is_set():
+                return
+        watching = asyncio.Event()  # set to stop this watcher: on stop, or when the lock is lost
+        holding = asyncio.create_task(_hold(conn, stop, watching))
+        try:
+            await watcher.run(watching)
+        finally:
+            holding.cancel()
+            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", key)
+    if not stop.is_set():
+        msg = f"the lock on mailbox {watcher.mailbox.name!r} was lost with its connection"
+        raise RuntimeError(msg)
+
+
+async def _hold(
+    conn: asyncpg.pool.PoolConnectionProxy[asyncpg.Record], stop: asyncio.Event, watching: asyncio.Event
+) -> None:
+    """Set ``watching`` when ``stop`` is set or the lock's connection stops answering."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), LOCK_RETRY_SECONDS)
+        try:
+            await asyncio.wait_for(conn.fetchval("SELECT 1"), LOCK_RETRY_SECONDS)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            break
+    watching.set()
 
 
 async def _supervised(name: str, part: Callable[[asyncio.Event], Awaitable[None]], stop: asyncio.Event) -> None:

@@ -49,7 +49,8 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     await outbound.start()
     delivering = asyncio.create_task(outbound.run())
     server = await webchat.serve(settings.http_host, settings.webchat_port)
-    pool = await create_pool(settings, size=4)
+    # One connection per mailbox holds its watcher's lock, beside the ones shared by the rest.
+    pool = await create_pool(settings, size=4 + len(settings.mailboxes))
     mail = asyncio.create_task(run_mail(settings, pool, publish_many, stop))
     log.info("ingest_started", webchat_port=settings.webchat_port, mailboxes=[m.name for m in settings.mailboxes])
     try:

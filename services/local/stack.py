@@ -21,7 +21,7 @@ from services.cli import SERVICES
 from services.local.kafka import LocalKafka, ensure_kafka_jars
 from services.local.postgres import LocalPostgres
 from services.local.processes import spawn, stop
-from services.settings import Settings
+from services.settings import load_settings
 
 HEALTHY_TIMEOUT_SECONDS = 60.0
 
@@ -41,7 +41,7 @@ def run_local(data_dir: Path) -> int:
         "SWITCHBOARD_SECRET_KEY": os.environ.get("SWITCHBOARD_SECRET_KEY") or _local_secret(data_dir),
     }
     os.environ.update(env)
-    settings = Settings()
+    settings = load_settings()
     processes = []
     postgres.start()
     try:

@@ -11,15 +11,18 @@ from collections.abc import AsyncIterator, Iterator
 import asyncpg
 import pytest
 import pytest_asyncio
+from pydantic import SecretStr
 from structlog.testing import capture_logs
 
 from connectors.mail.watcher import Checkpoint, Timing
+from domain.inbound import InboundMessage
 from services.bootstrap import build_inbox
+from services.ingest.mail import run_mail
 from services.ingest.mail_state import PostgresMailboxState
 from services.local.dovecot import LocalDovecot
 from services.local.ports import free_port
 from services.router.inbox import Inbox
-from services.settings import Settings
+from services.settings import MailboxSettings, Settings
 from tests.mail.corpus import hostile, plain
 from tests.mail.harness import Stored, mailbox_of, watching
 from tests.mail.proxy import FreezingProxy
@@ -296,3 +299,55 @@ async def test_a_window_without_mail_still_leaves_the_older_mail_alone(
         dovecot.put_mails(mail_user.name, "INBOX", [plain(3)])
         await stored.until_stored(1)
     assert [m.subject for m in stored.published] == ["Question 3"]
+
+
+async def test_two_ingest_processes_watch_a_mailbox_one_at_a_time(
+    settings: Settings, dovecot: LocalDovecot, mail_user: MailUser
+) -> None:
+    box = MailboxSettings(
+        name="sales",
+        address="sales@shop.example",
+        imap_host=mail_user.host,
+        imap_port=mail_user.port,
+        imap_tls=False,
+        username=mail_user.name,
+        password=SecretStr(mail_user.password),
+        collect_days=3650,
+    )
+    configured = settings.model_copy(update={"mailboxes": [box], "mail_command_timeout": 5.0})
+    published: dict[str, list[str]] = {"first": [], "second": []}
+    stops = {"first": asyncio.Event(), "second": asyncio.Event()}
+
+    async def ingest(name: str) -> None:
+        async def publish(messages: list[InboundMessage]) -> None:
+            published[name].extend(m.channel_message_id for m in messages)
+
+        pool = await asyncpg.create_pool(configured.database_url, min_size=1, max_size=6)
+        assert pool is not None
+        try:
+            await run_mail(configured, pool, publish, stops[name])
+        finally:
+            await pool.close()
+
+    dovecot.put_mails(mail_user.name, "INBOX", [plain(n) for n in range(3)])
+    with capture_logs() as logs:
+        first = asyncio.create_task(ingest("first"))
+        async with asyncio.timeout(30):
+            while len(published["first"]) < 3:
+                await asyncio.sleep(0.05)
+        second = asyncio.create_task(ingest("second"))
+        async with asyncio.timeout(30):
+            while not any(e["event"] == "mailbox_watched_elsewhere" for e in logs):
+                await asyncio.sleep(0.05)
+        stops["first"].set()
+        await asyncio.wait_for(first, 30)
+        dovecot.put_mails(mail_user.name, "INBOX", [plain(n) for n in range(3, 5)])
+        async with asyncio.timeout(30):
+            while len(published["second"]) < 2:
+                await asyncio.sleep(0.05)
+        stops["second"].set()
+        await asyncio.wait_for(second, 30)
+    # Each mail was published by one process, once: the second took over at the first's checkpoint.
+    assert len(published["first"]) == 3
+    assert len(published["second"]) == 2
+    assert not set(published["first"]) & set(published["second"])

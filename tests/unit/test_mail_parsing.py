@@ -516,3 +516,13 @@ def test_a_message_always_fits_one_broker_record():
     assert len(json.dumps(message.to_dict())) <= 512 * 1024
     assert message.text.startswith("\U0001f600")
     assert message.text.endswith("[…]")
+
+
+def test_lines_that_merely_start_with_two_dashes_are_not_parts():
+    sql = b"".join(b"-- step %d of the migration\r\n" % n for n in range(400))
+    parsed = parse_mail(mail(b"Please run this:\r\n" + sql))
+    assert "step 399" in parsed.text
+
+
+def test_forwards_of_forwards_are_read():
+    assert parse_mail(nested(20)).text == "innermost"

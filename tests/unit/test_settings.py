@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
 from pydantic import ValidationError
 
-from services.settings import Settings
+from services.settings import ConfigurationError, Settings, load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -121,3 +122,26 @@ def test_counts_must_be_positive(field: str) -> None:
 def test_sessions_last_at_least_a_minute() -> None:
     with pytest.raises(ValidationError, match="session_ttl_seconds"):
         Settings(session_ttl_seconds=59)
+
+
+def test_a_bad_mailbox_is_named_without_its_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SWITCHBOARD_MAILBOXES", '[{"name": "sales", "password": "hunter2-secret", "imap_port": "x"}]')
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert "mailboxes.0.imap_host: Field required" in message
+    assert "mailboxes.0.imap_port" in message
+    assert "hunter2" not in message
+
+
+def test_mailboxes_are_read_from_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    box = {"name": "sales", "address": "s@shop.example", "imap_host": "imap", "username": "u", "password": "p"}
+    monkeypatch.setenv("SWITCHBOARD_MAILBOXES", json.dumps([box]))
+    (mailbox,) = load_settings().mailboxes
+    assert (mailbox.name, mailbox.imap_port, mailbox.imap_tls, mailbox.password.get_secret_value()) == (
+        "sales",
+        993,
+        True,
+        "p",
+    )
+    assert "'p'" not in repr(mailbox)
