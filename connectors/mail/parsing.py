@@ -41,6 +41,12 @@ from domain.inbound import (
 
 DEFAULT_LIMITS = MailLimits()
 MAX_NAME_CHARS = 200
+TRACE_FIELDS = frozenset(
+    {b"received", b"return-path", b"delivered-to", b"x-original-to", b"x-delivered-to", b"x-received", b"arc-seal"}
+    | {b"arc-message-signature", b"arc-authentication-results", b"authentication-results", b"received-spf"}
+)
+_HEADER_END = re.compile(rb"(?>\r\n|\r|\n)(?>\r\n|\r|\n)")
+_LINE = re.compile(rb"[^\r\n]+")
 MAX_RECORD_BYTES = 512 * 1024  # well under Kafka's default 1 MiB per record
 MIN_KEPT_TEXT = 1_000
 TRUNCATED = "\n[…]"
@@ -181,7 +187,7 @@ def _parse(raw: bytes, limits: MailLimits) -> ParsedMail:
     parts = bounded_parts(message, limits)
     message_id = next(iter(_ids(_raw_header(message, "Message-ID"))), None)
     # Message-ID is optional: without it, only identical bytes are the same mail.
-    dedupe_key = _bounded_key(message_id) if message_id else "sha256:" + hashlib.sha256(raw).hexdigest()
+    dedupe_key = _bounded_key(message_id) if message_id else "sha256:" + content_digest(raw)
     in_reply_to = next(iter(_ids(_raw_header(message, "In-Reply-To"))), None)
     references = _ids(_raw_header(message, "References"))
     # The thread's first message names it in every reply's References, so a thread stays one conversation.
@@ -217,6 +223,26 @@ def _forwarded_from(parts: list[Message]) -> str | None:
                 if senders:
                     return senders[0][0]
     return None
+
+
+def content_digest(raw: bytes) -> str:
+    """SHA-256 of a mail without the trace fields each delivery adds, so two deliveries of it are one.
+
+    A mail without Message-ID reaching two of our mailboxes, or delivered twice, differs only in
+    Received, Return-Path, Delivered-To and the like; everything its author wrote is the same.
+    """
+    end = _HEADER_END.search(raw)
+    head, body = (raw[: end.start()], raw[end.start() :]) if end else (raw, b"")
+    kept, skipping = [], False
+    for line in _LINE.findall(head):
+        if line[:1] in (b" ", b"\t"):  # a folded continuation belongs to the field above it
+            if not skipping:
+                kept.append(line)
+            continue
+        skipping = line.split(b":", 1)[0].strip().lower() in TRACE_FIELDS
+        if not skipping:
+            kept.append(line)
+    return hashlib.sha256(b"\n".join(kept) + body).hexdigest()
 
 
 def _bounded_key(message_id: str) -> str:

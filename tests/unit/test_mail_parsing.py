@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors.mail.limits import MailLimits, MailRejected, bounded_parts, check_raw
-from connectors.mail.parsing import ParsedMail, Routing, parse_mail, to_inbound
+from connectors.mail.parsing import ParsedMail, Routing, content_digest, parse_mail, to_inbound
 from domain.channels import Channel, ChannelAddress
 from domain.inbound import MAX_ID_LENGTH, MAX_TEXT_LENGTH
 
@@ -89,7 +89,8 @@ def test_a_mail_without_message_id_is_keyed_by_its_bytes():
     raw = mail(Message_ID="")
     parsed = parse_mail(raw)
     assert parsed.message_id is None
-    assert parsed.dedupe_key == "sha256:" + hashlib.sha256(raw).hexdigest()
+    assert parsed.dedupe_key == "sha256:" + content_digest(raw)
+    assert len(parsed.dedupe_key) == len("sha256:") + 64
     assert parsed.thread == parsed.dedupe_key
 
 
@@ -526,3 +527,14 @@ def test_lines_that_merely_start_with_two_dashes_are_not_parts():
 
 def test_forwards_of_forwards_are_read():
     assert parse_mail(nested(20)).text == "innermost"
+
+
+def test_a_mail_without_message_id_delivered_twice_is_one_mail():
+    body = mail(Message_ID=None)
+    trace = b"Received: from a.example by mx%d ; Mon, 3 Mar 2025\r\n\tid %d\r\nDelivered-To: %s@shop.example\r\n"
+    first = trace % (1, 1, b"sales") + body
+    second = trace % (2, 2, b"info") + body
+    assert parse_mail(first).dedupe_key == parse_mail(second).dedupe_key
+    assert parse_mail(first).dedupe_key.startswith("sha256:")
+    # What the author wrote still tells two mails apart.
+    assert parse_mail(first).dedupe_key != parse_mail(first.replace(b"Hello there.", b"Hello again.")).dedupe_key
