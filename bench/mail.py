@@ -31,11 +31,10 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from bench.cluster import Cluster
 from bench.mailgen import SHOP, Corpus, generate
+from bench.positions import InboundOffsets
 from bench.report import load_previous
 from bench.stats import Figure
 from bench.supervisor import Supervisor
@@ -48,9 +47,8 @@ from services.bootstrap import build_inbox
 from services.local.dovecot import LocalDovecot
 from services.local.ports import free_port
 from services.logs import configure_logging
-from services.router.service import CONSUMER_GROUP
 from services.settings import Settings
-from services.topics import Topics, create_topics
+from services.topics import create_topics
 
 MAILS = 5_000
 MAILBOX = "sales"
@@ -382,30 +380,16 @@ async def _router_beats(pool: asyncpg.Pool, supervisor: Supervisor) -> bool:
         return False
 
 
-class StageReader:
+class StageReader(InboundOffsets):
     """How far each stage has got: the watcher's checkpoint, the inbound topic, the router's offsets, the store."""
 
     def __init__(self, settings: Settings, pool: asyncpg.Pool) -> None:
+        super().__init__(settings)
         self._pool = pool
-        topic = Topics.named(settings.topic_prefix).inbound
-        self._partitions = [TopicPartition(topic, p) for p in range(settings.inbound_partitions)]
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-        self._consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None)
-
-    async def start(self) -> None:
-        """Connect to Kafka."""
-        await self._admin.start()
-        await self._consumer.start()
-
-    async def stop(self) -> None:
-        """Disconnect from Kafka."""
-        await self._consumer.stop()
-        await self._admin.close()
 
     async def read(self) -> dict[str, float]:
         """Mails through each stage now (the checkpoint is the last UID: the backlog's UIDs are 1..N)."""
-        ends = await self._consumer.end_offsets(self._partitions)
-        committed = await self._admin.list_consumer_group_offsets(CONSUMER_GROUP, partitions=self._partitions)
+        published, consumed = await self.offsets()
         try:
             checkpoint = await self._pool.fetchval("SELECT last_uid FROM mail_checkpoints WHERE mailbox = $1", MAILBOX)
         except asyncpg.UndefinedTableError:
@@ -417,8 +401,8 @@ class StageReader:
         assert stored is not None
         return {
             "imap checkpoint": float(checkpoint or 0),
-            "inbound topic": float(sum(ends.values())),
-            "router committed": float(sum(max(c.offset, 0) for c in committed.values())),
+            "inbound topic": float(published),
+            "router committed": float(consumed),
             "event store": float(stored["wrote"]),
             "receipts": float(stored["receipts"]),
         }

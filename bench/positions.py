@@ -41,11 +41,10 @@ class Positions:
     projected: int
 
 
-class Watcher:
-    """Reads the stages' positions; waits on them with deadlines."""
+class InboundOffsets:
+    """How many records the inbound topic holds, and how many of them the router has committed."""
 
-    def __init__(self, settings: Settings, pool: asyncpg.Pool) -> None:
-        self._pool = pool
+    def __init__(self, settings: Settings) -> None:
         topic = Topics.named(settings.topic_prefix).inbound
         self._partitions = [TopicPartition(topic, p) for p in range(settings.inbound_partitions)]
         self._admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
@@ -61,11 +60,24 @@ class Watcher:
         await self._consumer.stop()
         await self._admin.close()
 
+    async def offsets(self) -> tuple[int, int]:
+        """(published, consumed): records on the topic, and records the router's group has committed."""
+        ends = await self._consumer.end_offsets(self._partitions)
+        committed = await self._admin.list_consumer_group_offsets(CONSUMER_GROUP, partitions=self._partitions)
+        return sum(ends.values()), sum(max(c.offset, 0) for c in committed.values())
+
+
+class Watcher(InboundOffsets):
+    """Reads the stages' positions; waits on them with deadlines."""
+
+    def __init__(self, settings: Settings, pool: asyncpg.Pool) -> None:
+        super().__init__(settings)
+        self._pool = pool
+
     async def read(self) -> Positions:
         """Every stage's position now."""
         async with asyncio.timeout(READ_TIMEOUT_SECONDS):
-            ends = await self._consumer.end_offsets(self._partitions)
-            committed = await self._admin.list_consumer_group_offsets(CONSUMER_GROUP, partitions=self._partitions)
+            published, consumed = await self.offsets()
             stored = await self._pool.fetchval(f"SELECT coalesce(max(notification_id), 0) FROM {EVENTS_TABLE}")
             try:
                 relayed = await self._pool.fetchval(
@@ -76,8 +88,8 @@ class Watcher:
             projected = (await load_position(self._pool, LIVE_SCHEMA)).notification_id
         return Positions(
             at=time.monotonic(),
-            published=sum(ends.values()),
-            consumed=sum(max(c.offset, 0) for c in committed.values()),
+            published=published,
+            consumed=consumed,
             stored=stored,
             relayed=relayed or 0,
             projected=projected,

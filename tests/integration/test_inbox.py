@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -29,13 +28,6 @@ def now() -> datetime:
 
 def webchat(visitor: str, message: str, text: str = "hello") -> InboundMessage:
     return InboundMessage.from_visitor(visitor, message, text, now())
-
-
-@pytest.fixture
-def inbox(settings: Settings) -> Iterator[Inbox]:
-    app = build_inbox(settings)
-    yield app
-    app.close()
 
 
 def working_manager(inbox: Inbox, name: str, capacity: int = 5) -> UUID:

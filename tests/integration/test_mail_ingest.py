@@ -6,17 +6,14 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
-import pytest_asyncio
 from pydantic import SecretStr
 from structlog.testing import capture_logs
 
 from connectors.mail.watcher import Checkpoint, Timing
 from domain.inbound import InboundMessage
-from services.bootstrap import build_inbox
 from services.ingest.mail import run_mail
 from services.ingest.mail_state import PostgresMailboxState
 from services.local.dovecot import LocalDovecot
@@ -31,21 +28,6 @@ from tests.mail_servers import MailUser
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
 
 CUSTOMER_WROTE = "%Conversation.CustomerWrote"
-
-
-@pytest.fixture
-def inbox(settings: Settings) -> Iterator[Inbox]:
-    app = build_inbox(settings)
-    yield app
-    app.close()
-
-
-@pytest_asyncio.fixture
-async def pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
-    created = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=4)
-    assert created is not None
-    yield created
-    await created.close()
 
 
 async def stored_mails(pool: asyncpg.Pool) -> tuple[int, int]:

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import imaplib
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from typing import Any
@@ -23,7 +23,6 @@ from connectors.mail.reply import message_id
 from connectors.mail.smtp import SmtpServer
 from domain.conversation import Conversation
 from domain.identities import lead_id
-from services.bootstrap import build_inbox
 from services.ingest.mail_delivery import SCHEMA, MailSender, ReplyQueue, Retries, SendingMailbox
 from services.local.dovecot import LocalDovecot
 from services.router.inbox import Inbox
@@ -48,20 +47,9 @@ CUSTOMER_MAIL = (
 )
 
 
-@pytest.fixture
-def inbox(settings: Settings) -> Iterator[Inbox]:
-    app = build_inbox(settings)
-    yield app
-    app.close()
-
-
-@pytest_asyncio.fixture
-async def pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
-    created = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=4)
-    assert created is not None
-    await ensure_tables(created, SCHEMA)
-    yield created
-    await created.close()
+@pytest_asyncio.fixture(autouse=True)
+async def deliveries(pool: asyncpg.Pool) -> None:
+    await ensure_tables(pool, SCHEMA)
 
 
 def sending_from(sink: SmtpSink) -> dict[str, SendingMailbox]:

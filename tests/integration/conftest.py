@@ -1,0 +1,30 @@
+"""Fixtures shared by the integration tests: the inbox application and a pool on the test's database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+import pytest_asyncio
+
+from services.bootstrap import build_inbox
+from services.router.inbox import Inbox
+from services.settings import Settings
+
+
+@pytest.fixture
+def inbox(settings: Settings) -> Iterator[Inbox]:
+    """The inbox application on the test's own event store."""
+    app = build_inbox(settings)
+    yield app
+    app.close()
+
+
+@pytest_asyncio.fixture
+async def pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+    """An asyncpg pool on the test's own database."""
+    created = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=4)
+    assert created is not None
+    yield created
+    await created.close()
