@@ -115,3 +115,72 @@ async def roundtrip(
         await pool.close()
     for socket in (anna, boris):
         await socket.close()
+
+
+def test_ingest_killed_in_the_middle_of_a_backlog_stores_every_mail_once(
+    settings: Settings, tmp_path: Path, dovecot: LocalDovecot, mail_user: MailUser
+) -> None:
+    mailbox = MailboxSettings(
+        name="sales",
+        address="sales@shop.example",
+        imap_host=mail_user.host,
+        imap_port=mail_user.port,
+        imap_tls=False,
+        username=mail_user.name,
+        password=SecretStr(mail_user.password),
+        collect_days=3650,
+    )
+    with_mail = settings.model_copy(update={"mailboxes": [mailbox], "mail_command_timeout": 5.0})
+    mails = [
+        b"From: Customer %d <c%d@customer.example>\r\nSubject: Question %d\r\n"
+        b"Message-ID: <q%d@customer.example>\r\n\r\nHello %d\r\n" % (n, n % 40, n, n, n)
+        for n in range(BACKLOG)
+    ]
+    dovecot.put_mails(mail_user.name, "INBOX", mails)
+    load_demo(with_mail)
+    with services(with_mail, tmp_path / "logs", ("ingest", "router", "gateway")) as running:
+        asyncio.run(kill_midway(with_mail, running))
+
+
+BACKLOG = 600
+
+
+async def kill_midway(settings: Settings, running: RunningServices) -> None:
+    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
+    assert pool is not None
+    try:
+
+        async def stored() -> int:
+            try:
+                return int(
+                    await pool.fetchval(
+                        "SELECT count(*) FROM switchboard_events WHERE topic LIKE '%Conversation.CustomerWrote'"
+                    )
+                )
+            except asyncpg.UndefinedTableError:
+                return 0
+
+        async def started() -> int | None:
+            count = await stored()
+            return count if 0 < count < BACKLOG else None
+
+        # Killed while the backlog is being read: some mails published, the checkpoint behind them.
+        await until(started, WAIT, "the first mails of the backlog to be stored", interval=0.01)
+        running.kill("ingest")
+        running.start("ingest")
+
+        async def all_stored() -> int | None:
+            count = await stored()
+            return count if count >= BACKLOG else None
+
+        await until(all_stored, 120, "every mail of the backlog to be stored", interval=0.2)
+        distinct = await pool.fetchval(
+            "SELECT count(DISTINCT convert_from(state, 'UTF8')::jsonb ->> 'channel_message_id')"
+            " FROM switchboard_events WHERE topic LIKE '%Conversation.CustomerWrote'"
+        )
+        receipts = await pool.fetchval(
+            "SELECT count(*) FROM switchboard_events WHERE topic LIKE '%MessageReceipt.Recorded'"
+        )
+        assert (await stored(), distinct, receipts) == (BACKLOG, BACKLOG, BACKLOG)
+    finally:
+        await pool.close()
