@@ -41,7 +41,7 @@ from bench.supervisor import Supervisor
 from bench.team import hire
 from bench.waiting import TimedOut, until
 from connectors.mail.parsing import Attachment, Routing, parse_mail, to_inbound
-from connectors.mail.watcher import Checkpoint, Mailbox, MailboxWatcher
+from connectors.mail.watcher import Checkpoint, Mailbox, MailboxWatcher, Rejection
 from domain.inbound import InboundMessage
 from services.bootstrap import build_inbox
 from services.local.dovecot import LocalDovecot
@@ -116,6 +116,7 @@ class MemoryState:
     def __init__(self) -> None:
         self.checkpoints: dict[str, Checkpoint] = {}
         self.attachments = 0
+        self.rejected = 0
 
     async def checkpoint(self, mailbox: str) -> Checkpoint | None:
         """The saved checkpoint, if any."""
@@ -131,6 +132,10 @@ class MemoryState:
 
     async def report(self, mailbox: str, *, connected: bool, error: str | None) -> None:
         """Nothing to report to."""
+
+    async def record_rejections(self, mailbox: str, rejections: list[Rejection]) -> None:
+        """Count the rejected mails."""
+        self.rejected += len(rejections)
 
 
 def run_mail_bench(*, runs: int, mails: int, output: Path, seed: int | None = None) -> int:

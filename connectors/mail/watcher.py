@@ -90,6 +90,19 @@ class MailboxState(Protocol):
     async def report(self, mailbox: str, *, connected: bool, error: str | None) -> None:
         """Record whether the mailbox is reachable, for /healthz."""
 
+    async def record_rejections(self, mailbox: str, rejections: list[Rejection]) -> None:
+        """Keep the mails that were not accepted, with why, where operators can find them."""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A mail that was not accepted: where it is in its folder, and why."""
+
+    uidvalidity: int
+    uid: int
+    reason: str
+    detail: str
+
 
 Publish = Callable[[list[InboundMessage]], Awaitable[None]]
 
@@ -219,13 +232,20 @@ class MailboxWatcher:
     async def _ingest(
         self, session: ImapSession, uidvalidity: int, batch: list[int], size: int, checkpoint: Checkpoint
     ) -> Checkpoint:
-        for uid in (-u for u in batch if u < 0):
-            self._log.warning("mail_rejected", uid=uid, reason="too_large", detail="over the size limit, not fetched")
+        rejections = [
+            Rejection(uidvalidity, -u, "too_large", "over the size limit, not fetched") for u in batch if u < 0
+        ]
         fetched = await session.fetch([u for u in batch if u > 0], size)
         # Parsing hostile mail can take a while: off the event loop, so IDLE, replies and the widget go on.
-        accepted = await asyncio.to_thread(lambda: [a for mail in fetched if (a := self._accept(mail)) is not None])
+        outcomes = await asyncio.to_thread(lambda: [self._accept(mail, uidvalidity) for mail in fetched])
+        accepted = [o for o in outcomes if isinstance(o, tuple)]
+        rejections += [o for o in outcomes if isinstance(o, Rejection)]
+        for rejection in rejections:
+            self._log.warning("mail_rejected", uid=rejection.uid, reason=rejection.reason, detail=rejection.detail)
         messages = [message for message, _ in accepted]
         attachments = [a for _, found in accepted for a in found if a.content is not None]
+        if rejections:
+            await self._state.record_rejections(self.mailbox.name, rejections)
         if attachments:
             await self._state.keep_attachments(attachments)
         if messages:
@@ -235,17 +255,17 @@ class MailboxWatcher:
         await self._state.save_checkpoint(self.mailbox.name, checkpoint)
         return checkpoint
 
-    def _accept(self, mail: FetchedMail) -> tuple[InboundMessage, tuple[Attachment, ...]] | None:
-        """The inbound message of a mail, or None with the reason logged; bad mail never stops the rest."""
+    def _accept(
+        self, mail: FetchedMail, uidvalidity: int
+    ) -> tuple[InboundMessage, tuple[Attachment, ...]] | Rejection | None:
+        """The inbound message of a mail, why it was rejected, or None if excluded; bad mail never stops the rest."""
         try:
             parsed = parse_mail(mail.raw, self._limits)
             message = to_inbound(parsed, self.mailbox.name, datetime.now(tz=UTC), self._routing)
         except MailRejected as rejected:
-            self._log.warning("mail_rejected", uid=mail.uid, reason=rejected.reason_code, detail=rejected.detail)
-            return None
+            return Rejection(uidvalidity, mail.uid, rejected.reason_code, rejected.detail)
         except DomainError as invalid:
-            self._log.warning("mail_rejected", uid=mail.uid, reason="invalid", detail=str(invalid))
-            return None
+            return Rejection(uidvalidity, mail.uid, "invalid", str(invalid))
         sender = message.sender.value
         if sender == self.mailbox.address.lower() or self.mailbox.excludes(sender):
             self._log.info("mail_excluded", uid=mail.uid, message_id=message.channel_message_id)

@@ -27,7 +27,7 @@ from services.console.attachments import download, find_attachment
 from services.console.commands import dispatch
 from services.console.health import check_health
 from services.console.live import LiveUpdates, Seat
-from services.console.queries import activities, visible_conversations
+from services.console.queries import activities, mail_rejections, visible_conversations
 from services.console.rest import Rest
 from services.heartbeat import SCHEMA as HEARTBEATS
 from services.projections.schema import LIVE_SCHEMA, create_read_models
@@ -128,6 +128,15 @@ class Gateway:
             return JSONResponse({"error": "no such contact among those you may see"}, status_code=404)
         return JSONResponse({"activities": found})
 
+    async def rejected_mail(self, request: Request) -> Response:
+        """The mails not accepted, and why: for heads, directors and admins, who look after the mailboxes."""
+        operator = await _bearer(self, request)
+        if operator is None:
+            return JSONResponse({"error": "log in first: Authorization: Bearer <token>"}, status_code=401)
+        if not operator.role.sees_everything:
+            return JSONResponse({"error": "rejected mail is shown to heads, directors and admins"}, status_code=403)
+        return JSONResponse({"rejections": await mail_rejections(self.pool)})
+
     async def widget_session(self, request: Request) -> Response:
         """A visitor token for the widget; a still-valid token keeps its visitor."""
         body = await _json_body(request)
@@ -187,6 +196,7 @@ def build_app(settings: Settings) -> Starlette:
             Route("/api/conversations", gateway.conversations),
             Route("/api/attachments/{sha256}", gateway.attachment),
             Route("/api/contacts/{contact_id}/activities", gateway.activities),
+            Route("/api/mail/rejections", gateway.rejected_mail),
             Route("/api/widget/session", gateway.widget_session, methods=["POST"]),
             Route("/", lambda _: FileResponse(STATIC / "console.html")),
             Route("/widget", lambda _: FileResponse(STATIC / "widget.html")),

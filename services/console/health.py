@@ -46,6 +46,16 @@ async def _mailboxes(pool: asyncpg.Pool) -> dict[str, dict[str, Any]]:
     if await pool.fetchval("SELECT to_regclass('mailbox_health')") is None:
         return {}
     rows = await pool.fetch("SELECT mailbox, connected, error, since FROM mailbox_health ORDER BY mailbox")
+    rejected: dict[str, int] = {}
+    if await pool.fetchval("SELECT to_regclass('mail_rejections')") is not None:
+        counts = await pool.fetch("SELECT mailbox, count(*) AS n FROM mail_rejections GROUP BY mailbox")
+        rejected = {r["mailbox"]: r["n"] for r in counts}
     return {
-        r["mailbox"]: {"connected": r["connected"], "error": r["error"], "since": r["since"].isoformat()} for r in rows
+        r["mailbox"]: {
+            "connected": r["connected"],
+            "error": r["error"],
+            "since": r["since"].isoformat(),
+            "rejected_mails": rejected.get(r["mailbox"], 0),  # listed at /api/mail/rejections
+        }
+        for r in rows
     }

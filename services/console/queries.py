@@ -101,3 +101,15 @@ async def activities(pool: asyncpg.Pool, operator: Operator, contact_id: UUID) -
         contact_id,
     )
     return [plain(r) for r in rows]
+
+
+async def mail_rejections(pool: asyncpg.Pool, limit: int = 500) -> list[dict[str, Any]]:
+    """The mails that were not accepted, newest first: mailbox, place in the folder, reason."""
+    if await pool.fetchval("SELECT to_regclass('mail_rejections')") is None:
+        return []
+    rows = await pool.fetch(
+        "SELECT mailbox, uidvalidity, uid, reason, detail, rejected_at FROM mail_rejections"
+        " ORDER BY rejected_at DESC, uid DESC LIMIT $1",
+        limit,
+    )
+    return [plain(r) for r in rows]

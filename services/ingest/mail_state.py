@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from connectors.mail.parsing import Attachment
-from connectors.mail.watcher import Checkpoint
+from connectors.mail.watcher import Checkpoint, Rejection
 from services.tables import ensure_tables
 
 SCHEMA = """
@@ -20,6 +20,15 @@ CREATE TABLE IF NOT EXISTS mailbox_health (
     connected boolean NOT NULL,
     error text,
     since timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS mail_rejections (
+    mailbox text NOT NULL,
+    uidvalidity bigint NOT NULL,
+    uid bigint NOT NULL,
+    reason text NOT NULL,
+    detail text NOT NULL,
+    rejected_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (mailbox, uidvalidity, uid)
 );
 CREATE TABLE IF NOT EXISTS attachments (
     sha256 text PRIMARY KEY,
@@ -67,6 +76,14 @@ class PostgresMailboxState:
         await self._pool.executemany(
             "INSERT INTO attachments (sha256, size, content) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
             [(sha256, len(content), content) for sha256, content in rows.items()],
+        )
+
+    async def record_rejections(self, mailbox: str, rejections: list[Rejection]) -> None:
+        """Keep the rejected mails' places and reasons; the mail itself stays in the folder."""
+        await self._pool.executemany(
+            "INSERT INTO mail_rejections (mailbox, uidvalidity, uid, reason, detail) VALUES ($1, $2, $3, $4, $5)"
+            " ON CONFLICT DO NOTHING",
+            [(mailbox, r.uidvalidity, r.uid, r.reason, r.detail) for r in rejections],
         )
 
     async def report(self, mailbox: str, *, connected: bool, error: str | None) -> None:

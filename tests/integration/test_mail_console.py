@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from connectors.mail.limits import MailLimits
 from connectors.mail.parsing import Routing, parse_mail, to_inbound
+from connectors.mail.watcher import Rejection
 from services.bootstrap import build_inbox, build_producer, create_pool
 from services.console.accounts import Role, add_account
 from services.console.app import build_app
@@ -95,6 +96,7 @@ def console(settings: Settings) -> Iterator[tuple[TestClient, dict[str, Any]]]:
         state = PostgresMailboxState(pool)
         await state.create()
         await state.keep_attachments([a for a in parsed.attachments if a.content is not None])
+        await state.record_rejections("sales", [Rejection(7, 12, "too_deep", "MIME parts nest deeper than 24 levels")])
         await pool.close()
 
     asyncio.run(keep())
@@ -164,3 +166,13 @@ def test_mail_copied_to_the_crm_address_is_an_activity_of_the_customer(
     # No lead was opened for a manager's own mail.
     conversations = http.get("/api/conversations", headers=auth(ids, "clara")).json()["conversations"]
     assert len(conversations) == 1
+
+
+def test_rejected_mail_is_listed_for_those_who_look_after_the_mailboxes(
+    console: tuple[TestClient, dict[str, Any]],
+) -> None:
+    http, ids = console
+    assert http.get("/api/mail/rejections").status_code == 401
+    assert http.get("/api/mail/rejections", headers=auth(ids, "anna")).status_code == 403
+    (rejection,) = http.get("/api/mail/rejections", headers=auth(ids, "clara")).json()["rejections"]
+    assert (rejection["mailbox"], rejection["uid"], rejection["reason"]) == ("sales", 12, "too_deep")

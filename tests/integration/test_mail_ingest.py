@@ -173,6 +173,9 @@ async def test_hostile_mail_is_stored_safely_or_rejected_and_the_good_mail_aroun
     # Every hostile mail is either stored or rejected with a reason: none disappears.
     assert len(stored.published) + len(rejected) == len(mails)
     assert all(e["reason"] for e in rejected)
+    # The rejected ones are kept where operators find them, by their place in the folder.
+    kept = await pool.fetch("SELECT uid, reason FROM mail_rejections WHERE mailbox = 'sales' ORDER BY uid")
+    assert [(r["uid"], r["reason"]) for r in kept] == sorted((e["uid"], e["reason"]) for e in rejected)
     for message in stored.published:
         assert "\r" not in message.sender_name
         assert "\n" not in message.sender_name
