@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 from pydantic import SecretStr
 
@@ -111,6 +112,22 @@ async def roundtrip(
         )
         assert customer_mails == 1
         assert len(sink.messages) == 2
+
+        # The IMAP server goes away: /healthz says so, with the error, until it is back.
+        dovecot.stop()
+        try:
+
+            async def reported_down() -> dict[str, Any] | None:
+                async with httpx.AsyncClient() as client:
+                    report: dict[str, Any] = (await client.get(f"{settings.console_url}/healthz", timeout=2)).json()
+                mail = report["checks"]["mail"]
+                return mail if not mail["ok"] else None
+
+            down = await until(reported_down, WAIT, "/healthz to report the mailbox unreachable")
+            assert report_status(down) == (False, True)
+        finally:
+            dovecot.start()
+        await running.healthy()
     finally:
         await pool.close()
     for socket in (anna, boris):
@@ -184,3 +201,9 @@ async def kill_midway(settings: Settings, running: RunningServices) -> None:
         assert (await stored(), distinct, receipts) == (BACKLOG, BACKLOG, BACKLOG)
     finally:
         await pool.close()
+
+
+def report_status(mail: dict[str, Any]) -> tuple[bool, bool]:
+    """(connected, has an error) of the sales mailbox in a /healthz mail check."""
+    sales = mail["mailboxes"]["sales"]
+    return sales["connected"], bool(sales["error"])

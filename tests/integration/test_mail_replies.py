@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import imaplib
 import json
+import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
@@ -16,7 +17,9 @@ import asyncpg
 import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaProducer
+from aiosmtpd.controller import Controller
 from eventsourcing.persistence import ApplicationRecorder
+from structlog.testing import capture_logs
 
 from connectors.mail.parsing import parse_mail, to_inbound
 from connectors.mail.reply import message_id
@@ -25,6 +28,7 @@ from domain.conversation import Conversation
 from domain.identities import lead_id
 from services.ingest.mail_delivery import SCHEMA, MailSender, ReplyQueue, Retries, SendingMailbox
 from services.local.dovecot import LocalDovecot
+from services.local.ports import free_port
 from services.router.inbox import Inbox
 from services.router.outbox import for_the_customer
 from services.router.published import public_event
@@ -259,3 +263,65 @@ async def test_a_reply_to_an_address_the_server_cannot_carry_fails_and_the_next_
     assert sent["outcome"] == "sent"
     (message,) = smtp_sink.messages
     assert b"Nullbyte." in message.raw
+
+
+class SlowFirstRecipient:
+    """An SMTP server whose first RCPT takes longer than a sender's lease; it keeps what it accepts."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.rcpts = 0
+        self.accepted: list[bytes] = []
+        self.quits = threading.Semaphore(0)
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook
+        self, server: object, session: object, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        self.rcpts += 1
+        if self.rcpts == 1:
+            await asyncio.sleep(self.delay)  # the server's own slowness, in its own thread
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:  # noqa: N802
+        self.accepted.append(envelope.original_content or envelope.content)
+        return "250 OK"
+
+    async def handle_QUIT(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+        self.quits.release()
+        return "221 Bye"
+
+
+async def test_a_sender_slower_than_its_lease_does_not_send_what_another_took_over(
+    settings: Settings, pool: asyncpg.Pool, inbox: Inbox
+) -> None:
+    conversation = customer_writes(inbox)
+    record = operator_replies(inbox, conversation, "Only one copy.", "r1")
+    await pool.execute(
+        "INSERT INTO mail_deliveries (reply_id, conversation_id, mailbox, payload) VALUES ($1, $2, 'sales', $3)",
+        UUID(str(record["reply_id"])),
+        conversation,
+        json.dumps(record),
+    )
+    slow = SlowFirstRecipient(delay=3.0)
+    controller = Controller(slow, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        server = SmtpServer(host="127.0.0.1", port=controller.port, security="none", timeout=10.0)
+        mailboxes = {"sales": SendingMailbox(address=SHOP, display_name="Shop Sales", server=server)}
+        retries = Retries(first_seconds=0.2, lease_seconds=1.0)
+        stop = asyncio.Event()
+        senders = [MailSender(pool, mailboxes, inbox.record_delivery, retries, asyncio.Event()) for _ in range(2)]
+        with capture_logs() as logs:
+            tasks = [asyncio.create_task(sender.run(stop)) for sender in senders]
+            row = await delivery(pool, record["reply_id"])
+            # Both senders have talked to the server: the slow one gave up its claim and said goodbye.
+            assert await asyncio.to_thread(slow.quits.acquire, True, 15)
+            assert await asyncio.to_thread(slow.quits.acquire, True, 15)
+            stop.set()
+            await asyncio.wait_for(asyncio.gather(*tasks), 15)
+    finally:
+        controller.stop()
+    assert row["outcome"] == "sent"
+    assert len(slow.accepted) == 1
+    assert any(e["event"] == "reply_mail_taken_over" for e in logs)
