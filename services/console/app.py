@@ -20,14 +20,16 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from domain.channels import Channel
 from domain.errors import DomainError
+from domain.identities import conversation_id
 from services.bootstrap import build_inbox, create_pool
 from services.console.accounts import Operator, create_accounts_table, find_operator, log_in
 from services.console.attachments import download, find_attachment
 from services.console.commands import dispatch
 from services.console.health import check_health
 from services.console.live import LiveUpdates, Seat
-from services.console.queries import activities, mail_rejections, visible_conversations
+from services.console.queries import activities, mail_rejections, visible_conversations, visitor_history
 from services.console.rest import Rest
 from services.heartbeat import SCHEMA as HEARTBEATS
 from services.projections.schema import LIVE_SCHEMA, create_read_models
@@ -137,6 +139,15 @@ class Gateway:
             return JSONResponse({"error": "rejected mail is shown to heads, directors and admins"}, status_code=403)
         return JSONResponse({"rejections": await mail_rejections(self.pool)})
 
+    async def widget_history(self, request: Request) -> Response:
+        """The visitor's own conversation, for a widget opened again; the token comes in the body, not the URL."""
+        token = (await _json_body(request)).get("token")
+        visitor_id = self.signer.subject(VISITOR, token) if isinstance(token, str) else None
+        if visitor_id is None:
+            return JSONResponse({"error": "a valid visitor token is needed"}, status_code=401)
+        conversation = conversation_id(Channel.WEBCHAT, visitor_id)
+        return JSONResponse({"messages": await visitor_history(self.pool, conversation)})
+
     async def widget_session(self, request: Request) -> Response:
         """A visitor token for the widget; a still-valid token keeps its visitor."""
         body = await _json_body(request)
@@ -198,6 +209,7 @@ def build_app(settings: Settings) -> Starlette:
             Route("/api/contacts/{contact_id}/activities", gateway.activities),
             Route("/api/mail/rejections", gateway.rejected_mail),
             Route("/api/widget/session", gateway.widget_session, methods=["POST"]),
+            Route("/api/widget/history", gateway.widget_history, methods=["POST"]),
             Route("/", lambda _: FileResponse(STATIC / "console.html")),
             Route("/widget", lambda _: FileResponse(STATIC / "widget.html")),
             WebSocketRoute("/ws/console", gateway.console_socket),

@@ -82,6 +82,20 @@ async def history(pool: asyncpg.Pool, operator: Operator, conversation_id: UUID)
     return [plain(r) for r in rows]
 
 
+async def visitor_history(pool: asyncpg.Pool, conversation_id: UUID, limit: int = 200) -> list[dict[str, Any]]:
+    """A web-chat visitor's own conversation as the widget shows it: who wrote, what, when; the latest last.
+
+    Only what the visitor may see: no operator ids, no delivery details.
+    """
+    rows = await pool.fetch(
+        f"SELECT message_id AS id, author, text, at FROM (SELECT * FROM {S}.messages WHERE conversation_id = $1"  # noqa: S608
+        " ORDER BY notification_id DESC LIMIT $2) latest ORDER BY notification_id",
+        conversation_id,
+        limit,
+    )
+    return [plain(r) for r in rows]
+
+
 async def activities(pool: asyncpg.Pool, operator: Operator, contact_id: UUID) -> list[dict[str, Any]] | None:
     """A contact's activities (mail copied to the CRM), or None if the operator may not see the contact.
 

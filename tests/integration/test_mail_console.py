@@ -14,17 +14,14 @@ from starlette.testclient import TestClient
 from connectors.mail.limits import MailLimits
 from connectors.mail.parsing import Routing, parse_mail, to_inbound
 from connectors.mail.watcher import Rejection
-from services.bootstrap import build_inbox, build_producer, create_pool
+from services.bootstrap import build_inbox, create_pool
 from services.console.accounts import Role, add_account
 from services.console.app import build_app
 from services.ingest.mail_state import PostgresMailboxState
-from services.projections.rebuild import rebuild
-from services.projections.schema import LIVE_SCHEMA
 from services.router.inbox import Inbox
-from services.router.outbox import OutboxRelay
 from services.router.receiving import Outcome
 from services.settings import Settings
-from services.topics import Topics
+from tests.projected import project
 
 pytestmark = pytest.mark.integration
 
@@ -56,22 +53,6 @@ def received(inbox: Inbox, raw: bytes, mailbox: str = "sales", routing: Routing 
     parsed = parse_mail(raw, LIMITS)
     (result,) = inbox.receive([to_inbound(parsed, mailbox, datetime.now(tz=UTC), routing)])
     return result, parsed
-
-
-async def project(settings: Settings, inbox: Inbox) -> None:
-    """Relay every stored event to Kafka and build the live read models from the log."""
-    pool = await create_pool(settings, size=2)
-    producer = build_producer(settings)
-    await producer.start()
-    try:
-        relay = OutboxRelay(inbox, producer, pool, Topics.named(settings.topic_prefix))
-        position = -1
-        while (published := await relay.publish_after(max(position, 0))) != position:
-            position = published
-        await rebuild(settings, pool, LIVE_SCHEMA)
-    finally:
-        await producer.stop()
-        await pool.close()
 
 
 @pytest.fixture
