@@ -44,6 +44,10 @@ system-deps:
 		echo "installing Java and Maven"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless maven >/dev/null; \
 	fi
+	@if ! command -v chromium >/dev/null; then \
+		echo "installing Chromium (the browser of the console and widget tests)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
 	@if ! command -v dovecot >/dev/null || ! command -v doveadm >/dev/null; then \
 		echo "installing Dovecot (IMAP server for the mail tests)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; \
