@@ -48,6 +48,7 @@ class Lead(Aggregate):
         self.status = LeadStatus.NEW
         self.manager_id: UUID | None = None
         self.offered_to: list[UUID] = []
+        self.offer_expires_at: datetime | None = None
         self.tried: list[UUID] = []
         self.answer_by: datetime | None = None
         self.answered = False
@@ -72,10 +73,22 @@ class Lead(Aggregate):
         if self.status in (LeadStatus.NEW, LeadStatus.OFFERED):
             self._queued(conversation_id=self.conversation_id, queue=queue, position=position, reasons=reasons)
 
-    def offer(self, manager_ids: list[UUID], reasons: dict[str, Any]) -> None:
-        """Offer the lead to every eligible manager; the first to accept takes it."""
+    def offer(self, manager_ids: list[UUID], reasons: dict[str, Any], expires_at: datetime | None = None) -> None:
+        """Offer the lead to every eligible manager; the first to accept takes it, until ``expires_at``."""
         if self.manager_id is None:
-            self._offered(conversation_id=self.conversation_id, manager_ids=manager_ids, reasons=reasons)
+            self._offered(
+                conversation_id=self.conversation_id, manager_ids=manager_ids, reasons=reasons, expires_at=expires_at
+            )
+
+    def offer_expired(self, at: datetime) -> bool:
+        """Whether the lead is on offer and nobody accepted it before its offer expired."""
+        expires = self.offer_expires_at
+        return self.status is LeadStatus.OFFERED and expires is not None and expires <= at
+
+    def withdraw_offer(self, why: str) -> None:
+        """Take the lead off offer (nobody accepted it in time); it is to be routed again."""
+        if self.status is LeadStatus.OFFERED:
+            self._offer_withdrawn(conversation_id=self.conversation_id, why=why)
 
     def accept(self, manager_id: UUID, answer_by: datetime | None = None) -> None:
         """A manager takes a lead on offer to them."""
@@ -132,9 +145,22 @@ class Lead(Aggregate):
         self.offered_to = []
 
     @event("Offered")
-    def _offered(self, conversation_id: UUID, manager_ids: list[UUID], reasons: dict[str, Any]) -> None:
+    def _offered(
+        self,
+        conversation_id: UUID,
+        manager_ids: list[UUID],
+        reasons: dict[str, Any],
+        expires_at: datetime | None = None,
+    ) -> None:
         self.status = LeadStatus.OFFERED
         self.offered_to = list(manager_ids)
+        self.offer_expires_at = expires_at
+
+    @event("OfferWithdrawn")
+    def _offer_withdrawn(self, conversation_id: UUID, why: str) -> None:
+        self.status = LeadStatus.NEW
+        self.offered_to = []
+        self.offer_expires_at = None
 
     @event("Answered")
     def _answered(self, manager_id: UUID, at: datetime) -> None:

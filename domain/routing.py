@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
@@ -38,6 +38,7 @@ _WORK_DAY = {
 }
 _NEVER = datetime.min.replace(tzinfo=UTC)
 RETURNED = "returned_to_responsible"
+OFFER_EXPIRED = "evenly_after_offer_expired"
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class RoutingDecision:
     offered: tuple[UUID, ...] = ()
     rules_skipped: tuple[tuple[str, str], ...] = ()
     idle_timeout_seconds: int | None = None
+    offer_timeout_seconds: int | None = None
 
     def reasons(self) -> dict[str, Any]:
         """The decision as plain data, stored on the assignment event."""
@@ -161,8 +163,12 @@ def _apply(rule: Rule, lead: LeadFacts, situation: Situation, skipped: tuple[tup
     if rule.return_to_responsible and responsible and skip_reason(responsible, situation, rule) is None:
         chosen: Candidate | None = responsible
         strategy = RETURNED
-    elif rule.strategy is Strategy.OFFER_TO_ALL:
+    elif rule.strategy is Strategy.OFFER_TO_ALL and not lead.offer_expired:
         chosen, offered = None, tuple(c.manager_id for c in eligible)
+    elif rule.strategy is Strategy.OFFER_TO_ALL:
+        # Nobody accepted in time: the lead is no longer left to whoever takes it first.
+        chosen = _choose(replace(rule, strategy=Strategy.EVENLY), lead, eligible)
+        strategy = OFFER_EXPIRED
     else:
         chosen = _choose(rule, lead, eligible)
     verdicts = tuple(_verdict(c, reasons[c.manager_id], chosen, offered) for c in pool)
@@ -177,6 +183,7 @@ def _apply(rule: Rule, lead: LeadFacts, situation: Situation, skipped: tuple[tup
         offered=offered,
         rules_skipped=skipped,
         idle_timeout_seconds=rule.idle_timeout_seconds,
+        offer_timeout_seconds=rule.offer_timeout_seconds,
     )
 
 

@@ -101,6 +101,7 @@ def _rule_to_plain(rule: Rule) -> dict[str, Any]:
         "order": [str(m) for m in rule.order],
         "weights": {str(m): w for m, w in rule.weights},
         "idle_timeout_seconds": rule.idle_timeout_seconds,
+        "offer_timeout_seconds": rule.offer_timeout_seconds,
         "return_to_responsible": rule.return_to_responsible,
         "when_absent": rule.when_absent,
         "require_online": rule.require_online,
@@ -130,6 +131,7 @@ def _rule_from_plain(data: dict[str, Any]) -> Rule:
         order=tuple(UUID(m) for m in data["order"]),
         weights=tuple((UUID(m), int(v)) for m, v in data["weights"].items()),
         idle_timeout_seconds=data["idle_timeout_seconds"],
+        offer_timeout_seconds=data.get("offer_timeout_seconds"),  # absent in rules applied before it existed
         return_to_responsible=data["return_to_responsible"],
         when_absent=data["when_absent"],
         require_online=data["require_online"],

@@ -36,6 +36,7 @@ class LeadFacts:
     amount: Decimal | None = None
     product_category: str = ""
     responsible_manager_id: UUID | None = None
+    offer_expired: bool = False  # it was offered to all and nobody accepted in time
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class Rule:
     order: tuple[UUID, ...] = ()
     weights: tuple[tuple[UUID, int], ...] = ()
     idle_timeout_seconds: int | None = None
+    offer_timeout_seconds: int | None = None  # offer to all: unaccepted this long, it is assigned evenly
     return_to_responsible: bool = True
     when_absent: bool = False  # assign even to managers away from work: only when a rule says so
     require_online: bool = False

@@ -172,11 +172,14 @@ def _lead_status(status: str) -> Any:  # noqa: ANN401
     async def handler(conn: Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
         conversation_id = e["data"]["conversation_id"]
         offered = [UUID(m) for m in e["data"].get("manager_ids", [])]
+        expires = e["data"].get("expires_at")
         await conn.execute(
-            f"UPDATE {s}.conversations SET lead_status = $2, offered_to = $3 WHERE id = $1",  # noqa: S608
+            f"UPDATE {s}.conversations SET lead_status = $2, offered_to = $3, offer_expires_at = $4"  # noqa: S608
+            " WHERE id = $1",
             UUID(conversation_id),
             status,
             offered,
+            _at(expires) if expires else None,
         )
         if status in ("new", "closed"):  # released or closed: no current assignment
             await conn.execute(f"DELETE FROM {s}.assignments WHERE lead_id = $1", UUID(e["aggregate_id"]))  # noqa: S608
@@ -243,6 +246,7 @@ _HANDLERS = {
     "Lead.Queued": _lead_status("queued"),
     "Lead.Offered": _lead_status("offered"),
     "Lead.Released": _lead_status("new"),
+    "Lead.OfferWithdrawn": _lead_status("new"),
     "Lead.Reopened": _lead_status("new"),
     "Lead.Closed": _lead_status("closed"),
     "Lead.Answered": _lead_answered,

@@ -14,7 +14,7 @@ from asyncpg.pool import PoolConnectionProxy
 
 from services.tables import ensure_tables
 
-LIVE_SCHEMA = "read_models_v3"  # a new shape gets a new name and is built from offset zero
+LIVE_SCHEMA = "read_models_v4"  # a new shape gets a new name and is built from offset zero
 
 if TYPE_CHECKING:
     Connection: TypeAlias = asyncpg.Connection | PoolConnectionProxy[asyncpg.Record]
@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS {s}.conversations (
     manager_id uuid,
     lead_status text NOT NULL DEFAULT 'new',
     offered_to uuid[] NOT NULL DEFAULT '{{}}',
+    offer_expires_at timestamptz,
     message_count integer NOT NULL DEFAULT 0,
     last_message text,
     last_message_at timestamptz,

@@ -55,7 +55,7 @@ class Assigning:
         """Route with ``rules`` from now on in this unit of work (they were just applied)."""
         self._rules = rules
 
-    def route(self, lead: Lead, received_at: datetime | None = None) -> RoutingDecision:
+    def route(self, lead: Lead, received_at: datetime | None = None, *, offer_expired: bool = False) -> RoutingDecision:
         """Decide for one lead and apply the decision: assign, offer, or queue."""
         at = self._now()
         rules = self.rules()
@@ -70,6 +70,7 @@ class Assigning:
             region=contact.region if contact else "",
             tags=frozenset(contact.tags if contact else ()),
             responsible_manager_id=contact.responsible_manager_id if contact else None,
+            offer_expired=offer_expired,
         )
         decision = decide(facts, self._situation(rules, at, frozenset(lead.tried), facts.responsible_manager_id))
         self._apply(lead, contact, decision, at)
@@ -122,7 +123,8 @@ class Assigning:
             if queue is not None:
                 queue.dequeue(lead.id)
         elif decision.offered:
-            lead.offer(list(decision.offered), decision.reasons())
+            expiry = decision.offer_timeout_seconds
+            lead.offer(list(decision.offered), decision.reasons(), at + timedelta(seconds=expiry) if expiry else None)
         elif lead.status is not LeadStatus.QUEUED:
             name = decision.queue or self._default_team
             if queue is None:  # a queue nobody has joined yet still keeps its order

@@ -9,7 +9,11 @@ _HEADLINES: dict[str, Callable[[dict[str, Any]], str]] = {
     "Created": lambda d: f"lead opened from {d.get('channel')} (source {d.get('source') or 'none'})",
     "Assigned": lambda d: f"assigned to {_chosen(d)}",
     "Queued": lambda d: f"waits in queue {d.get('queue')} at position {d.get('position')}",
-    "Offered": lambda d: f"offered to {len(d.get('manager_ids', []))} managers",
+    "Offered": lambda d: (
+        f"offered to {len(d.get('manager_ids', []))} managers"
+        + (f" until {d['expires_at']}" if d.get("expires_at") else "")
+    ),
+    "OfferWithdrawn": lambda d: f"offer withdrawn: {d.get('why')}",
     "Released": lambda d: f"taken back from {d.get('manager_id')}: {d.get('why')}",
     "Answered": lambda d: f"answered by {d.get('manager_id')}",
     "Closed": lambda d: f"closed by {d.get('by')}",

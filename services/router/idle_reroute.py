@@ -38,5 +38,15 @@ async def reroute_overdue(inbox: Inbox, pool: asyncpg.Pool, stop: asyncio.Event)
             lead = UUID(str(row["lead_id"]))
             if await asyncio.to_thread(inbox.reroute_if_unanswered, lead):
                 log.info("lead_rerouted", lead_id=str(lead), why="no answer within the idle timeout")
+        expired = await pool.fetch(
+            f"SELECT lead_id FROM {LIVE_SCHEMA}.conversations WHERE lead_status = 'offered'"  # noqa: S608
+            " AND offer_expires_at <= $1 ORDER BY offer_expires_at LIMIT $2",
+            inbox.clock(),
+            BATCH,
+        )
+        for row in expired:
+            lead = UUID(str(row["lead_id"]))
+            if await asyncio.to_thread(inbox.expire_offer, lead):
+                log.info("lead_rerouted", lead_id=str(lead), why="nobody accepted the offer within its timeout")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), INTERVAL_SECONDS)

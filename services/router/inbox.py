@@ -175,6 +175,19 @@ class Inbox(Application[UUID]):
 
         return self._transact(command)
 
+    def expire_offer(self, lead: UUID) -> bool:
+        """Assign evenly a lead offered to all that nobody accepted before its offer expired."""
+
+        def command(work: UnitOfWork, assigning: Assigning) -> bool:
+            found = work.find(lead, Lead)
+            if found is None or not found.offer_expired(self.clock()):
+                return False
+            found.withdraw_offer("nobody accepted it within the rule's offer timeout")
+            assigning.route(found, offer_expired=True)
+            return True
+
+        return self._transact(command)
+
     def apply_rules(self, rules: RuleSet, author: str) -> list[str]:
         """Put rules in force; returns the diff. Queues are drained under the new rules."""
 

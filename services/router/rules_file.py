@@ -88,11 +88,12 @@ class _Rule(_Strict):
     order: list[str] = []
     weights: dict[str, int] = {}
     idle_timeout: str | None = None
+    offer_timeout: str | None = None
     return_to_responsible: bool = True
     when_absent: bool = False
     require_online: bool = False
 
-    @field_validator("idle_timeout")
+    @field_validator("idle_timeout", "offer_timeout")
     @classmethod
     def _duration(cls, value: str | None) -> str | None:
         if value is not None and not _DURATION.match(value):
@@ -107,6 +108,9 @@ class _Rule(_Strict):
             raise ValueError(msg)
         if self.strategy == "weighted" and not self.weights:
             msg = "the weighted strategy needs 'weights'"
+            raise ValueError(msg)
+        if self.offer_timeout is not None and self.strategy != "offer_to_all":
+            msg = "'offer_timeout' applies to the offer_to_all strategy only"
             raise ValueError(msg)
         return self
 
@@ -167,9 +171,7 @@ def _rule(rule: _Rule, i: int, managers: Mapping[str, UUID], root: Any, problems
     if w.time:
         start, end = (time.fromisoformat(t) for t in w.time.split("-"))
         between = (start, end)
-    idle = None
-    if rule.idle_timeout and (m := _DURATION.match(rule.idle_timeout)):
-        idle = int(m.group(1)) * _SECONDS[m.group(2)]
+    idle, offer = _seconds(rule.idle_timeout), _seconds(rule.offer_timeout)
     return Rule(
         name=rule.name,
         conditions=Conditions(
@@ -190,6 +192,7 @@ def _rule(rule: _Rule, i: int, managers: Mapping[str, UUID], root: Any, problems
         order=tuple(manager(e, "order", j) for j, e in enumerate(rule.order)),
         weights=tuple((manager(e, "weights", e), w) for e, w in rule.weights.items()),
         idle_timeout_seconds=idle,
+        offer_timeout_seconds=offer,
         return_to_responsible=rule.return_to_responsible,
         when_absent=rule.when_absent,
         require_online=rule.require_online,
@@ -216,3 +219,10 @@ def _line(node: Any, loc: tuple[Any, ...]) -> int:  # noqa: ANN401 - a yaml node
         else:
             break
     return line
+
+
+def _seconds(duration: str | None) -> int | None:
+    """A validated duration such as 90s, 5m or 1h, in seconds."""
+    if duration and (m := _DURATION.match(duration)):
+        return int(m.group(1)) * _SECONDS[m.group(2)]
+    return None

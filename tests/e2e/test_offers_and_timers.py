@@ -102,3 +102,45 @@ async def idle(settings: Settings, running: RunningServices) -> None:
     finally:
         inbox.close()
         await visitor.close()
+
+
+def test_an_offer_nobody_accepts_is_assigned_when_it_expires(settings: Settings, tmp_path: Path) -> None:
+    rules = "rules:\n  - name: all\n    team: sales\n    strategy: offer_to_all\n    offer_timeout: 2s\n"
+    demo_with_rules(settings, rules)
+    with services(settings, tmp_path / "logs") as running:
+        asyncio.run(expired_offer(settings, running))
+
+
+async def expired_offer(settings: Settings, running: RunningServices) -> None:
+    await running.healthy()
+    anna = await operator_socket(settings, "anna@example.com")
+    boris = await operator_socket(settings, "boris@example.com")
+    visitor, _ = await visitor_socket(settings)
+    await visitor.send(json.dumps({"type": "message", "id": "m1", "text": "anyone?"}))
+    offered = [(await next_frame(s, "conversation"))["conversation"] for s in (anna, boris)]
+    assert [c["lead_status"] for c in offered] == ["offered", "offered"]
+    # Nobody accepts: after two seconds one of them holds it, and the other no longer sees it.
+    frames: dict[int, list[dict[str, Any]]] = {0: [], 1: []}
+
+    async def collect(index: int, socket: Any) -> None:
+        while True:
+            frames[index].append(json.loads(await socket.recv()))
+
+    readers = [asyncio.create_task(collect(n, s)) for n, s in enumerate((anna, boris))]
+
+    async def holder() -> tuple[int] | None:  # a tuple: index 0 must count as found
+        for index, seen in frames.items():
+            if any(f["type"] == "conversation" and f["conversation"]["lead_status"] == "assigned" for f in seen):
+                return (index,)
+        return None
+
+    (held_by,) = await until(holder, 30, "the expired offer to be assigned")
+
+    async def removed_for_the_other() -> bool:
+        return any(f["type"] == "conversation_removed" for f in frames[1 - held_by])
+
+    await until(removed_for_the_other, 30, "the conversation to leave the other console")
+    for reader in readers:
+        reader.cancel()
+    for socket in (anna, boris, visitor):
+        await socket.close()

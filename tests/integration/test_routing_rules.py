@@ -125,6 +125,33 @@ def test_offer_to_all_the_first_to_accept_takes_it(inbox: Inbox) -> None:
     assert holder(inbox, "v1") == boris
 
 
+def test_an_offer_nobody_accepts_in_time_is_assigned_evenly(inbox: Inbox, clock: Clock) -> None:
+    anna, boris = manager(inbox, "anna"), manager(inbox, "boris")
+    rules = load_rules(
+        "rules:\n  - name: all\n    team: sales\n    strategy: offer_to_all\n    offer_timeout: 90s\n", {}
+    )
+    inbox.apply_rules(rules, "ops")
+    [result] = inbox.receive([webchat("v1")])
+    assert result.assigned_to is None
+    clock.now += timedelta(seconds=89)
+    assert not inbox.expire_offer(result.lead_id)  # still on offer
+    clock.now += timedelta(seconds=2)
+    assert inbox.expire_offer(result.lead_id)
+    assert not inbox.expire_offer(result.lead_id)  # once
+    assert holder(inbox, "v1") in {anna, boris}
+    with pytest.raises(NotOffered):
+        inbox.accept(result.lead_id, anna)
+    history = inbox.routing_history(result.lead_id)
+    assert [e["event"] for e in history][-3:] == ["Offered", "OfferWithdrawn", "Assigned"]
+    assert history[-1]["reasons"]["strategy"] == "evenly_after_offer_expired"
+    assert "offer withdrawn: nobody accepted it within the rule's offer timeout" in explain(history)
+
+
+def test_an_offer_timeout_needs_the_offer_to_all_strategy() -> None:
+    with pytest.raises(RulesFileError, match="'offer_timeout' applies to the offer_to_all strategy only"):
+        load_rules("rules:\n  - name: one\n    team: sales\n    offer_timeout: 1m\n", {})
+
+
 def test_a_returning_customer_goes_back_to_their_manager(inbox: Inbox) -> None:
     anna, boris = manager(inbox, "anna"), manager(inbox, "boris")
     [first] = inbox.receive([webchat("v1", "m1")])
