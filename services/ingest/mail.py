@@ -15,8 +15,9 @@ from connectors.mail.smtp import SmtpServer
 from connectors.mail.watcher import Mailbox, MailboxWatcher, Timing
 from domain.inbound import InboundMessage
 from services.bootstrap import build_inbox
-from services.ingest.mail_delivery import MailSender, ReplyQueue, Retries, SendingMailbox
+from services.ingest.mail_delivery import MailSender, Retries, SendingMailbox
 from services.ingest.mail_state import PostgresMailboxState
+from services.ingest.reply_queue import ReplyQueue
 from services.settings import MailboxSettings, Settings
 from services.topics import Topics
 

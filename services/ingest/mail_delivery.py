@@ -1,8 +1,7 @@
-"""Sending operators' replies by mail: queued once, retried with backoff, never sent twice.
+"""Sending operators' replies by mail: retried with backoff, never sent twice.
 
-Each reply for the email channel is read from the outbound topic by a
-consumer group and queued in ``mail_deliveries`` before the offset is
-committed, so a crash neither loses nor repeats it. A sender claims due
+Replies are queued in ``mail_deliveries`` by the reply queue (``reply_queue.py``),
+so a crash neither loses nor repeats one. A sender claims due
 replies one at a time and marks the row ``sending`` just before the message
 goes over the wire; a crash after that point leaves the outcome unknown, and
 the reply is marked uncertain rather than sent again. Sent and failed are
@@ -21,12 +20,10 @@ from uuid import UUID, uuid4
 
 import asyncpg
 import structlog
-from aiokafka import AIOKafkaConsumer
-from aiokafka.errors import KafkaError
 
 from connectors.mail.reply import OutgoingReply, compose
 from connectors.mail.smtp import Handover, SmtpServer, hand_over
-from domain.channels import Channel, ChannelAddress
+from domain.channels import ChannelAddress
 from domain.conversation import DeliveryOutcome
 from domain.errors import DomainError
 from services.tables import ensure_tables
@@ -80,90 +77,8 @@ class Retries:
         return float(min(self.first_seconds * 2 ** (attempts - 1), self.max_seconds))
 
 
-class ReplyQueue:
-    """Reads replies for the email channel from the outbound topic into the delivery table."""
-
-    def __init__(self, pool: asyncpg.Pool, bootstrap: str, topic: str, group: str, queued: asyncio.Event) -> None:
-        self._pool = pool
-        self._consumer = AIOKafkaConsumer(
-            topic,
-            bootstrap_servers=bootstrap,
-            group_id=group,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-        )
-        self._queued = queued
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Queue replies until ``stop`` is set; offsets are committed only after the rows are stored."""
-        await ensure_tables(self._pool, SCHEMA)
-        await self._consumer.start()
-        try:
-            while not stop.is_set():
-                try:
-                    await self._queue_next()
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, KafkaError) as error:
-                    # Nothing was committed: the same records are read again once the database is back.
-                    log.warning("reply_queue_waiting", error=str(error) or type(error).__name__)
-                    await self._rewind()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), 1.0)
-        finally:
-            await self._consumer.stop()
-
-    async def _queue_next(self) -> None:
-        batches = await self._consumer.getmany(timeout_ms=500, max_records=200)
-        rows = [row for records in batches.values() for r in records if (row := _delivery_row(r.value))]
-        if rows:
-            await self._pool.executemany(
-                "INSERT INTO mail_deliveries (reply_id, conversation_id, mailbox, payload)"
-                " VALUES ($1, $2, $3, $4) ON CONFLICT (reply_id) DO NOTHING",
-                rows,
-            )
-            self._queued.set()
-        if batches:
-            await self._consumer.commit()
-
-    async def _rewind(self) -> None:
-        for partition in self._consumer.assignment():
-            committed = await self._consumer.committed(partition)
-            if committed is not None:
-                self._consumer.seek(partition, committed)
-
-
-def _delivery_row(value: bytes | None) -> tuple[UUID, UUID, str, str] | None:
-    try:
-        record = json.loads(value or b"")
-    except ValueError:
-        log.warning("outbound_unreadable")
-        return None
-    if not isinstance(record, dict) or record.get("kind") != "reply" or record.get("channel") != Channel.EMAIL:
-        return None
-    try:
-        return (
-            UUID(record["reply_id"]),
-            UUID(record["conversation_id"]),
-            str(record.get("source") or ""),
-            json.dumps(_without_nul(record)),
-        )
-    except (KeyError, ValueError, TypeError):
-        log.warning("outbound_reply_unreadable", reply_id=record.get("reply_id"))
-        return None
-
-
 class LostClaim(Exception):
     """Another sender took the reply over after this one's lease ran out: this one must not send it."""
-
-
-def _without_nul(value: object) -> object:
-    """``value`` with NUL removed from every string: jsonb cannot hold it, and a mail would not carry it."""
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, dict):
-        return {key: _without_nul(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_without_nul(item) for item in value]
-    return value
 
 
 class MailSender:

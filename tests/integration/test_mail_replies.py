@@ -26,7 +26,8 @@ from connectors.mail.reply import message_id
 from connectors.mail.smtp import SmtpServer
 from domain.conversation import Conversation
 from domain.identities import lead_id
-from services.ingest.mail_delivery import SCHEMA, MailSender, ReplyQueue, Retries, SendingMailbox
+from services.ingest.mail_delivery import SCHEMA, MailSender, Retries, SendingMailbox
+from services.ingest.reply_queue import ReplyQueue
 from services.local.dovecot import LocalDovecot
 from services.local.ports import free_port
 from services.router.inbox import Inbox
