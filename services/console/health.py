@@ -11,7 +11,9 @@ STALE_AFTER_SECONDS = 10
 SERVICES = ("ingest", "router", "projections")
 
 
-async def check_health(pool: asyncpg.Pool, kafka: AIOKafkaAdminClient, *, listening: bool) -> dict[str, Any]:
+async def check_health(
+    pool: asyncpg.Pool, kafka: AIOKafkaAdminClient, *, listening: bool, mailboxes: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """Check Postgres, Kafka, live updates and every service's heartbeat."""
     checks: dict[str, dict[str, Any]] = {}
     try:
@@ -34,23 +36,24 @@ async def check_health(pool: asyncpg.Pool, kafka: AIOKafkaAdminClient, *, listen
         alive = {r["service"]: r["alive"] for r in rows}
         for service in SERVICES:
             checks[service] = {"ok": alive.get(service, 0) > 0, "instances": alive.get(service, 0)}
-        mail = await _mailboxes(pool)
+        mail = await _mailboxes(pool, mailboxes)
         if mail:
             checks["mail"] = {"ok": all(m["connected"] for m in mail.values()), "mailboxes": mail}
     ok = all(c["ok"] for c in checks.values())
     return {"status": "ok" if ok else "degraded", "checks": checks}
 
 
-async def _mailboxes(pool: asyncpg.Pool) -> dict[str, dict[str, Any]]:
-    """Each watched mailbox: connected or not, since when, and the last error."""
+async def _mailboxes(pool: asyncpg.Pool, configured: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """Each mailbox: connected or not, since when, and the last error; one not heard of yet is not ok."""
+    waiting = {"connected": False, "error": "not connected yet", "since": None, "rejected_mails": 0}
     if await pool.fetchval("SELECT to_regclass('mailbox_health')") is None:
-        return {}
+        return {name: dict(waiting) for name in configured}
     rows = await pool.fetch("SELECT mailbox, connected, error, since FROM mailbox_health ORDER BY mailbox")
     rejected: dict[str, int] = {}
     if await pool.fetchval("SELECT to_regclass('mail_rejections')") is not None:
         counts = await pool.fetch("SELECT mailbox, count(*) AS n FROM mail_rejections GROUP BY mailbox")
         rejected = {r["mailbox"]: r["n"] for r in counts}
-    return {
+    reported = {
         r["mailbox"]: {
             "connected": r["connected"],
             "error": r["error"],
@@ -59,3 +62,4 @@ async def _mailboxes(pool: asyncpg.Pool) -> dict[str, dict[str, Any]]:
         }
         for r in rows
     }
+    return {name: dict(waiting) for name in configured} | reported
