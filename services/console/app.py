@@ -23,15 +23,17 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from domain.channels import Channel
 from domain.errors import DomainError
 from domain.identities import conversation_id
-from services.bootstrap import build_inbox, create_pool
+from services.bootstrap import build_inbox, create_pool, instance_name
 from services.console.accounts import Operator, create_accounts_table, find_operator, log_in
 from services.console.attachments import download, find_attachment
 from services.console.commands import dispatch
 from services.console.health import check_health
 from services.console.live import LiveUpdates, Seat
+from services.console.presence import ConsolePresence
 from services.console.queries import activities, mail_rejections, visible_conversations, visitor_history
 from services.console.rest import Rest
 from services.heartbeat import SCHEMA as HEARTBEATS
+from services.heartbeat import beat
 from services.projections.schema import LIVE_SCHEMA, create_read_models
 from services.router.inbox import Inbox
 from services.settings import Settings
@@ -58,6 +60,7 @@ class Gateway:
         self.inbox: Inbox
         self.live: LiveUpdates
         self.kafka: AIOKafkaAdminClient
+        self.presence: ConsolePresence
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
@@ -69,12 +72,23 @@ class Gateway:
         self.inbox = await asyncio.to_thread(build_inbox, self.settings)
         self.live = LiveUpdates(self.pool)
         await self.live.start()
+        instance = instance_name("gateway")
+        self.presence = ConsolePresence(self.pool, instance, self.inbox.come_online, self.inbox.go_offline)
+        await self.presence.start()
+        stop = asyncio.Event()
+        # The heartbeat tells the other gateways this one's consoles are still open.
+        background = [
+            asyncio.create_task(beat(self.pool, "gateway", instance, stop)),
+            asyncio.create_task(self.presence.sweep_forever(stop)),
+        ]
         self.kafka = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap)
         await self.kafka.start()
         log.info("gateway_started", url=self.settings.console_url)
         try:
             yield
         finally:
+            stop.set()
+            await asyncio.gather(*background, return_exceptions=True)
             await self.kafka.close()
             await self.live.stop()
             await self.pool.close()
@@ -170,8 +184,7 @@ class Gateway:
         seat = Seat(operator, socket)
         self.live.join(seat)
         try:
-            if self.live.seats_of(operator.manager_id) == 1:
-                await asyncio.to_thread(self.inbox.come_online, operator.manager_id)
+            await self.presence.opened(operator.manager_id)
             conversations = await visible_conversations(self.pool, operator)
             seat.known.update(c["id"] for c in conversations)
             await seat.open({"type": "ready", "operator": operator.as_dict(), "conversations": conversations})
@@ -181,8 +194,7 @@ class Gateway:
             pass
         finally:
             self.live.leave(seat)
-            if self.live.seats_of(operator.manager_id) == 0:
-                await asyncio.to_thread(self.inbox.go_offline, operator.manager_id)
+            await self.presence.closed(operator.manager_id)
 
     async def operator_for(self, token: str) -> Operator | None:
         """The operator a session token belongs to."""

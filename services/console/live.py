@@ -95,10 +95,6 @@ class LiveUpdates:
         """Stop sending updates to a seat."""
         self._seats.discard(seat)
 
-    def seats_of(self, manager_id: UUID) -> int:
-        """How many consoles this manager has open here."""
-        return sum(1 for s in self._seats if s.operator.manager_id == manager_id)
-
     async def _listen(self) -> None:
         listener = await self._pool.acquire()
         try:
