@@ -6,13 +6,16 @@ import secrets
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from pydantic import SecretStr
 
 from services.local.dovecot import LocalDovecot
 from services.local.ports import free_port
+from services.settings import MailboxSettings, Settings
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,22 @@ class SmtpSink:
             )
             self._changed.notify_all()
         return "250 2.0.0 OK"
+
+
+def with_mailbox(settings: Settings, user: MailUser, **overrides: Any) -> Settings:
+    """``settings`` with one mailbox, "sales", reading the user's INBOX over plain IMAP; fields can be changed."""
+    fields: dict[str, Any] = {
+        "name": "sales",
+        "address": "sales@shop.example",
+        "imap_host": user.host,
+        "imap_port": user.port,
+        "imap_tls": False,
+        "username": user.name,
+        "password": SecretStr(user.password),
+        "collect_days": 3650,
+    }
+    mailbox = MailboxSettings(**(fields | overrides))
+    return settings.model_copy(update={"mailboxes": [mailbox], "mail_command_timeout": 5.0})
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ MIB = 1024 * KIB
 RejectReason = Literal["too_large", "header_too_large", "too_many_parts", "too_deep", "unparseable", "no_sender"]
 
 # A blank line ends the header block. Atomic groups keep "\r\n" from counting as two line ends.
-_HEADER_END = re.compile(rb"(?>\r\n|\r|\n)(?>\r\n|\r|\n)")
+HEADER_END = re.compile(rb"(?>\r\n|\r|\n)(?>\r\n|\r|\n)")
 # A boundary parameter anywhere in the mail (quoted or not; RFC 2046 allows up to 70 characters).
 _BOUNDARY = re.compile(rb'boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))', re.IGNORECASE)
 # A line starting with "--", and the rest of it.
@@ -56,7 +56,7 @@ def check_raw(raw: bytes, limits: MailLimits) -> None:
     if len(raw) > limits.max_total_bytes:
         raise MailRejected("too_large", f"{len(raw)} bytes; at most {limits.max_total_bytes} are accepted")
     # Search one byte past the limit only: a longer header block is rejected whatever follows.
-    header_end = _HEADER_END.search(raw, 0, limits.max_header_bytes + 4)
+    header_end = HEADER_END.search(raw, 0, limits.max_header_bytes + 4)
     header_bytes = header_end.start() if header_end else len(raw)
     if header_bytes > limits.max_header_bytes:
         raise MailRejected(

@@ -18,7 +18,7 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 
 from connectors.mail.forwarding import forwarded_sender
-from connectors.mail.limits import BoundedHeaders, MailLimits, MailRejected, bounded_parts, check_raw
+from connectors.mail.limits import HEADER_END, BoundedHeaders, MailLimits, MailRejected, bounded_parts, check_raw
 from connectors.mail.text import (
     clean_body,
     clean_filename,
@@ -45,7 +45,6 @@ TRACE_FIELDS = frozenset(
     {b"received", b"return-path", b"delivered-to", b"x-original-to", b"x-delivered-to", b"x-received", b"arc-seal"}
     | {b"arc-message-signature", b"arc-authentication-results", b"authentication-results", b"received-spf"}
 )
-_HEADER_END = re.compile(rb"(?>\r\n|\r|\n)(?>\r\n|\r|\n)")
 _LINE = re.compile(rb"[^\r\n]+")
 MAX_RECORD_BYTES = 512 * 1024  # well under Kafka's default 1 MiB per record
 MIN_KEPT_TEXT = 1_000
@@ -231,7 +230,7 @@ def content_digest(raw: bytes) -> str:
     A mail without Message-ID reaching two of our mailboxes, or delivered twice, differs only in
     Received, Return-Path, Delivered-To and the like; everything its author wrote is the same.
     """
-    end = _HEADER_END.search(raw)
+    end = HEADER_END.search(raw)
     head, body = (raw[: end.start()], raw[end.start() :]) if end else (raw, b"")
     kept, skipping = [], False
     for line in _LINE.findall(head):

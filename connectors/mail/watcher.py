@@ -25,6 +25,7 @@ import structlog
 from connectors.mail.imap_session import FetchedMail, FolderState, ImapFailure, ImapSession
 from connectors.mail.limits import MailLimits, MailRejected
 from connectors.mail.parsing import Attachment, Routing, parse_mail, to_inbound
+from connectors.mail.waiting import first_of
 from domain.errors import DomainError
 from domain.inbound import InboundMessage
 
@@ -165,7 +166,7 @@ class MailboxWatcher:
                 await self._idle(session, stop)
             else:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(_first(stop.wait(), session.lost.wait()), self._timing.poll_seconds)
+                    await asyncio.wait_for(first_of(stop.wait(), session.lost.wait()), self._timing.poll_seconds)
             if stop.is_set():
                 return
             # A stalled connection answers nothing: NOOP with a timeout replaces it.
@@ -189,9 +190,11 @@ class MailboxWatcher:
     async def _catch_up(self, session: ImapSession, folder: FolderState, saved: Checkpoint | None) -> Checkpoint:
         """Publish every mail after the checkpoint; on first connect or a new UIDVALIDITY, the window's mail."""
         if saved is not None and saved.uidvalidity == folder.uidvalidity:
+            windowed = False
             checkpoint = saved
             uids = await session.uids_from(saved.last_uid + 1)
         else:
+            windowed = True
             if saved is not None:
                 self._log.warning(
                     "mailbox_uidvalidity_changed", was=saved.uidvalidity, now=folder.uidvalidity, resync=True
@@ -199,13 +202,13 @@ class MailboxWatcher:
             checkpoint = Checkpoint(folder.uidvalidity, 0)
             since = datetime.now(tz=UTC) - timedelta(days=self.mailbox.collect_days)
             uids = await session.uids_since((since.day, since.month, since.year))
+        stored = saved
         for batch, size in await self._batches(session, uids):
-            checkpoint = await self._ingest(session, folder.uidvalidity, batch, size, checkpoint)
-        windowed = saved is None or saved.uidvalidity != folder.uidvalidity
+            checkpoint = stored = await self._ingest(session, folder.uidvalidity, batch, size, checkpoint)
         if windowed and folder.uidnext:
             # Every mail the folder held at SELECT was read if in the window, and is outside it for good if not.
             checkpoint = Checkpoint(folder.uidvalidity, max(checkpoint.last_uid, folder.uidnext - 1))
-        if saved != checkpoint:
+        if checkpoint != stored:
             await self._state.save_checkpoint(self.mailbox.name, checkpoint)
         return checkpoint
 
@@ -278,12 +281,3 @@ class MailboxWatcher:
             await self._state.report(self.mailbox.name, connected=connected, error=error)
         except Exception as failure:  # noqa: BLE001
             self._log.warning("mailbox_health_unrecorded", error=str(failure) or type(failure).__name__)
-
-
-async def _first(*waits: Awaitable[object]) -> None:
-    tasks = [asyncio.ensure_future(w) for w in waits]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()

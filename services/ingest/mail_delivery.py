@@ -23,6 +23,7 @@ import structlog
 
 from connectors.mail.reply import OutgoingReply, compose
 from connectors.mail.smtp import Handover, SmtpServer, hand_over
+from connectors.mail.waiting import first_of
 from domain.channels import ChannelAddress
 from domain.conversation import DeliveryOutcome
 from domain.errors import DomainError
@@ -112,7 +113,7 @@ class MailSender:
             if row is None:
                 self._queued.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(_first(stop, self._queued), 1.0)
+                    await asyncio.wait_for(first_of(stop.wait(), self._queued.wait()), 1.0)
                 continue
             try:
                 await self._deliver(row)
@@ -245,12 +246,3 @@ class MailSender:
                 )
                 continue
             await self._pool.execute("UPDATE mail_deliveries SET outcome_recorded = true WHERE reply_id = $1", reply_id)
-
-
-async def _first(*events: asyncio.Event) -> None:
-    waits = [asyncio.ensure_future(e.wait()) for e in events]
-    try:
-        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for wait in waits:
-            wait.cancel()

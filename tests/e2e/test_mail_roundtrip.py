@@ -13,14 +13,13 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from bench.waiting import until
 from services.local.dovecot import LocalDovecot
 from services.projections.schema import LIVE_SCHEMA
-from services.settings import MailboxSettings, Settings
+from services.settings import Settings
 from tests.e2e.test_webchat_roundtrip import next_frame, operator_socket
-from tests.mail_servers import MailUser, SmtpSink
+from tests.mail_servers import MailUser, SmtpSink, with_mailbox
 from tests.services_running import RunningServices, load_demo, services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(240)]
@@ -35,20 +34,15 @@ CUSTOMER_MAIL = (
 def test_a_mail_is_answered_by_mail_through_every_service(
     settings: Settings, tmp_path: Path, dovecot: LocalDovecot, mail_user: MailUser, smtp_sink: SmtpSink
 ) -> None:
-    mailbox = MailboxSettings(
-        name="sales",
-        address="sales@shop.example",
+    with_mail = with_mailbox(
+        settings,
+        mail_user,
         display_name="Shop Sales",
-        imap_host=mail_user.host,
-        imap_port=mail_user.port,
-        imap_tls=False,
-        username=mail_user.name,
-        password=SecretStr(mail_user.password),
+        collect_days=14,
         smtp_host=smtp_sink.host,
         smtp_port=smtp_sink.port,
         smtp_security="none",
     )
-    with_mail = settings.model_copy(update={"mailboxes": [mailbox], "mail_command_timeout": 5.0})
     load_demo(with_mail)
     with services(with_mail, tmp_path / "logs") as running:
         asyncio.run(roundtrip(with_mail, running, dovecot, mail_user, smtp_sink))
@@ -137,17 +131,7 @@ async def roundtrip(
 def test_ingest_killed_in_the_middle_of_a_backlog_stores_every_mail_once(
     settings: Settings, tmp_path: Path, dovecot: LocalDovecot, mail_user: MailUser
 ) -> None:
-    mailbox = MailboxSettings(
-        name="sales",
-        address="sales@shop.example",
-        imap_host=mail_user.host,
-        imap_port=mail_user.port,
-        imap_tls=False,
-        username=mail_user.name,
-        password=SecretStr(mail_user.password),
-        collect_days=3650,
-    )
-    with_mail = settings.model_copy(update={"mailboxes": [mailbox], "mail_command_timeout": 5.0})
+    with_mail = with_mailbox(settings, mail_user)
     mails = [
         b"From: Customer %d <c%d@customer.example>\r\nSubject: Question %d\r\n"
         b"Message-ID: <q%d@customer.example>\r\n\r\nHello %d\r\n" % (n, n % 40, n, n, n)

@@ -9,7 +9,6 @@ import time
 
 import asyncpg
 import pytest
-from pydantic import SecretStr
 from structlog.testing import capture_logs
 
 from connectors.mail.watcher import Checkpoint, Timing
@@ -19,11 +18,11 @@ from services.ingest.mail_state import PostgresMailboxState
 from services.local.dovecot import LocalDovecot
 from services.local.ports import free_port
 from services.router.inbox import Inbox
-from services.settings import MailboxSettings, Settings
+from services.settings import Settings
 from tests.mail.corpus import hostile, plain
 from tests.mail.harness import Stored, mailbox_of, watching
 from tests.mail.proxy import FreezingProxy
-from tests.mail_servers import MailUser
+from tests.mail_servers import MailUser, with_mailbox
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
 
@@ -289,17 +288,7 @@ async def test_a_window_without_mail_still_leaves_the_older_mail_alone(
 async def test_two_ingest_processes_watch_a_mailbox_one_at_a_time(
     settings: Settings, dovecot: LocalDovecot, mail_user: MailUser
 ) -> None:
-    box = MailboxSettings(
-        name="sales",
-        address="sales@shop.example",
-        imap_host=mail_user.host,
-        imap_port=mail_user.port,
-        imap_tls=False,
-        username=mail_user.name,
-        password=SecretStr(mail_user.password),
-        collect_days=3650,
-    )
-    configured = settings.model_copy(update={"mailboxes": [box], "mail_command_timeout": 5.0})
+    configured = with_mailbox(settings, mail_user)
     published: dict[str, list[str]] = {"first": [], "second": []}
     stops = {"first": asyncio.Event(), "second": asyncio.Event()}
 
