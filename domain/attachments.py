@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from domain.channels import inbound_text
 from domain.errors import InvalidInboundMessage
+from domain.text import TextKind
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 MAX_ATTACHMENTS = 200
@@ -28,9 +30,12 @@ class Attachment:
         if not _SHA256.fullmatch(self.sha256):
             msg = "attachment sha256 must be 64 lowercase hex digits"
             raise InvalidInboundMessage(msg)
-        if len(self.filename) > MAX_FILENAME_LENGTH or len(self.content_type) > MAX_CONTENT_TYPE_LENGTH:
-            msg = "attachment filename or content type is too long"
-            raise InvalidInboundMessage(msg)
+        # A file may come without a name; both are shown to operators as one line.
+        for name, value, max_length in (
+            ("filename", self.filename, MAX_FILENAME_LENGTH),
+            ("content_type", self.content_type, MAX_CONTENT_TYPE_LENGTH),
+        ):
+            inbound_text(f"attachment {name}", value, max_length=max_length, kind=TextKind.LINE, required=False)
         if self.size < 0:
             msg = "attachment size must not be negative"
             raise InvalidInboundMessage(msg)

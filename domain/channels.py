@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from domain.errors import InvalidInboundMessage
+from domain.text import InvalidText, TextKind, checked_text
 
 MAX_ADDRESS_LENGTH = 320
 
@@ -29,9 +30,7 @@ class ChannelAddress:
     value: str
 
     def __post_init__(self) -> None:
-        if not self.value or len(self.value) > MAX_ADDRESS_LENGTH:
-            msg = f"{self.channel} address must be 1..{MAX_ADDRESS_LENGTH} characters"
-            raise InvalidInboundMessage(msg)
+        inbound_text(f"{self.channel} address", self.value, max_length=MAX_ADDRESS_LENGTH, kind=TextKind.IDENTIFIER)
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.value}"
@@ -48,3 +47,15 @@ class ChannelAddress:
         except ValueError:
             msg = f"unknown channel {channel!r} in address {text!r}"
             raise InvalidInboundMessage(msg) from None
+
+
+def inbound_text(field: str, value: object, *, max_length: int, kind: TextKind, required: bool = True) -> None:
+    """Check a field of what a channel handed us by the one text rule; InvalidInboundMessage naming it if not.
+
+    The router sets aside exactly the messages InvalidInboundMessage names, so the rule's own error is
+    translated here rather than let through as a plain ValueError.
+    """
+    try:
+        checked_text(field, value, max_length=max_length, kind=kind, required=required)
+    except InvalidText as invalid:
+        raise InvalidInboundMessage(str(invalid)) from invalid

@@ -11,12 +11,14 @@ from datetime import datetime
 from typing import Any
 
 from domain.attachments import MAX_ATTACHMENTS, Attachment
-from domain.channels import MAX_ADDRESS_LENGTH, Channel, ChannelAddress
+from domain.channels import MAX_ADDRESS_LENGTH, Channel, ChannelAddress, inbound_text
 from domain.errors import InvalidInboundMessage
+from domain.text import TextKind
 
 MAX_TEXT_LENGTH = 65_536
 MAX_ID_LENGTH = 256
 MAX_SUBJECT_LENGTH = 998  # the longest line a mail header may have
+MAX_NAME_LENGTH = 256  # a sender's display name, or the name of the door a message came in by
 MAX_REFERENCES = 50
 MAX_CORRESPONDENTS = 50
 
@@ -43,34 +45,34 @@ class InboundMessage:
     correspondents: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        # Every string is checked here, once, by the one text rule: what a channel hands us must be
+        # storable and showable before it is published, whatever connector built it.
         for name in ("channel_message_id", "thread"):
-            value = getattr(self, name)
-            if not value or len(value) > MAX_ID_LENGTH:
-                msg = f"{name} must be 1..{MAX_ID_LENGTH} characters"
-                raise InvalidInboundMessage(msg)
-        if len(self.text) > MAX_TEXT_LENGTH:
-            msg = f"text is longer than {MAX_TEXT_LENGTH} characters"
-            raise InvalidInboundMessage(msg)
+            inbound_text(name, getattr(self, name), max_length=MAX_ID_LENGTH, kind=TextKind.IDENTIFIER)
+        # A mail may carry only attachments; connectors that need text ask for it themselves.
+        inbound_text("text", self.text, max_length=MAX_TEXT_LENGTH, kind=TextKind.TEXT, required=False)
+        inbound_text("subject", self.subject, max_length=MAX_SUBJECT_LENGTH, kind=TextKind.LINE, required=False)
+        for name in ("sender_name", "source"):
+            inbound_text(name, getattr(self, name), max_length=MAX_NAME_LENGTH, kind=TextKind.LINE, required=False)
         if self.received_at.tzinfo is None:
             msg = "received_at must carry a time zone"
             raise InvalidInboundMessage(msg)
         if self.sender.channel is not self.channel:
             msg = f"sender {self.sender} is not a {self.channel} address"
             raise InvalidInboundMessage(msg)
-        if len(self.subject) > MAX_SUBJECT_LENGTH:
-            msg = f"subject is longer than {MAX_SUBJECT_LENGTH} characters"
+        if len(self.replies_to) > MAX_REFERENCES:
+            msg = f"replies_to must hold at most {MAX_REFERENCES} ids"
             raise InvalidInboundMessage(msg)
-        if len(self.replies_to) > MAX_REFERENCES or any(not r or len(r) > MAX_ID_LENGTH for r in self.replies_to):
-            msg = f"replies_to must hold at most {MAX_REFERENCES} ids of 1..{MAX_ID_LENGTH} characters"
-            raise InvalidInboundMessage(msg)
+        for index, reference in enumerate(self.replies_to):
+            inbound_text(f"replies_to[{index}]", reference, max_length=MAX_ID_LENGTH, kind=TextKind.IDENTIFIER)
         if len(self.attachments) > MAX_ATTACHMENTS:
             msg = f"at most {MAX_ATTACHMENTS} attachments are accepted"
             raise InvalidInboundMessage(msg)
-        if len(self.correspondents) > MAX_CORRESPONDENTS or any(
-            not c or len(c) > MAX_ADDRESS_LENGTH for c in self.correspondents
-        ):
+        if len(self.correspondents) > MAX_CORRESPONDENTS:
             msg = f"correspondents must hold at most {MAX_CORRESPONDENTS} addresses"
             raise InvalidInboundMessage(msg)
+        for index, address in enumerate(self.correspondents):
+            inbound_text(f"correspondents[{index}]", address, max_length=MAX_ADDRESS_LENGTH, kind=TextKind.IDENTIFIER)
 
     @classmethod
     def from_visitor(  # noqa: PLR0913 - the whole of a web-chat message

@@ -301,8 +301,9 @@ def _legacy_addresses(message: Message, name: str) -> list[tuple[str, str]]:
             continue
         mailbox = _NAME_ADDR.fullmatch(str(value)[:MAX_LEGACY_HEADER_CHARS].strip())
         if mailbox is not None:
-            spec = mailbox.group("address").lower()
-            if len(spec) <= MAX_ADDRESS_LENGTH:
+            # Read from the raw header, so not yet cleaned: a stray control or broken byte must not cost the mail.
+            spec = clean_header(mailbox.group("address")).lower()
+            if "@" in spec and len(spec) <= MAX_ADDRESS_LENGTH:
                 found.append((spec, clean_header(_decoded(mailbox.group("name").strip().strip('"')))))
     return found
 

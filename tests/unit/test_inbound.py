@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.attachments import Attachment
 from domain.channels import MAX_ADDRESS_LENGTH, Channel, ChannelAddress
 from domain.errors import DomainError, InvalidInboundMessage
 from domain.inbound import MAX_ID_LENGTH, MAX_TEXT_LENGTH, InboundMessage
@@ -120,7 +121,7 @@ def test_naive_time() -> None:
 
 def test_text_at_the_limit_is_accepted_and_one_more_is_not() -> None:
     assert len(InboundMessage.from_dict(payload(text="x" * MAX_TEXT_LENGTH)).text) == MAX_TEXT_LENGTH
-    with pytest.raises(InvalidInboundMessage, match=f"text is longer than {MAX_TEXT_LENGTH} characters"):
+    with pytest.raises(InvalidInboundMessage, match=f"'text' is longer than {MAX_TEXT_LENGTH} characters"):
         InboundMessage.from_dict(payload(text="x" * (MAX_TEXT_LENGTH + 1)))
 
 
@@ -132,7 +133,8 @@ def test_empty_text_is_allowed_by_the_message_itself() -> None:
 @pytest.mark.parametrize("field", ["channel_message_id", "thread"])
 @pytest.mark.parametrize("value", ["", "x" * (MAX_ID_LENGTH + 1)])
 def test_ids_must_have_a_bounded_length(field: str, value: str) -> None:
-    with pytest.raises(InvalidInboundMessage, match=f"{field} must be 1..{MAX_ID_LENGTH} characters"):
+    problem = f"(must not be empty|is longer than {MAX_ID_LENGTH} characters)"
+    with pytest.raises(InvalidInboundMessage, match=f"'{field}' {problem}"):
         InboundMessage.from_dict(payload(**{field: value}))
 
 
@@ -153,7 +155,8 @@ def test_sender_in_an_unknown_channel() -> None:
 
 @pytest.mark.parametrize("value", ["", "x" * (MAX_ADDRESS_LENGTH + 1)])
 def test_sender_address_length(value: str) -> None:
-    with pytest.raises(InvalidInboundMessage, match=f"address must be 1..{MAX_ADDRESS_LENGTH} characters"):
+    problem = f"(must not be empty|is longer than {MAX_ADDRESS_LENGTH} characters)"
+    with pytest.raises(InvalidInboundMessage, match=f"'webchat address' {problem}"):
         InboundMessage.from_dict(payload(sender=f"webchat:{value}"))
 
 
@@ -163,7 +166,11 @@ def test_an_address_value_may_contain_colons() -> None:
     assert str(address) == "phone:+7:800:555"
 
 
-_ids = st.text(min_size=1, max_size=MAX_ID_LENGTH)
+# What the text rule lets through: no control characters (Cc) or lone surrogates (Cs); ids without surrounding blanks.
+_lines = st.characters(blacklist_categories=("Cc", "Cs"))
+_ids = st.text(_lines, min_size=1, max_size=MAX_ID_LENGTH).filter(lambda s: s.strip() == s and s)
+_addresses = st.text(_lines, min_size=1, max_size=MAX_ADDRESS_LENGTH).filter(lambda s: s.strip() == s and s)
+_free_text = st.text(st.one_of(_lines, st.sampled_from("\t\n\r")), max_size=300)
 _offsets = st.integers(min_value=-23 * 60, max_value=23 * 60).map(lambda m: timezone(timedelta(minutes=m)))
 
 
@@ -171,11 +178,11 @@ _offsets = st.integers(min_value=-23 * 60, max_value=23 * 60).map(lambda m: time
     channel=st.sampled_from(list(Channel)),
     channel_message_id=_ids,
     thread=_ids,
-    address=st.text(min_size=1, max_size=MAX_ADDRESS_LENGTH),
-    text=st.text(max_size=300),
+    address=_addresses,
+    text=_free_text,
     received_at=st.datetimes(timezones=_offsets),
-    sender_name=st.text(max_size=40),
-    source=st.text(max_size=40),
+    sender_name=st.text(_lines, max_size=40),
+    source=st.text(_lines, max_size=40),
 )
 def test_any_valid_message_round_trips(  # noqa: PLR0913
     channel: Channel,
@@ -200,3 +207,67 @@ def test_any_valid_message_round_trips(  # noqa: PLR0913
     restored = InboundMessage.from_dict(json.loads(json.dumps(original.to_dict())))
     assert restored == original
     assert restored.received_at.utcoffset() == received_at.utcoffset()
+
+
+# Every text field is checked by the one rule at the edge, and the error names the field.
+_FORBIDDEN = {"NUL": "a\x00b", "surrogate": "a\ud800b", r"U\+001B": "a\x1bb"}
+
+
+@pytest.mark.parametrize("field", ["channel_message_id", "thread", "text", "subject", "sender_name", "source"])
+@pytest.mark.parametrize("problem", list(_FORBIDDEN))
+def test_every_text_field_refuses_what_the_rule_forbids(field: str, problem: str) -> None:
+    with pytest.raises(InvalidInboundMessage, match=f"'{field}' .*{problem}"):
+        message(**{field: _FORBIDDEN[problem]})
+
+
+@pytest.mark.parametrize("problem", list(_FORBIDDEN))
+def test_every_reference_and_correspondent_is_checked(problem: str) -> None:
+    with pytest.raises(InvalidInboundMessage, match=rf"'replies_to\[1\]' .*{problem}"):
+        message(replies_to=("ok", _FORBIDDEN[problem]))
+    with pytest.raises(InvalidInboundMessage, match=rf"'correspondents\[0\]' .*{problem}"):
+        message(correspondents=(_FORBIDDEN[problem],))
+
+
+@pytest.mark.parametrize("problem", list(_FORBIDDEN))
+def test_the_sender_address_is_checked(problem: str) -> None:
+    with pytest.raises(InvalidInboundMessage, match=f"'webchat address' .*{problem}"):
+        ChannelAddress(Channel.WEBCHAT, _FORBIDDEN[problem])
+    with pytest.raises(InvalidInboundMessage, match=f"'webchat address' .*{problem}"):
+        InboundMessage.from_dict(payload(sender=f"webchat:{_FORBIDDEN[problem]}"))
+
+
+@pytest.mark.parametrize("field", ["filename", "content_type"])
+@pytest.mark.parametrize("problem", list(_FORBIDDEN))
+def test_attachment_names_are_checked(field: str, problem: str) -> None:
+    fields: dict[str, Any] = {"sha256": "0" * 64, "filename": "a.pdf", "content_type": "application/pdf"}
+    fields[field] = _FORBIDDEN[problem]
+    with pytest.raises(InvalidInboundMessage, match=f"'attachment {field}' .*{problem}"):
+        Attachment(**fields, size=1, kept=True)
+
+
+@pytest.mark.parametrize("field", ["channel_message_id", "thread"])
+@pytest.mark.parametrize("value", [" v1", "v1 ", "v1\n", "\t"])
+def test_ids_are_one_line_without_surrounding_blanks(field: str, value: str) -> None:
+    with pytest.raises(InvalidInboundMessage, match=f"'{field}'"):
+        message(**{field: value})
+
+
+def test_free_text_keeps_its_line_breaks_and_tabs() -> None:
+    assert message(text="one\r\ntwo\tthree").text == "one\r\ntwo\tthree"
+
+
+@pytest.mark.parametrize("field", ["subject", "sender_name"])
+def test_one_line_fields_refuse_line_breaks(field: str) -> None:
+    with pytest.raises(InvalidInboundMessage, match=f"'{field}' .*U\\+000A"):
+        message(**{field: "one\ntwo"})
+
+
+def test_a_refusal_is_an_inbound_message_error_not_a_bare_value_error() -> None:
+    # The router skips what InvalidInboundMessage names; anything else would stop its partition.
+    with pytest.raises(InvalidInboundMessage):
+        InboundMessage.from_dict(payload(channel_message_id="a\x00b"))
+
+
+def test_from_visitor_refuses_a_client_id_with_nul() -> None:
+    with pytest.raises(InvalidInboundMessage, match="'channel_message_id' must not contain NUL"):
+        InboundMessage.from_visitor("v1", "a\x00b", "x", RECEIVED)
