@@ -9,6 +9,11 @@ Frames to the widget:
     {"type": "reply", "id": "...", "text": "...", "at": "..."}
     {"type": "queue", "position": 3}                    nobody is free yet: the visitor's place
     {"type": "error", "code": "...", "detail": "..."}   the frame changed nothing
+    {"type": "error", "code": "rate_limited", "detail": "...", "retry_after": 2}
+
+Strangers are held off at the door (``WidgetLimits``): a hello within a time and a small size, caps on
+sockets per client address and per visitor (closed with 1013 and a reason), a rate of frames per visitor,
+and a socket too slow to read its frames is closed with 1008 rather than hold up anyone else's.
 """
 
 from __future__ import annotations
@@ -16,8 +21,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,16 +31,23 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
+from connectors.rate_limit import RateLimiter
+from connectors.webchat_limits import WidgetLimits
+from connectors.webchat_outbox import Outbox
 from domain.channels import Channel
 from domain.errors import InvalidInboundMessage
 from domain.identities import conversation_id
-from domain.inbound import MAX_ID_LENGTH, InboundMessage
+from domain.inbound import MAX_ID_LENGTH, MAX_TEXT_LENGTH, InboundMessage
+from domain.text import InvalidText, TextKind, checked_text, is_clean
 
 log = structlog.get_logger()
 
-HELLO_TIMEOUT_SECONDS = 10.0
 CLOSE_TOKEN_MISSING = 4401
 CLOSE_TOKEN_INVALID = 4403
+CLOSE_TOO_BIG = 1009
+CLOSE_TRY_AGAIN_LATER = 1013
+MAX_CLIENT_ID_LENGTH = MAX_ID_LENGTH // 2  # the visitor id and a slash come before it in the message id
+MAX_TOKEN_LENGTH = 4096
 
 VerifyVisitor = Callable[[str], str | None]
 Publish = Callable[[InboundMessage], Awaitable[None]]
@@ -64,15 +76,20 @@ def parse_frame(raw: str | bytes) -> dict[str, Any]:
     if kind == "hello":
         return frame
     if kind == "message":
-        client_id, text = frame.get("id"), frame.get("text")
-        if not isinstance(client_id, str) or not 0 < len(client_id) <= MAX_ID_LENGTH // 2:
-            raise FrameError("invalid_message", "a message needs an 'id' of 1..128 characters")
-        if not isinstance(text, str) or not text.strip():
-            raise FrameError("invalid_message", "a message needs a non-empty 'text'")
-        if "\x00" in text:
-            raise FrameError("invalid_message", "a message's 'text' must not contain NUL characters")
+        _check_field(frame, "id", f"an 'id' of 1..{MAX_CLIENT_ID_LENGTH} characters", MAX_CLIENT_ID_LENGTH)
+        _check_field(frame, "text", "a non-empty 'text'", MAX_TEXT_LENGTH, TextKind.TEXT)
         return frame
     raise FrameError("unknown_type", f"unknown frame type {kind!r}; expected 'hello' or 'message'")
+
+
+def _check_field(
+    frame: dict[str, Any], name: str, needs: str, max_length: int, kind: TextKind = TextKind.IDENTIFIER
+) -> None:
+    # The one text rule, here as well as in InboundMessage, so the visitor hears which field is wrong.
+    try:
+        checked_text(name, frame.get(name), max_length=max_length, kind=kind)
+    except InvalidText as invalid:
+        raise FrameError("invalid_message", f"a message needs {needs}: {invalid}") from None
 
 
 def _message_frame(raw: str | bytes) -> dict[str, Any]:
@@ -90,21 +107,26 @@ def error_frame(code: str, detail: str) -> str:
 class WebchatConnector:
     """Serves the widget's websocket and delivers replies to connected visitors."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the connector's collaborators and its limits
         self,
         verify_visitor: VerifyVisitor,
         publish: Publish,
         origins: list[str],
         max_frame_bytes: int,
         source: str = "widget",
+        limits: WidgetLimits | None = None,
     ) -> None:
         self._verify = verify_visitor
         self._publish = publish
         self._origins = origins
         self._max_frame_bytes = max_frame_bytes
         self._source = source
-        self._visitors: dict[str, set[ServerConnection]] = defaultdict(set)
+        self._limits = limits or WidgetLimits()
+        self._messages = RateLimiter(self._limits.messages_per_second, self._limits.message_burst)
+        self._visitors: dict[str, set[Outbox]] = defaultdict(set)
         self._conversations: dict[str, str] = {}  # conversation id -> visitor id, for queue notices
+        self._open: Counter[str] = Counter()  # client address -> open sockets
+        self._waiting_for_hello: Counter[str] = Counter()  # client address -> sockets not greeted yet
 
     async def serve(self, host: str, port: int) -> Server:
         """Start listening; origins and frame size are checked by the server."""
@@ -117,7 +139,10 @@ class WebchatConnector:
         )
 
     async def deliver(self, outbound: dict[str, Any]) -> int:
-        """Send a reply, or the visitor's place in the queue, to their open sockets; returns how many."""
+        """Queue a reply, or the visitor's place in the queue, for their open sockets; returns how many took it.
+
+        Never waits for a socket: each writes its own frames, and one too slow to read is closed.
+        """
         if outbound.get("kind") == "queue_position":
             visitor_id = self._conversations.get(str(outbound.get("conversation_id")), "")
             frame = json.dumps({"type": "queue", "position": outbound["position"]})
@@ -128,65 +153,133 @@ class WebchatConnector:
         reply = {"type": "reply", "id": outbound["reply_id"], "text": outbound["text"], "at": outbound["sent_at"]}
         return await self._send(visitor_id, json.dumps(reply), outbound)
 
+    def open_sockets(self, visitor_id: str) -> int:
+        """How many sockets ``visitor_id`` holds open here (one being closed as too slow included)."""
+        return len(self._visitors.get(visitor_id, ()))
+
     async def _send(self, visitor_id: str, frame: str, outbound: dict[str, Any]) -> int:
-        sockets = list(self._visitors.get(visitor_id, ()))
-        for socket in sockets:
-            with contextlib.suppress(ConnectionClosed):
-                await socket.send(frame)
+        outboxes = list(self._visitors.get(visitor_id, ()))
+        queued = sum(outbox.put(frame) for outbox in outboxes)
+        # Lets each writer take its frame before the next is queued, so a burst of deliveries
+        # fills only the queues of sockets that really do not read.
+        await asyncio.sleep(0)
         log.info(
             "webchat_delivered",
             kind=outbound.get("kind", "reply"),
             conversation_id=outbound.get("conversation_id"),
-            sockets=len(sockets),
+            sockets=queued,
         )
-        return len(sockets)
+        return queued
 
     async def _handle(self, socket: ServerConnection) -> None:
-        visitor_id = await self._greet(socket)
-        if visitor_id is None:
+        address = _client_address(socket)
+        if self._open[address] >= self._limits.sockets_per_address:
+            await self._refuse(socket, address, "too many open sockets from this address")
             return
-        self._visitors[visitor_id].add(socket)
+        if self._waiting_for_hello[address] >= self._limits.unauthenticated_per_address:
+            await self._refuse(socket, address, "too many sockets waiting for hello from this address")
+            return
+        with _counted(self._open, address):
+            with _counted(self._waiting_for_hello, address):
+                visitor_id = await self._greet(socket)
+            if visitor_id is None:
+                return
+            if self.open_sockets(visitor_id) >= self._limits.sockets_per_visitor:
+                await self._refuse(socket, address, "too many open sockets for this visitor", visitor_id)
+                return
+            await self._converse(socket, visitor_id)
+
+    async def _refuse(self, socket: ServerConnection, address: str, reason: str, visitor_id: str | None = None) -> None:
+        log.warning("webchat_refused", address=address, visitor_id=visitor_id, reason=reason)
+        await socket.close(CLOSE_TRY_AGAIN_LATER, reason)
+
+    async def _converse(self, socket: ServerConnection, visitor_id: str) -> None:
+        limits = self._limits
+        outbox = Outbox(socket, visitor_id, size=limits.outbox_frames, send_timeout=limits.send_timeout)
+        self._visitors[visitor_id].add(outbox)
         self._conversations[str(conversation_id(Channel.WEBCHAT, visitor_id))] = visitor_id
         try:
-            await socket.send(json.dumps({"type": "welcome", "visitor_id": visitor_id}))
+            outbox.put(json.dumps({"type": "welcome", "visitor_id": visitor_id}))
             async for raw in socket:
-                await self._on_frame(socket, visitor_id, raw)
+                await self._on_frame(outbox, visitor_id, raw)
         except ConnectionClosed as closed:
             log.info("webchat_closed", visitor_id=visitor_id, code=closed.rcvd.code if closed.rcvd else None)
         finally:
-            self._visitors[visitor_id].discard(socket)
+            self._visitors[visitor_id].discard(outbox)
             if not self._visitors[visitor_id]:
                 del self._visitors[visitor_id]
                 self._conversations.pop(str(conversation_id(Channel.WEBCHAT, visitor_id)), None)
+            await outbox.stop()
 
     async def _greet(self, socket: ServerConnection) -> str | None:
+        limits = self._limits
         try:
-            raw = await asyncio.wait_for(socket.recv(), HELLO_TIMEOUT_SECONDS)
-            frame = parse_frame(raw)
-        except (TimeoutError, FrameError, ConnectionClosed):
+            raw: str | bytes | None = await asyncio.wait_for(socket.recv(), limits.hello_timeout)
+        except (TimeoutError, ConnectionClosed):
+            raw = None
+        if raw is not None and len(raw if isinstance(raw, bytes) else raw.encode()) > limits.max_hello_bytes:
+            # Before hello nobody is known: a stranger's frames are kept small.
+            await socket.close(CLOSE_TOO_BIG, f"a frame before hello may be at most {limits.max_hello_bytes} bytes")
+            return None
+        try:
+            frame = parse_frame(raw) if raw is not None else {}
+        except FrameError:
             frame = {}
         token = frame.get("token") if frame.get("type") == "hello" else None
         if not isinstance(token, str) or not token:
             await socket.close(CLOSE_TOKEN_MISSING, "visitor token missing: send {type: hello, token} first")
             return None
-        visitor_id = self._verify(token)
+        visitor_id = self._verify(token) if _plausible_token(token) else None
         if visitor_id is None:
             await socket.close(CLOSE_TOKEN_INVALID, "visitor token invalid or expired")
             return None
         return visitor_id
 
-    async def _on_frame(self, socket: ServerConnection, visitor_id: str, raw: str | bytes) -> None:
+    async def _on_frame(self, outbox: Outbox, visitor_id: str, raw: str | bytes) -> None:
+        # Every frame counts, refused ones too: each costs a parse and an answer.
+        if not self._messages.allow(visitor_id):
+            retry_after = self._messages.retry_after(visitor_id)
+            outbox.put(rate_limited_frame(retry_after))
+            log.warning("webchat_rate_limited", visitor_id=visitor_id, retry_after=retry_after)
+            return
         try:
             frame = _message_frame(raw)
             message = InboundMessage.from_visitor(
                 visitor_id, frame["id"], frame["text"], datetime.now(tz=UTC), source=self._source
             )
         except FrameError as error:
-            await socket.send(error_frame(error.code, error.detail))
+            outbox.put(error_frame(error.code, error.detail))
             return
         except InvalidInboundMessage as error:
-            await socket.send(error_frame("invalid_message", str(error)))
+            outbox.put(error_frame("invalid_message", str(error)))
             return
         await self._publish(message)
         log.info("webchat_received", message_id=message.channel_message_id, visitor_id=visitor_id)
-        await socket.send(json.dumps({"type": "accepted", "id": frame["id"]}))
+        outbox.put(json.dumps({"type": "accepted", "id": frame["id"]}))
+
+
+def rate_limited_frame(retry_after: int) -> str:
+    """The frame that tells the widget to wait ``retry_after`` seconds; nothing of the frame was published."""
+    detail = f"too many messages; send again in {retry_after} s"
+    return json.dumps({"type": "error", "code": "rate_limited", "detail": detail, "retry_after": retry_after})
+
+
+def _plausible_token(token: str) -> bool:
+    # Tokens are ASCII we signed; anything else (a lone surrogate would crash the check) is refused unread.
+    return len(token) <= MAX_TOKEN_LENGTH and is_clean(token, TextKind.IDENTIFIER)
+
+
+def _client_address(socket: ServerConnection) -> str:
+    address = socket.remote_address
+    return str(address[0]) if isinstance(address, tuple) and address else "unknown"
+
+
+@contextlib.contextmanager
+def _counted(counts: Counter[str], key: str) -> Iterator[None]:
+    counts[key] += 1
+    try:
+        yield
+    finally:
+        counts[key] -= 1
+        if counts[key] <= 0:
+            del counts[key]  # an address gone leaves nothing behind

@@ -8,6 +8,7 @@ import structlog
 from faststream.kafka import KafkaBroker
 
 from connectors.webchat import WebchatConnector
+from connectors.webchat_limits import WidgetLimits
 from domain.inbound import InboundMessage
 from services.bootstrap import create_pool, instance_name
 from services.heartbeat import beat
@@ -42,6 +43,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         publish=publish,
         origins=settings.origins,
         max_frame_bytes=settings.webchat_max_frame_bytes,
+        limits=widget_limits(settings),
     )
 
     outbound = OutboundFollower(settings.kafka_bootstrap, topics.outbound, webchat.deliver)
@@ -64,3 +66,18 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         await outbound.stop()
         await broker.stop()
         await pool.close()
+
+
+def widget_limits(settings: Settings) -> WidgetLimits:
+    """What strangers may do with the widget's socket, as configured."""
+    return WidgetLimits(
+        hello_timeout=settings.webchat_hello_timeout_seconds,
+        max_hello_bytes=settings.webchat_max_hello_bytes,
+        sockets_per_visitor=settings.webchat_max_sockets_per_visitor,
+        sockets_per_address=settings.webchat_max_sockets_per_address,
+        unauthenticated_per_address=settings.webchat_max_unauthenticated_per_address,
+        messages_per_second=settings.webchat_messages_per_second,
+        message_burst=settings.webchat_message_burst,
+        outbox_frames=settings.webchat_outbox_frames,
+        send_timeout=settings.webchat_send_timeout_seconds,
+    )

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from connectors.webchat import FrameError, _message_frame, error_frame, parse_frame
-from domain.inbound import MAX_ID_LENGTH
+from domain.inbound import MAX_ID_LENGTH, MAX_TEXT_LENGTH
 
 MAX_CLIENT_ID = MAX_ID_LENGTH // 2  # the connector prefixes the visitor id to the client's id
 
@@ -111,3 +111,55 @@ def test_a_second_hello_is_refused_after_greeting() -> None:
 def test_deeply_nested_json_is_refused_as_a_frame_error() -> None:
     # 2 KB of brackets fits well inside the default 16 KB frame limit.
     assert code_of("[" * 2000 + "]" * 2000) in {"invalid_json", "invalid_frame"}
+
+
+# The one text rule, applied where the frame arrives: the visitor hears which field, nothing is published.
+# label: (value, what the refusal says)
+_BROKEN = {
+    "NUL": ("a\x00b", "NUL"),
+    "surrogate": ("a\ud800b", "surrogate"),
+    "low surrogate": ("\udfff", "surrogate"),
+    "escape": ("a\x1bb", r"U\+001B"),
+}
+
+
+@pytest.mark.parametrize("problem", list(_BROKEN))
+def test_an_id_that_breaks_the_text_rule_is_refused_by_name(problem: str) -> None:
+    value, says = _BROKEN[problem]
+    with pytest.raises(FrameError, match=f"'id' .*{says}") as caught:
+        parse_frame(message_frame(id=value, text="hi"))
+    assert caught.value.code == "invalid_message"
+
+
+@pytest.mark.parametrize("problem", list(_BROKEN))
+def test_text_that_breaks_the_text_rule_is_refused_by_name(problem: str) -> None:
+    value, says = _BROKEN[problem]
+    with pytest.raises(FrameError, match=f"'text' .*{says}") as caught:
+        parse_frame(message_frame(id="c1", text=value))
+    assert caught.value.code == "invalid_message"
+
+
+@pytest.mark.parametrize("client_id", [" c1", "c1 ", "c\n1", "c1\t"])
+def test_an_id_is_one_line_without_surrounding_blanks(client_id: str) -> None:
+    with pytest.raises(FrameError, match="'id'") as caught:
+        parse_frame(message_frame(id=client_id, text="hi"))
+    assert caught.value.code == "invalid_message"
+
+
+def test_text_keeps_its_line_breaks_and_tabs() -> None:
+    assert parse_frame(message_frame(id="c1", text="one\r\ntwo\tthree"))["text"] == "one\r\ntwo\tthree"
+
+
+def test_text_over_the_message_limit_is_refused_in_the_frame() -> None:
+    with pytest.raises(FrameError, match=f"'text' is longer than {MAX_TEXT_LENGTH} characters") as caught:
+        parse_frame(message_frame(id="c1", text="x" * (MAX_TEXT_LENGTH + 1)))
+    assert caught.value.code == "invalid_message"
+
+
+def test_the_error_frame_of_a_surrogate_is_plain_ascii_json() -> None:
+    # The detail must itself be sendable: a frame naming the problem, not a second failure.
+    with pytest.raises(FrameError) as caught:
+        parse_frame(message_frame(id="\ud800", text="hi"))
+    sent = error_frame(caught.value.code, caught.value.detail)
+    sent.encode()
+    assert json.loads(sent)["code"] == "invalid_message"

@@ -1,0 +1,156 @@
+"""A web-chat connector on a real socket, and clients for it: well-behaved ones and one that stops reading."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import socket
+import struct
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Origin
+
+from connectors.webchat import WebchatConnector
+from connectors.webchat_limits import WidgetLimits
+from domain.inbound import InboundMessage
+from services.ingest.service import VISITOR
+from services.tokens import Signer
+
+ORIGIN = "http://127.0.0.1:8080"
+WAIT = 10.0
+SIGNER = Signer("a test secret of sixteen characters or more")
+
+
+@dataclass
+class Widget:
+    """The connector, where it listens, and what it published."""
+
+    connector: WebchatConnector
+    url: str
+    port: int
+    published: list[InboundMessage] = field(default_factory=list)
+
+    async def visitor(self, visitor_id: str) -> ClientConnection:
+        """A greeted visitor's socket, the welcome frame already read."""
+        socket = await connect(self.url, origin=Origin(ORIGIN))
+        await socket.send(json.dumps({"type": "hello", "token": token(visitor_id)}))
+        assert (await frame(socket))["type"] == "welcome"
+        return socket
+
+    async def stranger(self) -> ClientConnection:
+        """A socket that has not said hello."""
+        return await connect(self.url, origin=Origin(ORIGIN))
+
+    async def reply(self, visitor_id: str, text: str, reply_id: str = "r1") -> int:
+        """Deliver an operator's reply to ``visitor_id`` as the outbound follower does."""
+        outbound = {
+            "kind": "reply",
+            "channel": "webchat",
+            "address": f"webchat:{visitor_id}",
+            "reply_id": reply_id,
+            "text": text,
+            "sent_at": "2025-03-01T09:30:00+00:00",
+        }
+        return await self.connector.deliver(outbound)
+
+
+def token(visitor_id: str) -> str:
+    return SIGNER.issue(VISITOR, visitor_id, 600)
+
+
+async def frame(socket: ClientConnection, timeout: float = WAIT) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(await asyncio.wait_for(socket.recv(), timeout))
+    return result
+
+
+@asynccontextmanager
+async def widget(limits: WidgetLimits) -> AsyncIterator[Widget]:
+    """A connector listening on a free port of 127.0.0.1, with ``limits``."""
+    published: list[InboundMessage] = []
+
+    async def publish(message: InboundMessage) -> None:
+        published.append(message)
+
+    connector = WebchatConnector(
+        verify_visitor=lambda t: SIGNER.subject(VISITOR, t),
+        publish=publish,
+        origins=[ORIGIN],
+        max_frame_bytes=16_384,
+        limits=limits,
+    )
+    server = await connector.serve("127.0.0.1", 0)
+    port = next(iter(server.sockets)).getsockname()[1]
+    try:
+        yield Widget(connector, f"ws://127.0.0.1:{port}/", port, published)
+    finally:
+        server.close()
+        await asyncio.wait_for(server.wait_closed(), WAIT)
+
+
+class StalledVisitor:
+    """A greeted visitor on a plain TCP socket with a tiny receive buffer, who stops reading after welcome."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._reader = reader
+        self._writer = writer
+
+    @classmethod
+    async def connect(cls, port: int, visitor_id: str) -> StalledVisitor:
+        raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect, so the window stays small
+        raw.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(raw, ("127.0.0.1", port))
+        # A small stream limit: the client's own buffer stops taking bytes soon after it stops reading.
+        reader, writer = await asyncio.open_connection(sock=raw, limit=1024)
+        key = base64.b64encode(os.urandom(16)).decode()
+        writer.write(
+            (
+                f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: {ORIGIN}\r\n\r\n"
+            ).encode()
+        )
+        response = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), WAIT)
+        assert response.startswith(b"HTTP/1.1 101"), response
+        writer.write(_masked_text(json.dumps({"type": "hello", "token": token(visitor_id)})))
+        welcome = await asyncio.wait_for(_server_frame(reader), WAIT)
+        assert json.loads(welcome)["type"] == "welcome"
+        return cls(reader, writer)
+
+    async def read_to_the_end(self) -> int:
+        """Read what the server sent until it drops the connection; the number of bytes read."""
+        total = 0
+        try:
+            while chunk := await self._reader.read(65_536):
+                total += len(chunk)
+        except ConnectionResetError:
+            pass
+        return total
+
+    def close(self) -> None:
+        self._writer.transport.abort()
+
+
+def _masked_text(text: str) -> bytes:
+    payload = text.encode()
+    mask = os.urandom(4)
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    if len(payload) < 126:
+        head = struct.pack("!BB", 0x81, 0x80 | len(payload))
+    else:
+        head = struct.pack("!BBH", 0x81, 0x80 | 126, len(payload))
+    return head + mask + masked
+
+
+async def _server_frame(reader: asyncio.StreamReader) -> bytes:
+    _, length = await reader.readexactly(2)
+    if length == 126:
+        (length,) = struct.unpack("!H", await reader.readexactly(2))
+    elif length == 127:
+        (length,) = struct.unpack("!Q", await reader.readexactly(8))
+    return await reader.readexactly(length)
