@@ -136,3 +136,61 @@ async def test_a_foreign_origin_is_refused_at_the_handshake(ingest: Settings) ->
         async with connect(ingest.webchat_url, origin=Origin("https://evil.example")):
             pass
     assert refused.value.response.status_code == 403
+
+
+# Frames as a browser's JSON.stringify writes them: NUL, controls and lone surrogates arrive as escapes.
+BROKEN_FRAMES = [
+    ('{"type": "message", "id": "a\\u0000b", "text": "x"}', "'id'"),
+    ('{"type": "message", "id": "\\ud800", "text": "x"}', "'id'"),
+    ('{"type": "message", "id": "m\\u0007", "text": "x"}', "'id'"),
+    ('{"type": "message", "id": "m-surrogate", "text": "hi \\ud83d"}', "'text'"),
+    ('{"type": "message", "id": "m-nul", "text": "a\\u0000b"}', "'text'"),
+    ('{"type": "message", "id": "m-escape", "text": "a\\u001b[2Jb"}', "'text'"),
+]
+
+
+@pytest.mark.asyncio
+async def test_ids_and_text_that_break_the_text_rule_get_error_frames_and_nothing_is_published(
+    ingest: Settings,
+) -> None:
+    settings = ingest
+    visitor = secrets.token_hex(8)
+    async with connect(settings.webchat_url, origin=Origin(settings.console_url)) as socket:
+        await socket.send(json.dumps({"type": "hello", "token": visitor_token(settings, visitor)}))
+        assert (await frame(socket))["type"] == "welcome"
+        for raw, field in BROKEN_FRAMES:
+            await socket.send(raw)
+            refused = await frame(socket)
+            assert (refused["type"], refused["code"]) == ("error", "invalid_message"), raw
+            assert field in refused["detail"], refused
+        # The socket is still open, and a valid message after the broken ones is kept.
+        await socket.send(json.dumps({"type": "message", "id": "m-ok", "text": "after all that"}))
+        assert await frame(socket) == {"type": "accepted", "id": "m-ok"}
+
+    stored = await inbound_messages(settings, expected=1)
+    assert [(m["channel_message_id"], m["text"]) for m in stored] == [(f"{visitor}/m-ok", "after all that")]
+
+
+@pytest.mark.asyncio
+async def test_a_flood_of_frames_is_answered_rate_limited_and_only_the_allowed_ones_are_published(
+    ingest: Settings,
+) -> None:
+    settings = ingest
+    burst = settings.webchat_message_burst
+    sent = burst + 50  # at the default rate, 25 s of refill: more than sending them can ever take
+    visitor = secrets.token_hex(8)
+    async with connect(settings.webchat_url, origin=Origin(settings.console_url)) as socket:
+        await socket.send(json.dumps({"type": "hello", "token": visitor_token(settings, visitor)}))
+        assert (await frame(socket))["type"] == "welcome"
+        for n in range(sent):
+            await socket.send(json.dumps({"type": "message", "id": f"m{n}", "text": f"flood {n}"}))
+        answers = [await frame(socket) for _ in range(sent)]
+    accepted = [a["id"] for a in answers if a["type"] == "accepted"]
+    limited = [a for a in answers if a.get("code") == "rate_limited"]
+    # The bucket refills while the flood is sent, so a few more than the burst may pass; never all of it.
+    assert burst <= len(accepted) < sent
+    assert len(accepted) + len(limited) == sent
+    assert all(isinstance(a["retry_after"], int) and a["retry_after"] >= 1 for a in limited)
+
+    stored = await inbound_messages(settings, expected=len(accepted))
+    assert sorted(m["channel_message_id"] for m in stored) == sorted(f"{visitor}/{i}" for i in accepted)
