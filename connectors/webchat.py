@@ -79,7 +79,7 @@ def parse_frame(raw: str | bytes) -> dict[str, Any]:
         _check_field(frame, "id", f"an 'id' of 1..{MAX_CLIENT_ID_LENGTH} characters", MAX_CLIENT_ID_LENGTH)
         _check_field(frame, "text", "a non-empty 'text'", MAX_TEXT_LENGTH, TextKind.TEXT)
         return frame
-    raise FrameError("unknown_type", f"unknown frame type {kind!r}; expected 'hello' or 'message'")
+    raise FrameError("unknown_type", f"unknown frame type {kind!r:.60}; expected 'hello' or 'message'")
 
 
 def _check_field(
