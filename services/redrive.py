@@ -87,10 +87,13 @@ async def redrive(
 
 
 async def _republish(pool: asyncpg.Pool, producer: AIOKafkaProducer, letter: Letter, by: str) -> Redriven:
-    metadata = await producer.send_and_wait(
-        letter.topic, letter.value, key=letter.key, headers=[(REDRIVE_HEADER, str(letter.id).encode())]
-    )
-    await mark_redriven(pool, letter.id, by)
+    async with pool.acquire() as conn, conn.transaction():
+        # Marked first and committed after Kafka has the record: a consumer that fails on it again
+        # waits on the letter's row lock and puts its error on top, so the letter waits again.
+        await mark_redriven(conn, letter.id, by)
+        metadata = await producer.send_and_wait(
+            letter.topic, letter.value, key=letter.key, headers=[(REDRIVE_HEADER, str(letter.id).encode())]
+        )
     where = f"{letter.topic} partition {metadata.partition} offset {metadata.offset}"
     return Redriven(letter.id, letter.consumer, ok=True, detail=f"published again to {where}")
 
