@@ -34,6 +34,8 @@ async def follow(settings: Settings, pool: asyncpg.Pool, schema: str, stop: asyn
     await create_read_models(pool, schema)
     await create_dead_letters(pool)
     retrying = Retrying(settings.dead_letter_attempts, settings.dead_letter_backoff_seconds)
+    # Letters are re-driven into the live read models; any other schema only logs what it skips.
+    letters_of = PROJECTIONS if schema == LIVE_SCHEMA else None
     position = await load_position(pool, schema)
     partition = TopicPartition(Topics.named(settings.topic_prefix).domain_events, 0)
     consumer = AIOKafkaConsumer(
@@ -57,7 +59,7 @@ async def follow(settings: Settings, pool: asyncpg.Pool, schema: str, stop: asyn
                 continue
             try:
                 position = await apply_records(
-                    pool, schema, records, position, notify=notify, consumer=PROJECTIONS, retrying=retrying
+                    pool, schema, records, position, notify=notify, consumer=letters_of, retrying=retrying
                 )
             except UNAVAILABLE as error:
                 # Nothing of the batch was stored: read it again from the position once the database is back.

@@ -22,11 +22,13 @@ from uuid import UUID, uuid4
 import asyncpg
 import httpx
 import pytest
+from aiokafka.structs import ConsumerRecord
 
 from bench.waiting import until
 from services.bootstrap import build_producer
+from services.dead_letters import PROJECTIONS, create_dead_letters
 from services.projections.schema import LIVE_SCHEMA, create_read_models
-from services.projections.tracking import load_position
+from services.projections.tracking import Position, apply_records, load_position
 from services.settings import Settings
 from services.topics import Topics
 from tests.conftest import settings_env
@@ -209,3 +211,45 @@ def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
         check=False,
         timeout=60,
     )
+
+
+LOSE_CONNECTION = f"""
+CREATE FUNCTION lose_connection() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.message_id = 'lost' THEN
+        PERFORM pg_terminate_backend(pg_backend_pid());
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER lose_connection BEFORE INSERT ON {LIVE_SCHEMA}.messages
+    FOR EACH ROW EXECUTE FUNCTION lose_connection();
+"""
+
+
+def record(offset: int, value: bytes) -> ConsumerRecord[bytes, bytes]:
+    return ConsumerRecord("t.domain-events", 0, offset, 0, 0, None, value, None, 0, len(value), ())
+
+
+@pytest.mark.asyncio
+async def test_a_lost_connection_fails_the_batch_and_sets_nothing_aside(pool: asyncpg.Pool) -> None:
+    await create_read_models(pool, LIVE_SCHEMA)
+    await create_dead_letters(pool)
+    await pool.execute(LOSE_CONNECTION)
+    conversation = uuid4()
+    opened = {"channel": "webchat", "thread": "v1", "address": "webchat:v1", "contact_id": str(uuid4())}
+    wrote = {"channel_message_id": "lost", "text": "hi", "received_at": NOW}
+    records = [
+        record(0, event(1, "Conversation.Opened", conversation, opened)),
+        record(1, event(2, "Conversation.CustomerWrote", conversation, wrote)),
+    ]
+    start = Position(notification_id=0, kafka_offset=-1)
+    with pytest.raises((asyncpg.PostgresError, asyncpg.InterfaceError, OSError)):
+        await apply_records(pool, LIVE_SCHEMA, records, start, notify=False, consumer=PROJECTIONS)
+    assert await load_position(pool, LIVE_SCHEMA) == start
+    assert await pool.fetchval(f"SELECT count(*) FROM {LIVE_SCHEMA}.conversations") == 0
+    assert await pool.fetchval("SELECT count(*) FROM dead_letters") == 0
+
+    await pool.execute(f"DROP TRIGGER lose_connection ON {LIVE_SCHEMA}.messages")
+    applied = await apply_records(pool, LIVE_SCHEMA, records, start, notify=False, consumer=PROJECTIONS)
+    assert applied == Position(notification_id=2, kafka_offset=1)
+    assert await pool.fetchval(f"SELECT message_id FROM {LIVE_SCHEMA}.messages") == "lost"
