@@ -21,6 +21,7 @@ log = structlog.get_logger()
 PROJECTION = "inbox"
 NOTIFY_CHANNEL = "switchboard_read_models"
 _NOTIFY_LIMIT = 7000  # bytes; Postgres caps a payload at 8000
+_MAX_BIGINT = 2**63
 
 # Errors of an event itself: data the read models cannot hold, or a shape the view cannot read.
 # Anything else (a lost connection, a server shutting down) fails the whole batch, which is retried.
@@ -115,12 +116,15 @@ async def notify_changes(conn: Connection, changes: Changes) -> None:
 def _event(record: ConsumerRecord[bytes, bytes]) -> dict[str, Any]:
     try:
         event = json.loads(record.value or b"")
-        int(event["notification_id"])
-    except (ValueError, KeyError, TypeError) as error:
+        notification_id = int(event["notification_id"])
+    except (ValueError, KeyError, TypeError, ArithmeticError, RecursionError) as error:
         msg = f"not a domain event: {type(error).__name__}: {error}"
         raise UnreadableEvent(msg) from None
     if not isinstance(event, dict):
         msg = "not a domain event: not a JSON object"
+        raise UnreadableEvent(msg)
+    if not 0 < notification_id < _MAX_BIGINT:  # the position could not store it
+        msg = f"not a domain event: notification id {notification_id} is out of range"
         raise UnreadableEvent(msg)
     return event
 

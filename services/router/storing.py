@@ -39,6 +39,7 @@ RECORD_ERRORS: tuple[type[Exception], ...] = (
     ValueError,
     TypeError,
     KeyError,
+    AttributeError,
 )
 
 

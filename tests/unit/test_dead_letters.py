@@ -51,7 +51,20 @@ def test_an_inbound_message_is_decoded() -> None:
     assert decoded(record(json.dumps(message.to_dict()).encode())) == message
 
 
-@pytest.mark.parametrize("value", [b"", b"{", b"[]", json.dumps({"type": "x"}).encode(), b'{"notification_id": "a"}'])
+@pytest.mark.parametrize(
+    "value",
+    [
+        b"",
+        b"{",
+        b"[]",
+        json.dumps({"type": "x"}).encode(),
+        b'{"notification_id": "a"}',
+        b'{"notification_id": 1e999}',
+        b'{"notification_id": 9223372036854775808}',
+        b'{"notification_id": 0}',
+        b"[" * 100_000,
+    ],
+)
 def test_a_domain_events_record_without_a_notification_id_is_unreadable(value: bytes) -> None:
     with pytest.raises(UnreadableEvent, match="not a domain event"):
         _event(record(value))
