@@ -17,7 +17,7 @@ import structlog
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord
 
-from services.dead_letters import WEBCHAT_REPLIES, Failure, set_aside
+from services.dead_letters import WEBCHAT_REPLIES, Failure, create_dead_letters, set_aside
 
 log = structlog.get_logger()
 
@@ -49,6 +49,8 @@ class OutboundFollower:
 
     async def start(self) -> None:
         """Connect and take position at the end of every partition."""
+        if self._pool is not None:
+            await create_dead_letters(self._pool)
         await self._consumer.start()
         self._consumer.subscribe([self._topic])  # without a group: every partition, here
         while not self._consumer.assignment():  # polling lets the consumer learn the partitions
