@@ -75,6 +75,56 @@ async def _rebuild(settings: Settings, *, verify: bool) -> int:
     return 0
 
 
+def _dead_letters_parser(commands: Any) -> None:  # noqa: ANN401 - argparse's private subparsers type
+    letters = commands.add_parser("dead-letters", help="records and events set aside: list them, re-drive them")
+    actions = letters.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="the letters waiting, oldest first")
+    listing.add_argument("--consumer", help="only this consumer's (router, projections, webchat-replies, mail-replies)")
+    listing.add_argument("--json", action="store_true", help="one JSON object per line, value included")
+    again = actions.add_parser("redrive", help="process letters again once the cause is fixed")
+    which = again.add_mutually_exclusive_group(required=True)
+    which.add_argument("letter_id", nargs="?", type=int, help="the letter's id, as listed")
+    which.add_argument("--all", action="store_true", help="every waiting letter (of --consumer, if given)")
+    again.add_argument("--consumer", help="with --all: only this consumer's")
+    again.add_argument("--by", default=os.environ.get("USER", "ops"), help="who re-drives them (recorded)")
+
+
+async def _dead_letters(settings: Settings, args: argparse.Namespace) -> int:
+    from services.bootstrap import build_producer  # noqa: PLC0415
+    from services.dead_letters import letters  # noqa: PLC0415
+    from services.redrive import NoSuchLetter, redrive  # noqa: PLC0415
+
+    pool = await create_pool(settings, size=2)
+    try:
+        if args.action == "list":
+            for letter in await letters(pool, consumer=args.consumer):
+                shown = letter.as_dict()
+                if args.json:
+                    print(json.dumps(shown))  # noqa: T201
+                else:
+                    print(  # noqa: T201
+                        f"{letter.id}\t{letter.consumer}\t{letter.topic}[{letter.partition}]@{letter.offset}"
+                        f"\tattempts {letter.attempts}\t{shown['last_failed_at']}\t{letter.error_type}: {letter.error}"
+                    )
+            return 0
+        producer = build_producer(settings)
+        await producer.start()
+        try:
+            outcomes = await redrive(
+                pool, producer, args.by, letter_id=args.letter_id, consumer=args.consumer if args.all else None
+            )
+        except NoSuchLetter as error:
+            print(error, file=sys.stderr)  # noqa: T201
+            return 1
+        finally:
+            await producer.stop()
+        for outcome in outcomes:
+            print(f"{outcome.letter_id}\t{'redriven' if outcome.ok else 'failed again'}\t{outcome.detail}")  # noqa: T201
+        return 0 if all(outcome.ok for outcome in outcomes) else 1
+    finally:
+        await pool.close()
+
+
 def _route_parser(commands: Any) -> None:  # noqa: ANN401 - argparse's private subparsers type
     route = commands.add_parser("route", help="routing rules: apply, explain a lead, simulate")
     actions = route.add_subparsers(dest="action", required=True)
@@ -129,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def _main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one return per command
+def _main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0911 - one branch per command
     """Entry point of the ``switchboard`` command."""
     parser = argparse.ArgumentParser(prog="switchboard", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -155,6 +205,7 @@ def _main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one return p
     chaos.add_argument("--seed", type=int, help="seed of the load and the kill moments (default: random, printed)")
     chaos.add_argument("--duration", type=float, default=120.0, help="seconds of load while faults happen")
     _route_parser(commands)
+    _dead_letters_parser(commands)
     run = commands.add_parser("run", help="start local Postgres and Kafka, every service and demo data")
     run.add_argument("--data-dir", type=Path, default=Path(".local"), help="where local data and logs live")
     args = parser.parse_args(argv)
@@ -189,6 +240,8 @@ def _main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one return p
         return 0
     if args.command == "route":
         return _route(settings, args)
+    if args.command == "dead-letters":
+        return asyncio.run(_dead_letters(settings, args))
     return asyncio.run(_rebuild(settings, verify=args.verify))
 
 

@@ -81,6 +81,12 @@ class Settings(BaseSettings):
         default=300.0, gt=0, description="A reply claimed this long ago by a stopped sender is taken over."
     )
     attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=0, description="Larger attachments are not kept.")
+    dead_letter_attempts: int = Field(
+        default=3, ge=1, description="Tries of a record or event that fails on its own before it is set aside."
+    )
+    dead_letter_backoff_seconds: float = Field(
+        default=0.1, ge=0, description="First pause between those tries; it doubles each time."
+    )
 
     @property
     def console_url(self) -> str:

@@ -29,6 +29,7 @@ from services.console.attachments import download, find_attachment
 from services.console.commands import dispatch
 from services.console.health import check_health
 from services.console.live import LiveUpdates, Seat
+from services.console.metrics import metrics_endpoint
 from services.console.presence import ConsolePresence
 from services.console.queries import activities, mail_rejections, visible_conversations, visitor_history
 from services.console.rest import Rest
@@ -216,6 +217,7 @@ def build_app(settings: Settings) -> Starlette:
             Route("/api/managers/{manager_id}/working-hours", rest.working_hours, methods=["PUT"]),
             Route("/api/managers/{manager_id}/absences", rest.absences, methods=["POST"]),
             Route("/healthz", gateway.healthz),
+            Route("/metrics", metrics_endpoint(lambda: gateway.pool)),
             Route("/api/login", gateway.login, methods=["POST"]),
             Route("/api/conversations", gateway.conversations),
             Route("/api/attachments/{sha256}", gateway.attachment),

@@ -7,6 +7,8 @@ from typing import Any
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient
 
+from services.dead_letters import waiting_counts
+
 STALE_AFTER_SECONDS = 10
 SERVICES = ("ingest", "router", "projections")
 
@@ -36,11 +38,23 @@ async def check_health(
         alive = {r["service"]: r["alive"] for r in rows}
         for service in SERVICES:
             checks[service] = {"ok": alive.get(service, 0) > 0, "instances": alive.get(service, 0)}
+        checks["dead_letters"] = await _dead_letters(pool)
         mail = await _mailboxes(pool, mailboxes)
         if mail:
             checks["mail"] = {"ok": all(m["connected"] for m in mail.values()), "mailboxes": mail}
     ok = all(c["ok"] for c in checks.values())
     return {"status": "ok" if ok else "degraded", "checks": checks}
+
+
+async def _dead_letters(pool: asyncpg.Pool) -> dict[str, Any]:
+    """Records set aside and waiting, per consumer; listed and re-driven with ``switchboard dead-letters``.
+
+    Always ok: a letter is one record kept aside while everything after it flows, so the services
+    are healthy and taking them out of service would help nobody. The count is shown here and in
+    /metrics, where an alert on a non-zero value tells ops to look.
+    """
+    by_consumer = await waiting_counts(pool)
+    return {"ok": True, "count": sum(by_consumer.values()), "by_consumer": by_consumer}
 
 
 async def _mailboxes(pool: asyncpg.Pool, configured: tuple[str, ...]) -> dict[str, dict[str, Any]]:

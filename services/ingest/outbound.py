@@ -12,48 +12,87 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncpg
 import structlog
 from aiokafka import AIOKafkaConsumer
+from aiokafka.structs import ConsumerRecord
+
+from services.dead_letters import WEBCHAT_REPLIES, Failure, create_dead_letters, set_aside
 
 log = structlog.get_logger()
 
 Deliver = Callable[[dict[str, Any]], Awaitable[int]]
+# What a record can make delivery fail with by itself: a field missing or of the wrong kind.
+RECORD_ERRORS: tuple[type[Exception], ...] = (KeyError, ValueError, TypeError, AttributeError, RecursionError)
+UNAVAILABLE = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+class UnreadableOutbound(ValueError):
+    """A record on the outbound topic that is not a JSON object."""
 
 
 class OutboundFollower:
-    """Reads the outbound topic from its current end and hands each record to ``deliver``."""
+    """Reads the outbound topic from its current end and hands each record to ``deliver``.
 
-    def __init__(self, bootstrap: str, topic: str, deliver: Deliver) -> None:
+    A record that cannot be read or delivered is set aside as a dead letter (when a pool is given,
+    else only logged) and the records after it are delivered. It is not tried again here: it may
+    have reached some of the visitor's sockets already, and a second try could show it twice.
+    """
+
+    def __init__(self, bootstrap: str, topic: str, deliver: Deliver, pool: asyncpg.Pool | None = None) -> None:
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, auto_offset_reset="latest"
         )
         self._topic = topic
         self._deliver = deliver
+        self._pool = pool
 
     async def start(self) -> None:
         """Connect and take position at the end of every partition."""
+        if self._pool is not None:
+            await create_dead_letters(self._pool)
         await self._consumer.start()
         self._consumer.subscribe([self._topic])  # without a group: every partition, here
         while not self._consumer.assignment():  # polling lets the consumer learn the partitions
             for records in (await self._consumer.getmany(timeout_ms=100)).values():
                 for record in records:
-                    await self._handle(record.value, record.partition, record.offset)
+                    await self.handle(record)
         for partition in self._consumer.assignment():
             # Resolving the position now fixes it at the current end, before any visitor connects.
             await self._consumer.position(partition)
 
     async def run(self) -> None:
-        """Deliver records until cancelled; a malformed record is logged and skipped."""
+        """Deliver records until cancelled; one that cannot be delivered is set aside."""
         async for record in self._consumer:
-            await self._handle(record.value, record.partition, record.offset)
+            await self.handle(record)
 
-    async def _handle(self, value: bytes | None, partition: int, offset: int) -> None:
+    async def handle(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        """Deliver one record, or set it aside with the reason it could not be."""
         try:
-            outbound = json.loads(value or b"")
-        except ValueError:
-            log.warning("outbound_unreadable", partition=partition, offset=offset)
-            return
-        await self._deliver(outbound)
+            outbound = json.loads(record.value or b"")
+            if not isinstance(outbound, dict):
+                msg = "an outbound record must be a JSON object"
+                raise UnreadableOutbound(msg)
+            await self._deliver(outbound)
+        except RECORD_ERRORS as error:
+            await self._set_aside(record, Failure.of(error))
+
+    async def _set_aside(self, record: ConsumerRecord[bytes, bytes], failure: Failure) -> None:
+        letter_id = None
+        if self._pool is not None:
+            try:
+                letter_id = await set_aside(self._pool, WEBCHAT_REPLIES, record, failure)
+            except UNAVAILABLE as error:
+                # Deliveries after it matter more than keeping this one: it is logged below in full.
+                log.warning("outbound_set_aside_not_stored", error=str(error) or type(error).__name__)
+        log.warning(
+            "outbound_set_aside",
+            letter_id=letter_id,
+            partition=record.partition,
+            offset=record.offset,
+            error_type=failure.error_type,
+            error=failure.error,
+        )
 
     async def stop(self) -> None:
         """Disconnect."""

@@ -1,7 +1,9 @@
 """Replies for the email channel, read from the outbound topic into the delivery table, once each.
 
 The consumer group commits an offset only after the rows before it are stored; a reply published
-twice (a relay that republished after a crash) collides with its row and is queued once.
+twice (a relay that republished after a crash) collides with its row and is queued once. A reply
+that cannot be read, or that the table refuses, is set aside as a dead letter and the rest are
+queued, so one bad record cannot hold the replies after it.
 """
 
 from __future__ import annotations
@@ -9,25 +11,49 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from datetime import UTC, datetime
 from uuid import UUID
 
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
+from aiokafka.structs import ConsumerRecord
 
 from domain.channels import Channel
+from services.dead_letters import MAIL_REPLIES, Failure, Retrying, create_dead_letters, set_aside
 from services.ingest.mail_delivery import SCHEMA
 from services.tables import ensure_tables
 
 log = structlog.get_logger()
 
+Row = tuple[UUID, UUID, str, str]
+# What a row of its own can make the table refuse; a lost database is waited for instead.
+ROW_ERRORS: tuple[type[Exception], ...] = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError, ValueError)
+_INSERT = (
+    "INSERT INTO mail_deliveries (reply_id, conversation_id, mailbox, payload)"
+    " VALUES ($1, $2, $3, $4) ON CONFLICT (reply_id) DO NOTHING"
+)
+
+
+class UnreadableReply(ValueError):
+    """A record on the outbound topic that is not JSON, or an email reply without what sending needs."""
+
 
 class ReplyQueue:
     """Reads replies for the email channel from the outbound topic into the delivery table."""
 
-    def __init__(self, pool: asyncpg.Pool, bootstrap: str, topic: str, group: str, queued: asyncio.Event) -> None:
+    def __init__(  # noqa: PLR0913
+        self,
+        pool: asyncpg.Pool,
+        bootstrap: str,
+        topic: str,
+        group: str,
+        queued: asyncio.Event,
+        retrying: Retrying = Retrying(),  # noqa: B008 - frozen, shared safely
+    ) -> None:
         self._pool = pool
+        self._retrying = retrying
         self._consumer = AIOKafkaConsumer(
             topic,
             bootstrap_servers=bootstrap,
@@ -40,6 +66,7 @@ class ReplyQueue:
     async def run(self, stop: asyncio.Event) -> None:
         """Queue replies until ``stop`` is set; offsets are committed only after the rows are stored."""
         await ensure_tables(self._pool, SCHEMA)
+        await create_dead_letters(self._pool)
         await self._consumer.start()
         try:
             while not stop.is_set():
@@ -56,16 +83,50 @@ class ReplyQueue:
 
     async def _queue_next(self) -> None:
         batches = await self._consumer.getmany(timeout_ms=500, max_records=200)
-        rows = [row for records in batches.values() for r in records if (row := _delivery_row(r.value))]
+        rows: list[tuple[ConsumerRecord[bytes, bytes], Row]] = []
+        for record in (r for records in batches.values() for r in records):
+            try:
+                row = _delivery_row(record.value)
+            except UnreadableReply as error:
+                await self._set_aside(record, Failure.of(error))
+                continue
+            if row is not None:
+                rows.append((record, row))
         if rows:
-            await self._pool.executemany(
-                "INSERT INTO mail_deliveries (reply_id, conversation_id, mailbox, payload)"
-                " VALUES ($1, $2, $3, $4) ON CONFLICT (reply_id) DO NOTHING",
-                rows,
-            )
+            try:
+                await self._pool.executemany(_INSERT, [row for _, row in rows])
+            except ROW_ERRORS:
+                # One row spoils the statement: queue them one by one to find it.
+                for record, row in rows:
+                    await self._queue_alone(record, row)
             self._queued.set()
         if batches:
             await self._consumer.commit()
+
+    async def _queue_alone(self, record: ConsumerRecord[bytes, bytes], row: Row) -> None:
+        first_failed_at = None
+        for attempt in range(1, self._retrying.attempts + 1):
+            try:
+                await self._pool.execute(_INSERT, *row)
+            except ROW_ERRORS as error:
+                first_failed_at = first_failed_at or datetime.now(tz=UTC)
+                if attempt == self._retrying.attempts:
+                    await self._set_aside(record, Failure.of(error, attempt, first_failed_at))
+                    return
+                await asyncio.sleep(self._retrying.backoff_seconds * 2 ** (attempt - 1))
+                continue
+            return
+
+    async def _set_aside(self, record: ConsumerRecord[bytes, bytes], failure: Failure) -> None:
+        letter_id = await set_aside(self._pool, MAIL_REPLIES, record, failure)
+        log.warning(
+            "reply_set_aside",
+            letter_id=letter_id,
+            partition=record.partition,
+            offset=record.offset,
+            error_type=failure.error_type,
+            error=failure.error,
+        )
 
     async def _rewind(self) -> None:
         for partition in self._consumer.assignment():
@@ -74,12 +135,13 @@ class ReplyQueue:
                 self._consumer.seek(partition, committed)
 
 
-def _delivery_row(value: bytes | None) -> tuple[UUID, UUID, str, str] | None:
+def _delivery_row(value: bytes | None) -> Row | None:
+    """The delivery row of an email reply; None for records of other kinds and channels."""
     try:
         record = json.loads(value or b"")
-    except ValueError:
-        log.warning("outbound_unreadable")
-        return None
+    except (ValueError, RecursionError) as error:
+        msg = f"not JSON: {type(error).__name__}"
+        raise UnreadableReply(msg) from None
     if not isinstance(record, dict) or record.get("kind") != "reply" or record.get("channel") != Channel.EMAIL:
         return None
     try:
@@ -89,15 +151,15 @@ def _delivery_row(value: bytes | None) -> tuple[UUID, UUID, str, str] | None:
             str(record.get("source") or ""),
             json.dumps(_without_nul(record)),
         )
-    except (KeyError, ValueError, TypeError):
-        log.warning("outbound_reply_unreadable", reply_id=record.get("reply_id"))
-        return None
+    except (KeyError, ValueError, TypeError, AttributeError) as error:
+        msg = f"an email reply without a readable {error}" if isinstance(error, KeyError) else f"{error}"
+        raise UnreadableReply(msg) from None
 
 
 def _without_nul(value: object) -> object:
-    """``value`` with NUL removed from every string: jsonb cannot hold it, and a mail would not carry it."""
+    """``value`` with NUL and lone surrogates out of every string: jsonb cannot hold them, nor a mail carry them."""
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
     if isinstance(value, dict):
         return {key: _without_nul(item) for key, item in value.items()}
     if isinstance(value, list):

@@ -31,8 +31,9 @@ async def apply(conn: Connection, schema: str, event: dict[str, Any], changes: C
 
 
 def _storable(text: str) -> str:
-    # PostgreSQL text cannot hold NUL; an event carrying one must not stop the projection.
-    return text.replace("\x00", "")
+    # PostgreSQL text cannot hold NUL, nor can UTF-8 carry a lone surrogate; ids are cleaned as well
+    # as text, so an event carrying either is shown rather than set aside.
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
 
 
 def _at(value: str) -> datetime:
@@ -45,9 +46,9 @@ async def _conversation_opened(conn: Connection, s: str, e: dict[str, Any], ch: 
         f"INSERT INTO {s}.conversations (id, channel, thread, address, contact_id, status, lead_id, opened_at)"  # noqa: S608 - checked schema
         " VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) ON CONFLICT (id) DO NOTHING",
         UUID(e["aggregate_id"]),
-        d["channel"],
-        d["thread"],
-        d["address"],
+        _storable(d["channel"]),
+        _storable(d["thread"]),
+        _storable(d["address"]),
         UUID(d["contact_id"]),
         lead_id(UUID(e["aggregate_id"])),
         _at(e["occurred_at"]),
@@ -74,7 +75,7 @@ async def _message(  # noqa: PLR0913
         " subject, attachments) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         e["notification_id"],
         conversation_id,
-        message_id,
+        _storable(message_id),
         author,
         manager_id,
         text,
@@ -116,9 +117,9 @@ def _delivery(outcome: str | None) -> Handler:
             f"UPDATE {s}.messages SET delivery = $3, delivery_detail = $4"  # noqa: S608
             " WHERE conversation_id = $1 AND message_id = $2 RETURNING notification_id",
             UUID(e["aggregate_id"]),
-            d["reply_id"],
-            outcome or d["reason"],
-            d["detail"],
+            _storable(d["reply_id"]),
+            _storable(outcome or d["reason"]),
+            _storable(d["detail"]),
         )
         if notification_id is not None:
             ch.conversations.add(e["aggregate_id"])
@@ -133,8 +134,8 @@ async def _activity_logged(conn: Connection, s: str, e: dict[str, Any], _: Chang
         " attachments, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
         e["notification_id"],
         UUID(e["aggregate_id"]),
-        d["kind"],
-        d["channel_message_id"],
+        _storable(d["kind"]),
+        _storable(d["channel_message_id"]),
         _storable(d["subject"]),
         _storable(d["text"]),
         UUID(d["manager_id"]) if d.get("manager_id") else None,
@@ -203,8 +204,8 @@ async def _manager_registered(conn: Connection, s: str, e: dict[str, Any], _: Ch
         f"INSERT INTO {s}.managers (id, name, email, work_day, capacity) VALUES ($1, $2, $3, 'not_started', $4)"  # noqa: S608
         " ON CONFLICT (id) DO NOTHING",
         UUID(e["aggregate_id"]),
-        d["name"],
-        d["email"],
+        _storable(d["name"]),
+        _storable(d["email"]),
         d["capacity"],
     )
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from services.bootstrap import create_pool, instance_name
+from services.dead_letters import PROJECTIONS, Retrying, create_dead_letters
 from services.heartbeat import beat
 from services.projections.schema import LIVE_SCHEMA, create_read_models
 from services.projections.tracking import apply_records, load_position
@@ -18,6 +20,9 @@ from services.topics import Topics
 log = structlog.get_logger()
 
 MAX_RECORDS = 2000
+# What fails a whole batch rather than one event: the database is away or the batch was interrupted.
+UNAVAILABLE = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+MAX_BACKOFF_SECONDS = 10.0
 
 
 async def follow(settings: Settings, pool: asyncpg.Pool, schema: str, stop: asyncio.Event, *, notify: bool) -> None:
@@ -27,6 +32,10 @@ async def follow(settings: Settings, pool: asyncpg.Pool, schema: str, stop: asyn
     consumer offsets, so an update and its position commit together.
     """
     await create_read_models(pool, schema)
+    await create_dead_letters(pool)
+    retrying = Retrying(settings.dead_letter_attempts, settings.dead_letter_backoff_seconds)
+    # Letters are re-driven into the live read models; any other schema only logs what it skips.
+    letters_of = PROJECTIONS if schema == LIVE_SCHEMA else None
     position = await load_position(pool, schema)
     partition = TopicPartition(Topics.named(settings.topic_prefix).domain_events, 0)
     consumer = AIOKafkaConsumer(
@@ -42,11 +51,25 @@ async def follow(settings: Settings, pool: asyncpg.Pool, schema: str, stop: asyn
         consumer.assign([partition])
         consumer.seek(partition, position.kafka_offset + 1)
         log.info("projection_following", schema=schema, offset=position.kafka_offset + 1)
+        failures = 0
         while not stop.is_set():
             batch = await consumer.getmany(partition, timeout_ms=200, max_records=MAX_RECORDS)
             records = batch.get(partition, [])
-            if records:
-                position = await apply_records(pool, schema, records, position, notify=notify)
+            if not records:
+                continue
+            try:
+                position = await apply_records(
+                    pool, schema, records, position, notify=notify, consumer=letters_of, retrying=retrying
+                )
+            except UNAVAILABLE as error:
+                # Nothing of the batch was stored: read it again from the position once the database is back.
+                failures += 1
+                log.warning("projection_waiting", schema=schema, error=str(error) or type(error).__name__)
+                consumer.seek(partition, position.kafka_offset + 1)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), min(MAX_BACKOFF_SECONDS, 0.2 * 2 ** min(failures, 6)))
+            else:
+                failures = 0
     finally:
         await consumer.stop()
 

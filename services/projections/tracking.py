@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import structlog
 from aiokafka.structs import ConsumerRecord
 
+from services.dead_letters import Failure, Retrying, set_aside
 from services.projections.inbox_view import Changes, apply
-from services.projections.schema import checked
+from services.projections.schema import Connection, checked
 
 log = structlog.get_logger()
 
 PROJECTION = "inbox"
 NOTIFY_CHANNEL = "switchboard_read_models"
 _NOTIFY_LIMIT = 7000  # bytes; Postgres caps a payload at 8000
+_MAX_BIGINT = 2**63
+
+# Errors of an event itself: data the read models cannot hold, or a shape the view cannot read.
+# Anything else (a lost connection, a server shutting down) fails the whole batch, which is retried.
+EVENT_ERRORS: tuple[type[Exception], ...] = (
+    asyncpg.DataError,
+    asyncpg.IntegrityConstraintViolationError,
+    KeyError,
+    ValueError,
+    TypeError,
+    AttributeError,
+)
+
+
+class UnreadableEvent(ValueError):
+    """A record on the domain-events topic that is not an event: not JSON, or without its notification id."""
 
 
 @dataclass(frozen=True)
@@ -39,18 +58,24 @@ async def load_position(conn: asyncpg.Connection | asyncpg.Pool, schema: str) ->
     return Position(notification_id=row["notification_id"], kafka_offset=row["kafka_offset"])
 
 
-async def apply_records(
+async def apply_records(  # noqa: PLR0913 - where to apply, what, and what to do with a failure
     pool: asyncpg.Pool,
     schema: str,
     records: list[ConsumerRecord[bytes, bytes]],
     position: Position,
     *,
     notify: bool,
+    consumer: str | None = None,
+    retrying: Retrying = Retrying(),  # noqa: B008 - frozen, shared safely
 ) -> Position:
     """Apply records after ``position`` in one transaction and store the new position.
 
     Records at or before the position (republished by the outbox relay after a
-    crash) are skipped, so each event has its effect once.
+    crash) are skipped, so each event has its effect once. An event that fails
+    on its own is tried ``retrying.attempts`` times, then set aside as a dead
+    letter of ``consumer`` in the same transaction as the position moving past
+    it (a rebuild passes no consumer: it logs what it skips, which the live
+    projection has already kept).
     """
     changes = Changes()
     current = position
@@ -58,14 +83,16 @@ async def apply_records(
         for record in records:
             current = Position(current.notification_id, record.offset)
             try:
-                event: dict[str, Any] = json.loads(record.value or b"")
-                notification_id = int(event["notification_id"])
-            except (ValueError, KeyError, TypeError) as error:
-                log.warning("domain_event_unreadable", offset=record.offset, reason=str(error))
+                event = _event(record)
+            except UnreadableEvent as error:
+                await _set_aside(conn, schema, consumer, record, {}, Failure.of(error))
                 continue
+            notification_id = int(event["notification_id"])
             if notification_id <= current.notification_id:
                 continue
-            await apply(conn, schema, event, changes)
+            failure = await _apply_tried(conn, schema, event, changes, retrying)
+            if failure is not None:
+                await _set_aside(conn, schema, consumer, record, event, failure)
             current = Position(notification_id, record.offset)
         await conn.execute(
             f"INSERT INTO {checked(schema)}.position (projection, notification_id, kafka_offset)"  # noqa: S608
@@ -76,9 +103,75 @@ async def apply_records(
             current.kafka_offset,
         )
         if notify:
-            for payload in _payloads(changes):
-                await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, payload)
+            await notify_changes(conn, changes)
     return current
+
+
+async def notify_changes(conn: Connection, changes: Changes) -> None:
+    """Tell the gateways what changed, when the transaction commits."""
+    for payload in _payloads(changes):
+        await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, payload)
+
+
+def _event(record: ConsumerRecord[bytes, bytes]) -> dict[str, Any]:
+    try:
+        event = json.loads(record.value or b"")
+        notification_id = int(event["notification_id"])
+    except (ValueError, KeyError, TypeError, ArithmeticError, RecursionError) as error:
+        msg = f"not a domain event: {type(error).__name__}: {error}"
+        raise UnreadableEvent(msg) from None
+    if not isinstance(event, dict):
+        msg = "not a domain event: not a JSON object"
+        raise UnreadableEvent(msg)
+    if not 0 < notification_id < _MAX_BIGINT:  # the position could not store it
+        msg = f"not a domain event: notification id {notification_id} is out of range"
+        raise UnreadableEvent(msg)
+    return event
+
+
+async def _apply_tried(
+    conn: Connection, schema: str, event: dict[str, Any], changes: Changes, retrying: Retrying
+) -> Failure | None:
+    """Apply one event under a savepoint, trying again after a pause; the failure if every try failed."""
+    first_failed_at: datetime | None = None
+    for attempt in range(1, retrying.attempts + 1):
+        applied = Changes()
+        try:
+            async with conn.transaction():  # a savepoint: a failed event undoes only itself
+                await apply(conn, schema, event, applied)
+        except EVENT_ERRORS as error:
+            first_failed_at = first_failed_at or datetime.now(tz=UTC)
+            if attempt == retrying.attempts:
+                return Failure.of(error, attempt, first_failed_at)
+            await asyncio.sleep(retrying.backoff_seconds * 2 ** (attempt - 1))
+            continue
+        changes.conversations |= applied.conversations
+        changes.messages += applied.messages
+        return None
+    raise AssertionError  # pragma: no cover - the loop returns
+
+
+async def _set_aside(  # noqa: PLR0913
+    conn: Connection,
+    schema: str,
+    consumer: str | None,
+    record: ConsumerRecord[bytes, bytes],
+    event: dict[str, Any],
+    failure: Failure,
+) -> None:
+    letter_id = await set_aside(conn, consumer, record, failure) if consumer else None
+    log.warning(
+        "event_set_aside",
+        schema=schema,
+        letter_id=letter_id,
+        offset=record.offset,
+        notification_id=event.get("notification_id"),
+        event_type=event.get("type"),
+        aggregate_id=event.get("aggregate_id"),
+        error_type=failure.error_type,
+        error=failure.error,
+        attempts=failure.attempts,
+    )
 
 
 def _payloads(changes: Changes) -> list[str]:

@@ -5,17 +5,20 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import asyncpg
 import structlog
+from aiokafka.structs import ConsumerRecord
 from faststream.kafka import KafkaBroker
+from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 
-from domain.errors import InvalidInboundMessage
-from domain.inbound import InboundMessage
 from services.bootstrap import build_inbox, build_producer, create_pool, instance_name
+from services.dead_letters import Retrying, create_dead_letters
 from services.heartbeat import beat
 from services.router.idle_reroute import reroute_overdue
 from services.router.inbox import Inbox
 from services.router.outbox import OutboxRelay
+from services.router.storing import InboundStore
 from services.settings import Settings
 from services.topics import Topics
 
@@ -24,15 +27,17 @@ log = structlog.get_logger()
 CONSUMER_GROUP = "router"
 
 
-def build_broker(settings: Settings, inbox: Inbox) -> KafkaBroker:
-    """The inbound subscriber: a batch is committed only after it is stored.
+def build_broker(settings: Settings, inbox: Inbox, pool: asyncpg.Pool) -> KafkaBroker:
+    """The inbound subscriber: a batch is committed only after each record is stored or set aside.
 
-    NACK_ON_ERROR rewinds to the batch's first record when storing fails, so a
-    failure retries instead of skipping; redelivery after a crash is harmless
-    because receiving is idempotent.
+    NACK_ON_ERROR rewinds to the batch's first record when storing fails for a reason
+    not of any record (the database is away), so a failure retries instead of skipping;
+    redelivery after a crash is harmless because receiving is idempotent. A record that
+    fails on its own is set aside by the store, and the rest of its partition flows on.
     """
     topics = Topics.named(settings.topic_prefix)
     broker = KafkaBroker(settings.kafka_bootstrap, logger=None)
+    store = InboundStore(inbox, pool, Retrying(settings.dead_letter_attempts, settings.dead_letter_backoff_seconds))
 
     @broker.subscriber(
         topics.inbound,
@@ -41,36 +46,27 @@ def build_broker(settings: Settings, inbox: Inbox) -> KafkaBroker:
         max_records=settings.router_batch_size,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=_records,
     )
     async def on_inbound(batch: list[Any]) -> None:
-        messages = []
-        for raw in batch:
-            try:
-                messages.append(InboundMessage.from_dict(raw))
-            except InvalidInboundMessage as error:
-                log.warning("inbound_rejected", reason=str(error))
-        results = await asyncio.to_thread(inbox.receive, messages)
-        for result in results:
-            log.info(
-                "inbound_received",
-                outcome=result.outcome,
-                message_id=result.channel_message_id,
-                conversation_id=str(result.conversation_id) if result.conversation_id else None,
-                lead_id=str(result.lead_id) if result.lead_id else None,
-                contact_id=str(result.contact_id) if result.contact_id else None,
-                manager_id=str(result.assigned_to) if result.assigned_to else None,
-            )
+        await store.store(batch)
 
     return broker
+
+
+def _records(message: StreamMessage[Any]) -> list[ConsumerRecord[bytes, bytes]]:
+    """The batch's records as read: the store decodes each itself, so one bad body cannot stop the batch."""
+    return list(message.raw_message)
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:
     """Run the router until ``stop`` is set."""
     inbox = await asyncio.to_thread(build_inbox, settings)
     pool = await create_pool(settings)
+    await create_dead_letters(pool)
     producer = build_producer(settings)
     await producer.start()
-    broker = build_broker(settings, inbox)
+    broker = build_broker(settings, inbox, pool)
     await broker.start()
     relay = OutboxRelay(inbox, producer, pool, Topics.named(settings.topic_prefix))
     log.info("router_started")

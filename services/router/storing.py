@@ -1,0 +1,147 @@
+"""Storing a batch of inbound records so that one which fails on its own is set aside and the rest are stored.
+
+A batch that fails to store is split in halves, and each half stored on its own, down to the
+record that fails alone. That record is tried again a few times, then set aside as a dead letter;
+everything else is stored, so its partition moves on. Only errors of a record itself count: a lost
+database or a write that keeps colliding with another router fails the batch, and the subscriber
+reads it again. Receiving is idempotent, so storing half a batch and then reading it all again
+stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import psycopg
+import structlog
+from aiokafka.structs import ConsumerRecord
+from eventsourcing.persistence import DataError
+
+from domain.errors import DomainError
+from domain.inbound import InboundMessage
+from services.dead_letters import ROUTER, Failure, Retrying, set_aside
+from services.router.inbox import Inbox
+from services.router.receiving import ReceivedMessage
+
+log = structlog.get_logger()
+
+# What a message can make go wrong by itself: a rule of the domain, data the store refuses, or a
+# shape the code cannot read.
+RECORD_ERRORS: tuple[type[Exception], ...] = (
+    DomainError,
+    DataError,
+    psycopg.DataError,
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+)
+
+
+class UndecodableRecord(ValueError):
+    """An inbound record that is not a normalized inbound message."""
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A record and the message read from it."""
+
+    record: ConsumerRecord[bytes, bytes]
+    message: InboundMessage
+
+
+class InboundStore:
+    """Stores inbound records through the inbox, setting aside those that cannot be stored."""
+
+    def __init__(self, inbox: Inbox, pool: asyncpg.Pool, retrying: Retrying) -> None:
+        self._inbox = inbox
+        self._pool = pool
+        self._retrying = retrying
+
+    async def store(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
+        """Store every record of a batch or set it aside; returns only when each is one or the other."""
+        readable = []
+        for record in records:
+            try:
+                readable.append(Inbound(record, decoded(record)))
+            except UndecodableRecord as error:
+                await self._set_aside(record, None, Failure.of(error))
+        await self._store(readable)
+
+    async def _store(self, batch: list[Inbound]) -> None:
+        if not batch:
+            return
+        try:
+            results = await asyncio.to_thread(self._inbox.receive, [item.message for item in batch])
+        except RECORD_ERRORS as error:
+            if len(batch) == 1:
+                await self._store_alone(batch[0], datetime.now(tz=UTC))
+                return
+            middle = len(batch) // 2
+            log.info(
+                "inbound_batch_split",
+                records=len(batch),
+                first_offset=batch[0].record.offset,
+                error_type=type(error).__name__,
+            )
+            await self._store(batch[:middle])
+            await self._store(batch[middle:])
+            return
+        _log_received(results)
+
+    async def _store_alone(self, item: Inbound, first_failed_at: datetime) -> None:
+        for attempt in range(1, self._retrying.attempts + 1):
+            try:
+                results = await asyncio.to_thread(self._inbox.receive, [item.message])
+            except RECORD_ERRORS as error:
+                if attempt == self._retrying.attempts:
+                    await self._set_aside(item.record, item.message, Failure.of(error, attempt, first_failed_at))
+                    return
+                await asyncio.sleep(self._retrying.backoff_seconds * 2 ** (attempt - 1))
+                continue
+            _log_received(results)
+            return
+
+    async def _set_aside(
+        self, record: ConsumerRecord[bytes, bytes], message: InboundMessage | None, failure: Failure
+    ) -> None:
+        letter_id = await set_aside(self._pool, ROUTER, record, failure)
+        log.warning(
+            "inbound_set_aside",
+            letter_id=letter_id,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            message_id=message.channel_message_id if message else None,
+            error_type=failure.error_type,
+            error=failure.error,
+            attempts=failure.attempts,
+        )
+
+
+def decoded(record: ConsumerRecord[bytes, bytes]) -> InboundMessage:
+    """The inbound message a record carries, or UndecodableRecord saying why it is none."""
+    try:
+        data: Any = json.loads(record.value or b"")
+        return InboundMessage.from_dict(data)
+    except (ValueError, TypeError, KeyError, RecursionError, DomainError) as error:
+        msg = f"not an inbound message: {type(error).__name__}: {error}"
+        raise UndecodableRecord(msg) from None
+
+
+def _log_received(results: list[ReceivedMessage]) -> None:
+    for result in results:
+        log.info(
+            "inbound_received",
+            outcome=result.outcome,
+            message_id=result.channel_message_id,
+            conversation_id=str(result.conversation_id) if result.conversation_id else None,
+            lead_id=str(result.lead_id) if result.lead_id else None,
+            contact_id=str(result.contact_id) if result.contact_id else None,
+            manager_id=str(result.assigned_to) if result.assigned_to else None,
+        )
