@@ -15,6 +15,7 @@ from connectors.mail.smtp import SmtpServer
 from connectors.mail.watcher import Mailbox, MailboxWatcher, Timing
 from domain.inbound import InboundMessage
 from services.bootstrap import build_inbox
+from services.dead_letters import Retrying
 from services.ingest.mail_delivery import MailSender, Retries, SendingMailbox
 from services.ingest.mail_state import PostgresMailboxState
 from services.ingest.reply_queue import ReplyQueue
@@ -81,7 +82,14 @@ async def run_mail(settings: Settings, pool: asyncpg.Pool, publish: PublishMany,
     inbox = await asyncio.to_thread(build_inbox, settings)
     queued = asyncio.Event()
     topics = Topics.named(settings.topic_prefix)
-    queue = ReplyQueue(pool, settings.kafka_bootstrap, topics.outbound, f"{settings.topic_prefix}.mail-replies", queued)
+    queue = ReplyQueue(
+        pool,
+        settings.kafka_bootstrap,
+        topics.outbound,
+        f"{settings.topic_prefix}.mail-replies",
+        queued,
+        Retrying(settings.dead_letter_attempts, settings.dead_letter_backoff_seconds),
+    )
     sender = MailSender(
         pool,
         {config.name: sending_mailbox(config, settings.mail_command_timeout) for config in settings.mailboxes},

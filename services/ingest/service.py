@@ -46,13 +46,13 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         limits=widget_limits(settings),
     )
 
-    outbound = OutboundFollower(settings.kafka_bootstrap, topics.outbound, webchat.deliver)
+    # One connection per mailbox holds its watcher's lock, beside the ones shared by the rest.
+    pool = await create_pool(settings, size=4 + len(settings.mailboxes))
+    outbound = OutboundFollower(settings.kafka_bootstrap, topics.outbound, webchat.deliver, pool)
     await broker.start()
     await outbound.start()
     delivering = asyncio.create_task(outbound.run())
     server = await webchat.serve(settings.http_host, settings.webchat_port)
-    # One connection per mailbox holds its watcher's lock, beside the ones shared by the rest.
-    pool = await create_pool(settings, size=4 + len(settings.mailboxes))
     mail = asyncio.create_task(run_mail(settings, pool, publish_many, stop))
     log.info("ingest_started", webchat_port=settings.webchat_port, mailboxes=[m.name for m in settings.mailboxes])
     try:
