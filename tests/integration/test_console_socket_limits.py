@@ -104,17 +104,17 @@ async def test_after_authenticating_bad_frames_are_refused_and_the_socket_stays_
                 json.dumps({"type": "reply", "conversation_id": "x", "text": "hi\ud800", "request_id": "r"}),
                 "refused",
                 "'text'",
-            ),  # noqa: E501
+            ),
             (
                 json.dumps({"type": "reply", "conversation_id": "x", "text": "a\x00b", "request_id": "r"}),
                 "refused",
                 "'text'",
-            ),  # noqa: E501
+            ),
             (
                 json.dumps({"type": "reply", "conversation_id": "x", "text": "hi", "request_id": "r\x00"}),
                 "refused",
                 "'request_id'",
-            ),  # noqa: E501
+            ),
             (json.dumps({"type": "work_day", "action": "start\ud800"}), "refused", "'action'"),
             (json.dumps({"type": "history", "conversation_id": "\udc00"}), "refused", "'conversation_id'"),
         ]
