@@ -111,7 +111,7 @@ class Gateway:
         try:
             body = await json_object(request)
             email = text_field(body, "email", max_length=MAX_EMAIL, kind=TextKind.IDENTIFIER)
-            password = text_field(body, "password", max_length=MAX_PASSWORD, kind=TextKind.LINE)
+            password = text_field(body, "password", max_length=MAX_PASSWORD, kind=TextKind.TEXT)
         except (BadInput, InvalidText) as error:
             return bad_request(f"send JSON with 'email' and 'password': {error}")
         who = email.lower()
