@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -87,6 +87,21 @@ class Settings(BaseSettings):
     dead_letter_backoff_seconds: float = Field(
         default=0.1, ge=0, description="First pause between those tries; it doubles each time."
     )
+    http_max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Larger HTTP request bodies get 413.")
+    trusted_proxies: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="Proxies (addresses or networks) whose X-Forwarded-For names the client; none by default.",
+    )
+    widget_new_visitor_burst: int = Field(default=10, ge=1, description="New visitors one address may start at once.")
+    widget_new_visitor_seconds: float = Field(
+        default=30.0, gt=0, description="After the burst, one new visitor per address this often."
+    )
+    console_max_frame_bytes: int = Field(default=64 * 1024, ge=4096, description="Larger console frames close 1009.")
+    console_max_pending_sockets: int = Field(
+        default=64, ge=1, description="Console sockets one address may hold open before they authenticate."
+    )
+    console_queue_frames: int = Field(default=1000, ge=10, description="Frames waiting for one console, at most.")
+    console_send_timeout: float = Field(default=10.0, gt=0, description="Seconds a console may take to read a frame.")
 
     @property
     def console_url(self) -> str:

@@ -31,6 +31,8 @@ class Signer:
 
     def subject(self, purpose: str, token: str, now: float | None = None) -> str | None:
         """The token's subject if it is genuine, unexpired and for ``purpose``; else None."""
+        if not token.isascii():  # what we issue is base64 and a dot; anything else is not ours
+            return None
         body, _, mac = token.partition(".")
         if not body or not hmac.compare_digest(mac.encode(), self._mac(body).encode()):
             return None
@@ -39,7 +41,9 @@ class Signer:
         except (ValueError, UnicodeError):
             return None
         current = time.time() if now is None else now
-        if claims.get("p") != purpose or not isinstance(claims.get("e"), int) or claims["e"] < current:
+        if not isinstance(claims, dict) or claims.get("p") != purpose:
+            return None
+        if not isinstance(claims.get("e"), int) or claims["e"] < current:
             return None
         subject = claims.get("s")
         return subject if isinstance(subject, str) else None

@@ -4,34 +4,37 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 import asyncpg
 import structlog
 from aiokafka.admin import AIOKafkaAdminClient
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 
 from domain.channels import Channel
-from domain.errors import DomainError
 from domain.identities import conversation_id
+from domain.text import InvalidText, TextKind
 from services.bootstrap import build_inbox, create_pool, instance_name
 from services.console.accounts import Operator, create_accounts_table, find_operator, log_in
 from services.console.attachments import download, find_attachment
-from services.console.commands import dispatch
+from services.console.body_limit import BodyLimit
+from services.console.client_address import client_address
+from services.console.floods import Floods, too_many
 from services.console.health import check_health
-from services.console.live import LiveUpdates, Seat
+from services.console.live import LiveUpdates
 from services.console.metrics import metrics_endpoint
+from services.console.operator_socket import serve_console
 from services.console.presence import ConsolePresence
 from services.console.queries import activities, mail_rejections, visible_conversations, visitor_history
+from services.console.request_body import BadInput, bad_request, json_object, optional_text_field, text_field
 from services.console.rest import Rest
 from services.heartbeat import SCHEMA as HEARTBEATS
 from services.heartbeat import beat
@@ -45,10 +48,8 @@ log = structlog.get_logger()
 
 STATIC = Path(__file__).parent / "static"
 SESSION, VISITOR = "session", "visitor"
-AUTH_TIMEOUT_SECONDS = 10.0
 VISITOR_TTL_SECONDS = 30 * 24 * 3600
-CLOSE_POLICY = 1008
-CLOSE_UNAUTHENTICATED = 4401
+MAX_EMAIL, MAX_PASSWORD, MAX_TOKEN = 320, 1024, 1024
 
 
 class Gateway:
@@ -57,6 +58,7 @@ class Gateway:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.signer = Signer(settings.require_secret())
+        self.floods = Floods(settings)
         self.pool: asyncpg.Pool
         self.inbox: Inbox
         self.live: LiveUpdates
@@ -102,14 +104,25 @@ class Gateway:
         return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
 
     async def login(self, request: Request) -> Response:
-        """Password login to a session token."""
-        body = await _json_body(request)
-        email, password = body.get("email"), body.get("password")
-        if not isinstance(email, str) or not isinstance(password, str):
-            return JSONResponse({"error": "send JSON with 'email' and 'password'"}, status_code=400)
+        """Password login to a session token; attempts are limited per address and failures per e-mail."""
+        address = self.address(request)
+        if not self.floods.logins.allow(address):
+            log.info("login_rate_limited", address=address)
+            return too_many(self.floods.logins, address, "login attempts from your address")
+        try:
+            body = await json_object(request)
+            email = text_field(body, "email", max_length=MAX_EMAIL, kind=TextKind.IDENTIFIER)
+            password = text_field(body, "password", max_length=MAX_PASSWORD, kind=TextKind.TEXT)
+        except (BadInput, InvalidText) as error:
+            return bad_request(f"send JSON with 'email' and 'password': {error}")
+        who = email.lower()
+        if self.floods.failed_logins.retry_after(who):
+            log.info("login_rate_limited", address=address, why="failed attempts for this e-mail")
+            return too_many(self.floods.failed_logins, who, "failed logins for this e-mail")
         operator = await log_in(self.pool, email, password)
         if operator is None:
-            log.info("login_refused")
+            self.floods.failed_logins.allow(who)
+            log.info("login_refused", address=address)
             return JSONResponse({"error": "email or password is wrong"}, status_code=401)
         token = self.signer.issue(SESSION, str(operator.manager_id), self.settings.session_ttl_seconds)
         log.info("login", manager_id=str(operator.manager_id))
@@ -157,45 +170,42 @@ class Gateway:
 
     async def widget_history(self, request: Request) -> Response:
         """The visitor's own conversation, for a widget opened again; the token comes in the body, not the URL."""
-        token = (await _json_body(request)).get("token")
-        visitor_id = self.signer.subject(VISITOR, token) if isinstance(token, str) else None
+        address = self.address(request)
+        if not self.floods.history.allow(address):
+            return too_many(self.floods.history, address, "history requests from your address")
+        try:
+            token = optional_text_field(await json_object(request), "token", max_length=MAX_TOKEN)
+        except (BadInput, InvalidText) as error:
+            return bad_request(str(error))
+        visitor_id = self.signer.subject(VISITOR, token) if token is not None else None
         if visitor_id is None:
             return JSONResponse({"error": "a valid visitor token is needed"}, status_code=401)
         conversation = conversation_id(Channel.WEBCHAT, visitor_id)
         return JSONResponse({"messages": await visitor_history(self.pool, conversation)})
 
     async def widget_session(self, request: Request) -> Response:
-        """A visitor token for the widget; a still-valid token keeps its visitor."""
-        body = await _json_body(request)
-        previous = body.get("token")
-        visitor_id = self.signer.subject(VISITOR, previous) if isinstance(previous, str) else None
-        visitor_id = visitor_id or secrets.token_hex(16)
+        """A visitor token for the widget; a still-valid token keeps its visitor; new ones are limited per address."""
+        try:
+            previous = optional_text_field(await json_object(request), "token", max_length=MAX_TOKEN)
+        except (BadInput, InvalidText) as error:
+            return bad_request(str(error))
+        visitor_id = self.signer.subject(VISITOR, previous) if previous is not None else None
+        if visitor_id is None:
+            address = self.address(request)
+            if not self.floods.new_visitors.allow(address):
+                log.info("new_visitor_rate_limited", address=address)
+                return too_many(self.floods.new_visitors, address, "new visitors from your address")
+            visitor_id = secrets.token_hex(16)
         token = self.signer.issue(VISITOR, visitor_id, VISITOR_TTL_SECONDS)
         return JSONResponse({"visitor_id": visitor_id, "token": token, "websocket_url": self.settings.webchat_url})
 
     async def console_socket(self, socket: WebSocket) -> None:
-        """An operator's live console: origin-checked, then authenticated by its first frame."""
-        if socket.headers.get("origin") not in self.settings.origins:
-            await socket.close(CLOSE_POLICY, "origin not allowed")
-            return
-        await socket.accept()
-        operator = await _authenticate(self, socket)
-        if operator is None:
-            return
-        seat = Seat(operator, socket)
-        self.live.join(seat)
-        try:
-            await self.presence.opened(operator.manager_id)
-            conversations = await visible_conversations(self.pool, operator)
-            seat.known.update(c["id"] for c in conversations)
-            await seat.open({"type": "ready", "operator": operator.as_dict(), "conversations": conversations})
-            while True:
-                await _command(self, seat, await socket.receive_text())
-        except WebSocketDisconnect:
-            pass
-        finally:
-            self.live.leave(seat)
-            await self.presence.closed(operator.manager_id)
+        """An operator's live console (see ``operator_socket``)."""
+        await serve_console(self, socket)
+
+    def address(self, request: Request) -> str:
+        """The client's address, seen through the trusted proxies."""
+        return client_address(request, self.settings.trusted_proxies)
 
     async def operator_for(self, token: str) -> Operator | None:
         """The operator a session token belongs to."""
@@ -209,7 +219,7 @@ def build_app(settings: Settings) -> Starlette:
     """The gateway's ASGI application."""
     gateway = Gateway(settings)
     rest = Rest(lambda: gateway.inbox, lambda request: _bearer(gateway, request))
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/api/leads/{lead_id}/routing", rest.routing),
             Route("/api/work-day", rest.work_day, methods=["POST"]),
@@ -229,58 +239,13 @@ def build_app(settings: Settings) -> Starlette:
             Route("/widget", lambda _: FileResponse(STATIC / "widget.html")),
             WebSocketRoute("/ws/console", gateway.console_socket),
         ],
+        middleware=[Middleware(BodyLimit, max_bytes=settings.http_max_body_bytes)],
         lifespan=gateway.lifespan,
     )
-
-
-async def _json_body(request: Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
+    app.state.gateway = gateway
+    return app
 
 
 async def _bearer(gateway: Gateway, request: Request) -> Operator | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     return await gateway.operator_for(token) if scheme.lower() == "bearer" else None
-
-
-async def _authenticate(gateway: Gateway, socket: WebSocket) -> Operator | None:
-    """The first frame must be {"type": "auth", "token": ...}; anything else closes."""
-    try:
-        frame = json.loads(await asyncio.wait_for(socket.receive_text(), AUTH_TIMEOUT_SECONDS))
-    except (TimeoutError, ValueError, WebSocketDisconnect, KeyError):
-        frame = {}
-    token = frame.get("token") if isinstance(frame, dict) and frame.get("type") == "auth" else None
-    operator = await gateway.operator_for(token) if isinstance(token, str) else None
-    if operator is None:
-        with contextlib.suppress(RuntimeError):
-            await socket.close(CLOSE_UNAUTHENTICATED, "authenticate first with a valid session token")
-    return operator
-
-
-async def _command(gateway: Gateway, seat: Seat, raw: str) -> None:
-    """Carry out one operator command; errors go back as frames and change nothing."""
-    try:
-        frame = json.loads(raw)
-    except ValueError:
-        await seat.send({"type": "error", "code": "invalid_json", "detail": "the frame is not valid JSON"})
-        return
-    if not isinstance(frame, dict):
-        await seat.send({"type": "error", "code": "invalid_frame", "detail": "a frame must be a JSON object"})
-        return
-    request_id = frame.get("request_id")
-    try:
-        reply = await dispatch(gateway.inbox, gateway.pool, seat.operator, frame)
-    except (DomainError, ValueError) as error:
-        await seat.send({"type": "error", "code": "refused", "detail": str(error), "request_id": request_id})
-        return
-    except Exception:
-        # The command failed on our side; the operator may retry with the same request id.
-        log.exception("console_command_failed", command=frame.get("type"), manager_id=str(seat.operator.manager_id))
-        await seat.send(
-            {"type": "error", "code": "internal", "detail": "not done; try again", "request_id": request_id}
-        )
-        return
-    await seat.send({**reply, "request_id": request_id})

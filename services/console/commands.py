@@ -11,6 +11,7 @@ import asyncpg
 import structlog
 
 from domain.errors import DomainError
+from domain.text import TextKind, checked_text
 from services.console.accounts import Operator
 from services.console.queries import history
 from services.router.inbox import Inbox
@@ -18,6 +19,7 @@ from services.router.inbox import Inbox
 log = structlog.get_logger()
 
 MAX_REPLY_LENGTH = 10_000
+MAX_REQUEST_ID, MAX_ACTION = 200, 16
 
 Command = Callable[[Inbox, asyncpg.Pool, Operator, dict[str, Any]], Awaitable[dict[str, Any]]]
 
@@ -32,13 +34,10 @@ def _uuid(frame: dict[str, Any], key: str) -> UUID:
 
 async def reply(inbox: Inbox, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
     """Answer the customer in their channel."""
-    text, request_id = frame.get("text"), frame.get("request_id")
-    if not isinstance(text, str) or not text.strip() or len(text) > MAX_REPLY_LENGTH or "\x00" in text:
-        msg = f"a reply needs a 'text' of 1..{MAX_REPLY_LENGTH} characters, without NUL"
-        raise ValueError(msg)
-    if not isinstance(request_id, str) or not request_id:
-        msg = "a reply needs a 'request_id'"
-        raise ValueError(msg)
+    text = checked_text("text", frame.get("text"), max_length=MAX_REPLY_LENGTH, kind=TextKind.TEXT)
+    request_id = checked_text(
+        "request_id", frame.get("request_id"), max_length=MAX_REQUEST_ID, kind=TextKind.IDENTIFIER
+    )
     conversation_id = _uuid(frame, "conversation_id")
     stored = await asyncio.to_thread(
         inbox.reply,
@@ -64,7 +63,8 @@ async def show_history(_: Inbox, pool: asyncpg.Pool, operator: Operator, frame: 
 
 async def work_day(inbox: Inbox, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
     """Start, pause, resume or end the operator's own work day."""
-    manager = await asyncio.to_thread(inbox.change_work_day, operator.manager_id, str(frame.get("action")))
+    action = checked_text("action", frame.get("action"), max_length=MAX_ACTION, kind=TextKind.IDENTIFIER)
+    manager = await asyncio.to_thread(inbox.change_work_day, operator.manager_id, action)
     return {"type": "ack", "manager": manager}
 
 

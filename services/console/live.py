@@ -24,38 +24,80 @@ log = structlog.get_logger()
 RECHECK_SECONDS = 1.0  # how often a lost LISTEN connection is retried
 
 
+CLOSE_TOO_SLOW = 1008
+
+
 @dataclass(eq=False)
 class Seat:
-    """One operator's open console socket."""
+    """One operator's open console socket, with the frames waiting to be sent to it.
+
+    Every frame for the console (live updates and answers to its commands) waits in
+    one bounded queue, and one writer sends them in order, each within
+    ``send_timeout``. Adding a frame never waits, so a console that reads slowly
+    holds up nobody else: when its queue is full or a send times out it is given
+    up (``gone``), and its handler closes it with 1008 "too slow to read".
+    """
 
     operator: Operator
     socket: WebSocket
+    queue_frames: int = 1000
+    send_timeout: float = 10.0
     known: set[str] = field(default_factory=set)
-    # Live updates that arrive before the first page is sent wait here, so the console
-    # sees its list first and then every change after it, none lost in between.
-    held: list[str] | None = field(default_factory=list)
+    gone: asyncio.Event = field(default_factory=asyncio.Event)
+    too_slow: bool = False
+    _queue: asyncio.Queue[str] = field(init=False)
+    _writer: asyncio.Task[None] | None = None
 
-    async def open(self, first_page: dict[str, Any]) -> None:
-        """Send the first page, then the updates held back while it was read."""
-        held, self.held = self.held or [], None
-        await self.send(first_page)
-        for text in held:
-            await self.send_text(text)
+    def __post_init__(self) -> None:
+        self._queue = asyncio.Queue(self.queue_frames)
 
-    async def send(self, frame: dict[str, Any]) -> None:
-        """Send a frame; a socket that has gone is dropped by its handler."""
-        await self._write(json.dumps(frame, default=str))
+    def open(self, first_page: dict[str, Any]) -> None:
+        """Send the first page, then the frames queued while it was read: the list first, every change after it."""
+        self._writer = asyncio.create_task(self._write(_encode(first_page)))
 
-    async def send_text(self, text: str) -> None:
-        """Send an encoded live update (held back until the first page is out)."""
-        if self.held is not None:
-            self.held.append(text)
+    def send(self, frame: dict[str, Any]) -> None:
+        """Queue a frame for this console."""
+        self.send_text(_encode(frame))
+
+    def send_text(self, text: str) -> None:
+        """Queue an encoded frame; a full queue gives the seat up."""
+        if self.gone.is_set():
             return
-        await self._write(text)
+        try:
+            self._queue.put_nowait(text)
+        except asyncio.QueueFull:
+            self._give_up()
+
+    async def close(self) -> None:
+        """Stop writing; a console given up for being slow is told why, if it still reads at all."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
+        if self.too_slow:
+            with contextlib.suppress(Exception):  # a stalled socket may not take even the close frame
+                await asyncio.wait_for(self.socket.close(CLOSE_TOO_SLOW, "too slow to read"), self.send_timeout)
+
+    def _give_up(self) -> None:
+        self._mark_too_slow()
+        if self._writer is not None:
+            self._writer.cancel()
+
+    def _mark_too_slow(self) -> None:
+        log.warning("console_too_slow", manager_id=str(self.operator.manager_id), waiting=self._queue.qsize())
+        self.too_slow = True
+        self.gone.set()
 
     async def _write(self, text: str) -> None:
-        with contextlib.suppress(Exception):  # a socket that has gone is dropped by its handler
-            await self.socket.send_text(text)
+        try:
+            while True:
+                await asyncio.wait_for(self.socket.send_text(text), self.send_timeout)
+                text = await self._queue.get()
+        except TimeoutError:
+            self._mark_too_slow()
+        except Exception:  # noqa: BLE001 - a socket that has gone: its handler sees the disconnect
+            self.gone.set()
 
 
 class LiveUpdates:
@@ -65,7 +107,8 @@ class LiveUpdates:
         self._pool = pool
         self._seats: set[Seat] = set()
         self._listener: PoolConnectionProxy[asyncpg.Record] | None = None
-        self._pending: set[asyncio.Task[None]] = set()
+        self._payloads: asyncio.Queue[str] = asyncio.Queue()
+        self._pusher: asyncio.Task[None] | None = None
         self._lost = asyncio.Event()
         self._keeper: asyncio.Task[None] | None = None
 
@@ -73,19 +116,26 @@ class LiveUpdates:
         """Start listening on a dedicated connection, and again whenever that connection is lost."""
         await self._listen()
         self._keeper = asyncio.create_task(self._keep_listening())
+        self._pusher = asyncio.create_task(self._push_forever())
 
     async def stop(self) -> None:
-        """Stop listening and release the connection."""
-        if self._keeper is not None:
-            self._keeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._keeper
-            self._keeper = None
+        """Stop listening and pushing, and release the connection."""
+        for task in (self._keeper, self._pusher):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._keeper = self._pusher = None
         if self.listening:
             assert self._listener is not None
             await self._listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
             await self._pool.release(self._listener)
         self._listener = None
+
+    @property
+    def consoles(self) -> int:
+        """How many consoles are open on this gateway."""
+        return len(self._seats)
 
     def join(self, seat: Seat) -> None:
         """Start sending updates to a seat."""
@@ -135,37 +185,50 @@ class LiveUpdates:
             return False
 
     def _on_notify(self, _conn: Connection, _pid: int, _channel: str, payload: object) -> None:
-        task = asyncio.get_running_loop().create_task(self._push(str(payload)))
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+        self._payloads.put_nowait(str(payload))
 
-    async def _push(self, payload: str) -> None:
+    async def _push_forever(self) -> None:
+        """One pusher for every notification, in the order they came; what piled up meanwhile goes as one."""
+        while True:
+            payloads = [await self._payloads.get()]
+            while not self._payloads.empty():
+                payloads.append(self._payloads.get_nowait())
+            try:
+                await self._push(payloads)
+            except (OSError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                log.warning("live_updates_not_pushed", reason=str(error) or type(error).__name__)
+
+    async def _push(self, payloads: list[str]) -> None:
         if not self._seats:
             return
-        changed = json.loads(payload)
-        conversations = await conversations_by_id(self._pool, [UUID(c) for c in changed.get("c", [])])
-        messages = await messages_by_notification(self._pool, [int(m) for m in changed.get("m", [])])
-        # Each frame is encoded once, and every seat is sent to at the same time: a slow
-        # console does not hold up the others.
+        conversation_ids: set[UUID] = set()
+        message_ids: set[int] = set()
+        for payload in payloads:
+            changed = json.loads(payload)
+            conversation_ids.update(UUID(c) for c in changed.get("c", []))
+            message_ids.update(int(m) for m in changed.get("m", []))
+        conversations = await conversations_by_id(self._pool, sorted(conversation_ids))
+        messages = await messages_by_notification(self._pool, sorted(message_ids))
+        # Each frame is encoded once and queued for every seat without waiting: a slow console
+        # holds up nobody, and is given up when its own queue is full.
         updates = [(row, _encode({"type": "conversation", "conversation": plain(row)})) for row in conversations]
         news = [(row, _encode({"type": "message", "message": plain(row)})) for row in messages]
-        await asyncio.gather(*(_push_to(seat, updates, news) for seat in list(self._seats)))
+        for seat in list(self._seats):
+            _push_to(seat, updates, news)
 
 
-async def _push_to(
-    seat: Seat, updates: list[tuple[asyncpg.Record, str]], news: list[tuple[asyncpg.Record, str]]
-) -> None:
+def _push_to(seat: Seat, updates: list[tuple[asyncpg.Record, str]], news: list[tuple[asyncpg.Record, str]]) -> None:
     for row, frame in updates:
         key = str(row["id"])
         if seat.operator.may_see(row["manager_id"], row["offered_to"]):
             seat.known.add(key)
-            await seat.send_text(frame)
+            seat.send_text(frame)
         elif key in seat.known:  # taken by someone else, or moved away: gone from this console
             seat.known.discard(key)
-            await seat.send_text(_encode({"type": "conversation_removed", "id": key}))
+            seat.send_text(_encode({"type": "conversation_removed", "id": key}))
     for row, frame in news:
         if seat.operator.may_see(row["manager_id"], row["offered_to"]):
-            await seat.send_text(frame)
+            seat.send_text(frame)
 
 
 def _encode(frame: dict[str, Any]) -> str:

@@ -18,10 +18,13 @@ from starlette.responses import JSONResponse, Response
 
 from domain.errors import DomainError
 from domain.presence import WEEKDAYS, Absence, Shift, WorkingHours
+from domain.text import TextKind
 from services.console.accounts import Operator
+from services.console.request_body import bad_request, json_object, optional_text_field, text_field
 from services.router.inbox import Inbox
 
 Authenticate = Callable[[Request], Awaitable[Operator | None]]
+MAX_ACTION, MAX_TIMEZONE, MAX_DAY, MAX_REASON = 16, 64, 32, 500
 
 
 class Rest:
@@ -56,15 +59,14 @@ class Rest:
         if operator is None:
             return JSONResponse({"error": "log in first: Authorization: Bearer <token>"}, status_code=401)
         try:
-            body = await request.json() if request.method in ("POST", "PUT") else {}
-        except ValueError:
-            return JSONResponse({"error": "the body must be JSON"}, status_code=400)
-        try:
-            return JSONResponse(await handler(operator, request, body if isinstance(body, dict) else {}))
+            body = await json_object(request) if request.method in ("POST", "PUT") else {}
+            return JSONResponse(await handler(operator, request, body))
         except PermissionError as error:
             return JSONResponse({"error": str(error)}, status_code=403)
-        except (DomainError, ValueError, KeyError, TypeError) as error:
-            return JSONResponse({"error": str(error) or type(error).__name__}, status_code=400)
+        except KeyError as error:
+            return bad_request(f"the body needs {error}")
+        except (DomainError, ValueError, TypeError) as error:
+            return bad_request(str(error) or type(error).__name__)
 
     async def _routing(self, operator: Operator, request: Request, _: dict[str, Any]) -> dict[str, Any]:
         lead = UUID(request.path_params["lead_id"])
@@ -76,7 +78,8 @@ class Rest:
         return {"lead_id": str(lead), "history": [_plain(e) for e in history]}
 
     async def _work_day(self, operator: Operator, _: Request, body: dict[str, Any]) -> dict[str, Any]:
-        return await asyncio.to_thread(self._inbox().change_work_day, operator.manager_id, str(body.get("action")))
+        action = text_field(body, "action", max_length=MAX_ACTION, kind=TextKind.IDENTIFIER)
+        return await asyncio.to_thread(self._inbox().change_work_day, operator.manager_id, action)
 
     async def _capacity(self, operator: Operator, request: Request, body: dict[str, Any]) -> dict[str, Any]:
         manager = _target(operator, request, others_allowed=operator.role.sees_everything, self_allowed=False)
@@ -89,18 +92,17 @@ class Rest:
 
     async def _working_hours(self, operator: Operator, request: Request, body: dict[str, Any]) -> dict[str, Any]:
         manager = _target(operator, request, others_allowed=operator.role.sees_everything, self_allowed=True)
-        shifts = tuple(
-            Shift(WEEKDAYS.index(str(s["day"]).lower()[:3]), time.fromisoformat(s["from"]), time.fromisoformat(s["to"]))
-            for s in body.get("shifts", [])
-        )
-        hours = WorkingHours(str(body["timezone"]), shifts) if shifts else None
+        shifts = tuple(_shift(s) for s in _list(body, "shifts"))
+        hours = WorkingHours(text_field(body, "timezone", max_length=MAX_TIMEZONE), shifts) if shifts else None
         await asyncio.to_thread(self._inbox().set_working_hours, manager, hours)
         return {"manager_id": str(manager), "working_hours": hours.to_plain() if hours else None}
 
     async def _absence(self, operator: Operator, request: Request, body: dict[str, Any]) -> dict[str, Any]:
         manager = _target(operator, request, others_allowed=operator.role.sees_everything, self_allowed=True)
         absence = Absence(
-            date.fromisoformat(body["first_day"]), date.fromisoformat(body["last_day"]), str(body.get("reason", ""))
+            date.fromisoformat(_day(body, "first_day")),
+            date.fromisoformat(_day(body, "last_day")),
+            optional_text_field(body, "reason", max_length=MAX_REASON) or "",
         )
         await asyncio.to_thread(self._inbox().add_absence, manager, absence)
         return {"manager_id": str(manager), "absence": absence.to_plain()}
@@ -113,6 +115,29 @@ def _target(operator: Operator, request: Request, *, others_allowed: bool, self_
         msg = "your role may not change this for that manager"
         raise PermissionError(msg)
     return manager
+
+
+def _list(body: dict[str, Any], field: str) -> list[Any]:
+    value = body.get(field, [])
+    if not isinstance(value, list):
+        msg = f"'{field}' must be a list"
+        raise TypeError(msg)
+    return value
+
+
+def _day(body: dict[str, Any], field: str) -> str:
+    return text_field(body, field, max_length=MAX_DAY, kind=TextKind.IDENTIFIER)
+
+
+def _shift(shift: object) -> Shift:
+    if not isinstance(shift, dict):
+        msg = "each of 'shifts' must be an object with 'day', 'from' and 'to'"
+        raise TypeError(msg)
+    day = text_field(shift, "day", max_length=MAX_DAY, kind=TextKind.IDENTIFIER).lower()[:3]
+    if day not in WEEKDAYS:
+        msg = f"'day' must be one of {', '.join(WEEKDAYS)}"
+        raise ValueError(msg)
+    return Shift(WEEKDAYS.index(day), time.fromisoformat(_day(shift, "from")), time.fromisoformat(_day(shift, "to")))
 
 
 def _plain(entry: dict[str, Any]) -> dict[str, Any]:

@@ -20,21 +20,31 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def run(settings: Settings, stop: asyncio.Event) -> None:
-    """Serve HTTP and websockets until ``stop`` is set."""
+def server(settings: Settings) -> uvicorn.Server:
+    """The gateway's HTTP and websocket server, not yet serving."""
     config = uvicorn.Config(
         build_app(settings),
         host=settings.http_host,
         port=settings.http_port,
         ws="websockets-sansio",
+        # A bigger frame is refused by the server before it is buffered whole: closed with 1009.
+        ws_max_size=settings.console_max_frame_bytes,
+        # Who the client is comes from trusted_proxies alone (services/console/client_address.py);
+        # uvicorn would otherwise believe X-Forwarded-For from any local peer.
+        proxy_headers=False,
         log_config=None,
         access_log=False,
         lifespan="on",
     )
-    server = _Server(config)
-    serving = asyncio.create_task(server.serve())
+    return _Server(config)
+
+
+async def run(settings: Settings, stop: asyncio.Event) -> None:
+    """Serve HTTP and websockets until ``stop`` is set."""
+    gateway = server(settings)
+    serving = asyncio.create_task(gateway.serve())
     stopping = asyncio.create_task(stop.wait())
     await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
-    server.should_exit = True
+    gateway.should_exit = True
     await serving
     stopping.cancel()

@@ -1,0 +1,89 @@
+"""A limit on every HTTP request body, checked before any route reads it.
+
+A body declared larger than the limit is refused at once with 413; a body sent
+without a length (chunked) is read up to the limit and refused with 413 as soon
+as it goes past it. Routes then get the body already read, so no route can be
+made to hold more than the limit in memory, whoever is asking and before any
+authentication.
+"""
+
+from __future__ import annotations
+
+import json
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = structlog.get_logger()
+
+
+class BodyLimit:
+    """ASGI middleware: HTTP bodies over ``max_bytes`` get 413 and never reach the application."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Read the body within the limit, then hand it to the application."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            await self._refuse(scope, send, f"declared {declared} bytes")
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._refuse(scope, send, "streamed past the limit")
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        await self.app(scope, _replay(b"".join(chunks), receive), send)
+
+    async def _refuse(self, scope: Scope, send: Send, how: str) -> None:
+        log.info("request_body_too_large", path=scope.get("path"), how=how, limit=self.max_bytes)
+        body = json.dumps({"error": f"the request body is over the limit of {self.max_bytes} bytes"}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                # What is left of the body is not read: the connection cannot carry another request.
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            # The server already refused a length that is not a number; stay safe if it did not.
+            return int(value) if value.isdigit() else None
+    return None
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive that gives the body once, then whatever the client does next (a disconnect)."""
+    given = False
+
+    async def replayed() -> Message:
+        nonlocal given
+        if given:
+            return await receive()
+        given = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replayed

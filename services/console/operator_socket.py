@@ -1,0 +1,155 @@
+"""The operator's console socket: limits before authentication, then commands and live updates.
+
+Before authenticating, a socket must send ``{"type": "auth", "token": ...}``
+within ``AUTH_TIMEOUT_SECONDS`` in a frame of at most ``AUTH_MAX_FRAME_BYTES``,
+and one address may hold only ``console_max_pending_sockets`` such sockets;
+otherwise it is closed (4401, 1009) or refused. After it, a frame over
+``console_max_frame_bytes`` closes with 1009, commands are rate limited per
+operator, and every refused frame is answered with an error frame and changes
+nothing: ``{"type": "error", "code": ..., "detail": ..., "request_id": ...}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from domain.errors import DomainError
+from services.console.accounts import Operator
+from services.console.client_address import client_address
+from services.console.commands import dispatch
+from services.console.live import Seat
+from services.console.queries import visible_conversations
+from services.console.request_body import BadInput, parse_object
+
+if TYPE_CHECKING:
+    from services.console.app import Gateway
+
+log = structlog.get_logger()
+
+AUTH_TIMEOUT_SECONDS = 10.0
+AUTH_MAX_FRAME_BYTES = 4096
+CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
+CLOSE_UNAUTHENTICATED = 4401
+
+
+async def serve_console(gateway: Gateway, socket: WebSocket) -> None:
+    """An operator's live console: origin-checked, authenticated by its first frame, then commands."""
+    if socket.headers.get("origin") not in gateway.settings.origins:
+        await socket.close(CLOSE_POLICY, "origin not allowed")
+        return
+    address = client_address(socket, gateway.settings.trusted_proxies)
+    with gateway.floods.pending_sockets.waiting(address) as admitted:
+        if not admitted:
+            log.info("console_refused", why="too many sockets waiting to authenticate", address=address)
+            await socket.close(CLOSE_POLICY, "too many consoles waiting to authenticate from your address")
+            return
+        await socket.accept()
+        operator = await _authenticate(gateway, socket)
+    if operator is not None:
+        await _seated(gateway, socket, operator)
+
+
+async def _authenticate(gateway: Gateway, socket: WebSocket) -> Operator | None:
+    """The first frame must be {"type": "auth", "token": ...}, small and in time; anything else closes."""
+    code, reason = CLOSE_UNAUTHENTICATED, "authenticate first with a valid session token"
+    operator = None
+    try:
+        async with asyncio.timeout(AUTH_TIMEOUT_SECONDS):
+            message = await socket.receive()
+        raw = message.get("text") or message.get("bytes") or b""
+        if len(raw.encode() if isinstance(raw, str) else raw) > AUTH_MAX_FRAME_BYTES:
+            code, reason = CLOSE_TOO_BIG, f"authenticate in a frame of at most {AUTH_MAX_FRAME_BYTES} bytes"
+        else:
+            frame = parse_object(raw)
+            token = frame.get("token") if frame.get("type") == "auth" else None
+            operator = await gateway.operator_for(token) if isinstance(token, str) else None
+    except (TimeoutError, BadInput):
+        pass
+    if operator is None:
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+            await socket.close(code, reason)
+    return operator
+
+
+async def _seated(gateway: Gateway, socket: WebSocket, operator: Operator) -> None:
+    settings = gateway.settings
+    seat = Seat(
+        operator, socket, queue_frames=settings.console_queue_frames, send_timeout=settings.console_send_timeout
+    )
+    gateway.live.join(seat)
+    reading: asyncio.Task[None] | None = None
+    try:
+        await gateway.presence.opened(operator.manager_id)
+        conversations = await visible_conversations(gateway.pool, operator)
+        seat.known.update(c["id"] for c in conversations)
+        seat.open({"type": "ready", "operator": operator.as_dict(), "conversations": conversations})
+        reading = asyncio.create_task(_read_commands(gateway, seat))
+        given_up = asyncio.create_task(seat.gone.wait())
+        await asyncio.wait({reading, given_up}, return_when=asyncio.FIRST_COMPLETED)
+        given_up.cancel()
+    finally:
+        gateway.live.leave(seat)
+        if reading is not None:
+            reading.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                await reading
+        await seat.close()
+        await gateway.presence.closed(operator.manager_id)
+
+
+async def _read_commands(gateway: Gateway, seat: Seat) -> None:
+    limit = gateway.settings.console_max_frame_bytes
+    while True:
+        message = await seat.socket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        raw = message.get("text")
+        if raw is None:
+            seat.send(_error("invalid_frame", "frames must be JSON text, not binary", None))
+            continue
+        if len(raw.encode()) > limit:
+            with contextlib.suppress(Exception):
+                await seat.socket.close(CLOSE_TOO_BIG, f"frames may be at most {limit} bytes")
+            return
+        await _command(gateway, seat, raw)
+
+
+async def _command(gateway: Gateway, seat: Seat, raw: str) -> None:
+    """Carry out one operator command; errors go back as frames and change nothing."""
+    manager_id = str(seat.operator.manager_id)
+    frame: dict[str, Any] = {}
+    problem: BadInput | None = None
+    try:
+        frame = parse_object(raw)
+    except BadInput as error:
+        problem = error
+    request_id = frame.get("request_id")
+    if not gateway.floods.commands.allow(manager_id):
+        retry_after = max(1, gateway.floods.commands.retry_after(manager_id))
+        log.info("console_rate_limited", manager_id=manager_id)
+        seat.send({**_error("rate_limited", "too many commands; slow down", request_id), "retry_after": retry_after})
+        return
+    if problem is not None:
+        seat.send(_error(problem.code, str(problem), None))
+        return
+    try:
+        reply = await dispatch(gateway.inbox, gateway.pool, seat.operator, frame)
+    except (DomainError, ValueError) as error:
+        seat.send(_error("refused", str(error), request_id))
+        return
+    except Exception:
+        # The command failed on our side; the operator may retry with the same request id.
+        log.exception("console_command_failed", command=str(frame.get("type"))[:40], manager_id=manager_id)
+        seat.send(_error("internal", "not done; try again", request_id))
+        return
+    seat.send({**reply, "request_id": request_id})
+
+
+def _error(code: str, detail: str, request_id: Any) -> dict[str, Any]:  # noqa: ANN401 - echoed as the client sent it
+    return {"type": "error", "code": code, "detail": detail, "request_id": request_id}
