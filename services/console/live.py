@@ -197,6 +197,9 @@ class LiveUpdates:
                 await self._push(payloads)
             except (OSError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 log.warning("live_updates_not_pushed", reason=str(error) or type(error).__name__)
+            except Exception:
+                # The pusher is the only way updates reach consoles: whatever went wrong, it goes on.
+                log.exception("live_updates_not_pushed")
 
     async def _push(self, payloads: list[str]) -> None:
         if not self._seats:
@@ -204,9 +207,13 @@ class LiveUpdates:
         conversation_ids: set[UUID] = set()
         message_ids: set[int] = set()
         for payload in payloads:
-            changed = json.loads(payload)
-            conversation_ids.update(UUID(c) for c in changed.get("c", []))
-            message_ids.update(int(m) for m in changed.get("m", []))
+            try:
+                changed = json.loads(payload)
+                conversation_ids.update(UUID(str(c)) for c in changed.get("c", []))
+                message_ids.update(int(m) for m in changed.get("m", []))
+            except (ValueError, TypeError, AttributeError, RecursionError) as error:
+                # One unreadable notification must not cost the others theirs.
+                log.warning("live_update_unreadable", reason=str(error) or type(error).__name__, payload=payload[:200])
         conversations = await conversations_by_id(self._pool, sorted(conversation_ids))
         messages = await messages_by_notification(self._pool, sorted(message_ids))
         # Each frame is encoded once and queued for every seat without waiting: a slow console
