@@ -135,7 +135,7 @@ class Receiving:
         self._work.add(MessageReceipt(message.channel, message.channel_message_id, conversation.id))
         lead = self._work.find(lead_id(conversation.id), Lead)
         assert lead is not None  # opened with the conversation
-        lead.reopen()
+        lead.reopen(message.received_at)
         if lead.status is LeadStatus.NEW:
             self._assigning.route(lead, message.received_at)
         return ReceivedMessage(message.channel_message_id, Outcome.STORED, conversation.id, lead.id, lead.manager_id)
@@ -190,6 +190,12 @@ class Receiving:
         )
         self._work.add(conversation)
         self._work.add(
-            Lead(conversation_id=conversation.id, contact_id=contact_id, channel=message.channel, source=message.source)
+            Lead(
+                conversation_id=conversation.id,
+                contact_id=contact_id,
+                channel=message.channel,
+                source=message.source,
+                arrived_at=message.received_at,
+            )
         )
         return conversation
