@@ -23,6 +23,8 @@ class Activity:
     occurred_at: datetime
     manager_id: UUID | None
     attachments: tuple[dict[str, Any], ...] = ()
+    # Who forwarded the mail to the CRM address when they are not a manager (a colleague): their address.
+    forwarded_by: str = ""
 
 
 class Contact(Aggregate):
@@ -57,6 +59,7 @@ class Contact(Aggregate):
             occurred_at=activity.occurred_at,
             manager_id=activity.manager_id,
             attachments=[dict(attachment) for attachment in activity.attachments],
+            forwarded_by=activity.forwarded_by,
         )
 
     @event("ActivityLogged")
@@ -69,6 +72,7 @@ class Contact(Aggregate):
         occurred_at: datetime,
         manager_id: UUID | None,
         attachments: list[dict[str, Any]],
+        forwarded_by: str = "",
     ) -> None:
         pass
 

@@ -80,6 +80,11 @@ class Conversation(Aggregate):
         else:
             self._reply_failed(reply_id=reply_id, reason=outcome.value, detail=detail)
 
+    @property
+    def closed(self) -> bool:
+        """Whether the conversation is closed (until the customer writes again)."""
+        return self.status is ConversationStatus.CLOSED
+
     def close(self, by: UUID | None) -> None:
         """Close the conversation; the customer's next message reopens it."""
         if self.status is ConversationStatus.OPEN:
@@ -102,6 +107,7 @@ class Conversation(Aggregate):
         attachments: list[dict[str, Any]] | None = None,
     ) -> None:
         self.message_count += 1
+        self.status = ConversationStatus.OPEN  # the customer writing again reopens it
         self.subject = self.subject or subject
         self.source = source or self.source
         self.last_message_id = "" if channel_message_id.startswith(DIGEST_PREFIX) else channel_message_id

@@ -41,6 +41,8 @@ class InboundMessage:
     attachments: tuple[Attachment, ...] = ()
     # A copy sent, CC'd or forwarded to the CRM address: an activity for the contact it concerns.
     crm_copy: bool = False
+    # A CRM copy that forwards someone's mail: the first of the correspondents wrote the forwarded mail.
+    forwarded: bool = False
     # Who else the message concerns (a forward's original sender first, then recipients), in this channel.
     correspondents: tuple[str, ...] = ()
 
@@ -124,6 +126,7 @@ class InboundMessage:
             "replies_to": list(self.replies_to),
             "attachments": [attachment.to_dict() for attachment in self.attachments],
             "crm_copy": self.crm_copy,
+            "forwarded": self.forwarded,
             "correspondents": list(self.correspondents),
         }
         data.update({name: value for name, value in optional.items() if value})
@@ -165,6 +168,7 @@ class InboundMessage:
             replies_to=_strings(data.get("replies_to"), "replies_to"),
             attachments=tuple(Attachment.from_dict(item) for item in _items(data.get("attachments"), "attachments")),
             crm_copy=data.get("crm_copy") is True,
+            forwarded=data.get("forwarded") is True,
             correspondents=_strings(data.get("correspondents"), "correspondents"),
         )
 

@@ -21,6 +21,10 @@ class NotOffered(DomainError):
     """The lead is not on offer to this manager (never was, or someone took it first)."""
 
 
+class LeadClosed(DomainError):
+    """The lead's conversation is closed: nobody is to take it until the customer writes again."""
+
+
 class LeadStatus(enum.StrEnum):
     """Where a lead stands."""
 
@@ -40,8 +44,12 @@ class Lead(Aggregate):
         return lead_id(conversation_id)
 
     @event("Created")
-    def __init__(self, conversation_id: UUID, contact_id: UUID, channel: str, source: str) -> None:
+    def __init__(
+        self, conversation_id: UUID, contact_id: UUID, channel: str, source: str, arrived_at: datetime | None = None
+    ) -> None:
         self.conversation_id = conversation_id
+        # When the channel accepted the customer's first message: the lead's place in a queue.
+        self.arrived_at = arrived_at
         self.contact_id = contact_id
         self.channel = channel
         self.source = source
@@ -53,6 +61,7 @@ class Lead(Aggregate):
         self.answer_by: datetime | None = None
         self.answered = False
         self.queue_name: str | None = None
+        self.queue_position: int | None = None
 
     @property
     def queued(self) -> bool:
@@ -61,6 +70,9 @@ class Lead(Aggregate):
 
     def assign(self, manager_id: UUID, reasons: dict[str, Any], answer_by: datetime | None = None) -> None:
         """Give the lead to a manager, recording why and by when they must answer."""
+        if self.status is LeadStatus.CLOSED:
+            msg = f"lead {self.id} is closed: it goes to a manager again only when the customer writes again"
+            raise LeadClosed(msg)
         if self.manager_id is not None:
             msg = f"lead {self.id} is already assigned to manager {self.manager_id}"
             raise LeadAlreadyAssigned(msg)
@@ -73,8 +85,18 @@ class Lead(Aggregate):
         if self.status in (LeadStatus.NEW, LeadStatus.OFFERED):
             self._queued(conversation_id=self.conversation_id, queue=queue, position=position, reasons=reasons)
 
+    def move_in_queue(self, position: int, why: str) -> None:
+        """A waiting lead's place changed (a lead that arrived earlier joined ahead): the customer is told."""
+        if self.status is LeadStatus.QUEUED and position != self.queue_position:
+            self._queued(
+                conversation_id=self.conversation_id, queue=self.queue_name, position=position, reasons={"moved": why}
+            )
+
     def offer(self, manager_ids: list[UUID], reasons: dict[str, Any], expires_at: datetime | None = None) -> None:
         """Offer the lead to every eligible manager; the first to accept takes it, until ``expires_at``."""
+        if self.status is LeadStatus.CLOSED:
+            msg = f"lead {self.id} is closed: it is offered again only when the customer writes again"
+            raise LeadClosed(msg)
         if self.manager_id is None:
             self._offered(
                 conversation_id=self.conversation_id, manager_ids=manager_ids, reasons=reasons, expires_at=expires_at
@@ -110,17 +132,18 @@ class Lead(Aggregate):
         return holder
 
     def close(self, by: UUID | None) -> None:
-        """Close the lead; its manager's capacity is freed by the caller."""
+        """Close the lead, waiting, on offer or held; the caller frees its holder's capacity and its queue place."""
         if self.status is not LeadStatus.CLOSED:
             self._closed(conversation_id=self.conversation_id, by=by)
 
-    def reopen(self) -> None:
-        """A closed lead comes back when the customer writes again; it is routed anew."""
+    def reopen(self, arrived_at: datetime | None = None) -> None:
+        """A closed lead comes back when the customer writes again; it is routed anew, arriving ``arrived_at``."""
         if self.status is LeadStatus.CLOSED:
-            self._reopened(conversation_id=self.conversation_id)
+            self._reopened(conversation_id=self.conversation_id, arrived_at=arrived_at)
 
     @event("Reopened")
-    def _reopened(self, conversation_id: UUID) -> None:
+    def _reopened(self, conversation_id: UUID, arrived_at: datetime | None = None) -> None:
+        self.arrived_at = arrived_at or self.arrived_at
         self.status = LeadStatus.NEW
         self.manager_id = None
         self.answer_by = None
@@ -137,11 +160,13 @@ class Lead(Aggregate):
         self.answer_by = answer_by
         self.answered = False
         self.queue_name = None
+        self.queue_position = None
 
     @event("Queued")
     def _queued(self, conversation_id: UUID, queue: str | None, position: int, reasons: dict[str, Any]) -> None:
         self.status = LeadStatus.QUEUED
         self.queue_name = queue
+        self.queue_position = position
         self.offered_to = []
 
     @event("Offered")
@@ -178,3 +203,8 @@ class Lead(Aggregate):
         self.status = LeadStatus.CLOSED
         self.manager_id = None
         self.offered_to = []
+        # No deadline runs on a closed lead: neither re-routing an unanswered one nor expiring an offer.
+        self.answer_by = None
+        self.offer_expires_at = None
+        self.queue_name = None
+        self.queue_position = None

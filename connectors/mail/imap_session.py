@@ -21,6 +21,9 @@ _FETCH_UID = re.compile(rb"\bUID (\d+)")
 _FETCH_SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
 _LITERAL = re.compile(rb"\{(\d+)\}$")
 _NUMBERS = re.compile(rb"(?:SEARCH)?[\d ]*")
+_FETCH_START = re.compile(rb"^\d+ FETCH ")
+# A part's transfer encoding is one of a few tokens, quoted, in BODYSTRUCTURE.
+_ENCODING = re.compile(rb'"(7BIT|8BIT|BINARY|BASE64|QUOTED-PRINTABLE)"', re.IGNORECASE)
 MIN_TRANSFER_BYTES_PER_SECOND = 64 * 1024  # a link slower than this is taken for a stall
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -46,11 +49,34 @@ class FetchedMail:
     raw: bytes
 
 
+def fetch_items(capabilities: set[str] | frozenset[str]) -> str:
+    """What to FETCH for a whole mail that has a part in binary transfer encoding.
+
+    ``BODY[]`` is an IMAP string, which cannot carry NUL: Dovecot turns it into 0x80. ``BINARY[]``
+    (RFC 3516, where offered) comes as a literal8 and carries every byte.
+    """
+    return "(UID BINARY.PEEK[])" if "BINARY" in capabilities else "(UID BODY.PEEK[])"
+
+
+def needs_binary(bodystructure: bytes) -> bool:
+    """Whether a mail, by its BODYSTRUCTURE, is fetched exactly only with BINARY[].
+
+    Only a part in binary transfer encoding may carry NUL, and only such mails are asked for with
+    BINARY[]. A server converts every base64 or quoted-printable part of a BINARY[] answer to binary
+    (the mail would no longer be the one stored), and Dovecot ends the connection when such a part does
+    not decode: a mail with an encoded part is always fetched with BODY[].
+    """
+    encodings = {e.upper() for e in _ENCODING.findall(bodystructure)}
+    return b"BINARY" in encodings and not encodings & {b"BASE64", b"QUOTED-PRINTABLE"}
+
+
 class ImapSession:
     """A logged-in connection with one folder selected."""
 
-    def __init__(self, host: str, port: int, *, tls: bool, timeout: float) -> None:
+    def __init__(self, host: str, port: int, *, tls: bool, timeout: float, binary: bool = True) -> None:
+        """``binary=False`` fetches with BODY.PEEK[] even where BINARY is offered (a server whose BINARY is broken)."""
         self._host, self._port, self._tls, self._timeout = host, port, tls, timeout
+        self._binary = binary
         self._imap: Any = None
         self.lost = asyncio.Event()  # set when the server closes the connection or it breaks
 
@@ -67,11 +93,23 @@ class ImapSession:
         if login.result != "OK":
             msg = f"login refused for {username!r}: {_text(login.lines)}"
             raise ImapFailure(msg)
+        # Servers name some capabilities (BINARY among them) only once logged in, and not always unasked.
+        await self._call(self._imap.protocol.capability(), "CAPABILITY")
         selected = await self._call(self._imap.select(folder), "SELECT")
         if selected.result != "OK":
             msg = f"folder {folder!r} cannot be selected: {_text(selected.lines)}"
             raise ImapFailure(msg)
         return _folder_state(selected.lines)
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """What the server offers, as it said once logged in."""
+        return frozenset(self._imap.protocol.capabilities) if self._imap is not None else frozenset()
+
+    @property
+    def fetches_exact_bytes(self) -> bool:
+        """Whether mails with binary parts are fetched with BINARY.PEEK[], byte for byte."""
+        return self._binary and "BINARY" in self.capabilities
 
     @property
     def can_idle(self) -> bool:
@@ -106,7 +144,32 @@ class ImapSession:
         taken for a stalled connection.
         """
         seconds = self._timeout + expected_bytes / MIN_TRANSFER_BYTES_PER_SECOND
-        response = await self._uid_fetch(uids, "(UID BODY.PEEK[])", seconds)
+        exact = await self._needing_binary(uids) if self.fetches_exact_bytes else set()
+        mails = [
+            *await self._fetch_whole([u for u in uids if u in exact], fetch_items(self.capabilities), seconds),
+            *await self._fetch_whole([u for u in uids if u not in exact], fetch_items(frozenset()), seconds),
+        ]
+        return sorted(mails, key=lambda mail: mail.uid)
+
+    async def _needing_binary(self, uids: list[int]) -> set[int]:
+        """The UIDs whose mails have a part in binary transfer encoding and none base64 or quoted-printable."""
+        response = await self._uid_fetch(uids, "(UID BODYSTRUCTURE)")
+        answers: list[bytes] = []
+        for item in response[:-1]:  # the last line is the status text
+            line = bytes(item)
+            if _FETCH_START.match(line) or not answers:
+                answers.append(line)
+            else:
+                answers[-1] += line  # a literal inside the structure, or what follows it
+        found = set()
+        for answer in answers:
+            uid = _FETCH_UID.search(answer)
+            if uid and needs_binary(answer):
+                found.add(int(uid.group(1)))
+        return found
+
+    async def _fetch_whole(self, uids: list[int], items: str, seconds: float) -> list[FetchedMail]:
+        response = await self._uid_fetch(uids, items, seconds)
         mails = []
         pending_uid: int | None = None
         expecting_literal = False

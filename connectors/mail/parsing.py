@@ -129,6 +129,7 @@ def to_inbound(
     ours = {crm, *routing.own_addresses, parsed.sender_address}
     candidates = (parsed.forwarded_from, *recipients) if crm_copy else ()
     correspondents = tuple(dict.fromkeys(a for a in candidates if a and a not in ours))
+    forwarded = crm_copy and bool(parsed.forwarded_from) and parsed.forwarded_from not in ours
     return fitted(
         InboundMessage(
             channel=Channel.EMAIL,
@@ -152,6 +153,7 @@ def to_inbound(
                 for a in parsed.attachments[:MAX_ATTACHMENTS]
             ),
             crm_copy=crm_copy,
+            forwarded=forwarded,
             correspondents=correspondents[:MAX_CORRESPONDENTS],
         )
     )

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from domain.contact import Contact
+from domain.conversation import Conversation
 from domain.identities import team_id
 from domain.lead import Lead, LeadStatus
 from domain.manager import Manager
@@ -17,6 +18,7 @@ from domain.team import Team
 from services.router.unit_of_work import UnitOfWork
 
 DRAIN_LIMIT = 200
+CONVERSATION_CLOSED = "the conversation was closed"
 
 
 def candidate_of(manager: Manager) -> Candidate:
@@ -73,11 +75,11 @@ class Assigning:
             offer_expired=offer_expired,
         )
         decision = decide(facts, self._situation(rules, at, frozenset(lead.tried), facts.responsible_manager_id))
-        self._apply(lead, contact, decision, at)
+        self._apply(lead, contact, decision, at, lead.arrived_at or facts.received_at)
         return decision
 
     def drain(self, team: str) -> int:
-        """Assign waiting leads of a team's queue, in order, while someone can take them."""
+        """Assign waiting leads of a team's queue, in order of arrival, while someone can take them."""
         queue = self._work.find(team_id(team), Team)
         assigned = 0
         if queue is None:
@@ -85,11 +87,28 @@ class Assigning:
         for lead_id in list(queue.waiting[:DRAIN_LIMIT]):
             lead = self._work.find(lead_id, Lead)
             if lead is None or lead.status is not LeadStatus.QUEUED:
-                queue.dequeue(lead_id)
+                queue.dequeue(lead_id, f"no longer waiting: {lead.status if lead else 'no such lead'}")
+                continue
+            conversation = self._work.find(lead.conversation_id, Conversation)
+            if conversation is not None and conversation.closed:
+                # Closed while it waited, before closing took leads out of the queue: nobody is to take it.
+                self.close(lead, by=None)
                 continue
             if self.route(lead).manager_id is not None:
                 assigned += 1
         return assigned
+
+    def close(self, lead: Lead, by: UUID | None) -> UUID | None:
+        """Close a lead wherever it stands and take it out of its queue; returns the manager who held it.
+
+        The caller frees the holder's capacity: a closed conversation's lead holds nobody's place.
+        """
+        holder, queue_name = lead.manager_id, lead.queue_name
+        lead.close(by)
+        queue = self._work.find(team_id(queue_name or self._default_team), Team)
+        if queue is not None:
+            queue.dequeue(lead.id, CONVERSATION_CLOSED)
+        return holder
 
     def teams_of(self, manager_id: UUID) -> list[str]:
         """The teams a manager belongs to, among those the rules name."""
@@ -110,7 +129,9 @@ class Assigning:
         managers = {m.id: candidate_of(m) for i in wanted if (m := self._work.find(i, Manager))}
         return Situation(rules=rules, teams=teams, managers=managers, at=at, tried=tried)
 
-    def _apply(self, lead: Lead, contact: Contact | None, decision: RoutingDecision, at: datetime) -> None:
+    def _apply(
+        self, lead: Lead, contact: Contact | None, decision: RoutingDecision, at: datetime, arrived_at: datetime
+    ) -> None:
         queue = self._work.find(team_id(decision.queue or self._default_team), Team)
         if decision.manager_id is not None:
             manager = self._work.find(decision.manager_id, Manager)
@@ -121,7 +142,7 @@ class Assigning:
             if contact is not None:
                 contact.make_responsible(manager.id)
             if queue is not None:
-                queue.dequeue(lead.id)
+                queue.dequeue(lead.id, "assigned")
         elif decision.offered:
             expiry = decision.offer_timeout_seconds
             lead.offer(list(decision.offered), decision.reasons(), at + timedelta(seconds=expiry) if expiry else None)
@@ -130,7 +151,15 @@ class Assigning:
             if queue is None:  # a queue nobody has joined yet still keeps its order
                 queue = Team(name=name)
                 self._work.add(queue)
-            lead.queue(name, queue.enqueue(lead.id), decision.reasons())
+            lead.queue(name, queue.enqueue(lead.id, arrived_at), decision.reasons())
+            self._tell_who_moved(queue, lead.id)
+
+    def _tell_who_moved(self, queue: Team, joined: UUID) -> None:
+        """Leads behind one that arrived earlier but was stored later move down a place; their customers are told."""
+        for position, lead_id in enumerate(queue.waiting[queue.position(joined) :], start=queue.position(joined) + 1):
+            waiting = self._work.find(lead_id, Lead)
+            if waiting is not None:
+                waiting.move_in_queue(position, "a customer who wrote earlier joined the queue ahead")
 
     def _now(self) -> datetime:
         # Strictly increasing, so "waited longest" has no ties inside one unit of work.

@@ -43,6 +43,8 @@ def _chosen(data: dict[str, Any]) -> str:
 
 
 def _reasons(reasons: dict[str, Any]) -> list[str]:
+    if "moved" in reasons:  # a new place in the queue, not a routing decision
+        return [f"    moved: {reasons['moved']}"]
     lines = [f"    rule: {reasons.get('rule') or '(no rule matched)'}, strategy: {reasons.get('strategy')}"]
     lines += [f"    rule {s['rule']} did not match: {s['why']}" for s in reasons.get("rules_skipped", [])]
     lines += [f"    {c['name']}: {c['outcome']}" for c in reasons.get("candidates", [])]

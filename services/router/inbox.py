@@ -139,7 +139,7 @@ class Inbox(Application[UUID]):
         self._transact(command)
 
     def close_conversation(self, conversation_id: UUID, manager_id: UUID, *, any_conversation: bool = False) -> None:
-        """Close a conversation and its lead; the freed capacity goes to the queue at once."""
+        """Close a conversation and its lead, held, on offer or waiting; a freed place goes to the queue at once."""
 
         def command(work: UnitOfWork, assigning: Assigning) -> None:
             conversation = work.find(conversation_id, Conversation)
@@ -148,9 +148,8 @@ class Inbox(Application[UUID]):
                 raise UnknownConversation(msg)
             lead = self._held(work, conversation_id, manager_id, any_conversation=any_conversation)
             conversation.close(manager_id)
-            if lead is not None:
-                holder = lead.manager_id
-                lead.close(manager_id)
+            if lead is not None and lead.status is not LeadStatus.CLOSED:
+                holder = assigning.close(lead, manager_id)
                 if holder and (manager := work.find(holder, Manager)):
                     manager.release_lead(lead.id)
                     self._drain_for(assigning, holder)
@@ -163,7 +162,9 @@ class Inbox(Application[UUID]):
         def command(work: UnitOfWork, assigning: Assigning) -> bool:
             found = work.find(lead, Lead)
             at = self.clock()
-            if found is None or found.answered or found.answer_by is None or found.answer_by > at:
+            if found is None or found.status is not LeadStatus.ASSIGNED:
+                return False  # closed, or moved on already: no deadline runs
+            if found.answered or found.answer_by is None or found.answer_by > at:
                 return False
             holder = found.release("no answer within the rule's idle timeout")
             if holder and (manager := work.find(holder, Manager)):
@@ -315,7 +316,7 @@ class Inbox(Application[UUID]):
         if holder != manager_id and not any_conversation:
             msg = f"conversation {conversation_id} is not assigned to you"
             raise NotYourConversation(msg)
-        return lead if lead and lead.status is LeadStatus.ASSIGNED else None
+        return lead
 
     def _prefetched(self, batch: list[InboundMessage]) -> dict[UUID, Aggregate | None]:
         """Every aggregate receiving ``batch`` may need, in two queries instead of one per aggregate.

@@ -116,6 +116,9 @@ class Receiving:
             )
         if message.crm_copy and self._work.find(manager_id(message.sender.value), Manager) is not None:
             return self._log_activity(message)
+        if message.crm_copy and message.forwarded:
+            # A colleague who is not a manager forwarded a customer's mail: the customer's, not a lead of theirs.
+            return self._log_activity(message, forwarded_by=message.sender.value)
         conversation = self._continued(message) or self._work.find(
             conversation_id(message.channel, message.conversation_thread), Conversation
         )
@@ -135,7 +138,7 @@ class Receiving:
         self._work.add(MessageReceipt(message.channel, message.channel_message_id, conversation.id))
         lead = self._work.find(lead_id(conversation.id), Lead)
         assert lead is not None  # opened with the conversation
-        lead.reopen()
+        lead.reopen(message.received_at)
         if lead.status is LeadStatus.NEW:
             self._assigning.route(lead, message.received_at)
         return ReceivedMessage(message.channel_message_id, Outcome.STORED, conversation.id, lead.id, lead.manager_id)
@@ -150,10 +153,13 @@ class Receiving:
                     return conversation
         return None
 
-    def _log_activity(self, message: InboundMessage) -> ReceivedMessage:
-        """A manager's mail to or from a customer, copied to the CRM: logged on the customer's contact."""
+    def _log_activity(self, message: InboundMessage, forwarded_by: str = "") -> ReceivedMessage:
+        """A mail to or from a customer copied to the CRM: logged on the customer's contact.
+
+        By a manager, or forwarded by a colleague who is not one (``forwarded_by``, their address).
+        """
         customers = [c for c in message.correspondents if self._work.find(manager_id(c), Manager) is None]
-        author = manager_id(message.sender.value)
+        author = None if forwarded_by else manager_id(message.sender.value)
         address = str(ChannelAddress(message.channel, customers[0])) if customers else str(message.sender)
         contact_id = self._contact_for(address, name="")
         contact = self._work.find(contact_id, Contact)
@@ -167,6 +173,7 @@ class Receiving:
                 occurred_at=message.received_at,
                 manager_id=author,
                 attachments=tuple(attachment.to_dict() for attachment in message.attachments),
+                forwarded_by=forwarded_by,
             )
         )
         # The receipt names the contact: the copy belongs to no conversation.
@@ -190,6 +197,12 @@ class Receiving:
         )
         self._work.add(conversation)
         self._work.add(
-            Lead(conversation_id=conversation.id, contact_id=contact_id, channel=message.channel, source=message.source)
+            Lead(
+                conversation_id=conversation.id,
+                contact_id=contact_id,
+                channel=message.channel,
+                source=message.source,
+                arrived_at=message.received_at,
+            )
         )
         return conversation

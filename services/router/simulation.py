@@ -71,6 +71,7 @@ class _World:
     holder: dict[UUID, UUID] = field(default_factory=dict)
     recorded: dict[UUID, UUID] = field(default_factory=dict)
     waiting: list[UUID] = field(default_factory=list)
+    arrivals: dict[UUID, tuple[datetime, str]] = field(default_factory=dict)
     report: SimulationReport = field(default_factory=SimulationReport)
 
 
@@ -166,7 +167,10 @@ def _arrive(world: _World, lead_id: UUID, at: datetime, data: dict[str, Any]) ->
         responsible_manager_id=contact.get("responsible"),
     )
     if world.since is None or at >= world.since:
+        # In the order the customers wrote, as the router's queue keeps it, not the order of storing.
+        world.arrivals[lead_id] = (data.get("arrived_at") or at, str(lead_id))
         world.waiting.append(lead_id)
+        world.waiting.sort(key=lambda waiting: world.arrivals[waiting])
 
 
 def _drain(world: _World, at: datetime) -> None:

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+from bench.waiting import until
 from services.demo import DEMO_PASSWORD
 from services.settings import Settings
-from tests.services_running import load_demo, services
+from tests.services_running import RunningServices, load_demo, services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(240)]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 WAIT_MS = 30_000
 HOSTILE = '<img src=x onerror="window.pwned = 1">Do you have size 42?'
+LAGGING = "We ship them tomorrow."
 
 
 def test_a_visitor_and_an_operator_chat_in_real_browsers(settings: Settings, tmp_path: Path) -> None:
@@ -28,7 +32,9 @@ def test_a_visitor_and_an_operator_chat_in_real_browsers(settings: Settings, tmp
             # Root (as in CI) cannot use Chromium's sandbox; the pages are our own, on 127.0.0.1.
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
             try:
-                chat(browser.new_page(), browser.new_page(), settings)
+                console, widget = browser.new_page(), browser.new_page()
+                chat(console, widget, settings)
+                reply_while_the_read_model_lags(console, widget, settings, running)
             finally:
                 browser.close()
 
@@ -59,6 +65,38 @@ def chat(console: Page, widget: Page, settings: Settings) -> None:
     expect(widget.locator("#log")).to_contain_text("Yes, two pairs left.", timeout=WAIT_MS)
     expect(widget.locator("#log")).to_contain_text(HOSTILE)
     assert_nothing_ran(widget, "#log")
+
+
+def reply_while_the_read_model_lags(console: Page, widget: Page, settings: Settings, running: RunningServices) -> None:
+    """A reply the visitor was shown stays when the widget is opened again before the history has it."""
+    running.kill("projections")  # the read model stops where it is: the history will lack what follows
+    console.fill("#replyText", LAGGING)
+    console.press("#replyText", "Enter")
+    expect(widget.locator("#log")).to_contain_text(LAGGING, timeout=WAIT_MS)
+
+    widget.reload()
+    expect(widget.locator("#state")).to_have_text("online", timeout=WAIT_MS)
+    expect(widget.locator("#log")).to_contain_text(LAGGING)
+    expect(widget.locator("#log")).to_contain_text("Yes, two pairs left.")
+
+    # Once the read model catches up, the reply is in the history and shown once, in its place.
+    running.start("projections")
+    token = widget.evaluate("localStorage.getItem('switchboard.visitor')")
+    with ThreadPoolExecutor(1) as apart:  # Playwright's own loop runs in this thread
+        apart.submit(asyncio.run, history_has(settings, token, LAGGING)).result()
+    widget.reload()
+    expect(widget.locator("#state")).to_have_text("online", timeout=WAIT_MS)
+    texts = widget.locator("#log > div > span").all_inner_texts()
+    assert texts == [HOSTILE, "Yes, two pairs left.", LAGGING]
+
+
+async def history_has(settings: Settings, token: str, text: str) -> None:
+    async def has() -> bool:
+        async with httpx.AsyncClient() as client:
+            response = await client.post(f"{settings.console_url}/api/widget/history", json={"token": token})
+        return any(m["text"] == text for m in response.json()["messages"])
+
+    await until(has, WAIT_MS / 1000, f"the widget history to have {text!r}", interval=0.2)
 
 
 def assert_nothing_ran(page: Page, container: str) -> None:

@@ -131,4 +131,5 @@ def test_two_routers_at_once_never_exceed_a_managers_capacity(settings: Settings
     types = event_types(inbox)
     assert types.count("LeadTaken") == capacity
     assert types.count("Assigned") == capacity
-    assert types.count("Queued") == 20 - capacity
+    # A lead that arrived earlier but was stored later moves the ones behind it: one more Queued each.
+    assert len({e.originator_id for e in events(inbox, "Lead.Queued")}) == 20 - capacity
