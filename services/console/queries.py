@@ -110,7 +110,7 @@ async def activities(pool: asyncpg.Pool, operator: Operator, contact_id: UUID) -
         if not holds:
             return None
     rows = await pool.fetch(
-        "SELECT notification_id, kind, message_id, subject, text, manager_id, attachments, at"  # noqa: S608
+        "SELECT notification_id, kind, message_id, subject, text, manager_id, forwarded_by, attachments, at"  # noqa: S608
         f" FROM {S}.activities WHERE contact_id = $1 ORDER BY at, notification_id",
         contact_id,
     )

@@ -131,7 +131,7 @@ async def _activity_logged(conn: Connection, s: str, e: dict[str, Any], _: Chang
     d = e["data"]
     await conn.execute(
         f"INSERT INTO {s}.activities (notification_id, contact_id, kind, message_id, subject, text, manager_id,"  # noqa: S608
-        " attachments, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+        " attachments, at, forwarded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
         e["notification_id"],
         UUID(e["aggregate_id"]),
         _storable(d["kind"]),
@@ -141,6 +141,7 @@ async def _activity_logged(conn: Connection, s: str, e: dict[str, Any], _: Chang
         UUID(d["manager_id"]) if d.get("manager_id") else None,
         json.dumps(d["attachments"]),
         _at(d["occurred_at"]),
+        _storable(d.get("forwarded_by", "")),
     )
 
 

@@ -91,6 +91,8 @@ CREATE TABLE IF NOT EXISTS {s}.activities (
     at timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS activities_contact ON {s}.activities (contact_id, at);
+-- Who forwarded a customer's mail to the CRM address when that was no manager (their address).
+ALTER TABLE {s}.activities ADD COLUMN IF NOT EXISTS forwarded_by text NOT NULL DEFAULT '';
 """
 
 READ_MODEL_TABLES = ("conversations", "messages", "assignments", "managers", "activities")

@@ -91,8 +91,15 @@ def console(settings: Settings) -> Iterator[tuple[TestClient, dict[str, Any]]]:
         b"Message-ID: <fw1@shop.example>\r\n\r\nFYI\r\n\r\n---------- Forwarded message ---------\r\n"
         b"From: Anna Customer <anna@customer.example>\r\nSubject: Order\r\n\r\nMy order\r\n"
     )
+    # A colleague who is no manager forwards the same customer's next mail.
+    colleague = (
+        forward.replace(b"Boris <boris@shop.example>", b"Cora <cora@shop.example>")
+        .replace(b"fw1@", b"fw2@")
+        .replace(b"Fwd: Order", b"Fwd: Delivery")
+    )
     ids["cc"] = received(inbox, cc, "crm", CRM)[0]
     ids["forward"] = received(inbox, forward, "crm", CRM)[0]
+    ids["colleague"] = received(inbox, colleague, "crm", CRM)[0]
     ids["anna_contact"] = inbox.repository.get(mail.conversation_id).contact_id
     asyncio.run(project(settings, inbox))
     inbox.close()
@@ -137,7 +144,14 @@ def test_mail_copied_to_the_crm_address_is_an_activity_of_the_customer(
     assert ids["forward"].contact_id == ids["anna_contact"]
     anna = http.get(f"/api/contacts/{ids['anna_contact']}/activities", headers=auth(ids, "anna"))
     assert anna.status_code == 200
-    assert [a["subject"] for a in anna.json()["activities"]] == ["Fwd: Order"]
+    listed = anna.json()["activities"]
+    assert [(a["subject"], a["forwarded_by"]) for a in listed] == [
+        ("Fwd: Order", ""),
+        ("Fwd: Delivery", "cora@shop.example"),
+    ]
+    assert ids["colleague"].outcome is Outcome.ACTIVITY
+    assert ids["colleague"].contact_id == ids["anna_contact"]
+    assert listed[1]["manager_id"] is None
     carl = f"/api/contacts/{ids['cc'].contact_id}/activities"
     assert http.get(carl, headers=auth(ids, "anna")).status_code == 404
     director = http.get(carl, headers=auth(ids, "clara"))
