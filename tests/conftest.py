@@ -11,6 +11,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from pydantic_core import to_jsonable_python
 
 from services.local.kafka import LocalKafka, ensure_kafka_jars
 from services.local.ports import free_port
@@ -83,6 +84,7 @@ def settings(database: str, kafka: LocalKafka) -> Settings:
 def settings_env(settings: Settings) -> dict[str, str]:
     """The environment that gives a service process these settings."""
     return {
+        **changed_env(settings),
         "SWITCHBOARD_DATABASE_URL": settings.database_url,
         "SWITCHBOARD_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
         "SWITCHBOARD_TOPIC_PREFIX": settings.topic_prefix,
@@ -91,6 +93,18 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "SWITCHBOARD_WEBCHAT_PORT": str(settings.webchat_port),
         **mail_env(settings),
     }
+
+
+def changed_env(settings: Settings) -> dict[str, str]:
+    """Every other setting a test changed from its default (a limit, a timeout), as the service reads it."""
+    env: dict[str, str] = {}
+    for name, field in Settings.model_fields.items():
+        value = getattr(settings, name)
+        if name in {"secret_key", "mailboxes"} or value == field.get_default(call_default_factory=True):
+            continue
+        plain = to_jsonable_python(value)
+        env[f"SWITCHBOARD_{name.upper()}"] = plain if isinstance(plain, str) else json.dumps(plain)
+    return env
 
 
 def mail_env(settings: Settings) -> dict[str, str]:

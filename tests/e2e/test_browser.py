@@ -103,3 +103,31 @@ def assert_nothing_ran(page: Page, container: str) -> None:
     """The customer's markup was shown as text: no element was made of it, and no handler of it ran."""
     assert page.locator(f"{container} img").count() == 0
     assert page.evaluate("window.pwned") is None
+
+
+def test_a_visitor_held_off_by_the_rate_limit_loses_no_message(settings: Settings, tmp_path: Path) -> None:
+    """Past the frame limit nothing is published; the widget sends again when told, and every message lands once."""
+    limited = settings.model_copy(update={"webchat_message_burst": 2, "webchat_messages_per_second": 1.0})
+    load_demo(limited)
+    texts = [f"question {n}" for n in range(5)]
+    with services(limited, tmp_path / "logs") as running:
+        asyncio.run(running.healthy())
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            try:
+                widget = browser.new_page()
+                widget.goto(limited.console_url + "/widget")
+                expect(widget.locator("#state")).to_have_text("online", timeout=WAIT_MS)
+                for text in texts:
+                    widget.fill("#text", text)
+                    widget.press("#text", "Enter")
+                # Every message is accepted in the end: none is left "sending…", none shown as an error.
+                expect(widget.locator("#log .status")).to_have_count(0, timeout=WAIT_MS)
+                assert widget.locator("#log > div > span").all_inner_texts() == texts
+                token = widget.evaluate("localStorage.getItem('switchboard.visitor')")
+            finally:
+                browser.close()
+        with ThreadPoolExecutor(1) as apart:
+            apart.submit(asyncio.run, history_has(limited, token, texts[-1])).result()
+        history = httpx.post(f"{limited.console_url}/api/widget/history", json={"token": token}).json()["messages"]
+        assert [m["text"] for m in history] == texts
