@@ -7,7 +7,7 @@ import secrets
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from pydantic import SecretStr
 
@@ -17,6 +17,15 @@ from services.local.postgres import LocalPostgres
 from services.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Every simulated visitor of a run connects from 127.0.0.1: the limits per client address, which hold
+# strangers off in production, would refuse the load itself. Per visitor they stay as configured.
+LOAD_FROM_ONE_ADDRESS: dict[str, Any] = {
+    "webchat_max_sockets_per_address": 100_000,
+    "webchat_max_unauthenticated_per_address": 100_000,
+    "console_max_pending_sockets": 100_000,
+    "widget_new_visitor_burst": 100_000,
+}
 
 
 class Cluster:
@@ -39,6 +48,7 @@ class Cluster:
             http_port=free_port(),
             webchat_port=free_port(),
             log_level=log_level,
+            **LOAD_FROM_ONE_ADDRESS,
         )
 
     def start(self) -> None:
@@ -57,16 +67,7 @@ class Cluster:
 
     def env(self) -> dict[str, str]:
         """The environment that gives a service process these settings."""
-        s = self.settings
-        return {
-            "SWITCHBOARD_DATABASE_URL": s.database_url,
-            "SWITCHBOARD_KAFKA_BOOTSTRAP": s.kafka_bootstrap,
-            "SWITCHBOARD_TOPIC_PREFIX": s.topic_prefix,
-            "SWITCHBOARD_SECRET_KEY": s.secret_key.get_secret_value(),
-            "SWITCHBOARD_HTTP_PORT": str(s.http_port),
-            "SWITCHBOARD_WEBCHAT_PORT": str(s.webchat_port),
-            "SWITCHBOARD_LOG_LEVEL": s.log_level,
-        }
+        return self.settings.environment()
 
     def database_url(self, database: str) -> str:
         """The URL of another database on the same server."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, ValidationError
+from pydantic_core import to_jsonable_python
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,6 +30,14 @@ class MailboxSettings(BaseModel):
     smtp_security: Literal["starttls", "tls", "none"] = "starttls"
     smtp_username: str = ""
     smtp_password: SecretStr = SecretStr("")
+
+    def with_secrets(self) -> dict[str, Any]:
+        """The mailbox as JSON, passwords written out: for a child process's environment only."""
+        return {
+            **self.model_dump(mode="json"),
+            "password": self.password.get_secret_value(),
+            "smtp_password": self.smtp_password.get_secret_value(),
+        }
 
 
 class Settings(BaseSettings):
@@ -128,6 +138,24 @@ class Settings(BaseSettings):
             msg = "SWITCHBOARD_SECRET_KEY must be set to at least 16 characters"
             raise RuntimeError(msg)
         return key
+
+    def environment(self) -> dict[str, str]:
+        """The ``SWITCHBOARD_*`` variables that give a child process these settings (secrets included).
+
+        Only what differs from the defaults is written, each as the process reads it back.
+        """
+        env: dict[str, str] = {}
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if value == field.get_default(call_default_factory=True):
+                continue
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            elif name == "mailboxes":
+                value = [box.with_secrets() for box in self.mailboxes]
+            plain = to_jsonable_python(value)
+            env[f"SWITCHBOARD_{name.upper()}"] = plain if isinstance(plain, str) else json.dumps(plain)
+        return env
 
     def event_store_env(self) -> dict[str, str]:
         """The eventsourcing library's persistence settings for our database."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import secrets
 from collections.abc import Iterator
@@ -11,7 +10,6 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from pydantic_core import to_jsonable_python
 
 from services.local.kafka import LocalKafka, ensure_kafka_jars
 from services.local.ports import free_port
@@ -83,47 +81,4 @@ def settings(database: str, kafka: LocalKafka) -> Settings:
 
 def settings_env(settings: Settings) -> dict[str, str]:
     """The environment that gives a service process these settings."""
-    return {
-        **changed_env(settings),
-        "SWITCHBOARD_DATABASE_URL": settings.database_url,
-        "SWITCHBOARD_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-        "SWITCHBOARD_TOPIC_PREFIX": settings.topic_prefix,
-        "SWITCHBOARD_SECRET_KEY": settings.secret_key.get_secret_value(),
-        "SWITCHBOARD_HTTP_PORT": str(settings.http_port),
-        "SWITCHBOARD_WEBCHAT_PORT": str(settings.webchat_port),
-        **mail_env(settings),
-    }
-
-
-def changed_env(settings: Settings) -> dict[str, str]:
-    """Every other setting a test changed from its default (a limit, a timeout), as the service reads it."""
-    env: dict[str, str] = {}
-    for name, field in Settings.model_fields.items():
-        value = getattr(settings, name)
-        if name in {"secret_key", "mailboxes"} or value == field.get_default(call_default_factory=True):
-            continue
-        plain = to_jsonable_python(value)
-        env[f"SWITCHBOARD_{name.upper()}"] = plain if isinstance(plain, str) else json.dumps(plain)
-    return env
-
-
-def mail_env(settings: Settings) -> dict[str, str]:
-    """The mail part of a service's environment, secrets included (they are test secrets)."""
-    if not settings.mailboxes:
-        return {}
-    boxes = [
-        {
-            **box.model_dump(mode="json"),
-            "password": box.password.get_secret_value(),
-            "smtp_password": box.smtp_password.get_secret_value(),
-        }
-        for box in settings.mailboxes
-    ]
-    return {
-        "SWITCHBOARD_MAILBOXES": json.dumps(boxes),
-        "SWITCHBOARD_CRM_ADDRESS": settings.crm_address,
-        "SWITCHBOARD_MAIL_COMMAND_TIMEOUT": str(settings.mail_command_timeout),
-        "SWITCHBOARD_MAIL_RETRY_SECONDS": str(settings.mail_retry_seconds),
-        "SWITCHBOARD_MAIL_SEND_LEASE_SECONDS": str(settings.mail_send_lease_seconds),
-        "SWITCHBOARD_MAIL_MAX_BACKOFF": str(settings.mail_max_backoff),
-    }
+    return settings.environment()

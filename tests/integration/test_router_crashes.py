@@ -16,6 +16,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin
 
+from bench.cluster import LOAD_FROM_ONE_ADDRESS
 from bench.waiting import until
 from services.bootstrap import build_inbox
 from services.console.app import VISITOR, VISITOR_TTL_SECONDS
@@ -38,6 +39,7 @@ EVENTS = "switchboard_events"
 def test_no_message_is_lost_or_doubled_when_the_router_is_killed(
     settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    settings = settings.model_copy(update=LOAD_FROM_ONE_ADDRESS)  # a hundred visitors, all on 127.0.0.1
     inbox = build_inbox(settings)
     for name in ("anna", "boris", "clara", "dmitri"):
         manager_id = inbox.register_manager(name, f"{name}@example.com", VISITORS, settings.team)
