@@ -153,7 +153,9 @@ def _main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one return p
     mail.add_argument("--seed", dest="mail_seed", type=int, help="seed of the generated mail (default: random)")
     chaos = commands.add_parser("chaos", help="kill services, Kafka and Postgres under load; check nothing is lost")
     chaos.add_argument("--seed", type=int, help="seed of the load and the kill moments (default: random, printed)")
-    chaos.add_argument("--duration", type=float, default=120.0, help="seconds of load while faults happen")
+    chaos.add_argument("--messages", type=int, default=100_000, help="messages sent through the widget")
+    chaos.add_argument("--rate", type=float, default=100.0, help="messages per second; the load lasts messages/rate")
+    chaos.add_argument("--kills", type=int, default=10, help="SIGKILLs spread over the services during the load")
     _route_parser(commands)
     run = commands.add_parser("run", help="start local Postgres and Kafka, every service and demo data")
     run.add_argument("--data-dir", type=Path, default=Path(".local"), help="where local data and logs live")
@@ -175,7 +177,7 @@ def _main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one return p
     if args.command == "chaos":
         from bench.chaos import run_chaos  # noqa: PLC0415
 
-        return run_chaos(seed=args.seed, duration=args.duration)
+        return run_chaos(seed=args.seed, messages=args.messages, rate=args.rate, kills=args.kills)
     if args.command == "run":
         from services.local.stack import run_local  # noqa: PLC0415
 
