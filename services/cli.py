@@ -39,9 +39,13 @@ def _service_main(name: str) -> Callable[[Settings, asyncio.Event], Awaitable[No
 
 
 async def _topics(settings: Settings) -> None:
-    from services.topics import create_topics  # noqa: PLC0415
+    from services.topics import TopicsNotReady, create_topics  # noqa: PLC0415
 
-    topics = await create_topics(settings)
+    try:
+        topics = await create_topics(settings)
+    except TopicsNotReady as refused:
+        print(refused, file=sys.stderr)  # noqa: T201
+        raise SystemExit(1) from None
     print(json.dumps(topics.__dict__))  # noqa: T201
 
 
