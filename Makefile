@@ -35,8 +35,14 @@ bench: deps kafka-jars
 bench-mail: deps kafka-jars
 	$(BIN)/switchboard bench mail
 
+# 100,000 widget messages through ten SIGKILLs, a broker restart and a database restart; prints its
+# figures and checks. Smaller: make chaos MESSAGES=10000 KILLS=4; replay: make chaos SEED=n.
+MESSAGES ?= 100000
+RATE ?= 100
+KILLS ?= 10
+SEED ?=
 chaos: deps kafka-jars
-	$(BIN)/switchboard chaos
+	$(BIN)/switchboard chaos --messages $(MESSAGES) --rate $(RATE) --kills $(KILLS) $(if $(SEED),--seed $(SEED))
 
 # Java 17+ runs Kafka; Maven fetches its jars from Maven Central.
 system-deps:

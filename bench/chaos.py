@@ -1,10 +1,11 @@
 """``switchboard chaos``: the pipeline under load while services, Kafka and PostgreSQL are killed.
 
-Customers write through the widget at a fixed rate; a seeded schedule kills
-each service with SIGKILL several times and stops Kafka and PostgreSQL once
-each; the harness plays the supervisor and starts whatever exits. When the
-load has drained, every invariant is checked and printed. The seed decides
-the load and the kill moments, so a failing run can be replayed.
+Customers write through the widget at a fixed rate; a seeded schedule
+SIGKILLs the services (spread over them and over the load) and restarts
+Kafka and PostgreSQL once each; the harness plays the supervisor and starts
+whatever exits. When the load has drained, every invariant is checked and
+printed with the run's figures. The seed decides the load and the kill
+moments, so a failing run can be replayed.
 """
 
 from __future__ import annotations
@@ -31,9 +32,14 @@ from services.bootstrap import create_pool
 from services.settings import Settings
 from services.topics import create_topics
 
-RATE = 40.0  # messages per second during the load
-CAPACITIES = (25, 100_000, 100_000)  # the first manager fills up: capacity must hold under faults
+MESSAGES = 100_000
+RATE = 100.0  # messages per second during the load
+KILLS = 10
+CAPACITIES = (25, 1_000_000, 1_000_000)  # the first manager fills up: capacity must hold under faults
 DRAIN_SECONDS = 240.0
+PROBE = Touch("probe", "m1", "is anyone there after the storm?", 0.0)
+# A long run may end with a backlog behind the last outage; it gets this share of its load time to drain.
+DRAIN_SHARE = 0.25
 
 
 @dataclass
@@ -42,6 +48,9 @@ class ChaosResult:
 
     seed: int
     faults: list[Fault]
+    messages: int = 0
+    rate: float = 0.0
+    accepted: int = 0
     checks: list[Check] = field(default_factory=list)
     kills: dict[str, int] = field(default_factory=dict)
     restarts: dict[str, int] = field(default_factory=dict)
@@ -60,37 +69,44 @@ class ChaosResult:
         lines.append(
             "faults: "
             + ", ".join(f"{s} killed {n}x" for s, n in self.kills.items())
-            + ", kafka and postgres stopped once each; restarts by the supervisor: "
+            + ", kafka and postgres restarted once each; restarts by the supervisor: "
             + ", ".join(f"{s} {n}" for s, n in self.restarts.items())
             + f"; widget reconnects {self.reconnects}"
         )
         verdict = "all checks hold" if self.ok else "CHECKS FAILED"
-        lines.append(f"chaos: seed {self.seed}, {self.seconds:.0f}s, {verdict}")
+        kills = sum(self.kills.values())
+        lines.append(
+            f"chaos: seed {self.seed}, {self.seconds:.0f}s in all, {self.messages} messages sent at {self.rate:g}/s,"
+            f" {self.accepted} accepted, {kills} SIGKILLs, 1 broker restart, 1 database restart: {verdict}"
+        )
         return "\n".join(lines)
 
 
-def run_chaos(
-    *, seed: int | None = None, duration: float = 120.0, rate: float = RATE, kills_per_service: int = 3
-) -> int:
-    """Run the chaos harness and print its checks; exit status 0 when all hold."""
-    result = chaos(seed=seed, duration=duration, rate=rate, kills_per_service=kills_per_service)
+def run_chaos(*, seed: int | None = None, messages: int = MESSAGES, rate: float = RATE, kills: int = KILLS) -> int:
+    """Run the chaos harness and print its checks and figures; exit status 0 when all hold."""
+    result = chaos(seed=seed, messages=messages, rate=rate, kills=kills)
     print(result.report())
     return 0 if result.ok else 1
 
 
-def chaos(*, seed: int | None, duration: float, rate: float, kills_per_service: int) -> ChaosResult:
+def chaos(*, seed: int | None, messages: int, rate: float, kills: int) -> ChaosResult:
     """One chaos run on its own PostgreSQL and Kafka; returns what it found (also on failed checks)."""
     seed = random.SystemRandom().randrange(1 << 31) if seed is None else seed
-    faults = schedule(seed, duration, kills_per_service)
-    print(f"chaos: seed {seed} (replay with --seed {seed} --duration {duration:g}), {rate:g} msg/s for {duration:g}s")
+    duration = messages / rate
+    faults = schedule(seed, duration, kills)
+    print(
+        f"chaos: seed {seed} (replay with --seed {seed} --messages {messages} --rate {rate:g} --kills {kills}),"
+        f" {messages} messages at {rate:g} msg/s for {duration:.0f}s"
+    )
     print("\n".join(f"  {f}" for f in faults))
     started = time.monotonic()
     cluster = Cluster("chaos")
     cluster.start()
     supervisor = Supervisor(cluster.env(), cluster.logs, cluster.settings.console_url)
-    result = ChaosResult(seed, faults)
+    result = ChaosResult(seed, faults, messages=messages, rate=rate)
+    drain = max(DRAIN_SECONDS, duration * DRAIN_SHARE)
     try:
-        asyncio.run(_run(cluster, supervisor, result, rate, duration))
+        asyncio.run(_run(cluster, supervisor, result, drain))
     finally:
         supervisor.stop_all()
         cluster.stop()
@@ -102,7 +118,7 @@ def chaos(*, seed: int | None, duration: float, rate: float, kills_per_service: 
     return result
 
 
-async def _run(cluster: Cluster, supervisor: Supervisor, result: ChaosResult, rate: float, duration: float) -> None:
+async def _run(cluster: Cluster, supervisor: Supervisor, result: ChaosResult, drain: float) -> None:
     settings = cluster.settings
     await create_topics(settings)
     await hire(settings, CAPACITIES)
@@ -112,29 +128,30 @@ async def _run(cluster: Cluster, supervisor: Supervisor, result: ChaosResult, ra
     watching = asyncio.Event()
     watch = asyncio.create_task(supervisor.watch(watching))
     try:
-        workload = plan(result.seed, int(rate * duration), rate, "c-")
+        workload = plan(result.seed, result.messages, result.rate, "c-")
         faults = asyncio.create_task(_inflict(cluster, supervisor, result.faults))
         await _load(widget, workload.touches)
         await faults
         print("load sent; waiting for every message to be accepted and the pipeline to drain")
-        recovered = await _recovered(settings, supervisor, widget)
+        recovered = await _recovered(settings, supervisor, widget, drain)
         result.checks.append(recovered)
         if recovered.ok:
-            result.checks += await _drained_and_checked(settings, widget.accepted, widget.sent)
+            result.checks += await _drained_and_checked(settings, widget.accepted, widget.sent, drain)
     finally:
         watching.set()
         await watch
         await widget.close()
+        result.accepted = len(widget.accepted - {PROBE.channel_message_id})
     result.kills = dict(supervisor.kills)
     result.restarts = dict(supervisor.restarts)
     result.reconnects = widget.reconnects
 
 
-async def _recovered(settings: Settings, supervisor: Supervisor, widget: Widget) -> Check:
+async def _recovered(settings: Settings, supervisor: Supervisor, widget: Widget, drain: float) -> Check:
     """Every message accepted, every service healthy, and a new message pushed to a console live."""
     started = time.monotonic()
     try:
-        await widget.all_accepted(DRAIN_SECONDS)
+        await widget.all_accepted(drain)
         await supervisor.healthy(DRAIN_SECONDS, supervise=True)
         await _probe(settings, widget)
     except (TimedOut, ServiceExited, TimeoutError) as error:
@@ -144,12 +161,12 @@ async def _recovered(settings: Settings, supervisor: Supervisor, widget: Widget)
     return Check("recovered: accepted, healthy, live again", found, ok=True)
 
 
-async def _drained_and_checked(settings: Settings, accepted: set[str], sent: set[str]) -> list[Check]:
+async def _drained_and_checked(settings: Settings, accepted: set[str], sent: set[str], drain: float) -> list[Check]:
     pool = await create_pool(settings)
     watcher = Watcher(settings, pool)
     await watcher.start()
     try:
-        await watcher.drained(DRAIN_SECONDS)
+        await watcher.drained(drain)
         return await check_all(settings, pool, accepted, sent)
     except TimedOut as error:
         return [Check("pipeline drained", str(error), ok=False)]
@@ -197,7 +214,7 @@ async def _probe(settings: Settings, widget: Widget) -> None:
     token = await log_in(settings, DIRECTOR, PASSWORD)
     operator = await OperatorSocket.open(settings, token, tally)
     try:
-        await widget.send(Touch("probe", "m1", "is anyone there after the storm?", 0.0))
+        await widget.send(PROBE)
         await tally.reach(1, DRAIN_SECONDS)
     finally:
         await operator.close()

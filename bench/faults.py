@@ -9,6 +9,9 @@ from bench.supervisor import SERVICES
 
 KAFKA = "kafka"
 POSTGRES = "postgres"
+# Kills land between these fractions of the load: not before the services warmed up, and early
+# enough that the restarted service still gets load to prove itself on.
+FIRST_KILL, LAST_KILL = 0.05, 0.9
 
 
 @dataclass(frozen=True, order=True)
@@ -30,15 +33,23 @@ class Fault:
         return f"{self.at:6.1f}s  SIGKILL {self.target}"
 
 
-def schedule(seed: int, duration: float, kills_per_service: int) -> list[Fault]:
-    """Kills at random moments of the load; the two outages in separate halves, never overlapping."""
+def schedule(seed: int, duration: float, kills: int) -> list[Fault]:
+    """``kills`` SIGKILLs spread over the services and the load; the two outages in separate halves.
+
+    Each service gets ``kills // 4`` kills or one more (which ones get more is drawn), and each kill
+    falls at a random moment of its own equal slice of the load, so kills neither bunch up nor
+    leave a long stretch untouched.
+    """
     rng = random.Random(seed)
+    first = rng.randrange(len(SERVICES))
+    targets = [SERVICES[(first + i) % len(SERVICES)] for i in range(kills)]
+    rng.shuffle(targets)
+    slice_length = (LAST_KILL - FIRST_KILL) / max(kills, 1)
     faults = [
-        Fault(round(rng.uniform(0.05, 0.9) * duration, 1), service)
-        for service in SERVICES
-        for _ in range(kills_per_service)
+        Fault(round((FIRST_KILL + (n + rng.random()) * slice_length) * duration, 1), target)
+        for n, target in enumerate(targets)
     ]
-    first, second = rng.sample([KAFKA, POSTGRES], 2)
-    faults.append(Fault(round(rng.uniform(0.15, 0.35) * duration, 1), first, round(rng.uniform(1.0, 4.0), 1)))
-    faults.append(Fault(round(rng.uniform(0.55, 0.75) * duration, 1), second, round(rng.uniform(1.0, 4.0), 1)))
+    first_outage, second_outage = rng.sample([KAFKA, POSTGRES], 2)
+    faults.append(Fault(round(rng.uniform(0.15, 0.35) * duration, 1), first_outage, round(rng.uniform(1.0, 4.0), 1)))
+    faults.append(Fault(round(rng.uniform(0.55, 0.75) * duration, 1), second_outage, round(rng.uniform(1.0, 4.0), 1)))
     return sorted(faults)

@@ -2,14 +2,19 @@
 
 A visitor whose socket drops reconnects and sends again every message not yet
 accepted, with the same id, the way the widget must: ingest may have published
-a message whose ``accepted`` frame was lost.
+a message whose ``accepted`` frame was lost. Visitors who have nothing waiting
+are closed, least recently active first, once more than ``max_open`` sockets are
+open, the way real visitors leave; a long run then holds thousands of customers
+without holding thousands of sockets.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
+from collections import OrderedDict
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
@@ -22,16 +27,19 @@ from services.tokens import Signer
 VISITOR_TTL_SECONDS = 24 * 3600
 GREETING_TIMEOUT_SECONDS = 10.0
 MAX_BACKOFF_SECONDS = 1.0
+MAX_OPEN_SOCKETS = 2_000
 
 
 class Widget:
     """Many visitors' sockets; tracks which messages ingest accepted."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, max_open: int = MAX_OPEN_SOCKETS) -> None:
         self._url = settings.webchat_url
         self._origin = Origin(settings.console_url)
         self._signer = Signer(settings.require_secret())
-        self._visitors: dict[str, _Visitor] = {}
+        self._max_open = max_open
+        self._visitors: OrderedDict[str, _Visitor] = OrderedDict()  # least recently active first
+        self._leaving: set[asyncio.Task[None]] = set()
         self.accepted: set[str] = set()
         self.sent: set[str] = set()
         self.reconnects = 0
@@ -43,8 +51,20 @@ class Widget:
         if visitor is None:
             token = self._signer.issue("visitor", touch.visitor, VISITOR_TTL_SECONDS)
             visitor = self._visitors[touch.visitor] = _Visitor(self, touch.visitor, token)
+        self._visitors.move_to_end(touch.visitor)
         self.sent.add(touch.channel_message_id)
         await visitor.send(touch.message_id, touch.text)
+        self._let_idle_visitors_leave()
+
+    def _let_idle_visitors_leave(self) -> None:
+        excess = len(self._visitors) - self._max_open
+        if excess <= 0:
+            return
+        for name in list(itertools.islice(self._visitors, excess)):
+            if self._visitors[name].idle:
+                leaving = asyncio.create_task(self._visitors.pop(name).close())
+                self._leaving.add(leaving)
+                leaving.add_done_callback(self._leaving.discard)
 
     @property
     def unaccepted(self) -> int:
@@ -59,7 +79,7 @@ class Widget:
 
     async def close(self) -> None:
         """Close every visitor's socket."""
-        await asyncio.gather(*(v.close() for v in self._visitors.values()))
+        await asyncio.gather(*(v.close() for v in self._visitors.values()), *self._leaving)
 
     async def _accept(self, visitor: str, message_id: str) -> None:
         async with self._changed:
@@ -80,6 +100,11 @@ class _Visitor:
         self._socket: ClientConnection | None = None
         self._closing = False
         self._task = asyncio.create_task(self._connected())
+
+    @property
+    def idle(self) -> bool:
+        """Connected, with every message accepted: leaving now loses nothing."""
+        return self._socket is not None and not self._pending
 
     async def send(self, message_id: str, text: str) -> None:
         self._pending[message_id] = text

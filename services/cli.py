@@ -39,9 +39,13 @@ def _service_main(name: str) -> Callable[[Settings, asyncio.Event], Awaitable[No
 
 
 async def _topics(settings: Settings) -> None:
-    from services.topics import create_topics  # noqa: PLC0415
+    from services.topics import TopicsNotReady, create_topics  # noqa: PLC0415
 
-    topics = await create_topics(settings)
+    try:
+        topics = await create_topics(settings)
+    except TopicsNotReady as refused:
+        print(refused, file=sys.stderr)  # noqa: T201
+        raise SystemExit(1) from None
     print(json.dumps(topics.__dict__))  # noqa: T201
 
 
@@ -203,7 +207,9 @@ def _main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0911 - one br
     mail.add_argument("--seed", dest="mail_seed", type=int, help="seed of the generated mail (default: random)")
     chaos = commands.add_parser("chaos", help="kill services, Kafka and Postgres under load; check nothing is lost")
     chaos.add_argument("--seed", type=int, help="seed of the load and the kill moments (default: random, printed)")
-    chaos.add_argument("--duration", type=float, default=120.0, help="seconds of load while faults happen")
+    chaos.add_argument("--messages", type=int, default=100_000, help="messages sent through the widget")
+    chaos.add_argument("--rate", type=float, default=100.0, help="messages per second; the load lasts messages/rate")
+    chaos.add_argument("--kills", type=int, default=10, help="SIGKILLs spread over the services during the load")
     _route_parser(commands)
     _dead_letters_parser(commands)
     run = commands.add_parser("run", help="start local Postgres and Kafka, every service and demo data")
@@ -226,7 +232,7 @@ def _main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0911 - one br
     if args.command == "chaos":
         from bench.chaos import run_chaos  # noqa: PLC0415
 
-        return run_chaos(seed=args.seed, duration=args.duration)
+        return run_chaos(seed=args.seed, messages=args.messages, rate=args.rate, kills=args.kills)
     if args.command == "run":
         from services.local.stack import run_local  # noqa: PLC0415
 

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     topic_prefix: str = Field(default="switchboard", description="Prefix of every topic name.")
     inbound_partitions: int = Field(default=6, ge=1)
     outbound_partitions: int = Field(default=3, ge=1)
+    topic_replication_factor: int = Field(default=1, ge=1, description="Copies of every partition; 3 in production.")
+    topic_min_insync_replicas: int = Field(
+        default=1, ge=1, description="Copies a record needs before it is acknowledged (acks=all); 2 in production."
+    )
     http_host: str = Field(default="127.0.0.1", description="Address the HTTP and websocket ports bind.")
     http_port: int = Field(default=8080, description="Console, REST and /healthz.")
     webchat_port: int = Field(default=8081, description="Web-chat widget websocket (ingest).")

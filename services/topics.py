@@ -1,18 +1,41 @@
-"""The Kafka topics Switchboard uses, and their explicit creation."""
+"""The Kafka topics Switchboard uses, and their explicit creation with replication and retention.
+
+Replication (``SWITCHBOARD_TOPIC_REPLICATION_FACTOR``) and the copies a write needs
+(``SWITCHBOARD_TOPIC_MIN_INSYNC_REPLICAS``) come from the settings: 1 and 1 on the local single
+broker, 3 and 2 in production, where producers write with ``acks=all`` and so survive one broker
+down without losing an acknowledged record. Retention is chosen per topic, for what each one is
+for (see the README's topics table).
+"""
 
 from __future__ import annotations
 
-import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 
-from services.settings import Settings
+from services.settings import ConfigurationError, Settings
 
 # One partition keeps the published domain events in the event store's own
 # total order; projections rely on it to apply events as they happened.
 DOMAIN_EVENTS_PARTITIONS = 1
+
+DAY_MS = 24 * 3600 * 1000
+FOREVER = -1
+# Inbound is the buffer between ingest and the router, which commits only after storing a batch:
+# a week lets a router that was down over a long weekend catch up; what it stored is in the event store.
+INBOUND_RETENTION_MS = 7 * DAY_MS
+# Domain events are kept for good: `switchboard rebuild` and every new read model replay them from
+# offset zero. Compaction would drop all but an aggregate's last event, so it is time that is unlimited.
+DOMAIN_EVENTS_RETENTION_MS = FOREVER
+# Replies wait here for the mail sender's group and for the ingest holding the visitor's socket; a
+# reply undelivered after a week is stale, and the conversation in the event store still shows it.
+OUTBOUND_RETENTION_MS = 7 * DAY_MS
+
+
+class TopicsNotReady(RuntimeError):
+    """The broker refused to create or configure a topic; the message names the topic and the reason."""
 
 
 @dataclass(frozen=True)
@@ -33,22 +56,74 @@ class Topics:
         )
 
 
-async def create_topics(settings: Settings) -> Topics:
-    """Create every topic with its partitions; existing topics are left as they are."""
+@dataclass(frozen=True)
+class TopicSpec:
+    """One topic as it should be: partitions, replicas and its configuration."""
+
+    name: str
+    partitions: int
+    replication_factor: int
+    configs: dict[str, str] = field(default_factory=dict)
+
+
+def topic_specs(settings: Settings) -> list[TopicSpec]:
+    """Every topic with its partitions, replication and retention, as ``settings`` ask."""
+    replicas, min_insync = settings.topic_replication_factor, settings.topic_min_insync_replicas
+    if min_insync > replicas:
+        msg = (
+            f"SWITCHBOARD_TOPIC_MIN_INSYNC_REPLICAS ({min_insync}) exceeds SWITCHBOARD_TOPIC_REPLICATION_FACTOR"
+            f" ({replicas}): no write could ever be acknowledged"
+        )
+        raise ConfigurationError(msg)
     topics = Topics.named(settings.topic_prefix)
-    wanted = [
-        NewTopic(topics.inbound, settings.inbound_partitions, 1),
-        NewTopic(topics.domain_events, DOMAIN_EVENTS_PARTITIONS, 1),
-        NewTopic(topics.outbound, settings.outbound_partitions, 1),
+
+    def spec(name: str, partitions: int, retention_ms: int) -> TopicSpec:
+        configs = {"min.insync.replicas": str(min_insync), "retention.ms": str(retention_ms)}
+        return TopicSpec(name, partitions, replicas, configs)
+
+    return [
+        spec(topics.inbound, settings.inbound_partitions, INBOUND_RETENTION_MS),
+        spec(topics.domain_events, DOMAIN_EVENTS_PARTITIONS, DOMAIN_EVENTS_RETENTION_MS),
+        spec(topics.outbound, settings.outbound_partitions, OUTBOUND_RETENTION_MS),
     ]
+
+
+async def create_topics(settings: Settings) -> Topics:
+    """Create every missing topic; bring the retention and min.insync.replicas of existing ones in line.
+
+    Partitions and replication of an existing topic are left as they are (changing them moves data
+    and is an operator's decision). Raises TopicsNotReady naming the topic when the broker refuses.
+    """
+    specs = topic_specs(settings)
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [t for t in wanted if t.name not in existing]
+        missing = [s for s in specs if s.name not in existing]
         if missing:
-            with contextlib.suppress(TopicAlreadyExistsError):  # another process made them first
-                await admin.create_topics(missing)
+            wanted = [NewTopic(s.name, s.partitions, s.replication_factor, topic_configs=s.configs) for s in missing]
+            response = await admin.create_topics(wanted)
+            _raise_refusals("create", [(t[0], t[1], t[2] if len(t) > 2 else None) for t in response.topic_errors])  # noqa: PLR2004
+        present = [s for s in specs if s.name in existing]
+        if present:
+            resources = [ConfigResource(ConfigResourceType.TOPIC, s.name, s.configs) for s in present]
+            responses = await admin.alter_configs(resources)
+            _raise_refusals("configure", [(r[3], r[0], r[1]) for resp in responses for r in resp.resources])
     finally:
         await admin.close()
-    return topics
+    return Topics.named(settings.topic_prefix)
+
+
+def _raise_refusals(action: str, results: list[tuple[str, int, str | None]]) -> None:
+    """Raise TopicsNotReady for every (topic, error code, message) that is an error.
+
+    A topic that another process created meanwhile is not one.
+    """
+    refused = [
+        f"{topic}: {message or for_code(code).__name__}"
+        for topic, code, message in results
+        if code not in (0, TopicAlreadyExistsError.errno)
+    ]
+    if refused:
+        msg = f"Kafka refused to {action} topics: " + "; ".join(refused)
+        raise TopicsNotReady(msg)

@@ -41,6 +41,7 @@ from services.local.kafka_jars import (
     ensure_kafka_jars,
 )
 from services.local.kafka_probe import _broker_ready
+from services.local.leftovers import PidFile
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -186,6 +187,11 @@ class LocalKafka:
         return self._log_file
 
     @property
+    def pid_file(self) -> PidFile:
+        """Names the running broker, so that a later run can stop it if its parent died without doing so."""
+        return PidFile(self._data_dir / "kafka.pid")
+
+    @property
     def running(self) -> bool:
         """Whether the broker process has been started and has not exited."""
         return self._process is not None and self._process.poll() is None
@@ -255,6 +261,7 @@ class LocalKafka:
                 process_group=0,
             )
         self._finalizer = weakref.finalize(self, _kill_group, self._process)
+        self.pid_file.write(self._process.pid)
         try:
             self._wait_ready(self._process, started + timeout, log_offset)
         except BaseException:  # includes KeyboardInterrupt: leave no orphan JVM
@@ -286,6 +293,7 @@ class LocalKafka:
                     timeout,
                 )
                 _kill_group(process)
+            self.pid_file.remove()
         self._close_process()
 
     def kill(self) -> None:
@@ -293,6 +301,7 @@ class LocalKafka:
         process = self._process
         if process is not None:
             _kill_group(process)
+            self.pid_file.remove()
         self._close_process()
 
     def __enter__(self) -> Self:

@@ -9,8 +9,12 @@ import sys
 from pathlib import Path
 
 
-def spawn(service: str, env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
-    """Start one service in its own process, its output appended to ``log_path``."""
+def spawn(service: str, env: dict[str, str], log_path: Path, *, own_group: bool = False) -> subprocess.Popen[bytes]:
+    """Start one service in its own process, its output appended to ``log_path``.
+
+    With ``own_group`` the service leads a process group of its own, so a Ctrl-C at the terminal
+    reaches only the parent, which then stops the service in order rather than racing it.
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
         return subprocess.Popen(
@@ -19,6 +23,7 @@ def spawn(service: str, env: dict[str, str], log_path: Path) -> subprocess.Popen
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            process_group=0 if own_group else None,
         )
 
 

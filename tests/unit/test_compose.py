@@ -14,11 +14,16 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from services.settings import Settings
+from services.topics import topic_specs
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = REPO_ROOT / "docker-compose.kafka.yml"
 DOCKERFILE = REPO_ROOT / "Dockerfile"
 
 SWITCHBOARD_SERVICES = ("router", "ingest", "projections", "gateway")
+BROKERS = ("kafka-1", "kafka-2", "kafka-3")
+REPLICAS, MIN_INSYNC = 3, 2
 ONE_SHOT = ("topics",)
 HTTP_SERVICES = ("gateway", "ingest")
 INTENDED_PORTS = {
@@ -81,7 +86,7 @@ def healthcheck_command(service: dict[str, Any]) -> str:
 
 
 def test_the_required_services_exist(services: dict[str, dict[str, Any]]) -> None:
-    assert {"kafka", "postgres", *ONE_SHOT, *SWITCHBOARD_SERVICES} <= set(services)
+    assert {*BROKERS, "postgres", *ONE_SHOT, *SWITCHBOARD_SERVICES} <= set(services)
 
 
 @pytest.mark.parametrize("name", [*ONE_SHOT, *SWITCHBOARD_SERVICES])
@@ -125,14 +130,14 @@ def test_services_reach_postgres_and_kafka_by_their_service_names(
     assert url.username == postgres["POSTGRES_USER"]
     assert url.password == postgres["POSTGRES_PASSWORD"]
     assert url.path.lstrip("/") == postgres["POSTGRES_DB"]
-    advertised = environment(services["kafka"])["KAFKA_ADVERTISED_LISTENERS"]
-    assert f"://{env['SWITCHBOARD_KAFKA_BOOTSTRAP']}" in advertised
+    advertised = {environment(services[b])["KAFKA_ADVERTISED_LISTENERS"].split("://", 1)[1] for b in BROKERS}
+    assert set(env["SWITCHBOARD_KAFKA_BOOTSTRAP"].split(",")) == advertised
 
 
 @pytest.mark.parametrize("name", SWITCHBOARD_SERVICES)
 def test_long_running_services_wait_for_their_dependencies(services: dict[str, dict[str, Any]], name: str) -> None:
     assert depends_on(services[name]) == {
-        "kafka": "service_healthy",
+        **dict.fromkeys(BROKERS, "service_healthy"),
         "postgres": "service_healthy",
         "topics": "service_completed_successfully",
     }
@@ -141,25 +146,69 @@ def test_long_running_services_wait_for_their_dependencies(services: dict[str, d
 
 def test_topics_run_once_after_kafka_is_healthy(services: dict[str, dict[str, Any]]) -> None:
     topics = services["topics"]
-    assert depends_on(topics) == {"kafka": "service_healthy"}
+    assert depends_on(topics) == dict.fromkeys(BROKERS, "service_healthy")
     # Restarting a finished one-shot job would run it forever; `service_completed_successfully` needs it to stop.
     assert topics.get("restart", "no") in {"no", False, "on-failure"}
 
 
-def test_kafka_runs_kraft_with_auto_topic_creation_off(services: dict[str, dict[str, Any]]) -> None:
-    kafka = services["kafka"]
+@pytest.mark.parametrize("broker", BROKERS)
+def test_kafka_runs_kraft_with_auto_topic_creation_off(services: dict[str, dict[str, Any]], broker: str) -> None:
+    kafka = services[broker]
     assert re.fullmatch(r"apache/kafka:4\.\d+\.\d+", kafka["image"])
     env = environment(kafka)
     assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
     node_id = env["KAFKA_NODE_ID"]
-    assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"].startswith(f"{node_id}@")
+    assert f"{node_id}@{broker}:9093" in env["KAFKA_CONTROLLER_QUORUM_VOTERS"].split(",")
     assert "CONTROLLER" in env["KAFKA_CONTROLLER_LISTENER_NAMES"]
     assert "CONTROLLER://" in env["KAFKA_LISTENERS"]
     assert "PLAINTEXT://" in env["KAFKA_LISTENERS"]
+    assert env["KAFKA_ADVERTISED_LISTENERS"] == f"PLAINTEXT://{broker}:9092"
     assert "KAFKA_ZOOKEEPER_CONNECT" not in env
     assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
-    for key in ("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"):
-        assert env[key] == "1", key
+
+
+def test_three_brokers_form_one_cluster_each_with_its_own_data(services: dict[str, dict[str, Any]]) -> None:
+    envs = [environment(services[b]) for b in BROKERS]
+    assert sorted(e["KAFKA_NODE_ID"] for e in envs) == ["1", "2", "3"]
+    assert len({e["CLUSTER_ID"] for e in envs}) == 1
+    assert len({e["KAFKA_CONTROLLER_QUORUM_VOTERS"] for e in envs}) == 1
+    assert len(envs[0]["KAFKA_CONTROLLER_QUORUM_VOTERS"].split(",")) == len(BROKERS)
+    volumes = [str(services[b]["volumes"][0]).split(":")[0] for b in BROKERS]
+    assert len(set(volumes)) == len(BROKERS)
+
+
+@pytest.mark.parametrize("broker", BROKERS)
+def test_the_internal_topics_are_replicated_like_ours(services: dict[str, dict[str, Any]], broker: str) -> None:
+    env = environment(services[broker])
+    for key in (
+        "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR",
+        "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
+        "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR",
+        "KAFKA_DEFAULT_REPLICATION_FACTOR",
+    ):
+        assert env[key] == str(REPLICAS), key
+    for key in (
+        "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR",
+        "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR",
+        "KAFKA_MIN_INSYNC_REPLICAS",
+    ):
+        assert env[key] == str(MIN_INSYNC), key
+    assert env["KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE"] == "false"
+
+
+@pytest.mark.parametrize("name", [*ONE_SHOT, *SWITCHBOARD_SERVICES])
+def test_switchboard_creates_its_topics_with_three_replicas_and_two_in_sync(
+    services: dict[str, dict[str, Any]], name: str
+) -> None:
+    env = environment(services[name])
+    settings = Settings(
+        topic_replication_factor=int(env["SWITCHBOARD_TOPIC_REPLICATION_FACTOR"]),
+        topic_min_insync_replicas=int(env["SWITCHBOARD_TOPIC_MIN_INSYNC_REPLICAS"]),
+    )
+    assert (settings.topic_replication_factor, settings.topic_min_insync_replicas) == (REPLICAS, MIN_INSYNC)
+    specs = topic_specs(settings)
+    assert {(s.replication_factor, s.configs["min.insync.replicas"]) for s in specs} == {(REPLICAS, str(MIN_INSYNC))}
+    assert settings.topic_replication_factor <= len(BROKERS)
 
 
 def test_postgres_is_18_with_its_data_in_a_volume(services: dict[str, dict[str, Any]]) -> None:
@@ -172,7 +221,7 @@ def test_postgres_is_18_with_its_data_in_a_volume(services: dict[str, dict[str, 
 @pytest.mark.parametrize(
     ("name", "probe"),
     [
-        ("kafka", "/opt/kafka/bin/kafka-broker-api-versions.sh"),
+        *((broker, "/opt/kafka/bin/kafka-broker-api-versions.sh") for broker in BROKERS),
         ("postgres", "pg_isready"),
         ("gateway", "/healthz"),
     ],
