@@ -105,13 +105,15 @@ def generated_cases(first: int) -> list[Case]:
             number += 1
         if field in ("subject", "body"):
             for name, text in ODDITIES.items():
+                # A one-line header drops bidirectional overrides on purpose (they disguise what a subject says).
+                shown = "" if field == "subject" and name == "rtl_override" else text
                 raw = compose(number, **{field: text.encode()})
-                data = MailInput(raw, sender(number), shown=text)
+                data = MailInput(raw, sender(number), shown=shown)
                 cases.append(Case(SURFACE, f"{field}/valid_unicode", f"{field}/{name}", data, expect("stored")))
                 number += 1
                 encoded = b"=?utf-8?b?" + base64.b64encode(text.encode()) + b"?="
                 if field == "subject":
-                    data = MailInput(compose(number, subject=encoded), sender(number), shown=text)
+                    data = MailInput(compose(number, subject=encoded), sender(number), shown=shown)
                     cases.append(
                         Case(SURFACE, "subject/valid_unicode", f"subject/encoded_{name}", data, expect("stored"))
                     )

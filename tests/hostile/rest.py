@@ -185,7 +185,8 @@ def body_cases(director: uuid.UUID) -> list[Case]:
         cases.append(
             Case(SURFACE, "body/deep_list_10000", f"{where} body/deep_list_10000", deep, BAD | TOO_LARGE, note=note)
         )
-        huge = json.dumps({**endpoint.body, "pad": "A" * HUGE_CHARS}).encode()
+        # Nothing but padding: should the body be read after all, it still changes nothing.
+        huge = json.dumps({"pad": "A" * HUGE_CHARS}).encode()
         cases += [
             Case(
                 SURFACE,

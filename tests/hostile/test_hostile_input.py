@@ -100,11 +100,14 @@ async def attack(  # noqa: PLR0913 - the whole system under test
         print(f"cases: {dict(counts(everything))}, {len(everything)} in all")
 
         started = time.monotonic()
-        deadline = started + CORPUS_SECONDS
         console_url = f"ws://127.0.0.1:{settings.http_port}/ws/console"
         strict_console = (f"ws://127.0.0.1:{strict_settings.http_port}/ws/console", strict_settings.console_url)
         took: dict[str, float] = {}
-        widget_run, console_outcomes, rest_outcomes, mail_outcomes = await asyncio.gather(
+        # Mail first and alone: its verdicts are read from the read models, which a poisoned
+        # projection elsewhere would stop; this way each surface's own defects show.
+        mail_outcomes = await timed("mail", took, run_mail(mail, dovecot, user.name, pool, MAIL_SECONDS))
+        deadline = time.monotonic() + CORPUS_SECONDS
+        widget_run, console_outcomes, rest_outcomes = await asyncio.gather(
             timed("widget", took, run_widget(widget, settings.console_url, settings.webchat_url, deadline)),
             timed(
                 "console",
@@ -120,7 +123,6 @@ async def attack(  # noqa: PLR0913 - the whole system under test
                 ),
             ),
             timed("rest", took, run_rest(rest, settings.console_url, tokens, strict_settings.console_url, deadline)),
-            timed("mail", took, run_mail(mail, dovecot, user.name, pool, MAIL_SECONDS)),
         )
         corpus_seconds = time.monotonic() - started
         outcomes: list[Outcome] = [*widget_run.outcomes, *console_outcomes, *rest_outcomes, *mail_outcomes]

@@ -169,7 +169,7 @@ def frame_cases(limit: int) -> list[Case]:
         "byte_order_mark": "\ufeff" + json.dumps(_message(id="bom")),
         "nul_only": "\x00",
         "deep_list_5000": _nested(5000),
-        "deep_object_3000": '{"a":' * 3000 + "1" + "}" * 3000,
+        "deep_object_2000": '{"a":' * 2000 + "1" + "}" * 2000,
         "deep_in_text_5000": json.dumps(_message(id="deep"))[:-1] + ', "text": ' + _nested(5000) + "}",
     }
     cases = [_case("frame/not_json", name, raw, invalid_json, limit) for name, raw in not_json.items()]

@@ -96,7 +96,7 @@ def judge(case: Case, data: WidgetInput, got: dict[str, Any] | int | None) -> Ou
     if isinstance(got, int):
         return Outcome(case, f"close {got}")
     if got.get("type") == "accepted":
-        problem = "" if got.get("id") == data.accepted_id else f"accepted id {got.get('id')!r}"
+        problem = "" if not data.accepted_id or got.get("id") == data.accepted_id else f"echoed {got.get('id')!r}"
         return Outcome(case, "accepted", problem)
     if got.get("type") == "error":
         detail = got.get("detail")
