@@ -15,6 +15,8 @@ from tests.hostile.console import ConsoleFlood, ConsoleInput
 from tests.hostile.corpus import Case, Outcome
 
 ANSWER_TIMEOUT = 5.0
+# Commands per operator, under the per-operator burst the gateway allows.
+BATCH = 15
 ANSWERS = {"error", "ack", "history"}
 
 
@@ -109,28 +111,49 @@ async def flood(case: Case, frames: int, operator: Operator, conversation: str) 
     return Outcome(case, "rate_limited" if limited else f"none of {frames} rate_limited")
 
 
-async def run_console(  # noqa: PLR0913 - two gateways and two tokens
-    cases: list[Case], url: str, origin: str, token: str, strict: tuple[str, str], conversation: str, deadline: float
+async def run_console(  # noqa: PLR0913 - two gateways and the operators
+    cases: list[Case],
+    url: str,
+    origin: str,
+    tokens: list[str],
+    strict: tuple[str, str],
+    conversation: str,
+    deadline: float,
 ) -> list[Outcome]:
-    """Every console case; ``strict`` is (url, origin) of a gateway with its default limits, for the flood."""
-    outcomes = []
-    operator = Operator(url, origin, token)
+    """Every console case; ``strict`` is (url, origin) of a gateway with its default limits, for the flood.
+
+    Commands are rate limited per operator: each batch of cases has an operator (a token) of its own,
+    and the flood the last one.
+    """
+    signed_in = [c for c in cases if isinstance(c.input, ConsoleInput) and not c.input.first]
+    needed = -(-len(signed_in) // BATCH) + 1
+    assert len(tokens) >= needed, f"the console corpus needs {needed} operators"
+    outcomes: dict[str, Outcome] = {}
+    for number, start in enumerate(range(0, len(signed_in), BATCH)):
+        operator = Operator(url, origin, tokens[number])
+        for case in signed_in[start : start + BATCH]:
+            attempt = _signed_in(case, case.input, operator)  # type: ignore[arg-type]
+            outcomes[case.name] = await _before(deadline, case, attempt, operator)
+        await operator.close()
     for case in cases:
-        if time.monotonic() > deadline:
-            outcomes.append(Outcome(case, "not run: out of time"))
-            continue
         data = case.input
         if isinstance(data, ConsoleFlood):
             strict_url, strict_origin = strict
-            attempt: Any = flood(case, data.frames, Operator(strict_url, strict_origin, token), conversation)
+            operator = Operator(strict_url, strict_origin, tokens[-1])
+            outcomes[case.name] = await _before(
+                deadline, case, flood(case, data.frames, operator, conversation), operator
+            )
         elif isinstance(data, ConsoleInput) and data.first:
-            attempt = first_frame(case, data, url, origin)
-        else:
-            assert isinstance(data, ConsoleInput)
-            attempt = _signed_in(case, data, operator)
-        outcomes.append(await _guarded(attempt, case, operator))
-    await operator.close()
-    return outcomes
+            operator = Operator(url, origin, "")
+            outcomes[case.name] = await _before(deadline, case, first_frame(case, data, url, origin), operator)
+    return [outcomes[case.name] for case in cases]
+
+
+async def _before(deadline: float, case: Case, attempt: Any, operator: Operator) -> Outcome:
+    if time.monotonic() > deadline:
+        attempt.close()
+        return Outcome(case, "not run: out of time")
+    return await _guarded(attempt, case, operator)
 
 
 async def _signed_in(case: Case, data: ConsoleInput, operator: Operator) -> Outcome:

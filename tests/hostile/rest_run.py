@@ -89,13 +89,16 @@ class RestRunner:
         self.url, self.tokens, self.strict_url = url, tokens, strict_url
         self._gate = asyncio.Semaphore(CONCURRENCY)
 
-    def _headers(self, data: RestInput) -> dict[str, bytes]:
+    def _headers(self, data: RestInput, number: int) -> dict[str, bytes]:
+        # Each case comes from an address of its own (the gateway trusts 127.0.0.1 as a proxy), so the
+        # limits per address on logins and history never answer in a case's place.
+        client = {"X-Forwarded-For": f"10.{number >> 16 & 255}.{number >> 8 & 255}.{number & 255}".encode()}
         if data.auth == "raw":
-            return dict(data.headers)
+            return {**data.headers, **client}
         token = self.tokens.get(data.auth)
-        return {"Authorization": f"Bearer {token}".encode()} if token else {}
+        return {**client, "Authorization": f"Bearer {token}".encode()} if token else client
 
-    async def one(self, case: Case, http: httpx.AsyncClient, deadline: float) -> Outcome:  # noqa: PLR0911
+    async def one(self, number: int, case: Case, http: httpx.AsyncClient, deadline: float) -> Outcome:  # noqa: PLR0911
         """One case's outcome; a request that could not be made is an outcome too."""
         if time.monotonic() > deadline:
             return Outcome(case, "not run: out of time")
@@ -105,7 +108,7 @@ class RestRunner:
                     return await self.flood(case, case.input)
                 data = case.input
                 assert isinstance(data, RestInput)
-                headers = self._headers(data)
+                headers = self._headers(data, number)
                 raw = data.chunked or data.declared_length is not None or data.auth == "raw"
                 if raw or len(data.body or b"") > LARGE:
                     status, answer_headers, body = await raw_exchange(self.url, data, headers)
@@ -142,5 +145,7 @@ async def run_rest(
     # A fresh connection per request: a server that drops a connection after a 500 must not fail the next case.
     fresh = httpx.Limits(max_keepalive_connections=0)
     async with httpx.AsyncClient(base_url=url, timeout=ANSWER_TIMEOUT, limits=fresh) as http:
-        outcomes: list[Any] = await asyncio.gather(*(runner.one(case, http, deadline) for case in cases))
+        outcomes: list[Any] = await asyncio.gather(
+            *(runner.one(number, case, http, deadline) for number, case in enumerate(cases, start=1))
+        )
     return outcomes

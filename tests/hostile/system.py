@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import uuid
 from typing import Any
 
@@ -15,43 +16,69 @@ from bench.waiting import TimedOut, until
 from domain.channels import Channel
 from domain.identities import conversation_id
 from domain.text import TextKind, is_clean
+from services.bootstrap import build_inbox
+from services.console.accounts import Role, add_account
+from services.console.app import SESSION
 from services.local.processes import spawn
 from services.projections.schema import LIVE_SCHEMA
 from services.settings import Settings
+from services.tokens import Signer
 from tests.conftest import settings_env
 from tests.e2e.test_webchat_roundtrip import operator_socket, visitor_socket
 from tests.services_running import RunningServices
 
 WAIT = 15.0
-# Limits per client address are raised for the bulk of the corpus, which comes from one address:
-# otherwise a token or login limit would answer 429 where a case expects its own answer. Limits per
-# visitor and per socket keep their defaults (the corpus gives each few cases their own visitor), and
-# the rate-limit cases run against a second gateway with every default. Only fields that exist in
-# Settings are set; the rest are listed by ``relaxed_limits`` so that a renamed field is noticed.
-RELAXED_LIMITS: dict[str, int] = {
-    "widget_sessions_per_minute": 1_000_000,
-    "widget_session_burst": 1_000_000,
-    "login_attempts_per_minute": 1_000_000,
-    "login_burst": 1_000_000,
-    "http_requests_per_second": 1_000_000,
-    "http_burst": 1_000_000,
-    "new_conversations_per_minute": 1_000_000,
-    "new_conversation_burst": 1_000_000,
-    "webchat_connections_per_minute": 1_000_000,
-    "webchat_connection_burst": 1_000_000,
-    "console_connections_per_minute": 1_000_000,
-    "console_connection_burst": 1_000_000,
+# The corpus comes from one address. Limits per address are raised for the main services, so that a
+# token or socket cap never answers where a case expects its own answer; X-Forwarded-For from a
+# trusted proxy gives each REST case an address of its own (login and history limits are per
+# address). Limits per visitor and per operator keep their defaults: the corpus gives each few cases
+# their own visitor or operator, and the rate-limit cases run against a second gateway with every
+# default. Only fields that exist in Settings are set; the rest are reported.
+RELAXED_LIMITS: dict[str, object] = {
+    "widget_new_visitor_burst": 1_000_000,
+    "webchat_max_sockets_per_address": 100_000,
+    "webchat_max_unauthenticated_per_address": 100_000,
+    "console_max_pending_sockets": 100_000,
+    "trusted_proxies": ["127.0.0.1/32"],
 }
-LIMIT_WORDS = ("per_second", "per_minute", "burst", "rate")
+KEPT_AT_DEFAULT = (
+    "webchat_messages_per_second",
+    "webchat_message_burst",
+    "webchat_max_sockets_per_visitor",
+    "widget_new_visitor_seconds",
+)
+LIMIT_WORDS = ("per_second", "per_minute", "burst", "per_address", "per_visitor", "pending")
+OPERATOR_TEAM = "hostile-directors"
 
 
 def relaxed_limits() -> tuple[dict[str, str], list[str], list[str]]:
-    """The environment raising the limits that exist; names not in Settings; limit fields left at default."""
+    """The environment raising the limits that exist; names not in Settings; limit fields nobody decided on."""
     fields = Settings.model_fields
-    env = {f"SWITCHBOARD_{name.upper()}": str(value) for name, value in RELAXED_LIMITS.items() if name in fields}
+    env = {
+        f"SWITCHBOARD_{name.upper()}": value if isinstance(value, str) else json.dumps(value)
+        for name, value in RELAXED_LIMITS.items()
+        if name in fields
+    }
     missing = [name for name in RELAXED_LIMITS if name not in fields]
-    untouched = [f for f in fields if any(w in f for w in LIMIT_WORDS) and f not in RELAXED_LIMITS]
+    known = {*RELAXED_LIMITS, *KEPT_AT_DEFAULT}
+    untouched = [f for f in fields if any(w in f for w in LIMIT_WORDS) and f not in known]
     return env, missing, untouched
+
+
+async def directors(settings: Settings, pool: asyncpg.Pool, count: int) -> list[str]:
+    """Session tokens of ``count`` new directors outside the sales team: one per batch of console cases."""
+    inbox = await asyncio.to_thread(build_inbox, settings)
+    signer = Signer(settings.require_secret())
+    tokens = []
+    try:
+        for n in range(count):
+            name, email = f"Hostile Director {n}", f"director{n}@{OPERATOR_TEAM}.example"
+            manager = await asyncio.to_thread(inbox.register_manager, name, email, 0, OPERATOR_TEAM)
+            await add_account(pool, email, manager, name, Role.DIRECTOR, secrets.token_urlsafe(12))
+            tokens.append(signer.issue(SESSION, str(manager), 3600))
+    finally:
+        inbox.close()
+    return tokens
 
 
 class HostileServices(RunningServices):

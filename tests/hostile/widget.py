@@ -323,7 +323,7 @@ def first_frame_cases(limit: int) -> list[Case]:
         "message_before_hello": json.dumps(_message(id="early")),
         "not_json": "hello",
         "not_object": "[]",
-        "deep_nesting": _nested(5000),
+        "deep_nesting": _nested(1500),  # deeper than any parser recurses, under a hello's size limit
         "hello_without_token": json.dumps({"type": "hello"}),
         "hello_with_forged_token": json.dumps({"type": "hello", "token": "v1.forged.token"}),
     }
