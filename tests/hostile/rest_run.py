@@ -26,42 +26,58 @@ WITH_ERROR_BODY = {400, 401, 403, 413, 429}
 
 
 async def raw_exchange(url: str, data: RestInput, headers: dict[str, bytes]) -> tuple[int, dict[str, str], bytes]:
-    """One request over a socket that reads the answer while the body is still being written."""
+    """One request with ``Expect: 100-continue``: the body is sent only if the server asks for it.
+
+    A server that refuses a body on its Content-Length answers before the body is sent, so its
+    answer cannot be lost to a connection reset while the client is still writing.
+    """
     parts = urlsplit(url)
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
     body = data.body or b""
     length = data.declared_length if data.declared_length is not None else len(body)
     framing = "Transfer-Encoding: chunked" if data.chunked else f"Content-Length: {length}"
     lines = [f"{data.method} {data.path} HTTP/1.1", f"Host: {parts.netloc}", "Content-Type: application/json", framing]
+    if body:
+        lines.append("Expect: 100-continue")
     head = [line.encode() for line in lines] + [k.encode() + b": " + v for k, v in headers.items()]
     writer.write(b"\r\n".join(head) + b"\r\n\r\n")
-
-    async def write_body() -> None:
-        with contextlib.suppress(OSError):
-            for start in range(0, len(body), 65536):
-                chunk = body[start : start + 65536]
-                writer.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n" if data.chunked else chunk)
-                await writer.drain()
-            if data.chunked:
-                writer.write(b"0\r\n\r\n")
-                await writer.drain()
-
-    writing = asyncio.create_task(write_body())
+    writing: asyncio.Task[None] | None = None
     try:
         async with asyncio.timeout(ANSWER_TIMEOUT if data.declared_length is None else 3.0):
-            status_line = await reader.readline()
-            if not status_line:
-                return 0, {}, b""
-            answer_headers = {}
-            while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
-                name, _, value = line.decode("latin-1").partition(":")
-                answer_headers[name.strip().lower()] = value.strip()
+            status, answer_headers = await _head(reader)
+            if status == 100 and body:
+                writing = asyncio.create_task(_write_body(writer, body, chunked=data.chunked))
+                status, answer_headers = await _head(reader)
             size = int(answer_headers.get("content-length", "0"))
             answer_body = await reader.readexactly(size) if size else b""
-        return int(status_line.split()[1]), answer_headers, answer_body
+        return status, answer_headers, answer_body
     finally:
-        writing.cancel()
+        if writing is not None:
+            writing.cancel()
         writer.close()
+
+
+async def _head(reader: asyncio.StreamReader) -> tuple[int, dict[str, str]]:
+    """A response's status and headers; status 0 when the server closed without one."""
+    status_line = await reader.readline()
+    if not status_line:
+        return 0, {}
+    headers = {}
+    while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return int(status_line.split()[1]), headers
+
+
+async def _write_body(writer: asyncio.StreamWriter, body: bytes, *, chunked: bool) -> None:
+    with contextlib.suppress(OSError):
+        for start in range(0, len(body), 4096):
+            chunk = body[start : start + 4096]
+            writer.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n" if chunked else chunk)
+            await writer.drain()
+        if chunked:
+            writer.write(b"0\r\n\r\n")
+            await writer.drain()
 
 
 def judge(case: Case, status: int, headers: dict[str, str], body: bytes) -> Outcome:

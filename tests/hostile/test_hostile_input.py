@@ -25,7 +25,7 @@ from tests.hostile.corpus import Outcome, counts
 from tests.hostile.mail import mail_cases
 from tests.hostile.mail_run import run_mail
 from tests.hostile.report import family_summary, mismatch_table, totals
-from tests.hostile.rest import rest_cases
+from tests.hostile.rest import DEFAULT_BODY_LIMIT, rest_cases
 from tests.hostile.rest_run import run_rest
 from tests.hostile.widget import widget_cases
 from tests.hostile.widget_run import run_widget
@@ -96,7 +96,7 @@ async def attack(  # noqa: PLR0913 - the whole system under test
         director_id = director["operator"]["manager_id"]
         widget = widget_cases(settings.webchat_max_frame_bytes)
         console = console_cases(conversation)
-        rest = rest_cases(uuid.UUID(director_id))
+        rest = rest_cases(uuid.UUID(director_id), getattr(settings, "http_max_body_bytes", DEFAULT_BODY_LIMIT))
         mail = mail_cases()
         everything = [*widget, *console, *rest, *mail]
         print(f"cases: {dict(counts(everything))}, {len(everything)} in all")
@@ -162,7 +162,7 @@ async def timed(name: str, took: dict[str, float], work: Awaitable[T]) -> T:
 def every_outcome(outcomes: list[Outcome]) -> str:
     """One line per case, passing or not: for reading what a passing case actually got."""
     return "\n".join(
-        f"{'ok  ' if o.ok else 'FAIL'} {o.case.surface:8} {o.case.name[:60]!s:60}"
+        f"{'ok  ' if o.ok else 'FAIL'} {o.case.surface:8} {o.case.name[:110]!s:110}"
         f" {' or '.join(sorted(o.case.expect))[:40]:40} {o.got[:100]} {o.problem[:100]}"
         for o in outcomes
     )

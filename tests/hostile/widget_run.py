@@ -115,24 +115,31 @@ async def first_frame(case: Case, data: WidgetInput, url: str, origin: str) -> O
 
 
 async def flood(case: Case, frames: int, visitor: Visitor, run: WidgetRun) -> Outcome:
-    """Send ``frames`` messages without waiting, then read every answer."""
+    """Send ``frames`` messages as fast as possible while reading every answer (a reader that stops is dropped)."""
     socket = await visitor.open()
     texts = {f"flood-{n}": f"flood message {n}" for n in range(frames)}
-    for message_id, text in texts.items():
-        await socket.send(json.dumps({"type": "message", "id": message_id, "text": text}))
-    limited, accepted = [], 0
+
+    async def send_all() -> None:
+        for message_id, text in texts.items():
+            await socket.send(json.dumps({"type": "message", "id": message_id, "text": text}))
+
+    sending = asyncio.create_task(send_all())
+    limited, accepted, closed = [], 0, None
     for _ in range(frames):
         got = await answer(socket)
         if not isinstance(got, dict):
-            return Outcome(case, "close" if isinstance(got, int) else "no answer", f"after {accepted} accepted")
+            closed = got
+            break
         if got.get("type") == "accepted":
             accepted += 1
             run.accepted[visitor.visitor_id][str(got["id"])] = texts[str(got["id"])]
         elif got.get("code") == "rate_limited":
             limited.append(got)
+    sending.cancel()
     await visitor.close()
     if not limited:
-        return Outcome(case, f"{accepted} of {frames} accepted, none rate_limited")
+        ending = f", then close {closed}" if isinstance(closed, int) else ""
+        return Outcome(case, f"{accepted} of {frames} accepted, none rate_limited{ending}")
     waits = [f.get("retry_after") for f in limited]
     bad = [w for w in waits if not isinstance(w, int | float) or isinstance(w, bool) or w <= 0]
     return Outcome(case, "rate_limited", f"retry_after missing or not positive: {bad[:3]}" if bad else "")
