@@ -20,6 +20,8 @@ SURFACE = "rest"
 BAD = expect("status 400")
 TOO_LARGE = expect("status 413")
 NOBODY = "nobody@example.com"
+# Whole-number fields: zero up to what an integer column holds.
+NUMBERS = ("capacity",)
 # The gateway's body limit where Settings does not name one (http_max_body_bytes).
 DEFAULT_BODY_LIMIT = 64 * 1024
 
@@ -93,7 +95,7 @@ def endpoints(director: uuid.UUID) -> list[Endpoint]:
             {"token": unauthorized},
         ),
         Endpoint("POST", "/api/work-day", "director", {"action": "start"}, {"action": (None, BAD, BAD)}),
-        Endpoint("PUT", f"{manager}/capacity", "director", {"capacity": 20}, {"capacity": (None, BAD, BAD)}),
+        Endpoint("PUT", f"{manager}/capacity", "director", {"capacity": 20}, {"capacity": (None, ok, BAD)}),
         Endpoint(
             "PUT",
             f"{manager}/working-hours",
@@ -113,6 +115,11 @@ def endpoints(director: uuid.UUID) -> list[Endpoint]:
     ]
 
 
+def ok_or_bad(endpoint: Endpoint) -> frozenset[str]:
+    """What a route answers to a field left out, or a refusal."""
+    return frozenset().union(*endpoint.optional.values()) | BAD
+
+
 def _expected(endpoint: Endpoint, name: str, value: Value) -> tuple[frozenset[str], str]:  # noqa: PLR0911 - one per rule
     """The answer for ``value`` in field ``name``, and a note where the contract leaves a choice."""
     kind, clean, broken = endpoint.fields[name]
@@ -120,6 +127,11 @@ def _expected(endpoint: Endpoint, name: str, value: Value) -> tuple[frozenset[st
         return TOO_LARGE, ""
     if value.value is None and name in endpoint.optional:
         return endpoint.optional[name] | BAD, "null in an optional field may be read as the field left out"
+    if name in NUMBERS:
+        fits = isinstance(value.value, int) and not isinstance(value.value, bool) and 0 <= value.value < 2**31
+        return (clean if fits else BAD), ""
+    if name == "shifts" and value.value == []:
+        return ok_or_bad(endpoint), "no shifts at all: no working hours, as when left out"
     if not isinstance(value.value, str):
         return BAD, ""
     if value.family == "empty" and name in endpoint.optional and kind is not None and is_clean(value.value, kind):
@@ -210,9 +222,9 @@ def body_cases(director: uuid.UUID, body_limit: int) -> list[Case]:
         )
         # Nothing but padding: should the body be read after all, it still changes nothing.
         huge = json.dumps({"pad": "A" * HUGE_CHARS}).encode()
-        # Streamed, the server finds out by reading: a little over its limit is enough, and leaves
-        # nothing unread to turn its answer into a connection reset.
-        streamed = json.dumps({"pad": "A" * (body_limit + 4096)}).encode()
+        # Streamed, the server finds out by reading: one byte over its limit, and no end of the stream,
+        # so nothing is left unread that would turn its answer into a connection reset.
+        streamed = b'{"pad": "' + b"A" * (body_limit + 1 - len(b'{"pad": ""}')) + b'"}'
         cases += [
             Case(
                 SURFACE,

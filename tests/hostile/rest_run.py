@@ -43,7 +43,9 @@ async def raw_exchange(url: str, data: RestInput, headers: dict[str, bytes]) -> 
     writer.write(b"\r\n".join(head) + b"\r\n\r\n")
     writing: asyncio.Task[None] | None = None
     try:
-        async with asyncio.timeout(ANSWER_TIMEOUT if data.declared_length is None else 3.0):
+        # A server that waits for more than was declared or streamed never answers: a short wait is enough.
+        waits_for_more = data.declared_length is not None or data.chunked
+        async with asyncio.timeout(3.0 if waits_for_more else ANSWER_TIMEOUT):
             status, answer_headers = await _head(reader)
             if status == 100 and body:
                 writing = asyncio.create_task(_write_body(writer, body, chunked=data.chunked))
@@ -70,13 +72,11 @@ async def _head(reader: asyncio.StreamReader) -> tuple[int, dict[str, str]]:
 
 
 async def _write_body(writer: asyncio.StreamWriter, body: bytes, *, chunked: bool) -> None:
+    """The body; a chunked one is left open (no last chunk): its server must answer on what it has read."""
     with contextlib.suppress(OSError):
         for start in range(0, len(body), 4096):
             chunk = body[start : start + 4096]
             writer.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n" if chunked else chunk)
-            await writer.drain()
-        if chunked:
-            writer.write(b"0\r\n\r\n")
             await writer.drain()
 
 
