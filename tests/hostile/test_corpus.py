@@ -7,8 +7,8 @@ import uuid
 from tests.hostile.console import console_cases
 from tests.hostile.corpus import counts, unique_names
 from tests.hostile.mail import mail_cases
-from tests.hostile.rest import rest_cases
-from tests.hostile.widget import widget_cases
+from tests.hostile.rest_requests import rest_cases
+from tests.hostile.widget_frames import widget_cases
 
 
 def corpus() -> list:

@@ -25,9 +25,10 @@ from tests.hostile.corpus import Outcome, counts
 from tests.hostile.mail import mail_cases
 from tests.hostile.mail_run import run_mail
 from tests.hostile.report import family_summary, mismatch_table, totals
-from tests.hostile.rest import DEFAULT_BODY_LIMIT, rest_cases
+from tests.hostile.rest import DEFAULT_BODY_LIMIT
+from tests.hostile.rest_requests import rest_cases
 from tests.hostile.rest_run import run_rest
-from tests.hostile.widget import widget_cases
+from tests.hostile.widget_frames import widget_cases
 from tests.hostile.widget_run import run_widget
 from tests.mail_servers import MailUser, with_mailbox
 from tests.services_running import load_demo
