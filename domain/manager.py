@@ -13,6 +13,9 @@ from domain.errors import DomainError, WorkDayError
 from domain.identities import manager_id
 from domain.presence import Absence, WorkingHours
 
+# More open leads than anyone could hold: a bound that keeps every count within the read models' integers.
+MAX_CAPACITY = 1_000_000
+
 
 class WorkDay(enum.StrEnum):
     """Where a manager is in their work day."""
@@ -50,8 +53,8 @@ class Manager(Aggregate):
     @classmethod
     def register(cls, name: str, email: str, capacity: int) -> Manager:
         """Register a manager; capacity is the most open leads they may hold."""
-        if capacity < 0:
-            msg = f"capacity must be zero or more, not {capacity}"
+        if not 0 <= capacity <= MAX_CAPACITY:
+            msg = f"capacity must be from 0 to {MAX_CAPACITY}, not {capacity}"
             raise DomainError(msg)
         return cls(name=name, email=email, capacity=capacity)
 
@@ -107,8 +110,8 @@ class Manager(Aggregate):
 
     def change_capacity(self, capacity: int) -> None:
         """Set the most open leads the manager may hold; 0 takes them out of rotation."""
-        if capacity < 0:
-            msg = f"capacity must be zero or more, not {capacity}"
+        if not 0 <= capacity <= MAX_CAPACITY:
+            msg = f"capacity must be from 0 to {MAX_CAPACITY}, not {capacity}"
             raise DomainError(msg)
         if capacity != self.capacity:
             self._capacity_changed(capacity=capacity)

@@ -265,8 +265,17 @@ def _raw_header(message: Message, name: str) -> str:
 
 def _ids(value: str) -> tuple[str, ...]:
     found = _BRACKETED_ID.findall(value) or value.split()
-    ids = (clean_header(candidate).replace(" ", "") for candidate in found)
+    ids = (_message_id(candidate) for candidate in found)
     return tuple(message_id for message_id in ids if message_id)
+
+
+def _message_id(candidate: str) -> str:
+    cleaned = clean_header(candidate).replace(" ", "")
+    if not cleaned or cleaned == candidate.strip():
+        return cleaned
+    # Cleaning would change it, and could make two different ids one (ids differing by a control
+    # character or an undecodable byte): its identity is kept as a digest of what was written.
+    return "sha256:" + hashlib.sha256(candidate.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _header_text(message: Message, name: str) -> str:

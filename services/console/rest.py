@@ -17,8 +17,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from domain.errors import DomainError
-from domain.presence import WEEKDAYS, Absence, Shift, WorkingHours
-from domain.text import TextKind
+from domain.manager import MAX_CAPACITY
+from domain.presence import WEEKDAYS, Absence, InvalidSchedule, Shift, WorkingHours, zone
+from domain.text import InvalidText, TextKind
 from services.console.accounts import Operator
 from services.console.request_body import bad_request, json_object, optional_text_field, text_field
 from services.router.inbox import Inbox
@@ -84,8 +85,8 @@ class Rest:
     async def _capacity(self, operator: Operator, request: Request, body: dict[str, Any]) -> dict[str, Any]:
         manager = _target(operator, request, others_allowed=operator.role.sees_everything, self_allowed=False)
         capacity = body.get("capacity")
-        if not isinstance(capacity, int) or isinstance(capacity, bool):
-            msg = "'capacity' must be a whole number"
+        if not isinstance(capacity, int) or isinstance(capacity, bool) or not 0 <= capacity <= MAX_CAPACITY:
+            msg = f"'capacity' must be a whole number from 0 to {MAX_CAPACITY}"
             raise TypeError(msg)
         await asyncio.to_thread(self._inbox().change_capacity, manager, capacity)
         return await asyncio.to_thread(self._inbox().manager, manager)
@@ -93,15 +94,15 @@ class Rest:
     async def _working_hours(self, operator: Operator, request: Request, body: dict[str, Any]) -> dict[str, Any]:
         manager = _target(operator, request, others_allowed=operator.role.sees_everything, self_allowed=True)
         shifts = tuple(_shift(s) for s in _list(body, "shifts"))
-        hours = WorkingHours(text_field(body, "timezone", max_length=MAX_TIMEZONE), shifts) if shifts else None
+        hours = WorkingHours(_timezone(body), shifts) if shifts else None
         await asyncio.to_thread(self._inbox().set_working_hours, manager, hours)
         return {"manager_id": str(manager), "working_hours": hours.to_plain() if hours else None}
 
     async def _absence(self, operator: Operator, request: Request, body: dict[str, Any]) -> dict[str, Any]:
         manager = _target(operator, request, others_allowed=operator.role.sees_everything, self_allowed=True)
         absence = Absence(
-            date.fromisoformat(_day(body, "first_day")),
-            date.fromisoformat(_day(body, "last_day")),
+            _date(body, "first_day"),
+            _date(body, "last_day"),
             optional_text_field(body, "reason", max_length=MAX_REASON) or "",
         )
         await asyncio.to_thread(self._inbox().add_absence, manager, absence)
@@ -137,7 +138,37 @@ def _shift(shift: object) -> Shift:
     if day not in WEEKDAYS:
         msg = f"'day' must be one of {', '.join(WEEKDAYS)}"
         raise ValueError(msg)
-    return Shift(WEEKDAYS.index(day), time.fromisoformat(_day(shift, "from")), time.fromisoformat(_day(shift, "to")))
+    return Shift(WEEKDAYS.index(day), _time(shift, "from"), _time(shift, "to"))
+
+
+def _date(body: dict[str, Any], field: str) -> date:
+    try:
+        return date.fromisoformat(_day(body, field))
+    except ValueError as error:
+        if isinstance(error, InvalidText):
+            raise
+        msg = f"'{field}' must be a date written YYYY-MM-DD"
+        raise ValueError(msg) from None
+
+
+def _time(shift: dict[str, Any], field: str) -> time:
+    try:
+        return time.fromisoformat(_day(shift, field))
+    except ValueError as error:
+        if isinstance(error, InvalidText):
+            raise
+        msg = f"'{field}' must be a time of day written HH:MM"
+        raise ValueError(msg) from None
+
+
+def _timezone(body: dict[str, Any]) -> str:
+    name = text_field(body, "timezone", max_length=MAX_TIMEZONE, kind=TextKind.IDENTIFIER)
+    try:
+        zone(name)
+    except InvalidSchedule:
+        msg = "'timezone' must be an IANA time zone such as 'Europe/Riga'"
+        raise ValueError(msg) from None
+    return name
 
 
 def _plain(entry: dict[str, Any]) -> dict[str, Any]:

@@ -538,3 +538,17 @@ def test_a_mail_without_message_id_delivered_twice_is_one_mail():
     assert parse_mail(first).dedupe_key.startswith("sha256:")
     # What the author wrote still tells two mails apart.
     assert parse_mail(first).dedupe_key != parse_mail(first.replace(b"Hello there.", b"Hello again.")).dedupe_key
+
+
+@pytest.mark.parametrize("odd", ["\x01", "\x7f", "\t", "\udcff"])
+def test_message_ids_differing_only_by_what_cleaning_removes_stay_two_mails(odd: str) -> None:
+    def mail(message_id: str) -> bytes:
+        header = f"From: a@customer.example\r\nTo: s@shop.example\r\nMessage-ID: {message_id}\r\n\r\nhi\r\n"
+        return header.encode("utf-8", "surrogateescape")
+
+    plain = parse_mail(mail("<ab@customer.example>"), MailLimits())
+    marked = parse_mail(mail(f"<a{odd}b@customer.example>"), MailLimits())
+    other = parse_mail(mail(f"<a{odd}{odd}b@customer.example>"), MailLimits())
+    assert len({plain.dedupe_key, marked.dedupe_key, other.dedupe_key}) == 3
+    # The same odd id is the same mail, and a reply citing it finds it.
+    assert parse_mail(mail(f"<a{odd}b@customer.example>"), MailLimits()).dedupe_key == marked.dedupe_key

@@ -9,7 +9,7 @@ from uuid import uuid4
 import pytest
 
 from domain.errors import DomainError, WorkDayError
-from domain.manager import CapacityReached, Manager, WorkDay
+from domain.manager import MAX_CAPACITY, CapacityReached, Manager, WorkDay
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -52,9 +52,12 @@ def test_a_registered_manager_has_not_started_and_holds_nothing() -> None:
     assert event_names(manager) == ["Registered"]
 
 
-def test_negative_capacity_is_refused() -> None:
-    with pytest.raises(DomainError, match="capacity must be zero or more, not -1"):
-        Manager.register("Ann", "ann@example.com", -1)
+@pytest.mark.parametrize("capacity", [-1, MAX_CAPACITY + 1, 2**63])
+def test_capacity_out_of_bounds_is_refused(capacity: int) -> None:
+    with pytest.raises(DomainError, match=f"capacity must be from 0 to {MAX_CAPACITY}, not {capacity}"):
+        Manager.register("Ann", "ann@example.com", capacity)
+    with pytest.raises(DomainError, match=f"not {capacity}"):
+        manager_in(WorkDay.STARTED).change_capacity(capacity)
 
 
 def test_zero_capacity_may_be_registered() -> None:
