@@ -239,7 +239,7 @@ class WebchatConnector:
         # Every frame counts, refused ones too: each costs a parse and an answer.
         if not self._messages.allow(visitor_id):
             retry_after = self._messages.retry_after(visitor_id)
-            outbox.put(rate_limited_frame(retry_after))
+            await outbox.answer(rate_limited_frame(retry_after))
             log.warning("webchat_rate_limited", visitor_id=visitor_id, retry_after=retry_after)
             return
         try:
@@ -248,14 +248,14 @@ class WebchatConnector:
                 visitor_id, frame["id"], frame["text"], datetime.now(tz=UTC), source=self._source
             )
         except FrameError as error:
-            outbox.put(error_frame(error.code, error.detail))
+            await outbox.answer(error_frame(error.code, error.detail))
             return
         except InvalidInboundMessage as error:
-            outbox.put(error_frame("invalid_message", str(error)))
+            await outbox.answer(error_frame("invalid_message", str(error)))
             return
         await self._publish(message)
         log.info("webchat_received", message_id=message.channel_message_id, visitor_id=visitor_id)
-        outbox.put(json.dumps({"type": "accepted", "id": frame["id"]}))
+        await outbox.answer(json.dumps({"type": "accepted", "id": frame["id"]}))
 
 
 def rate_limited_frame(retry_after: int) -> str:

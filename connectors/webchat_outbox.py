@@ -2,7 +2,8 @@
 
 A visitor who stops reading must slow down only themselves. Their frames wait in their socket's queue
 and one task writes them, each within a send timeout. A full queue, or a send that times out, closes
-that socket with 1008 "too slow to read"; whoever queues a frame never waits for the socket.
+that socket with 1008 "too slow to read"; whoever queues a reply never waits for the socket. Answers to
+the visitor's own frames wait for room instead, which holds a sender to the pace they read at.
 """
 
 from __future__ import annotations
@@ -41,6 +42,23 @@ class Outbox:
             self._give_up("queue_full")
             return False
         return True
+
+    async def answer(self, frame: str) -> bool:
+        """Queue an answer to the visitor's own frame, waiting for room; False when the socket is given up.
+
+        The visitor's next frame is read only after this returns, so one who sends faster than they
+        read is held to the pace they read at instead of being closed; one who stops reading
+        altogether is closed when no room comes within the send timeout.
+        """
+        if not self._open:
+            return False
+        try:
+            async with asyncio.timeout(self._send_timeout):
+                await self._frames.put(frame)
+        except TimeoutError:
+            self._give_up("queue_full")
+            return False
+        return self._open
 
     async def stop(self) -> None:
         """Stop writing; returns once no task of this outbox is left running."""

@@ -33,9 +33,10 @@ class Seat:
 
     Every frame for the console (live updates and answers to its commands) waits in
     one bounded queue, and one writer sends them in order, each within
-    ``send_timeout``. Adding a frame never waits, so a console that reads slowly
-    holds up nobody else: when its queue is full or a send times out it is given
-    up (``gone``), and its handler closes it with 1008 "too slow to read".
+    ``send_timeout``. Queuing a live update never waits, so a console that reads
+    slowly holds up nobody else: when its queue is full or a send times out it is
+    given up (``gone``), and its handler closes it with 1008 "too slow to read".
+    Answers to its own commands wait for room instead (``answer``).
     """
 
     operator: Operator
@@ -66,6 +67,20 @@ class Seat:
         try:
             self._queue.put_nowait(text)
         except asyncio.QueueFull:
+            self._give_up()
+
+    async def answer(self, frame: dict[str, Any]) -> None:
+        """Queue the answer to one of this console's own commands, waiting for room.
+
+        Its next command is read only after this returns, so a console that sends faster than it
+        reads is held to the pace it reads at; one that stops reading is given up when no room
+        comes within ``send_timeout``.
+        """
+        if self.gone.is_set():
+            return
+        try:
+            await asyncio.wait_for(self._queue.put(_encode(frame)), self.send_timeout)
+        except TimeoutError:
             self._give_up()
 
     async def close(self) -> None:

@@ -111,7 +111,7 @@ async def _read_commands(gateway: Gateway, seat: Seat) -> None:
             return
         raw = message.get("text")
         if raw is None:
-            seat.send(_error("invalid_frame", "frames must be JSON text, not binary", None))
+            await seat.answer(_error("invalid_frame", "frames must be JSON text, not binary", None))
             continue
         if len(raw.encode()) > limit:
             with contextlib.suppress(Exception):
@@ -133,22 +133,24 @@ async def _command(gateway: Gateway, seat: Seat, raw: str) -> None:
     if not gateway.floods.commands.allow(manager_id):
         retry_after = max(1, gateway.floods.commands.retry_after(manager_id))
         log.info("console_rate_limited", manager_id=manager_id)
-        seat.send({**_error("rate_limited", "too many commands; slow down", request_id), "retry_after": retry_after})
+        await seat.answer(
+            {**_error("rate_limited", "too many commands; slow down", request_id), "retry_after": retry_after}
+        )
         return
     if problem is not None:
-        seat.send(_error(problem.code, str(problem), None))
+        await seat.answer(_error(problem.code, str(problem), None))
         return
     try:
         reply = await dispatch(gateway.inbox, gateway.pool, seat.operator, frame)
     except (DomainError, ValueError) as error:
-        seat.send(_error("refused", str(error), request_id))
+        await seat.answer(_error("refused", str(error), request_id))
         return
     except Exception:
         # The command failed on our side; the operator may retry with the same request id.
         log.exception("console_command_failed", command=str(frame.get("type"))[:40], manager_id=manager_id)
-        seat.send(_error("internal", "not done; try again", request_id))
+        await seat.answer(_error("internal", "not done; try again", request_id))
         return
-    seat.send({**reply, "request_id": request_id})
+    await seat.answer({**reply, "request_id": request_id})
 
 
 def _error(code: str, detail: str, request_id: Any) -> dict[str, Any]:  # noqa: ANN401 - echoed as the client sent it
