@@ -99,6 +99,7 @@ class _Visitor:
         self._pending: dict[str, str] = {}
         self._socket: ClientConnection | None = None
         self._closing = False
+        self._resending: asyncio.Task[None] | None = None
         self._task = asyncio.create_task(self._connected())
 
     @property
@@ -111,6 +112,15 @@ class _Visitor:
         if self._socket is not None:
             with contextlib.suppress(ConnectionClosed):
                 await self._socket.send(_frame(message_id, text))
+
+    async def _resend(self, socket: ClientConnection, retry_after: float) -> None:
+        try:
+            await asyncio.sleep(max(float(retry_after), 0.1))
+            with contextlib.suppress(ConnectionClosed):
+                for message_id, text in list(self._pending.items()):
+                    await socket.send(_frame(message_id, text))
+        finally:
+            self._resending = None
 
     async def close(self) -> None:
         self._closing = True
@@ -139,6 +149,9 @@ class _Visitor:
                         if frame.get("type") == "accepted":
                             self._pending.pop(frame["id"], None)
                             await self._widget._accept(self._visitor, frame["id"])  # noqa: SLF001
+                        elif frame.get("code") == "rate_limited" and self._resending is None:
+                            # Nothing was published: send what is pending again when allowed, as the widget does.
+                            self._resending = asyncio.create_task(self._resend(socket, frame.get("retry_after", 1)))
             except (OSError, ConnectionClosed, InvalidHandshake, TimeoutError, ValueError):
                 pass
             finally:

@@ -21,6 +21,8 @@ ROUTER = "router"
 PROJECTIONS = "projections"
 WEBCHAT_REPLIES = "webchat-replies"
 MAIL_REPLIES = "mail-replies"
+# The relay from the event store to domain-events: an event too large for a Kafka record.
+OUTBOX_RELAY = "outbox-relay"
 # A record re-driven from a letter carries its id, so failing again updates that letter.
 REDRIVE_HEADER = "switchboard-redrive-of"
 

@@ -17,6 +17,7 @@ import structlog
 from aiokafka import AIOKafkaProducer
 
 from services.dead_letters import (
+    OUTBOX_RELAY,
     PROJECTIONS,
     REDRIVE_HEADER,
     Failure,
@@ -71,7 +72,7 @@ async def redrive(
         found = await letters(pool, consumer=consumer)
     outcomes = []
     for letter in found:
-        if letter.consumer == PROJECTIONS:
+        if letter.consumer in {PROJECTIONS, OUTBOX_RELAY}:  # events: applied where they are read
             outcome = await _reapply(pool, letter, by)
         else:
             outcome = await _republish(pool, producer, letter, by)

@@ -90,6 +90,11 @@ async def apply_records(  # noqa: PLR0913 - where to apply, what, and what to do
             notification_id = int(event["notification_id"])
             if notification_id <= current.notification_id:
                 continue
+            if event.get("withheld"):
+                # Too large for the log: the relay kept it as a letter of its own, re-driven from there.
+                log.warning("event_withheld", notification_id=notification_id, type=event.get("type"))
+                current = Position(notification_id, record.offset)
+                continue
             failure = await _apply_tried(conn, schema, event, changes, retrying)
             if failure is not None:
                 await _set_aside(conn, schema, consumer, record, event, failure)

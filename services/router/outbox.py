@@ -14,8 +14,10 @@ from typing import Any
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaProducer
+from aiokafka.structs import ConsumerRecord
 from eventsourcing.persistence import ApplicationRecorder
 
+from services.dead_letters import OUTBOX_RELAY, Failure, create_dead_letters, set_aside
 from services.router.inbox import Inbox
 from services.router.published import encode, public_event
 from services.tables import ensure_tables
@@ -26,6 +28,8 @@ log = structlog.get_logger()
 BATCH = 500
 IDLE_POLL_SECONDS = 0.02
 LEADER_LOCK = 0x5B0A_0001  # pg advisory lock key: one relay publishes at a time
+# Under the producer's and the broker's 1 MiB record limit, with room for headers and framing.
+MAX_EVENT_BYTES = 900 * 1024
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox_position (
@@ -82,7 +86,11 @@ class OutboxRelay:
             event = public_event(self._inbox, notification)
             headers = [("notification_id", str(notification.id).encode())]
             key = event["aggregate_id"].encode()
-            sends.append(await self._producer.send(self._topics.domain_events, encode(event), key=key, headers=headers))
+            payload = encode(event)
+            if len(payload) > MAX_EVENT_BYTES:
+                payload = await self._withhold(event, key, payload)
+                event = {**event, "type": "withheld"}  # nothing of it goes to the customer either
+            sends.append(await self._producer.send(self._topics.domain_events, payload, key=key, headers=headers))
             notice = for_the_customer(event)
             if notice is not None:
                 out_key = str(notice["conversation_id"]).encode()
@@ -94,6 +102,39 @@ class OutboxRelay:
         await asyncio.gather(*sends)
         log.debug("outbox_published", up_to=notifications[-1].id, count=len(notifications))
         return notifications[-1].id
+
+    async def _withhold(self, event: dict[str, Any], key: bytes, payload: bytes) -> bytes:
+        """Keep an event too large for a Kafka record as a dead letter; publish a stand-in in its place.
+
+        Without it the relay would try the same event forever and nothing after it would reach
+        anyone; with it the log goes on, in order, and the letter can be applied once looked at.
+        """
+        record = ConsumerRecord(
+            topic=self._topics.domain_events,
+            partition=0,
+            offset=event["notification_id"],
+            timestamp=0,
+            timestamp_type=0,
+            key=key,
+            value=payload,
+            checksum=None,
+            serialized_key_size=len(key),
+            serialized_value_size=len(payload),
+            headers=(),
+        )
+        error = ValueError(f"the event is {len(payload)} bytes; a domain-events record holds {MAX_EVENT_BYTES}")
+        await create_dead_letters(self._pool)  # rare enough to check here rather than on every start
+        letter_id = await set_aside(self._pool, OUTBOX_RELAY, record, Failure.of(error))
+        log.error(
+            "event_withheld",
+            letter_id=letter_id,
+            notification_id=event["notification_id"],
+            type=event["type"],
+            aggregate_id=event["aggregate_id"],
+            size=len(payload),
+        )
+        keep = ("notification_id", "type", "aggregate_id", "version", "occurred_at")
+        return encode({**{name: event[name] for name in keep}, "data": None, "withheld": "too_large"})
 
 
 def for_the_customer(event: dict[str, Any]) -> dict[str, Any] | None:
