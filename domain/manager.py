@@ -14,7 +14,7 @@ from domain.identities import manager_id
 from domain.presence import Absence, WorkingHours
 
 # More open leads than anyone could hold: a bound that keeps every count within the read models' integers.
-MAX_CAPACITY = 1_000_000
+MAX_CAPACITY = 100_000_000
 
 
 class WorkDay(enum.StrEnum):
