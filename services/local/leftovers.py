@@ -45,7 +45,7 @@ class PidFile:
 
     def write(self, pid: int) -> None:
         """Record the running process ``pid``."""
-        started, command = start_time(pid), command_line(pid)
+        started, command = start_time(pid), _settled_command_line(pid)
         if started is None or command is None:
             return  # it exited already: nothing can be left over
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,6 +89,21 @@ def command_line(pid: int) -> list[str] | None:
     except OSError:
         return None
     return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
+
+
+def _settled_command_line(pid: int, timeout: float = 5.0) -> list[str] | None:
+    """The command line of a process that may still be inside exec, once the kernel has set it.
+
+    A child can be seen between closing its close-on-exec pipe (when Popen returns) and the kernel
+    placing the new program's arguments: its command line then reads empty, and a pid file written
+    from it would never match the process again.
+    """
+    deadline = time.monotonic() + timeout
+    command = command_line(pid)
+    while command == [] and time.monotonic() < deadline:
+        time.sleep(0.01)
+        command = command_line(pid)
+    return command
 
 
 def alive(pid: int) -> bool:
