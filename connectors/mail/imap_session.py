@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aioimaplib
+import structlog
 
 _UIDVALIDITY = re.compile(rb"\[UIDVALIDITY (\d+)\]")
 _UIDNEXT = re.compile(rb"\[UIDNEXT (\d+)\]")
@@ -23,7 +24,9 @@ _LITERAL = re.compile(rb"\{(\d+)\}$")
 _NUMBERS = re.compile(rb"(?:SEARCH)?[\d ]*")
 _FETCH_START = re.compile(rb"^\d+ FETCH ")
 # A part's transfer encoding is one of a few tokens, quoted, in BODYSTRUCTURE.
+log = structlog.get_logger()
 _ENCODING = re.compile(rb'"(7BIT|8BIT|BINARY|BASE64|QUOTED-PRINTABLE)"', re.IGNORECASE)
+_PART_ENCODING = re.compile(rb'(?:NIL|"[^"]*") (?:NIL|"[^"]*") (?:NIL|"([^"]*)") \d+')
 MIN_TRANSFER_BYTES_PER_SECOND = 64 * 1024  # a link slower than this is taken for a stall
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -64,10 +67,14 @@ def needs_binary(bodystructure: bytes) -> bool:
     Only a part in binary transfer encoding may carry NUL, and only such mails are asked for with
     BINARY[]. A server converts every base64 or quoted-printable part of a BINARY[] answer to binary
     (the mail would no longer be the one stored), and Dovecot ends the connection when such a part does
-    not decode: a mail with an encoded part is always fetched with BODY[].
+    not decode: a mail with any other encoding in any part is always fetched with BODY[].
     """
-    encodings = {e.upper() for e in _ENCODING.findall(bodystructure)}
-    return b"BINARY" in encodings and not encodings & {b"BASE64", b"QUOTED-PRINTABLE"}
+    # Every basic part's encoding, known or not, stands before its size: "id" "description" "ENC" size.
+    # Any encoding but these (base64, quoted-printable, or one the server does not know, which RFC 3516
+    # answers with NO [UNKNOWN-CTE]) would make BINARY[] fail or change the mail.
+    every = [e.upper() for e in _PART_ENCODING.findall(bodystructure)]
+    known = _ENCODING.findall(bodystructure)
+    return b"BINARY" in every and len(every) == len(known) and set(every) <= {b"7BIT", b"8BIT", b"BINARY"}
 
 
 class ImapSession:
@@ -145,8 +152,15 @@ class ImapSession:
         """
         seconds = self._timeout + expected_bytes / MIN_TRANSFER_BYTES_PER_SECOND
         exact = await self._needing_binary(uids) if self.fetches_exact_bytes else set()
+        try:
+            binary = await self._fetch_whole([u for u in uids if u in exact], fetch_items(self.capabilities), seconds)
+        except ImapFailure as refused:
+            # A server that will not convert a part answers NO: such mail is read as stored instead.
+            log.warning("mail_binary_fetch_refused", uids=sorted(exact), reason=str(refused))
+            exact = set()
+            binary = []
         mails = [
-            *await self._fetch_whole([u for u in uids if u in exact], fetch_items(self.capabilities), seconds),
+            *binary,
             *await self._fetch_whole([u for u in uids if u not in exact], fetch_items(frozenset()), seconds),
         ]
         return sorted(mails, key=lambda mail: mail.uid)

@@ -77,3 +77,9 @@ def test_binary_is_asked_for_only_where_offered_and_needed() -> None:
     assert not needs_binary(b"1 FETCH (UID 1 BODYSTRUCTURE " + part % b"8BIT" + b")")
     mixed = b"1 FETCH (UID 1 BODYSTRUCTURE (" + part % b"binary" + part % b"base64" + b' "MIXED"))'
     assert not needs_binary(mixed)
+    # An encoding the server does not know is answered NO [UNKNOWN-CTE] by BINARY[]: never asked for.
+    unknown = b"1 FETCH (UID 1 BODYSTRUCTURE (" + part % b"BINARY" + part % b"X-UUENCODE" + b' "MIXED"))'
+    assert not needs_binary(unknown)
+    text = b'("TEXT" "PLAIN" ("CHARSET" "utf-8") NIL NIL "8BIT" 12 1 NIL NIL NIL)'
+    assert needs_binary(b"1 FETCH (UID 1 BODYSTRUCTURE (" + part % b"BINARY" + text + b' "MIXED"))')
+    assert not needs_binary(b"1 FETCH (UID 1 BODYSTRUCTURE (" + part % b"BINARY" + part % b"NIL" + b' "MIXED"))')
