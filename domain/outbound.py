@@ -22,7 +22,7 @@ QUEUE_POSITION = "queue_position"
 # Only a sanity bound: the console limits what an operator writes, and a reply already stored is not
 # refused downstream for its length; no record of the topic holds more than a MiB anyway.
 MAX_REPLY_TEXT = 1024 * 1024
-_MAX_POSITION = 2**31 - 1  # what the read models' integer holds
+_MAX_POSITION = 2**31 - 1  # far past any real queue; keeps an absurd number from reaching a visitor
 _MAX_WRITTEN_ADDRESS = MAX_ADDRESS_LENGTH + 16  # "channel:" before the address itself
 
 
