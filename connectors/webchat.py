@@ -38,6 +38,7 @@ from domain.channels import Channel
 from domain.errors import InvalidInboundMessage
 from domain.identities import conversation_id
 from domain.inbound import MAX_ID_LENGTH, MAX_TEXT_LENGTH, InboundMessage
+from domain.outbound import OutboundMessage, QueuePosition
 from domain.text import InvalidText, TextKind, checked_text, is_clean
 
 log = structlog.get_logger()
@@ -138,38 +139,32 @@ class WebchatConnector:
             max_size=self._max_frame_bytes,
         )
 
-    async def deliver(self, outbound: dict[str, Any]) -> int:
+    async def deliver(self, outbound: OutboundMessage) -> int:
         """Queue a reply, or the visitor's place in the queue, for their open sockets; returns how many took it.
 
         Never waits for a socket: each writes its own frames, and one too slow to read is closed.
         """
-        if outbound.get("kind") == "queue_position":
-            visitor_id = self._conversations.get(str(outbound.get("conversation_id")), "")
-            frame = json.dumps({"type": "queue", "position": outbound["position"]})
-            return await self._send(visitor_id, frame, outbound)
-        if outbound.get("channel") != Channel.WEBCHAT:
+        if isinstance(outbound, QueuePosition):
+            visitor_id = self._conversations.get(str(outbound.conversation_id), "")
+            frame = {"type": "queue", "position": outbound.position}
+        elif outbound.channel is Channel.WEBCHAT:
+            visitor_id = outbound.address.value
+            at = outbound.sent_at.isoformat()
+            frame = {"type": "reply", "id": str(outbound.reply_id), "text": outbound.text, "at": at}
+        else:
             return 0
-        visitor_id = str(outbound.get("address", "")).partition(":")[2]
-        reply = {"type": "reply", "id": outbound["reply_id"], "text": outbound["text"], "at": outbound["sent_at"]}
-        return await self._send(visitor_id, json.dumps(reply), outbound)
+        outboxes = list(self._visitors.get(visitor_id, ()))
+        encoded = json.dumps(frame)
+        queued = sum(outbox.put(encoded) for outbox in outboxes)
+        # Lets each writer take its frame before the next is queued, so a burst of deliveries
+        # fills only the queues of sockets that really do not read.
+        await asyncio.sleep(0)
+        log.info("webchat_delivered", kind=outbound.kind, conversation_id=str(outbound.conversation_id), sockets=queued)
+        return queued
 
     def open_sockets(self, visitor_id: str) -> int:
         """How many sockets ``visitor_id`` holds open here (one being closed as too slow included)."""
         return len(self._visitors.get(visitor_id, ()))
-
-    async def _send(self, visitor_id: str, frame: str, outbound: dict[str, Any]) -> int:
-        outboxes = list(self._visitors.get(visitor_id, ()))
-        queued = sum(outbox.put(frame) for outbox in outboxes)
-        # Lets each writer take its frame before the next is queued, so a burst of deliveries
-        # fills only the queues of sockets that really do not read.
-        await asyncio.sleep(0)
-        log.info(
-            "webchat_delivered",
-            kind=outbound.get("kind", "reply"),
-            conversation_id=outbound.get("conversation_id"),
-            sockets=queued,
-        )
-        return queued
 
     async def _handle(self, socket: ServerConnection) -> None:
         address = _client_address(socket)

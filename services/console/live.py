@@ -14,6 +14,7 @@ import structlog
 from asyncpg.pool import PoolConnectionProxy
 from starlette.websockets import WebSocket
 
+from domain.live_update import InvalidLiveUpdate, ReadModelsChanged
 from services.console.accounts import Operator
 from services.console.queries import conversations_by_id, messages_by_notification, plain
 from services.projections.schema import Connection
@@ -223,12 +224,13 @@ class LiveUpdates:
         message_ids: set[int] = set()
         for payload in payloads:
             try:
-                changed = json.loads(payload)
-                conversation_ids.update(UUID(str(c)) for c in changed.get("c", []))
-                message_ids.update(int(m) for m in changed.get("m", []))
-            except (ValueError, TypeError, AttributeError, RecursionError) as error:
+                changed = ReadModelsChanged.from_payload(payload)
+            except InvalidLiveUpdate as error:
                 # One unreadable notification must not cost the others theirs.
-                log.warning("live_update_unreadable", reason=str(error) or type(error).__name__, payload=payload[:200])
+                log.warning("live_update_unreadable", reason=str(error), payload=payload[:200])
+                continue
+            conversation_ids.update(changed.conversation_ids)
+            message_ids.update(changed.message_notification_ids)
         conversations = await conversations_by_id(self._pool, sorted(conversation_ids))
         messages = await messages_by_notification(self._pool, sorted(message_ids))
         # Each frame is encoded once and queued for every seat without waiting: a slow console

@@ -15,7 +15,6 @@ import contextlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -24,9 +23,9 @@ import structlog
 from connectors.mail.reply import OutgoingReply, compose
 from connectors.mail.smtp import Handover, SmtpServer, hand_over
 from connectors.mail.waiting import first_of
-from domain.channels import ChannelAddress
 from domain.conversation import DeliveryOutcome
 from domain.errors import DomainError
+from domain.outbound import OutboundReply
 from services.tables import ensure_tables
 
 log = structlog.get_logger()
@@ -142,17 +141,18 @@ class MailSender:
             )
             return
         try:
-            recipient = ChannelAddress.parse(payload["address"]).value
+            queued = OutboundReply.from_dict(payload)
+            recipient = queued.address.value
             reply = OutgoingReply(
                 reply_id=reply_id,
                 from_address=mailbox.address,
                 from_name=mailbox.display_name,
                 to_address=recipient,
-                subject=str(payload.get("subject") or ""),
-                text=str(payload["text"]),
-                sent_at=datetime.fromisoformat(payload["sent_at"]),
-                in_reply_to=str(payload.get("in_reply_to") or ""),
-                references=tuple(str(r) for r in payload.get("references") or ()),
+                subject=queued.subject,
+                text=queued.text,
+                sent_at=queued.sent_at,
+                in_reply_to=queued.in_reply_to,
+                references=queued.references,
             )
             mail = compose(reply)
         except (KeyError, ValueError, TypeError, DomainError) as unreadable:

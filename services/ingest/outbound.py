@@ -10,29 +10,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord
 
+from domain.channels import Channel
+from domain.outbound import OutboundMessage, bound_for, outbound_from_dict
 from services.dead_letters import WEBCHAT_REPLIES, Failure, create_dead_letters, set_aside
 
 log = structlog.get_logger()
 
-Deliver = Callable[[dict[str, Any]], Awaitable[int]]
-# What a record can make delivery fail with by itself: a field missing or of the wrong kind.
+Deliver = Callable[[OutboundMessage], Awaitable[int]]
+# What a record can make delivery fail with by itself: not JSON, or a field missing or of the wrong kind.
 RECORD_ERRORS: tuple[type[Exception], ...] = (KeyError, ValueError, TypeError, AttributeError, RecursionError)
 UNAVAILABLE = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
-class UnreadableOutbound(ValueError):
-    """A record on the outbound topic that is not a JSON object."""
-
-
 class OutboundFollower:
-    """Reads the outbound topic from its current end and hands each record to ``deliver``.
+    """Reads the outbound topic from its current end and hands each record for the widget to ``deliver``.
 
     A record that cannot be read or delivered is set aside as a dead letter (when a pool is given,
     else only logged) and the records after it are delivered. It is not tried again here: it may
@@ -69,11 +66,10 @@ class OutboundFollower:
     async def handle(self, record: ConsumerRecord[bytes, bytes]) -> None:
         """Deliver one record, or set it aside with the reason it could not be."""
         try:
-            outbound = json.loads(record.value or b"")
-            if not isinstance(outbound, dict):
-                msg = "an outbound record must be a JSON object"
-                raise UnreadableOutbound(msg)
-            await self._deliver(outbound)
+            data = json.loads(record.value or b"")
+            if bound_for(data) not in {None, Channel.WEBCHAT}:
+                return  # a reply for another channel: checked, and set aside if need be, by its own consumer
+            await self._deliver(outbound_from_dict(data))
         except RECORD_ERRORS as error:
             await self._set_aside(record, Failure.of(error))
 

@@ -21,6 +21,7 @@ from aiokafka.errors import KafkaError
 from aiokafka.structs import ConsumerRecord
 
 from domain.channels import Channel
+from domain.outbound import InvalidOutboundMessage, OutboundReply, bound_for
 from services.dead_letters import MAIL_REPLIES, Failure, Retrying, create_dead_letters, set_aside
 from services.ingest.mail_delivery import SCHEMA
 from services.tables import ensure_tables
@@ -142,26 +143,11 @@ def _delivery_row(value: bytes | None) -> Row | None:
     except (ValueError, RecursionError) as error:
         msg = f"not JSON: {type(error).__name__}"
         raise UnreadableReply(msg) from None
-    if not isinstance(record, dict) or record.get("kind") != "reply" or record.get("channel") != Channel.EMAIL:
+    if bound_for(record) is not Channel.EMAIL:
         return None
     try:
-        return (
-            UUID(record["reply_id"]),
-            UUID(record["conversation_id"]),
-            str(record.get("source") or ""),
-            json.dumps(_without_nul(record)),
-        )
-    except (KeyError, ValueError, TypeError, AttributeError) as error:
-        msg = f"an email reply without a readable {error}" if isinstance(error, KeyError) else f"{error}"
+        reply = OutboundReply.from_dict(record)
+    except InvalidOutboundMessage as error:
+        msg = f"an email reply that cannot be read: {error}"
         raise UnreadableReply(msg) from None
-
-
-def _without_nul(value: object) -> object:
-    """``value`` with NUL and lone surrogates out of every string: jsonb cannot hold them, nor a mail carry them."""
-    if isinstance(value, str):
-        return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
-    if isinstance(value, dict):
-        return {key: _without_nul(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_without_nul(item) for item in value]
-    return value
+    return reply.reply_id, reply.conversation_id, reply.source, json.dumps(reply.to_dict())

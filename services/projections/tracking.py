@@ -7,11 +7,13 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 import structlog
 from aiokafka.structs import ConsumerRecord
 
+from domain.live_update import ReadModelsChanged
 from services.dead_letters import Failure, Retrying, set_aside
 from services.projections.inbox_view import Changes, apply
 from services.projections.schema import Connection, checked
@@ -20,7 +22,6 @@ log = structlog.get_logger()
 
 PROJECTION = "inbox"
 NOTIFY_CHANNEL = "switchboard_read_models"
-_NOTIFY_LIMIT = 7000  # bytes; Postgres caps a payload at 8000
 _MAX_BIGINT = 2**63
 
 # Errors of an event itself: data the read models cannot hold, or a shape the view cannot read.
@@ -114,7 +115,11 @@ async def apply_records(  # noqa: PLR0913 - where to apply, what, and what to do
 
 async def notify_changes(conn: Connection, changes: Changes) -> None:
     """Tell the gateways what changed, when the transaction commits."""
-    for payload in _payloads(changes):
+    changed = ReadModelsChanged(
+        conversation_ids=tuple(UUID(conversation) for conversation in sorted(changes.conversations)),
+        message_notification_ids=tuple(changes.messages),
+    )
+    for payload in changed.payloads():
         await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, payload)
 
 
@@ -177,20 +182,3 @@ async def _set_aside(  # noqa: PLR0913
         error=failure.error,
         attempts=failure.attempts,
     )
-
-
-def _payloads(changes: Changes) -> list[str]:
-    """Split what changed into NOTIFY payloads under Postgres's size limit."""
-    items = [("c", c) for c in sorted(changes.conversations)] + [("m", m) for m in changes.messages]
-    payloads: list[str] = []
-    chunk: dict[str, list[Any]] = {"c": [], "m": []}
-    size = 0
-    for kind, item in items:
-        if size > _NOTIFY_LIMIT:
-            payloads.append(json.dumps(chunk))
-            chunk, size = {"c": [], "m": []}, 0
-        chunk[kind].append(item)
-        size += len(str(item)) + 4
-    if size:
-        payloads.append(json.dumps(chunk))
-    return payloads

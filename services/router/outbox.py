@@ -17,6 +17,14 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 from eventsourcing.persistence import ApplicationRecorder
 
+from domain.outbound import (
+    QUEUE_POSITION,
+    REPLY,
+    InvalidOutboundMessage,
+    OutboundMessage,
+    OutboundReply,
+    QueuePosition,
+)
 from services.dead_letters import OUTBOX_RELAY, Failure, create_dead_letters, set_aside
 from services.router.inbox import Inbox
 from services.router.published import encode, public_event
@@ -91,14 +99,11 @@ class OutboxRelay:
                 payload = await self._withhold(event, key, payload)
                 event = {**event, "type": "withheld"}  # nothing of it goes to the customer either
             sends.append(await self._producer.send(self._topics.domain_events, payload, key=key, headers=headers))
-            notice = for_the_customer(event)
+            notice = _notice(event)
             if notice is not None:
-                out_key = str(notice["conversation_id"]).encode()
-                sends.append(
-                    await self._producer.send(
-                        self._topics.outbound, json.dumps(notice).encode(), key=out_key, headers=headers
-                    )
-                )
+                out_key = str(notice.conversation_id).encode()
+                value = json.dumps(notice.to_dict()).encode()
+                sends.append(await self._producer.send(self._topics.outbound, value, key=out_key, headers=headers))
         await asyncio.gather(*sends)
         log.debug("outbox_published", up_to=notifications[-1].id, count=len(notifications))
         return notifications[-1].id
@@ -137,14 +142,31 @@ class OutboxRelay:
         return encode({**{name: event[name] for name in keep}, "data": None, "withheld": "too_large"})
 
 
-def for_the_customer(event: dict[str, Any]) -> dict[str, Any] | None:
-    """What of an event goes out to the customer's channel: replies, and their place in a queue."""
+def for_the_customer(event: dict[str, Any]) -> OutboundMessage | None:
+    """What of an event goes out to the customer's channel: replies, and their place in a queue.
+
+    Raises InvalidOutboundMessage for an event whose reply no channel could deliver.
+    """
     if event["type"] == "Conversation.OperatorReplied":
-        return {"kind": "reply", **event["data"], "conversation_id": event["aggregate_id"]}
+        return OutboundReply.from_dict({**event["data"], "kind": REPLY, "conversation_id": event["aggregate_id"]})
     if event["type"] == "Lead.Queued":
         data = event["data"]
-        return {"kind": "queue_position", "conversation_id": data["conversation_id"], "position": data["position"]}
+        return QueuePosition.from_dict({"kind": QUEUE_POSITION, **data})
     return None
+
+
+def _notice(event: dict[str, Any]) -> OutboundMessage | None:
+    try:
+        return for_the_customer(event)
+    except InvalidOutboundMessage:
+        # The event itself is stored and published; only what no channel could deliver stays back.
+        log.exception(
+            "outbound_withheld",
+            notification_id=event["notification_id"],
+            type=event["type"],
+            aggregate_id=event["aggregate_id"],
+        )
+        return None
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> bool:

@@ -25,7 +25,8 @@ from connectors.mail.parsing import parse_mail, to_inbound
 from connectors.mail.reply import message_id
 from connectors.mail.smtp import SmtpServer
 from domain.conversation import Conversation
-from domain.identities import lead_id
+from domain.identities import lead_id, reply_id
+from domain.outbound import OutboundReply
 from services.ingest.mail_delivery import SCHEMA, MailSender, Retries, SendingMailbox
 from services.ingest.reply_queue import ReplyQueue
 from services.local.dovecot import LocalDovecot
@@ -78,7 +79,8 @@ def operator_replies(inbox: Inbox, conversation: UUID, text: str, request: str) 
     assert isinstance(recorder, ApplicationRecorder)
     notifications = recorder.select_notifications(start=0, limit=100_000, topics=[])
     records = [for_the_customer(public_event(inbox, n)) for n in notifications]
-    return [r for r in records if r and r["kind"] == "reply" and r["text"] == text][-1]
+    sent = reply_id(conversation, request)
+    return [r.to_dict() for r in records if isinstance(r, OutboundReply) and r.reply_id == sent][-1]
 
 
 async def publish(settings: Settings, *records: dict[str, Any]) -> None:

@@ -11,20 +11,26 @@ import struct
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin
 
 from connectors.webchat import WebchatConnector
 from connectors.webchat_limits import WidgetLimits
+from domain.channels import Channel, ChannelAddress
+from domain.identities import conversation_id
 from domain.inbound import InboundMessage
+from domain.outbound import OutboundReply
 from services.ingest.service import VISITOR
 from services.tokens import Signer
 
 ORIGIN = "http://127.0.0.1:8080"
 WAIT = 10.0
 SIGNER = Signer("a test secret of sixteen characters or more")
+MANAGER = UUID(int=1)
 
 
 @dataclass
@@ -48,16 +54,22 @@ class Widget:
         return await connect(self.url, origin=Origin(ORIGIN))
 
     async def reply(self, visitor_id: str, text: str, reply_id: str = "r1") -> int:
-        """Deliver an operator's reply to ``visitor_id`` as the outbound follower does."""
-        outbound = {
-            "kind": "reply",
-            "channel": "webchat",
-            "address": f"webchat:{visitor_id}",
-            "reply_id": reply_id,
-            "text": text,
-            "sent_at": "2025-03-01T09:30:00+00:00",
-        }
+        """Deliver an operator's reply to ``visitor_id`` as the outbound follower does; ``reply_id`` names its id."""
+        outbound = OutboundReply(
+            conversation_id=conversation_id(Channel.WEBCHAT, visitor_id),
+            reply_id=UUID(self.reply_id(reply_id)),
+            manager_id=MANAGER,
+            channel=Channel.WEBCHAT,
+            address=ChannelAddress(Channel.WEBCHAT, visitor_id),
+            text=text,
+            sent_at=datetime(2025, 3, 1, 9, 30, tzinfo=UTC),
+        )
         return await self.connector.deliver(outbound)
+
+    @staticmethod
+    def reply_id(name: str) -> str:
+        """The id of the reply delivered as ``name``, as the visitor's reply frame carries it."""
+        return str(uuid5(NAMESPACE_URL, name))
 
 
 def token(visitor_id: str) -> str:
