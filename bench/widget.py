@@ -149,7 +149,7 @@ class _Visitor:
                         if frame.get("type") == "accepted":
                             self._pending.pop(frame["id"], None)
                             await self._widget._accept(self._visitor, frame["id"])  # noqa: SLF001
-                        elif frame.get("code") == "rate_limited" and self._resending is None:
+                        elif frame.get("code") in {"rate_limited", "unavailable"} and self._resending is None:
                             # Nothing was published: send what is pending again when allowed, as the widget does.
                             self._resending = asyncio.create_task(self._resend(socket, frame.get("retry_after", 1)))
             except (OSError, ConnectionClosed, InvalidHandshake, TimeoutError, ValueError):

@@ -8,7 +8,8 @@ Frames to the widget:
     {"type": "accepted", "id": "<client id>"}           the message is durably queued
     {"type": "reply", "id": "...", "text": "...", "at": "..."}
     {"type": "queue", "position": 3}                    nobody is free yet: the visitor's place
-    {"type": "error", "code": "...", "detail": "..."}   the frame changed nothing
+    {"type": "error", "code": "...", "detail": "..."}   the frame changed nothing ("rate_limited" and
+                                                        "unavailable" also say when to send it again)
     {"type": "error", "code": "rate_limited", "detail": "...", "retry_after": 2}
 
 Strangers are held off at the door (``WidgetLimits``): a hello within a time and a small size, caps on
@@ -45,6 +46,7 @@ log = structlog.get_logger()
 
 CLOSE_TOKEN_MISSING = 4401
 CLOSE_TOKEN_INVALID = 4403
+UNAVAILABLE_RETRY_SECONDS = 2
 CLOSE_TOO_BIG = 1009
 CLOSE_TRY_AGAIN_LATER = 1013
 MAX_CLIENT_ID_LENGTH = MAX_ID_LENGTH // 2  # the visitor id and a slash come before it in the message id
@@ -248,9 +250,26 @@ class WebchatConnector:
         except InvalidInboundMessage as error:
             await outbox.answer(error_frame("invalid_message", str(error)))
             return
-        await self._publish(message)
+        try:
+            await self._publish(message)
+        except Exception:  # whatever the broker says, the visitor is told and may send again
+            log.exception("webchat_not_published", message_id=message.channel_message_id, visitor_id=visitor_id)
+            await outbox.answer(unavailable_frame())
+            return
         log.info("webchat_received", message_id=message.channel_message_id, visitor_id=visitor_id)
         await outbox.answer(json.dumps({"type": "accepted", "id": frame["id"]}))
+
+
+def unavailable_frame(retry_after: int = UNAVAILABLE_RETRY_SECONDS) -> str:
+    """The frame that says the message could not be queued now; nothing was accepted, send it again later."""
+    return json.dumps(
+        {
+            "type": "error",
+            "code": "unavailable",
+            "detail": "the message could not be queued just now; send it again",
+            "retry_after": retry_after,
+        }
+    )
 
 
 def rate_limited_frame(retry_after: int) -> str:

@@ -19,9 +19,10 @@ import structlog
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from domain.errors import DomainError
+from domain.text import TextKind, is_clean
 from services.console.accounts import Operator
 from services.console.client_address import client_address
-from services.console.commands import dispatch
+from services.console.commands import MAX_REQUEST_ID, dispatch
 from services.console.live import Seat
 from services.console.queries import visible_conversations
 from services.console.request_body import BadInput, parse_object
@@ -97,8 +98,13 @@ async def _seated(gateway: Gateway, socket: WebSocket, operator: Operator) -> No
         gateway.live.leave(seat)
         if reading is not None:
             reading.cancel()
-            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+            try:
                 await reading
+            except (asyncio.CancelledError, WebSocketDisconnect):
+                pass
+            except Exception:
+                # Whatever ended the reading, the seat is closed and the operator counted out below.
+                log.exception("console_reading_failed", manager_id=str(operator.manager_id))
         await seat.close()
         await gateway.presence.closed(operator.manager_id)
 
@@ -129,7 +135,7 @@ async def _command(gateway: Gateway, seat: Seat, raw: str) -> None:
         frame = parse_object(raw)
     except BadInput as error:
         problem = error
-    request_id = frame.get("request_id")
+    request_id = _request_id(frame.get("request_id"))
     if not gateway.floods.commands.allow(manager_id):
         retry_after = max(1, gateway.floods.commands.retry_after(manager_id))
         log.info("console_rate_limited", manager_id=manager_id)
@@ -155,3 +161,12 @@ async def _command(gateway: Gateway, seat: Seat, raw: str) -> None:
 
 def _error(code: str, detail: str, request_id: Any) -> dict[str, Any]:  # noqa: ANN401 - echoed as the client sent it
     return {"type": "error", "code": code, "detail": detail, "request_id": request_id}
+
+
+def _request_id(value: object) -> str | int | None:
+    """The client's request id as it is echoed back: a short string or a whole number, else nothing."""
+    if isinstance(value, str) and len(value) <= MAX_REQUEST_ID and is_clean(value, TextKind.IDENTIFIER):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**53:
+        return value
+    return None

@@ -130,3 +130,20 @@ async def test_a_token_that_is_not_text_is_refused_as_invalid_not_a_crash(forged
         await stranger.send(json.dumps({"type": "hello", "token": forged}))
         code, _ = await closed_with(stranger)
         assert code == 4403
+
+
+@pytest.mark.asyncio
+async def test_a_message_the_broker_cannot_take_is_answered_unavailable_and_may_be_sent_again() -> None:
+    async with widget(WidgetLimits()) as door:
+        socket = await door.visitor("v1")
+        door.broker["down"] = True
+        await socket.send(message("m1"))
+        refused = await frame(socket)
+        assert (refused["type"], refused["code"]) == ("error", "unavailable")
+        assert refused["retry_after"] >= 1
+        assert door.published == []
+        # Nothing was accepted, the socket is still open, and the same message goes through once it can.
+        door.broker["down"] = False
+        await socket.send(message("m1"))
+        assert await frame(socket) == {"type": "accepted", "id": "m1"}
+        assert [m.channel_message_id for m in door.published] == ["v1/m1"]

@@ -41,6 +41,7 @@ class Widget:
     url: str
     port: int
     published: list[InboundMessage] = field(default_factory=list)
+    broker: dict[str, bool] = field(default_factory=dict)  # {"down": True} makes publishing fail
 
     async def visitor(self, visitor_id: str) -> ClientConnection:
         """A greeted visitor's socket, the welcome frame already read."""
@@ -85,8 +86,12 @@ async def frame(socket: ClientConnection, timeout: float = WAIT) -> dict[str, An
 async def widget(limits: WidgetLimits) -> AsyncIterator[Widget]:
     """A connector listening on a free port of 127.0.0.1, with ``limits``."""
     published: list[InboundMessage] = []
+    broker = {"down": False}
 
     async def publish(message: InboundMessage) -> None:
+        if broker["down"]:
+            msg = "the broker is unreachable"
+            raise ConnectionError(msg)
         published.append(message)
 
     connector = WebchatConnector(
@@ -99,7 +104,7 @@ async def widget(limits: WidgetLimits) -> AsyncIterator[Widget]:
     server = await connector.serve("127.0.0.1", 0)
     port = next(iter(server.sockets)).getsockname()[1]
     try:
-        yield Widget(connector, f"ws://127.0.0.1:{port}/", port, published)
+        yield Widget(connector, f"ws://127.0.0.1:{port}/", port, published, broker)
     finally:
         server.close()
         await asyncio.wait_for(server.wait_closed(), WAIT)
