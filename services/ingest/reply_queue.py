@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -55,19 +56,28 @@ class ReplyQueue:
     ) -> None:
         self._pool = pool
         self._retrying = retrying
-        self._consumer = AIOKafkaConsumer(
-            topic,
-            bootstrap_servers=bootstrap,
-            group_id=group,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-        )
+        self._consumer_settings: dict[str, Any] = {
+            "bootstrap_servers": bootstrap,
+            "group_id": group,
+            "enable_auto_commit": False,
+            "auto_offset_reset": "earliest",
+        }
+        self._topic = topic
+        self._consumer = self._new_consumer()
+        self._consumer_used = False
         self._queued = queued
+
+    def _new_consumer(self) -> AIOKafkaConsumer:
+        # A stopped consumer cannot be started again: each run, after a failure too, has its own.
+        return AIOKafkaConsumer(self._topic, **self._consumer_settings)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Queue replies until ``stop`` is set; offsets are committed only after the rows are stored."""
         await ensure_tables(self._pool, SCHEMA)
         await create_dead_letters(self._pool)
+        if self._consumer_used:
+            self._consumer = self._new_consumer()
+        self._consumer_used = True
         await self._consumer.start()
         try:
             while not stop.is_set():

@@ -52,12 +52,18 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     await broker.start()
     await outbound.start()
     delivering = asyncio.create_task(outbound.run())
+    # Without its reply follower ingest would look alive and deliver nothing: it stops, to be restarted.
+    delivering.add_done_callback(lambda _: stop.set())
     server = await webchat.serve(settings.http_host, settings.webchat_port)
     mail = asyncio.create_task(run_mail(settings, pool, publish_many, stop))
     log.info("ingest_started", webchat_port=settings.webchat_port, mailboxes=[m.name for m in settings.mailboxes])
     try:
         await beat(pool, "ingest", instance_name("ingest"), stop)
         await mail
+        if delivering.done() and not delivering.cancelled() and (failure := delivering.exception()) is not None:
+            log.error("webchat_replies_failed", error=str(failure) or type(failure).__name__)
+            msg = "the widget's reply follower stopped"
+            raise RuntimeError(msg) from failure
     finally:
         mail.cancel()
         server.close()
