@@ -110,6 +110,12 @@ class Settings(BaseSettings):
     widget_new_visitor_seconds: float = Field(
         default=30.0, gt=0, description="After the burst, one new visitor per address this often."
     )
+    widget_history_seconds: float = Field(
+        default=1.0, gt=0, description="After a burst of 20, one widget history read per address this often."
+    )
+    login_seconds: float = Field(
+        default=5.0, gt=0, description="After a burst of 20, one login attempt per address this often."
+    )
     console_max_frame_bytes: int = Field(default=64 * 1024, ge=4096, description="Larger console frames close 1009.")
     console_max_pending_sockets: int = Field(
         default=64, ge=1, description="Console sockets one address may hold open before they authenticate."

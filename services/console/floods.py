@@ -6,8 +6,8 @@ gateway's memory: with several gateways each applies it on its own.
 - New widget visitors (each one a new conversation, a new lead): per address,
   ``widget_new_visitor_burst`` at once, then one every ``widget_new_visitor_seconds``.
   A visitor coming back with a still-valid token is not new and is not counted.
-- Widget history: per address, 20 at once, then one a second.
-- Logins: per address, 20 attempts at once, then one every 5 seconds; per e-mail,
+- Widget history: per address, 20 at once, then one every ``widget_history_seconds`` (1).
+- Logins: per address, 20 attempts at once, then one every ``login_seconds`` (5); per e-mail,
   5 failed attempts, then one every minute (a right password is never counted).
 - Console commands: per operator, 20 at once, then 5 a second.
 - Console sockets waiting to authenticate: ``console_max_pending_sockets`` per address.
@@ -24,8 +24,8 @@ from starlette.responses import JSONResponse
 from connectors.rate_limit import RateLimiter
 from services.settings import Settings
 
-HISTORY_BURST, HISTORY_PER_SECOND = 20, 1.0
-LOGIN_BURST, LOGIN_PER_SECOND = 20, 1 / 5
+HISTORY_BURST = 20
+LOGIN_BURST = 20
 FAILED_LOGIN_BURST, FAILED_LOGIN_PER_SECOND = 5, 1 / 60
 COMMAND_BURST, COMMAND_PER_SECOND = 20, 5.0
 
@@ -35,8 +35,8 @@ class Floods:
 
     def __init__(self, settings: Settings) -> None:
         self.new_visitors = RateLimiter(1 / settings.widget_new_visitor_seconds, settings.widget_new_visitor_burst)
-        self.history = RateLimiter(HISTORY_PER_SECOND, HISTORY_BURST)
-        self.logins = RateLimiter(LOGIN_PER_SECOND, LOGIN_BURST)
+        self.history = RateLimiter(1 / settings.widget_history_seconds, HISTORY_BURST)
+        self.logins = RateLimiter(1 / settings.login_seconds, LOGIN_BURST)
         self.failed_logins = RateLimiter(FAILED_LOGIN_PER_SECOND, FAILED_LOGIN_BURST)
         self.commands = RateLimiter(COMMAND_PER_SECOND, COMMAND_BURST)
         self.pending_sockets = PendingSockets(settings.console_max_pending_sockets)
