@@ -94,9 +94,18 @@ class OutboxRelay:
             event = public_event(self._inbox, notification)
             headers = [("notification_id", str(notification.id).encode())]
             key = event["aggregate_id"].encode()
-            payload = encode(event)
-            if len(payload) > MAX_EVENT_BYTES:
-                payload = await self._withhold(event, key, payload)
+            try:
+                payload = encode(event)
+                problem = None
+            except ValueError as error:  # text no UTF-8 can carry (a lone surrogate) that got past every edge
+                payload = json.dumps(event, default=str).encode()
+                problem = error
+            if problem is None and len(payload) > MAX_EVENT_BYTES:
+                problem = ValueError(
+                    f"the event is {len(payload)} bytes; a domain-events record holds {MAX_EVENT_BYTES}"
+                )
+            if problem is not None:
+                payload = await self._withhold(event, key, payload, problem)
                 event = {**event, "type": "withheld"}  # nothing of it goes to the customer either
             sends.append(await self._producer.send(self._topics.domain_events, payload, key=key, headers=headers))
             notice = _notice(event)
@@ -108,8 +117,8 @@ class OutboxRelay:
         log.debug("outbox_published", up_to=notifications[-1].id, count=len(notifications))
         return notifications[-1].id
 
-    async def _withhold(self, event: dict[str, Any], key: bytes, payload: bytes) -> bytes:
-        """Keep an event too large for a Kafka record as a dead letter; publish a stand-in in its place.
+    async def _withhold(self, event: dict[str, Any], key: bytes, payload: bytes, error: ValueError) -> bytes:
+        """Keep an event no Kafka record can carry as a dead letter; publish a stand-in in its place.
 
         Without it the relay would try the same event forever and nothing after it would reach
         anyone; with it the log goes on, in order, and the letter can be applied once looked at.
@@ -127,7 +136,6 @@ class OutboxRelay:
             serialized_value_size=len(payload),
             headers=(),
         )
-        error = ValueError(f"the event is {len(payload)} bytes; a domain-events record holds {MAX_EVENT_BYTES}")
         await create_dead_letters(self._pool)  # rare enough to check here rather than on every start
         letter_id = await set_aside(self._pool, OUTBOX_RELAY, record, Failure.of(error))
         log.error(
