@@ -7,6 +7,7 @@ endpoint, logins, webhooks): each key (a client address, a visitor) may act
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from collections import OrderedDict
@@ -68,3 +69,20 @@ class RateLimiter:
             bucket.updated = now
             self._buckets.move_to_end(key)
         return bucket
+
+
+def address_key(address: str) -> str:
+    """The key per-address limits count a client under: an IPv6 client by its /64.
+
+    One subscriber is given a whole /64 (or more), so counting each IPv6 address apart would give
+    anyone millions of fresh addresses; an IPv4 address, or an IPv4-mapped IPv6 one, counts alone.
+    """
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)

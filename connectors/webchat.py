@@ -32,7 +32,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
-from connectors.rate_limit import RateLimiter
+from connectors.rate_limit import RateLimiter, address_key
 from connectors.webchat_limits import WidgetLimits
 from connectors.webchat_outbox import Outbox
 from domain.channels import Channel
@@ -285,7 +285,7 @@ def _plausible_token(token: str) -> bool:
 
 def _client_address(socket: ServerConnection) -> str:
     address = socket.remote_address
-    return str(address[0]) if isinstance(address, tuple) and address else "unknown"
+    return address_key(str(address[0])) if isinstance(address, tuple) and address else "unknown"
 
 
 @contextlib.contextmanager

@@ -1,4 +1,4 @@
-"""Who is asking: the client's address, the key of the per-address limits.
+"""Who is asking: the client's address, the key of the per-address limits (an IPv6 client by its /64).
 
 The address is the peer of the connection. Only when that peer is one of the
 configured ``trusted_proxies`` is ``X-Forwarded-For`` read, from the right:
@@ -15,6 +15,8 @@ from collections.abc import Sequence
 
 from starlette.requests import HTTPConnection
 
+from connectors.rate_limit import address_key
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 UNKNOWN = "unknown"
 _LONGEST = 64  # an IPv6 address with a zone fits; anything longer is not an address
@@ -24,12 +26,12 @@ def client_address(connection: HTTPConnection, trusted_proxies: Sequence[Network
     """The address the request or socket came from, proxies in front of the gateway seen through."""
     peer = connection.client.host if connection.client else UNKNOWN
     if not _trusted(peer, trusted_proxies):
-        return peer
+        return address_key(peer)
     hops = [hop.strip() for line in connection.headers.getlist("x-forwarded-for") for hop in line.split(",")]
     for hop in reversed([hop for hop in hops if hop]):
         if not _trusted(hop, trusted_proxies):
-            return hop[:_LONGEST]
-    return peer
+            return address_key(hop[:_LONGEST])
+    return address_key(peer)
 
 
 def _trusted(address: str, networks: Sequence[Network]) -> bool:

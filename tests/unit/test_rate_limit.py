@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.rate_limit import RateLimiter
+from connectors.rate_limit import RateLimiter, address_key
 
 
 class Clock:
@@ -56,3 +56,12 @@ def test_a_refused_request_takes_nothing() -> None:
 def test_nonsense_limits_are_refused() -> None:
     with pytest.raises(ValueError, match="per_second"):
         RateLimiter(per_second=0, burst=1)
+
+
+def test_an_ipv6_client_counts_by_its_slash_64() -> None:
+    assert address_key("2001:db8:1:2:aaaa::1") == address_key("2001:db8:1:2:bbbb::9") == "2001:db8:1:2::/64"
+    assert address_key("2001:db8:1:3::1") != address_key("2001:db8:1:2::1")
+    assert address_key("::ffff:198.51.100.7") == "198.51.100.7"
+    assert address_key("198.51.100.7") == "198.51.100.7"
+    assert address_key("fe80::1%eth0") == "fe80::/64"
+    assert address_key("not an address") == "not an address"
