@@ -77,7 +77,10 @@ def test_capacity_is_for_directors_and_a_manager_sets_their_own_work_day(
     changed = http.put(url, json={"capacity": 0}, headers=auth(ids, "clara"))
     assert (changed.status_code, changed.json()["capacity"]) == (200, 0)
     bad = http.put(url, json={"capacity": "many"}, headers=auth(ids, "clara"))
-    assert (bad.status_code, bad.json()["error"]) == (400, "'capacity' must be a whole number")
+    assert (bad.status_code, bad.json()["error"]) == (400, "'capacity' must be a whole number from 0 to 100000000")
+    for beyond in (-1, 2**31, 10**100):
+        refused = http.put(url, json={"capacity": beyond}, headers=auth(ids, "clara"))
+        assert (refused.status_code, refused.json()["error"]) == (400, bad.json()["error"])
     started = http.post("/api/work-day", json={"action": "start"}, headers=auth(ids, "boris"))
     assert (started.status_code, started.json()["work_day"]) == (200, "started")
     again = http.post("/api/work-day", json={"action": "start"}, headers=auth(ids, "boris"))
@@ -92,7 +95,7 @@ def test_working_hours_and_absences_are_validated(client: tuple[TestClient, dict
     assert ok.status_code == 200
     wrong = http.put(url, json={"timezone": "Mars/Base", "shifts": shifts}, headers=auth(ids, "anna"))
     assert wrong.status_code == 400
-    assert "unknown time zone" in wrong.json()["error"]
+    assert wrong.json()["error"] == "'timezone' must be an IANA time zone such as 'Europe/Riga'"
     other = http.put(url, json={"timezone": "UTC", "shifts": shifts}, headers=auth(ids, "boris"))
     assert other.status_code == 403
     away = http.post(
@@ -102,3 +105,13 @@ def test_working_hours_and_absences_are_validated(client: tuple[TestClient, dict
     )
     assert away.status_code == 400
     assert "must end on or after" in away.json()["error"]
+    # A value that is text but no date or time is refused naming its field.
+    month = http.post(
+        f"/api/managers/{ids['anna']}/absences",
+        json={"first_day": "2026-13-01", "last_day": "2026-07-01"},
+        headers=auth(ids, "anna"),
+    )
+    assert (month.status_code, month.json()["error"]) == (400, "'first_day' must be a date written YYYY-MM-DD")
+    late = [{"day": "mon", "from": "09:00", "to": "25:00"}]
+    hour = http.put(url, json={"timezone": "Europe/Riga", "shifts": late}, headers=auth(ids, "anna"))
+    assert (hour.status_code, hour.json()["error"]) == (400, "'to' must be a time of day written HH:MM")
