@@ -92,7 +92,9 @@ def _check_field(
     try:
         checked_text(name, frame.get(name), max_length=max_length, kind=kind)
     except InvalidText as invalid:
-        raise FrameError("invalid_message", f"a message needs {needs}: {invalid}") from None
+        # Missing, empty or too long: say what a message needs; a character refused: say which.
+        shape = invalid.problem.startswith(("must be a string", "must not be empty", "is longer"))
+        raise FrameError("invalid_message", f"a message needs {needs}: {invalid}" if shape else str(invalid)) from None
 
 
 def _message_frame(raw: str | bytes) -> dict[str, Any]:
