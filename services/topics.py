@@ -32,6 +32,7 @@ DOMAIN_EVENTS_RETENTION_MS = FOREVER
 # Replies wait here for the mail sender's group and for the ingest holding the visitor's socket; a
 # reply undelivered after a week is stale, and the conversation in the event store still shows it.
 OUTBOUND_RETENTION_MS = 7 * DAY_MS
+DYNAMIC_TOPIC_CONFIG = 1  # the config source of a setting made for the topic itself
 
 
 class TopicsNotReady(RuntimeError):
@@ -106,12 +107,36 @@ async def create_topics(settings: Settings) -> Topics:
             _raise_refusals("create", [(t[0], t[1], t[2] if len(t) > 2 else None) for t in response.topic_errors])  # noqa: PLR2004
         present = [s for s in specs if s.name in existing]
         if present:
-            resources = [ConfigResource(ConfigResourceType.TOPIC, s.name, s.configs) for s in present]
-            responses = await admin.alter_configs(resources)
-            _raise_refusals("configure", [(r[3], r[0], r[1]) for resp in responses for r in resp.resources])
+            current = await _dynamic_configs(admin, [s.name for s in present])
+            # AlterConfigs replaces a topic's whole dynamic configuration: what ops set there is sent
+            # back with ours on top, and a topic already in line is not touched at all.
+            resources = [
+                ConfigResource(ConfigResourceType.TOPIC, s.name, {**current.get(s.name, {}), **s.configs})
+                for s in present
+                if any(current.get(s.name, {}).get(k) != v for k, v in s.configs.items())
+            ]
+            if resources:
+                responses = await admin.alter_configs(resources)
+                _raise_refusals("configure", [(r[3], r[0], r[1]) for resp in responses for r in resp.resources])
     finally:
         await admin.close()
     return Topics.named(settings.topic_prefix)
+
+
+async def _dynamic_configs(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, dict[str, str]]:
+    """Each topic's own settings (not the broker's defaults), as the broker reports them."""
+    responses = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, n, None) for n in names])
+    found: dict[str, dict[str, str]] = {}
+    for response in responses:
+        for resource in response.resources:
+            entries = found.setdefault(resource[3], {})
+            for entry in resource[4]:
+                name, value, source = entry[0], entry[1], entry[3]
+                # Version 0 answers "is default"; later ones the source, 1 being the topic's own.
+                own = not source if isinstance(source, bool) else source == DYNAMIC_TOPIC_CONFIG
+                if own and value is not None:
+                    entries[name] = value
+    return found
 
 
 def _raise_refusals(action: str, results: list[tuple[str, int, str | None]]) -> None:

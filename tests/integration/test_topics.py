@@ -33,12 +33,12 @@ def fresh(kafka: LocalKafka, replicas: int = 1, min_insync: int = 1) -> Settings
     )
 
 
-async def describe(settings: Settings, names: list[str]) -> dict[str, dict[str, str]]:
-    """Each topic's retention.ms and min.insync.replicas as the broker reports them, and its replicas."""
+async def describe(settings: Settings, names: list[str], also: tuple[str, ...] = ()) -> dict[str, dict[str, str]]:
+    """Each topic's retention.ms and min.insync.replicas (and ``also``) as the broker reports them, and its replicas."""
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
     await admin.start()
     try:
-        keys = {"retention.ms": None, "min.insync.replicas": None}
+        keys = dict.fromkeys(("retention.ms", "min.insync.replicas", *also))
         responses = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, n, keys) for n in names])
         found = {r[3]: {entry[0]: entry[1] for entry in r[4]} for resp in responses for r in resp.resources}
         async with asyncio.timeout(WAIT):
@@ -91,7 +91,14 @@ def test_topics_made_before_are_brought_in_line_and_a_second_run_changes_nothing
             from aiokafka.admin import NewTopic  # noqa: PLC0415
 
             await admin.create_topics(
-                [NewTopic(topics.domain_events, 1, 1, topic_configs={"retention.ms": "86400000"})]
+                [
+                    NewTopic(
+                        topics.domain_events,
+                        1,
+                        1,
+                        topic_configs={"retention.ms": "86400000", "max.message.bytes": "2000000"},
+                    )
+                ]
             )
         finally:
             await admin.close()
@@ -110,6 +117,9 @@ def test_topics_made_before_are_brought_in_line_and_a_second_run_changes_nothing
 
     found = asyncio.run(in_line())
     assert found[topics.inbound]["retention.ms"] == str(INBOUND_RETENTION_MS)
+    # What ops set on a topic, and we do not, is kept.
+    kept = asyncio.run(describe(settings, [topics.domain_events], ("max.message.bytes",)))
+    assert kept[topics.domain_events]["max.message.bytes"] == "2000000"
 
 
 def test_more_replicas_than_brokers_is_refused_with_the_brokers_reason(kafka: LocalKafka) -> None:
