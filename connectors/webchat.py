@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,7 +32,8 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
-from connectors.rate_limit import RateLimiter, address_key
+from connectors.client_address import Network, client_of
+from connectors.rate_limit import RateLimiter
 from connectors.webchat_limits import WidgetLimits
 from connectors.webchat_outbox import Outbox
 from domain.channels import Channel
@@ -171,7 +172,7 @@ class WebchatConnector:
         return len(self._visitors.get(visitor_id, ()))
 
     async def _handle(self, socket: ServerConnection) -> None:
-        address = _client_address(socket)
+        address = _client_address(socket, self._limits.trusted_proxies)
         if self._open[address] >= self._limits.sockets_per_address:
             await self._refuse(socket, address, "too many open sockets from this address")
             return
@@ -285,9 +286,11 @@ def _plausible_token(token: str) -> bool:
     return len(token) <= MAX_TOKEN_LENGTH and is_clean(token, TextKind.IDENTIFIER)
 
 
-def _client_address(socket: ServerConnection) -> str:
+def _client_address(socket: ServerConnection, trusted_proxies: Sequence[Network]) -> str:
     address = socket.remote_address
-    return address_key(str(address[0])) if isinstance(address, tuple) and address else "unknown"
+    peer = str(address[0]) if isinstance(address, tuple) and address else None
+    forwarded = socket.request.headers.get_all("X-Forwarded-For") if socket.request is not None else []
+    return client_of(peer, forwarded, trusted_proxies)
 
 
 @contextlib.contextmanager

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from connectors.client_address import Network
+
 
 @dataclass(frozen=True)
 class WidgetLimits:
-    """Limits per client address (the socket's remote address) and per visitor, with safe defaults."""
+    """Limits per client address (the socket's peer, or the client a trusted proxy names) and per visitor."""
 
     # Before hello: a stranger must greet within this time, in a small frame.
     hello_timeout: float = 10.0
@@ -22,3 +24,5 @@ class WidgetLimits:
     # Frames waiting for a visitor to read them, and how long one may take to be written.
     outbox_frames: int = 64
     send_timeout: float = 10.0
+    # Reverse proxies whose X-Forwarded-For names the client; none by default, so nobody picks their address.
+    trusted_proxies: tuple[Network, ...] = ()

@@ -1,44 +1,17 @@
-"""Who is asking: the client's address, the key of the per-address limits (an IPv6 client by its /64).
-
-The address is the peer of the connection. Only when that peer is one of the
-configured ``trusted_proxies`` is ``X-Forwarded-For`` read, from the right:
-each trusted proxy appends the address it received from, so the rightmost hop
-that is not a trusted proxy is the client. Hops further left were written by
-the client itself and are never believed. With no trusted proxies the header
-is ignored, so nobody can choose their own address by sending it.
-"""
+"""The client of an HTTP request or a console socket, as the gateway's limits count it."""
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Sequence
 
 from starlette.requests import HTTPConnection
 
-from connectors.rate_limit import address_key
+from connectors.client_address import UNKNOWN, Network, client_of
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-UNKNOWN = "unknown"
-_LONGEST = 64  # an IPv6 address with a zone fits; anything longer is not an address
+__all__ = ["UNKNOWN", "Network", "client_address"]
 
 
 def client_address(connection: HTTPConnection, trusted_proxies: Sequence[Network]) -> str:
     """The address the request or socket came from, proxies in front of the gateway seen through."""
-    peer = connection.client.host if connection.client else UNKNOWN
-    if not _trusted(peer, trusted_proxies):
-        return address_key(peer)
-    hops = [hop.strip() for line in connection.headers.getlist("x-forwarded-for") for hop in line.split(",")]
-    for hop in reversed([hop for hop in hops if hop]):
-        if not _trusted(hop, trusted_proxies):
-            return address_key(hop[:_LONGEST])
-    return address_key(peer)
-
-
-def _trusted(address: str, networks: Sequence[Network]) -> bool:
-    if not networks:
-        return False
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in network for network in networks)
+    peer = connection.client.host if connection.client else None
+    return client_of(peer, connection.headers.getlist("x-forwarded-for"), trusted_proxies)

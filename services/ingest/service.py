@@ -86,4 +86,5 @@ def widget_limits(settings: Settings) -> WidgetLimits:
         message_burst=settings.webchat_message_burst,
         outbox_frames=settings.webchat_outbox_frames,
         send_timeout=settings.webchat_send_timeout_seconds,
+        trusted_proxies=tuple(settings.trusted_proxies),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 
 import pytest
@@ -98,6 +99,23 @@ async def test_an_address_may_keep_only_so_many_sockets_waiting_for_hello() -> N
         late = await door.stranger()
         await late.send(json.dumps({"type": "hello", "token": token("v2")}))
         assert (await frame(late))["type"] == "welcome"
+
+
+@pytest.mark.asyncio
+async def test_behind_a_trusted_proxy_each_client_has_its_own_limits_and_no_one_else_can_pick_one() -> None:
+    proxy = (ipaddress.ip_network("127.0.0.1/32"),)
+    async with widget(WidgetLimits(unauthenticated_per_address=1, trusted_proxies=proxy)) as door:
+        _first = await door.stranger("198.51.100.1")
+        refused = await door.stranger("198.51.100.1")
+        assert await closed_with(refused) == (1013, "too many sockets waiting for hello from this address")
+        other = await door.stranger("198.51.100.2")
+        await other.send(json.dumps({"type": "hello", "token": token("v2")}))
+        assert (await frame(other))["type"] == "welcome"
+    # Without trusting the proxy, the header changes nothing: every socket is the peer's.
+    async with widget(WidgetLimits(unauthenticated_per_address=1)) as door:
+        _first = await door.stranger("198.51.100.1")
+        forged = await door.stranger("198.51.100.2")
+        assert await closed_with(forged) == (1013, "too many sockets waiting for hello from this address")
 
 
 @pytest.mark.asyncio

@@ -50,9 +50,10 @@ class Widget:
         assert (await frame(socket))["type"] == "welcome"
         return socket
 
-    async def stranger(self) -> ClientConnection:
-        """A socket that has not said hello."""
-        return await connect(self.url, origin=Origin(ORIGIN))
+    async def stranger(self, forwarded_for: str | None = None) -> ClientConnection:
+        """A socket that has not said hello; ``forwarded_for`` is sent as X-Forwarded-For, as a proxy would."""
+        headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else None
+        return await connect(self.url, origin=Origin(ORIGIN), additional_headers=headers)
 
     async def reply(self, visitor_id: str, text: str, reply_id: str = "r1") -> int:
         """Deliver an operator's reply to ``visitor_id`` as the outbound follower does; ``reply_id`` names its id."""

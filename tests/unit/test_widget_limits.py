@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
+import json
 
 import pytest
 
@@ -20,6 +22,7 @@ VARIABLES = {
     "SWITCHBOARD_WEBCHAT_MESSAGE_BURST": ("message_burst", 4),
     "SWITCHBOARD_WEBCHAT_OUTBOX_FRAMES": ("outbox_frames", 16),
     "SWITCHBOARD_WEBCHAT_SEND_TIMEOUT_SECONDS": ("send_timeout", 2.5),
+    "SWITCHBOARD_TRUSTED_PROXIES": ("trusted_proxies", (ipaddress.ip_network("10.0.0.0/8"),)),
 }
 
 
@@ -30,7 +33,7 @@ def test_the_defaults_are_the_connectors_own() -> None:
 @pytest.mark.parametrize("variable", list(VARIABLES))
 def test_each_limit_is_read_from_its_variable(variable: str, monkeypatch: pytest.MonkeyPatch) -> None:
     field, value = VARIABLES[variable]
-    monkeypatch.setenv(variable, str(value))
+    monkeypatch.setenv(variable, json.dumps([str(n) for n in value]) if isinstance(value, tuple) else str(value))
     assert widget_limits(Settings()) == dataclasses.replace(WidgetLimits(), **{field: value})
 
 
