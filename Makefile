@@ -29,11 +29,11 @@ integration: deps kafka-jars
 
 # The full benchmark and the fault-injection run, each on its own Postgres and Kafka.
 bench: deps kafka-jars
-	$(BIN)/switchboard bench
+	$(BIN)/switchboard-bench pipeline
 
 # Mails/s from a 5,000-mail backlog on a local Dovecot into the event store, beside its ceilings.
 bench-mail: deps kafka-jars
-	$(BIN)/switchboard bench mail
+	$(BIN)/switchboard-bench mail
 
 # 100,000 widget messages through ten SIGKILLs, a broker restart and a database restart; prints its
 # figures and checks. Smaller: make chaos MESSAGES=10000 KILLS=4; replay: make chaos SEED=n.
@@ -42,7 +42,7 @@ RATE ?= 100
 KILLS ?= 10
 SEED ?=
 chaos: deps kafka-jars
-	$(BIN)/switchboard chaos --messages $(MESSAGES) --rate $(RATE) --kills $(KILLS) $(if $(SEED),--seed $(SEED))
+	$(BIN)/switchboard-bench chaos --messages $(MESSAGES) --rate $(RATE) --kills $(KILLS) $(if $(SEED),--seed $(SEED))
 
 # Java 17+ runs Kafka; Maven fetches its jars from Maven Central.
 system-deps:

@@ -1,4 +1,4 @@
-"""``switchboard chaos``: the pipeline under load while services, Kafka and PostgreSQL are killed.
+"""``switchboard-bench chaos``: the pipeline under load while services, Kafka and PostgreSQL are killed.
 
 Customers write through the widget at a fixed rate; a seeded schedule
 SIGKILLs the services (spread over them and over the load) and restarts

@@ -1,4 +1,4 @@
-"""``switchboard bench mail``: mails/s from a backlog on a real Dovecot into the event store, and its ceilings.
+"""``switchboard-bench mail``: mails/s from a backlog on a real Dovecot into the event store, and its ceilings.
 
 The run starts its own PostgreSQL, Kafka and Dovecot, puts a backlog of
 generated customer mail into one mailbox, then measures, each ``runs`` times:
@@ -142,7 +142,7 @@ def run_mail_bench(*, runs: int, mails: int, output: Path, seed: int | None = No
     """Run the mail benchmark, print the table and the summary line, write JSON to ``output``."""
     seed = random.SystemRandom().randrange(1 << 31) if seed is None else seed
     configure_logging("bench-mail", "warning")  # the in-process watcher says only what went wrong
-    print(f"switchboard bench mail: seed {seed}, {mails:,} mails, {runs} run(s) of each figure")
+    print(f"switchboard-bench mail: seed {seed}, {mails:,} mails, {runs} run(s) of each figure")
     started = time.monotonic()
     corpus = generate(mails, seed)
     print(

@@ -1,6 +1,6 @@
 """Routing speed: the pure policy, routed leads end to end, and the event store's write ceiling.
 
-``switchboard route bench`` prints decisions/s of the policy alone with 50
+``switchboard-bench routing`` prints decisions/s of the policy alone with 50
 managers and 20 rules; routed leads/s from inbound records on Kafka to the
 assignment stored and published on the domain-events topic by a router
 process; and, in the same run on the same database, the event store's own

@@ -1,4 +1,4 @@
-"""``switchboard bench``: every figure of the pipeline and its ceilings, on this machine, in one run."""
+"""``switchboard-bench pipeline``: every figure of the pipeline and its ceilings, on this machine, in one run."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def run_bench(*, quick: bool, output: Path, seed: int | None = None) -> int:
     """Run the benchmark, print the table and the summary line, write JSON to ``output``."""
     seed = random.SystemRandom().randrange(1 << 31) if seed is None else seed
     sizes = QUICK if quick else FULL
-    print(f"switchboard bench{' --quick' if quick else ''}: seed {seed}, {sizes.runs} run(s) of each figure")
+    print(f"switchboard-bench pipeline{' --quick' if quick else ''}: seed {seed}, {sizes.runs} run(s) of each figure")
     cluster = Cluster("bench")
     started = time.monotonic()
     cluster.start()

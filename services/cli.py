@@ -140,8 +140,6 @@ def _route_parser(commands: Any) -> None:  # noqa: ANN401 - argparse's private s
     simulate = actions.add_parser("simulate", help="replay recorded leads through proposed rules; writes nothing")
     simulate.add_argument("--rules", type=Path, required=True)
     simulate.add_argument("--since", type=_date, default=None, help="first day of the period (YYYY-MM-DD, UTC)")
-    speed = actions.add_parser("bench", help="routing decisions/s, routed leads/s end to end, and the store's ceiling")
-    speed.add_argument("--quick", action="store_true", help="a short run for a smoke check")
 
 
 def _date(text: str) -> datetime:
@@ -155,10 +153,6 @@ def _route(settings: Settings, args: argparse.Namespace) -> int:
     try:
         if args.action == "apply":
             print(asyncio.run(apply_rules_file(settings, args.rules, args.by)))  # noqa: T201
-        elif args.action == "bench":
-            from bench.routing import run_routing_bench  # noqa: PLC0415
-
-            print(run_routing_bench(quick=args.quick))  # noqa: T201
         elif args.action == "explain":
             print(asyncio.run(explain_lead(settings, args.lead_id)))  # noqa: T201
         else:
@@ -183,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def _main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0911 - one branch per command
+def _main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one branch per command
     """Entry point of the ``switchboard`` command."""
     parser = argparse.ArgumentParser(prog="switchboard", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -195,21 +189,6 @@ def _main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0911 - one br
     rebuild.add_argument(
         "--verify", action="store_true", help="compare with the live read models; exit 1 if they differ"
     )
-    bench = commands.add_parser("bench", help="benchmark the whole pipeline on its own Postgres and Kafka")
-    bench.add_argument("--quick", action="store_true", help="a short run (under a minute) for a smoke check")
-    bench.add_argument("--output", type=Path, help="JSON results file (default .local/bench/full.json or quick.json)")
-    bench.add_argument("--seed", type=int, help="seed of the synthetic customers (default: random, printed)")
-    suites = bench.add_subparsers(dest="suite")
-    mail = suites.add_parser("mail", help="mails/s from a backlog on a local Dovecot into the event store")
-    mail.add_argument("--runs", type=int, default=3, help="runs of each figure; the median is reported")
-    mail.add_argument("--mails", type=int, default=5_000, help="mails in the backlog")
-    mail.add_argument("--output", dest="mail_output", type=Path, help="JSON results (default .local/bench/mail.json)")
-    mail.add_argument("--seed", dest="mail_seed", type=int, help="seed of the generated mail (default: random)")
-    chaos = commands.add_parser("chaos", help="kill services, Kafka and Postgres under load; check nothing is lost")
-    chaos.add_argument("--seed", type=int, help="seed of the load and the kill moments (default: random, printed)")
-    chaos.add_argument("--messages", type=int, default=100_000, help="messages sent through the widget")
-    chaos.add_argument("--rate", type=float, default=100.0, help="messages per second; the load lasts messages/rate")
-    chaos.add_argument("--kills", type=int, default=10, help="SIGKILLs spread over the services during the load")
     _route_parser(commands)
     _dead_letters_parser(commands)
     run = commands.add_parser("run", help="start local Postgres and Kafka, every service and demo data")
@@ -219,20 +198,6 @@ def _main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0911 - one br
     if args.command in SERVICES:
         run_service(args.command, _service_main(args.command))
         return 0
-    if args.command == "bench" and args.suite == "mail":
-        from bench.mail import run_mail_bench  # noqa: PLC0415
-
-        output = args.mail_output or Path(".local") / "bench" / "mail.json"
-        return run_mail_bench(runs=args.runs, mails=args.mails, output=output, seed=args.mail_seed)
-    if args.command == "bench":
-        from bench.runner import run_bench  # noqa: PLC0415 - the benchmark and its dependencies only when asked
-
-        output = args.output or Path(".local") / "bench" / ("quick.json" if args.quick else "full.json")
-        return run_bench(quick=args.quick, output=output, seed=args.seed)
-    if args.command == "chaos":
-        from bench.chaos import run_chaos  # noqa: PLC0415
-
-        return run_chaos(seed=args.seed, messages=args.messages, rate=args.rate, kills=args.kills)
     if args.command == "run":
         from services.local.stack import run_local  # noqa: PLC0415
 

@@ -1,0 +1,67 @@
+"""``switchboard-bench``: the benchmarks and the fault-injection run, apart from the product's own command.
+
+Each starts its own PostgreSQL and Kafka in a scratch directory and drives the services from outside;
+it needs the ``bench`` extra (``pip install 'switchboard[bench]'``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+RESULTS = Path(".local") / "bench"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The ``switchboard-bench`` command."""
+    parser = argparse.ArgumentParser(prog="switchboard-bench", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    pipeline = commands.add_parser("pipeline", help="every figure of the pipeline and its ceilings, in one run")
+    pipeline.add_argument("--quick", action="store_true", help="a short run (under a minute) for a smoke check")
+    pipeline.add_argument("--output", type=Path, help="JSON results (default .local/bench/full.json or quick.json)")
+    pipeline.add_argument("--seed", type=int, help="seed of the synthetic customers (default: random, printed)")
+    mail = commands.add_parser("mail", help="mails/s from a backlog on a local Dovecot into the event store")
+    mail.add_argument("--runs", type=int, default=3, help="runs of each figure; the median is reported")
+    mail.add_argument("--mails", type=int, default=5_000, help="mails in the backlog")
+    mail.add_argument("--output", type=Path, help="JSON results (default .local/bench/mail.json)")
+    mail.add_argument("--seed", type=int, help="seed of the generated mail (default: random)")
+    routing = commands.add_parser("routing", help="routing decisions/s, routed leads/s, the event store's ceiling")
+    routing.add_argument("--quick", action="store_true", help="a short run for a smoke check")
+    chaos = commands.add_parser("chaos", help="kill services, Kafka and Postgres under load; check nothing is lost")
+    chaos.add_argument("--seed", type=int, help="seed of the load and the kill moments (default: random, printed)")
+    chaos.add_argument("--messages", type=int, default=100_000, help="messages sent through the widget")
+    chaos.add_argument("--rate", type=float, default=100.0, help="messages per second; the load lasts messages/rate")
+    chaos.add_argument("--kills", type=int, default=10, help="SIGKILLs spread over the services during the load")
+    args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except ModuleNotFoundError as missing:
+        print(f"{missing}: install the benchmark's dependencies with pip install 'switchboard[bench]'", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    # Each suite is imported only when asked for, with just its own dependencies.
+    if args.command == "mail":
+        from bench.mail import run_mail_bench  # noqa: PLC0415
+
+        output = args.output or RESULTS / "mail.json"
+        return run_mail_bench(runs=args.runs, mails=args.mails, output=output, seed=args.seed)
+    if args.command == "routing":
+        from bench.routing import run_routing_bench  # noqa: PLC0415
+
+        print(run_routing_bench(quick=args.quick))
+        return 0
+    if args.command == "chaos":
+        from bench.chaos import run_chaos  # noqa: PLC0415
+
+        return run_chaos(seed=args.seed, messages=args.messages, rate=args.rate, kills=args.kills)
+    from bench.runner import run_bench  # noqa: PLC0415
+
+    output = args.output or RESULTS / ("quick.json" if args.quick else "full.json")
+    return run_bench(quick=args.quick, output=output, seed=args.seed)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
