@@ -78,6 +78,26 @@ async def apply_records(  # noqa: PLR0913 - where to apply, what, and what to do
     it (a rebuild passes no consumer: it logs what it skips, which the live
     projection has already kept).
     """
+    try:
+        return await _apply_batch(pool, schema, records, position, notify, consumer, retrying, careful=False)
+    except EVENT_ERRORS:
+        # An event of the batch failed on its own: the batch was rolled back whole, and is applied again
+        # with a savepoint per event, so that only the failing one is set aside. The usual batch pays for
+        # no savepoints at all.
+        return await _apply_batch(pool, schema, records, position, notify, consumer, retrying, careful=True)
+
+
+async def _apply_batch(  # noqa: PLR0913
+    pool: asyncpg.Pool,
+    schema: str,
+    records: list[ConsumerRecord[bytes, bytes]],
+    position: Position,
+    notify: bool,
+    consumer: str | None,
+    retrying: Retrying,
+    *,
+    careful: bool,
+) -> Position:
     changes = Changes()
     current = position
     async with pool.acquire() as conn, conn.transaction():
@@ -96,9 +116,12 @@ async def apply_records(  # noqa: PLR0913 - where to apply, what, and what to do
                 log.warning("event_withheld", notification_id=notification_id, type=event.get("type"))
                 current = Position(notification_id, record.offset)
                 continue
-            failure = await _apply_tried(conn, schema, event, changes, retrying)
-            if failure is not None:
-                await _set_aside(conn, schema, consumer, record, event, failure)
+            if careful:
+                failure = await _apply_tried(conn, schema, event, changes, retrying)
+                if failure is not None:
+                    await _set_aside(conn, schema, consumer, record, event, failure)
+            else:
+                await apply(conn, schema, event, changes)
             current = Position(notification_id, record.offset)
         await conn.execute(
             f"INSERT INTO {checked(schema)}.position (projection, notification_id, kafka_offset)"  # noqa: S608
