@@ -6,16 +6,20 @@ error, how often it was tried and when. It waits until ops re-drive it (``switch
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+import structlog
 from aiokafka.structs import ConsumerRecord
 
 from services.projections.schema import Connection
 from services.tables import ensure_tables
+
+log = structlog.get_logger()
 
 ROUTER = "router"
 PROJECTIONS = "projections"
@@ -60,6 +64,10 @@ class Retrying:
 
     attempts: int = 3
     backoff_seconds: float = 0.1
+
+    async def pause(self, attempt: int) -> None:
+        """Wait before the try after ``attempt``: the first pause, doubling each time."""
+        await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1))
 
 
 @dataclass(frozen=True)
@@ -182,6 +190,24 @@ async def set_aside(
         failure.first_failed_at,
     )
     return int(letter_id)
+
+
+def log_set_aside(
+    consumer: str, letter_id: int | None, record: ConsumerRecord[Any, Any], failure: Failure, **ids: object
+) -> None:
+    """One log line for a record set aside, with the ids that let ops follow it (``ids``)."""
+    log.warning(
+        "record_set_aside",
+        consumer=consumer,
+        letter_id=letter_id,
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        error_type=failure.error_type,
+        error=failure.error,
+        attempts=failure.attempts,
+        **ids,
+    )
 
 
 async def letters(

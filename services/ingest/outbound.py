@@ -18,7 +18,7 @@ from aiokafka.structs import ConsumerRecord
 
 from domain.channels import Channel
 from domain.outbound import OutboundMessage, bound_for, outbound_from_dict
-from services.dead_letters import WEBCHAT_REPLIES, Failure, create_dead_letters, set_aside
+from services.dead_letters import WEBCHAT_REPLIES, Failure, create_dead_letters, log_set_aside, set_aside
 
 log = structlog.get_logger()
 
@@ -81,14 +81,7 @@ class OutboundFollower:
             except UNAVAILABLE as error:
                 # Deliveries after it matter more than keeping this one: it is logged below in full.
                 log.warning("outbound_set_aside_not_stored", error=str(error) or type(error).__name__)
-        log.warning(
-            "outbound_set_aside",
-            letter_id=letter_id,
-            partition=record.partition,
-            offset=record.offset,
-            error_type=failure.error_type,
-            error=failure.error,
-        )
+        log_set_aside(WEBCHAT_REPLIES, letter_id, record, failure)
 
     async def stop(self) -> None:
         """Disconnect."""

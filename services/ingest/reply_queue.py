@@ -23,7 +23,7 @@ from aiokafka.structs import ConsumerRecord
 
 from domain.channels import Channel
 from domain.outbound import InvalidOutboundMessage, OutboundReply, bound_for
-from services.dead_letters import MAIL_REPLIES, Failure, Retrying, create_dead_letters, set_aside
+from services.dead_letters import MAIL_REPLIES, Failure, Retrying, create_dead_letters, log_set_aside, set_aside
 from services.ingest.mail_delivery import SCHEMA
 from services.tables import ensure_tables
 
@@ -124,20 +124,13 @@ class ReplyQueue:
                 if attempt == self._retrying.attempts:
                     await self._set_aside(record, Failure.of(error, attempt, first_failed_at))
                     return
-                await asyncio.sleep(self._retrying.backoff_seconds * 2 ** (attempt - 1))
+                await self._retrying.pause(attempt)
                 continue
             return
 
     async def _set_aside(self, record: ConsumerRecord[bytes, bytes], failure: Failure) -> None:
         letter_id = await set_aside(self._pool, MAIL_REPLIES, record, failure)
-        log.warning(
-            "reply_set_aside",
-            letter_id=letter_id,
-            partition=record.partition,
-            offset=record.offset,
-            error_type=failure.error_type,
-            error=failure.error,
-        )
+        log_set_aside(MAIL_REPLIES, letter_id, record, failure)
 
     async def _rewind(self) -> None:
         for partition in self._consumer.assignment():

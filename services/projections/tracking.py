@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -176,7 +175,7 @@ async def _apply_tried(
             first_failed_at = first_failed_at or datetime.now(tz=UTC)
             if attempt == retrying.attempts:
                 return Failure.of(error, attempt, first_failed_at)
-            await asyncio.sleep(retrying.backoff_seconds * 2 ** (attempt - 1))
+            await retrying.pause(attempt)
             continue
         changes.conversations |= applied.conversations
         changes.messages += applied.messages

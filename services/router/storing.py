@@ -24,7 +24,7 @@ from eventsourcing.persistence import DataError
 
 from domain.errors import DomainError
 from domain.inbound import InboundMessage
-from services.dead_letters import ROUTER, Failure, Retrying, set_aside
+from services.dead_letters import ROUTER, Failure, Retrying, log_set_aside, set_aside
 from services.router.inbox import Inbox
 from services.router.receiving import ReceivedMessage
 
@@ -102,7 +102,7 @@ class InboundStore:
                 if attempt == self._retrying.attempts:
                     await self._set_aside(item.record, item.message, Failure.of(error, attempt, first_failed_at))
                     return
-                await asyncio.sleep(self._retrying.backoff_seconds * 2 ** (attempt - 1))
+                await self._retrying.pause(attempt)
                 continue
             _log_received(results)
             return
@@ -111,17 +111,7 @@ class InboundStore:
         self, record: ConsumerRecord[bytes, bytes], message: InboundMessage | None, failure: Failure
     ) -> None:
         letter_id = await set_aside(self._pool, ROUTER, record, failure)
-        log.warning(
-            "inbound_set_aside",
-            letter_id=letter_id,
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            message_id=message.channel_message_id if message else None,
-            error_type=failure.error_type,
-            error=failure.error,
-            attempts=failure.attempts,
-        )
+        log_set_aside(ROUTER, letter_id, record, failure, message_id=message.channel_message_id if message else None)
 
 
 def decoded(record: ConsumerRecord[bytes, bytes]) -> InboundMessage:
