@@ -2,7 +2,7 @@
 
 kafka: raw aiokafka produce (ingest's producer settings) and consume of the
 inbound payloads on the same broker. store: the router's own batched writes
-(``Inbox.receive``, one transaction per batch) straight into the event store,
+(``receive_messages``, one transaction per batch) straight into the event store,
 without Kafka. copy: asyncpg COPY of the very rows those writes stored.
 """
 
@@ -17,9 +17,12 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from eventsourcing.persistence import ApplicationRecorder
 
+from application.managers import register_manager
+from application.receive_messages import receive_messages
+from application.work_day import change_work_day
 from bench.customers import Plan
 from bench.doors import inbound_message, payload
-from services.bootstrap import build_inbox, build_producer
+from services.bootstrap import build_event_store, build_producer
 from services.settings import Settings
 
 EVENTS = "switchboard_events"
@@ -72,24 +75,26 @@ async def kafka_ceiling(settings: Settings, plan: Plan, topic: str, within: floa
 
 
 def store_ceiling(settings: Settings, plan: Plan, managers: int) -> StoreCeiling:
-    """Messages/s and events/s of ``Inbox.receive`` in router-sized batches (blocking; run in a thread)."""
-    inbox = build_inbox(settings)
+    """Messages/s and events/s of ``receive_messages`` in router-sized batches (blocking; run in a thread)."""
+    event_store = build_event_store(settings)
     try:
         for n in range(managers):
-            manager_id = inbox.register_manager(f"Manager {n}", f"m{n}@ceiling.example", BIG_CAPACITY, settings.team)
-            inbox.start_work_day(manager_id)
-        recorder = inbox.recorder
+            manager_id = register_manager(
+                event_store, f"Manager {n}", f"m{n}@ceiling.example", BIG_CAPACITY, settings.team
+            )
+            change_work_day(event_store, manager_id, "start")
+        recorder = event_store.recorder
         assert isinstance(recorder, ApplicationRecorder)
         first = recorder.max_notification_id() or 0
         messages = [inbound_message(t) for t in plan.touches]
         size = settings.router_batch_size
         started = time.monotonic()
         for at in range(0, len(messages), size):
-            inbox.receive(messages[at : at + size])
+            receive_messages(event_store, messages[at : at + size])
         seconds = time.monotonic() - started
         events = (recorder.max_notification_id() or 0) - first
     finally:
-        inbox.close()
+        event_store.close()
     return StoreCeiling(len(messages) / seconds, events / seconds)
 
 

@@ -10,7 +10,7 @@ generated customer mail into one mailbox, then measures, each ``runs`` times:
 - IMAP ceiling: a ``MailboxWatcher`` in this process whose publish only
   counts: connect, search, fetch and parse, nothing stored;
 - parse ceiling: ``parse_mail`` and ``to_inbound`` over the same bytes in memory;
-- store ceiling: the router's own ``Inbox.receive`` of those messages in its
+- store ceiling: the router's own ``receive_messages`` of those messages in its
   batch size, straight into a fresh event store, without Kafka.
 """
 
@@ -32,6 +32,7 @@ from typing import Any
 
 import asyncpg
 
+from application.receive_messages import receive_messages
 from bench.cluster import Cluster
 from bench.mailgen import SHOP, Corpus, generate
 from bench.positions import InboundOffsets
@@ -43,7 +44,7 @@ from bench.waiting import TimedOut, until
 from connectors.mail.parsing import Attachment, Routing, parse_mail, to_inbound
 from connectors.mail.watcher import Checkpoint, Mailbox, MailboxWatcher, Rejection
 from domain.inbound import InboundMessage
-from services.bootstrap import build_inbox
+from services.bootstrap import build_event_store
 from services.local.dovecot import LocalDovecot
 from services.local.ports import free_port
 from services.logs import configure_logging
@@ -67,7 +68,7 @@ LABELS = {
     "end_to_end_flowing": ("Dovecot -> event store, first to last stored", "mails/s"),
     "ceiling_imap": ("ceiling: IMAP fetch + parse, publish counts", "mails/s"),
     "ceiling_parse": ("ceiling: parse_mail + to_inbound in memory", "mails/s"),
-    "ceiling_store": ("ceiling: router's Inbox.receive, no Kafka", "mails/s"),
+    "ceiling_store": ("ceiling: router's receive_messages, no Kafka", "mails/s"),
     "ingest_first_stored": ("ingest start -> first mail stored", "s"),
 }
 
@@ -189,7 +190,7 @@ async def _measure(
         parse.append(await asyncio.to_thread(parse_ceiling, corpus))
         print(f"  parse only: {parse[-1]:,.0f} mails/s")
         store.append(await store_ceiling(cluster, corpus, n))
-        print(f"  router's Inbox.receive alone: {store[-1]:,.0f} mails/s")
+        print(f"  router's receive_messages alone: {store[-1]:,.0f} mails/s")
         imap.append(await imap_ceiling(dovecot, mails))
         print(f"  IMAP fetch + parse: {imap[-1]:,.0f} mails/s")
         run = await end_to_end(cluster, dovecot, mails, n)
@@ -223,21 +224,21 @@ def _messages(corpus: Corpus) -> list[InboundMessage]:
 
 
 async def store_ceiling(cluster: Cluster, corpus: Corpus, run: int) -> float:
-    """Mails/s of ``Inbox.receive`` in router-sized batches, into a fresh database with the same team."""
+    """Mails/s of ``receive_messages`` in router-sized batches, into a fresh database with the same team."""
     settings = await _fresh_database(cluster, f"mail_store_{run}", f"mailstore{run}")
     await hire(settings, (BIG_CAPACITY,) * MANAGERS)
     messages = await asyncio.to_thread(_messages, corpus)
 
     def receive() -> float:
-        inbox = build_inbox(settings)
+        event_store = build_event_store(settings)
         try:
             size = settings.router_batch_size
             started = time.perf_counter()
             for at in range(0, len(messages), size):
-                inbox.receive(messages[at : at + size])
+                receive_messages(event_store, messages[at : at + size])
             return len(messages) / (time.perf_counter() - started)
         finally:
-            inbox.close()
+            event_store.close()
 
     return await asyncio.to_thread(receive)
 
@@ -421,7 +422,7 @@ def _results(  # noqa: PLR0913 - everything one run measured
         "end to end / IMAP fetch + parse": f["end_to_end"] / f["ceiling_imap"],
         "end to end (first to last stored) / IMAP fetch + parse": f["end_to_end_flowing"] / f["ceiling_imap"],
         "IMAP fetch + parse / parse only": f["ceiling_imap"] / f["ceiling_parse"],
-        "end to end / router's Inbox.receive alone": f["end_to_end"] / f["ceiling_store"],
+        "end to end / router's receive_messages alone": f["end_to_end"] / f["ceiling_store"],
     }
     stages = {
         stage: {
@@ -500,7 +501,7 @@ def _summary(result: dict[str, Any]) -> str:
     return (
         f"bench mail: {f['end_to_end']:,.0f} mails/s end to end from a {result['setup']['mails']:,}-mail backlog"
         f" ({r['end to end / IMAP fetch + parse']:.0%} of IMAP fetch + parse at {f['ceiling_imap']:,.0f} mails/s;"
-        f" parse alone {f['ceiling_parse']:,.0f} mails/s; Inbox.receive alone {f['ceiling_store']:,.0f} mails/s);"
+        f" parse alone {f['ceiling_parse']:,.0f} mails/s; receive_messages alone {f['ceiling_store']:,.0f} mails/s);"
         f" {'exactly once' if once else 'NOT exactly once'}"
     )
 

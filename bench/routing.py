@@ -18,6 +18,9 @@ from uuid import UUID, uuid4
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from application.managers import register_manager
+from application.rules import apply_rules
+from application.work_day import change_work_day
 from bench.cluster import Cluster
 from bench.stats import Figure
 from domain.contact import Contact
@@ -25,7 +28,7 @@ from domain.inbound import InboundMessage
 from domain.manager import WorkDay
 from domain.routing import Candidate, Situation, decide
 from domain.rules import Conditions, LeadFacts, Rule, RuleSet, Strategy
-from services.bootstrap import build_inbox
+from services.bootstrap import build_event_store
 from services.local.processes import spawn, stop
 from services.topics import create_topics
 
@@ -83,14 +86,14 @@ def policy_rate(decisions: int, runs: int) -> Figure:
 
 def store_rate(cluster: Cluster, batches: int) -> float:
     """Aggregates/s the event store saves at 100 new aggregates per transaction."""
-    inbox = build_inbox(cluster.settings)
+    event_store = build_event_store(cluster.settings)
     try:
         began = time.perf_counter()
         for b in range(batches):
-            inbox.save(*(Contact(name=f"c{b}-{i}", address=f"webchat:c{b}-{i}") for i in range(100)))
+            event_store.save(*(Contact(name=f"c{b}-{i}", address=f"webchat:c{b}-{i}") for i in range(100)))
         return batches * 100 / (time.perf_counter() - began)
     finally:
-        inbox.close()
+        event_store.close()
 
 
 async def end_to_end(cluster: Cluster, leads: int, run: int) -> float:
@@ -146,16 +149,16 @@ def run_routing_bench(*, quick: bool) -> str:
     cluster = Cluster("routebench", log_level="warning")
     cluster.start()
     try:
-        inbox = build_inbox(cluster.settings)
+        event_store = build_event_store(cluster.settings)
         try:
             ids = []
             for n in range(MANAGERS):
-                manager_id = inbox.register_manager(f"m{n}", f"m{n}@bench.example", 1_000_000, TEAM)
-                inbox.start_work_day(manager_id)
+                manager_id = register_manager(event_store, f"m{n}", f"m{n}@bench.example", 1_000_000, TEAM)
+                change_work_day(event_store, manager_id, "start")
                 ids.append(manager_id)
-            inbox.apply_rules(twenty_rules(ids), "bench")
+            apply_rules(event_store, twenty_rules(ids), "bench")
         finally:
-            inbox.close()
+            event_store.close()
         runs = 1 if quick else 3
         leads = 500 if quick else 3_000
         routed = Figure.of([asyncio.run(end_to_end(cluster, leads, run)) for run in range(runs)])

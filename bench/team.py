@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from services.bootstrap import build_inbox, create_pool
+from application.managers import register_manager
+from application.work_day import change_work_day
+from services.bootstrap import build_event_store, create_pool
 from services.console.accounts import Role, add_account
 from services.settings import Settings
 
@@ -24,17 +26,19 @@ class Staff:
 
 async def hire(settings: Settings, capacities: tuple[int, ...]) -> Staff:
     """Register one working manager per capacity, plus a director's console account."""
-    inbox = await asyncio.to_thread(build_inbox, settings)
+    event_store = await asyncio.to_thread(build_event_store, settings)
     pool = await create_pool(settings)
     try:
         for n, capacity in enumerate(capacities):
             email = f"manager{n}@bench.example"
-            manager_id = await asyncio.to_thread(inbox.register_manager, f"Manager {n}", email, capacity, settings.team)
-            await asyncio.to_thread(inbox.start_work_day, manager_id)
+            manager_id = await asyncio.to_thread(
+                register_manager, event_store, f"Manager {n}", email, capacity, settings.team
+            )
+            await asyncio.to_thread(change_work_day, event_store, manager_id, "start")
             await add_account(pool, email, manager_id, f"Manager {n}", Role.MANAGER, PASSWORD)
-        director_id = await asyncio.to_thread(inbox.register_manager, "Director", DIRECTOR, 0, "directors")
+        director_id = await asyncio.to_thread(register_manager, event_store, "Director", DIRECTOR, 0, "directors")
         await add_account(pool, DIRECTOR, director_id, "Director", Role.DIRECTOR, PASSWORD)
     finally:
         await pool.close()
-        inbox.close()
+        event_store.close()
     return Staff(capacities)

@@ -12,20 +12,20 @@ import asyncpg
 import psycopg
 from aiokafka import AIOKafkaProducer
 
+from application.event_store import EventStore
 from services.logs import configure_logging
-from services.router.inbox import Inbox
 from services.settings import Settings, load_settings
 from services.tables import DDL_LOCK
 
 
-def build_inbox(settings: Settings) -> Inbox:
-    """The event-sourced inbox on the configured PostgreSQL."""
+def build_event_store(settings: Settings) -> EventStore:
+    """The event store on the configured PostgreSQL."""
     # The event store creates its tables on first use; processes starting together take
     # turns, since concurrent DDL can fail in Postgres's catalogs ("tuple concurrently updated").
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK,))
         try:
-            return Inbox(env=settings.event_store_env(), team=settings.team)
+            return EventStore(env=settings.event_store_env(), team=settings.team)
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (DDL_LOCK,))
 

@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.errors import DomainError
-from services.bootstrap import build_inbox, create_pool, run_service
+from services.bootstrap import build_event_store, create_pool, run_service
 from services.settings import ConfigurationError, Settings, load_settings
 
 SERVICES = ("ingest", "router", "projections", "gateway")
@@ -52,13 +52,13 @@ async def _topics(settings: Settings) -> None:
 async def _demo(settings: Settings) -> None:
     from services.demo import DEMO_PASSWORD, load_demo  # noqa: PLC0415
 
-    inbox = await asyncio.to_thread(build_inbox, settings)
+    store = await asyncio.to_thread(build_event_store, settings)
     pool = await create_pool(settings)
     try:
-        loaded = await load_demo(inbox, pool, settings.team)
+        loaded = await load_demo(store, pool, settings.team)
     finally:
         await pool.close()
-        inbox.close()
+        store.close()
     print(f"demo managers loaded: {', '.join(loaded) or 'already there'}; password: {DEMO_PASSWORD}")  # noqa: T201
 
 

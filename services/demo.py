@@ -6,8 +6,10 @@ import asyncio
 
 import asyncpg
 
+from application.event_store import EventStore
+from application.managers import register_manager
+from application.work_day import WorkDayAction, change_work_day
 from services.console.accounts import Role, add_account, create_accounts_table
-from services.router.inbox import Inbox
 
 DEMO_PASSWORD = "switchboard-demo"  # noqa: S105 - printed for the local demo only
 
@@ -18,16 +20,16 @@ DEMO_MANAGERS = (
 )
 
 
-async def load_demo(inbox: Inbox, pool: asyncpg.Pool, team: str, capacity: int = 20) -> list[str]:
+async def load_demo(store: EventStore, pool: asyncpg.Pool, team: str, capacity: int = 20) -> list[str]:
     """Register the demo managers once, start the work day of those who work today."""
     await create_accounts_table(pool)
     loaded = []
     for name, email, role, working in DEMO_MANAGERS:
         if await pool.fetchval("SELECT 1 FROM operator_accounts WHERE email = $1", email):
             continue
-        manager_id = await asyncio.to_thread(inbox.register_manager, name, email, capacity, team)
+        manager_id = await asyncio.to_thread(register_manager, store, name, email, capacity, team)
         if working:
-            await asyncio.to_thread(inbox.start_work_day, manager_id)
+            await asyncio.to_thread(change_work_day, store, manager_id, WorkDayAction.START)
         await add_account(pool, email, manager_id, name, role, DEMO_PASSWORD)
         loaded.append(email)
     return loaded

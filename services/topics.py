@@ -32,6 +32,8 @@ DOMAIN_EVENTS_RETENTION_MS = FOREVER
 # Replies wait here for the mail sender's group and for the ingest holding the visitor's socket; a
 # reply undelivered after a week is stale, and the conversation in the event store still shows it.
 OUTBOUND_RETENTION_MS = 7 * DAY_MS
+# Delivery outcomes wait here for the router, which records them on their conversations.
+DELIVERY_REPORTS_RETENTION_MS = 7 * DAY_MS
 DYNAMIC_TOPIC_CONFIG = 1  # the config source of a setting made for the topic itself
 
 
@@ -46,6 +48,7 @@ class Topics:
     inbound: str
     domain_events: str
     outbound: str
+    delivery_reports: str
 
     @classmethod
     def named(cls, prefix: str) -> Topics:
@@ -54,6 +57,7 @@ class Topics:
             inbound=f"{prefix}.inbound",
             domain_events=f"{prefix}.domain-events",
             outbound=f"{prefix}.outbound",
+            delivery_reports=f"{prefix}.delivery-reports",
         )
 
 
@@ -86,6 +90,7 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
         spec(topics.inbound, settings.inbound_partitions, INBOUND_RETENTION_MS),
         spec(topics.domain_events, DOMAIN_EVENTS_PARTITIONS, DOMAIN_EVENTS_RETENTION_MS),
         spec(topics.outbound, settings.outbound_partitions, OUTBOUND_RETENTION_MS),
+        spec(topics.delivery_reports, settings.outbound_partitions, DELIVERY_REPORTS_RETENTION_MS),
     ]
 
 

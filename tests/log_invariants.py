@@ -9,22 +9,22 @@ from uuid import UUID
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import ApplicationRecorder
 
-from services.router.inbox import Inbox
+from application.event_store import EventStore
 
 
-def log_events(inbox: Inbox) -> list[tuple[str, UUID, dict[str, Any]]]:
+def log_events(store: EventStore) -> list[tuple[str, UUID, dict[str, Any]]]:
     """Every event in notification order: (Aggregate.Event, aggregate id, attributes)."""
-    recorder = inbox.recorder
+    recorder = store.recorder
     assert isinstance(recorder, ApplicationRecorder)
     found = []
     for n in recorder.select_notifications(0, 1_000_000, inclusive_of_start=False):
-        event = inbox.mapper.to_domain_event(n)
+        event = store.mapper.to_domain_event(n)
         assert isinstance(event, DomainEvent)
         found.append((type(event).__qualname__, UUID(str(n.originator_id)), vars(event)))
     return found
 
 
-def check_routing_invariants(inbox: Inbox) -> dict[UUID, str]:
+def check_routing_invariants(store: EventStore) -> dict[UUID, str]:
     """Fail if a lead had two holders, a manager went over capacity or an absent one got a lead.
 
     Returns each lead's final status.
@@ -34,7 +34,7 @@ def check_routing_invariants(inbox: Inbox) -> dict[UUID, str]:
     capacity: dict[UUID, int] = {}
     present: dict[UUID, bool] = defaultdict(bool)
     status: dict[UUID, str] = {}
-    for kind, aggregate, data in log_events(inbox):
+    for kind, aggregate, data in log_events(store):
         if kind in {"Manager.Registered", "Manager.CapacityChanged"}:
             capacity[aggregate] = data["capacity"]
         elif kind in ("Manager.WorkDayStarted", "Manager.WorkDayResumed"):

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+from application.event_store import EventStore
 from services.bootstrap import build_producer, create_pool
 from services.projections.rebuild import rebuild
 from services.projections.schema import LIVE_SCHEMA
-from services.router.inbox import Inbox
 from services.router.outbox import OutboxRelay
 from services.settings import Settings
 from services.topics import Topics
 
 
-async def project(settings: Settings, inbox: Inbox) -> None:
+async def project(settings: Settings, store: EventStore) -> None:
     """Relay every stored event to Kafka and build the live read models from the log."""
     pool = await create_pool(settings, size=2)
     producer = build_producer(settings)
     await producer.start()
     try:
-        relay = OutboxRelay(inbox, producer, pool, Topics.named(settings.topic_prefix))
+        relay = OutboxRelay(store, producer, pool, Topics.named(settings.topic_prefix))
         position = -1
         while (published := await relay.publish_after(max(position, 0))) != position:
             position = published

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,10 +20,12 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
+from application.event_store import EventStore
+from application.work_day import come_online, go_offline
 from domain.channels import Channel
 from domain.identities import conversation_id
 from domain.text import InvalidText, TextKind
-from services.bootstrap import build_inbox, create_pool, instance_name
+from services.bootstrap import build_event_store, create_pool, instance_name
 from services.console.accounts import Operator, create_accounts_table, find_operator, log_in
 from services.console.attachments import download, find_attachment
 from services.console.body_limit import BodyLimit
@@ -39,7 +42,6 @@ from services.console.rest import Rest
 from services.heartbeat import SCHEMA as HEARTBEATS
 from services.heartbeat import beat
 from services.projections.schema import LIVE_SCHEMA, create_read_models
-from services.router.inbox import Inbox
 from services.settings import Settings
 from services.tables import ensure_tables
 from services.tokens import Signer
@@ -60,7 +62,7 @@ class Gateway:
         self.signer = Signer(settings.require_secret())
         self.floods = Floods(settings)
         self.pool: asyncpg.Pool
-        self.inbox: Inbox
+        self.store: EventStore
         self.live: LiveUpdates
         self.kafka: AIOKafkaAdminClient
         self.presence: ConsolePresence
@@ -72,11 +74,16 @@ class Gateway:
         await create_accounts_table(self.pool)
         await create_read_models(self.pool, LIVE_SCHEMA)
         await ensure_tables(self.pool, HEARTBEATS)
-        self.inbox = await asyncio.to_thread(build_inbox, self.settings)
+        self.store = await asyncio.to_thread(build_event_store, self.settings)
         self.live = LiveUpdates(self.pool)
         await self.live.start()
         instance = instance_name("gateway")
-        self.presence = ConsolePresence(self.pool, instance, self.inbox.come_online, self.inbox.go_offline)
+        self.presence = ConsolePresence(
+            self.pool,
+            instance,
+            functools.partial(come_online, self.store),
+            functools.partial(go_offline, self.store),
+        )
         await self.presence.start()
         stop = asyncio.Event()
         # The heartbeat tells the other gateways this one's consoles are still open.
@@ -95,7 +102,7 @@ class Gateway:
             await self.kafka.close()
             await self.live.stop()
             await self.pool.close()
-            self.inbox.close()
+            self.store.close()
 
     async def healthz(self, _: Request) -> Response:
         """Each dependency and service; 200 when all are ok, else 503."""
@@ -218,7 +225,7 @@ class Gateway:
 def build_app(settings: Settings) -> Starlette:
     """The gateway's ASGI application."""
     gateway = Gateway(settings)
-    rest = Rest(lambda: gateway.inbox, lambda request: _bearer(gateway, request))
+    rest = Rest(lambda: gateway.store, lambda request: _bearer(gateway, request))
     app = Starlette(
         routes=[
             Route("/api/leads/{lead_id}/routing", rest.routing),

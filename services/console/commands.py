@@ -10,18 +10,22 @@ from uuid import UUID
 import asyncpg
 import structlog
 
+from application.accept_offer import accept_offer
+from application.close_conversation import close_conversation
+from application.event_store import EventStore
+from application.reply import reply as record_reply
+from application.work_day import change_work_day
 from domain.errors import DomainError
 from domain.text import TextKind, checked_text
 from services.console.accounts import Operator
 from services.console.queries import history
-from services.router.inbox import Inbox
 
 log = structlog.get_logger()
 
 MAX_REPLY_LENGTH = 10_000
 MAX_REQUEST_ID, MAX_ACTION = 200, 16
 
-Command = Callable[[Inbox, asyncpg.Pool, Operator, dict[str, Any]], Awaitable[dict[str, Any]]]
+Command = Callable[[EventStore, asyncpg.Pool, Operator, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 def _uuid(frame: dict[str, Any], key: str) -> UUID:
@@ -32,7 +36,7 @@ def _uuid(frame: dict[str, Any], key: str) -> UUID:
         raise ValueError(msg) from None
 
 
-async def reply(inbox: Inbox, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+async def reply(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
     """Answer the customer in their channel."""
     text = checked_text("text", frame.get("text"), max_length=MAX_REPLY_LENGTH, kind=TextKind.TEXT)
     request_id = checked_text(
@@ -40,7 +44,8 @@ async def reply(inbox: Inbox, _: asyncpg.Pool, operator: Operator, frame: dict[s
     )
     conversation_id = _uuid(frame, "conversation_id")
     stored = await asyncio.to_thread(
-        inbox.reply,
+        record_reply,
+        store,
         conversation_id,
         operator.manager_id,
         text,
@@ -51,7 +56,7 @@ async def reply(inbox: Inbox, _: asyncpg.Pool, operator: Operator, frame: dict[s
     return {"type": "ack", "reply_id": str(stored.reply_id)}
 
 
-async def show_history(_: Inbox, pool: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+async def show_history(_: EventStore, pool: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
     """A conversation's messages, if the operator may see it."""
     conversation_id = _uuid(frame, "conversation_id")
     messages = await history(pool, operator, conversation_id)
@@ -61,26 +66,30 @@ async def show_history(_: Inbox, pool: asyncpg.Pool, operator: Operator, frame: 
     return {"type": "history", "conversation_id": str(conversation_id), "messages": messages}
 
 
-async def work_day(inbox: Inbox, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+async def work_day(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
     """Start, pause, resume or end the operator's own work day."""
     action = checked_text("action", frame.get("action"), max_length=MAX_ACTION, kind=TextKind.IDENTIFIER)
-    manager = await asyncio.to_thread(inbox.change_work_day, operator.manager_id, action)
+    manager = await asyncio.to_thread(change_work_day, store, operator.manager_id, action)
     return {"type": "ack", "manager": manager}
 
 
-async def accept(inbox: Inbox, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+async def accept(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
     """Take a lead offered to all; the first to accept has it."""
     lead = _uuid(frame, "lead_id")
-    await asyncio.to_thread(inbox.accept, lead, operator.manager_id)
+    await asyncio.to_thread(accept_offer, store, lead, operator.manager_id)
     log.info("lead_accepted", lead_id=str(lead), manager_id=str(operator.manager_id))
     return {"type": "ack", "lead_id": str(lead)}
 
 
-async def close(inbox: Inbox, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+async def close(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
     """Close a conversation held by the operator (anyone's, for those who see everything)."""
     conversation_id = _uuid(frame, "conversation_id")
     await asyncio.to_thread(
-        inbox.close_conversation, conversation_id, operator.manager_id, any_conversation=operator.role.sees_everything
+        close_conversation,
+        store,
+        conversation_id,
+        operator.manager_id,
+        any_conversation=operator.role.sees_everything,
     )
     return {"type": "ack", "conversation_id": str(conversation_id)}
 
@@ -94,10 +103,10 @@ COMMANDS: dict[str, Command] = {
 }
 
 
-async def dispatch(inbox: Inbox, pool: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+async def dispatch(store: EventStore, pool: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
     """Carry out one command frame; ValueError or DomainError says what was wrong."""
     command = COMMANDS.get(str(frame.get("type")))
     if command is None:
         msg = f"unknown command {frame.get('type')!r}; expected one of {', '.join(COMMANDS)}"
         raise ValueError(msg)
-    return await command(inbox, pool, operator, frame)
+    return await command(store, pool, operator, frame)

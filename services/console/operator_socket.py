@@ -147,7 +147,7 @@ async def _command(gateway: Gateway, seat: Seat, raw: str) -> None:
         await seat.answer(_error(problem.code, str(problem), None))
         return
     try:
-        reply = await dispatch(gateway.inbox, gateway.pool, seat.operator, frame)
+        reply = await dispatch(gateway.store, gateway.pool, seat.operator, frame)
     except (DomainError, ValueError) as error:
         await seat.answer(_error("refused", str(error), request_id))
         return

@@ -16,23 +16,26 @@ from uuid import UUID
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from application.event_store import EventStore
+from application.managers import add_absence, change_capacity, manager_load, set_working_hours
+from application.routing_history import routing_history
+from application.work_day import change_work_day
 from domain.errors import DomainError
 from domain.manager import MAX_CAPACITY
 from domain.presence import WEEKDAYS, Absence, InvalidSchedule, Shift, WorkingHours, zone
 from domain.text import InvalidText, TextKind
 from services.console.accounts import Operator
 from services.console.request_body import bad_request, json_object, optional_text_field, text_field
-from services.router.inbox import Inbox
 
 Authenticate = Callable[[Request], Awaitable[Operator | None]]
 MAX_ACTION, MAX_TIMEZONE, MAX_DAY, MAX_REASON = 16, 64, 32, 500
 
 
 class Rest:
-    """The REST routes, over the inbox application."""
+    """The REST routes, each calling one use case."""
 
-    def __init__(self, inbox: Callable[[], Inbox], authenticate: Authenticate) -> None:
-        self._inbox = inbox
+    def __init__(self, store: Callable[[], EventStore], authenticate: Authenticate) -> None:
+        self._store = store
         self._authenticate = authenticate
 
     async def routing(self, request: Request) -> Response:
@@ -71,7 +74,7 @@ class Rest:
 
     async def _routing(self, operator: Operator, request: Request, _: dict[str, Any]) -> dict[str, Any]:
         lead = UUID(request.path_params["lead_id"])
-        history = await asyncio.to_thread(self._inbox().routing_history, lead)
+        history = await asyncio.to_thread(routing_history, self._store(), lead)
         involved = {str(e.get("manager_id")) for e in history}
         if not operator.role.sees_everything and str(operator.manager_id) not in involved:
             msg = "this lead was never yours"
@@ -80,7 +83,7 @@ class Rest:
 
     async def _work_day(self, operator: Operator, _: Request, body: dict[str, Any]) -> dict[str, Any]:
         action = text_field(body, "action", max_length=MAX_ACTION, kind=TextKind.IDENTIFIER)
-        return await asyncio.to_thread(self._inbox().change_work_day, operator.manager_id, action)
+        return dict(await asyncio.to_thread(change_work_day, self._store(), operator.manager_id, action))
 
     async def _capacity(self, operator: Operator, request: Request, body: dict[str, Any]) -> dict[str, Any]:
         manager = _target(operator, request, others_allowed=operator.role.sees_everything, self_allowed=False)
@@ -88,14 +91,14 @@ class Rest:
         if not isinstance(capacity, int) or isinstance(capacity, bool) or not 0 <= capacity <= MAX_CAPACITY:
             msg = f"'capacity' must be a whole number from 0 to {MAX_CAPACITY}"
             raise TypeError(msg)
-        await asyncio.to_thread(self._inbox().change_capacity, manager, capacity)
-        return await asyncio.to_thread(self._inbox().manager, manager)
+        await asyncio.to_thread(change_capacity, self._store(), manager, capacity)
+        return dict(await asyncio.to_thread(manager_load, self._store(), manager))
 
     async def _working_hours(self, operator: Operator, request: Request, body: dict[str, Any]) -> dict[str, Any]:
         manager = _target(operator, request, others_allowed=operator.role.sees_everything, self_allowed=True)
         shifts = tuple(_shift(s) for s in _list(body, "shifts"))
         hours = WorkingHours(_timezone(body), shifts) if shifts else None
-        await asyncio.to_thread(self._inbox().set_working_hours, manager, hours)
+        await asyncio.to_thread(set_working_hours, self._store(), manager, hours)
         return {"manager_id": str(manager), "working_hours": hours.to_plain() if hours else None}
 
     async def _absence(self, operator: Operator, request: Request, body: dict[str, Any]) -> dict[str, Any]:
@@ -105,7 +108,7 @@ class Rest:
             _date(body, "last_day"),
             optional_text_field(body, "reason", max_length=MAX_REASON) or "",
         )
-        await asyncio.to_thread(self._inbox().add_absence, manager, absence)
+        await asyncio.to_thread(add_absence, self._store(), manager, absence)
         return {"manager_id": str(manager), "absence": absence.to_plain()}
 
 

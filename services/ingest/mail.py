@@ -14,9 +14,8 @@ from connectors.mail.limits import MailLimits
 from connectors.mail.smtp import SmtpServer
 from connectors.mail.watcher import Mailbox, MailboxWatcher, Timing
 from domain.inbound import InboundMessage
-from services.bootstrap import build_inbox
 from services.dead_letters import Retrying
-from services.ingest.mail_delivery import MailSender, Retries, SendingMailbox
+from services.ingest.mail_delivery import MailSender, ReportOutcome, Retries, SendingMailbox
 from services.ingest.mail_state import PostgresMailboxState
 from services.ingest.reply_queue import ReplyQueue
 from services.settings import MailboxSettings, Settings
@@ -73,13 +72,17 @@ def watchers(settings: Settings, state: PostgresMailboxState, publish: PublishMa
     ]
 
 
-async def run_mail(settings: Settings, pool: asyncpg.Pool, publish: PublishMany, stop: asyncio.Event) -> None:
-    """Run the mail channel until ``stop`` is set; nothing runs when no mailbox is configured."""
+async def run_mail(
+    settings: Settings, pool: asyncpg.Pool, publish: PublishMany, report: ReportOutcome, stop: asyncio.Event
+) -> None:
+    """Run the mail channel until ``stop`` is set; nothing runs when no mailbox is configured.
+
+    ``report`` hands each reply's delivery outcome to the router, which records it.
+    """
     if not settings.mailboxes:
         return
     state = PostgresMailboxState(pool)
     await state.create([config.name for config in settings.mailboxes])
-    inbox = await asyncio.to_thread(build_inbox, settings)
     queued = asyncio.Event()
     topics = Topics.named(settings.topic_prefix)
     queue = ReplyQueue(
@@ -93,7 +96,7 @@ async def run_mail(settings: Settings, pool: asyncpg.Pool, publish: PublishMany,
     sender = MailSender(
         pool,
         {config.name: sending_mailbox(config, settings.mail_command_timeout) for config in settings.mailboxes},
-        inbox.record_delivery,
+        report,
         Retries(
             first_seconds=settings.mail_retry_seconds,
             max_attempts=settings.mail_max_attempts,
@@ -112,7 +115,6 @@ async def run_mail(settings: Settings, pool: asyncpg.Pool, publish: PublishMany,
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        inbox.close()
 
 
 async def _leading(pool: asyncpg.Pool, watcher: MailboxWatcher, stop: asyncio.Event) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
@@ -24,6 +24,7 @@ from connectors.mail.reply import OutgoingReply, compose
 from connectors.mail.smtp import Handover, SmtpServer, hand_over
 from connectors.mail.waiting import first_of
 from domain.conversation import DeliveryOutcome
+from domain.delivery_report import DeliveryReport
 from domain.errors import DomainError
 from domain.outbound import OutboundReply
 from services.tables import ensure_tables
@@ -51,7 +52,8 @@ CREATE INDEX IF NOT EXISTS mail_deliveries_due ON mail_deliveries (next_attempt_
 """
 
 UNCERTAIN_DETAIL = "the sender stopped while handing the mail over; not sent again, so it cannot arrive twice"
-RecordOutcome = Callable[[UUID, UUID, DeliveryOutcome, str], None]
+# Hands a delivery's outcome to the router, which records it; returns once it is safely on its way.
+ReportOutcome = Callable[[DeliveryReport], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -88,13 +90,13 @@ class MailSender:
         self,
         pool: asyncpg.Pool,
         mailboxes: Mapping[str, SendingMailbox],
-        record: RecordOutcome,
+        report: ReportOutcome,
         retries: Retries,
         queued: asyncio.Event,
     ) -> None:
         self._pool = pool
         self._mailboxes = mailboxes
-        self._record = record
+        self._report = report
         self._retries = retries
         self._queued = queued
 
@@ -228,7 +230,7 @@ class MailSender:
             log.warning("reply_mail_uncertain", reply_id=str(row["reply_id"]), detail=UNCERTAIN_DETAIL)
 
     async def _record_outcomes(self) -> None:
-        """Record each ended delivery as an event once; the conversation ignores a second outcome."""
+        """Report each ended delivery to the router once; the conversation ignores a second outcome."""
         rows = await self._pool.fetch(
             "SELECT reply_id, conversation_id, outcome, detail FROM mail_deliveries"
             " WHERE outcome IS NOT NULL AND NOT outcome_recorded LIMIT 100"
@@ -236,10 +238,9 @@ class MailSender:
         for row in rows:
             # asyncpg has a UUID type of its own, which the event store does not serialize.
             conversation_id, reply_id = UUID(str(row["conversation_id"])), UUID(str(row["reply_id"]))
+            report = DeliveryReport(conversation_id, reply_id, DeliveryOutcome(row["outcome"]), row["detail"] or "")
             try:
-                await asyncio.to_thread(
-                    self._record, conversation_id, reply_id, DeliveryOutcome(row["outcome"]), row["detail"]
-                )
+                await self._report(report)
             except Exception as error:  # noqa: BLE001 - the outcome stays unrecorded and is tried again
                 log.warning(
                     "reply_outcome_unrecorded", reply_id=str(reply_id), error=str(error) or type(error).__name__

@@ -9,6 +9,7 @@ from faststream.kafka import KafkaBroker
 
 from connectors.webchat import WebchatConnector
 from connectors.webchat_limits import WidgetLimits
+from domain.delivery_report import DeliveryReport
 from domain.inbound import InboundMessage
 from services.bootstrap import create_pool, instance_name
 from services.heartbeat import beat
@@ -38,6 +39,11 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         # Sent together, acknowledged together: a mailbox's checkpoint moves only after this returns.
         await asyncio.gather(*(publish(message) for message in messages))
 
+    async def report(outcome: DeliveryReport) -> None:
+        # The router records it; acknowledged by every in-sync replica before the sender marks it reported.
+        key = str(outcome.conversation_id).encode()
+        await broker.publish(outcome.to_dict(), topic=topics.delivery_reports, key=key)
+
     webchat = WebchatConnector(
         verify_visitor=lambda token: signer.subject(VISITOR, token),
         publish=publish,
@@ -55,7 +61,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     # Without its reply follower ingest would look alive and deliver nothing: it stops, to be restarted.
     delivering.add_done_callback(lambda _: stop.set())
     server = await webchat.serve(settings.http_host, settings.webchat_port)
-    mail = asyncio.create_task(run_mail(settings, pool, publish_many, stop))
+    mail = asyncio.create_task(run_mail(settings, pool, publish_many, report, stop))
     log.info("ingest_started", webchat_port=settings.webchat_port, mailboxes=[m.name for m in settings.mailboxes])
     try:
         await beat(pool, "ingest", instance_name("ingest"), stop)

@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 from eventsourcing.persistence import ApplicationRecorder
 
+from application.event_store import EventStore
 from domain.outbound import (
     QUEUE_POSITION,
     REPLY,
@@ -26,7 +27,6 @@ from domain.outbound import (
     QueuePosition,
 )
 from services.dead_letters import OUTBOX_RELAY, Failure, create_dead_letters, set_aside
-from services.router.inbox import Inbox
 from services.router.published import encode, public_event
 from services.tables import ensure_tables
 from services.topics import Topics
@@ -50,12 +50,12 @@ CREATE TABLE IF NOT EXISTS outbox_position (
 class OutboxRelay:
     """Publishes the event store's notification log to Kafka."""
 
-    def __init__(self, inbox: Inbox, producer: AIOKafkaProducer, pool: asyncpg.Pool, topics: Topics) -> None:
-        self._inbox = inbox
+    def __init__(self, store: EventStore, producer: AIOKafkaProducer, pool: asyncpg.Pool, topics: Topics) -> None:
+        self._events = store
         self._producer = producer
         self._pool = pool
         self._topics = topics
-        recorder = inbox.recorder
+        recorder = store.recorder
         assert isinstance(recorder, ApplicationRecorder)
         self._recorder = recorder
 
@@ -91,7 +91,7 @@ class OutboxRelay:
             return position
         sends = []
         for notification in notifications:
-            event = public_event(self._inbox, notification)
+            event = public_event(self._events, notification)
             headers = [("notification_id", str(notification.id).encode())]
             key = event["aggregate_id"].encode()
             try:

@@ -3,54 +3,49 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from datetime import datetime
 from pathlib import Path
 from uuid import UUID
 
-from services.bootstrap import build_inbox, create_pool
-from services.projections.schema import LIVE_SCHEMA
+from application.managers import registered_manager
+from application.routing_history import routing_history
+from application.rule_simulation import simulate
+from application.rules import apply_rules
+from services.bootstrap import build_event_store
 from services.router.explain import explain
 from services.router.rules_file import load_rules
-from services.router.simulation import simulate
 from services.settings import Settings
-
-
-async def managers_by_email(settings: Settings) -> dict[str, UUID]:
-    """Every manager's id by e-mail address, from the read models."""
-    pool = await create_pool(settings, size=1)
-    try:
-        rows = await pool.fetch(f"SELECT id, email FROM {LIVE_SCHEMA}.managers")  # noqa: S608
-    finally:
-        await pool.close()
-    return {str(r["email"]).lower(): UUID(str(r["id"])) for r in rows}
 
 
 async def apply_rules_file(settings: Settings, path: Path, author: str) -> str:
     """Validate and apply a rules file; returns the diff, or raises RulesFileError."""
-    rules = load_rules(await asyncio.to_thread(path.read_text), await managers_by_email(settings))
-    inbox = await asyncio.to_thread(build_inbox, settings)
+    text = await asyncio.to_thread(path.read_text)
+    store = await asyncio.to_thread(build_event_store, settings)
     try:
-        changes = await asyncio.to_thread(inbox.apply_rules, rules, author)
+        rules = await asyncio.to_thread(load_rules, text, functools.partial(registered_manager, store))
+        changes = await asyncio.to_thread(apply_rules, store, rules, author)
     finally:
-        inbox.close()
+        store.close()
     return "\n".join(changes) if changes else "no change: these rules are already in force"
 
 
 async def explain_lead(settings: Settings, lead: UUID) -> str:
     """A lead's routing history in words."""
-    inbox = await asyncio.to_thread(build_inbox, settings)
+    store = await asyncio.to_thread(build_event_store, settings)
     try:
-        return explain(await asyncio.to_thread(inbox.routing_history, lead))
+        return explain(await asyncio.to_thread(routing_history, store, lead))
     finally:
-        inbox.close()
+        store.close()
 
 
 async def simulate_rules(settings: Settings, path: Path, since: datetime | None) -> str:
     """What the proposed rules would have done with the recorded leads."""
-    rules = load_rules(await asyncio.to_thread(path.read_text), await managers_by_email(settings))
-    inbox = await asyncio.to_thread(build_inbox, settings)
+    text = await asyncio.to_thread(path.read_text)
+    store = await asyncio.to_thread(build_event_store, settings)
     try:
-        report = await asyncio.to_thread(simulate, inbox, rules, since)
+        rules = await asyncio.to_thread(load_rules, text, functools.partial(registered_manager, store))
+        report = await asyncio.to_thread(simulate, store, rules, since)
     finally:
-        inbox.close()
+        store.close()
     return report.render()

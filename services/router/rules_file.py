@@ -17,7 +17,7 @@ Example::
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal
@@ -130,8 +130,9 @@ class _File(_Strict):
         return value
 
 
-def load_rules(text: str, managers: Mapping[str, UUID]) -> RuleSet:
-    """Parse and validate a rules file; ``managers`` maps e-mail addresses to manager ids."""
+def load_rules(text: str, managers: Mapping[str, UUID] | Callable[[str], UUID | None]) -> RuleSet:
+    """Parse and validate a rules file; ``managers`` finds a registered manager's id by e-mail address."""
+    lookup = managers.get if isinstance(managers, Mapping) else managers
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -145,7 +146,7 @@ def load_rules(text: str, managers: Mapping[str, UUID]) -> RuleSet:
             [Problem(_line(root, e["loc"]), _path(e["loc"]), e["msg"]) for e in error.errors()]
         ) from None
     problems: list[Problem] = []
-    rules = tuple(_rule(rule, i, managers, root, problems) for i, rule in enumerate(parsed.rules))
+    rules = tuple(_rule(rule, i, lookup, root, problems) for i, rule in enumerate(parsed.rules))
     names = [r.name for r in rules]
     problems += [
         Problem(_line(root, ("rules", i, "name")), f"rules.{i}.name", f"rule name {n!r} is used twice")
@@ -157,9 +158,9 @@ def load_rules(text: str, managers: Mapping[str, UUID]) -> RuleSet:
     return RuleSet(rules=rules, timezone=parsed.timezone, holidays=frozenset(parsed.holidays))
 
 
-def _rule(rule: _Rule, i: int, managers: Mapping[str, UUID], root: Any, problems: list[Problem]) -> Rule:  # noqa: ANN401
+def _rule(rule: _Rule, i: int, managers: Callable[[str], UUID | None], root: Any, problems: list[Problem]) -> Rule:  # noqa: ANN401
     def manager(email: str, *loc: str | int) -> UUID:
-        found = managers.get(email.lower())
+        found = managers(email.lower())
         if found is None:
             where = ("rules", i, *loc)
             problems.append(Problem(_line(root, where), _path(where), f"no manager {email!r}"))

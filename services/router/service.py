@@ -1,4 +1,10 @@
-"""The router process: consumes inbound messages, stores them, relays the outbox."""
+"""The router process: every routing decision, and the event store's outbox.
+
+It consumes three topics. ``inbound``: messages are stored and their leads routed. ``domain-events``:
+when the log shows a place opened (a work day started, a lead released, rules applied) the queues
+it concerns are drained. ``delivery-reports``: how each reply's delivery ended is recorded. It also
+moves on leads past their deadlines and relays every stored event to Kafka.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +13,17 @@ from typing import Any
 
 import asyncpg
 import structlog
-from aiokafka.structs import ConsumerRecord
 from faststream.kafka import KafkaBroker
-from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 
-from services.bootstrap import build_inbox, build_producer, create_pool, instance_name
+from application.event_store import EventStore
+from services.bootstrap import build_event_store, build_producer, create_pool, instance_name
 from services.dead_letters import Retrying, create_dead_letters
 from services.heartbeat import beat
-from services.router.idle_reroute import reroute_overdue
-from services.router.inbox import Inbox
+from services.one_by_one import handle_each, raw_records
+from services.router import delivery_reports, queue_reactions
 from services.router.outbox import OutboxRelay
+from services.router.overdue_leads import move_overdue_leads
 from services.router.storing import InboundStore
 from services.settings import Settings
 from services.topics import Topics
@@ -27,17 +33,18 @@ log = structlog.get_logger()
 CONSUMER_GROUP = "router"
 
 
-def build_broker(settings: Settings, inbox: Inbox, pool: asyncpg.Pool) -> KafkaBroker:
-    """The inbound subscriber: a batch is committed only after each record is stored or set aside.
+def build_broker(settings: Settings, store: EventStore, pool: asyncpg.Pool) -> KafkaBroker:
+    """The router's subscribers: a batch is committed only after each record is handled or set aside.
 
-    NACK_ON_ERROR rewinds to the batch's first record when storing fails for a reason
-    not of any record (the database is away), so a failure retries instead of skipping;
-    redelivery after a crash is harmless because receiving is idempotent. A record that
-    fails on its own is set aside by the store, and the rest of its partition flows on.
+    NACK_ON_ERROR rewinds to the batch's first record when handling fails for a reason not of any
+    record (the database is away), so a failure retries instead of skipping; redelivery after a
+    crash is harmless because every handler is idempotent. A record that fails on its own is set
+    aside, and the rest of its partition flows on.
     """
     topics = Topics.named(settings.topic_prefix)
     broker = KafkaBroker(settings.kafka_bootstrap, logger=None)
-    store = InboundStore(inbox, pool, Retrying(settings.dead_letter_attempts, settings.dead_letter_backoff_seconds))
+    retrying = Retrying(settings.dead_letter_attempts, settings.dead_letter_backoff_seconds)
+    inbound = InboundStore(store, pool, retrying)
 
     @broker.subscriber(
         topics.inbound,
@@ -46,38 +53,60 @@ def build_broker(settings: Settings, inbox: Inbox, pool: asyncpg.Pool) -> KafkaB
         max_records=settings.router_batch_size,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
-        decoder=_records,
+        decoder=raw_records,
     )
     async def on_inbound(batch: list[Any]) -> None:
-        await store.store(batch)
+        await inbound.store(batch)
+
+    @broker.subscriber(
+        topics.domain_events,
+        group_id=queue_reactions.CONSUMER,
+        batch=True,
+        max_records=500,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=raw_records,
+    )
+    async def on_domain_events(batch: list[Any]) -> None:
+        await queue_reactions.react(store, batch)
+
+    @broker.subscriber(
+        topics.delivery_reports,
+        group_id=delivery_reports.CONSUMER,
+        batch=True,
+        max_records=100,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=raw_records,
+    )
+    async def on_delivery_reports(batch: list[Any]) -> None:
+        async def record(item: Any) -> None:  # noqa: ANN401 - a ConsumerRecord
+            await delivery_reports.record_report(store, item)
+
+        await handle_each(batch, record, delivery_reports.CONSUMER, pool, retrying)
 
     return broker
 
 
-def _records(message: StreamMessage[Any]) -> list[ConsumerRecord[bytes, bytes]]:
-    """The batch's records as read: the store decodes each itself, so one bad body cannot stop the batch."""
-    return list(message.raw_message)
-
-
 async def run(settings: Settings, stop: asyncio.Event) -> None:
     """Run the router until ``stop`` is set."""
-    inbox = await asyncio.to_thread(build_inbox, settings)
+    store = await asyncio.to_thread(build_event_store, settings)
     pool = await create_pool(settings)
     await create_dead_letters(pool)
     producer = build_producer(settings)
     await producer.start()
-    broker = build_broker(settings, inbox, pool)
+    broker = build_broker(settings, store, pool)
     await broker.start()
-    relay = OutboxRelay(inbox, producer, pool, Topics.named(settings.topic_prefix))
+    relay = OutboxRelay(store, producer, pool, Topics.named(settings.topic_prefix))
     log.info("router_started")
     try:
         await asyncio.gather(
             relay.run(stop),
-            reroute_overdue(inbox, pool, stop),
+            move_overdue_leads(store, stop),
             beat(pool, "router", instance_name("router"), stop),
         )
     finally:
         await broker.stop()
         await producer.stop()
         await pool.close()
-        inbox.close()
+        store.close()

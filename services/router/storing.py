@@ -17,30 +17,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-import psycopg
 import structlog
 from aiokafka.structs import ConsumerRecord
-from eventsourcing.persistence import DataError
 
+from application.event_store import EventStore
+from application.receive_messages import receive_messages
+from application.receiving import ReceivedMessage
 from domain.errors import DomainError
 from domain.inbound import InboundMessage
 from services.dead_letters import ROUTER, Failure, Retrying, log_set_aside, set_aside
-from services.router.inbox import Inbox
-from services.router.receiving import ReceivedMessage
+from services.one_by_one import RECORD_ERRORS
 
 log = structlog.get_logger()
-
-# What a message can make go wrong by itself: a rule of the domain, data the store refuses, or a
-# shape the code cannot read.
-RECORD_ERRORS: tuple[type[Exception], ...] = (
-    DomainError,
-    DataError,
-    psycopg.DataError,
-    ValueError,
-    TypeError,
-    KeyError,
-    AttributeError,
-)
 
 
 class UndecodableRecord(ValueError):
@@ -56,10 +44,10 @@ class Inbound:
 
 
 class InboundStore:
-    """Stores inbound records through the inbox, setting aside those that cannot be stored."""
+    """Stores inbound records in the event store, setting aside those that cannot be stored."""
 
-    def __init__(self, inbox: Inbox, pool: asyncpg.Pool, retrying: Retrying) -> None:
-        self._inbox = inbox
+    def __init__(self, store: EventStore, pool: asyncpg.Pool, retrying: Retrying) -> None:
+        self._events = store
         self._pool = pool
         self._retrying = retrying
 
@@ -77,7 +65,7 @@ class InboundStore:
         if not batch:
             return
         try:
-            results = await asyncio.to_thread(self._inbox.receive, [item.message for item in batch])
+            results = await asyncio.to_thread(receive_messages, self._events, [item.message for item in batch])
         except RECORD_ERRORS as error:
             if len(batch) == 1:
                 await self._store_alone(batch[0], datetime.now(tz=UTC))
@@ -97,7 +85,7 @@ class InboundStore:
     async def _store_alone(self, item: Inbound, first_failed_at: datetime) -> None:
         for attempt in range(1, self._retrying.attempts + 1):
             try:
-                results = await asyncio.to_thread(self._inbox.receive, [item.message])
+                results = await asyncio.to_thread(receive_messages, self._events, [item.message])
             except RECORD_ERRORS as error:
                 if attempt == self._retrying.attempts:
                     await self._set_aside(item.record, item.message, Failure.of(error, attempt, first_failed_at))

@@ -9,13 +9,15 @@ from typing import Any
 
 import pytest
 
+from application.rules import apply_rules
 from bench.waiting import until
 from domain.identities import conversation_id, lead_id, team_id
-from services.bootstrap import build_inbox
+from services.bootstrap import build_event_store
 from services.router.rules_file import load_rules
 from services.settings import Settings
 from tests.e2e.test_webchat_roundtrip import next_frame, operator_socket, visitor_socket
 from tests.log_invariants import log_events
+from tests.router_reactions import routed
 from tests.services_running import RunningServices, load_demo, services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(180)]
@@ -23,12 +25,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(180)
 
 def demo_with_rules(settings: Settings, rules: str) -> None:
     load_demo(settings)
-    inbox = build_inbox(settings)
+    store = build_event_store(settings)
     try:
-        emails = {m: inbox.repository.get(m).email for m in inbox.repository.get(team_id(settings.team)).members}
-        inbox.apply_rules(load_rules(rules, {e: m for m, e in emails.items()}), "test")
+        emails = {m: store.repository.get(m).email for m in store.repository.get(team_id(settings.team)).members}
+        routed(store, apply_rules, load_rules(rules, {e: m for m, e in emails.items()}), "test")
     finally:
-        inbox.close()
+        store.close()
 
 
 def _team(settings: Settings) -> Any:
@@ -77,12 +79,12 @@ async def idle(settings: Settings, running: RunningServices) -> None:
     visitor, visitor_id = await visitor_socket(settings)
     await visitor.send(json.dumps({"type": "message", "id": "m1", "text": "hello?"}))
     await next_frame(visitor, "accepted")
-    inbox = build_inbox(settings)
+    store = build_event_store(settings)
     try:
         lead = lead_id(conversation_id("webchat", visitor_id))
 
         def assignments() -> list[dict[str, Any]]:
-            return [d for k, a, d in log_events(inbox) if k == "Lead.Assigned" and a == lead]
+            return [d for k, a, d in log_events(store) if k == "Lead.Assigned" and a == lead]
 
         async def assigned_once() -> bool:
             return len(await asyncio.to_thread(assignments)) == 1
@@ -97,10 +99,10 @@ async def idle(settings: Settings, running: RunningServices) -> None:
         await until(moved_on, 60, "the re-route after the idle timeout", interval=0.2)
         first, second = (await asyncio.to_thread(assignments))[:2]
         assert first["manager_id"] != second["manager_id"]
-        released = [d for k, a, d in log_events(inbox) if k == "Lead.Released" and a == lead]
+        released = [d for k, a, d in log_events(store) if k == "Lead.Released" and a == lead]
         assert released[0]["why"] == "no answer within the rule's idle timeout"
     finally:
-        inbox.close()
+        store.close()
         await visitor.close()
 
 

@@ -12,11 +12,12 @@ import asyncpg
 import httpx
 from websockets.asyncio.client import ClientConnection
 
+from application.managers import register_manager
 from bench.waiting import TimedOut, until
 from domain.channels import Channel
 from domain.identities import conversation_id
 from domain.text import TextKind, is_clean
-from services.bootstrap import build_inbox
+from services.bootstrap import build_event_store
 from services.console.accounts import Role, add_account
 from services.console.app import SESSION
 from services.local.processes import spawn
@@ -67,17 +68,17 @@ def relaxed_limits() -> tuple[dict[str, str], list[str], list[str]]:
 
 async def directors(settings: Settings, pool: asyncpg.Pool, count: int) -> list[str]:
     """Session tokens of ``count`` new directors outside the sales team: one per batch of console cases."""
-    inbox = await asyncio.to_thread(build_inbox, settings)
+    store = await asyncio.to_thread(build_event_store, settings)
     signer = Signer(settings.require_secret())
     tokens = []
     try:
         for n in range(count):
             name, email = f"Hostile Director {n}", f"director{n}@{OPERATOR_TEAM}.example"
-            manager = await asyncio.to_thread(inbox.register_manager, name, email, 0, OPERATOR_TEAM)
+            manager = await asyncio.to_thread(register_manager, store, name, email, 0, OPERATOR_TEAM)
             await add_account(pool, email, manager, name, Role.DIRECTOR, secrets.token_urlsafe(12))
             tokens.append(signer.issue(SESSION, str(manager), 3600))
     finally:
-        inbox.close()
+        store.close()
     return tokens
 
 

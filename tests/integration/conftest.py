@@ -1,4 +1,4 @@
-"""Fixtures shared by the integration tests: the inbox application and a pool on the test's database."""
+"""Fixtures shared by the integration tests: the event store and a pool on the test's database."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
-from services.bootstrap import build_inbox
-from services.router.inbox import Inbox
+from application.event_store import EventStore
+from services.bootstrap import build_event_store
 from services.settings import Settings
 
 
 @pytest.fixture
-def inbox(settings: Settings) -> Iterator[Inbox]:
-    """The inbox application on the test's own event store."""
-    app = build_inbox(settings)
+def store(settings: Settings) -> Iterator[EventStore]:
+    """The event store on the test's own database."""
+    app = build_event_store(settings)
     yield app
     app.close()
 

@@ -17,9 +17,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
+from application.event_store import EventStore
+from application.managers import register_manager
 from services.projections.schema import LIVE_SCHEMA
 from services.projections.tracking import NOTIFY_CHANNEL
-from services.router.inbox import Inbox
 from services.settings import Settings
 from tests.integration.gateway_server import PASSWORD, add_operator, serving
 
@@ -63,11 +64,11 @@ async def add_conversations(pool: asyncpg.Pool) -> list[str]:
 
 
 async def test_a_console_that_stops_reading_is_closed_without_delaying_the_others(
-    settings: Settings, inbox: Inbox
+    settings: Settings, store: EventStore
 ) -> None:
     slow_to_read = settings.model_copy(update={"console_queue_frames": 50, "console_send_timeout": SEND_TIMEOUT})
     for name in ("anna", "boris"):
-        await add_operator(slow_to_read, f"{name}@example.com", inbox.register_manager(name, f"{name}@x.org", 5, "s"))
+        await add_operator(slow_to_read, f"{name}@example.com", register_manager(store, name, f"{name}@x.org", 5, "s"))
     pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
     assert pool is not None
     async with serving(slow_to_read) as gateway:

@@ -12,9 +12,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Origin
 
+from application.event_store import EventStore
+from application.managers import register_manager
 from services.console import operator_socket
 from services.console.operator_socket import AUTH_MAX_FRAME_BYTES
-from services.router.inbox import Inbox
 from services.settings import Settings
 from tests.integration.gateway_server import PASSWORD, add_operator, serving
 
@@ -58,8 +59,8 @@ async def seated(settings: Settings) -> ClientConnection:
 
 
 @pytest.fixture
-def anna(settings: Settings, inbox: Inbox) -> None:
-    manager = inbox.register_manager("anna", "anna@example.com", 5, "sales")
+def anna(settings: Settings, store: EventStore) -> None:
+    manager = register_manager(store, "anna", "anna@example.com", 5, "sales")
     asyncio.run(add_operator(settings, "anna@example.com", manager))
 
 

@@ -22,6 +22,7 @@ import pytest_asyncio
 from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from application.event_store import EventStore
 from bench.waiting import until
 from domain.channels import Channel, ChannelAddress
 from domain.inbound import InboundMessage
@@ -32,7 +33,6 @@ from services.ingest.mail_delivery import SCHEMA as DELIVERIES
 from services.ingest.outbound import OutboundFollower
 from services.ingest.reply_queue import ReplyQueue
 from services.redrive import redrive
-from services.router.inbox import Inbox
 from services.router.service import CONSUMER_GROUP, build_broker
 from services.settings import Settings
 from services.tables import ensure_tables
@@ -90,7 +90,7 @@ async def committed_past(settings: Settings, group: str, ends: dict[TopicPartiti
 
 
 async def test_inbound_records_that_cannot_be_stored_are_set_aside_and_the_rest_stored_once(
-    settings: Settings, inbox: Inbox, pool: asyncpg.Pool, producer: AIOKafkaProducer
+    settings: Settings, store: EventStore, pool: asyncpg.Pool, producer: AIOKafkaProducer
 ) -> None:
     await pool.execute(REFUSE_POISON)
     await create_dead_letters(pool)
@@ -114,7 +114,7 @@ async def test_inbound_records_that_cannot_be_stored_are_set_aside_and_the_rest_
         ends[TopicPartition(topic, sent.partition)] = sent.offset + 1
         offsets.append(sent.offset)
 
-    broker = build_broker(settings, inbox, pool)
+    broker = build_broker(settings, store, pool)
     await broker.start()
     try:
         await committed_past(settings, CONSUMER_GROUP, ends)

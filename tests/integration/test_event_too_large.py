@@ -7,12 +7,13 @@ import asyncio
 import asyncpg
 import pytest
 
+from application.event_store import EventStore
+from application.managers import register_manager
 from services.bootstrap import build_producer
 from services.dead_letters import OUTBOX_RELAY, letters
 from services.projections.rebuild import rebuild
 from services.projections.schema import LIVE_SCHEMA
 from services.redrive import redrive
-from services.router.inbox import Inbox
 from services.router.outbox import MAX_EVENT_BYTES, OutboxRelay
 from services.settings import Settings
 from services.topics import Topics
@@ -21,22 +22,22 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio, pytest.mark.timeout(
 
 
 async def test_an_event_too_large_for_the_log_is_withheld_and_the_log_goes_on(
-    settings: Settings, inbox: Inbox, pool: asyncpg.Pool
+    settings: Settings, store: EventStore, pool: asyncpg.Pool
 ) -> None:
     # The domain sets no bound on a name: a stand-in for any event that outgrew a record.
     huge = "N" * (MAX_EVENT_BYTES + 1)
-    before = await asyncio.to_thread(inbox.register_manager, "Anna", "anna@example.com", 3, settings.team)
-    big = await asyncio.to_thread(inbox.register_manager, huge, "big@example.com", 3, settings.team)
-    after = await asyncio.to_thread(inbox.register_manager, "Boris", "boris@example.com", 3, settings.team)
+    before = await asyncio.to_thread(register_manager, store, "Anna", "anna@example.com", 3, settings.team)
+    big = await asyncio.to_thread(register_manager, store, huge, "big@example.com", 3, settings.team)
+    after = await asyncio.to_thread(register_manager, store, "Boris", "boris@example.com", 3, settings.team)
 
     producer = build_producer(settings)
     await producer.start()
     try:
-        relay = OutboxRelay(inbox, producer, pool, Topics.named(settings.topic_prefix))
+        relay = OutboxRelay(store, producer, pool, Topics.named(settings.topic_prefix))
         position = 0
         while (published := await relay.publish_after(position)) != position:
             position = published
-        last = await asyncio.to_thread(inbox.recorder.max_notification_id)  # type: ignore[attr-defined]
+        last = await asyncio.to_thread(store.recorder.max_notification_id)  # type: ignore[attr-defined]
         assert position == last  # the relay went past the large event to the end of the log
 
         (letter,) = await letters(pool, consumer=OUTBOX_RELAY)

@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from services.router.inbox import Inbox
+from application.event_store import EventStore
+from application.managers import register_manager
 from services.settings import Settings
 from tests.integration.gateway_server import PASSWORD, add_operator, serving
 
@@ -32,9 +33,9 @@ async def raw_exchange(settings: Settings, head: bytes, chunks: list[bytes]) -> 
         writer.close()
 
 
-async def test_bodies_over_the_limit_get_413_before_they_are_read(settings: Settings, inbox: Inbox) -> None:
+async def test_bodies_over_the_limit_get_413_before_they_are_read(settings: Settings, store: EventStore) -> None:
     limited = settings.model_copy(update={"http_max_body_bytes": LIMIT})
-    await add_operator(limited, "anna@example.com", inbox.register_manager("anna", "anna@example.com", 5, "sales"))
+    await add_operator(limited, "anna@example.com", register_manager(store, "anna", "anna@example.com", 5, "sales"))
     async with serving(limited), httpx.AsyncClient(base_url=limited.console_url) as http:
         # Declared too big: refused without waiting for a single byte of it.
         declared = (
@@ -74,9 +75,9 @@ BAD_BODIES: list[tuple[bytes, str]] = [
 
 @pytest.mark.parametrize(("body", "says"), BAD_BODIES)
 async def test_a_body_that_is_not_a_json_object_gets_400(
-    settings: Settings, inbox: Inbox, body: bytes, says: str
+    settings: Settings, store: EventStore, body: bytes, says: str
 ) -> None:
-    manager = inbox.register_manager("anna", "anna@example.com", 5, "sales")
+    manager = register_manager(store, "anna", "anna@example.com", 5, "sales")
     await add_operator(settings, "anna@example.com", manager)
     async with serving(settings), httpx.AsyncClient(base_url=settings.console_url) as http:
         token = (await http.post("/api/login", json={"email": "anna@example.com", "password": PASSWORD})).json()
@@ -104,8 +105,10 @@ def escaped(body: dict[str, Any]) -> bytes:
     return json.dumps(body).encode()
 
 
-async def test_text_fields_that_break_the_text_rule_get_400_naming_the_field(settings: Settings, inbox: Inbox) -> None:
-    manager = inbox.register_manager("anna", "anna@example.com", 5, "sales")
+async def test_text_fields_that_break_the_text_rule_get_400_naming_the_field(
+    settings: Settings, store: EventStore
+) -> None:
+    manager = register_manager(store, "anna", "anna@example.com", 5, "sales")
     await add_operator(settings, "anna@example.com", manager)
     async with serving(settings), httpx.AsyncClient(base_url=settings.console_url) as http:
         token = (await http.post("/api/login", json={"email": "anna@example.com", "password": PASSWORD})).json()

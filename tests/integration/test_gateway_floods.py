@@ -7,8 +7,9 @@ import ipaddress
 import httpx
 import pytest
 
+from application.event_store import EventStore
+from application.managers import register_manager
 from services.console.floods import FAILED_LOGIN_BURST, HISTORY_BURST, LOGIN_BURST
-from services.router.inbox import Inbox
 from services.settings import Settings
 from tests.integration.gateway_server import PASSWORD, add_operator, serving
 
@@ -41,13 +42,13 @@ async def test_new_visitors_and_history_are_limited_per_address(settings: Settin
         held_off(await http.post("/api/widget/history", json=token), 3600)
 
 
-async def test_logins_are_limited_per_address_and_failures_per_email(settings: Settings, inbox: Inbox) -> None:
+async def test_logins_are_limited_per_address_and_failures_per_email(settings: Settings, store: EventStore) -> None:
     proxied = settings.model_copy(
         update={"trusted_proxies": [ipaddress.ip_network("127.0.0.1")], "login_seconds": 3600.0}
     )
     for name in ("anna", "boris"):
         email = f"{name}@example.com"
-        await add_operator(proxied, email, inbox.register_manager(name, email, 5, "sales"))
+        await add_operator(proxied, email, register_manager(store, name, email, 5, "sales"))
     async with serving(proxied), httpx.AsyncClient(base_url=proxied.console_url) as http:
 
         async def log_in(email: str, password: str, address: str) -> httpx.Response:

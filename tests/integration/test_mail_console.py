@@ -11,17 +11,21 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from application.event_store import EventStore
+from application.managers import register_manager
+from application.receive_messages import receive_messages
+from application.receiving import Outcome
+from application.work_day import change_work_day
 from connectors.mail.limits import MailLimits
 from connectors.mail.parsing import Routing, parse_mail, to_inbound
 from connectors.mail.watcher import Rejection
-from services.bootstrap import build_inbox, create_pool
+from services.bootstrap import build_event_store, create_pool
 from services.console.accounts import Role, add_account
 from services.console.app import build_app
 from services.ingest.mail_state import PostgresMailboxState
-from services.router.inbox import Inbox
-from services.router.receiving import Outcome
 from services.settings import Settings
 from tests.projected import project
+from tests.router_reactions import routed
 
 pytestmark = pytest.mark.integration
 
@@ -49,18 +53,18 @@ def with_attachments() -> bytes:
     )
 
 
-def received(inbox: Inbox, raw: bytes, mailbox: str = "sales", routing: Routing | None = None) -> Any:
+def received(store: EventStore, raw: bytes, mailbox: str = "sales", routing: Routing | None = None) -> Any:
     parsed = parse_mail(raw, LIMITS)
-    (result,) = inbox.receive([to_inbound(parsed, mailbox, datetime.now(tz=UTC), routing)])
+    (result,) = receive_messages(store, [to_inbound(parsed, mailbox, datetime.now(tz=UTC), routing)])
     return result, parsed
 
 
 @pytest.fixture
 def console(settings: Settings) -> Iterator[tuple[TestClient, dict[str, Any]]]:
-    inbox = build_inbox(settings)
+    store = build_event_store(settings)
     ids: dict[str, Any] = {}
     for name, role in (("anna", Role.MANAGER), ("boris", Role.MANAGER), ("clara", Role.DIRECTOR)):
-        ids[name] = inbox.register_manager(name, f"{name}@shop.example", 5, settings.team)
+        ids[name] = register_manager(store, name, f"{name}@shop.example", 5, settings.team)
 
         async def account(name: str = name, role: Role = role) -> None:
             pool = await create_pool(settings, size=1)
@@ -68,8 +72,8 @@ def console(settings: Settings) -> Iterator[tuple[TestClient, dict[str, Any]]]:
             await pool.close()
 
         asyncio.run(account())
-    inbox.start_work_day(ids["anna"])
-    mail, parsed = received(inbox, with_attachments())
+    routed(store, change_work_day, ids["anna"], "start")
+    mail, parsed = received(store, with_attachments())
     ids["attachments"] = parsed.attachments
 
     async def keep() -> None:
@@ -97,12 +101,12 @@ def console(settings: Settings) -> Iterator[tuple[TestClient, dict[str, Any]]]:
         .replace(b"fw1@", b"fw2@")
         .replace(b"Fwd: Order", b"Fwd: Delivery")
     )
-    ids["cc"] = received(inbox, cc, "crm", CRM)[0]
-    ids["forward"] = received(inbox, forward, "crm", CRM)[0]
-    ids["colleague"] = received(inbox, colleague, "crm", CRM)[0]
-    ids["anna_contact"] = inbox.repository.get(mail.conversation_id).contact_id
-    asyncio.run(project(settings, inbox))
-    inbox.close()
+    ids["cc"] = received(store, cc, "crm", CRM)[0]
+    ids["forward"] = received(store, forward, "crm", CRM)[0]
+    ids["colleague"] = received(store, colleague, "crm", CRM)[0]
+    ids["anna_contact"] = store.repository.get(mail.conversation_id).contact_id
+    asyncio.run(project(settings, store))
+    store.close()
     with TestClient(build_app(settings)) as http:
         for name in ("anna", "boris", "clara"):
             login = {"email": f"{name}@shop.example", "password": "secret-password"}

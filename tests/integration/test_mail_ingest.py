@@ -11,13 +11,14 @@ import asyncpg
 import pytest
 from structlog.testing import capture_logs
 
+from application.event_store import EventStore
 from connectors.mail.watcher import Checkpoint, Timing
+from domain.delivery_report import DeliveryReport
 from domain.inbound import InboundMessage
 from services.ingest.mail import run_mail
 from services.ingest.mail_state import PostgresMailboxState
 from services.local.dovecot import LocalDovecot
 from services.local.ports import free_port
-from services.router.inbox import Inbox
 from services.settings import Settings
 from tests.mail.corpus import hostile, plain
 from tests.mail.harness import Stored, mailbox_of, watching
@@ -41,13 +42,13 @@ async def stored_mails(pool: asyncpg.Pool) -> tuple[int, int]:
 
 
 async def test_a_backlog_of_1000_mails_is_stored_exactly_once(
-    dovecot: LocalDovecot, mail_user: MailUser, inbox: Inbox, pool: asyncpg.Pool
+    dovecot: LocalDovecot, mail_user: MailUser, store: EventStore, pool: asyncpg.Pool
 ) -> None:
     # Every tenth mail has no Message-ID: it is deduplicated by a hash of its bytes, and not dropped.
     mails = [plain(n, message_id=None if n % 10 == 0 else "") for n in range(1000)]
     dovecot.put_mails(mail_user.name, "INBOX", mails)
     stored = Stored()
-    async with watching(mailbox_of(mail_user), inbox, pool, stored):
+    async with watching(mailbox_of(mail_user), store, pool, stored):
         await stored.until_stored(1000, timeout=120)
     assert await stored_mails(pool) == (1000, 1000)
     saved = await PostgresMailboxState(pool).checkpoint("sales")
@@ -57,7 +58,7 @@ async def test_a_backlog_of_1000_mails_is_stored_exactly_once(
 
     # A second run starts at the checkpoint: nothing is published again.
     again = Stored()
-    async with watching(mailbox_of(mail_user), inbox, pool, again) as watcher:
+    async with watching(mailbox_of(mail_user), store, pool, again) as watcher:
         await asyncio.wait_for(watcher.connected.wait(), 10)
         dovecot.put_mails(mail_user.name, "INBOX", [plain(1000)])
         await again.until_stored(1)
@@ -66,7 +67,7 @@ async def test_a_backlog_of_1000_mails_is_stored_exactly_once(
 
 
 async def test_idle_pushes_new_mail_without_polling(
-    dovecot: LocalDovecot, mail_user: MailUser, inbox: Inbox, pool: asyncpg.Pool
+    dovecot: LocalDovecot, mail_user: MailUser, store: EventStore, pool: asyncpg.Pool
 ) -> None:
     stored = Stored()
     # Polling would take a minute: only IDLE can bring the mail in time.
@@ -74,7 +75,7 @@ async def test_idle_pushes_new_mail_without_polling(
     from tests.mail.harness import FAST  # noqa: PLC0415 - one timing changed for this test
 
     timing = FAST.__class__(**{**FAST.__dict__, "poll_seconds": 60.0})
-    async with watching(slow_poll, inbox, pool, stored, timing=timing) as watcher:
+    async with watching(slow_poll, store, pool, stored, timing=timing) as watcher:
         await asyncio.wait_for(watcher.connected.wait(), 10)
         dovecot.put_mails(mail_user.name, "INBOX", [plain(1)])
         await stored.until_stored(1, timeout=15)
@@ -82,24 +83,24 @@ async def test_idle_pushes_new_mail_without_polling(
 
 
 async def test_without_idle_the_folder_is_polled(
-    tmp_path_factory: pytest.TempPathFactory, inbox: Inbox, pool: asyncpg.Pool
+    tmp_path_factory: pytest.TempPathFactory, store: EventStore, pool: asyncpg.Pool
 ) -> None:
     with LocalDovecot(tmp_path_factory.mktemp("no-idle"), free_port(), idle=False) as server:
         server.add_user("poll", "poll-secret")
         user = MailUser("poll", "poll-secret", server.host, server.port)
         stored = Stored()
-        async with watching(mailbox_of(user), inbox, pool, stored) as watcher:
+        async with watching(mailbox_of(user), store, pool, stored) as watcher:
             await asyncio.wait_for(watcher.connected.wait(), 10)
             server.put_mails("poll", "INBOX", [plain(1), plain(2)])
             await stored.until_stored(2, timeout=15)
 
 
 async def test_a_server_restart_is_survived_and_reported(
-    dovecot: LocalDovecot, mail_user: MailUser, inbox: Inbox, pool: asyncpg.Pool
+    dovecot: LocalDovecot, mail_user: MailUser, store: EventStore, pool: asyncpg.Pool
 ) -> None:
     stored = Stored()
     with capture_logs() as logs:
-        async with watching(mailbox_of(mail_user), inbox, pool, stored) as watcher:
+        async with watching(mailbox_of(mail_user), store, pool, stored) as watcher:
             await asyncio.wait_for(watcher.connected.wait(), 10)
             dovecot.put_mails(mail_user.name, "INBOX", [plain(1)])
             await stored.until_stored(1)
@@ -124,11 +125,11 @@ async def test_a_server_restart_is_survived_and_reported(
 
 
 async def test_a_uidvalidity_change_resyncs_without_duplicates(
-    dovecot: LocalDovecot, mail_user: MailUser, inbox: Inbox, pool: asyncpg.Pool
+    dovecot: LocalDovecot, mail_user: MailUser, store: EventStore, pool: asyncpg.Pool
 ) -> None:
     dovecot.put_mails(mail_user.name, "INBOX", [plain(n, message_id=None if n == 3 else "") for n in range(5)])
     stored = Stored()
-    async with watching(mailbox_of(mail_user), inbox, pool, stored):
+    async with watching(mailbox_of(mail_user), store, pool, stored):
         await stored.until_stored(5)
     old = dovecot.uidvalidity(mail_user.name, "INBOX")
     new = dovecot.change_uidvalidity(mail_user.name, "INBOX")
@@ -137,7 +138,7 @@ async def test_a_uidvalidity_change_resyncs_without_duplicates(
 
     resynced = Stored()
     with capture_logs() as logs:
-        async with watching(mailbox_of(mail_user), inbox, pool, resynced):
+        async with watching(mailbox_of(mail_user), store, pool, resynced):
             await resynced.until_published(6)
     # All six were read again under the new UIDVALIDITY; only the new one was stored.
     assert resynced.stored == 1
@@ -149,7 +150,7 @@ async def test_a_uidvalidity_change_resyncs_without_duplicates(
 
 
 async def test_hostile_mail_is_stored_safely_or_rejected_and_the_good_mail_around_it_is_kept(
-    dovecot: LocalDovecot, mail_user: MailUser, inbox: Inbox, pool: asyncpg.Pool
+    dovecot: LocalDovecot, mail_user: MailUser, store: EventStore, pool: asyncpg.Pool
 ) -> None:
     corpus = hostile()
     mails = []
@@ -159,7 +160,7 @@ async def test_hostile_mail_is_stored_safely_or_rejected_and_the_good_mail_aroun
     dovecot.put_mails(mail_user.name, "INBOX", mails)
     stored = Stored()
     with capture_logs() as logs:
-        async with watching(mailbox_of(mail_user), inbox, pool, stored) as watcher:
+        async with watching(mailbox_of(mail_user), store, pool, stored) as watcher:
             await stored.until_stored(len(corpus) + 1, timeout=60)
             # The watcher reaches the end of the folder: the checkpoint is the last mail's UID.
             async with asyncio.timeout(30):
@@ -185,7 +186,7 @@ async def test_hostile_mail_is_stored_safely_or_rejected_and_the_good_mail_aroun
 
 
 async def test_excluded_senders_never_become_leads(
-    dovecot: LocalDovecot, mail_user: MailUser, inbox: Inbox, pool: asyncpg.Pool
+    dovecot: LocalDovecot, mail_user: MailUser, store: EventStore, pool: asyncpg.Pool
 ) -> None:
     dovecot.put_mails(
         mail_user.name,
@@ -200,7 +201,7 @@ async def test_excluded_senders_never_become_leads(
     )
     stored = Stored()
     excluding = mailbox_of(mail_user, exclude=frozenset({"noreply@bank.example", "@spam.example"}))
-    async with watching(excluding, inbox, pool, stored, crm_address="crm@shop.example"):
+    async with watching(excluding, store, pool, stored, crm_address="crm@shop.example"):
         await stored.until_stored(1)
         async with asyncio.timeout(10):
             while (cp := await PostgresMailboxState(pool).checkpoint("sales")) is None or cp.last_uid < 4:
@@ -209,14 +210,14 @@ async def test_excluded_senders_never_become_leads(
 
 
 async def test_a_stalled_connection_is_detected_and_replaced(
-    dovecot: LocalDovecot, mail_user: MailUser, inbox: Inbox, pool: asyncpg.Pool
+    dovecot: LocalDovecot, mail_user: MailUser, store: EventStore, pool: asyncpg.Pool
 ) -> None:
     timing = Timing(command_timeout=1.0, idle_seconds=1.0, poll_seconds=0.5, first_backoff=0.1, max_backoff=0.5)
     stored = Stored()
     async with FreezingProxy(mail_user.host, mail_user.port) as proxy:
         through_proxy = MailUser(mail_user.name, mail_user.password, "127.0.0.1", proxy.port)
         with capture_logs() as logs:
-            async with watching(mailbox_of(through_proxy), inbox, pool, stored, timing=timing) as watcher:
+            async with watching(mailbox_of(through_proxy), store, pool, stored, timing=timing) as watcher:
                 await asyncio.wait_for(watcher.connected.wait(), 10)
                 # The open connection goes silent: no push, no answer, no close. Only a new one brings the mail.
                 proxy.freeze()
@@ -229,7 +230,7 @@ async def test_a_stalled_connection_is_detected_and_replaced(
 
 
 async def test_on_first_connect_only_the_collection_window_is_read(
-    dovecot: LocalDovecot, mail_user: MailUser, inbox: Inbox, pool: asyncpg.Pool
+    dovecot: LocalDovecot, mail_user: MailUser, store: EventStore, pool: asyncpg.Pool
 ) -> None:
     dovecot.put_mails(mail_user.name, "INBOX", [plain(1), plain(2)])
     old = dovecot.folder_path(mail_user.name, "INBOX")
@@ -238,7 +239,7 @@ async def test_on_first_connect_only_the_collection_window_is_read(
     month_ago = time.time() - 30 * 86400
     os.utime(first, (month_ago, month_ago))
     stored = Stored()
-    async with watching(mailbox_of(mail_user, collect_days=7), inbox, pool, stored):
+    async with watching(mailbox_of(mail_user, collect_days=7), store, pool, stored):
         await stored.until_stored(1)
         async with asyncio.timeout(10):
             while (cp := await PostgresMailboxState(pool).checkpoint("sales")) is None or cp.last_uid < 2:
@@ -247,7 +248,7 @@ async def test_on_first_connect_only_the_collection_window_is_read(
 
 
 async def test_several_mailboxes_each_with_its_own_credentials_folder_and_checkpoint(
-    dovecot: LocalDovecot, mail_user: MailUser, inbox: Inbox, pool: asyncpg.Pool
+    dovecot: LocalDovecot, mail_user: MailUser, store: EventStore, pool: asyncpg.Pool
 ) -> None:
     dovecot.add_user("support-desk", "support-secret")
     support_user = MailUser("support-desk", "support-secret", dovecot.host, dovecot.port)
@@ -256,8 +257,8 @@ async def test_several_mailboxes_each_with_its_own_credentials_folder_and_checkp
     sales, support = Stored(), Stored()
     support_box = mailbox_of(support_user, name="support", address="support@shop.example", folder="Support")
     async with (
-        watching(mailbox_of(mail_user), inbox, pool, sales),
-        watching(support_box, inbox, pool, support),
+        watching(mailbox_of(mail_user), store, pool, sales),
+        watching(support_box, store, pool, support),
     ):
         await sales.until_stored(2)
         await support.until_stored(1)
@@ -271,14 +272,14 @@ async def test_several_mailboxes_each_with_its_own_credentials_folder_and_checkp
 
 
 async def test_a_window_without_mail_still_leaves_the_older_mail_alone(
-    dovecot: LocalDovecot, mail_user: MailUser, inbox: Inbox, pool: asyncpg.Pool
+    dovecot: LocalDovecot, mail_user: MailUser, store: EventStore, pool: asyncpg.Pool
 ) -> None:
     dovecot.put_mails(mail_user.name, "INBOX", [plain(1), plain(2)])
     month_ago = time.time() - 30 * 86400
     for old in (dovecot.folder_path(mail_user.name, "INBOX") / "new").iterdir():
         os.utime(old, (month_ago, month_ago))
     stored = Stored()
-    async with watching(mailbox_of(mail_user, collect_days=7), inbox, pool, stored) as watcher:
+    async with watching(mailbox_of(mail_user, collect_days=7), store, pool, stored) as watcher:
         await asyncio.wait_for(watcher.connected.wait(), 10)
         dovecot.put_mails(mail_user.name, "INBOX", [plain(3)])
         await stored.until_stored(1)
@@ -296,10 +297,13 @@ async def test_two_ingest_processes_watch_a_mailbox_one_at_a_time(
         async def publish(messages: list[InboundMessage]) -> None:
             published[name].extend(m.channel_message_id for m in messages)
 
+        async def report(_: DeliveryReport) -> None:
+            raise AssertionError  # no reply is sent in this test
+
         pool = await asyncpg.create_pool(configured.database_url, min_size=1, max_size=6)
         assert pool is not None
         try:
-            await run_mail(configured, pool, publish, stops[name])
+            await run_mail(configured, pool, publish, report, stops[name])
         finally:
             await pool.close()
 

@@ -21,17 +21,22 @@ from aiosmtpd.controller import Controller
 from eventsourcing.persistence import ApplicationRecorder
 from structlog.testing import capture_logs
 
+from application.event_store import EventStore
+from application.managers import register_manager
+from application.receive_messages import receive_messages
+from application.record_delivery import record_delivery
+from application.reply import reply
 from connectors.mail.parsing import parse_mail, to_inbound
 from connectors.mail.reply import message_id
 from connectors.mail.smtp import SmtpServer
 from domain.conversation import Conversation
+from domain.delivery_report import DeliveryReport
 from domain.identities import lead_id, reply_id
 from domain.outbound import OutboundReply
-from services.ingest.mail_delivery import SCHEMA, MailSender, Retries, SendingMailbox
+from services.ingest.mail_delivery import SCHEMA, MailSender, ReportOutcome, Retries, SendingMailbox
 from services.ingest.reply_queue import ReplyQueue
 from services.local.dovecot import LocalDovecot
 from services.local.ports import free_port
-from services.router.inbox import Inbox
 from services.router.outbox import for_the_customer
 from services.router.published import public_event
 from services.settings import Settings
@@ -63,22 +68,22 @@ def sending_from(sink: SmtpSink) -> dict[str, SendingMailbox]:
     return {"sales": SendingMailbox(address=SHOP, display_name="Shop Sales", server=server)}
 
 
-def customer_writes(inbox: Inbox, raw: bytes = CUSTOMER_MAIL) -> UUID:
+def customer_writes(store: EventStore, raw: bytes = CUSTOMER_MAIL) -> UUID:
     """The customer's mail received into the sales mailbox; its conversation's id."""
     message = to_inbound(parse_mail(raw), "sales", datetime.now(tz=UTC))
-    (received,) = inbox.receive([message])
+    (received,) = receive_messages(store, [message])
     assert received.conversation_id is not None
     return received.conversation_id
 
 
-def operator_replies(inbox: Inbox, conversation: UUID, text: str, request: str) -> dict[str, Any]:
+def operator_replies(store: EventStore, conversation: UUID, text: str, request: str) -> dict[str, Any]:
     """An operator's reply, and the record the outbox relay puts on the outbound topic for it."""
-    manager = inbox.register_manager("Boris", f"boris-{request}@shop.example", 5, "sales")
-    inbox.reply(conversation, manager, text, request, any_conversation=True)
-    recorder = inbox.recorder
+    manager = register_manager(store, "Boris", f"boris-{request}@shop.example", 5, "sales")
+    reply(store, conversation, manager, text, request, any_conversation=True)
+    recorder = store.recorder
     assert isinstance(recorder, ApplicationRecorder)
     notifications = recorder.select_notifications(start=0, limit=100_000, topics=[])
-    records = [for_the_customer(public_event(inbox, n)) for n in notifications]
+    records = [for_the_customer(public_event(store, n)) for n in notifications]
     sent = reply_id(conversation, request)
     return [r.to_dict() for r in records if isinstance(r, OutboundReply) and r.reply_id == sent][-1]
 
@@ -93,16 +98,31 @@ async def publish(settings: Settings, *records: dict[str, Any]) -> None:
         await producer.stop()
 
 
+def recorded_by_router(store: EventStore) -> ReportOutcome:
+    """The router's part, played here: each delivery report recorded on its conversation at once."""
+
+    async def report(outcome: DeliveryReport) -> None:
+        await asyncio.to_thread(
+            record_delivery, store, outcome.conversation_id, outcome.reply_id, outcome.outcome, outcome.detail
+        )
+
+    return report
+
+
 @contextlib.asynccontextmanager
 async def sending(
-    settings: Settings, pool: asyncpg.Pool, inbox: Inbox, sink: SmtpSink, retries: Retries | None = None
+    settings: Settings, pool: asyncpg.Pool, store: EventStore, sink: SmtpSink, retries: Retries | None = None
 ) -> AsyncIterator[None]:
     """The reply queue and the sender of the ingest process, running until the block ends."""
     stop, queued = asyncio.Event(), asyncio.Event()
     topics = Topics.named(settings.topic_prefix)
     queue = ReplyQueue(pool, settings.kafka_bootstrap, topics.outbound, f"{settings.topic_prefix}.mail-replies", queued)
     sender = MailSender(
-        pool, sending_from(sink), inbox.record_delivery, retries or Retries(first_seconds=0.2, lease_seconds=60), queued
+        pool,
+        sending_from(sink),
+        recorded_by_router(store),
+        retries or Retries(first_seconds=0.2, lease_seconds=60),
+        queued,
     )
     tasks = [asyncio.create_task(queue.run(stop)), asyncio.create_task(sender.run(stop))]
     try:
@@ -134,9 +154,9 @@ def imap_threads(user: MailUser, folder: str) -> str:
         return b" ".join(d for d in data if isinstance(d, bytes)).decode()
 
 
-def delivered(inbox: Inbox, conversation: UUID) -> set[str]:
+def delivered(store: EventStore, conversation: UUID) -> set[str]:
     """Replies of the conversation whose delivery outcome is recorded in the event store."""
-    found = inbox.repository.get(conversation)
+    found = store.repository.get(conversation)
     assert isinstance(found, Conversation)
     return set(found.delivered)
 
@@ -144,14 +164,14 @@ def delivered(inbox: Inbox, conversation: UUID) -> set[str]:
 async def test_a_reply_threads_under_the_customer_mail_and_the_answer_continues_the_conversation(  # noqa: PLR0913
     settings: Settings,
     pool: asyncpg.Pool,
-    inbox: Inbox,
+    store: EventStore,
     smtp_sink: SmtpSink,
     dovecot: LocalDovecot,
     mail_user: MailUser,
 ) -> None:
-    conversation = customer_writes(inbox)
-    record = operator_replies(inbox, conversation, "It ships today.", "r1")
-    async with sending(settings, pool, inbox, smtp_sink):
+    conversation = customer_writes(store)
+    record = operator_replies(store, conversation, "It ships today.", "r1")
+    async with sending(settings, pool, store, smtp_sink):
         await publish(settings, record)
         (sent,) = await asyncio.to_thread(smtp_sink.wait_for, 1)
         row = await delivery(pool, record["reply_id"])
@@ -165,7 +185,7 @@ async def test_a_reply_threads_under_the_customer_mail_and_the_answer_continues_
     assert mail["To"] == "anna@customer.example"
     assert sent.recipients == ("anna@customer.example",)
     assert mail.get_content().strip() == "It ships today."
-    assert delivered(inbox, conversation) == {str(record["reply_id"])}
+    assert delivered(store, conversation) == {str(record["reply_id"])}
 
     # In the customer's mail client, the reply sits under the original: Dovecot threads them by References.
     # THREAD REFERENCES also groups by subject, so the copy of the original gets another one: only the
@@ -179,19 +199,19 @@ async def test_a_reply_threads_under_the_customer_mail_and_the_answer_continues_
     answer = plain(
         2, sender="anna@customer.example", subject="Re: Order 42", extra=f"In-Reply-To: <{reply_message_id}>\r\n"
     )
-    (received,) = inbox.receive([to_inbound(parse_mail(answer), "sales", datetime.now(tz=UTC))])
+    (received,) = receive_messages(store, [to_inbound(parse_mail(answer), "sales", datetime.now(tz=UTC))])
     assert received.conversation_id == conversation
     assert received.lead_id == lead_id(conversation)
 
 
 async def test_a_temporary_failure_is_retried_and_a_permanent_one_is_recorded(
-    settings: Settings, pool: asyncpg.Pool, inbox: Inbox, smtp_sink: SmtpSink
+    settings: Settings, pool: asyncpg.Pool, store: EventStore, smtp_sink: SmtpSink
 ) -> None:
-    conversation = customer_writes(inbox)
-    deferred = operator_replies(inbox, conversation, "First answer.", "r1")
-    refused = operator_replies(inbox, conversation, "Second answer.", "r2")
+    conversation = customer_writes(store)
+    deferred = operator_replies(store, conversation, "First answer.", "r1")
+    refused = operator_replies(store, conversation, "Second answer.", "r2")
     smtp_sink.fail_next(1, "451 4.3.0 try again later")
-    async with sending(settings, pool, inbox, smtp_sink):
+    async with sending(settings, pool, store, smtp_sink):
         await publish(settings, deferred)
         first = await delivery(pool, deferred["reply_id"])
         smtp_sink.fail_next(1, "550 5.1.1 no such user")
@@ -201,16 +221,16 @@ async def test_a_temporary_failure_is_retried_and_a_permanent_one_is_recorded(
     assert (second["outcome"], second["attempts"]) == ("refused", 1)
     assert second["detail"].startswith("550")
     assert [m.raw.count(b"First answer.") for m in smtp_sink.messages] == [1]
-    assert delivered(inbox, conversation) == {str(deferred["reply_id"]), str(refused["reply_id"])}
+    assert delivered(store, conversation) == {str(deferred["reply_id"]), str(refused["reply_id"])}
 
 
 async def test_a_reply_is_never_sent_twice(
-    settings: Settings, pool: asyncpg.Pool, inbox: Inbox, smtp_sink: SmtpSink
+    settings: Settings, pool: asyncpg.Pool, store: EventStore, smtp_sink: SmtpSink
 ) -> None:
-    conversation = customer_writes(inbox)
-    redelivered = operator_replies(inbox, conversation, "Once only.", "r1")
-    in_flight = operator_replies(inbox, conversation, "Was on the wire.", "r2")
-    before_data = operator_replies(inbox, conversation, "Was only claimed.", "r3")
+    conversation = customer_writes(store)
+    redelivered = operator_replies(store, conversation, "Once only.", "r1")
+    in_flight = operator_replies(store, conversation, "Was on the wire.", "r2")
+    before_data = operator_replies(store, conversation, "Was only claimed.", "r3")
     # A sender that died left one reply in the middle of DATA and one claimed before it; their leases ran out.
     for record, status in ((in_flight, "sending"), (before_data, "claimed")):
         await pool.execute(
@@ -221,7 +241,7 @@ async def test_a_reply_is_never_sent_twice(
             json.dumps(record),
             status,
         )
-    async with sending(settings, pool, inbox, smtp_sink):
+    async with sending(settings, pool, store, smtp_sink):
         # The same reply on the topic twice (a relay that published again after a crash): one mail.
         await publish(settings, redelivered, redelivered, in_flight, before_data)
         once = await delivery(pool, redelivered["reply_id"])
@@ -236,28 +256,28 @@ async def test_a_reply_is_never_sent_twice(
     assert not any(b"Was on the wire." in raw for raw in texts)
 
 
-async def test_two_customers_answering_the_same_outside_mail_are_two_conversations(inbox: Inbox) -> None:
+async def test_two_customers_answering_the_same_outside_mail_are_two_conversations(store: EventStore) -> None:
     newsletter = "news-42@mailer.example"
 
     def answer(number: int, sender: str) -> bytes:
         threading = f"In-Reply-To: <{newsletter}>\r\nReferences: <{newsletter}>\r\n"
         return plain(number, sender=sender, subject="Re: Spring offers", extra=threading)
 
-    anna = customer_writes(inbox, answer(1, "anna@a.example"))
-    bob = customer_writes(inbox, answer(2, "bob@b.example"))
+    anna = customer_writes(store, answer(1, "anna@a.example"))
+    bob = customer_writes(store, answer(2, "bob@b.example"))
     assert anna != bob
     # Anna's second answer to the same newsletter stays in her conversation.
-    assert customer_writes(inbox, answer(3, "anna@a.example")) == anna
+    assert customer_writes(store, answer(3, "anna@a.example")) == anna
 
 
 async def test_a_reply_to_an_address_the_server_cannot_carry_fails_and_the_next_one_is_sent(
-    settings: Settings, pool: asyncpg.Pool, inbox: Inbox, smtp_sink: SmtpSink
+    settings: Settings, pool: asyncpg.Pool, store: EventStore, smtp_sink: SmtpSink
 ) -> None:
-    idn = customer_writes(inbox, plain(1, sender="kunde@пример.рф"))
-    fine = customer_writes(inbox)
-    unsendable = operator_replies(inbox, idn, "Hello there.", "r1")
-    with_nul = operator_replies(inbox, fine, "Null\x00byte.", "r2")
-    async with sending(settings, pool, inbox, smtp_sink):
+    idn = customer_writes(store, plain(1, sender="kunde@пример.рф"))
+    fine = customer_writes(store)
+    unsendable = operator_replies(store, idn, "Hello there.", "r1")
+    with_nul = operator_replies(store, fine, "Null\x00byte.", "r2")
+    async with sending(settings, pool, store, smtp_sink):
         await publish(settings, unsendable, with_nul)
         refused = await delivery(pool, unsendable["reply_id"])
         sent = await delivery(pool, with_nul["reply_id"])
@@ -296,10 +316,10 @@ class SlowFirstRecipient:
 
 
 async def test_a_sender_slower_than_its_lease_does_not_send_what_another_took_over(
-    settings: Settings, pool: asyncpg.Pool, inbox: Inbox
+    settings: Settings, pool: asyncpg.Pool, store: EventStore
 ) -> None:
-    conversation = customer_writes(inbox)
-    record = operator_replies(inbox, conversation, "Only one copy.", "r1")
+    conversation = customer_writes(store)
+    record = operator_replies(store, conversation, "Only one copy.", "r1")
     await pool.execute(
         "INSERT INTO mail_deliveries (reply_id, conversation_id, mailbox, payload) VALUES ($1, $2, 'sales', $3)",
         UUID(str(record["reply_id"])),
@@ -314,7 +334,7 @@ async def test_a_sender_slower_than_its_lease_does_not_send_what_another_took_ov
         mailboxes = {"sales": SendingMailbox(address=SHOP, display_name="Shop Sales", server=server)}
         retries = Retries(first_seconds=0.2, lease_seconds=1.0)
         stop = asyncio.Event()
-        senders = [MailSender(pool, mailboxes, inbox.record_delivery, retries, asyncio.Event()) for _ in range(2)]
+        senders = [MailSender(pool, mailboxes, recorded_by_router(store), retries, asyncio.Event()) for _ in range(2)]
         with capture_logs() as logs:
             tasks = [asyncio.create_task(sender.run(stop)) for sender in senders]
             row = await delivery(pool, record["reply_id"])

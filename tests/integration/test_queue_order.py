@@ -12,15 +12,18 @@ from uuid import UUID
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from application.event_store import EventStore
+from application.managers import register_manager
+from application.work_day import change_work_day
 from bench.waiting import until
 from domain.identities import conversation_id, lead_id, team_id
 from domain.inbound import InboundMessage
 from domain.team import Team
-from services.bootstrap import build_inbox
-from services.router.inbox import Inbox
+from services.bootstrap import build_event_store
 from services.settings import Settings
 from services.topics import create_topics
 from tests.log_invariants import log_events
+from tests.router_reactions import routed
 from tests.services_running import services
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
@@ -29,27 +32,27 @@ WAIT_S = 60.0
 
 
 def test_three_customers_wait_in_the_order_they_wrote_across_partitions(settings: Settings, tmp_path: Path) -> None:
-    inbox = build_inbox(settings)
+    store = build_event_store(settings)
     try:
         with services(settings, tmp_path / "logs", ("router",)):
-            asyncio.run(deliver_out_of_order(settings, inbox))
+            asyncio.run(deliver_out_of_order(settings, store))
         leads = [lead_id(conversation_id("webchat", v)) for v in ("first", "second", "third")]
-        team = inbox.repository.get(team_id(settings.team))
+        team = store.repository.get(team_id(settings.team))
         assert isinstance(team, Team)
         assert team.waiting == leads
-        positions = {a: d["position"] for k, a, d in log_events(inbox) if k == "Lead.Queued"}  # the latest wins
+        positions = {a: d["position"] for k, a, d in log_events(store) if k == "Lead.Queued"}  # the latest wins
         assert [positions[lead] for lead in leads] == [1, 2, 3]
         expected = {str(conversation_id("webchat", v)): n for n, v in enumerate(("first", "second", "third"), 1)}
         assert asyncio.run(positions_told(settings, expected)) == expected
 
-        anna = inbox.register_manager("anna", "anna@example.com", 1, settings.team)
-        inbox.start_work_day(anna)
-        assert inbox.repository.get(leads[0]).manager_id == anna
+        anna = register_manager(store, "anna", "anna@example.com", 1, settings.team)
+        routed(store, change_work_day, anna, "start")
+        assert store.repository.get(leads[0]).manager_id == anna
     finally:
-        inbox.close()
+        store.close()
 
 
-async def deliver_out_of_order(settings: Settings, inbox: Inbox) -> None:
+async def deliver_out_of_order(settings: Settings, store: EventStore) -> None:
     """The second customer's message is stored first, then the first's, then the third's, each in a batch of its own."""
     topics = await create_topics(settings)
     t0 = datetime.now(tz=UTC)
@@ -65,7 +68,7 @@ async def deliver_out_of_order(settings: Settings, inbox: Inbox) -> None:
             lead = lead_id(conversation_id("webchat", visitor))
 
             async def stored(lead: UUID = lead) -> bool:
-                return await asyncio.to_thread(lambda: lead in inbox.repository)
+                return await asyncio.to_thread(lambda: lead in store.repository)
 
             await until(stored, WAIT_S, f"{visitor}'s lead to be stored")
     finally:

@@ -9,21 +9,25 @@ from datetime import UTC, datetime
 import pytest
 from starlette.testclient import TestClient
 
+from application.managers import register_manager
+from application.receive_messages import receive_messages
+from application.work_day import change_work_day
 from domain.inbound import InboundMessage
-from services.bootstrap import build_inbox, create_pool
+from services.bootstrap import build_event_store, create_pool
 from services.console.accounts import Role, add_account
 from services.console.app import build_app
 from services.settings import Settings
+from tests.router_reactions import routed
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    inbox = build_inbox(settings)
+    store = build_event_store(settings)
     ids = {}
     for name, role in (("anna", Role.MANAGER), ("boris", Role.MANAGER), ("clara", Role.DIRECTOR)):
-        ids[name] = inbox.register_manager(name, f"{name}@example.com", 5, settings.team)
+        ids[name] = register_manager(store, name, f"{name}@example.com", 5, settings.team)
 
         async def account(name: str = name, role: Role = role) -> None:
             pool = await create_pool(settings, size=1)
@@ -31,10 +35,10 @@ def client(settings: Settings) -> Iterator[tuple[TestClient, dict[str, str]]]:
             await pool.close()
 
         asyncio.run(account())
-    inbox.start_work_day(ids["anna"])
+    routed(store, change_work_day, ids["anna"], "start")
     message = InboundMessage.from_visitor("v1", "m1", "hi", datetime.now(tz=UTC))
-    [received] = inbox.receive([message])
-    inbox.close()
+    [received] = receive_messages(store, [message])
+    store.close()
     with TestClient(build_app(settings)) as http:
         tokens = {
             name: http.post("/api/login", json={"email": f"{name}@example.com", "password": "secret-password"}).json()[

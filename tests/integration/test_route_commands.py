@@ -11,11 +11,15 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from application.managers import register_manager
+from application.receive_messages import receive_messages
+from application.work_day import change_work_day
 from domain.inbound import InboundMessage
-from services.bootstrap import build_inbox
+from services.bootstrap import build_event_store
 from services.projections.schema import LIVE_SCHEMA, create_read_models
 from services.settings import Settings
 from tests.conftest import settings_env
+from tests.router_reactions import routed
 
 pytestmark = pytest.mark.integration
 
@@ -32,12 +36,12 @@ def switchboard(settings: Settings, *args: str) -> subprocess.CompletedProcess[s
 
 
 def test_apply_explain_and_simulate(settings: Settings, tmp_path: Path) -> None:
-    inbox = build_inbox(settings)
-    anna = inbox.register_manager("Anna", "anna@example.com", 5, settings.team)
-    inbox.start_work_day(anna)
+    store = build_event_store(settings)
+    anna = register_manager(store, "Anna", "anna@example.com", 5, settings.team)
+    routed(store, change_work_day, anna, "start")
     message = InboundMessage.from_visitor("v1", "m1", "hi", datetime.now(tz=UTC))
-    [received] = inbox.receive([message])
-    inbox.close()
+    [received] = receive_messages(store, [message])
+    store.close()
 
     # The rules file names managers by e-mail, resolved through the managers read model.
     async def project_manager() -> None:

@@ -16,15 +16,18 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin
 
+from application.managers import register_manager
+from application.work_day import change_work_day
 from bench.cluster import LOAD_FROM_ONE_ADDRESS
 from bench.waiting import until
-from services.bootstrap import build_inbox
+from services.bootstrap import build_event_store
 from services.console.app import VISITOR, VISITOR_TTL_SECONDS
 from services.projections.rebuild import differences, rebuild
 from services.projections.schema import LIVE_SCHEMA
 from services.projections.tracking import load_position
 from services.settings import Settings
 from services.tokens import Signer
+from tests.router_reactions import routed
 from tests.services_running import RunningServices, services
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]
@@ -40,11 +43,11 @@ def test_no_message_is_lost_or_doubled_when_the_router_is_killed(
     settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings = settings.model_copy(update=LOAD_FROM_ONE_ADDRESS)  # a hundred visitors, all on 127.0.0.1
-    inbox = build_inbox(settings)
+    store = build_event_store(settings)
     for name in ("anna", "boris", "clara", "dmitri"):
-        manager_id = inbox.register_manager(name, f"{name}@example.com", VISITORS, settings.team)
-        inbox.start_work_day(manager_id)
-    inbox.close()
+        manager_id = register_manager(store, name, f"{name}@example.com", VISITORS, settings.team)
+        routed(store, change_work_day, manager_id, "start")
+    store.close()
     with services(settings, tmp_path / "logs") as running:
         rate, kills = asyncio.run(drive(settings, running))
     with capsys.disabled():

@@ -8,11 +8,16 @@ from datetime import UTC, datetime
 import pytest
 from starlette.testclient import TestClient
 
+from application.managers import register_manager
+from application.receive_messages import receive_messages
+from application.reply import reply
+from application.work_day import change_work_day
 from domain.inbound import InboundMessage
-from services.bootstrap import build_inbox
+from services.bootstrap import build_event_store
 from services.console.app import build_app
 from services.settings import Settings
 from tests.projected import project
+from tests.router_reactions import routed
 
 pytestmark = pytest.mark.integration
 
@@ -21,18 +26,18 @@ def test_a_visitor_sees_their_own_conversation_and_nobody_elses(settings: Settin
     with TestClient(build_app(settings)) as http:
         mine = http.post("/api/widget/session", json={}).json()
         theirs = http.post("/api/widget/session", json={}).json()
-        inbox = build_inbox(settings)
-        manager = inbox.register_manager("anna", "anna@example.com", 5, settings.team)
-        inbox.start_work_day(manager)
+        store = build_event_store(settings)
+        manager = register_manager(store, "anna", "anna@example.com", 5, settings.team)
+        routed(store, change_work_day, manager, "start")
         now = datetime.now(tz=UTC)
-        (received,) = inbox.receive(
-            [InboundMessage.from_visitor(mine["visitor_id"], "m1", "<b>Is it in stock?</b>", now)]
+        (received,) = receive_messages(
+            store, [InboundMessage.from_visitor(mine["visitor_id"], "m1", "<b>Is it in stock?</b>", now)]
         )
         assert received.conversation_id is not None
-        inbox.reply(received.conversation_id, manager, "Yes, two left.", "r1")
-        inbox.receive([InboundMessage.from_visitor(theirs["visitor_id"], "m1", "someone else", now)])
-        asyncio.run(project(settings, inbox))
-        inbox.close()
+        reply(store, received.conversation_id, manager, "Yes, two left.", "r1")
+        receive_messages(store, [InboundMessage.from_visitor(theirs["visitor_id"], "m1", "someone else", now)])
+        asyncio.run(project(settings, store))
+        store.close()
 
         history = http.post("/api/widget/history", json={"token": mine["token"]})
         assert history.status_code == 200

@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from application.event_store import EventStore
+from application.receive_messages import receive_messages
+from application.receiving import Outcome
 from connectors.mail.watcher import Mailbox, MailboxWatcher, Timing
 from domain.inbound import InboundMessage
 from services.ingest.mail_state import PostgresMailboxState
-from services.router.inbox import Inbox
-from services.router.receiving import Outcome
 from tests.mail_servers import MailUser
 
 FAST = Timing(command_timeout=5.0, idle_seconds=30.0, poll_seconds=0.5, first_backoff=0.2, max_backoff=1.0)
@@ -61,14 +62,14 @@ class Stored:
 
 @contextlib.asynccontextmanager
 async def watching(
-    mailbox: Mailbox, inbox: Inbox, pool: asyncpg.Pool, stored: Stored, **options: object
+    mailbox: Mailbox, store: EventStore, pool: asyncpg.Pool, stored: Stored, **options: object
 ) -> AsyncIterator[MailboxWatcher]:
     """Run a watcher whose mails go straight into the inbox, until the block ends."""
     state = PostgresMailboxState(pool)
     await state.create()
 
     async def publish(messages: list[InboundMessage]) -> None:
-        results = await asyncio.to_thread(inbox.receive, messages)
+        results = await asyncio.to_thread(receive_messages, store, messages)
         async with stored.changed:
             stored.published.extend(messages)
             stored.outcomes.extend(r.outcome for r in results)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from application.event_store import EventStore
+from application.receive_messages import receive_messages
+from application.receiving import Outcome
 from connectors.mail.parsing import Routing, parse_mail, to_inbound
 from domain.channels import Channel, ChannelAddress
 from domain.identities import address_book_entry_id
 from domain.inbound import InboundMessage
-from services.router.inbox import Inbox
-from services.router.receiving import Outcome
 from tests.log_invariants import log_events
 
 RECEIVED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -21,8 +22,8 @@ FORWARD = (
 )
 
 
-def memory_inbox() -> Inbox:
-    return Inbox(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, team="sales")
+def memory_store() -> EventStore:
+    return EventStore(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, team="sales")
 
 
 def test_a_forward_to_the_crm_address_says_it_is_one() -> None:
@@ -38,27 +39,27 @@ def test_a_mail_cced_to_the_crm_address_is_no_forward() -> None:
 
 
 def test_a_forward_by_a_colleague_who_is_no_manager_is_an_activity_of_the_forwarded_customer() -> None:
-    inbox = memory_inbox()
+    store = memory_store()
     message = to_inbound(parse_mail(FORWARD), "crm", RECEIVED, CRM)
 
-    (received,) = inbox.receive([message])
+    (received,) = receive_messages(store, [message])
 
     assert received.outcome is Outcome.ACTIVITY
     assert (received.conversation_id, received.lead_id) == (None, None)
-    customer = inbox.repository.get(address_book_entry_id("email:carl@client.example")).contact_id
+    customer = store.repository.get(address_book_entry_id("email:carl@client.example")).contact_id
     assert received.contact_id == customer
-    (activity,) = [d for k, a, d in log_events(inbox) if k == "Contact.ActivityLogged"]
+    (activity,) = [d for k, a, d in log_events(store) if k == "Contact.ActivityLogged"]
     assert (activity["manager_id"], activity["forwarded_by"]) == (None, "cora@shop.example")
     assert activity["subject"] == "Fwd: Prices"
-    kinds = {k for k, _, _ in log_events(inbox)}
+    kinds = {k for k, _, _ in log_events(store)}
     assert "Lead.Created" not in kinds
     assert "Conversation.Opened" not in kinds
     # The colleague became no customer.
-    assert address_book_entry_id("email:cora@shop.example") not in inbox.repository
+    assert address_book_entry_id("email:cora@shop.example") not in store.repository
 
 
 def test_a_customer_who_copies_the_crm_address_still_opens_a_lead() -> None:
-    inbox = memory_inbox()
+    store = memory_store()
     message = InboundMessage(
         channel=Channel.EMAIL,
         channel_message_id="m-1@client.example",
@@ -68,7 +69,7 @@ def test_a_customer_who_copies_the_crm_address_still_opens_a_lead() -> None:
         received_at=RECEIVED,
         crm_copy=True,
     )
-    (received,) = inbox.receive([message])
+    (received,) = receive_messages(store, [message])
     assert received.outcome is Outcome.STORED
     assert received.lead_id is not None
-    assert "Lead.Created" in {k for k, _, _ in log_events(inbox)}
+    assert "Lead.Created" in {k for k, _, _ in log_events(store)}

@@ -6,7 +6,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
-from services.router.unit_of_work import UnitOfWork
+from application.unit_of_work import UnitOfWork
 
 
 class Thing(Aggregate):

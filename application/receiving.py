@@ -9,6 +9,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from application.assigning import Assigning
+from application.unit_of_work import UnitOfWork
 from domain.channels import ChannelAddress
 from domain.contact import Activity, AddressBookEntry, Contact
 from domain.conversation import Conversation, CustomerMessage, MessageReceipt
@@ -17,8 +19,6 @@ from domain.inbound import InboundMessage
 from domain.lead import Lead, LeadStatus
 from domain.manager import Manager
 from domain.team import Team
-from services.router.assigning import Assigning
-from services.router.unit_of_work import UnitOfWork
 
 REPLY_RECEIPTS = "reply"
 

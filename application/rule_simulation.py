@@ -19,11 +19,11 @@ from uuid import UUID
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import ApplicationRecorder
 
+from application.event_store import EventStore
 from domain.manager import WorkDay
 from domain.presence import Absence, WorkingHours
 from domain.routing import Candidate, Situation, decide
 from domain.rules import LeadFacts, RuleSet
-from services.router.inbox import Inbox
 
 _WORK_DAYS = {
     "Manager.WorkDayStarted": WorkDay.STARTED,
@@ -75,10 +75,10 @@ class _World:
     report: SimulationReport = field(default_factory=SimulationReport)
 
 
-def simulate(inbox: Inbox, rules: RuleSet, since: datetime | None = None) -> SimulationReport:
+def simulate(store: EventStore, rules: RuleSet, since: datetime | None = None) -> SimulationReport:
     """Replay the log through ``rules``; write nothing."""
     world = _World(rules=rules, since=since)
-    for kind, aggregate_id, at, data in _events(inbox):
+    for kind, aggregate_id, at, data in _events(store):
         _apply(world, kind, aggregate_id, at, data)
     names = {m.manager_id: m.name for m in world.managers.values()}
     for lead_id in world.leads:
@@ -98,8 +98,8 @@ def simulate(inbox: Inbox, rules: RuleSet, since: datetime | None = None) -> Sim
     return world.report
 
 
-def _events(inbox: Inbox) -> Iterator[tuple[str, UUID, datetime, dict[str, Any]]]:
-    recorder = inbox.recorder
+def _events(store: EventStore) -> Iterator[tuple[str, UUID, datetime, dict[str, Any]]]:
+    recorder = store.recorder
     assert isinstance(recorder, ApplicationRecorder)
     position = 0
     while True:
@@ -107,7 +107,7 @@ def _events(inbox: Inbox) -> Iterator[tuple[str, UUID, datetime, dict[str, Any]]
         if not page:
             return
         for notification in page:
-            event = inbox.mapper.to_domain_event(notification)
+            event = store.mapper.to_domain_event(notification)
             assert isinstance(event, DomainEvent)
             yield type(event).__qualname__, UUID(str(notification.originator_id)), event.timestamp, vars(event)
         position = page[-1].id

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from application.unit_of_work import UnitOfWork
 from domain.contact import Contact
 from domain.conversation import Conversation
 from domain.identities import team_id
@@ -15,7 +16,6 @@ from domain.routing import Candidate, RoutingDecision, Situation, decide
 from domain.rulebook import Rulebook
 from domain.rules import LeadFacts, RuleSet, default_rules
 from domain.team import Team
-from services.router.unit_of_work import UnitOfWork
 
 DRAIN_LIMIT = 200
 CONVERSATION_CLOSED = "the conversation was closed"

@@ -1,0 +1,91 @@
+"""Event store recorders that write the router's deadlines in the transaction that saves the events.
+
+The same ``save(..., deadlines=[...])`` works on both backends: PostgreSQL (a table beside the
+events) and memory (the unit tests'). A deadline whose ``due_at`` is None is removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.popo import POPOApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from application.deadlines import Deadline, DeadlineKind
+
+DEADLINES = "deadlines"  # the keyword argument of save() that carries them
+
+
+class PostgresDeadlineRecorder(PostgresApplicationRecorder):
+    """The PostgreSQL recorder, with a deadlines table written beside the events."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        table = Identifier(datastore.schema, events_table_name.removesuffix("_events") + "_deadlines")
+        self._table = table
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {table} (lead_id uuid NOT NULL, kind text NOT NULL,"
+                " due_at timestamptz NOT NULL, PRIMARY KEY (lead_id, kind))"
+            ).format(table=table)
+        )
+        self.sql_create_statements.append(
+            SQL("CREATE INDEX IF NOT EXISTS {index} ON {table} (kind, due_at)").format(
+                index=Identifier(events_table_name.removesuffix("_events") + "_deadlines_due"), table=table
+            )
+        )
+
+    def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:  # noqa: ANN401 - the library's signature
+        deadlines: list[Deadline] = kwargs.get(DEADLINES) or []
+        ended = [(d.lead_id, d.kind.value) for d in deadlines if d.due_at is None]
+        running = [(d.lead_id, d.kind.value, d.due_at) for d in deadlines if d.due_at is not None]
+        if ended:
+            curs.executemany(
+                SQL("DELETE FROM {table} WHERE lead_id = %s AND kind = %s").format(table=self._table), ended
+            )
+        if running:
+            curs.executemany(
+                SQL(
+                    "INSERT INTO {table} (lead_id, kind, due_at) VALUES (%s, %s, %s)"
+                    " ON CONFLICT (lead_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at"
+                ).format(table=self._table),
+                running,
+            )
+        super()._insert_events(curs, stored_events, **kwargs)
+
+    def due(self, kind: DeadlineKind, at: datetime, limit: int) -> list[UUID]:
+        """Leads whose deadline of ``kind`` is at or before ``at``, the earliest first."""
+        query = SQL("SELECT lead_id FROM {table} WHERE kind = %s AND due_at <= %s ORDER BY due_at LIMIT %s")
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(query.format(table=self._table), (kind.value, at, limit))
+            return [UUID(str(row["lead_id"])) for row in curs.fetchall()]
+
+
+class InMemoryDeadlineRecorder(POPOApplicationRecorder):
+    """The in-memory recorder, with deadlines kept beside the events under the same lock."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._deadlines: dict[tuple[UUID, DeadlineKind], datetime] = {}
+
+    def _update_table(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:  # noqa: ANN401 - the library's signature
+        notification_ids = super()._update_table(stored_events, **kwargs)
+        for deadline in kwargs.get(DEADLINES) or []:
+            if deadline.due_at is None:
+                self._deadlines.pop((deadline.lead_id, deadline.kind), None)
+            else:
+                self._deadlines[deadline.lead_id, deadline.kind] = deadline.due_at
+        return notification_ids
+
+    def due(self, kind: DeadlineKind, at: datetime, limit: int) -> list[UUID]:
+        """Leads whose deadline of ``kind`` is at or before ``at``, the earliest first."""
+        with self._database_lock:
+            due = sorted((when, lead) for (lead, k), when in self._deadlines.items() if k is kind and when <= at)
+        return [lead for _, lead in due[:limit]]
