@@ -20,13 +20,13 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from bench.cluster import Cluster
 from bench.stats import Figure
+from devstack.processes import spawn, stop
 from domain.contact import Contact
 from domain.inbound import InboundMessage
 from domain.manager import WorkDay
 from domain.routing import Candidate, Situation, decide
 from domain.rules import Conditions, LeadFacts, Rule, RuleSet, Strategy
 from services.bootstrap import build_inbox
-from services.local.processes import spawn, stop
 from services.topics import create_topics
 
 MANAGERS = 50

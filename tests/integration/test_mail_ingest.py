@@ -12,11 +12,11 @@ import pytest
 from structlog.testing import capture_logs
 
 from connectors.mail.watcher import Checkpoint, Timing
+from devstack.dovecot import LocalDovecot
+from devstack.ports import free_port
 from domain.inbound import InboundMessage
 from services.ingest.mail import run_mail
 from services.ingest.mail_state import PostgresMailboxState
-from services.local.dovecot import LocalDovecot
-from services.local.ports import free_port
 from services.router.inbox import Inbox
 from services.settings import Settings
 from tests.mail.corpus import hostile, plain
