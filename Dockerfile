@@ -1,12 +1,13 @@
 # One image for every Switchboard service; the command picks the service:
 #   docker run switchboard                         -> switchboard gateway
-#   docker run switchboard switchboard router      (also: ingest, projections, topics, demo, rebuild)
+#   docker run switchboard switchboard router      (also: ingest, projections, topics, rebuild, route, dead-letters)
 
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 COPY pyproject.toml ./
 COPY domain ./domain
+COPY application ./application
 COPY connectors ./connectors
 COPY services ./services
 RUN pip wheel --no-deps --wheel-dir /wheels .

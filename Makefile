@@ -10,7 +10,7 @@ export SWITCHBOARD_CACHE_DIR ?= $(CURDIR)/.cache
 .PHONY: run test lint unit integration bench bench-mail chaos system-deps deps kafka-jars clean
 
 run: deps kafka-jars
-	$(BIN)/switchboard run
+	$(BIN)/switchboard-dev run
 
 test: lint kafka-jars
 	$(BIN)/python -m pytest
@@ -68,7 +68,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 kafka-jars: deps system-deps
-	$(BIN)/python -c "from pathlib import Path; from services.local.kafka import ensure_kafka_jars; print('kafka jars:', ensure_kafka_jars(Path('$(SWITCHBOARD_CACHE_DIR)')))"
+	$(BIN)/switchboard-dev kafka-jars --cache-dir '$(SWITCHBOARD_CACHE_DIR)'
 
 clean:
 	rm -rf $(VENV) .local .mypy_cache .ruff_cache

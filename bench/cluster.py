@@ -11,9 +11,9 @@ from typing import Any, Self
 
 from pydantic import SecretStr
 
-from services.local.kafka import LocalKafka, ensure_kafka_jars
-from services.local.ports import free_port
-from services.local.postgres import LocalPostgres
+from devstack.kafka import LocalKafka, ensure_kafka_jars
+from devstack.ports import free_port
+from devstack.postgres import LocalPostgres
 from services.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

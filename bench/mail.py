@@ -43,10 +43,10 @@ from bench.team import hire
 from bench.waiting import TimedOut, until
 from connectors.mail.parsing import Attachment, Routing, parse_mail, to_inbound
 from connectors.mail.watcher import Checkpoint, Mailbox, MailboxWatcher, Rejection
+from devstack.dovecot import LocalDovecot
+from devstack.ports import free_port
 from domain.inbound import InboundMessage
 from services.bootstrap import build_event_store
-from services.local.dovecot import LocalDovecot
-from services.local.ports import free_port
 from services.logs import configure_logging
 from services.settings import Settings
 from services.topics import create_topics

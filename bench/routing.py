@@ -23,13 +23,13 @@ from application.rules import apply_rules
 from application.work_day import change_work_day
 from bench.cluster import Cluster
 from bench.stats import Figure
+from devstack.processes import spawn, stop
 from domain.contact import Contact
 from domain.inbound import InboundMessage
 from domain.manager import WorkDay
 from domain.routing import Candidate, Situation, decide
 from domain.rules import Conditions, LeadFacts, Rule, RuleSet, Strategy
 from services.bootstrap import build_event_store
-from services.local.processes import spawn, stop
 from services.topics import create_topics
 
 MANAGERS = 50

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from services.local.processes import spawn, stop
+from devstack.processes import spawn, stop
 
 SERVICES = ("ingest", "router", "projections", "gateway")
 RESTART_BACKOFF_SECONDS = 0.5

@@ -1,4 +1,7 @@
-"""The ``switchboard`` command: run a service, the whole local system, or an ops task."""
+"""The ``switchboard`` command: run a service, or an ops task.
+
+The local development system (``make run``) is ``switchboard-dev``, in the ``devstack`` package.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.errors import DomainError
-from services.bootstrap import build_event_store, create_pool, run_service
+from services.bootstrap import create_pool, run_service
 from services.settings import ConfigurationError, Settings, load_settings
 
 SERVICES = ("ingest", "router", "projections", "gateway")
@@ -47,19 +50,6 @@ async def _topics(settings: Settings) -> None:
         print(refused, file=sys.stderr)  # noqa: T201
         raise SystemExit(1) from None
     print(json.dumps(topics.__dict__))  # noqa: T201
-
-
-async def _demo(settings: Settings) -> None:
-    from services.demo import DEMO_PASSWORD, load_demo  # noqa: PLC0415
-
-    store = await asyncio.to_thread(build_event_store, settings)
-    pool = await create_pool(settings)
-    try:
-        loaded = await load_demo(store, pool, settings.team)
-    finally:
-        await pool.close()
-        store.close()
-    print(f"demo managers loaded: {', '.join(loaded) or 'already there'}; password: {DEMO_PASSWORD}")  # noqa: T201
 
 
 async def _rebuild(settings: Settings, *, verify: bool) -> int:
@@ -177,37 +167,27 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def _main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one branch per command
+def _main(argv: list[str] | None = None) -> int:
     """Entry point of the ``switchboard`` command."""
     parser = argparse.ArgumentParser(prog="switchboard", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     for name in SERVICES:
         commands.add_parser(name, help=f"run the {name} service")
     commands.add_parser("topics", help="create the Kafka topics with their partitions")
-    commands.add_parser("demo", help="load demo managers and their console accounts")
     rebuild = commands.add_parser("rebuild", help="rebuild the read models from the log into a scratch schema")
     rebuild.add_argument(
         "--verify", action="store_true", help="compare with the live read models; exit 1 if they differ"
     )
     _route_parser(commands)
     _dead_letters_parser(commands)
-    run = commands.add_parser("run", help="start local Postgres and Kafka, every service and demo data")
-    run.add_argument("--data-dir", type=Path, default=Path(".local"), help="where local data and logs live")
     args = parser.parse_args(argv)
 
     if args.command in SERVICES:
         run_service(args.command, _service_main(args.command))
         return 0
-    if args.command == "run":
-        from services.local.stack import run_local  # noqa: PLC0415
-
-        return run_local(args.data_dir)
     settings = load_settings()
     if args.command == "topics":
         asyncio.run(_topics(settings))
-        return 0
-    if args.command == "demo":
-        asyncio.run(_demo(settings))
         return 0
     if args.command == "route":
         return _route(settings, args)

@@ -16,8 +16,7 @@ import asyncpg
 import structlog
 from aiokafka.structs import ConsumerRecord
 
-from services.projections.schema import Connection
-from services.tables import ensure_tables
+from services.tables import Connection, ensure_tables
 
 log = structlog.get_logger()
 

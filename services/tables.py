@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypeAlias
+
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+if TYPE_CHECKING:
+    Connection: TypeAlias = asyncpg.Connection | PoolConnectionProxy[asyncpg.Record]
+else:  # the proxy is generic only in asyncpg's stubs
+    Connection = asyncpg.Connection | PoolConnectionProxy
 
 # Concurrent CREATE ... IF NOT EXISTS can still collide in Postgres's catalogs;
 # one transaction-scoped advisory lock makes the processes take turns.

@@ -11,9 +11,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from services.local.kafka import LocalKafka, ensure_kafka_jars
-from services.local.ports import free_port
-from services.local.postgres import LocalPostgres
+from devstack.kafka import LocalKafka, ensure_kafka_jars
+from devstack.ports import free_port
+from devstack.postgres import LocalPostgres
 from services.settings import Settings
 from services.topics import create_topics
 from tests.mail_servers import dovecot, mail_user, smtp_sink

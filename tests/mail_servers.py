@@ -13,8 +13,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from pydantic import SecretStr
 
-from services.local.dovecot import LocalDovecot
-from services.local.ports import free_port
+from devstack.dovecot import LocalDovecot
+from devstack.ports import free_port
 from services.settings import MailboxSettings, Settings
 
 

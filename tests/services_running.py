@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from bench.waiting import until
-from services.local.processes import spawn, stop
+from devstack.processes import spawn, stop
 from services.settings import Settings
 from tests.conftest import settings_env
 
@@ -82,9 +82,9 @@ def services(settings: Settings, logs: Path, names: tuple[str, ...] = ALL) -> It
 
 
 def load_demo(settings: Settings) -> None:
-    """Run ``switchboard demo`` as ``make run`` does: the demo team and its logins."""
+    """Run ``switchboard-dev demo`` as ``make run`` does: the demo team and its logins."""
     demo = subprocess.run(
-        [sys.executable, "-m", "services.cli", "demo"],
+        [sys.executable, "-m", "devstack.cli", "demo"],
         env={**settings_env(settings), "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,

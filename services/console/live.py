@@ -17,8 +17,8 @@ from starlette.websockets import WebSocket
 from domain.live_update import InvalidLiveUpdate, ReadModelsChanged
 from services.console.accounts import Operator
 from services.console.queries import conversations_by_id, messages_by_notification, plain
-from services.projections.schema import Connection
 from services.projections.tracking import NOTIFY_CHANNEL
+from services.tables import Connection
 
 log = structlog.get_logger()
 

@@ -13,22 +13,39 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+import asyncpg
 import structlog
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from application.event_store import EventStore
 from domain.errors import DomainError
 from domain.text import TextKind, is_clean
 from services.console.accounts import Operator
 from services.console.client_address import client_address
 from services.console.commands import MAX_REQUEST_ID, dispatch
-from services.console.live import Seat
+from services.console.floods import Floods
+from services.console.live import LiveUpdates, Seat
+from services.console.presence import ConsolePresence
 from services.console.queries import visible_conversations
 from services.console.request_body import BadInput, parse_object
+from services.settings import Settings
 
-if TYPE_CHECKING:
-    from services.console.app import Gateway
+
+class Gateway(Protocol):
+    """What the operator socket uses of the gateway that serves it."""
+
+    settings: Settings
+    floods: Floods
+    pool: asyncpg.Pool
+    store: EventStore
+    live: LiveUpdates
+    presence: ConsolePresence
+
+    async def operator_for(self, token: str) -> Operator | None:
+        """The operator a session token belongs to."""
+
 
 log = structlog.get_logger()
 

@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.identities import lead_id
-from services.projections.schema import Connection
+from services.tables import Connection
 
 Handler = Callable[[Connection, str, dict[str, Any], "Changes"], Awaitable[None]]
 

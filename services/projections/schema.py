@@ -7,19 +7,14 @@ serving while it runs.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, TypeAlias
 
 import asyncpg
-from asyncpg.pool import PoolConnectionProxy
 
-from services.tables import ensure_tables
+from services.tables import Connection, ensure_tables
 
 LIVE_SCHEMA = "read_models_v4"  # a new shape gets a new name and is built from offset zero
 
-if TYPE_CHECKING:
-    Connection: TypeAlias = asyncpg.Connection | PoolConnectionProxy[asyncpg.Record]
-else:  # the proxy is generic only in asyncpg's stubs
-    Connection = asyncpg.Connection | PoolConnectionProxy
+__all__ = ["LIVE_SCHEMA", "Connection", "create_read_models"]
 
 _TABLES = """
 CREATE SCHEMA IF NOT EXISTS {s};

@@ -15,7 +15,8 @@ from aiokafka.structs import ConsumerRecord
 from domain.live_update import ReadModelsChanged
 from services.dead_letters import Failure, Retrying, set_aside
 from services.projections.inbox_view import Changes, apply
-from services.projections.schema import Connection, checked
+from services.projections.schema import checked
+from services.tables import Connection
 
 log = structlog.get_logger()
 

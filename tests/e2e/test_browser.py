@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from bench.waiting import until
-from services.demo import DEMO_PASSWORD
+from devstack.demo import DEMO_PASSWORD
 from services.settings import Settings
 from tests.services_running import RunningServices, load_demo, services
 

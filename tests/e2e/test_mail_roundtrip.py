@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from bench.waiting import until
-from services.local.dovecot import LocalDovecot
+from devstack.dovecot import LocalDovecot
 from services.projections.schema import LIVE_SCHEMA
 from services.settings import Settings
 from tests.e2e.test_webchat_roundtrip import next_frame, operator_socket

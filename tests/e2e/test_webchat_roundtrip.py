@@ -15,7 +15,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin
 
 from bench.waiting import until
-from services.demo import DEMO_PASSWORD
+from devstack.demo import DEMO_PASSWORD
 from services.projections.schema import LIVE_SCHEMA
 from services.settings import Settings
 from tests.services_running import load_demo, services

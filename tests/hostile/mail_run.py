@@ -9,8 +9,8 @@ from typing import Any
 import asyncpg
 
 from bench.waiting import TimedOut, until
+from devstack.dovecot import LocalDovecot
 from domain.text import TextKind, is_clean
-from services.local.dovecot import LocalDovecot
 from services.projections.schema import LIVE_SCHEMA
 from tests.hostile.corpus import Case, Outcome
 from tests.hostile.mail import DOMAIN, MailInput

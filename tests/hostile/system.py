@@ -14,13 +14,13 @@ from websockets.asyncio.client import ClientConnection
 
 from application.managers import register_manager
 from bench.waiting import TimedOut, until
+from devstack.processes import spawn
 from domain.channels import Channel
 from domain.identities import conversation_id
 from domain.text import TextKind, is_clean
 from services.bootstrap import build_event_store
 from services.console.accounts import Role, add_account
 from services.console.app import SESSION
-from services.local.processes import spawn
 from services.projections.schema import LIVE_SCHEMA
 from services.settings import Settings
 from services.tokens import Signer

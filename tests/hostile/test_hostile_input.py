@@ -14,9 +14,9 @@ import asyncpg
 import httpx
 import pytest
 
-from services.demo import DEMO_PASSWORD
-from services.local.dovecot import LocalDovecot
-from services.local.ports import free_port
+from devstack.demo import DEMO_PASSWORD
+from devstack.dovecot import LocalDovecot
+from devstack.ports import free_port
 from services.settings import Settings
 from tests.hostile import system
 from tests.hostile.console import console_cases

@@ -8,7 +8,7 @@ import base64
 import pytest
 
 from connectors.mail.imap_session import FetchedMail, ImapSession, fetch_items, needs_binary
-from services.local.dovecot import LocalDovecot
+from devstack.dovecot import LocalDovecot
 from tests.mail_servers import MailUser
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]

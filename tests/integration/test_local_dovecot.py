@@ -1,4 +1,4 @@
-"""The mail test harness: a real Dovecot from services.local.dovecot, and the SMTP sink fixture."""
+"""The mail test harness: a real Dovecot from devstack.dovecot, and the SMTP sink fixture."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import aiosmtplib
 import pytest
 from aioimaplib import IMAP4
 
-from services.local.dovecot import DovecotUnavailable, LocalDovecot
-from services.local.ports import free_port
+from devstack.dovecot import DovecotUnavailable, LocalDovecot
+from devstack.ports import free_port
 from tests.mail_servers import MailUser, SmtpSink
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]

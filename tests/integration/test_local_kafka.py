@@ -1,4 +1,4 @@
-"""Integration tests for services.local.kafka: a real single-node KRaft broker.
+"""Integration tests for devstack.kafka: a real single-node KRaft broker.
 
 The first run downloads the broker jars with Maven into the cache directory
 (``$SWITCHBOARD_CACHE_DIR`` or ``<repo>/.cache``); later runs reuse them.
@@ -15,8 +15,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from services.local.kafka import KafkaUnavailable, LocalKafka, ensure_kafka_jars
-from services.local.ports import free_port
+from devstack.kafka import KafkaUnavailable, LocalKafka, ensure_kafka_jars
+from devstack.ports import free_port
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

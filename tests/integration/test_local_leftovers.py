@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from services.local.kafka import KafkaUnavailable
-from services.local.leftovers import AlreadyRunning, PidFile, alive, claim, stop_postgres, stop_recorded
-from services.local.ports import free_port
-from services.local.stack import LocalStack
+from devstack.kafka import KafkaUnavailable
+from devstack.leftovers import AlreadyRunning, PidFile, alive, claim, stop_postgres, stop_recorded
+from devstack.ports import free_port
+from devstack.stack import LocalStack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(600)"]
@@ -29,7 +29,7 @@ ABANDONED_RUN = textwrap.dedent(
     """
     import subprocess, sys, time
     from pathlib import Path
-    from services.local.stack import LocalStack
+    from devstack.stack import LocalStack
 
     stack = LocalStack(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4]))
     stack.postgres.start()

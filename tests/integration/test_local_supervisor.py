@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from services.local.supervisor import Backoff, Supervisor, describe_exit
+from devstack.supervisor import Backoff, Supervisor, describe_exit
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -110,7 +110,7 @@ def test_a_signal_to_the_supervising_process_stops_it_and_every_service(stop_sig
     script = textwrap.dedent(
         """
         import subprocess, sys
-        from services.local.supervisor import Supervisor, supervise_until_stopped
+        from devstack.supervisor import Supervisor, supervise_until_stopped
 
         def start(name):
             return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])

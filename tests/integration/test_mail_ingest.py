@@ -13,12 +13,12 @@ from structlog.testing import capture_logs
 
 from application.event_store import EventStore
 from connectors.mail.watcher import Checkpoint, Timing
+from devstack.dovecot import LocalDovecot
+from devstack.ports import free_port
 from domain.delivery_report import DeliveryReport
 from domain.inbound import InboundMessage
 from services.ingest.mail import run_mail
 from services.ingest.mail_state import PostgresMailboxState
-from services.local.dovecot import LocalDovecot
-from services.local.ports import free_port
 from services.settings import Settings
 from tests.mail.corpus import hostile, plain
 from tests.mail.harness import Stored, mailbox_of, watching

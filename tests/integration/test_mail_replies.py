@@ -29,14 +29,14 @@ from application.reply import reply
 from connectors.mail.parsing import parse_mail, to_inbound
 from connectors.mail.reply import message_id
 from connectors.mail.smtp import SmtpServer
+from devstack.dovecot import LocalDovecot
+from devstack.ports import free_port
 from domain.conversation import Conversation
 from domain.delivery_report import DeliveryReport
 from domain.identities import lead_id, reply_id
 from domain.outbound import OutboundReply
 from services.ingest.mail_delivery import SCHEMA, MailSender, ReportOutcome, Retries, SendingMailbox
 from services.ingest.reply_queue import ReplyQueue
-from services.local.dovecot import LocalDovecot
-from services.local.ports import free_port
 from services.router.outbox import for_the_customer
 from services.router.published import public_event
 from services.settings import Settings

@@ -9,7 +9,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from services.local.kafka import LocalKafka
+from devstack.kafka import LocalKafka
 from services.settings import ConfigurationError, Settings
 from services.topics import (
     DOMAIN_EVENTS_RETENTION_MS,

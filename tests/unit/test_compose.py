@@ -284,3 +284,13 @@ def test_the_dockerfile_builds_a_non_root_gateway_image() -> None:
     cmds = [line for line in instructions if line.upper().startswith("CMD ")]
     assert cmds[-1] == 'CMD ["switchboard", "gateway"]'
     assert "libpq5" in text  # psycopg's pure-Python build needs the system libpq
+
+
+def test_the_image_carries_the_product_and_neither_the_development_stack_nor_the_benchmarks() -> None:
+    copied = {
+        line.split()[1]
+        for line in DOCKERFILE.read_text().splitlines()
+        if line.upper().startswith("COPY ") and "--from" not in line
+    }
+    assert copied == {"pyproject.toml", "domain", "application", "connectors", "services"}
+    assert not re.search(r"pip (wheel|install)[^\n]*\[", DOCKERFILE.read_text())  # installed with no extra

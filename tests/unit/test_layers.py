@@ -1,23 +1,25 @@
-"""The layering rules: the domain is the core and imports no I/O; connectors stay out of services."""
+"""The layering rules: dependencies point one way, the domain is the core and imports no I/O, no cycles."""
 
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
-OUR_PACKAGES = ("domain", "connectors", "services")
 
 
-def run_lint_imports(*args: str) -> subprocess.CompletedProcess[str]:
+def run_lint_imports(*args: str, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(LINT_IMPORTS), "--no-cache", *args],
-        cwd=REPO_ROOT,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=300,
@@ -31,6 +33,110 @@ def test_the_import_contracts_are_kept() -> None:
     assert result.returncode == 0, output
     assert "KEPT" in output
     assert "0 broken" in output
+
+
+def import_linter_config() -> dict[str, Any]:
+    config: dict[str, Any] = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    return config
+
+
+def contracts_of_type(kind: str) -> list[dict[str, Any]]:
+    return [contract for contract in import_linter_config()["contracts"] if contract["type"] == kind]
+
+
+def packages_on_disk() -> set[str]:
+    return {init.parent.name for init in REPO_ROOT.glob("*/__init__.py")} - {"tests"}
+
+
+def test_every_package_of_ours_is_layered_and_checked_for_cycles() -> None:
+    packages = packages_on_disk()
+    assert {"domain", "application", "connectors", "services", "devstack", "bench"} <= packages
+    assert set(import_linter_config()["root_packages"]) == packages
+    (layers,) = contracts_of_type("layers")
+    assert [name.strip() for layer in layers["layers"] for name in layer.split("|")] == [
+        "bench",
+        "devstack",
+        "services",
+        "application",
+        "connectors",
+        "domain",
+    ]
+    (acyclic,) = contracts_of_type("acyclic_siblings")
+    assert set(acyclic["ancestors"]) == packages
+
+
+def test_the_product_may_import_neither_the_development_stack_nor_the_benchmarks() -> None:
+    kept_out = [
+        contract
+        for contract in contracts_of_type("forbidden")
+        if {"bench", "devstack"} <= set(contract["forbidden_modules"])
+    ]
+    assert kept_out
+    assert {"domain", "application", "connectors", "services"} <= set(kept_out[0]["source_modules"])
+
+
+def write_stub_packages(root: Path, planted: dict[str, str]) -> None:
+    """Our packages, empty but for ``planted`` modules, under the repository's contracts.
+
+    The ignored imports of the cycles contract name real modules; the stubs have none of them.
+    """
+    for package in packages_on_disk():
+        (root / package).mkdir()
+        (root / package / "__init__.py").write_text("")
+    for path, source in planted.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(source)
+    config = import_linter_config()
+    lines = ["[tool.importlinter]", f"root_packages = {json.dumps(config['root_packages'])}"]
+    lines.append("include_external_packages = true")
+    for contract in config["contracts"]:
+        lines.append("[[tool.importlinter.contracts]]")
+        lines += [f"{key} = {json.dumps(value)}" for key, value in contract.items() if key != "ignore_imports"]
+    (root / "pyproject.toml").write_text("\n".join(lines) + "\n")
+
+
+def test_the_contracts_hold_for_packages_that_import_nothing(tmp_path: Path) -> None:
+    write_stub_packages(tmp_path, {})
+    result = run_lint_imports(cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("planted", "broken"),
+    [
+        ({"services/run.py": "import devstack\n"}, "the product never imports"),
+        ({"application/reply.py": "import bench\n"}, "the product never imports"),
+        ({"domain/lead.py": "import application\n"}, "dependencies point one way"),
+        ({"connectors/mail.py": "import application\n"}, "dependencies point one way"),
+        ({"application/reply.py": "import connectors\n"}, "dependencies point one way"),
+        (
+            {"services/cli.py": "import application\n", "application/reply.py": "import services.cli\n"},
+            "dependencies point one way",
+        ),
+        ({"devstack/stack.py": "import bench\n"}, "dependencies point one way"),
+        (
+            {"devstack/stack.py": "import devstack.cli\n", "devstack/cli.py": "import devstack.stack\n"},
+            "no import cycles",
+        ),
+        (
+            {
+                "services/router/__init__.py": "",
+                "services/router/service.py": "import services.bootstrap\n",
+                "services/bootstrap.py": "import services.router.service\n",
+            },
+            "no import cycles",
+        ),
+        ({"connectors/webchat.py": "import services\n"}, "connectors do not reach into services"),
+    ],
+)
+def test_a_dependency_pointing_the_wrong_way_breaks_a_contract(
+    tmp_path: Path, planted: dict[str, str], broken: str
+) -> None:
+    write_stub_packages(tmp_path, planted)
+    result = run_lint_imports(cwd=tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert broken in output.split("Broken contracts")[-1], output
 
 
 def _allowed(module: str) -> bool:

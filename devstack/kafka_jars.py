@@ -1,7 +1,7 @@
 """Fetching the Apache Kafka broker's jars with Maven, once per POM.
 
 :func:`ensure_kafka_jars` resolves the runtime dependencies of ``kafka/pom.xml``
-next to this module into a cache directory that :class:`~services.local.kafka.LocalKafka`
+next to this module into a cache directory that :class:`~devstack.kafka.LocalKafka`
 runs the broker from. Only ``mvn`` (first run) and a Java 17+ ``java`` on ``PATH``
 are needed.
 """

