@@ -30,6 +30,7 @@ PLACE_OPENING_EVENTS = frozenset(
     }
 )
 RULES_APPLIED = "Rulebook.Applied"
+DRAINING_EVENTS = PLACE_OPENING_EVENTS | {RULES_APPLIED}
 
 
 @dataclass(frozen=True)

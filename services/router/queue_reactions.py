@@ -15,8 +15,9 @@ import structlog
 from aiokafka.structs import ConsumerRecord
 
 from application.event_store import EventStore
-from application.queue_draining import Drain, drain, drain_after
+from application.queue_draining import DRAINING_EVENTS, Drain, drain, drain_after
 from services.one_by_one import RECORD_ERRORS
+from services.router.outbox import TYPE_HEADER
 
 log = structlog.get_logger()
 
@@ -31,6 +32,9 @@ def drains_of(records: list[ConsumerRecord[bytes, bytes]]) -> list[Drain]:
     """
     wanted: dict[Drain, None] = {}
     for record in records:
+        kind = dict(record.headers).get(TYPE_HEADER)
+        if kind is not None and kind.decode(errors="replace") not in DRAINING_EVENTS:
+            continue  # most events open no place: not worth decoding
         try:
             event = json.loads(record.value or b"")
             found = drain_after(str(event["type"]), UUID(str(event["aggregate_id"])))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from uuid import UUID, uuid4
 
 from aiokafka.structs import ConsumerRecord
@@ -68,3 +69,12 @@ def test_records_that_are_not_events_are_no_call_for_a_drain() -> None:
         record(event("Manager.WorkDayResumed", anna), 4),
     ]
     assert drains_of(batch) == [Drain(manager_id=anna)]
+
+
+def test_an_event_whose_type_header_opens_no_place_is_not_even_decoded() -> None:
+    anna = uuid4()
+    typed = record(event("Manager.WorkDayStarted", anna))
+    skipped = replace(typed, headers=(("type", b"Manager.LeadTaken"),))
+    kept = replace(typed, headers=(("type", b"Manager.WorkDayStarted"),))
+    assert drains_of([skipped]) == []
+    assert drains_of([kept]) == [Drain(manager_id=anna)]
