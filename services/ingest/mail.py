@@ -84,7 +84,7 @@ async def run_mail(settings: Settings, pool: asyncpg.Pool, publish: PublishMany,
     topics = Topics.named(settings.topic_prefix)
     queue = ReplyQueue(
         pool,
-        settings.kafka_bootstrap,
+        settings,
         topics.outbound,
         f"{settings.topic_prefix}.mail-replies",
         queued,

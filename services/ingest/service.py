@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import structlog
-from faststream.kafka import KafkaBroker
 
 from connectors.webchat import WebchatConnector
 from connectors.webchat_limits import WidgetLimits
 from domain.inbound import InboundMessage
-from services.bootstrap import create_pool, instance_name
+from services.bootstrap import build_broker, create_pool, instance_name
 from services.heartbeat import beat
 from services.ingest.mail import run_mail
 from services.ingest.outbound import OutboundFollower
@@ -27,7 +26,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     """Run ingest until ``stop`` is set."""
     topics = Topics.named(settings.topic_prefix)
     signer = Signer(settings.require_secret())
-    broker = KafkaBroker(settings.kafka_bootstrap, acks="all", enable_idempotence=True, logger=None)
+    broker = build_broker(settings, publishes=True)
 
     async def publish(message: InboundMessage) -> None:
         # Returns once every in-sync replica has the message: only then is the
@@ -48,7 +47,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
 
     # One connection per mailbox holds its watcher's lock, beside the ones shared by the rest.
     pool = await create_pool(settings, size=4 + len(settings.mailboxes))
-    outbound = OutboundFollower(settings.kafka_bootstrap, topics.outbound, webchat.deliver, pool)
+    outbound = OutboundFollower(settings, topics.outbound, webchat.deliver, pool)
     await broker.start()
     await outbound.start()
     delivering = asyncio.create_task(outbound.run())

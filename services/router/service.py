@@ -12,6 +12,7 @@ from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 
+from services import bootstrap
 from services.bootstrap import build_inbox, build_producer, create_pool, instance_name
 from services.dead_letters import Retrying, create_dead_letters
 from services.heartbeat import beat
@@ -36,7 +37,7 @@ def build_broker(settings: Settings, inbox: Inbox, pool: asyncpg.Pool) -> KafkaB
     fails on its own is set aside by the store, and the rest of its partition flows on.
     """
     topics = Topics.named(settings.topic_prefix)
-    broker = KafkaBroker(settings.kafka_bootstrap, logger=None)
+    broker = bootstrap.build_broker(settings)
     store = InboundStore(inbox, pool, Retrying(settings.dead_letter_attempts, settings.dead_letter_backoff_seconds))
 
     @broker.subscriber(
