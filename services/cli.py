@@ -191,6 +191,10 @@ def _main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one branch p
     )
     _route_parser(commands)
     _dead_letters_parser(commands)
+    asyncapi = commands.add_parser("asyncapi", help="write the topics' AsyncAPI document, generated from the code")
+    asyncapi.add_argument(
+        "--output", type=Path, default=None, help="where to write it (default docs/asyncapi.json; .yaml for YAML)"
+    )
     run = commands.add_parser("run", help="start local Postgres and Kafka, every service and demo data")
     run.add_argument("--data-dir", type=Path, default=Path(".local"), help="where local data and logs live")
     args = parser.parse_args(argv)
@@ -202,6 +206,13 @@ def _main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one branch p
         from services.local.stack import run_local  # noqa: PLC0415
 
         return run_local(args.data_dir)
+    if args.command == "asyncapi":
+        from services.asyncapi import DOCUMENT, write  # noqa: PLC0415
+
+        output = args.output or DOCUMENT
+        write(output)
+        print(f"wrote {output}")  # noqa: T201
+        return 0
     settings = load_settings()
     if args.command == "topics":
         asyncio.run(_topics(settings))

@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 
 import structlog
+from faststream.kafka import KafkaBroker
+from faststream.kafka.publisher import DefaultPublisher
 
 from connectors.webchat import WebchatConnector
 from connectors.webchat_limits import WidgetLimits
 from domain.inbound import InboundMessage
-from services.bootstrap import build_broker, create_pool, instance_name
+from services import bootstrap
+from services.bootstrap import create_pool, instance_name
 from services.heartbeat import beat
 from services.ingest.mail import run_mail
 from services.ingest.outbound import OutboundFollower
+from services.record_shapes import InboundRecord
 from services.settings import Settings
 from services.tokens import Signer
 from services.topics import Topics
@@ -22,16 +26,30 @@ log = structlog.get_logger()
 VISITOR = "visitor"
 
 
+def build_broker(settings: Settings) -> tuple[KafkaBroker, DefaultPublisher]:
+    """Ingest's broker and its one publisher: what every channel accepted, to the inbound topic."""
+    broker = bootstrap.build_broker(settings, publishes=True)
+    inbound = broker.publisher(
+        Topics.named(settings.topic_prefix).inbound,
+        description=(
+            "Every message a channel accepted, published once every in-sync replica has it:"
+            " only then is the customer's channel told it was accepted."
+        ),
+        schema=InboundRecord,
+    )
+    return broker, inbound
+
+
 async def run(settings: Settings, stop: asyncio.Event) -> None:
     """Run ingest until ``stop`` is set."""
     topics = Topics.named(settings.topic_prefix)
     signer = Signer(settings.require_secret())
-    broker = build_broker(settings, publishes=True)
+    broker, inbound = build_broker(settings)
 
     async def publish(message: InboundMessage) -> None:
         # Returns once every in-sync replica has the message: only then is the
         # visitor told it was accepted.
-        await broker.publish(message.to_dict(), topic=topics.inbound, key=message.key.encode())
+        await inbound.publish(message.to_dict(), key=message.key.encode())
 
     async def publish_many(messages: list[InboundMessage]) -> None:
         # Sent together, acknowledged together: a mailbox's checkpoint moves only after this returns.

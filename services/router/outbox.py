@@ -15,6 +15,7 @@ import structlog
 from aiokafka import AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 from eventsourcing.persistence import ApplicationRecorder
+from faststream.kafka import KafkaBroker
 
 from domain.outbound import (
     QUEUE_POSITION,
@@ -26,6 +27,7 @@ from domain.outbound import (
 )
 from domain.published_event import PublishedEvent
 from services.dead_letters import OUTBOX_RELAY, Failure, create_dead_letters, set_aside
+from services.record_shapes import EventRecord, OutboundRecord
 from services.router.inbox import Inbox
 from services.router.published import encode, public_event
 from services.tables import ensure_tables
@@ -183,3 +185,27 @@ async def _wait(stop: asyncio.Event, seconds: float) -> bool:
     except TimeoutError:
         return False
     return True
+
+
+def declare_publishers(broker: KafkaBroker, topics: Topics) -> None:
+    """Declare on ``broker`` what the relay writes, so that the topics' AsyncAPI document shows it.
+
+    The relay sends through its own producer, awaiting a batch's records together; these
+    publishers send nothing themselves, they carry each topic's record into the document.
+    """
+    broker.publisher(
+        topics.domain_events,
+        description=(
+            "Every stored event, in the event store's order, written by the router's outbox relay;"
+            " the projections build the read models from it. Header notification_id: the event's place."
+        ),
+        schema=EventRecord,
+    )
+    broker.publisher(
+        topics.outbound,
+        description=(
+            "Operators' replies and queue places for the customers' channels, written by the router's"
+            " outbox relay; read by every ingest instance (the widget) and the mail reply queue's group."
+        ),
+        schema=OutboundRecord,
+    )

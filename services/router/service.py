@@ -16,6 +16,7 @@ from services import bootstrap
 from services.bootstrap import build_inbox, build_producer, create_pool, instance_name
 from services.dead_letters import Retrying, create_dead_letters
 from services.heartbeat import beat
+from services.record_shapes import InboundBatch
 from services.router.idle_reroute import reroute_overdue
 from services.router.inbox import Inbox
 from services.router.outbox import OutboxRelay
@@ -42,6 +43,7 @@ def build_broker(settings: Settings, inbox: Inbox, pool: asyncpg.Pool) -> KafkaB
 
     @broker.subscriber(
         topics.inbound,
+        description="Stores each message in the event store, or sets it aside as a dead letter.",
         group_id=CONSUMER_GROUP,
         batch=True,
         max_records=settings.router_batch_size,
@@ -49,7 +51,7 @@ def build_broker(settings: Settings, inbox: Inbox, pool: asyncpg.Pool) -> KafkaB
         ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=_records,
     )
-    async def on_inbound(batch: list[Any]) -> None:
+    async def on_inbound(batch: InboundBatch) -> None:
         await store.store(batch)
 
     return broker
