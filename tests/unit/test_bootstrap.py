@@ -75,7 +75,7 @@ SETTINGS = Settings(kafka_bootstrap="127.0.0.1:9", database_url="postgresql://no
 
 def consumer_options(*topics: str, **options: object) -> dict[str, object]:
     async def built() -> dict[str, object]:
-        consumer = build_consumer(SETTINGS, *topics, **options)  # type: ignore[arg-type]
+        consumer = build_consumer(SETTINGS, *topics, **options)
         try:
             return {
                 "group": consumer._group_id,
