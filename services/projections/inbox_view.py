@@ -20,7 +20,7 @@ Handler = Callable[[Connection, str, PublishedEvent, "Changes"], Awaitable[None]
 class Changes:
     """What one batch changed, for the console's live updates."""
 
-    conversations: set[str] = field(default_factory=set)
+    conversations: set[UUID] = field(default_factory=set)
     messages: list[int] = field(default_factory=list)
 
 
@@ -54,7 +54,7 @@ async def _conversation_opened(conn: Connection, s: str, e: PublishedEvent, ch: 
         lead_id(e.aggregate_id),
         e.occurred_at,
     )
-    ch.conversations.add(str(e.aggregate_id))
+    ch.conversations.add(e.aggregate_id)
 
 
 async def _message(  # noqa: PLR0913
@@ -92,7 +92,7 @@ async def _message(  # noqa: PLR0913
         text,
         at,
     )
-    ch.conversations.add(str(e.aggregate_id))
+    ch.conversations.add(e.aggregate_id)
     ch.messages.append(e.notification_id)
 
 
@@ -123,7 +123,7 @@ def _delivery(outcome: str | None) -> Handler:
             _storable(d["detail"]),
         )
         if notification_id is not None:
-            ch.conversations.add(str(e.aggregate_id))
+            ch.conversations.add(e.aggregate_id)
 
     return handle
 
@@ -168,18 +168,18 @@ async def _lead_assigned(conn: Connection, s: str, e: PublishedEvent, ch: Change
         conversation_id,
         manager_id,
     )
-    ch.conversations.add(d["conversation_id"])
+    ch.conversations.add(conversation_id)
 
 
 def _lead_status(status: str) -> Any:  # noqa: ANN401
     async def handler(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
-        conversation_id = e.data["conversation_id"]
+        conversation_id = UUID(e.data["conversation_id"])
         offered = [UUID(m) for m in e.data.get("manager_ids", [])]
         expires = e.data.get("expires_at")
         await conn.execute(
             f"UPDATE {s}.conversations SET lead_status = $2, offered_to = $3, offer_expires_at = $4"  # noqa: S608
             " WHERE id = $1",
-            UUID(conversation_id),
+            conversation_id,
             status,
             offered,
             _at(expires) if expires else None,
@@ -197,7 +197,7 @@ async def _lead_answered(conn: Connection, s: str, e: PublishedEvent, _: Changes
 
 async def _conversation_status(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
     await conn.execute(f"UPDATE {s}.conversations SET status = 'closed' WHERE id = $1", e.aggregate_id)  # noqa: S608
-    ch.conversations.add(str(e.aggregate_id))
+    ch.conversations.add(e.aggregate_id)
 
 
 async def _manager_registered(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from uuid import UUID
 
 import asyncpg
 import structlog
@@ -137,7 +136,7 @@ async def _apply_batch(  # noqa: PLR0913
 async def notify_changes(conn: Connection, changes: Changes) -> None:
     """Tell the gateways what changed, when the transaction commits."""
     changed = ReadModelsChanged(
-        conversation_ids=tuple(UUID(conversation) for conversation in sorted(changes.conversations)),
+        conversation_ids=tuple(sorted(changes.conversations)),
         message_notification_ids=tuple(changes.messages),
     )
     for payload in changed.payloads():
