@@ -7,10 +7,13 @@ import os
 import signal
 import socket
 from collections.abc import Awaitable, Callable
+from typing import Literal
 
 import asyncpg
 import psycopg
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+from faststream.kafka import KafkaBroker
 
 from application.event_store import EventStore
 from services.logs import configure_logging
@@ -45,6 +48,44 @@ def build_producer(settings: Settings) -> AIOKafkaProducer:
         enable_idempotence=True,
         linger_ms=2,
     )
+
+
+def build_consumer(
+    settings: Settings,
+    *topics: str,
+    group: str | None = None,
+    start_at: Literal["earliest", "latest"] = "earliest",
+    committed_only: bool = False,
+) -> AIOKafkaConsumer:
+    """A consumer of ``topics`` (or of partitions assigned later) whose offsets move only when its owner commits.
+
+    Without a ``group`` it keeps no offsets in Kafka: its owner positions it, from where it stored its
+    own position or at the ends. ``start_at`` is where a reader with no position begins;
+    ``committed_only`` hides records of transactions not (yet) committed.
+    """
+    return AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset=start_at,
+        isolation_level="read_committed" if committed_only else "read_uncommitted",
+    )
+
+
+def build_broker(settings: Settings, *, publishes: bool = False) -> KafkaBroker:
+    """A FastStream broker, not yet connected; one that ``publishes`` writes as ``build_producer`` does.
+
+    Its own logger is off: the processes log with structlog, one event per line.
+    """
+    if publishes:
+        return KafkaBroker(settings.kafka_bootstrap, acks="all", enable_idempotence=True, logger=None)
+    return KafkaBroker(settings.kafka_bootstrap, logger=None)
+
+
+def build_admin(settings: Settings) -> AIOKafkaAdminClient:
+    """An admin client, for creating and configuring topics and for asking whether Kafka answers."""
+    return AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
 
 
 def instance_name(service: str) -> str:

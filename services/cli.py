@@ -180,10 +180,21 @@ def _main(argv: list[str] | None = None) -> int:
     )
     _route_parser(commands)
     _dead_letters_parser(commands)
+    asyncapi = commands.add_parser("asyncapi", help="write the topics' AsyncAPI document, generated from the code")
+    asyncapi.add_argument(
+        "--output", type=Path, default=None, help="where to write it (default docs/asyncapi.json; .yaml for YAML)"
+    )
     args = parser.parse_args(argv)
 
     if args.command in SERVICES:
         run_service(args.command, _service_main(args.command))
+        return 0
+    if args.command == "asyncapi":
+        from services.asyncapi import DOCUMENT, write  # noqa: PLC0415
+
+        output = args.output or DOCUMENT
+        write(output)
+        print(f"wrote {output}")  # noqa: T201
         return 0
     settings = load_settings()
     if args.command == "topics":

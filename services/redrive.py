@@ -16,6 +16,7 @@ import asyncpg
 import structlog
 from aiokafka import AIOKafkaProducer
 
+from domain.published_event import PublishedEvent
 from services.dead_letters import (
     OUTBOX_RELAY,
     PROJECTIONS,
@@ -101,7 +102,7 @@ async def _republish(pool: asyncpg.Pool, producer: AIOKafkaProducer, letter: Let
 
 async def _reapply(pool: asyncpg.Pool, letter: Letter, by: str) -> Redriven:
     try:
-        event = json.loads(letter.value or b"")
+        event = PublishedEvent.from_dict(json.loads(letter.value or b""))
         changes = Changes()
         async with pool.acquire() as conn, conn.transaction():
             await apply(conn, LIVE_SCHEMA, event, changes)

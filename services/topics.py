@@ -15,6 +15,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError, for_code
 
+from services.bootstrap import build_admin
 from services.settings import ConfigurationError, Settings
 
 # One partition keeps the published domain events in the event store's own
@@ -101,7 +102,7 @@ async def create_topics(settings: Settings) -> Topics:
     and is an operator's decision). Raises TopicsNotReady naming the topic when the broker refuses.
     """
     specs = topic_specs(settings)
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin = build_admin(settings)
     await admin.start()
     try:
         existing = set(await admin.list_topics())

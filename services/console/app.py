@@ -25,7 +25,7 @@ from application.work_day import come_online, go_offline
 from domain.channels import Channel
 from domain.identities import conversation_id
 from domain.text import InvalidText, TextKind
-from services.bootstrap import build_event_store, create_pool, instance_name
+from services.bootstrap import build_admin, build_event_store, create_pool, instance_name
 from services.console.accounts import Operator, create_accounts_table, find_operator, log_in
 from services.console.attachments import download, find_attachment
 from services.console.body_limit import BodyLimit
@@ -91,7 +91,7 @@ class Gateway:
             asyncio.create_task(beat(self.pool, "gateway", instance, stop)),
             asyncio.create_task(self.presence.sweep_forever(stop)),
         ]
-        self.kafka = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap)
+        self.kafka = build_admin(self.settings)
         await self.kafka.start()
         log.info("gateway_started", url=self.settings.console_url)
         try:

@@ -87,7 +87,7 @@ async def run_mail(
     topics = Topics.named(settings.topic_prefix)
     queue = ReplyQueue(
         pool,
-        settings.kafka_bootstrap,
+        settings,
         topics.outbound,
         f"{settings.topic_prefix}.mail-replies",
         queued,

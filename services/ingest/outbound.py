@@ -13,12 +13,13 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 import structlog
-from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord
 
 from domain.channels import Channel
 from domain.outbound import OutboundMessage, bound_for, outbound_from_dict
+from services.bootstrap import build_consumer
 from services.dead_letters import WEBCHAT_REPLIES, Failure, create_dead_letters, log_set_aside, set_aside
+from services.settings import Settings
 
 log = structlog.get_logger()
 
@@ -36,10 +37,8 @@ class OutboundFollower:
     have reached some of the visitor's sockets already, and a second try could show it twice.
     """
 
-    def __init__(self, bootstrap: str, topic: str, deliver: Deliver, pool: asyncpg.Pool | None = None) -> None:
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, auto_offset_reset="latest"
-        )
+    def __init__(self, settings: Settings, topic: str, deliver: Deliver, pool: asyncpg.Pool | None = None) -> None:
+        self._consumer = build_consumer(settings, start_at="latest")
         self._topic = topic
         self._deliver = deliver
         self._pool = pool

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import json
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -23,8 +22,10 @@ from aiokafka.structs import ConsumerRecord
 
 from domain.channels import Channel
 from domain.outbound import InvalidOutboundMessage, OutboundReply, bound_for
+from services.bootstrap import build_consumer
 from services.dead_letters import MAIL_REPLIES, Failure, Retrying, create_dead_letters, log_set_aside, set_aside
 from services.ingest.mail_delivery import SCHEMA
+from services.settings import Settings
 from services.tables import ensure_tables
 
 log = structlog.get_logger()
@@ -48,7 +49,7 @@ class ReplyQueue:
     def __init__(  # noqa: PLR0913
         self,
         pool: asyncpg.Pool,
-        bootstrap: str,
+        settings: Settings,
         topic: str,
         group: str,
         queued: asyncio.Event,
@@ -56,20 +57,16 @@ class ReplyQueue:
     ) -> None:
         self._pool = pool
         self._retrying = retrying
-        self._consumer_settings: dict[str, Any] = {
-            "bootstrap_servers": bootstrap,
-            "group_id": group,
-            "enable_auto_commit": False,
-            "auto_offset_reset": "earliest",
-        }
+        self._settings = settings
         self._topic = topic
+        self._group = group
         self._consumer = self._new_consumer()
         self._consumer_used = False
         self._queued = queued
 
     def _new_consumer(self) -> AIOKafkaConsumer:
         # A stopped consumer cannot be started again: each run, after a failure too, has its own.
-        return AIOKafkaConsumer(self._topic, **self._consumer_settings)
+        return build_consumer(self._settings, self._topic, group=self._group)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Queue replies until ``stop`` is set; offsets are committed only after the rows are stored."""

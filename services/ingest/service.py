@@ -6,15 +6,18 @@ import asyncio
 
 import structlog
 from faststream.kafka import KafkaBroker
+from faststream.kafka.publisher import DefaultPublisher
 
 from connectors.webchat import WebchatConnector
 from connectors.webchat_limits import WidgetLimits
 from domain.delivery_report import DeliveryReport
 from domain.inbound import InboundMessage
+from services import bootstrap
 from services.bootstrap import create_pool, instance_name
 from services.heartbeat import beat
 from services.ingest.mail import run_mail
 from services.ingest.outbound import OutboundFollower
+from services.record_shapes import DeliveryReportRecord, InboundRecord
 from services.settings import Settings
 from services.tokens import Signer
 from services.topics import Topics
@@ -24,16 +27,35 @@ log = structlog.get_logger()
 VISITOR = "visitor"
 
 
+def build_broker(settings: Settings) -> tuple[KafkaBroker, DefaultPublisher, DefaultPublisher]:
+    """Ingest's broker and its publishers: what every channel accepted, and how deliveries ended."""
+    broker = bootstrap.build_broker(settings, publishes=True)
+    inbound = broker.publisher(
+        Topics.named(settings.topic_prefix).inbound,
+        description=(
+            "Every message a channel accepted, published once every in-sync replica has it:"
+            " only then is the customer's channel told it was accepted."
+        ),
+        schema=InboundRecord,
+    )
+    reports = broker.publisher(
+        Topics.named(settings.topic_prefix).delivery_reports,
+        description="How each reply's delivery ended, once every in-sync replica has it; the router records it.",
+        schema=DeliveryReportRecord,
+    )
+    return broker, inbound, reports
+
+
 async def run(settings: Settings, stop: asyncio.Event) -> None:
     """Run ingest until ``stop`` is set."""
     topics = Topics.named(settings.topic_prefix)
     signer = Signer(settings.require_secret())
-    broker = KafkaBroker(settings.kafka_bootstrap, acks="all", enable_idempotence=True, logger=None)
+    broker, inbound, reports = build_broker(settings)
 
     async def publish(message: InboundMessage) -> None:
         # Returns once every in-sync replica has the message: only then is the
         # visitor told it was accepted.
-        await broker.publish(message.to_dict(), topic=topics.inbound, key=message.key.encode())
+        await inbound.publish(message.to_dict(), key=message.key.encode())
 
     async def publish_many(messages: list[InboundMessage]) -> None:
         # Sent together, acknowledged together: a mailbox's checkpoint moves only after this returns.
@@ -42,7 +64,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     async def report(outcome: DeliveryReport) -> None:
         # The router records it; acknowledged by every in-sync replica before the sender marks it reported.
         key = str(outcome.conversation_id).encode()
-        await broker.publish(outcome.to_dict(), topic=topics.delivery_reports, key=key)
+        await reports.publish(outcome.to_dict(), key=key)
 
     webchat = WebchatConnector(
         verify_visitor=lambda token: signer.subject(VISITOR, token),
@@ -54,7 +76,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
 
     # One connection per mailbox holds its watcher's lock, beside the ones shared by the rest.
     pool = await create_pool(settings, size=4 + len(settings.mailboxes))
-    outbound = OutboundFollower(settings.kafka_bootstrap, topics.outbound, webchat.deliver, pool)
+    outbound = OutboundFollower(settings, topics.outbound, webchat.deliver, pool)
     await broker.start()
     await outbound.start()
     delivering = asyncio.create_task(outbound.run())

@@ -10,22 +10,23 @@ from typing import Any
 from uuid import UUID
 
 from domain.identities import lead_id
+from domain.published_event import PublishedEvent
 from services.tables import Connection
 
-Handler = Callable[[Connection, str, dict[str, Any], "Changes"], Awaitable[None]]
+Handler = Callable[[Connection, str, PublishedEvent, "Changes"], Awaitable[None]]
 
 
 @dataclass
 class Changes:
     """What one batch changed, for the console's live updates."""
 
-    conversations: set[str] = field(default_factory=set)
+    conversations: set[UUID] = field(default_factory=set)
     messages: list[int] = field(default_factory=list)
 
 
-async def apply(conn: Connection, schema: str, event: dict[str, Any], changes: Changes) -> None:
+async def apply(conn: Connection, schema: str, event: PublishedEvent, changes: Changes) -> None:
     """Apply one public domain event to the read models in ``schema``."""
-    handler = _HANDLERS.get(event["type"])
+    handler = _HANDLERS.get(event.type)
     if handler is not None:
         await handler(conn, schema, event, changes)
 
@@ -40,26 +41,26 @@ def _at(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-async def _conversation_opened(conn: Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
-    d = e["data"]
+async def _conversation_opened(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
+    d = e.data
     await conn.execute(
         f"INSERT INTO {s}.conversations (id, channel, thread, address, contact_id, status, lead_id, opened_at)"  # noqa: S608 - checked schema
         " VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) ON CONFLICT (id) DO NOTHING",
-        UUID(e["aggregate_id"]),
+        e.aggregate_id,
         _storable(d["channel"]),
         _storable(d["thread"]),
         _storable(d["address"]),
         UUID(d["contact_id"]),
-        lead_id(UUID(e["aggregate_id"])),
-        _at(e["occurred_at"]),
+        lead_id(e.aggregate_id),
+        e.occurred_at,
     )
-    ch.conversations.add(e["aggregate_id"])
+    ch.conversations.add(e.aggregate_id)
 
 
 async def _message(  # noqa: PLR0913
     conn: Connection,
     s: str,
-    e: dict[str, Any],
+    e: PublishedEvent,
     ch: Changes,
     *,
     message_id: str,
@@ -67,13 +68,13 @@ async def _message(  # noqa: PLR0913
     manager_id: UUID | None,
     at: datetime,
 ) -> None:
-    conversation_id = UUID(e["aggregate_id"])
-    d = e["data"]
+    conversation_id = e.aggregate_id
+    d = e.data
     text = _storable(d["text"])
     await conn.execute(
         f"INSERT INTO {s}.messages (notification_id, conversation_id, message_id, author, manager_id, text, at,"  # noqa: S608
         " subject, attachments) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        e["notification_id"],
+        e.notification_id,
         conversation_id,
         _storable(message_id),
         author,
@@ -91,19 +92,19 @@ async def _message(  # noqa: PLR0913
         text,
         at,
     )
-    ch.conversations.add(e["aggregate_id"])
-    ch.messages.append(e["notification_id"])
+    ch.conversations.add(e.aggregate_id)
+    ch.messages.append(e.notification_id)
 
 
-async def _customer_wrote(conn: Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
-    d = e["data"]
+async def _customer_wrote(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
+    d = e.data
     await _message(
         conn, s, e, ch, message_id=d["channel_message_id"], author="customer", manager_id=None, at=_at(d["received_at"])
     )
 
 
-async def _operator_replied(conn: Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
-    d = e["data"]
+async def _operator_replied(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
+    d = e.data
     manager_id = UUID(d["manager_id"])
     await _message(
         conn, s, e, ch, message_id=d["reply_id"], author="manager", manager_id=manager_id, at=_at(d["sent_at"])
@@ -111,29 +112,29 @@ async def _operator_replied(conn: Connection, s: str, e: dict[str, Any], ch: Cha
 
 
 def _delivery(outcome: str | None) -> Handler:
-    async def handle(conn: Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
-        d = e["data"]
+    async def handle(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
+        d = e.data
         notification_id = await conn.fetchval(
             f"UPDATE {s}.messages SET delivery = $3, delivery_detail = $4"  # noqa: S608
             " WHERE conversation_id = $1 AND message_id = $2 RETURNING notification_id",
-            UUID(e["aggregate_id"]),
+            e.aggregate_id,
             _storable(d["reply_id"]),
             _storable(outcome or d["reason"]),
             _storable(d["detail"]),
         )
         if notification_id is not None:
-            ch.conversations.add(e["aggregate_id"])
+            ch.conversations.add(e.aggregate_id)
 
     return handle
 
 
-async def _activity_logged(conn: Connection, s: str, e: dict[str, Any], _: Changes) -> None:
-    d = e["data"]
+async def _activity_logged(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+    d = e.data
     await conn.execute(
         f"INSERT INTO {s}.activities (notification_id, contact_id, kind, message_id, subject, text, manager_id,"  # noqa: S608
         " attachments, at, forwarded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
-        e["notification_id"],
-        UUID(e["aggregate_id"]),
+        e.notification_id,
+        e.aggregate_id,
         _storable(d["kind"]),
         _storable(d["channel_message_id"]),
         _storable(d["subject"]),
@@ -145,8 +146,8 @@ async def _activity_logged(conn: Connection, s: str, e: dict[str, Any], _: Chang
     )
 
 
-async def _lead_assigned(conn: Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
-    d = e["data"]
+async def _lead_assigned(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
+    d = e.data
     conversation_id = UUID(d["conversation_id"])
     manager_id = UUID(d["manager_id"])
     answer_by = d.get("answer_by")
@@ -155,10 +156,10 @@ async def _lead_assigned(conn: Connection, s: str, e: dict[str, Any], ch: Change
         " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (lead_id) DO UPDATE SET manager_id = EXCLUDED.manager_id,"
         " assigned_at = EXCLUDED.assigned_at, reasons = EXCLUDED.reasons, answer_by = EXCLUDED.answer_by,"
         " answered = false",
-        UUID(e["aggregate_id"]),
+        e.aggregate_id,
         conversation_id,
         manager_id,
-        _at(e["occurred_at"]),
+        e.occurred_at,
         json.dumps(d["reasons"]),
         _at(answer_by) if answer_by else None,
     )
@@ -167,44 +168,44 @@ async def _lead_assigned(conn: Connection, s: str, e: dict[str, Any], ch: Change
         conversation_id,
         manager_id,
     )
-    ch.conversations.add(d["conversation_id"])
+    ch.conversations.add(conversation_id)
 
 
 def _lead_status(status: str) -> Any:  # noqa: ANN401
-    async def handler(conn: Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
-        conversation_id = e["data"]["conversation_id"]
-        offered = [UUID(m) for m in e["data"].get("manager_ids", [])]
-        expires = e["data"].get("expires_at")
+    async def handler(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
+        conversation_id = UUID(e.data["conversation_id"])
+        offered = [UUID(m) for m in e.data.get("manager_ids", [])]
+        expires = e.data.get("expires_at")
         await conn.execute(
             f"UPDATE {s}.conversations SET lead_status = $2, offered_to = $3, offer_expires_at = $4"  # noqa: S608
             " WHERE id = $1",
-            UUID(conversation_id),
+            conversation_id,
             status,
             offered,
             _at(expires) if expires else None,
         )
         if status in ("new", "closed"):  # released or closed: no current assignment
-            await conn.execute(f"DELETE FROM {s}.assignments WHERE lead_id = $1", UUID(e["aggregate_id"]))  # noqa: S608
+            await conn.execute(f"DELETE FROM {s}.assignments WHERE lead_id = $1", e.aggregate_id)  # noqa: S608
         ch.conversations.add(conversation_id)
 
     return handler
 
 
-async def _lead_answered(conn: Connection, s: str, e: dict[str, Any], _: Changes) -> None:
-    await conn.execute(f"UPDATE {s}.assignments SET answered = true WHERE lead_id = $1", UUID(e["aggregate_id"]))  # noqa: S608
+async def _lead_answered(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+    await conn.execute(f"UPDATE {s}.assignments SET answered = true WHERE lead_id = $1", e.aggregate_id)  # noqa: S608
 
 
-async def _conversation_status(conn: Connection, s: str, e: dict[str, Any], ch: Changes) -> None:
-    await conn.execute(f"UPDATE {s}.conversations SET status = 'closed' WHERE id = $1", UUID(e["aggregate_id"]))  # noqa: S608
-    ch.conversations.add(e["aggregate_id"])
+async def _conversation_status(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
+    await conn.execute(f"UPDATE {s}.conversations SET status = 'closed' WHERE id = $1", e.aggregate_id)  # noqa: S608
+    ch.conversations.add(e.aggregate_id)
 
 
-async def _manager_registered(conn: Connection, s: str, e: dict[str, Any], _: Changes) -> None:
-    d = e["data"]
+async def _manager_registered(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+    d = e.data
     await conn.execute(
         f"INSERT INTO {s}.managers (id, name, email, work_day, capacity) VALUES ($1, $2, $3, 'not_started', $4)"  # noqa: S608
         " ON CONFLICT (id) DO NOTHING",
-        UUID(e["aggregate_id"]),
+        e.aggregate_id,
         _storable(d["name"]),
         _storable(d["email"]),
         d["capacity"],
@@ -212,28 +213,28 @@ async def _manager_registered(conn: Connection, s: str, e: dict[str, Any], _: Ch
 
 
 def _work_day(state: str) -> Any:  # noqa: ANN401
-    async def handler(conn: Connection, s: str, e: dict[str, Any], _: Changes) -> None:
-        await conn.execute(f"UPDATE {s}.managers SET work_day = $2 WHERE id = $1", UUID(e["aggregate_id"]), state)  # noqa: S608
+    async def handler(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+        await conn.execute(f"UPDATE {s}.managers SET work_day = $2 WHERE id = $1", e.aggregate_id, state)  # noqa: S608
 
     return handler
 
 
 def _load_change(delta: int) -> Any:  # noqa: ANN401
-    async def handler(conn: Connection, s: str, e: dict[str, Any], _: Changes) -> None:
+    async def handler(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
         await conn.execute(
             f"UPDATE {s}.managers SET open_leads = open_leads + $2 WHERE id = $1",  # noqa: S608
-            UUID(e["aggregate_id"]),
+            e.aggregate_id,
             delta,
         )
 
     return handler
 
 
-async def _capacity_changed(conn: Connection, s: str, e: dict[str, Any], _: Changes) -> None:
+async def _capacity_changed(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
     await conn.execute(
         f"UPDATE {s}.managers SET capacity = $2 WHERE id = $1",  # noqa: S608
-        UUID(e["aggregate_id"]),
-        e["data"]["capacity"],
+        e.aggregate_id,
+        e.data["capacity"],
     )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 
+from services.bootstrap import build_consumer
 from services.projections.schema import (
     READ_MODEL_TABLES,
     checked,
@@ -31,12 +32,7 @@ async def rebuild(
     await drop_read_models(pool, schema)
     await create_read_models(pool, schema)
     partition = TopicPartition(Topics.named(settings.topic_prefix).domain_events, 0)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        enable_auto_commit=False,
-        group_id=None,
-        auto_offset_reset="earliest",
-    )
+    consumer = build_consumer(settings)
     await consumer.start()
     position = Position(notification_id=0, kafka_offset=-1)
     try:

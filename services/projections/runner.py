@@ -7,9 +7,9 @@ import contextlib
 
 import asyncpg
 import structlog
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 
-from services.bootstrap import create_pool, instance_name
+from services.bootstrap import build_consumer, create_pool, instance_name
 from services.dead_letters import PROJECTIONS, Retrying, create_dead_letters
 from services.heartbeat import beat
 from services.projections.schema import LIVE_SCHEMA, create_read_models
@@ -38,14 +38,9 @@ async def follow(settings: Settings, pool: asyncpg.Pool, schema: str, stop: asyn
     letters_of = PROJECTIONS if schema == LIVE_SCHEMA else None
     position = await load_position(pool, schema)
     partition = TopicPartition(Topics.named(settings.topic_prefix).domain_events, 0)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        enable_auto_commit=False,
-        group_id=None,
-        isolation_level="read_committed",
-        # Should a reset ever win over the seek below, re-reading is harmless: applied events are skipped.
-        auto_offset_reset="earliest",
-    )
+    # Should a reset to the earliest offset ever win over the seek below, re-reading is harmless:
+    # applied events are skipped.
+    consumer = build_consumer(settings, committed_only=True)
     await consumer.start()
     try:
         consumer.assign([partition])

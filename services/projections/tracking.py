@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-from uuid import UUID
 
 import asyncpg
 import structlog
 from aiokafka.structs import ConsumerRecord
 
 from domain.live_update import ReadModelsChanged
+from domain.published_event import InvalidPublishedEvent, PublishedEvent
 from services.dead_letters import Failure, Retrying, set_aside
 from services.projections.inbox_view import Changes, apply
 from services.projections.schema import checked
@@ -22,7 +21,6 @@ log = structlog.get_logger()
 
 PROJECTION = "inbox"
 NOTIFY_CHANNEL = "switchboard_read_models"
-_MAX_BIGINT = 2**63
 
 # Errors of an event itself: data the read models cannot hold, or a shape the view cannot read.
 # Anything else (a lost connection, a server shutting down) fails the whole batch, which is retried.
@@ -37,7 +35,7 @@ EVENT_ERRORS: tuple[type[Exception], ...] = (
 
 
 class UnreadableEvent(ValueError):
-    """A record on the domain-events topic that is not an event: not JSON, or without its notification id."""
+    """A record on the domain-events topic that is not an event: not JSON, or without what every event has."""
 
 
 @dataclass(frozen=True)
@@ -106,14 +104,14 @@ async def _apply_batch(  # noqa: PLR0913
             try:
                 event = _event(record)
             except UnreadableEvent as error:
-                await _set_aside(conn, schema, consumer, record, {}, Failure.of(error))
+                await _set_aside(conn, schema, consumer, record, None, Failure.of(error))
                 continue
-            notification_id = int(event["notification_id"])
+            notification_id = event.notification_id
             if notification_id <= current.notification_id:
                 continue
-            if event.get("withheld"):
+            if event.withheld:
                 # Too large for the log: the relay kept it as a letter of its own, re-driven from there.
-                log.warning("event_withheld", notification_id=notification_id, type=event.get("type"))
+                log.warning("event_withheld", notification_id=notification_id, type=event.type)
                 current = Position(notification_id, record.offset)
                 continue
             if careful:
@@ -139,31 +137,26 @@ async def _apply_batch(  # noqa: PLR0913
 async def notify_changes(conn: Connection, changes: Changes) -> None:
     """Tell the gateways what changed, when the transaction commits."""
     changed = ReadModelsChanged(
-        conversation_ids=tuple(UUID(conversation) for conversation in sorted(changes.conversations)),
+        conversation_ids=tuple(sorted(changes.conversations)),
         message_notification_ids=tuple(changes.messages),
     )
     for payload in changed.payloads():
         await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, payload)
 
 
-def _event(record: ConsumerRecord[bytes, bytes]) -> dict[str, Any]:
+def _event(record: ConsumerRecord[bytes, bytes]) -> PublishedEvent:
     try:
-        event = json.loads(record.value or b"")
-        notification_id = int(event["notification_id"])
-    except (ValueError, KeyError, TypeError, ArithmeticError, RecursionError) as error:
-        msg = f"not a domain event: {type(error).__name__}: {error}"
+        return PublishedEvent.from_dict(json.loads(record.value or b""))
+    except InvalidPublishedEvent as error:
+        msg = f"not a domain event: {error}"
         raise UnreadableEvent(msg) from None
-    if not isinstance(event, dict):
-        msg = "not a domain event: not a JSON object"
-        raise UnreadableEvent(msg)
-    if not 0 < notification_id < _MAX_BIGINT:  # the position could not store it
-        msg = f"not a domain event: notification id {notification_id} is out of range"
-        raise UnreadableEvent(msg)
-    return event
+    except (ValueError, RecursionError) as error:
+        msg = f"not a domain event: not JSON: {type(error).__name__}: {error}"
+        raise UnreadableEvent(msg) from None
 
 
 async def _apply_tried(
-    conn: Connection, schema: str, event: dict[str, Any], changes: Changes, retrying: Retrying
+    conn: Connection, schema: str, event: PublishedEvent, changes: Changes, retrying: Retrying
 ) -> Failure | None:
     """Apply one event under a savepoint, trying again after a pause; the failure if every try failed."""
     first_failed_at: datetime | None = None
@@ -189,7 +182,7 @@ async def _set_aside(  # noqa: PLR0913
     schema: str,
     consumer: str | None,
     record: ConsumerRecord[bytes, bytes],
-    event: dict[str, Any],
+    event: PublishedEvent | None,
     failure: Failure,
 ) -> None:
     letter_id = await set_aside(conn, consumer, record, failure) if consumer else None
@@ -198,9 +191,9 @@ async def _set_aside(  # noqa: PLR0913
         schema=schema,
         letter_id=letter_id,
         offset=record.offset,
-        notification_id=event.get("notification_id"),
-        event_type=event.get("type"),
-        aggregate_id=event.get("aggregate_id"),
+        notification_id=event.notification_id if event else None,
+        event_type=event.type if event else None,
+        aggregate_id=str(event.aggregate_id) if event else None,
         error_type=failure.error_type,
         error=failure.error,
         attempts=failure.attempts,

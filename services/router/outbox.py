@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
 
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 from eventsourcing.persistence import ApplicationRecorder
+from faststream.kafka import KafkaBroker
 
 from application.event_store import EventStore
 from domain.outbound import (
@@ -26,7 +26,9 @@ from domain.outbound import (
     OutboundReply,
     QueuePosition,
 )
+from domain.published_event import PublishedEvent
 from services.dead_letters import OUTBOX_RELAY, Failure, create_dead_letters, set_aside
+from services.record_shapes import EventRecord, OutboundRecord
 from services.router.published import encode, public_event
 from services.tables import ensure_tables
 from services.topics import Topics
@@ -94,13 +96,13 @@ class OutboxRelay:
         sends = []
         for notification in notifications:
             event = public_event(self._events, notification)
-            headers = [("notification_id", str(notification.id).encode()), (TYPE_HEADER, event["type"].encode())]
-            key = event["aggregate_id"].encode()
+            headers = [("notification_id", str(notification.id).encode()), (TYPE_HEADER, event.type.encode())]
+            key = str(event.aggregate_id).encode()
             try:
                 payload = encode(event)
                 problem = None
             except ValueError as error:  # text no UTF-8 can carry (a lone surrogate) that got past every edge
-                payload = json.dumps(event, default=str).encode()
+                payload = json.dumps(event.to_dict(), default=str).encode()
                 problem = error
             if problem is None and len(payload) > MAX_EVENT_BYTES:
                 problem = ValueError(
@@ -108,9 +110,9 @@ class OutboxRelay:
                 )
             if problem is not None:
                 payload = await self._withhold(event, key, payload, problem)
-                event = {**event, "type": "withheld"}  # nothing of it goes to the customer either
             sends.append(await self._producer.send(self._topics.domain_events, payload, key=key, headers=headers))
-            notice = _notice(event)
+            # Of a withheld event nothing goes to the customer either.
+            notice = _notice(event) if problem is None else None
             if notice is not None:
                 out_key = str(notice.conversation_id).encode()
                 value = json.dumps(notice.to_dict()).encode()
@@ -119,7 +121,7 @@ class OutboxRelay:
         log.debug("outbox_published", up_to=notifications[-1].id, count=len(notifications))
         return notifications[-1].id
 
-    async def _withhold(self, event: dict[str, Any], key: bytes, payload: bytes, error: ValueError) -> bytes:
+    async def _withhold(self, event: PublishedEvent, key: bytes, payload: bytes, error: ValueError) -> bytes:
         """Keep an event no Kafka record can carry as a dead letter; publish a stand-in in its place.
 
         Without it the relay would try the same event forever and nothing after it would reach
@@ -128,7 +130,7 @@ class OutboxRelay:
         record = ConsumerRecord(
             topic=self._topics.domain_events,
             partition=0,
-            offset=event["notification_id"],
+            offset=event.notification_id,
             timestamp=0,
             timestamp_type=0,
             key=key,
@@ -143,38 +145,37 @@ class OutboxRelay:
         log.error(
             "event_withheld",
             letter_id=letter_id,
-            notification_id=event["notification_id"],
-            type=event["type"],
-            aggregate_id=event["aggregate_id"],
+            notification_id=event.notification_id,
+            type=event.type,
+            aggregate_id=str(event.aggregate_id),
             size=len(payload),
         )
-        keep = ("notification_id", "type", "aggregate_id", "version", "occurred_at")
-        return encode({**{name: event[name] for name in keep}, "data": None, "withheld": "too_large"})
+        return encode(event.stand_in())
 
 
-def for_the_customer(event: dict[str, Any]) -> OutboundMessage | None:
+def for_the_customer(event: PublishedEvent) -> OutboundMessage | None:
     """What of an event goes out to the customer's channel: replies, and their place in a queue.
 
     Raises InvalidOutboundMessage for an event whose reply no channel could deliver.
     """
-    if event["type"] == "Conversation.OperatorReplied":
-        return OutboundReply.from_dict({**event["data"], "kind": REPLY, "conversation_id": event["aggregate_id"]})
-    if event["type"] == "Lead.Queued":
-        data = event["data"]
-        return QueuePosition.from_dict({"kind": QUEUE_POSITION, **data})
+    if event.type == "Conversation.OperatorReplied":
+        conversation_id = str(event.aggregate_id)
+        return OutboundReply.from_dict({**event.data, "kind": REPLY, "conversation_id": conversation_id})
+    if event.type == "Lead.Queued":
+        return QueuePosition.from_dict({"kind": QUEUE_POSITION, **event.data})
     return None
 
 
-def _notice(event: dict[str, Any]) -> OutboundMessage | None:
+def _notice(event: PublishedEvent) -> OutboundMessage | None:
     try:
         return for_the_customer(event)
     except InvalidOutboundMessage:
         # The event itself is stored and published; only what no channel could deliver stays back.
         log.exception(
             "outbound_withheld",
-            notification_id=event["notification_id"],
-            type=event["type"],
-            aggregate_id=event["aggregate_id"],
+            notification_id=event.notification_id,
+            type=event.type,
+            aggregate_id=str(event.aggregate_id),
         )
         return None
 
@@ -186,3 +187,27 @@ async def _wait(stop: asyncio.Event, seconds: float) -> bool:
     except TimeoutError:
         return False
     return True
+
+
+def declare_publishers(broker: KafkaBroker, topics: Topics) -> None:
+    """Declare on ``broker`` what the relay writes, so that the topics' AsyncAPI document shows it.
+
+    The relay sends through its own producer, awaiting a batch's records together; these
+    publishers send nothing themselves, they carry each topic's record into the document.
+    """
+    broker.publisher(
+        topics.domain_events,
+        description=(
+            "Every stored event, in the event store's order, written by the router's outbox relay;"
+            " the projections build the read models from it. Header notification_id: the event's place."
+        ),
+        schema=EventRecord,
+    )
+    broker.publisher(
+        topics.outbound,
+        description=(
+            "Operators' replies and queue places for the customers' channels, written by the router's"
+            " outbox relay; read by every ingest instance (the widget) and the mail reply queue's group."
+        ),
+        schema=OutboundRecord,
+    )

@@ -12,27 +12,29 @@ from eventsourcing.application import Application
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import Notification
 
+from domain.published_event import PublishedEvent
+
 _ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 
 
-def public_event(app: Application[UUID], notification: Notification) -> dict[str, Any]:
-    """One notification of the event store as plain JSON-ready data."""
+def public_event(app: Application[UUID], notification: Notification) -> PublishedEvent:
+    """One notification of the event store as the domain-events topic carries it."""
     event = app.mapper.to_domain_event(notification)
     assert isinstance(event, DomainEvent)  # every event of our aggregates is one
     data = {k: _plain(v) for k, v in vars(event).items() if k not in _ENVELOPE}
-    return {
-        "notification_id": notification.id,
-        "type": type(event).__qualname__,
-        "aggregate_id": str(notification.originator_id),
-        "version": notification.originator_version,
-        "occurred_at": event.timestamp.isoformat(),
-        "data": data,
-    }
+    return PublishedEvent(
+        notification_id=notification.id,
+        type=type(event).__qualname__,
+        aggregate_id=UUID(str(notification.originator_id)),
+        version=notification.originator_version,
+        occurred_at=event.timestamp,
+        data=data,
+    )
 
 
-def encode(event: dict[str, Any]) -> bytes:
-    """Serialize a public event for Kafka."""
-    return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
+def encode(event: PublishedEvent) -> bytes:
+    """Serialize a public event for Kafka; ValueError for text no UTF-8 can carry (a lone surrogate)."""
+    return json.dumps(event.to_dict(), separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _plain(value: Any) -> Any:  # noqa: ANN401 - any event attribute

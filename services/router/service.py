@@ -17,10 +17,12 @@ from faststream.kafka import KafkaBroker
 from faststream.middlewares import AckPolicy
 
 from application.event_store import EventStore
+from services import bootstrap
 from services.bootstrap import build_event_store, build_producer, create_pool, instance_name
 from services.dead_letters import Retrying, create_dead_letters
 from services.heartbeat import beat
 from services.one_by_one import handle_each, raw_records
+from services.record_shapes import DeliveryReportBatch, EventBatch, InboundBatch
 from services.router import delivery_reports, queue_reactions
 from services.router.outbox import OutboxRelay
 from services.router.overdue_leads import move_overdue_leads
@@ -42,12 +44,13 @@ def build_broker(settings: Settings, store: EventStore, pool: asyncpg.Pool) -> K
     aside, and the rest of its partition flows on.
     """
     topics = Topics.named(settings.topic_prefix)
-    broker = KafkaBroker(settings.kafka_bootstrap, logger=None)
+    broker = bootstrap.build_broker(settings)
     retrying = Retrying(settings.dead_letter_attempts, settings.dead_letter_backoff_seconds)
     inbound = InboundStore(store, pool, retrying)
 
     @broker.subscriber(
         topics.inbound,
+        description="Stores each message in the event store, or sets it aside as a dead letter.",
         group_id=CONSUMER_GROUP,
         batch=True,
         max_records=settings.router_batch_size,
@@ -55,31 +58,33 @@ def build_broker(settings: Settings, store: EventStore, pool: asyncpg.Pool) -> K
         ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=raw_records,
     )
-    async def on_inbound(batch: list[Any]) -> None:
+    async def on_inbound(batch: InboundBatch) -> None:
         await inbound.store(batch)
 
     @broker.subscriber(
         topics.domain_events,
         group_id=queue_reactions.CONSUMER,
+        description="Drains the queues where an event opened a place: a work day started, a lead freed, rules applied.",
         batch=True,
         max_records=500,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=raw_records,
     )
-    async def on_domain_events(batch: list[Any]) -> None:
+    async def on_domain_events(batch: EventBatch) -> None:
         await queue_reactions.react(store, batch)
 
     @broker.subscriber(
         topics.delivery_reports,
         group_id=delivery_reports.CONSUMER,
+        description="Records each report on its conversation, or sets it aside as a dead letter.",
         batch=True,
         max_records=100,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=raw_records,
     )
-    async def on_delivery_reports(batch: list[Any]) -> None:
+    async def on_delivery_reports(batch: DeliveryReportBatch) -> None:
         async def record(item: Any) -> None:  # noqa: ANN401 - a ConsumerRecord
             await delivery_reports.record_report(store, item)
 

@@ -190,7 +190,7 @@ async def test_replies_the_mail_queue_cannot_queue_are_set_aside_and_the_rest_qu
         ends[TopicPartition(topic, 0)] = sent.offset + 1
     group = f"{settings.topic_prefix}.mail-replies"
     stop = asyncio.Event()
-    queue = ReplyQueue(pool, settings.kafka_bootstrap, topic, group, asyncio.Event())
+    queue = ReplyQueue(pool, settings, topic, group, asyncio.Event())
     running = asyncio.create_task(queue.run(stop))
     try:
         await committed_past(settings, group, ends)
@@ -221,7 +221,7 @@ async def test_replies_the_widget_cannot_deliver_are_set_aside_and_the_rest_deli
         done.set()
         return 1
 
-    follower = OutboundFollower(settings.kafka_bootstrap, topic, deliver, pool)
+    follower = OutboundFollower(settings, topic, deliver, pool)
     await follower.start()
     running = asyncio.create_task(follower.run())
     try:

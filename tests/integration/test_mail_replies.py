@@ -116,7 +116,7 @@ async def sending(
     """The reply queue and the sender of the ingest process, running until the block ends."""
     stop, queued = asyncio.Event(), asyncio.Event()
     topics = Topics.named(settings.topic_prefix)
-    queue = ReplyQueue(pool, settings.kafka_bootstrap, topics.outbound, f"{settings.topic_prefix}.mail-replies", queued)
+    queue = ReplyQueue(pool, settings, topics.outbound, f"{settings.topic_prefix}.mail-replies", queued)
     sender = MailSender(
         pool,
         sending_from(sink),

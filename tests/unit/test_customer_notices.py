@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -11,13 +12,14 @@ from structlog.testing import capture_logs
 
 from domain.channels import Channel, ChannelAddress
 from domain.outbound import InvalidOutboundMessage, OutboundReply, QueuePosition
+from domain.published_event import PublishedEvent
 from services.router.outbox import _notice, for_the_customer
 
 CONVERSATION = "5f0c6c1e-0000-4000-8000-000000000001"
 LEAD = "5f0c6c1e-0000-4000-8000-000000000009"
 
 
-def replied(**data: Any) -> dict[str, Any]:
+def replied(**data: Any) -> PublishedEvent:
     fields = {
         "reply_id": "5f0c6c1e-0000-4000-8000-000000000002",
         "manager_id": "5f0c6c1e-0000-4000-8000-000000000003",
@@ -34,8 +36,11 @@ def replied(**data: Any) -> dict[str, Any]:
     return event("Conversation.OperatorReplied", CONVERSATION, fields)
 
 
-def event(kind: str, aggregate_id: str, data: dict[str, Any]) -> dict[str, Any]:
-    return {"notification_id": 7, "type": kind, "aggregate_id": aggregate_id, "version": 2, "data": data}
+def event(kind: str, aggregate_id: str, data: dict[str, Any]) -> PublishedEvent:
+    at = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
+    return PublishedEvent(
+        notification_id=7, type=kind, aggregate_id=UUID(aggregate_id), version=2, occurred_at=at, data=data
+    )
 
 
 def test_a_reply_goes_out_typed_with_its_conversation() -> None:

@@ -271,3 +271,76 @@ def test_a_refusal_is_an_inbound_message_error_not_a_bare_value_error() -> None:
 def test_from_visitor_refuses_a_client_id_with_nul() -> None:
     with pytest.raises(InvalidInboundMessage, match="'channel_message_id' must not contain NUL"):
         InboundMessage.from_visitor("v1", "a\x00b", "x", RECEIVED)
+
+
+_sha256 = st.text("0123456789abcdef", min_size=64, max_size=64)
+_attachments = st.builds(
+    Attachment,
+    sha256=_sha256,
+    filename=st.text(_lines, max_size=40),
+    content_type=st.text(_lines, max_size=40),
+    size=st.integers(min_value=0, max_value=2**40),
+    kept=st.booleans(),
+)
+
+
+@given(
+    address=_addresses,
+    thread=_ids,
+    received_at=st.datetimes(timezones=_offsets),
+    subject=st.text(_lines, max_size=80),
+    replies_to=st.lists(_ids, max_size=5).map(tuple),
+    attachments=st.lists(_attachments, max_size=3).map(tuple),
+    copy=st.tuples(st.booleans(), st.booleans()),
+    correspondents=st.lists(_addresses, max_size=5).map(tuple),
+)
+def test_any_valid_mail_round_trips_with_what_only_mail_has(  # noqa: PLR0913
+    address: str,
+    thread: str,
+    received_at: datetime,
+    subject: str,
+    replies_to: tuple[str, ...],
+    attachments: tuple[Attachment, ...],
+    copy: tuple[bool, bool],
+    correspondents: tuple[str, ...],
+) -> None:
+    original = InboundMessage(
+        channel=Channel.EMAIL,
+        channel_message_id=f"<{thread}>",
+        thread=thread,
+        sender=ChannelAddress(Channel.EMAIL, address),
+        text="",
+        received_at=received_at,
+        subject=subject,
+        replies_to=replies_to,
+        attachments=attachments,
+        crm_copy=copy[0],
+        forwarded=copy[1],
+        correspondents=correspondents,
+    )
+    assert InboundMessage.from_dict(json.loads(json.dumps(original.to_dict()))) == original
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=10,
+)
+_MAIL = {
+    **message().to_dict(),
+    "subject": "Re: order",
+    "replies_to": ["<a@x>"],
+    "attachments": [
+        {"sha256": "0" * 64, "filename": "a.pdf", "content_type": "application/pdf", "size": 1, "kept": True}
+    ],
+    "correspondents": ["anna@example.com"],
+}
+
+
+@given(st.sampled_from(sorted(_MAIL)), _json)
+def test_whatever_a_field_holds_no_other_error_escapes(field: str, value: Any) -> None:
+    for data in (value, {**_MAIL, field: value}, {**_MAIL, "attachments": [value]}):
+        try:
+            InboundMessage.from_dict(data)
+        except InvalidInboundMessage:
+            continue

@@ -106,3 +106,24 @@ def test_any_change_splits_into_payloads_that_read_back_whole(
 def test_any_change_round_trips_through_json(conversations: tuple[UUID, ...], messages: tuple[int, ...]) -> None:
     original = ReadModelsChanged(conversations, messages)
     assert ReadModelsChanged.from_dict(json.loads(json.dumps(original.to_dict()))) == original
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@given(_json)
+def test_whatever_a_payload_holds_no_other_error_escapes(value: Any) -> None:
+    for data in (value, {"conversation_ids": value}, {"message_notification_ids": [value]}, {"c": [value]}):
+        try:
+            ReadModelsChanged.from_dict(data)
+        except InvalidLiveUpdate:
+            continue
+    for payload in (json.dumps(value), str(value)):
+        try:
+            ReadModelsChanged.from_payload(payload)
+        except InvalidLiveUpdate:
+            continue

@@ -1,0 +1,143 @@
+"""The JSON of each topic's records, as the topics' AsyncAPI document shows them.
+
+The typed messages of ``domain/`` write and read these records (``to_dict``/``from_dict``, with the
+one text rule); the models here only describe them, and nothing is decoded through them. Readers
+pass over fields they do not know, so the shapes allow more than they list. The docstrings and
+descriptions below are the document's text, in Markdown.
+``tests/unit/test_record_shapes.py`` checks that whatever the domain writes fits its shape, and
+that every field shown here is one the domain writes.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, Field, GetPydanticSchema
+
+from domain.attachments import MAX_CONTENT_TYPE_LENGTH, MAX_FILENAME_LENGTH
+from domain.channels import Channel
+from domain.conversation import DeliveryOutcome
+from domain.delivery_report import MAX_DETAIL_LENGTH
+from domain.inbound import MAX_ID_LENGTH, MAX_NAME_LENGTH, MAX_REFERENCES, MAX_SUBJECT_LENGTH, MAX_TEXT_LENGTH
+from domain.published_event import MAX_NOTIFICATION_ID, MAX_TYPE_LENGTH
+
+_ADDRESS = "an address in its channel, written 'channel:value' (webchat:VISITOR_ID, email:anna@example.com)"
+_LEFT_OUT = "Left out when empty."
+
+
+class AttachmentRecord(BaseModel):
+    """A file a customer sent; its bytes are in the attachment store, under its content hash."""
+
+    sha256: str = Field(pattern="^[0-9a-f]{64}$", description="The file's SHA-256, in lowercase hex.")
+    filename: str = Field(max_length=MAX_FILENAME_LENGTH)
+    content_type: str = Field(max_length=MAX_CONTENT_TYPE_LENGTH)
+    size: int = Field(ge=0, description="Bytes.")
+    kept: bool = Field(description="False when the file was over the size the store keeps.")
+
+
+class InboundRecord(BaseModel):
+    """One message a customer sent through a channel (`InboundMessage`, `domain/inbound.py`).
+
+    Key: `channel/thread`, so one thread stays in one partition, in order.
+    """
+
+    channel: Channel
+    channel_message_id: str = Field(
+        min_length=1, max_length=MAX_ID_LENGTH, description="The message's id, unique in its channel."
+    )
+    thread: str = Field(min_length=1, max_length=MAX_ID_LENGTH, description="The channel's thread.")
+    sender: str = Field(description=f"Who sent it: {_ADDRESS}.")
+    sender_name: str = Field(default="", max_length=MAX_NAME_LENGTH)
+    text: str = Field(max_length=MAX_TEXT_LENGTH)
+    received_at: AwareDatetime
+    source: str = Field(default="", max_length=MAX_NAME_LENGTH, description="The mailbox or widget it came in by.")
+    subject: str = Field(default="", max_length=MAX_SUBJECT_LENGTH, description=_LEFT_OUT)
+    replies_to: list[str] = Field(
+        default=[],
+        max_length=MAX_REFERENCES,
+        description=f"Ids of the messages it answers, the nearest first. {_LEFT_OUT}",
+    )
+    attachments: list[AttachmentRecord] = Field(default=[], description=_LEFT_OUT)
+    crm_copy: bool = Field(default=False, description="A copy sent to the CRM's address. Left out when false.")
+    forwarded: bool = Field(default=False, description="A CRM copy forwarding someone's mail. Left out when false.")
+    correspondents: list[str] = Field(
+        default=[], description=f"Who else it concerns, a forward's first sender first. {_LEFT_OUT}"
+    )
+
+
+class ReplyRecord(BaseModel):
+    """An operator's reply, with where and how the customer's channel delivers it (`OutboundReply`).
+
+    Key: the conversation id. Each channel's consumer reads only the replies bound for its channel.
+    """
+
+    kind: Literal["reply"]
+    conversation_id: UUID
+    reply_id: UUID
+    manager_id: UUID
+    channel: Channel
+    address: str = Field(description=f"Where the reply goes: {_ADDRESS}.")
+    text: str
+    sent_at: AwareDatetime
+    source: str = Field(default="", description="The mailbox or widget the reply goes out of.")
+    subject: str = Field(default="", max_length=MAX_SUBJECT_LENGTH)
+    in_reply_to: str = Field(default="", max_length=MAX_ID_LENGTH, description="The customer's message it answers.")
+    references: list[str] = Field(default=[], max_length=MAX_REFERENCES, description="The thread's message ids.")
+
+
+class QueuePositionRecord(BaseModel):
+    """Nobody is free to answer yet: the conversation's place in the queue, counted from 1 (`QueuePosition`)."""
+
+    kind: Literal["queue_position"]
+    conversation_id: UUID
+    position: int = Field(ge=1, le=2**31 - 1)
+
+
+OutboundRecord = Annotated[ReplyRecord | QueuePositionRecord, Field(discriminator="kind")]
+
+
+class EventRecord(BaseModel):
+    """One stored event, in the event store's order (`PublishedEvent`, `domain/published_event.py`).
+
+    Key: the aggregate id. One partition, so the topic carries the store's total order.
+    """
+
+    notification_id: int = Field(ge=1, le=MAX_NOTIFICATION_ID, description="The event's place in the store's order.")
+    type: str = Field(min_length=1, max_length=MAX_TYPE_LENGTH, description="Aggregate and event, as Lead.Assigned.")
+    aggregate_id: UUID
+    version: int = Field(ge=0, description="The aggregate's version after the event.")
+    occurred_at: AwareDatetime
+    data: dict[str, Any] | None = Field(description="What the event recorded, by its type; null when withheld.")
+    withheld: Literal["too_large"] | None = Field(
+        default=None, description="Why the data is not here; the event waits as a dead letter. Left out when not."
+    )
+
+
+class DeliveryReportRecord(BaseModel):
+    """How delivering one reply ended (`DeliveryReport`, `domain/delivery_report.py`).
+
+    Key: the conversation id. The router records it on the conversation; a second report of one
+    reply changes nothing.
+    """
+
+    conversation_id: UUID
+    reply_id: UUID
+    outcome: DeliveryOutcome = Field(description="sent, or why not: refused, gave_up, uncertain.")
+    detail: str = Field(default="", max_length=MAX_DETAIL_LENGTH, description="The server's own words.")
+
+
+def _shown_as(shape: type[BaseModel]) -> GetPydanticSchema:
+    """Leaves a handler's argument as its decoder made it, and shows `shape` in the document instead."""
+    return GetPydanticSchema(
+        lambda source, handler: handler(source),
+        lambda _schema, handler: handler(shape.__pydantic_core_schema__),
+    )
+
+
+# A batch of inbound records as read: the router decodes each itself, so that one bad record is set
+# aside rather than failing its batch. A record of the topic is one InboundMessage, which is what shows.
+InboundBatch = Annotated[list[Any], _shown_as(InboundRecord)]
+# The router's other batches, read the same way.
+EventBatch = Annotated[list[Any], _shown_as(EventRecord)]
+DeliveryReportBatch = Annotated[list[Any], _shown_as(DeliveryReportRecord)]
