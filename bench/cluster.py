@@ -47,6 +47,7 @@ class Cluster:
             secret_key=SecretStr(secrets.token_urlsafe(24)),
             http_port=free_port(),
             webchat_port=free_port(),
+            webhooks_port=free_port(),
             log_level=log_level,
             **LOAD_FROM_ONE_ADDRESS,
         )

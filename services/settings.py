@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     http_host: str = Field(default="127.0.0.1", description="Address the HTTP and websocket ports bind.")
     http_port: int = Field(default=8080, description="Console, REST and /healthz.")
     webchat_port: int = Field(default=8081, description="Web-chat widget websocket (ingest).")
+    webhooks_port: int = Field(default=8082, description="Messenger webhooks: Telegram, VK (ingest).")
     public_url: str = Field(default="", description="Console URL as browsers see it; default from host and port.")
     webchat_public_url: str = Field(default="", description="Widget websocket URL as browsers see it.")
     allowed_origins: list[str] = Field(

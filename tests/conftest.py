@@ -74,6 +74,7 @@ def settings(database: str, kafka: LocalKafka) -> Settings:
         secret_key=secrets.token_urlsafe(24),
         http_port=free_port(),
         webchat_port=free_port(),
+        webhooks_port=free_port(),
     )
     asyncio.run(create_topics(configured))
     return configured

@@ -16,6 +16,7 @@ from services import bootstrap
 from services.bootstrap import create_pool, instance_name
 from services.heartbeat import beat
 from services.ingest.mail import run_mail
+from services.ingest.messengers import run_messengers
 from services.ingest.outbound import OutboundFollower
 from services.record_shapes import DeliveryReportRecord, InboundRecord
 from services.settings import Settings
@@ -84,16 +85,19 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     delivering.add_done_callback(lambda _: stop.set())
     server = await webchat.serve(settings.http_host, settings.webchat_port)
     mail = asyncio.create_task(run_mail(settings, pool, publish_many, report, stop))
+    messengers = asyncio.create_task(run_messengers(settings, pool, publish, report, stop))
     log.info("ingest_started", webchat_port=settings.webchat_port, mailboxes=[m.name for m in settings.mailboxes])
     try:
         await beat(pool, "ingest", instance_name("ingest"), stop)
         await mail
+        await messengers
         if delivering.done() and not delivering.cancelled() and (failure := delivering.exception()) is not None:
             log.error("webchat_replies_failed", error=str(failure) or type(failure).__name__)
             msg = "the widget's reply follower stopped"
             raise RuntimeError(msg) from failure
     finally:
         mail.cancel()
+        messengers.cancel()
         server.close()
         await server.wait_closed()
         delivering.cancel()

@@ -1,0 +1,88 @@
+"""The messenger channels (Telegram bots, VK communities): one webhook server and their pollers.
+
+Each messenger's module gives the routes it serves on ``webhooks_port`` and the tasks that run
+beside them (long polling, reply delivery); nothing listens when no messenger is configured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import structlog
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+
+from domain.inbound import InboundMessage
+from services.ingest.mail_delivery import ReportOutcome
+from services.settings import Settings
+
+log = structlog.get_logger()
+
+Publish = Callable[[InboundMessage], Awaitable[None]]
+Task = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+
+@dataclass
+class Messenger:
+    """What one configured messenger runs: webhook routes, and tasks until the stop event."""
+
+    name: str
+    routes: list[BaseRoute] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+
+
+Starter = Callable[[Settings, asyncpg.Pool, Publish, ReportOutcome], Awaitable[list[Messenger]]]
+
+
+def starters() -> list[Starter]:
+    """Every messenger channel, each returning what its configured bots or communities run."""
+    return []
+
+
+class _Server(uvicorn.Server):
+    """Uvicorn without its own signal handling: the process's stop event rules."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def run_messengers(
+    settings: Settings, pool: asyncpg.Pool, publish: Publish, report: ReportOutcome, stop: asyncio.Event
+) -> None:
+    """Serve the messengers' webhooks and run their tasks until ``stop`` is set."""
+    messengers = [m for start in starters() for m in await start(settings, pool, publish, report)]
+    routes = [route for m in messengers for route in m.routes]
+    tasks = [asyncio.create_task(task(stop)) for m in messengers for task in m.tasks]
+    serving = None
+    if routes:
+        config = uvicorn.Config(
+            Starlette(routes=routes),
+            host=settings.http_host,
+            port=settings.webhooks_port,
+            proxy_headers=False,
+            server_header=False,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+        )
+        server = _Server(config)
+        serving = asyncio.create_task(server.serve())
+        log.info("messenger_webhooks_serving", port=settings.webhooks_port, messengers=[m.name for m in messengers])
+    if not tasks and serving is None:
+        return
+    try:
+        await stop.wait()
+    finally:
+        if serving is not None:
+            server.should_exit = True  # lets requests in flight finish: their updates are on Kafka or not answered
+            await asyncio.gather(serving, return_exceptions=True)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
