@@ -18,7 +18,8 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from application.deadlines import Deadline, DeadlineKind
+from application.deadlines import Deadline
+from domain.timers import TimerKind
 
 DEADLINES = "deadlines"  # the keyword argument of save() that carries them
 
@@ -28,17 +29,17 @@ class PostgresDeadlineRecorder(PostgresApplicationRecorder):
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
-        table = Identifier(datastore.schema, events_table_name.removesuffix("_events") + "_deadlines")
+        table = Identifier(datastore.schema, events_table_name.removesuffix("_events") + "_timers")
         self._table = table
         self.sql_create_statements.append(
             SQL(
-                "CREATE TABLE IF NOT EXISTS {table} (lead_id uuid NOT NULL, kind text NOT NULL,"
-                " due_at timestamptz NOT NULL, PRIMARY KEY (lead_id, kind))"
+                "CREATE TABLE IF NOT EXISTS {table} (subject_id uuid NOT NULL, kind text NOT NULL,"
+                " due_at timestamptz NOT NULL, PRIMARY KEY (subject_id, kind))"
             ).format(table=table)
         )
         self.sql_create_statements.append(
             SQL("CREATE INDEX IF NOT EXISTS {index} ON {table} (kind, due_at)").format(
-                index=Identifier(events_table_name.removesuffix("_events") + "_deadlines_due"), table=table
+                index=Identifier(events_table_name.removesuffix("_events") + "_timers_due"), table=table
             )
         )
 
@@ -51,28 +52,28 @@ class PostgresDeadlineRecorder(PostgresApplicationRecorder):
         if ended:
             curs.execute(
                 SQL(
-                    "DELETE FROM {table} t USING unnest(%s::uuid[], %s::text[]) AS e(lead_id, kind)"
-                    " WHERE t.lead_id = e.lead_id AND t.kind = e.kind"
+                    "DELETE FROM {table} t USING unnest(%s::uuid[], %s::text[]) AS e(subject_id, kind)"
+                    " WHERE t.subject_id = e.subject_id AND t.kind = e.kind"
                 ).format(table=self._table),
-                ([d.lead_id for d in ended], [d.kind.value for d in ended]),
+                ([d.subject_id for d in ended], [d.kind.value for d in ended]),
             )
         if running:
             curs.execute(
                 SQL(
-                    "INSERT INTO {table} (lead_id, kind, due_at)"
+                    "INSERT INTO {table} (subject_id, kind, due_at)"
                     " SELECT * FROM unnest(%s::uuid[], %s::text[], %s::timestamptz[])"
-                    " ON CONFLICT (lead_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at"
+                    " ON CONFLICT (subject_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at"
                 ).format(table=self._table),
-                ([d.lead_id for d in running], [d.kind.value for d in running], [d.due_at for d in running]),
+                ([d.subject_id for d in running], [d.kind.value for d in running], [d.due_at for d in running]),
             )
         super()._insert_events(curs, stored_events, **kwargs)
 
-    def due(self, kind: DeadlineKind, at: datetime, limit: int) -> list[UUID]:
-        """Leads whose deadline of ``kind`` is at or before ``at``, the earliest first."""
-        query = SQL("SELECT lead_id FROM {table} WHERE kind = %s AND due_at <= %s ORDER BY due_at LIMIT %s")
+    def due(self, kind: TimerKind, at: datetime, limit: int) -> list[UUID]:
+        """Aggregates whose timer of ``kind`` is due at or before ``at``, the earliest first."""
+        query = SQL("SELECT subject_id FROM {table} WHERE kind = %s AND due_at <= %s ORDER BY due_at LIMIT %s")
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(query.format(table=self._table), (kind.value, at, limit))
-            return [UUID(str(row["lead_id"])) for row in curs.fetchall()]
+            return [UUID(str(row["subject_id"])) for row in curs.fetchall()]
 
 
 class InMemoryDeadlineRecorder(POPOApplicationRecorder):
@@ -80,19 +81,19 @@ class InMemoryDeadlineRecorder(POPOApplicationRecorder):
 
     def __init__(self) -> None:
         super().__init__()
-        self._deadlines: dict[tuple[UUID, DeadlineKind], datetime] = {}
+        self._deadlines: dict[tuple[UUID, TimerKind], datetime] = {}
 
     def _update_table(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:  # noqa: ANN401 - the library's signature
         notification_ids = super()._update_table(stored_events, **kwargs)
         for deadline in kwargs.get(DEADLINES) or []:
             if deadline.due_at is None:
-                self._deadlines.pop((deadline.lead_id, deadline.kind), None)
+                self._deadlines.pop((deadline.subject_id, deadline.kind), None)
             else:
-                self._deadlines[deadline.lead_id, deadline.kind] = deadline.due_at
+                self._deadlines[deadline.subject_id, deadline.kind] = deadline.due_at
         return notification_ids
 
-    def due(self, kind: DeadlineKind, at: datetime, limit: int) -> list[UUID]:
-        """Leads whose deadline of ``kind`` is at or before ``at``, the earliest first."""
+    def due(self, kind: TimerKind, at: datetime, limit: int) -> list[UUID]:
+        """Aggregates whose timer of ``kind`` is due at or before ``at``, the earliest first."""
         with self._database_lock:
             due = sorted((when, lead) for (lead, k), when in self._deadlines.items() if k is kind and when <= at)
         return [lead for _, lead in due[:limit]]

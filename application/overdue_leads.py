@@ -9,17 +9,17 @@ from __future__ import annotations
 from uuid import UUID
 
 from application.assigning import Assigning
-from application.deadlines import DeadlineKind
 from application.event_store import EventStore
 from application.unit_of_work import UnitOfWork
 from domain.lead import Lead, LeadStatus
 from domain.manager import Manager
+from domain.timers import TimerKind
 
 NO_ANSWER = "no answer within the rule's idle timeout"
 NOBODY_ACCEPTED = "nobody accepted it within the rule's offer timeout"
 
 
-def overdue(store: EventStore, kind: DeadlineKind, limit: int) -> list[UUID]:
+def overdue(store: EventStore, kind: TimerKind, limit: int) -> list[UUID]:
     """Leads whose deadline of ``kind`` has passed, the earliest first."""
     return store.deadlines.due(kind, store.clock(), limit)
 

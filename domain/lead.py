@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import DomainError
 from domain.identities import lead_id
+from domain.timers import TimerKind
 
 
 class LeadAlreadyAssigned(DomainError):
@@ -106,6 +107,15 @@ class Lead(Aggregate):
         """Whether the lead is on offer and nobody accepted it before its offer expired."""
         expires = self.offer_expires_at
         return self.status is LeadStatus.OFFERED and expires is not None and expires <= at
+
+    def timers(self) -> dict[TimerKind, datetime | None]:
+        """The answer deadline while an assigned lead is unanswered; the offer's expiry while on offer."""
+        answering = self.status is LeadStatus.ASSIGNED and not self.answered
+        offered = self.status is LeadStatus.OFFERED
+        return {
+            TimerKind.ANSWER: self.answer_by if answering else None,
+            TimerKind.OFFER: self.offer_expires_at if offered else None,
+        }
 
     def withdraw_offer(self, why: str) -> None:
         """Take the lead off offer (nobody accepted it in time); it is to be routed again."""

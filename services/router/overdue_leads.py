@@ -15,18 +15,18 @@ from uuid import UUID
 
 import structlog
 
-from application.deadlines import DeadlineKind
 from application.event_store import EventStore
 from application.overdue_leads import expire_offer, overdue, reroute_unanswered
+from domain.timers import TimerKind
 
 log = structlog.get_logger()
 
 INTERVAL_SECONDS = 1.0
 BATCH = 100
 
-_MOVES: tuple[tuple[DeadlineKind, Callable[[EventStore, UUID], bool], str], ...] = (
-    (DeadlineKind.ANSWER, reroute_unanswered, "no answer within the idle timeout"),
-    (DeadlineKind.OFFER, expire_offer, "nobody accepted the offer within its timeout"),
+_MOVES: tuple[tuple[TimerKind, Callable[[EventStore, UUID], bool], str], ...] = (
+    (TimerKind.ANSWER, reroute_unanswered, "no answer within the idle timeout"),
+    (TimerKind.OFFER, expire_offer, "nobody accepted the offer within its timeout"),
 )
 
 

@@ -12,11 +12,12 @@ from eventsourcing.persistence import IntegrityError
 
 from application.assigning import Assigning
 from application.deadline_recorders import DEADLINES
-from application.deadlines import DeadlineKind, deadlines_of
+from application.deadlines import deadlines_of
 from application.event_store import EventStore
 from application.unit_of_work import UnitOfWork
 from domain.contact import Contact
 from domain.lead import Lead
+from domain.timers import TimerKind
 from services.bootstrap import build_event_store
 from services.settings import Settings
 
@@ -112,9 +113,9 @@ def test_deadlines_are_saved_with_the_events_that_set_and_clear_them(store: Even
 
     store.transact(assign)
     later = AT + timedelta(hours=1)
-    assert store.deadlines.due(DeadlineKind.ANSWER, AT, 10) == []
-    assert store.deadlines.due(DeadlineKind.ANSWER, later, 10) == [lead.id]
-    assert store.deadlines.due(DeadlineKind.OFFER, later, 10) == [other.id]
+    assert store.deadlines.due(TimerKind.ANSWER, AT, 10) == []
+    assert store.deadlines.due(TimerKind.ANSWER, later, 10) == [lead.id]
+    assert store.deadlines.due(TimerKind.OFFER, later, 10) == [other.id]
 
     def answer(work: UnitOfWork, _: Assigning) -> None:
         found = work.find(lead.id, Lead)
@@ -123,8 +124,8 @@ def test_deadlines_are_saved_with_the_events_that_set_and_clear_them(store: Even
         found.mark_answered(found.manager_id, AT)
 
     store.transact(answer)
-    assert store.deadlines.due(DeadlineKind.ANSWER, later, 10) == []
-    assert store.deadlines.due(DeadlineKind.OFFER, later, 10) == [other.id]
+    assert store.deadlines.due(TimerKind.ANSWER, later, 10) == []
+    assert store.deadlines.due(TimerKind.OFFER, later, 10) == [other.id]
 
 
 def test_a_save_that_fails_writes_no_deadline(store: EventStore) -> None:
@@ -139,7 +140,7 @@ def test_a_save_that_fails_writes_no_deadline(store: EventStore) -> None:
     stale.assign(uuid4(), {"strategy": "test"}, AT)
     with pytest.raises(IntegrityError):
         store.save(stale, **{DEADLINES: deadlines_of([stale])})
-    assert store.deadlines.due(DeadlineKind.ANSWER, AT + timedelta(days=1), 10) == []
+    assert store.deadlines.due(TimerKind.ANSWER, AT + timedelta(days=1), 10) == []
 
 
 def test_concurrent_commands_on_one_aggregate_all_land(store: EventStore) -> None:
