@@ -49,6 +49,7 @@ class Manager(Aggregate):
         self.working_hours: WorkingHours | None = None
         self.absences: list[Absence] = []
         self.online = False
+        self.heads: list[str] = []  # the teams this manager heads: their departments
 
     @classmethod
     def register(cls, name: str, email: str, capacity: int) -> Manager:
@@ -62,6 +63,11 @@ class Manager(Aggregate):
     def is_present(self) -> bool:
         """True while the work day is started and not paused."""
         return self.work_day is WorkDay.STARTED
+
+    def head_department(self, team: str) -> None:
+        """Record that this manager heads ``team`` (no-op if already)."""
+        if team not in self.heads:
+            self._department_headed(team=team)
 
     def start_work_day(self) -> None:
         """Start the work day; a paused day is resumed with ``resume_work_day``."""
@@ -178,3 +184,7 @@ class Manager(Aggregate):
     @event("WentOffline")
     def _went_offline(self) -> None:
         self.online = False
+
+    @event("DepartmentHeaded")
+    def _department_headed(self, team: str) -> None:
+        self.heads.append(team)

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.errors import DomainError
 from domain.identities import team_id
 
 
@@ -29,11 +30,20 @@ class Team(Aggregate):
         self.members: list[UUID] = []
         self.waiting: list[UUID] = []
         self.arrivals: dict[UUID, datetime] = {}
+        self.head: UUID | None = None  # a team with a head is a department
 
     def add_member(self, manager_id: UUID) -> None:
         """Add a manager at the end of the team's order (no-op if already in)."""
         if manager_id not in self.members:
             self._member_added(manager_id=manager_id)
+
+    def appoint_head(self, manager_id: UUID) -> None:
+        """Make a member the team's head: the team is then their department (no-op if they are already)."""
+        if manager_id not in self.members:
+            msg = f"only a member of {self.name} can head it"
+            raise DomainError(msg)
+        if manager_id != self.head:
+            self._head_appointed(manager_id=manager_id)
 
     def enqueue(self, lead_id: UUID, arrived_at: datetime | None = None) -> int:
         """Put a lead in the queue by its arrival; returns its position, counted from 1."""
@@ -76,3 +86,7 @@ class Team(Aggregate):
     @event("MemberAdded")
     def _member_added(self, manager_id: UUID) -> None:
         self.members.append(manager_id)
+
+    @event("HeadAppointed")
+    def _head_appointed(self, manager_id: UUID) -> None:
+        self.head = manager_id
