@@ -36,6 +36,7 @@ from connectors.client_address import Network, client_of
 from connectors.rate_limit import RateLimiter
 from connectors.webchat_limits import WidgetLimits
 from connectors.webchat_outbox import Outbox
+from domain import json_input
 from domain.channels import Channel
 from domain.errors import InvalidInboundMessage
 from domain.identities import conversation_id
@@ -71,8 +72,8 @@ def parse_frame(raw: str | bytes) -> dict[str, Any]:
     if isinstance(raw, bytes):
         raise FrameError("binary_frame", "frames must be JSON text, not binary")
     try:
-        frame = json.loads(raw)
-    except (ValueError, RecursionError):
+        frame = json_input.loads(raw)
+    except ValueError:  # not JSON, not UTF-8, or nested too deeply
         raise FrameError("invalid_json", "the frame is not valid JSON (or nested too deeply)") from None
     if not isinstance(frame, dict):
         raise FrameError("invalid_frame", "a frame must be a JSON object")

@@ -13,6 +13,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from domain import json_input
 from domain.text import TextKind, checked_text
 
 
@@ -32,8 +33,8 @@ def _no_constants(name: str) -> float:
 def parse_object(raw: str | bytes) -> dict[str, Any]:
     """The JSON object in ``raw``, or BadInput with code ``invalid_json`` or ``invalid_frame``."""
     try:
-        value = json.loads(raw, parse_constant=_no_constants)
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError too
+        value = json_input.loads(raw, parse_constant=_no_constants)
+    except ValueError:  # UnicodeDecodeError and nesting too deep are ValueErrors too
         raise BadInput("invalid_json", "send valid JSON, UTF-8 encoded and not nested too deeply") from None
     if not isinstance(value, dict):
         raise BadInput("invalid_frame", "send a JSON object")

@@ -76,11 +76,19 @@ def frame_cases(limit: int) -> list[Case]:
         ),
         widget_case(
             "frame/nested_value",
-            "text_nested_100",
-            json.dumps(message_frame(id="n100"))[:-1] + ', "text": ' + nested_json(100) + "}",
+            "text_nested_10",
+            json.dumps(message_frame(id="n10"))[:-1] + ', "text": ' + nested_json(10) + "}",
             expect("error invalid_message"),
             limit,
             names_field="text",
+        ),
+        widget_case(
+            "frame/nested_value",
+            "text_nested_100",
+            json.dumps(message_frame(id="n100"))[:-1] + ', "text": ' + nested_json(100) + "}",
+            expect("error invalid_json"),
+            limit,
+            note="deeper than any frame nests: refused by its depth before it is parsed",
         ),
     ]
     last_wins = "JSON leaves duplicate keys open; the last value is the one used, as in every parser we run"
