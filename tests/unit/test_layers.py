@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -83,10 +84,18 @@ def write_stub_packages(root: Path, planted: dict[str, str]) -> None:
     for package in packages_on_disk():
         (root / package).mkdir()
         (root / package / "__init__.py").write_text("")
+    config = import_linter_config()
+    for contract in config["contracts"]:  # the modules the contracts name exist, as empty packages
+        for name in [*contract.get("source_modules", []), *contract.get("forbidden_modules", [])]:
+            package = root.joinpath(*name.split("."))
+            if name.split(".")[0] in packages_on_disk() and not package.with_suffix(".py").exists():
+                package.mkdir(parents=True, exist_ok=True)
+                (package / "__init__.py").touch()
     for path, source in planted.items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
+        if (root / path).with_suffix("").is_dir():  # a stub package stands where the planted module goes
+            shutil.rmtree((root / path).with_suffix(""))
         (root / path).write_text(source)
-    config = import_linter_config()
     lines = ["[tool.importlinter]", f"root_packages = {json.dumps(config['root_packages'])}"]
     lines.append("include_external_packages = true")
     for contract in config["contracts"]:
@@ -127,6 +136,11 @@ def test_the_contracts_hold_for_packages_that_import_nothing(tmp_path: Path) -> 
             "no import cycles",
         ),
         ({"connectors/webchat.py": "import services\n"}, "connectors do not reach into services"),
+        ({"services/ingest/mail.py": "import application.reply\n"}, "ingest and the projections decide nothing"),
+        (
+            {"services/console/rest.py": "import application.queue_draining\n"},
+            "routing decisions are the router's",
+        ),
     ],
 )
 def test_a_dependency_pointing_the_wrong_way_breaks_a_contract(
