@@ -446,3 +446,15 @@ class Deal(Aggregate):
 def deal_title(value: object) -> str:
     """A deal's title, checked."""
     return checked_text("title", value, max_length=MAX_TITLE, kind=TextKind.LINE).strip()
+
+
+def close_date(value: object, field: str = "expected_close") -> date | None:
+    """A day the deal is expected to close: a date, ISO text ("2025-03-01"), or None."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, str) and len(value) <= len("YYYY-MM-DD"):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InvalidField(field, f"must be a day written as YYYY-MM-DD, not {str(value)[:20]!r}")

@@ -61,7 +61,7 @@ class StageDraft:
     """A stage as a user describes it, before it has an id."""
 
     name: str
-    kind: StageKind
+    kind: StageKind | str
     probability: int
 
 
@@ -78,6 +78,15 @@ DEFAULT_STAGES = (
 def stage_name(value: object, field: str = "name") -> str:
     """A stage's or a pipeline's name, checked."""
     return checked_text(field, value, max_length=MAX_NAME, kind=TextKind.LINE).strip()
+
+
+def stage_kind(value: object, field: str = "kind") -> StageKind:
+    """A stage's kind from its name ("in_progress", "won", "lost")."""
+    try:
+        return StageKind(str(value))
+    except ValueError:
+        kinds = ", ".join(k.value for k in StageKind)
+        raise InvalidField(field, f"must be one of {kinds}, not {str(value)[:40]!r}") from None
 
 
 def probability_of(value: object, field: str = "probability") -> int:
@@ -110,14 +119,19 @@ class Pipeline(Aggregate):
         checked = stage_name(name)
         if not drafts or len(drafts) > MAX_STAGES:
             raise InvalidField("stages", f"must list from 1 to {MAX_STAGES} stages")
-        kinds = {d.kind for d in drafts}
+        kinds = {stage_kind(d.kind, f"stages[{n}].kind") for n, d in enumerate(drafts)}
         if kinds != set(StageKind):
             missing = ", ".join(k.value for k in StageKind if k not in kinds)
             raise InvalidField("stages", f"must include a stage of each kind; missing: {missing}")
         names = [stage_name(d.name, f"stages[{n}].name") for n, d in enumerate(drafts)]
         _no_duplicates(names)
         stages = [
-            Stage(stage_id(pipeline_id, n), names[n], d.kind, probability_of(d.probability, f"stages[{n}].probability"))
+            Stage(
+                stage_id(pipeline_id, n),
+                names[n],
+                StageKind(d.kind),
+                probability_of(d.probability, f"stages[{n}].probability"),
+            )
             for n, d in enumerate(drafts)
         ]
         return cls(pipeline_id=pipeline_id, name=checked, stages=[s.to_dict() for s in stages], by=by)
@@ -145,7 +159,8 @@ class Pipeline(Aggregate):
         at = len(self.order) if position is None else position
         if isinstance(at, bool) or not 0 <= at <= len(self.order):
             raise InvalidField("position", f"must be from 0 to {len(self.order)}, not {position!r}")
-        stage = Stage(stage_id(self.id, self.stages_ever), name, draft.kind, probability_of(draft.probability))
+        kind = stage_kind(draft.kind)
+        stage = Stage(stage_id(self.id, self.stages_ever), name, kind, probability_of(draft.probability))
         self._stage_added(stage=stage.to_dict(), position=at, by=by)
         return stage
 
