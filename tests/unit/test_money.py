@@ -25,9 +25,7 @@ from domain.money import MAX_AMOUNT, MINOR_UNITS, Money, currency_code
         (" 12.5 ", "GBP", "12.50"),
     ],
 )
-def test_an_amount_is_rounded_half_up_to_its_minor_units(
-    amount: object, currency: str, expected: str
-) -> None:
+def test_an_amount_is_rounded_half_up_to_its_minor_units(amount: object, currency: str, expected: str) -> None:
     money = Money.of(amount, currency)
     assert money.text == expected
     assert money.currency == currency.upper()
