@@ -34,9 +34,7 @@ def stages(store: EventStore) -> dict[str, UUID]:
     return {s.name: s.id for s in pipeline.ordered}
 
 
-def test_a_deal_moved_through_stages_reads_back_in_order_from_postgres(
-    store: EventStore, settings: Settings
-) -> None:
+def test_a_deal_moved_through_stages_reads_back_in_order_from_postgres(store: EventStore, settings: Settings) -> None:
     anna = register_manager(store, "Anna", "anna@example.com", 5, "sales")
     tyre = create_product(store, "Winter tyre", "119.99", "EUR", anna)
     opened = open_deal(store, DealOpening("Fleet renewal", "EUR"), anna)
