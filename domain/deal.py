@@ -267,7 +267,8 @@ class Deal(Aggregate):
         if line is not None and line.price.currency != self.currency:
             raise InvalidField("price", f"is in {line.price.currency}, but the deal is in {self.currency}")
         lines = {**self.lines, **({line.id: line} if line else {})}
-        lines.pop(without, None)  # type: ignore[arg-type]
+        if without is not None:
+            del lines[without]
         total = sum((x.total for x in lines.values()), Money.zero(self.currency))
         if total.amount > MAX_AMOUNT:
             raise InvalidField("quantity", f"would bring the deal's lines over {MAX_AMOUNT} {self.currency}")
