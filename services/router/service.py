@@ -3,7 +3,7 @@
 It consumes three topics. ``inbound``: messages are stored and their leads routed. ``domain-events``:
 when the log shows a place opened (a work day started, a lead released, rules applied) the queues
 it concerns are drained. ``delivery-reports``: how each reply's delivery ended is recorded. It also
-moves on leads past their deadlines and relays every stored event to Kafka.
+moves on leads past their deadlines, fires activities' reminders, and relays every stored event to Kafka.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from services.record_shapes import DeliveryReportBatch, EventBatch, InboundBatch
 from services.router import delivery_reports, queue_reactions
 from services.router.outbox import OutboxRelay
 from services.router.overdue_leads import move_overdue_leads
+from services.router.reminders import fire_due_reminders
 from services.router.storing import InboundStore
 from services.settings import Settings
 from services.topics import Topics
@@ -108,6 +109,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         await asyncio.gather(
             relay.run(stop),
             move_overdue_leads(store, stop),
+            fire_due_reminders(store, stop),
             beat(pool, "router", instance_name("router"), stop),
         )
     finally:
