@@ -25,10 +25,15 @@ from domain.manager import MAX_CAPACITY
 from domain.presence import WEEKDAYS, Absence, InvalidSchedule, Shift, WorkingHours, zone
 from domain.text import InvalidText, TextKind
 from services.console.accounts import Operator
+from services.console.lead_access import lead_visible
 from services.console.request_body import bad_request, json_object, optional_text_field, text_field
 
 Authenticate = Callable[[Request], Awaitable[Operator | None]]
 MAX_ACTION, MAX_TIMEZONE, MAX_DAY, MAX_REASON = 16, 64, 32, 500
+
+
+class NotVisible(LookupError):
+    """What was asked for does not exist or may not be seen by the caller; both look the same."""
 
 
 class Rest:
@@ -65,6 +70,8 @@ class Rest:
         try:
             body = await json_object(request) if request.method in ("POST", "PUT") else {}
             return JSONResponse(await handler(operator, request, body))
+        except NotVisible as error:
+            return JSONResponse({"error": str(error)}, status_code=404)
         except PermissionError as error:
             return JSONResponse({"error": str(error)}, status_code=403)
         except KeyError as error:
@@ -73,12 +80,12 @@ class Rest:
             return bad_request(str(error) or type(error).__name__)
 
     async def _routing(self, operator: Operator, request: Request, _: dict[str, Any]) -> dict[str, Any]:
-        lead = UUID(request.path_params["lead_id"])
+        lead = _id(request, "lead_id")
+        # Whether the lead exists and whether it may be seen get one answer: nothing tells them apart.
+        if not await asyncio.to_thread(lead_visible, self._store(), operator, lead):
+            msg = f"no lead {lead} among those you may see"
+            raise NotVisible(msg)
         history = await asyncio.to_thread(routing_history, self._store(), lead)
-        involved = {str(e.get("manager_id")) for e in history}
-        if not operator.role.sees_everything and str(operator.manager_id) not in involved:
-            msg = "this lead was never yours"
-            raise PermissionError(msg)
         return {"lead_id": str(lead), "history": [_plain(e) for e in history]}
 
     async def _work_day(self, operator: Operator, _: Request, body: dict[str, Any]) -> dict[str, Any]:
@@ -112,8 +119,16 @@ class Rest:
         return {"manager_id": str(manager), "absence": absence.to_plain()}
 
 
+def _id(request: Request, name: str) -> UUID:
+    try:
+        return UUID(request.path_params[name])
+    except ValueError:
+        msg = f"'{name}' must be a UUID"
+        raise ValueError(msg) from None
+
+
 def _target(operator: Operator, request: Request, *, others_allowed: bool, self_allowed: bool) -> UUID:
-    manager = UUID(request.path_params["manager_id"])
+    manager = _id(request, "manager_id")
     mine = manager == operator.manager_id
     if (mine and not self_allowed and not others_allowed) or (not mine and not others_allowed):
         msg = "your role may not change this for that manager"

@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from uuid import UUID, uuid4
 
 import pytest
 from starlette.testclient import TestClient
 
+from application.close_conversation import close_conversation
 from application.managers import register_manager
 from application.receive_messages import receive_messages
 from application.work_day import change_work_day
+from domain.channels import Channel
+from domain.identities import conversation_id
 from domain.inbound import InboundMessage
 from services.bootstrap import build_event_store, create_pool
 from services.console.accounts import Role, add_account
@@ -68,8 +72,39 @@ def test_routing_reasons_are_shown_to_the_holder_and_directors_only(client: tupl
     assert mine.status_code == 200
     assigned = [e for e in mine.json()["history"] if e["event"] == "Assigned"]
     assert assigned[0]["reasons"]["rule"] == "default"
-    assert http.get(url, headers=auth(ids, "boris")).status_code == 403
+    assert http.get(url, headers=auth(ids, "boris")).status_code == 404
     assert http.get(url, headers=auth(ids, "clara")).status_code == 200
+
+
+def test_a_former_holder_no_longer_reads_a_leads_routing_and_missing_looks_the_same(
+    settings: Settings, client: tuple[TestClient, dict[str, str]]
+) -> None:
+    http, ids = client
+    url = f"/api/leads/{ids['lead']}/routing"
+    assert http.get(url, headers=auth(ids, "anna")).status_code == 200
+    # Anna ends her day, the director closes the conversation, the customer writes again: Boris has it now.
+    store = build_event_store(settings)
+    try:
+        routed(store, change_work_day, UUID(ids["anna"]), "end")
+        routed(store, change_work_day, UUID(ids["boris"]), "start")
+        routed(
+            store, close_conversation, conversation_id(Channel.WEBCHAT, "v1"), UUID(ids["clara"]), any_conversation=True
+        )
+        again = InboundMessage.from_visitor("v1", "m2", "still there?", datetime.now(tz=UTC))
+        [received] = routed(store, receive_messages, [again])
+    finally:
+        store.close()
+    assert received.assigned_to == UUID(ids["boris"])
+    hidden = http.get(url, headers=auth(ids, "anna"))
+    missing = http.get(f"/api/leads/{uuid4()}/routing", headers=auth(ids, "anna"))
+    assert (hidden.status_code, missing.status_code) == (404, 404)
+    assert hidden.json()["error"].replace(ids["lead"], "ID") == missing.json()["error"].replace(
+        missing.url.path.split("/")[3], "ID"
+    )
+    assert http.get(url, headers=auth(ids, "boris")).status_code == 200
+    assert http.get(url, headers=auth(ids, "clara")).status_code == 200
+    # A director is told 404 for a lead that does not exist, not 400.
+    assert http.get(f"/api/leads/{uuid4()}/routing", headers=auth(ids, "clara")).status_code == 404
 
 
 def test_capacity_is_for_directors_and_a_manager_sets_their_own_work_day(
