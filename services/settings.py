@@ -123,6 +123,13 @@ class Settings(BaseSettings):
     )
     console_queue_frames: int = Field(default=1000, ge=10, description="Frames waiting for one console, at most.")
     console_send_timeout: float = Field(default=10.0, gt=0, description="Seconds a console may take to read a frame.")
+    health_cache_seconds: float = Field(
+        default=2.0, ge=0, description="/healthz checks at most this often; answers in between reuse the last check."
+    )
+    widget_frame_ancestors: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="Sites that may frame the widget page (CSP frame-ancestors); any site by default.",
+    )
 
     @property
     def console_url(self) -> str:

@@ -8,6 +8,7 @@ import functools
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -26,12 +27,12 @@ from domain.channels import Channel
 from domain.identities import conversation_id
 from domain.text import InvalidText, TextKind
 from services.bootstrap import build_admin, build_event_store, create_pool, instance_name
-from services.console.accounts import Operator, create_accounts_table, find_operator, log_in
+from services.console.accounts import Operator, Role, create_accounts_table, find_operator, log_in
 from services.console.attachments import download, find_attachment
 from services.console.body_limit import BodyLimit
 from services.console.client_address import client_address
 from services.console.floods import Floods, too_many
-from services.console.health import check_health
+from services.console.health import CachedHealth, check_health
 from services.console.live import LiveUpdates
 from services.console.metrics import metrics_endpoint
 from services.console.operator_socket import serve_console
@@ -39,6 +40,7 @@ from services.console.presence import ConsolePresence
 from services.console.queries import activities, mail_rejections, visible_conversations, visitor_history
 from services.console.request_body import BadInput, bad_request, json_object, optional_text_field, text_field
 from services.console.rest import Rest
+from services.console.security_headers import SecurityHeaders, page_policy, websocket_origin
 from services.heartbeat import SCHEMA as HEARTBEATS
 from services.heartbeat import beat
 from services.projections.schema import LIVE_SCHEMA, create_read_models
@@ -61,6 +63,7 @@ class Gateway:
         self.settings = settings
         self.signer = Signer(settings.require_secret())
         self.floods = Floods(settings)
+        self.health = CachedHealth(self._check_health, settings.health_cache_seconds)
         self.pool: asyncpg.Pool
         self.store: EventStore
         self.live: LiveUpdates
@@ -104,11 +107,16 @@ class Gateway:
             await self.pool.close()
             self.store.close()
 
-    async def healthz(self, _: Request) -> Response:
-        """Each dependency and service; 200 when all are ok, else 503."""
+    async def healthz(self, request: Request) -> Response:
+        """200 when every dependency and service is ok, else 503; the details only for an admin."""
+        report = await self.health.report()
+        operator = await _bearer(self, request) if "authorization" in request.headers else None
+        shown = report if operator is not None and operator.role is Role.ADMIN else {"status": report["status"]}
+        return JSONResponse(shown, status_code=200 if report["status"] == "ok" else 503)
+
+    async def _check_health(self) -> dict[str, Any]:
         mailboxes = tuple(m.name for m in self.settings.mailboxes)
-        report = await check_health(self.pool, self.kafka, listening=self.live.listening, mailboxes=mailboxes)
-        return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
+        return await check_health(self.pool, self.kafka, listening=self.live.listening, mailboxes=mailboxes)
 
     async def login(self, request: Request) -> Response:
         """Password login to a session token; attempts are limited per address and failures per e-mail."""
@@ -246,11 +254,26 @@ def build_app(settings: Settings) -> Starlette:
             Route("/widget", lambda _: FileResponse(STATIC / "widget.html")),
             WebSocketRoute("/ws/console", gateway.console_socket),
         ],
-        middleware=[Middleware(BodyLimit, max_bytes=settings.http_max_body_bytes)],
+        middleware=[
+            Middleware(SecurityHeaders, pages=_page_policies(settings), framed=frozenset({"/widget"})),
+            Middleware(BodyLimit, max_bytes=settings.http_max_body_bytes),
+        ],
         lifespan=gateway.lifespan,
     )
     app.state.gateway = gateway
     return app
+
+
+def _page_policies(settings: Settings) -> dict[str, str]:
+    console = page_policy(
+        STATIC / "console.html", connect=[websocket_origin(settings.console_url)], frame_ancestors=["'none'"]
+    )
+    widget = page_policy(
+        STATIC / "widget.html",
+        connect=[websocket_origin(settings.webchat_url)],
+        frame_ancestors=settings.widget_frame_ancestors,
+    )
+    return {"/": console, "/widget": widget}
 
 
 async def _bearer(gateway: Gateway, request: Request) -> Operator | None:
