@@ -126,6 +126,9 @@ class Settings(BaseSettings):
     health_cache_seconds: float = Field(
         default=2.0, ge=0, description="/healthz checks at most this often; answers in between reuse the last check."
     )
+    console_session_recheck_seconds: float = Field(
+        default=5.0, gt=0, description="Open consoles' sessions are checked this often; an expired one is closed."
+    )
     widget_frame_ancestors: list[str] = Field(
         default_factory=lambda: ["*"],
         description="Sites that may frame the widget page (CSP frame-ancestors); any site by default.",

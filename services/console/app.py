@@ -27,7 +27,7 @@ from domain.channels import Channel
 from domain.identities import conversation_id
 from domain.text import InvalidText, TextKind
 from services.bootstrap import build_admin, build_event_store, create_pool, instance_name
-from services.console.accounts import Operator, Role, create_accounts_table, find_operator, log_in
+from services.console.accounts import Operator, Role, create_accounts_table, log_in, session_operator
 from services.console.attachments import download, find_attachment
 from services.console.body_limit import BodyLimit
 from services.console.client_address import client_address
@@ -41,6 +41,7 @@ from services.console.queries import activities, mail_rejections, visible_conver
 from services.console.request_body import BadInput, bad_request, json_object, optional_text_field, text_field
 from services.console.rest import Rest
 from services.console.security_headers import SecurityHeaders, page_policy, websocket_origin
+from services.console.sessions import SessionWatch, create_sessions_table, end_session, open_session
 from services.heartbeat import SCHEMA as HEARTBEATS
 from services.heartbeat import beat
 from services.projections.schema import LIVE_SCHEMA, create_read_models
@@ -51,7 +52,7 @@ from services.tokens import Signer
 log = structlog.get_logger()
 
 STATIC = Path(__file__).parent / "static"
-SESSION, VISITOR = "session", "visitor"
+VISITOR = "visitor"
 VISITOR_TTL_SECONDS = 30 * 24 * 3600
 MAX_EMAIL, MAX_PASSWORD, MAX_TOKEN = 320, 1024, 1024
 
@@ -69,16 +70,19 @@ class Gateway:
         self.live: LiveUpdates
         self.kafka: AIOKafkaAdminClient
         self.presence: ConsolePresence
+        self.sessions: SessionWatch
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
         """Open the pool, the event store, live updates and the Kafka client."""
         self.pool = await create_pool(self.settings, size=8)
         await create_accounts_table(self.pool)
+        await create_sessions_table(self.pool)
         await create_read_models(self.pool, LIVE_SCHEMA)
         await ensure_tables(self.pool, HEARTBEATS)
         self.store = await asyncio.to_thread(build_event_store, self.settings)
-        self.live = LiveUpdates(self.pool)
+        self.sessions = SessionWatch(self.pool, self.settings.console_session_recheck_seconds)
+        self.live = LiveUpdates(self.pool, on_sessions_ended=self.sessions.sessions_ended)
         await self.live.start()
         instance = instance_name("gateway")
         self.presence = ConsolePresence(
@@ -93,6 +97,7 @@ class Gateway:
         background = [
             asyncio.create_task(beat(self.pool, "gateway", instance, stop)),
             asyncio.create_task(self.presence.sweep_forever(stop)),
+            asyncio.create_task(self.sessions.run(stop)),
         ]
         self.kafka = build_admin(self.settings)
         await self.kafka.start()
@@ -139,9 +144,17 @@ class Gateway:
             self.floods.failed_logins.allow(who)
             log.info("login_refused", address=address)
             return JSONResponse({"error": "email or password is wrong"}, status_code=401)
-        token = self.signer.issue(SESSION, str(operator.manager_id), self.settings.session_ttl_seconds)
+        token = await open_session(self.pool, operator.manager_id, operator.role, self.settings.session_ttl_seconds)
         log.info("login", manager_id=str(operator.manager_id))
         return JSONResponse({"token": token, "operator": operator.as_dict()})
+
+    async def logout(self, request: Request) -> Response:
+        """End the caller's session: its token opens nothing any more and its consoles are closed."""
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not await end_session(self.pool, token, "logged out"):
+            return JSONResponse({"error": "log in first: Authorization: Bearer <token>"}, status_code=401)
+        log.info("logout")
+        return JSONResponse({"status": "logged out"})
 
     async def conversations(self, request: Request) -> Response:
         """The conversations the bearer of the token may see."""
@@ -223,11 +236,8 @@ class Gateway:
         return client_address(request, self.settings.trusted_proxies)
 
     async def operator_for(self, token: str) -> Operator | None:
-        """The operator a session token belongs to."""
-        subject = self.signer.subject(SESSION, token)
-        if subject is None:
-            return None
-        return await find_operator(self.pool, UUID(subject))
+        """The operator a live session token belongs to."""
+        return await session_operator(self.pool, token)
 
 
 def build_app(settings: Settings) -> Starlette:
@@ -244,6 +254,7 @@ def build_app(settings: Settings) -> Starlette:
             Route("/healthz", gateway.healthz),
             Route("/metrics", metrics_endpoint(lambda: gateway.pool)),
             Route("/api/login", gateway.login, methods=["POST"]),
+            Route("/api/logout", gateway.logout, methods=["POST"]),
             Route("/api/conversations", gateway.conversations),
             Route("/api/attachments/{sha256}", gateway.attachment),
             Route("/api/contacts/{contact_id}/activities", gateway.activities),

@@ -10,7 +10,7 @@ from uuid import uuid4
 import asyncpg
 import pytest
 
-from services.console import accounts
+from services.console import passwords
 from services.console.accounts import Role, add_account, create_accounts_table, log_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio, pytest.mark.timeout(120)]
@@ -72,5 +72,5 @@ async def test_a_hash_of_the_old_cost_still_logs_in_and_is_brought_up_to_date(po
     assert found.manager_id == manager
     upgraded = await pool.fetchval("SELECT password_hash FROM operator_accounts")
     assert upgraded.startswith("scrypt$n=32768,r=8,p=1$")
-    assert accounts.password_matches(PASSWORD, upgraded)
+    assert passwords.password_matches(PASSWORD, upgraded)
     assert await log_in(pool, "old@example.com", PASSWORD) is not None

@@ -8,7 +8,8 @@ from uuid import uuid4
 
 import pytest
 
-from services.console.accounts import Operator, Role, hash_password, needs_rehash, password_matches
+from services.console.accounts import Operator, Role
+from services.console.passwords import hash_password, needs_rehash, password_matches
 
 PASSWORD = "s3cret-Pässwörd"
 
