@@ -36,8 +36,17 @@ from services.console.health import CachedHealth, check_health
 from services.console.live import LiveUpdates
 from services.console.metrics import metrics_endpoint
 from services.console.operator_socket import serve_console
+from services.console.paging import BadPage, requested
 from services.console.presence import ConsolePresence
-from services.console.queries import activities, mail_rejections, visible_conversations, visitor_history
+from services.console.queries import (
+    ACTIVITIES,
+    CONVERSATIONS,
+    REJECTIONS,
+    activities,
+    mail_rejections,
+    visible_conversations,
+    visitor_history,
+)
 from services.console.request_body import BadInput, bad_request, json_object, optional_text_field, text_field
 from services.console.rest import Rest
 from services.console.security_headers import SecurityHeaders, page_policy, websocket_origin
@@ -157,11 +166,16 @@ class Gateway:
         return JSONResponse({"status": "logged out"})
 
     async def conversations(self, request: Request) -> Response:
-        """The conversations the bearer of the token may see."""
+        """A page of the conversations the bearer of the token may see (``limit``, ``cursor``)."""
         operator = await _bearer(self, request)
         if operator is None:
             return JSONResponse({"error": "log in first: Authorization: Bearer <token>"}, status_code=401)
-        return JSONResponse({"conversations": await visible_conversations(self.pool, operator)})
+        try:
+            page = requested(request.query_params, CONVERSATIONS)
+        except BadPage as error:
+            return bad_request(str(error))
+        found, more = await visible_conversations(self.pool, operator, page)
+        return JSONResponse({"conversations": found, "next_cursor": more})
 
     async def attachment(self, request: Request) -> Response:
         """An attachment's bytes, for an operator who may see a message carrying it."""
@@ -182,10 +196,14 @@ class Gateway:
             contact_id = UUID(request.path_params["contact_id"])
         except ValueError:
             return JSONResponse({"error": "contact id must be a UUID"}, status_code=400)
-        found = await activities(self.pool, operator, contact_id)
+        try:
+            page = requested(request.query_params, ACTIVITIES)
+        except BadPage as error:
+            return bad_request(str(error))
+        found = await activities(self.pool, operator, contact_id, page)
         if found is None:
             return JSONResponse({"error": "no such contact among those you may see"}, status_code=404)
-        return JSONResponse({"activities": found})
+        return JSONResponse({"activities": found[0], "next_cursor": found[1]})
 
     async def rejected_mail(self, request: Request) -> Response:
         """The mails not accepted, and why: for heads, directors and admins, who look after the mailboxes."""
@@ -194,7 +212,12 @@ class Gateway:
             return JSONResponse({"error": "log in first: Authorization: Bearer <token>"}, status_code=401)
         if not operator.role.sees_everything:
             return JSONResponse({"error": "rejected mail is shown to heads, directors and admins"}, status_code=403)
-        return JSONResponse({"rejections": await mail_rejections(self.pool)})
+        try:
+            page = requested(request.query_params, REJECTIONS)
+        except BadPage as error:
+            return bad_request(str(error))
+        found, more = await mail_rejections(self.pool, page)
+        return JSONResponse({"rejections": found, "next_cursor": more})
 
     async def widget_history(self, request: Request) -> Response:
         """The visitor's own conversation, for a widget opened again; the token comes in the body, not the URL."""

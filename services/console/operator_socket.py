@@ -108,9 +108,11 @@ async def _seated(gateway: Gateway, socket: WebSocket, operator: Operator) -> No
     reading: asyncio.Task[None] | None = None
     try:
         await gateway.presence.opened(operator.manager_id)
-        conversations = await visible_conversations(gateway.pool, operator)
+        conversations, more = await visible_conversations(gateway.pool, operator)
         seat.known.update(c["id"] for c in conversations)
-        seat.open({"type": "ready", "operator": operator.as_dict(), "conversations": conversations})
+        seat.open(
+            {"type": "ready", "operator": operator.as_dict(), "conversations": conversations, "next_cursor": more}
+        )
         reading = asyncio.create_task(_read_commands(gateway, seat))
         given_up = asyncio.create_task(seat.gone.wait())
         ended = asyncio.create_task(session_over.wait())

@@ -26,10 +26,12 @@ from domain.presence import WEEKDAYS, Absence, InvalidSchedule, Shift, WorkingHo
 from domain.text import InvalidText, TextKind
 from services.console.accounts import Operator
 from services.console.lead_access import lead_visible
+from services.console.paging import CursorShape, requested
 from services.console.request_body import bad_request, json_object, optional_text_field, text_field
 
 Authenticate = Callable[[Request], Awaitable[Operator | None]]
 MAX_ACTION, MAX_TIMEZONE, MAX_DAY, MAX_REASON = 16, 64, 32, 500
+ROUTING: CursorShape = ("int",)  # the place of the last event given
 
 
 class NotVisible(LookupError):
@@ -44,7 +46,7 @@ class Rest:
         self._authenticate = authenticate
 
     async def routing(self, request: Request) -> Response:
-        """GET /api/leads/{lead_id}/routing: every routing decision of a lead, with its reasons."""
+        """GET /api/leads/{lead_id}/routing: a page of a lead's routing decisions, oldest first, with their reasons."""
         return await self._guarded(request, self._routing)
 
     async def work_day(self, request: Request) -> Response:
@@ -85,8 +87,11 @@ class Rest:
         if not await asyncio.to_thread(lead_visible, self._store(), operator, lead):
             msg = f"no lead {lead} among those you may see"
             raise NotVisible(msg)
+        page = requested(request.query_params, ROUTING)
         history = await asyncio.to_thread(routing_history, self._store(), lead)
-        return {"lead_id": str(lead), "history": [_plain(e) for e in history]}
+        start = page.after[0] + 1 if page.after is not None else 0
+        given, more = page.of(list(enumerate(history))[start : start + page.limit + 1], lambda e: (e[0],))
+        return {"lead_id": str(lead), "history": [_plain(e) for _, e in given], "next_cursor": more}
 
     async def _work_day(self, operator: Operator, _: Request, body: dict[str, Any]) -> dict[str, Any]:
         action = text_field(body, "action", max_length=MAX_ACTION, kind=TextKind.IDENTIFIER)
