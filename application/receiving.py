@@ -19,6 +19,7 @@ from domain.inbound import InboundMessage
 from domain.lead import Lead, LeadStatus
 from domain.manager import Manager
 from domain.team import Team
+from domain.text import marked_name
 
 REPLY_RECEIPTS = "reply"
 
@@ -128,7 +129,7 @@ class Receiving:
                 channel_message_id=message.channel_message_id,
                 text=message.text,
                 received_at=message.received_at,
-                sender_name=message.sender_name,
+                sender_name=marked_name(message.sender_name),
                 subject=message.subject,
                 source=message.source,
                 replies_to=message.replies_to,
@@ -191,7 +192,7 @@ class Receiving:
 
     def _open(self, message: InboundMessage) -> Conversation:
         address = str(message.sender)
-        contact_id = self._contact_for(address, message.sender_name)
+        contact_id = self._contact_for(address, marked_name(message.sender_name))
         conversation = Conversation(
             channel=message.channel, thread=message.conversation_thread, address=address, contact_id=contact_id
         )

@@ -22,7 +22,7 @@ from application.routing_history import routing_history
 from application.work_day import change_work_day
 from domain.errors import DomainError
 from domain.manager import MAX_CAPACITY
-from domain.presence import WEEKDAYS, Absence, InvalidSchedule, Shift, WorkingHours, zone
+from domain.presence import MAX_SHIFTS, WEEKDAYS, Absence, InvalidSchedule, Shift, WorkingHours, zone
 from domain.text import InvalidText, TextKind
 from services.console.accounts import Operator
 from services.console.lead_access import lead_visible
@@ -108,7 +108,11 @@ class Rest:
 
     async def _working_hours(self, operator: Operator, request: Request, body: dict[str, Any]) -> dict[str, Any]:
         manager = _target(operator, request, others_allowed=operator.role.sees_everything, self_allowed=True)
-        shifts = tuple(_shift(s) for s in _list(body, "shifts"))
+        listed = _list(body, "shifts")
+        if len(listed) > MAX_SHIFTS:  # before reading each one
+            msg = f"'shifts' may hold at most {MAX_SHIFTS} shifts"
+            raise ValueError(msg)
+        shifts = tuple(_shift(s) for s in listed)
         hours = WorkingHours(_timezone(body), shifts) if shifts else None
         await asyncio.to_thread(set_working_hours, self._store(), manager, hours)
         return {"manager_id": str(manager), "working_hours": hours.to_plain() if hours else None}

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from application.close_conversation import close_conversation
-from application.managers import register_manager
+from application.managers import add_absence, register_manager
 from application.receive_messages import receive_messages
 from application.work_day import change_work_day
 from domain.channels import Channel
 from domain.identities import conversation_id
 from domain.inbound import InboundMessage
+from domain.manager import MAX_ABSENCES
+from domain.presence import MAX_SHIFTS, Absence
 from services.bootstrap import build_event_store, create_pool
 from services.console.accounts import Role, add_account
 from services.console.app import build_app
@@ -58,6 +61,13 @@ def client(settings: Settings) -> Iterator[tuple[TestClient, dict[str, str]]]:
                 **{f"{k}_token": t for k, t in tokens.items()},
             },
         )
+
+
+def settings_of(http: TestClient) -> Settings:
+    app = http.app
+    assert isinstance(app, Starlette)
+    found: Settings = app.state.gateway.settings
+    return found
 
 
 def auth(ids: dict[str, str], who: str) -> dict[str, str]:
@@ -154,3 +164,49 @@ def test_working_hours_and_absences_are_validated(client: tuple[TestClient, dict
     late = [{"day": "mon", "from": "09:00", "to": "25:00"}]
     hour = http.put(url, json={"timezone": "Europe/Riga", "shifts": late}, headers=auth(ids, "anna"))
     assert (hour.status_code, hour.json()["error"]) == (400, "'to' must be a time of day written HH:MM")
+
+
+@pytest.mark.parametrize("name", ["Europe", "Etc", "zone.tab", "tzdata.zi", "Europe/__init__.py", "a" * 64, "UTC/"])
+def test_a_time_zone_that_is_a_folder_or_a_file_but_no_zone_is_400_naming_the_field(
+    client: tuple[TestClient, dict[str, str]], name: str
+) -> None:
+    http, ids = client
+    shifts = [{"day": "mon", "from": "09:00", "to": "18:00"}]
+    url = f"/api/managers/{ids['anna']}/working-hours"
+    answer = http.put(url, json={"timezone": name, "shifts": shifts}, headers=auth(ids, "anna"))
+    assert (answer.status_code, answer.json()["error"]) == (
+        400,
+        "'timezone' must be an IANA time zone such as 'Europe/Riga'",
+    )
+
+
+def test_shifts_and_absences_have_a_limit_per_manager(client: tuple[TestClient, dict[str, str]]) -> None:
+    http, ids = client
+    url = f"/api/managers/{ids['anna']}/working-hours"
+    shift = {"day": "mon", "from": "09:00", "to": "09:01"}
+    many = http.put(url, json={"timezone": "UTC", "shifts": [shift] * (MAX_SHIFTS + 1)}, headers=auth(ids, "anna"))
+    assert (many.status_code, many.json()["error"]) == (400, f"'shifts' may hold at most {MAX_SHIFTS} shifts")
+    assert (
+        http.put(url, json={"timezone": "UTC", "shifts": [shift] * MAX_SHIFTS}, headers=auth(ids, "anna")).status_code
+        == 200
+    )
+    absences = f"/api/managers/{ids['anna']}/absences"
+    store = build_event_store(settings_of(http))
+    try:
+        for n in range(MAX_ABSENCES):
+            day = date(2030, 1, 1) + timedelta(days=n)
+            add_absence(store, UUID(ids["anna"]), Absence(day, day, "day off"))
+    finally:
+        store.close()
+    # The same days again change nothing and are no new absence.
+    again = http.post(
+        absences,
+        json={"first_day": "2030-01-01", "last_day": "2030-01-01", "reason": "day off"},
+        headers=auth(ids, "anna"),
+    )
+    assert again.status_code == 200
+    one_more = http.post(
+        absences, json={"first_day": "2040-01-01", "last_day": "2040-01-02"}, headers=auth(ids, "anna")
+    )
+    assert one_more.status_code == 400
+    assert one_more.json()["error"] == f"a manager may have at most {MAX_ABSENCES} absences not over yet"
