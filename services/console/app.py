@@ -27,6 +27,7 @@ from domain.channels import Channel
 from domain.identities import conversation_id
 from domain.text import InvalidText, TextKind
 from services.bootstrap import build_admin, build_event_store, create_pool, instance_name
+from services.console.account_routes import AccountRoutes
 from services.console.accounts import Operator, Role, create_accounts_table, log_in, session_operator
 from services.console.attachments import download, find_attachment
 from services.console.body_limit import BodyLimit
@@ -267,6 +268,7 @@ def build_app(settings: Settings) -> Starlette:
     """The gateway's ASGI application."""
     gateway = Gateway(settings)
     rest = Rest(lambda: gateway.store, lambda request: _bearer(gateway, request))
+    accounts = AccountRoutes(lambda: gateway.store, lambda: gateway.pool, lambda request: _bearer(gateway, request))
     app = Starlette(
         routes=[
             Route("/api/leads/{lead_id}/routing", rest.routing),
@@ -278,6 +280,10 @@ def build_app(settings: Settings) -> Starlette:
             Route("/metrics", metrics_endpoint(lambda: gateway.pool)),
             Route("/api/login", gateway.login, methods=["POST"]),
             Route("/api/logout", gateway.logout, methods=["POST"]),
+            Route("/api/accounts", accounts.listed, methods=["GET"]),
+            Route("/api/accounts", accounts.create, methods=["POST"]),
+            Route("/api/accounts/{manager_id}/password", accounts.password, methods=["PUT"]),
+            Route("/api/accounts/{manager_id}", accounts.remove, methods=["DELETE"]),
             Route("/api/conversations", gateway.conversations),
             Route("/api/attachments/{sha256}", gateway.attachment),
             Route("/api/contacts/{contact_id}/activities", gateway.activities),
