@@ -115,10 +115,12 @@ class Receiving:
                 lead_id(receipt.conversation_id),
                 holder,
             )
-        if message.crm_copy and self._work.find(manager_id(message.sender.value), Manager) is not None:
+        from_manager = message.crm_copy and self._work.find(manager_id(message.sender.value), Manager) is not None
+        if from_manager and message.sender_verified:
             return self._log_activity(message)
-        if message.crm_copy and message.forwarded:
+        if from_manager or (message.crm_copy and message.forwarded):
             # A colleague who is not a manager forwarded a customer's mail: the customer's, not a lead of theirs.
+            # A manager's address nobody vouched for is logged the same way: by that address, not in their name.
             return self._log_activity(message, forwarded_by=message.sender.value)
         conversation = self._continued(message) or self._work.find(
             conversation_id(message.channel, message.conversation_thread), Conversation
@@ -145,12 +147,16 @@ class Receiving:
         return ReceivedMessage(message.channel_message_id, Outcome.STORED, conversation.id, lead.id, lead.manager_id)
 
     def _continued(self, message: InboundMessage) -> Conversation | None:
-        """The conversation of the nearest message this one answers, if it is ours."""
+        """The conversation of the nearest message this one answers, if it is ours and its customer's.
+
+        Citing a message is no proof of being its customer (ids travel in every reply and forward): a
+        sender who is not the conversation's customer gets a conversation of their own instead.
+        """
         for receipt_id in replied_ids(message):
             receipt = self._work.find(receipt_id, MessageReceipt)
             if receipt is not None:
                 conversation = self._work.find(receipt.conversation_id, Conversation)
-                if conversation is not None:
+                if conversation is not None and conversation.address == str(message.sender):
                     return conversation
         return None
 

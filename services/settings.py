@@ -86,6 +86,14 @@ class Settings(BaseSettings):
         default_factory=list, description="Mailboxes to watch, as a JSON list (SWITCHBOARD_MAILBOXES)."
     )
     crm_address: str = Field(default="", description="Mail sent, CC'd or forwarded here is logged on the contact.")
+    mail_authserv_ids: list[str] = Field(
+        default_factory=list,
+        description="Receiving mail servers (authserv-id) whose topmost Authentication-Results are believed.",
+    )
+    crm_trusted_senders: list[str] = Field(
+        default_factory=list,
+        description="Addresses or @domains whose copies to the CRM address count as theirs without those results.",
+    )
     mail_command_timeout: float = Field(default=30.0, gt=0, description="Seconds an IMAP or SMTP server may take.")
     mail_idle_seconds: float = Field(default=240.0, gt=0, description="IDLE is renewed and checked this often.")
     mail_poll_seconds: float = Field(default=30.0, gt=0, description="Polling interval where IDLE is not offered.")
