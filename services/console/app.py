@@ -27,6 +27,7 @@ from domain.channels import Channel
 from domain.identities import conversation_id
 from domain.text import InvalidText, TextKind
 from services.bootstrap import build_admin, build_event_store, create_pool, instance_name
+from services.console import openapi
 from services.console.account_routes import AccountRoutes
 from services.console.accounts import Operator, Role, create_accounts_table, log_in, session_operator
 from services.console.attachments import download, find_attachment
@@ -269,6 +270,7 @@ def build_app(settings: Settings) -> Starlette:
     gateway = Gateway(settings)
     rest = Rest(lambda: gateway.store, lambda request: _bearer(gateway, request))
     accounts = AccountRoutes(lambda: gateway.store, lambda: gateway.pool, lambda request: _bearer(gateway, request))
+    described = openapi.document()
     app = Starlette(
         routes=[
             Route("/api/leads/{lead_id}/routing", rest.routing),
@@ -277,6 +279,7 @@ def build_app(settings: Settings) -> Starlette:
             Route("/api/managers/{manager_id}/working-hours", rest.working_hours, methods=["PUT"]),
             Route("/api/managers/{manager_id}/absences", rest.absences, methods=["POST"]),
             Route("/healthz", gateway.healthz),
+            Route("/api/openapi.json", lambda _: JSONResponse(described)),
             Route("/metrics", metrics_endpoint(lambda: gateway.pool)),
             Route("/api/login", gateway.login, methods=["POST"]),
             Route("/api/logout", gateway.logout, methods=["POST"]),
