@@ -126,7 +126,9 @@ class MailboxWatcher:
         self._state = state
         self._publish = publish
         # ``senders`` says whose authentication results, and which senders, are believed.
-        self._routing = replace(senders, own_addresses=frozenset({mailbox.address.lower()}), crm_address=crm_address)
+        self._routing = replace(
+            senders or Routing(), own_addresses=frozenset({mailbox.address.lower()}), crm_address=crm_address
+        )
         self._limits = limits or MailLimits()
         self._timing = timing or Timing()
         self._log = log.bind(mailbox=mailbox.name)
