@@ -86,8 +86,10 @@ def copy_from_boris(headers: str = "") -> bytes:
         (f"Authentication-Results: {MX}; none\r\n", False),
         # The receiving server's verdict is the topmost; one the sender wrote lies below it.
         (
-            (f"Authentication-Results: {MX}; dmarc=fail header.from=shop.example\r\n"
-            f"Authentication-Results: {MX}; dmarc=pass header.from=shop.example\r\n"),
+            (
+                f"Authentication-Results: {MX}; dmarc=fail header.from=shop.example\r\n"
+                f"Authentication-Results: {MX}; dmarc=pass header.from=shop.example\r\n"
+            ),
             False,
         ),
         (f"Authentication-Results: {MX}; dmarc=pass header.from=shop.example; spf=fail smtp.mailfrom=x@y\r\n", True),
