@@ -58,7 +58,7 @@ def set_working_hours(store: EventStore, manager_id: UUID, hours: WorkingHours |
 
 def add_absence(store: EventStore, manager_id: UUID, absence: Absence) -> None:
     """Record a manager's days away."""
-    change_manager(store, manager_id, lambda m: m.add_absence(absence))
+    change_manager(store, manager_id, lambda m: m.add_absence(absence, store.clock().date()))
 
 
 def registered_manager(store: EventStore, email: str) -> UUID | None:

@@ -19,6 +19,7 @@ from domain.inbound import InboundMessage
 from domain.lead import Lead, LeadStatus
 from domain.manager import Manager
 from domain.team import Team
+from domain.text import marked_name
 
 REPLY_RECEIPTS = "reply"
 
@@ -114,10 +115,12 @@ class Receiving:
                 lead_id(receipt.conversation_id),
                 holder,
             )
-        if message.crm_copy and self._work.find(manager_id(message.sender.value), Manager) is not None:
+        from_manager = message.crm_copy and self._work.find(manager_id(message.sender.value), Manager) is not None
+        if from_manager and message.sender_verified:
             return self._log_activity(message)
-        if message.crm_copy and message.forwarded:
+        if from_manager or (message.crm_copy and message.forwarded):
             # A colleague who is not a manager forwarded a customer's mail: the customer's, not a lead of theirs.
+            # A manager's address nobody vouched for is logged the same way: by that address, not in their name.
             return self._log_activity(message, forwarded_by=message.sender.value)
         conversation = self._continued(message) or self._work.find(
             conversation_id(message.channel, message.conversation_thread), Conversation
@@ -128,7 +131,7 @@ class Receiving:
                 channel_message_id=message.channel_message_id,
                 text=message.text,
                 received_at=message.received_at,
-                sender_name=message.sender_name,
+                sender_name=marked_name(message.sender_name),
                 subject=message.subject,
                 source=message.source,
                 replies_to=message.replies_to,
@@ -144,12 +147,16 @@ class Receiving:
         return ReceivedMessage(message.channel_message_id, Outcome.STORED, conversation.id, lead.id, lead.manager_id)
 
     def _continued(self, message: InboundMessage) -> Conversation | None:
-        """The conversation of the nearest message this one answers, if it is ours."""
+        """The conversation of the nearest message this one answers, if it is ours and its customer's.
+
+        Citing a message is no proof of being its customer (ids travel in every reply and forward): a
+        sender who is not the conversation's customer gets a conversation of their own instead.
+        """
         for receipt_id in replied_ids(message):
             receipt = self._work.find(receipt_id, MessageReceipt)
             if receipt is not None:
                 conversation = self._work.find(receipt.conversation_id, Conversation)
-                if conversation is not None:
+                if conversation is not None and conversation.address == str(message.sender):
                     return conversation
         return None
 
@@ -191,7 +198,7 @@ class Receiving:
 
     def _open(self, message: InboundMessage) -> Conversation:
         address = str(message.sender)
-        contact_id = self._contact_for(address, message.sender_name)
+        contact_id = self._contact_for(address, marked_name(message.sender_name))
         conversation = Conversation(
             channel=message.channel, thread=message.conversation_thread, address=address, contact_id=contact_id
         )

@@ -45,6 +45,9 @@ class InboundMessage:
     forwarded: bool = False
     # Who else the message concerns (a forward's original sender first, then recipients), in this channel.
     correspondents: tuple[str, ...] = ()
+    # The channel vouches for the sender (a mail: its receiving server's authentication results, or a
+    # sender ops trust): only then is a manager's copy to the CRM address taken as the manager's.
+    sender_verified: bool = False
 
     def __post_init__(self) -> None:
         # Every string is checked here, once, by the one text rule: what a channel hands us must be
@@ -128,6 +131,7 @@ class InboundMessage:
             "crm_copy": self.crm_copy,
             "forwarded": self.forwarded,
             "correspondents": list(self.correspondents),
+            "sender_verified": self.sender_verified,
         }
         data.update({name: value for name, value in optional.items() if value})
         return data
@@ -170,6 +174,7 @@ class InboundMessage:
             crm_copy=data.get("crm_copy") is True,
             forwarded=data.get("forwarded") is True,
             correspondents=_strings(data.get("correspondents"), "correspondents"),
+            sender_verified=data.get("sender_verified") is True,
         )
 
 

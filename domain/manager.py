@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -11,10 +11,11 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import DomainError, WorkDayError
 from domain.identities import manager_id
-from domain.presence import Absence, WorkingHours
+from domain.presence import MAX_SHIFTS, Absence, InvalidSchedule, WorkingHours
 
 # More open leads than anyone could hold: a bound that keeps every count within the read models' integers.
 MAX_CAPACITY = 100_000_000
+MAX_ABSENCES = 100  # absences not over yet; a long leave is one absence, however many days it spans
 
 
 class WorkDay(enum.StrEnum):
@@ -124,10 +125,18 @@ class Manager(Aggregate):
 
     def set_working_hours(self, hours: WorkingHours | None) -> None:
         """Set the weekly calendar (None: the work day alone says when they work)."""
+        if hours is not None and len(hours.shifts) > MAX_SHIFTS:
+            msg = f"'shifts' may hold at most {MAX_SHIFTS} shifts"
+            raise InvalidSchedule(msg)
         self._working_hours_set(hours=hours.to_plain() if hours else None)
 
-    def add_absence(self, absence: Absence) -> None:
-        """Record days away; no leads are routed to the manager on them."""
+    def add_absence(self, absence: Absence, today: date) -> None:
+        """Record days away; no leads are routed to the manager on them. The same absence twice is recorded once."""
+        if absence in self.absences:
+            return
+        if sum(1 for a in self.absences if a.last_day >= today) >= MAX_ABSENCES:
+            msg = f"a manager may have at most {MAX_ABSENCES} absences not over yet"
+            raise DomainError(msg)
         self._absence_added(absence=absence.to_plain())
 
     def come_online(self) -> None:

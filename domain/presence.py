@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from domain.errors import DomainError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MAX_SHIFTS = 7 * 8  # eight working windows a day, every day of the week
 
 
 class InvalidSchedule(DomainError):
@@ -96,6 +97,6 @@ def zone(name: str) -> ZoneInfo:
     """The IANA time zone of that name, or InvalidSchedule."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of zones, a name too long for a file
         msg = f"unknown time zone {name!r}; use an IANA name such as 'Europe/Riga'"
         raise InvalidSchedule(msg) from None

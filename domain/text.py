@@ -24,6 +24,10 @@ class TextKind(enum.Enum):
     LINE = "line"
     # A message body or a comment: line breaks and tabs allowed, other control characters not.
     TEXT = "text"
+    # A person's name: one line, and nothing that changes how the text around it reads (bidi overrides,
+    # embeddings, isolates, direction marks) or cannot be seen (zero-width spaces, word joiner, BOM).
+    # Zero-width (non-)joiners are kept inside a word, where Persian, Indic scripts and emoji need them.
+    NAME = "name"
 
 
 class InvalidText(DomainError, ValueError):
@@ -39,6 +43,10 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # C0 controls, DEL and C1 controls; free text may keep tab, line feed and carriage return.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_HIDDEN = "\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_JOINERS = "\u200c\u200d"
+# Hidden characters, and a joiner that joins nothing: at an edge, beside a blank or another joiner.
+_NOT_IN_NAMES = re.compile(f"[{_HIDDEN}]|(?:^|(?<=[\\s{_JOINERS}]))[{_JOINERS}]|[{_JOINERS}](?=[\\s{_JOINERS}]|$)")
 
 
 def checked_text(field: str, value: object, *, max_length: int, kind: TextKind, required: bool = True) -> str:
@@ -58,13 +66,25 @@ def checked_text(field: str, value: object, *, max_length: int, kind: TextKind, 
         raise InvalidText(field, f"must not contain the control character U+{ord(control.group()):04X}")
     if kind is TextKind.IDENTIFIER and value != value.strip():
         raise InvalidText(field, "must not start or end with blanks")
+    hidden = _NOT_IN_NAMES.search(value) if kind is TextKind.NAME else None
+    if hidden:
+        raise InvalidText(field, f"must not contain the invisible or direction-changing U+{ord(hidden.group()):04X}")
     return value
 
 
 def is_clean(value: str, kind: TextKind = TextKind.TEXT) -> bool:
     """Whether ``value`` holds only characters ``kind`` allows (any length, empty allowed)."""
     pattern = _CONTROL_IN_TEXT if kind is TextKind.TEXT else _CONTROL
-    return not (_SURROGATE.search(value) or pattern.search(value))
+    hidden = kind is TextKind.NAME and _NOT_IN_NAMES.search(value)
+    return not (_SURROGATE.search(value) or pattern.search(value) or hidden)
+
+
+def marked_name(value: str) -> str:
+    """A name a channel brought, with what a NAME may not hold written out visibly (``<U+202E>``).
+
+    A customer's display name is theirs: it is kept, but nothing in it may hide or reverse text.
+    """
+    return _NOT_IN_NAMES.sub(lambda found: f"<U+{ord(found.group()):04X}>", value)
 
 
 def _json_type(value: object) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.errors import DomainError
+from services import account_commands
 from services.bootstrap import create_pool, run_service
 from services.settings import ConfigurationError, Settings, load_settings
 
@@ -180,6 +181,7 @@ def _main(argv: list[str] | None = None) -> int:
     )
     _route_parser(commands)
     _dead_letters_parser(commands)
+    account_commands.add_parser(commands)
     asyncapi = commands.add_parser("asyncapi", help="write the topics' AsyncAPI document, generated from the code")
     asyncapi.add_argument(
         "--output", type=Path, default=None, help="where to write it (default docs/asyncapi.json; .yaml for YAML)"
@@ -200,10 +202,13 @@ def _main(argv: list[str] | None = None) -> int:
     if args.command == "topics":
         asyncio.run(_topics(settings))
         return 0
-    if args.command == "route":
-        return _route(settings, args)
-    if args.command == "dead-letters":
-        return asyncio.run(_dead_letters(settings, args))
+    tasks: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+        "route": _route,
+        "dead-letters": lambda s, a: asyncio.run(_dead_letters(s, a)),
+        "accounts": account_commands.run,
+    }
+    if args.command in tasks:
+        return tasks[args.command](settings, args)
     return asyncio.run(_rebuild(settings, verify=args.verify))
 
 

@@ -64,6 +64,11 @@ class InboundRecord(BaseModel):
     correspondents: list[str] = Field(
         default=[], description=f"Who else it concerns, a forward's first sender first. {_LEFT_OUT}"
     )
+    sender_verified: bool = Field(
+        default=False,
+        description="The channel vouches for the sender (a mail: its server's authentication results). "
+        "Left out when false.",
+    )
 
 
 class ReplyRecord(BaseModel):

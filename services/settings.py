@@ -86,6 +86,14 @@ class Settings(BaseSettings):
         default_factory=list, description="Mailboxes to watch, as a JSON list (SWITCHBOARD_MAILBOXES)."
     )
     crm_address: str = Field(default="", description="Mail sent, CC'd or forwarded here is logged on the contact.")
+    mail_authserv_ids: list[str] = Field(
+        default_factory=list,
+        description="Receiving mail servers (authserv-id) whose topmost Authentication-Results are believed.",
+    )
+    crm_trusted_senders: list[str] = Field(
+        default_factory=list,
+        description="Addresses or @domains whose copies to the CRM address count as theirs without those results.",
+    )
     mail_command_timeout: float = Field(default=30.0, gt=0, description="Seconds an IMAP or SMTP server may take.")
     mail_idle_seconds: float = Field(default=240.0, gt=0, description="IDLE is renewed and checked this often.")
     mail_poll_seconds: float = Field(default=30.0, gt=0, description="Polling interval where IDLE is not offered.")
@@ -123,6 +131,16 @@ class Settings(BaseSettings):
     )
     console_queue_frames: int = Field(default=1000, ge=10, description="Frames waiting for one console, at most.")
     console_send_timeout: float = Field(default=10.0, gt=0, description="Seconds a console may take to read a frame.")
+    health_cache_seconds: float = Field(
+        default=2.0, ge=0, description="/healthz checks at most this often; answers in between reuse the last check."
+    )
+    console_session_recheck_seconds: float = Field(
+        default=5.0, gt=0, description="Open consoles' sessions are checked this often; an expired one is closed."
+    )
+    widget_frame_ancestors: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="Sites that may frame the widget page (CSP frame-ancestors); any site by default.",
+    )
 
     @property
     def console_url(self) -> str:

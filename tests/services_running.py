@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from uuid import NAMESPACE_URL, uuid5
 
+import asyncpg
 import httpx
 
 from bench.waiting import until
 from devstack.processes import spawn, stop
+from services.console.accounts import Role, add_account
 from services.settings import Settings
 from tests.conftest import settings_env
 
@@ -50,7 +54,7 @@ class RunningServices:
         return await self.healthy(timeout, ignore=missing)
 
     async def healthy(self, timeout: float = 60.0, ignore: tuple[str, ...] = ()) -> dict[str, object]:
-        url = f"{self.settings.console_url}/healthz"
+        """Wait until every check but those in ``ignore`` is ok; the report, as an admin reads it."""
 
         async def check() -> dict[str, object] | None:
             for name, process in self.processes.items():
@@ -58,15 +62,47 @@ class RunningServices:
                     msg = f"{name} exited with {process.returncode}:\n{self.log_tail(name)}"
                     raise AssertionError(msg)
             try:
-                async with httpx.AsyncClient() as client:
-                    response = await client.get(url, timeout=2)
+                report = await health_details(self.settings)
             except httpx.HTTPError:
                 return None
-            report: dict[str, Any] = response.json()
+            if report is None:
+                return None
             checks = {k: v for k, v in report["checks"].items() if k not in ignore}
             return report if all(c["ok"] for c in checks.values()) else None
 
         return await until(check, timeout, "/healthz to report ok", interval=0.2)
+
+
+HEALTH_ADMIN = "health-admin@switchboard.test"
+_admin_tokens: dict[str, str] = {}
+
+
+async def health_details(settings: Settings) -> dict[str, Any] | None:
+    """/healthz with its details, as an admin reads it; None until the gateway answers.
+
+    Strangers get only the status: the tests log in as an admin of their own, once per database.
+    """
+    async with httpx.AsyncClient(base_url=settings.console_url) as http:
+        token = _admin_tokens.get(settings.database_url)
+        if token is None:
+            password = secrets.token_urlsafe(16)
+            pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=1)
+            try:
+                await add_account(
+                    pool, HEALTH_ADMIN, uuid5(NAMESPACE_URL, HEALTH_ADMIN), "Health", Role.ADMIN, password
+                )
+            finally:
+                await pool.close()
+            answer = await http.post("/api/login", json={"email": HEALTH_ADMIN, "password": password}, timeout=10)
+            if answer.status_code != httpx.codes.OK:
+                return None
+            token = _admin_tokens[settings.database_url] = answer.json()["token"]
+        response = await http.get("/healthz", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    report: dict[str, Any] = response.json()
+    if "checks" not in report:  # the session ended (a restarted database, say): log in again next time
+        _admin_tokens.pop(settings.database_url, None)
+        return None
+    return report
 
 
 @contextmanager

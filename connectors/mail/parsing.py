@@ -17,6 +17,7 @@ from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 
+from connectors.mail.authentication import trusted, vouched_domains
 from connectors.mail.forwarding import forwarded_sender
 from connectors.mail.limits import HEADER_END, BoundedHeaders, MailLimits, MailRejected, bounded_parts, check_raw
 from connectors.mail.text import (
@@ -87,6 +88,8 @@ class ParsedMail:
     # For a forward: who wrote the forwarded mail (an attached message's From, or the From line under
     # the forward marker of the text).
     forwarded_from: str | None = None
+    # The topmost Authentication-Results header: the receiving server's verdict on the sender.
+    authentication_results: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,10 @@ class Routing:
 
     own_addresses: frozenset[str] = frozenset()
     crm_address: str = ""
+    # Whose verdicts on senders are believed (Authentication-Results authserv-ids), and senders believed
+    # without one: what makes a copy to the CRM address from a manager's address count as theirs.
+    authserv_ids: frozenset[str] = frozenset()
+    trusted_senders: frozenset[str] = frozenset()
 
 
 def parse_mail(raw: bytes, limits: MailLimits = DEFAULT_LIMITS) -> ParsedMail:
@@ -130,6 +137,10 @@ def to_inbound(
     candidates = (parsed.forwarded_from, *recipients) if crm_copy else ()
     correspondents = tuple(dict.fromkeys(a for a in candidates if a and a not in ours))
     forwarded = crm_copy and bool(parsed.forwarded_from) and parsed.forwarded_from not in ours
+    domain = parsed.sender_address.rpartition("@")[2]
+    verified = trusted(parsed.sender_address, routing.trusted_senders) or domain in vouched_domains(
+        parsed.authentication_results, routing.authserv_ids
+    )
     return fitted(
         InboundMessage(
             channel=Channel.EMAIL,
@@ -155,6 +166,7 @@ def to_inbound(
             crm_copy=crm_copy,
             forwarded=forwarded,
             correspondents=correspondents[:MAX_CORRESPONDENTS],
+            sender_verified=verified,
         )
     )
 
@@ -211,6 +223,7 @@ def _parse(raw: bytes, limits: MailLimits) -> ParsedMail:
         text=text,
         attachments=tuple(_attachment(part, limits) for part in parts if _is_attachment(part, body)),
         forwarded_from=_forwarded_from(parts) or forwarded_sender(text),
+        authentication_results=_raw_header(message, "Authentication-Results") or None,
     )
 
 

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -120,11 +120,15 @@ class MailboxWatcher:
         crm_address: str = "",
         limits: MailLimits | None = None,
         timing: Timing | None = None,
+        senders: Routing | None = None,
     ) -> None:
         self.mailbox = mailbox
         self._state = state
         self._publish = publish
-        self._routing = Routing(own_addresses=frozenset({mailbox.address.lower()}), crm_address=crm_address)
+        # ``senders`` says whose authentication results, and which senders, are believed.
+        self._routing = replace(
+            senders or Routing(), own_addresses=frozenset({mailbox.address.lower()}), crm_address=crm_address
+        )
         self._limits = limits or MailLimits()
         self._timing = timing or Timing()
         self._log = log.bind(mailbox=mailbox.name)

@@ -5,17 +5,15 @@ Credentials stay in this table and never enter the event log.
 
 from __future__ import annotations
 
-import asyncio
 import enum
-import hashlib
-import hmac
-import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
 import asyncpg
 
+from services.console.passwords import STAND_IN, derived_hash, derived_match, needs_rehash
+from services.console.sessions import end_sessions_of, session_id
 from services.tables import ensure_tables
 
 SCHEMA = """
@@ -27,8 +25,6 @@ CREATE TABLE IF NOT EXISTS operator_accounts (
     password_hash text NOT NULL
 )
 """
-
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 
 
 class Role(enum.StrEnum):
@@ -53,6 +49,8 @@ class Operator:
     name: str
     email: str
     role: Role
+    # The session this operator came with (its stored id, not its token); empty outside a session.
+    session: str = field(default="", compare=False, repr=False)
 
     def may_see(self, manager_id: UUID | None, offered_to: Sequence[UUID] = ()) -> bool:
         """Whether a conversation held by ``manager_id`` (or offered to some) is visible to this operator."""
@@ -63,27 +61,6 @@ class Operator:
         return {"manager_id": str(self.manager_id), "name": self.name, "email": self.email, "role": self.role}
 
 
-def hash_password(password: str) -> str:
-    """A salted scrypt hash of the password."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
-    return f"scrypt${salt.hex()}${digest.hex()}"
-
-
-def password_matches(password: str, stored: str) -> bool:
-    """Constant-time check of a password against its stored hash."""
-    scheme, _, rest = stored.partition("$")
-    salt_hex, _, digest_hex = rest.partition("$")
-    if scheme != "scrypt" or not salt_hex or not digest_hex:
-        return False
-    try:
-        salt = bytes.fromhex(salt_hex)
-    except ValueError:
-        return False
-    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
-    return hmac.compare_digest(digest.hex(), digest_hex)
-
-
 async def create_accounts_table(pool: asyncpg.Pool) -> None:
     """Create the accounts table if it is missing."""
     await ensure_tables(pool, SCHEMA)
@@ -92,26 +69,82 @@ async def create_accounts_table(pool: asyncpg.Pool) -> None:
 async def add_account(  # noqa: PLR0913
     pool: asyncpg.Pool, email: str, manager_id: UUID, name: str, role: Role, password: str
 ) -> None:
-    """Create or replace an operator's account."""
+    """Create or replace an operator's account; the sessions of an account replaced end."""
     await create_accounts_table(pool)
-    await pool.execute(
-        "INSERT INTO operator_accounts (email, manager_id, name, role, password_hash) VALUES ($1, $2, $3, $4, $5)"
-        " ON CONFLICT (email) DO UPDATE SET manager_id = EXCLUDED.manager_id, name = EXCLUDED.name,"
-        " role = EXCLUDED.role, password_hash = EXCLUDED.password_hash",
-        email.lower(),
-        manager_id,
-        name,
-        role.value,
-        hash_password(password),
-    )
+    hashed = await derived_hash(password)
+    async with pool.acquire() as conn, conn.transaction():
+        for replaced in await conn.fetch(
+            "SELECT manager_id FROM operator_accounts WHERE email = $1 OR manager_id = $2", email.lower(), manager_id
+        ):
+            await end_sessions_of(conn, replaced["manager_id"], "account replaced")
+        await conn.execute(
+            "INSERT INTO operator_accounts (email, manager_id, name, role, password_hash) VALUES ($1, $2, $3, $4, $5)"
+            " ON CONFLICT (email) DO UPDATE SET manager_id = EXCLUDED.manager_id, name = EXCLUDED.name,"
+            " role = EXCLUDED.role, password_hash = EXCLUDED.password_hash",
+            email.lower(),
+            manager_id,
+            name,
+            role.value,
+            hashed,
+        )
+
+
+async def change_password(pool: asyncpg.Pool, account: str | UUID, password: str) -> bool:
+    """Set an account's password (by e-mail or manager id) and end its sessions; False if there is no such account."""
+    hashed = await derived_hash(password)
+    return await _change(pool, account, "password changed", "password_hash = $2", hashed)
+
+
+async def change_role(pool: asyncpg.Pool, account: str | UUID, role: Role) -> bool:
+    """Give an account another role and end its sessions; False if there is no such account."""
+    return await _change(pool, account, "role changed", "role = $2", role.value)
+
+
+async def remove_account(pool: asyncpg.Pool, account: str | UUID) -> bool:
+    """Remove an account (by e-mail or manager id) and end its sessions; False if there was none."""
+    return await _change(pool, account, "account removed", None, None)
+
+
+async def _change(pool: asyncpg.Pool, account: str | UUID, why: str, assignment: str | None, value: str | None) -> bool:
+    await create_accounts_table(pool)
+    column, key = ("manager_id", account) if isinstance(account, UUID) else ("email", account.lower())
+    where = f"WHERE {column} = $1 RETURNING manager_id"
+    async with pool.acquire() as conn, conn.transaction():
+        if assignment is None:
+            changed = await conn.fetchval(f"DELETE FROM operator_accounts {where}", key)  # noqa: S608 - fixed columns
+        else:
+            changed = await conn.fetchval(f"UPDATE operator_accounts SET {assignment} {where}", key, value)  # noqa: S608
+        if changed is None:
+            return False
+        await end_sessions_of(conn, changed, why)
+    return True
+
+
+async def list_accounts(pool: asyncpg.Pool) -> list[Operator]:
+    """Every account, by e-mail."""
+    await create_accounts_table(pool)
+    return [_operator(r) for r in await pool.fetch("SELECT * FROM operator_accounts ORDER BY email")]
 
 
 async def log_in(pool: asyncpg.Pool, email: str, password: str) -> Operator | None:
-    """The operator whose email and password these are, or None."""
+    """The operator whose email and password these are, or None.
+
+    An e-mail without an account costs the same derivation as one with, so how long the answer takes
+    does not tell which accounts exist. A hash of an older cost is replaced on a successful login.
+    """
     row = await pool.fetchrow("SELECT * FROM operator_accounts WHERE email = $1", email.lower())
-    # scrypt takes tens of milliseconds on purpose: off the event loop, so other requests go on meanwhile.
-    if row is None or not await asyncio.to_thread(password_matches, password, row["password_hash"]):
+    stored = row["password_hash"] if row is not None else STAND_IN
+    matches = await derived_match(password, stored)
+    if row is None or not matches:
         return None
+    if needs_rehash(stored):
+        renewed = await derived_hash(password)
+        await pool.execute(
+            "UPDATE operator_accounts SET password_hash = $1 WHERE email = $2 AND password_hash = $3",
+            renewed,
+            row["email"],
+            stored,
+        )
     return _operator(row)
 
 
@@ -121,7 +154,22 @@ async def find_operator(pool: asyncpg.Pool, manager_id: UUID) -> Operator | None
     return _operator(row) if row is not None else None
 
 
+async def session_operator(pool: asyncpg.Pool, token: str) -> Operator | None:
+    """The operator of a live session token: not ended, not expired, and the account's role still the session's."""
+    row = await pool.fetchrow(
+        "SELECT a.*, s.id AS session FROM operator_sessions s"
+        " JOIN operator_accounts a ON a.manager_id = s.manager_id AND a.role = s.role"
+        " WHERE s.id = $1 AND s.ended_at IS NULL AND s.expires_at > now()",
+        session_id(token),
+    )
+    return _operator(row) if row is not None else None
+
+
 def _operator(row: asyncpg.Record) -> Operator:
     return Operator(
-        manager_id=UUID(str(row["manager_id"])), name=row["name"], email=row["email"], role=Role(row["role"])
+        manager_id=UUID(str(row["manager_id"])),
+        name=row["name"],
+        email=row["email"],
+        role=Role(row["role"]),
+        session=row.get("session", ""),
     )

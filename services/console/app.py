@@ -8,6 +8,7 @@ import functools
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -26,19 +27,32 @@ from domain.channels import Channel
 from domain.identities import conversation_id
 from domain.text import InvalidText, TextKind
 from services.bootstrap import build_admin, build_event_store, create_pool, instance_name
-from services.console.accounts import Operator, create_accounts_table, find_operator, log_in
+from services.console import openapi
+from services.console.account_routes import AccountRoutes
+from services.console.accounts import Operator, Role, create_accounts_table, log_in, session_operator
 from services.console.attachments import download, find_attachment
 from services.console.body_limit import BodyLimit
 from services.console.client_address import client_address
 from services.console.floods import Floods, too_many
-from services.console.health import check_health
+from services.console.health import CachedHealth, check_health
 from services.console.live import LiveUpdates
 from services.console.metrics import metrics_endpoint
 from services.console.operator_socket import serve_console
+from services.console.paging import BadPage, requested
 from services.console.presence import ConsolePresence
-from services.console.queries import activities, mail_rejections, visible_conversations, visitor_history
+from services.console.queries import (
+    ACTIVITIES,
+    CONVERSATIONS,
+    REJECTIONS,
+    activities,
+    mail_rejections,
+    visible_conversations,
+    visitor_history,
+)
 from services.console.request_body import BadInput, bad_request, json_object, optional_text_field, text_field
 from services.console.rest import Rest
+from services.console.security_headers import SecurityHeaders, page_policy, websocket_origin
+from services.console.sessions import SessionWatch, create_sessions_table, end_session, open_session
 from services.heartbeat import SCHEMA as HEARTBEATS
 from services.heartbeat import beat
 from services.projections.schema import LIVE_SCHEMA, create_read_models
@@ -49,7 +63,7 @@ from services.tokens import Signer
 log = structlog.get_logger()
 
 STATIC = Path(__file__).parent / "static"
-SESSION, VISITOR = "session", "visitor"
+VISITOR = "visitor"
 VISITOR_TTL_SECONDS = 30 * 24 * 3600
 MAX_EMAIL, MAX_PASSWORD, MAX_TOKEN = 320, 1024, 1024
 
@@ -61,21 +75,25 @@ class Gateway:
         self.settings = settings
         self.signer = Signer(settings.require_secret())
         self.floods = Floods(settings)
+        self.health = CachedHealth(self._check_health, settings.health_cache_seconds)
         self.pool: asyncpg.Pool
         self.store: EventStore
         self.live: LiveUpdates
         self.kafka: AIOKafkaAdminClient
         self.presence: ConsolePresence
+        self.sessions: SessionWatch
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
         """Open the pool, the event store, live updates and the Kafka client."""
         self.pool = await create_pool(self.settings, size=8)
         await create_accounts_table(self.pool)
+        await create_sessions_table(self.pool)
         await create_read_models(self.pool, LIVE_SCHEMA)
         await ensure_tables(self.pool, HEARTBEATS)
         self.store = await asyncio.to_thread(build_event_store, self.settings)
-        self.live = LiveUpdates(self.pool)
+        self.sessions = SessionWatch(self.pool, self.settings.console_session_recheck_seconds)
+        self.live = LiveUpdates(self.pool, on_sessions_ended=self.sessions.sessions_ended)
         await self.live.start()
         instance = instance_name("gateway")
         self.presence = ConsolePresence(
@@ -90,6 +108,7 @@ class Gateway:
         background = [
             asyncio.create_task(beat(self.pool, "gateway", instance, stop)),
             asyncio.create_task(self.presence.sweep_forever(stop)),
+            asyncio.create_task(self.sessions.run(stop)),
         ]
         self.kafka = build_admin(self.settings)
         await self.kafka.start()
@@ -104,11 +123,16 @@ class Gateway:
             await self.pool.close()
             self.store.close()
 
-    async def healthz(self, _: Request) -> Response:
-        """Each dependency and service; 200 when all are ok, else 503."""
+    async def healthz(self, request: Request) -> Response:
+        """200 when every dependency and service is ok, else 503; the details only for an admin."""
+        report = await self.health.report()
+        operator = await _bearer(self, request) if "authorization" in request.headers else None
+        shown = report if operator is not None and operator.role is Role.ADMIN else {"status": report["status"]}
+        return JSONResponse(shown, status_code=200 if report["status"] == "ok" else 503)
+
+    async def _check_health(self) -> dict[str, Any]:
         mailboxes = tuple(m.name for m in self.settings.mailboxes)
-        report = await check_health(self.pool, self.kafka, listening=self.live.listening, mailboxes=mailboxes)
-        return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
+        return await check_health(self.pool, self.kafka, listening=self.live.listening, mailboxes=mailboxes)
 
     async def login(self, request: Request) -> Response:
         """Password login to a session token; attempts are limited per address and failures per e-mail."""
@@ -131,16 +155,29 @@ class Gateway:
             self.floods.failed_logins.allow(who)
             log.info("login_refused", address=address)
             return JSONResponse({"error": "email or password is wrong"}, status_code=401)
-        token = self.signer.issue(SESSION, str(operator.manager_id), self.settings.session_ttl_seconds)
+        token = await open_session(self.pool, operator.manager_id, operator.role, self.settings.session_ttl_seconds)
         log.info("login", manager_id=str(operator.manager_id))
         return JSONResponse({"token": token, "operator": operator.as_dict()})
 
+    async def logout(self, request: Request) -> Response:
+        """End the caller's session: its token opens nothing any more and its consoles are closed."""
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not await end_session(self.pool, token, "logged out"):
+            return JSONResponse({"error": "log in first: Authorization: Bearer <token>"}, status_code=401)
+        log.info("logout")
+        return JSONResponse({"status": "logged out"})
+
     async def conversations(self, request: Request) -> Response:
-        """The conversations the bearer of the token may see."""
+        """A page of the conversations the bearer of the token may see (``limit``, ``cursor``)."""
         operator = await _bearer(self, request)
         if operator is None:
             return JSONResponse({"error": "log in first: Authorization: Bearer <token>"}, status_code=401)
-        return JSONResponse({"conversations": await visible_conversations(self.pool, operator)})
+        try:
+            page = requested(request.query_params, CONVERSATIONS)
+        except BadPage as error:
+            return bad_request(str(error))
+        found, more = await visible_conversations(self.pool, operator, page)
+        return JSONResponse({"conversations": found, "next_cursor": more})
 
     async def attachment(self, request: Request) -> Response:
         """An attachment's bytes, for an operator who may see a message carrying it."""
@@ -161,10 +198,14 @@ class Gateway:
             contact_id = UUID(request.path_params["contact_id"])
         except ValueError:
             return JSONResponse({"error": "contact id must be a UUID"}, status_code=400)
-        found = await activities(self.pool, operator, contact_id)
+        try:
+            page = requested(request.query_params, ACTIVITIES)
+        except BadPage as error:
+            return bad_request(str(error))
+        found = await activities(self.pool, operator, contact_id, page)
         if found is None:
             return JSONResponse({"error": "no such contact among those you may see"}, status_code=404)
-        return JSONResponse({"activities": found})
+        return JSONResponse({"activities": found[0], "next_cursor": found[1]})
 
     async def rejected_mail(self, request: Request) -> Response:
         """The mails not accepted, and why: for heads, directors and admins, who look after the mailboxes."""
@@ -173,7 +214,12 @@ class Gateway:
             return JSONResponse({"error": "log in first: Authorization: Bearer <token>"}, status_code=401)
         if not operator.role.sees_everything:
             return JSONResponse({"error": "rejected mail is shown to heads, directors and admins"}, status_code=403)
-        return JSONResponse({"rejections": await mail_rejections(self.pool)})
+        try:
+            page = requested(request.query_params, REJECTIONS)
+        except BadPage as error:
+            return bad_request(str(error))
+        found, more = await mail_rejections(self.pool, page)
+        return JSONResponse({"rejections": found, "next_cursor": more})
 
     async def widget_history(self, request: Request) -> Response:
         """The visitor's own conversation, for a widget opened again; the token comes in the body, not the URL."""
@@ -215,17 +261,16 @@ class Gateway:
         return client_address(request, self.settings.trusted_proxies)
 
     async def operator_for(self, token: str) -> Operator | None:
-        """The operator a session token belongs to."""
-        subject = self.signer.subject(SESSION, token)
-        if subject is None:
-            return None
-        return await find_operator(self.pool, UUID(subject))
+        """The operator a live session token belongs to."""
+        return await session_operator(self.pool, token)
 
 
 def build_app(settings: Settings) -> Starlette:
     """The gateway's ASGI application."""
     gateway = Gateway(settings)
     rest = Rest(lambda: gateway.store, lambda request: _bearer(gateway, request))
+    accounts = AccountRoutes(lambda: gateway.store, lambda: gateway.pool, lambda request: _bearer(gateway, request))
+    described = openapi.document()
     app = Starlette(
         routes=[
             Route("/api/leads/{lead_id}/routing", rest.routing),
@@ -234,8 +279,14 @@ def build_app(settings: Settings) -> Starlette:
             Route("/api/managers/{manager_id}/working-hours", rest.working_hours, methods=["PUT"]),
             Route("/api/managers/{manager_id}/absences", rest.absences, methods=["POST"]),
             Route("/healthz", gateway.healthz),
+            Route("/api/openapi.json", lambda _: JSONResponse(described)),
             Route("/metrics", metrics_endpoint(lambda: gateway.pool)),
             Route("/api/login", gateway.login, methods=["POST"]),
+            Route("/api/logout", gateway.logout, methods=["POST"]),
+            Route("/api/accounts", accounts.listed, methods=["GET"]),
+            Route("/api/accounts", accounts.create, methods=["POST"]),
+            Route("/api/accounts/{manager_id}/password", accounts.password, methods=["PUT"]),
+            Route("/api/accounts/{manager_id}", accounts.remove, methods=["DELETE"]),
             Route("/api/conversations", gateway.conversations),
             Route("/api/attachments/{sha256}", gateway.attachment),
             Route("/api/contacts/{contact_id}/activities", gateway.activities),
@@ -246,11 +297,26 @@ def build_app(settings: Settings) -> Starlette:
             Route("/widget", lambda _: FileResponse(STATIC / "widget.html")),
             WebSocketRoute("/ws/console", gateway.console_socket),
         ],
-        middleware=[Middleware(BodyLimit, max_bytes=settings.http_max_body_bytes)],
+        middleware=[
+            Middleware(SecurityHeaders, pages=_page_policies(settings), framed=frozenset({"/widget"})),
+            Middleware(BodyLimit, max_bytes=settings.http_max_body_bytes),
+        ],
         lifespan=gateway.lifespan,
     )
     app.state.gateway = gateway
     return app
+
+
+def _page_policies(settings: Settings) -> dict[str, str]:
+    console = page_policy(
+        STATIC / "console.html", connect=[websocket_origin(settings.console_url)], frame_ancestors=["'none'"]
+    )
+    widget = page_policy(
+        STATIC / "widget.html",
+        connect=[websocket_origin(settings.webchat_url)],
+        frame_ancestors=settings.widget_frame_ancestors,
+    )
+    return {"/": console, "/widget": widget}
 
 
 async def _bearer(gateway: Gateway, request: Request) -> Operator | None:

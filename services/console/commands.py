@@ -18,7 +18,8 @@ from application.work_day import change_work_day
 from domain.errors import DomainError
 from domain.text import TextKind, checked_text
 from services.console.accounts import Operator
-from services.console.queries import history
+from services.console.paging import requested
+from services.console.queries import HISTORY, history
 
 log = structlog.get_logger()
 
@@ -57,13 +58,14 @@ async def reply(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: d
 
 
 async def show_history(_: EventStore, pool: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
-    """A conversation's messages, if the operator may see it."""
+    """A page of a conversation's messages (``limit``, ``cursor``), if the operator may see it."""
     conversation_id = _uuid(frame, "conversation_id")
-    messages = await history(pool, operator, conversation_id)
-    if messages is None:
+    found = await history(pool, operator, conversation_id, requested(frame, HISTORY, in_query=False))
+    if found is None:
         msg = f"conversation {conversation_id} is not visible to you"
         raise DomainError(msg)
-    return {"type": "history", "conversation_id": str(conversation_id), "messages": messages}
+    messages, before = found
+    return {"type": "history", "conversation_id": str(conversation_id), "messages": messages, "next_cursor": before}
 
 
 async def work_day(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:

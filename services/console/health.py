@@ -1,7 +1,16 @@
-"""/healthz: each dependency and each service, with what is wrong if anything is."""
+"""/healthz: each dependency and each service, with what is wrong if anything is.
+
+Strangers are told only ``ok`` or ``degraded``; the details (with error texts that may name hosts,
+database users and mailbox logins) are for admins. The checks run at most once every few seconds
+(``health_cache_seconds``), however often /healthz is asked: a flood of requests costs no more
+queries than one.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -77,3 +86,22 @@ async def _mailboxes(pool: asyncpg.Pool, configured: tuple[str, ...]) -> dict[st
         for r in rows
     }
     return {name: dict(waiting) for name in configured} | reported
+
+
+class CachedHealth:
+    """The last health report, checked again when it is older than ``max_age`` seconds; one check at a time."""
+
+    def __init__(self, check: Callable[[], Awaitable[dict[str, Any]]], max_age: float) -> None:
+        self._check = check
+        self._max_age = max_age
+        self._report: dict[str, Any] | None = None
+        self._checked_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def report(self) -> dict[str, Any]:
+        """The health report, at most ``max_age`` seconds old."""
+        async with self._lock:
+            if self._report is None or time.monotonic() - self._checked_at >= self._max_age:
+                self._report = await self._check()
+                self._checked_at = time.monotonic()
+            return self._report

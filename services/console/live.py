@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -17,6 +18,7 @@ from starlette.websockets import WebSocket
 from domain.live_update import InvalidLiveUpdate, ReadModelsChanged
 from services.console.accounts import Operator
 from services.console.queries import conversations_by_id, messages_by_notification, plain
+from services.console.sessions import NOTIFY_CHANNEL as SESSIONS_ENDED
 from services.projections.tracking import NOTIFY_CHANNEL
 from services.tables import Connection
 
@@ -117,10 +119,15 @@ class Seat:
 
 
 class LiveUpdates:
-    """Listens to the projections' notifications and fans them out to seats."""
+    """Listens to the projections' notifications and fans them out to seats.
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    The same connection hears that sessions ended (``on_sessions_ended``), and says so again after it
+    listens anew, since what was notified while it was away is lost.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, on_sessions_ended: Callable[[], None] = lambda: None) -> None:
         self._pool = pool
+        self._on_sessions_ended = on_sessions_ended
         self._seats: set[Seat] = set()
         self._listener: PoolConnectionProxy[asyncpg.Record] | None = None
         self._payloads: asyncio.Queue[str] = asyncio.Queue()
@@ -145,6 +152,7 @@ class LiveUpdates:
         if self.listening:
             assert self._listener is not None
             await self._listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+            await self._listener.remove_listener(SESSIONS_ENDED, self._on_sessions)
             await self._pool.release(self._listener)
         self._listener = None
 
@@ -166,11 +174,13 @@ class LiveUpdates:
         try:
             listener.add_termination_listener(lambda _: self._lost.set())
             await listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
+            await listener.add_listener(SESSIONS_ENDED, self._on_sessions)
         except BaseException:
             await self._pool.release(listener)
             raise
         self._listener = listener
         self._lost.clear()
+        self._on_sessions_ended()
 
     async def _keep_listening(self) -> None:
         """After PostgreSQL restarts, LISTEN again on a new connection (retrying while it is down)."""
@@ -202,6 +212,9 @@ class LiveUpdates:
 
     def _on_notify(self, _conn: Connection, _pid: int, _channel: str, payload: object) -> None:
         self._payloads.put_nowait(str(payload))
+
+    def _on_sessions(self, _conn: Connection, _pid: int, _channel: str, _payload: object) -> None:
+        self._on_sessions_ended()
 
     async def _push_forever(self) -> None:
         """One pusher for every notification, in the order they came; what piled up meanwhile goes as one."""

@@ -30,6 +30,7 @@ from services.console.live import LiveUpdates, Seat
 from services.console.presence import ConsolePresence
 from services.console.queries import visible_conversations
 from services.console.request_body import BadInput, parse_object
+from services.console.sessions import SessionWatch
 from services.settings import Settings
 
 
@@ -42,6 +43,7 @@ class Gateway(Protocol):
     store: EventStore
     live: LiveUpdates
     presence: ConsolePresence
+    sessions: SessionWatch
 
     async def operator_for(self, token: str) -> Operator | None:
         """The operator a session token belongs to."""
@@ -53,7 +55,7 @@ AUTH_TIMEOUT_SECONDS = 10.0
 AUTH_MAX_FRAME_BYTES = 4096
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
-CLOSE_UNAUTHENTICATED = 4401
+CLOSE_UNAUTHENTICATED = 4401  # also when the session ends (logout, expiry, account changed): log in again
 
 
 async def serve_console(gateway: Gateway, socket: WebSocket) -> None:
@@ -100,18 +102,25 @@ async def _seated(gateway: Gateway, socket: WebSocket, operator: Operator) -> No
     seat = Seat(
         operator, socket, queue_frames=settings.console_queue_frames, send_timeout=settings.console_send_timeout
     )
+    session_over = asyncio.Event()
+    gateway.sessions.watch(operator.session, session_over.set)
     gateway.live.join(seat)
     reading: asyncio.Task[None] | None = None
     try:
         await gateway.presence.opened(operator.manager_id)
-        conversations = await visible_conversations(gateway.pool, operator)
+        conversations, more = await visible_conversations(gateway.pool, operator)
         seat.known.update(c["id"] for c in conversations)
-        seat.open({"type": "ready", "operator": operator.as_dict(), "conversations": conversations})
+        seat.open(
+            {"type": "ready", "operator": operator.as_dict(), "conversations": conversations, "next_cursor": more}
+        )
         reading = asyncio.create_task(_read_commands(gateway, seat))
         given_up = asyncio.create_task(seat.gone.wait())
-        await asyncio.wait({reading, given_up}, return_when=asyncio.FIRST_COMPLETED)
+        ended = asyncio.create_task(session_over.wait())
+        await asyncio.wait({reading, given_up, ended}, return_when=asyncio.FIRST_COMPLETED)
         given_up.cancel()
+        ended.cancel()
     finally:
+        gateway.sessions.unwatch(operator.session, session_over.set)
         gateway.live.leave(seat)
         if reading is not None:
             reading.cancel()
@@ -123,6 +132,12 @@ async def _seated(gateway: Gateway, socket: WebSocket, operator: Operator) -> No
                 # Whatever ended the reading, the seat is closed and the operator counted out below.
                 log.exception("console_reading_failed", manager_id=str(operator.manager_id))
         await seat.close()
+        if session_over.is_set():
+            log.info("console_session_over", manager_id=str(operator.manager_id))
+            with contextlib.suppress(Exception):  # it may have gone already
+                await seat.socket.close(
+                    CLOSE_UNAUTHENTICATED, "your session ended (logout, expiry or an account change): log in again"
+                )
         await gateway.presence.closed(operator.manager_id)
 
 

@@ -10,6 +10,7 @@ from uuid import UUID
 import asyncpg
 
 from services.console.accounts import Operator
+from services.console.paging import DEFAULT_PAGE, CursorShape, Page
 from services.projections.schema import LIVE_SCHEMA
 
 S = LIVE_SCHEMA
@@ -40,18 +41,41 @@ def _json_ready(value: object) -> object:
     return value
 
 
-async def visible_conversations(pool: asyncpg.Pool, operator: Operator, limit: int = 200) -> list[dict[str, Any]]:
-    """The operator's conversations, newest activity first."""
-    if operator.role.sees_everything:
-        rows = await pool.fetch(f"{_CONVERSATION} ORDER BY last_message_at DESC NULLS LAST LIMIT $1", limit)
-    else:
-        rows = await pool.fetch(
-            f"{_CONVERSATION} WHERE manager_id = $1 OR $1 = ANY(offered_to)"
-            " ORDER BY last_message_at DESC NULLS LAST LIMIT $2",
-            operator.manager_id,
-            limit,
-        )
-    return [plain(r) for r in rows]
+CONVERSATIONS: CursorShape = ("at?", "id")
+HISTORY: CursorShape = ("int",)
+ACTIVITIES: CursorShape = ("at", "int")
+REJECTIONS: CursorShape = ("at", "text", "int", "int")
+
+
+async def visible_conversations(
+    pool: asyncpg.Pool, operator: Operator, page: Page | None = None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the operator's conversations, newest activity first, and the cursor to the next page."""
+    page = page or Page(DEFAULT_PAGE)
+    where: list[str] = []
+    args: list[Any] = []
+    if not operator.role.sees_everything:
+        args.append(operator.manager_id)
+        where.append(f"(manager_id = ${len(args)} OR ${len(args)} = ANY(offered_to))")
+    if page.after is not None:
+        at, after_id = page.after
+        args.append(after_id)
+        if at is None:  # past the conversations with messages: those without, by id
+            where.append(f"(last_message_at IS NULL AND id < ${len(args)})")
+        else:
+            args.append(at)
+            n = len(args)
+            where.append(
+                f"(last_message_at < ${n} OR (last_message_at = ${n} AND id < ${n - 1}) OR last_message_at IS NULL)"
+            )
+    args.append(page.limit + 1)
+    rows = await pool.fetch(
+        f"{_CONVERSATION} {'WHERE ' + ' AND '.join(where) if where else ''}"
+        f" ORDER BY last_message_at DESC NULLS LAST, id DESC LIMIT ${len(args)}",
+        *args,
+    )
+    given, cursor = page.of(rows, lambda r: (r["last_message_at"], r["id"]))
+    return [plain(r) for r in given], cursor
 
 
 async def conversations_by_id(pool: asyncpg.Pool, ids: list[UUID]) -> list[asyncpg.Record]:
@@ -73,13 +97,27 @@ async def messages_by_notification(pool: asyncpg.Pool, ids: list[int]) -> list[a
     )
 
 
-async def history(pool: asyncpg.Pool, operator: Operator, conversation_id: UUID) -> list[dict[str, Any]] | None:
-    """A conversation's messages, or None if the operator may not see it."""
+async def history(
+    pool: asyncpg.Pool, operator: Operator, conversation_id: UUID, page: Page | None = None
+) -> tuple[list[dict[str, Any]], str | None] | None:
+    """A page of a conversation's messages and the cursor to the page before; None if not the operator's to see.
+
+    The latest page comes first, each page oldest first, as a chat shows them.
+    """
+    page = page or Page(DEFAULT_PAGE)
     holder = await pool.fetchrow(f"SELECT manager_id, offered_to FROM {S}.conversations WHERE id = $1", conversation_id)  # noqa: S608
     if holder is None or not operator.may_see(holder["manager_id"], holder["offered_to"]):
         return None
-    rows = await pool.fetch(f"{_MESSAGE} WHERE conversation_id = $1 ORDER BY notification_id", conversation_id)
-    return [plain(r) for r in rows]
+    before = page.after[0] if page.after is not None else None
+    rows = await pool.fetch(
+        f"{_MESSAGE} WHERE conversation_id = $1 AND ($2::bigint IS NULL OR notification_id < $2)"
+        " ORDER BY notification_id DESC LIMIT $3",
+        conversation_id,
+        before,
+        page.limit + 1,
+    )
+    given, cursor = page.of(rows, lambda r: (r["notification_id"],))
+    return [plain(r) for r in reversed(given)], cursor
 
 
 async def visitor_history(pool: asyncpg.Pool, conversation_id: UUID, limit: int = 200) -> list[dict[str, Any]]:
@@ -96,8 +134,12 @@ async def visitor_history(pool: asyncpg.Pool, conversation_id: UUID, limit: int 
     return [plain(r) for r in rows]
 
 
-async def activities(pool: asyncpg.Pool, operator: Operator, contact_id: UUID) -> list[dict[str, Any]] | None:
-    """A contact's activities (mail copied to the CRM), or None if the operator may not see the contact.
+async def activities(
+    pool: asyncpg.Pool, operator: Operator, contact_id: UUID, page: Page | None = None
+) -> tuple[list[dict[str, Any]], str | None] | None:
+    """A page of a contact's activities (mail copied to the CRM), oldest first, and the cursor to the next.
+
+    None if the operator may not see the contact.
 
     Heads and above see every contact; a manager sees the contacts of the conversations they hold.
     """
@@ -109,21 +151,35 @@ async def activities(pool: asyncpg.Pool, operator: Operator, contact_id: UUID) -
         )
         if not holds:
             return None
+    page = page or Page(DEFAULT_PAGE)
+    at, after = page.after if page.after is not None else (None, None)
     rows = await pool.fetch(
         "SELECT notification_id, kind, message_id, subject, text, manager_id, forwarded_by, attachments, at"  # noqa: S608
-        f" FROM {S}.activities WHERE contact_id = $1 ORDER BY at, notification_id",
+        f" FROM {S}.activities WHERE contact_id = $1"
+        " AND ($2::timestamptz IS NULL OR (at, notification_id) > ($2, $3::bigint))"
+        " ORDER BY at, notification_id LIMIT $4",
         contact_id,
+        at,
+        after,
+        page.limit + 1,
     )
-    return [plain(r) for r in rows]
+    given, cursor = page.of(rows, lambda r: (r["at"], r["notification_id"]))
+    return [plain(r) for r in given], cursor
 
 
-async def mail_rejections(pool: asyncpg.Pool, limit: int = 500) -> list[dict[str, Any]]:
-    """The mails that were not accepted, newest first: mailbox, place in the folder, reason."""
+async def mail_rejections(pool: asyncpg.Pool, page: Page | None = None) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the mails not accepted (mailbox, place in the folder, reason), newest first, and the next cursor."""
+    page = page or Page(DEFAULT_PAGE)
     if await pool.fetchval("SELECT to_regclass('mail_rejections')") is None:
-        return []
+        return [], None
+    after = page.after or (None, None, None, None)
     rows = await pool.fetch(
         "SELECT mailbox, uidvalidity, uid, reason, detail, rejected_at FROM mail_rejections"
-        " ORDER BY rejected_at DESC, uid DESC LIMIT $1",
-        limit,
+        " WHERE $1::timestamptz IS NULL"
+        " OR (rejected_at, mailbox, uidvalidity, uid) < ($1, $2::text, $3::bigint, $4::bigint)"
+        " ORDER BY rejected_at DESC, mailbox DESC, uidvalidity DESC, uid DESC LIMIT $5",
+        *after,
+        page.limit + 1,
     )
-    return [plain(r) for r in rows]
+    given, cursor = page.of(rows, lambda r: (r["rejected_at"], r["mailbox"], r["uidvalidity"], r["uid"]))
+    return [plain(r) for r in given], cursor

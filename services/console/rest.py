@@ -22,13 +22,20 @@ from application.routing_history import routing_history
 from application.work_day import change_work_day
 from domain.errors import DomainError
 from domain.manager import MAX_CAPACITY
-from domain.presence import WEEKDAYS, Absence, InvalidSchedule, Shift, WorkingHours, zone
+from domain.presence import MAX_SHIFTS, WEEKDAYS, Absence, InvalidSchedule, Shift, WorkingHours, zone
 from domain.text import InvalidText, TextKind
 from services.console.accounts import Operator
+from services.console.lead_access import lead_visible
+from services.console.paging import CursorShape, requested
 from services.console.request_body import bad_request, json_object, optional_text_field, text_field
 
 Authenticate = Callable[[Request], Awaitable[Operator | None]]
 MAX_ACTION, MAX_TIMEZONE, MAX_DAY, MAX_REASON = 16, 64, 32, 500
+ROUTING: CursorShape = ("int",)  # the place of the last event given
+
+
+class NotVisible(LookupError):
+    """What was asked for does not exist or may not be seen by the caller; both look the same."""
 
 
 class Rest:
@@ -39,7 +46,7 @@ class Rest:
         self._authenticate = authenticate
 
     async def routing(self, request: Request) -> Response:
-        """GET /api/leads/{lead_id}/routing: every routing decision of a lead, with its reasons."""
+        """GET /api/leads/{lead_id}/routing: a page of a lead's routing decisions, oldest first, with their reasons."""
         return await self._guarded(request, self._routing)
 
     async def work_day(self, request: Request) -> Response:
@@ -65,6 +72,8 @@ class Rest:
         try:
             body = await json_object(request) if request.method in ("POST", "PUT") else {}
             return JSONResponse(await handler(operator, request, body))
+        except NotVisible as error:
+            return JSONResponse({"error": str(error)}, status_code=404)
         except PermissionError as error:
             return JSONResponse({"error": str(error)}, status_code=403)
         except KeyError as error:
@@ -73,13 +82,16 @@ class Rest:
             return bad_request(str(error) or type(error).__name__)
 
     async def _routing(self, operator: Operator, request: Request, _: dict[str, Any]) -> dict[str, Any]:
-        lead = UUID(request.path_params["lead_id"])
+        lead = _id(request, "lead_id")
+        # Whether the lead exists and whether it may be seen get one answer: nothing tells them apart.
+        if not await asyncio.to_thread(lead_visible, self._store(), operator, lead):
+            msg = f"no lead {lead} among those you may see"
+            raise NotVisible(msg)
+        page = requested(request.query_params, ROUTING)
         history = await asyncio.to_thread(routing_history, self._store(), lead)
-        involved = {str(e.get("manager_id")) for e in history}
-        if not operator.role.sees_everything and str(operator.manager_id) not in involved:
-            msg = "this lead was never yours"
-            raise PermissionError(msg)
-        return {"lead_id": str(lead), "history": [_plain(e) for e in history]}
+        start = page.after[0] + 1 if page.after is not None else 0
+        given, more = page.of(list(enumerate(history))[start : start + page.limit + 1], lambda e: (e[0],))
+        return {"lead_id": str(lead), "history": [_plain(e) for _, e in given], "next_cursor": more}
 
     async def _work_day(self, operator: Operator, _: Request, body: dict[str, Any]) -> dict[str, Any]:
         action = text_field(body, "action", max_length=MAX_ACTION, kind=TextKind.IDENTIFIER)
@@ -96,7 +108,11 @@ class Rest:
 
     async def _working_hours(self, operator: Operator, request: Request, body: dict[str, Any]) -> dict[str, Any]:
         manager = _target(operator, request, others_allowed=operator.role.sees_everything, self_allowed=True)
-        shifts = tuple(_shift(s) for s in _list(body, "shifts"))
+        listed = _list(body, "shifts")
+        if len(listed) > MAX_SHIFTS:  # before reading each one
+            msg = f"'shifts' may hold at most {MAX_SHIFTS} shifts"
+            raise ValueError(msg)
+        shifts = tuple(_shift(s) for s in listed)
         hours = WorkingHours(_timezone(body), shifts) if shifts else None
         await asyncio.to_thread(set_working_hours, self._store(), manager, hours)
         return {"manager_id": str(manager), "working_hours": hours.to_plain() if hours else None}
@@ -112,8 +128,16 @@ class Rest:
         return {"manager_id": str(manager), "absence": absence.to_plain()}
 
 
+def _id(request: Request, name: str) -> UUID:
+    try:
+        return UUID(request.path_params[name])
+    except ValueError:
+        msg = f"'{name}' must be a UUID"
+        raise ValueError(msg) from None
+
+
 def _target(operator: Operator, request: Request, *, others_allowed: bool, self_allowed: bool) -> UUID:
-    manager = UUID(request.path_params["manager_id"])
+    manager = _id(request, "manager_id")
     mine = manager == operator.manager_id
     if (mine and not self_allowed and not others_allowed) or (not mine and not others_allowed):
         msg = "your role may not change this for that manager"

@@ -34,6 +34,8 @@ def server(settings: Settings) -> uvicorn.Server:
         proxy_headers=False,
         log_config=None,
         access_log=False,
+        # Which server and version answers is nobody's business.
+        server_header=False,
         lifespan="on",
     )
     return _Server(config)

@@ -11,6 +11,7 @@ import asyncpg
 import structlog
 
 from connectors.mail.limits import MailLimits
+from connectors.mail.parsing import Routing
 from connectors.mail.smtp import SmtpServer
 from connectors.mail.watcher import Mailbox, MailboxWatcher, Timing
 from domain.inbound import InboundMessage
@@ -67,7 +68,18 @@ def watchers(settings: Settings, state: PostgresMailboxState, publish: PublishMa
     )
     limits = MailLimits(max_attachment_bytes=settings.attachment_max_bytes)
     return [
-        MailboxWatcher(mailbox(config), state, publish, crm_address=settings.crm_address, limits=limits, timing=timing)
+        MailboxWatcher(
+            mailbox(config),
+            state,
+            publish,
+            crm_address=settings.crm_address,
+            limits=limits,
+            timing=timing,
+            senders=Routing(
+                authserv_ids=frozenset(settings.mail_authserv_ids),
+                trusted_senders=frozenset(settings.crm_trusted_senders),
+            ),
+        )
         for config in settings.mailboxes
     ]
 

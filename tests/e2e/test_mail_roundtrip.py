@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
 
 from bench.waiting import until
@@ -20,7 +19,7 @@ from services.projections.schema import LIVE_SCHEMA
 from services.settings import Settings
 from tests.e2e.test_webchat_roundtrip import next_frame, operator_socket
 from tests.mail_servers import MailUser, SmtpSink, with_mailbox
-from tests.services_running import RunningServices, load_demo, services
+from tests.services_running import RunningServices, health_details, load_demo, services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(240)]
 
@@ -112,9 +111,8 @@ async def roundtrip(
         try:
 
             async def reported_down() -> dict[str, Any] | None:
-                async with httpx.AsyncClient() as client:
-                    report: dict[str, Any] = (await client.get(f"{settings.console_url}/healthz", timeout=2)).json()
-                mail = report["checks"]["mail"]
+                report = await health_details(settings)
+                mail = report["checks"]["mail"] if report is not None else {"ok": True}
                 return mail if not mail["ok"] else None
 
             down = await until(reported_down, WAIT, "/healthz to report the mailbox unreachable")

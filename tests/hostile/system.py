@@ -20,10 +20,9 @@ from domain.identities import conversation_id
 from domain.text import TextKind, is_clean
 from services.bootstrap import build_event_store
 from services.console.accounts import Role, add_account
-from services.console.app import SESSION
+from services.console.sessions import open_session
 from services.projections.schema import LIVE_SCHEMA
 from services.settings import Settings
-from services.tokens import Signer
 from tests.conftest import settings_env
 from tests.e2e.test_webchat_roundtrip import operator_socket, visitor_socket
 from tests.services_running import RunningServices
@@ -69,14 +68,13 @@ def relaxed_limits() -> tuple[dict[str, str], list[str], list[str]]:
 async def directors(settings: Settings, pool: asyncpg.Pool, count: int) -> list[str]:
     """Session tokens of ``count`` new directors outside the sales team: one per batch of console cases."""
     store = await asyncio.to_thread(build_event_store, settings)
-    signer = Signer(settings.require_secret())
     tokens = []
     try:
         for n in range(count):
             name, email = f"Hostile Director {n}", f"director{n}@{OPERATOR_TEAM}.example"
             manager = await asyncio.to_thread(register_manager, store, name, email, 0, OPERATOR_TEAM)
             await add_account(pool, email, manager, name, Role.DIRECTOR, secrets.token_urlsafe(12))
-            tokens.append(signer.issue(SESSION, str(manager), 3600))
+            tokens.append(await open_session(pool, manager, Role.DIRECTOR, 3600))
     finally:
         store.close()
     return tokens

@@ -32,7 +32,7 @@ from services.projections.tracking import Position, apply_records, load_position
 from services.settings import Settings
 from services.topics import Topics
 from tests.conftest import settings_env
-from tests.services_running import RunningServices, services
+from tests.services_running import RunningServices, health_details, services
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -187,10 +187,10 @@ async def counted_in_health_and_metrics(settings: Settings, count: int) -> None:
 
         async def report() -> dict[str, Any] | None:
             try:
-                health: dict[str, Any] = (await http.get("/healthz", timeout=5)).json()
+                health = await health_details(settings)
             except httpx.HTTPError:
                 return None
-            return health if "dead_letters" in health["checks"] else None
+            return health if health is not None and "dead_letters" in health["checks"] else None
 
         health = await until(report, 60, "/healthz with dead letters")
         assert health["checks"]["dead_letters"] == {"ok": True, "count": count, "by_consumer": {"projections": count}}

@@ -32,7 +32,11 @@ pytestmark = pytest.mark.integration
 PDF = b"%PDF-1.4 small"
 BIG = b"x" * 500
 LIMITS = MailLimits(max_attachment_bytes=100)
-CRM = Routing(own_addresses=frozenset({"crm@shop.example"}), crm_address="crm@shop.example")
+CRM = Routing(
+    own_addresses=frozenset({"crm@shop.example"}), crm_address="crm@shop.example", authserv_ids=frozenset({"mx.shop"})
+)
+# The shop's mail server vouches for its managers' mail (the CRM copies of a manager are theirs only so).
+VOUCHED = b"Authentication-Results: mx.shop; dmarc=pass header.from=shop.example\r\n"
 
 
 def with_attachments() -> bytes:
@@ -86,11 +90,11 @@ def console(settings: Settings) -> Iterator[tuple[TestClient, dict[str, Any]]]:
 
     asyncio.run(keep())
     # Boris writes to a customer with the CRM address in CC, and forwards another customer's mail to it.
-    cc = (
+    cc = VOUCHED + (
         b"From: Boris <boris@shop.example>\r\nTo: Carl <carl@client.example>\r\nCc: crm@shop.example\r\n"
         b"Subject: Your quote\r\nMessage-ID: <q1@shop.example>\r\n\r\nHere is the quote.\r\n"
     )
-    forward = (
+    forward = VOUCHED + (
         b"From: Boris <boris@shop.example>\r\nTo: crm@shop.example\r\nSubject: Fwd: Order\r\n"
         b"Message-ID: <fw1@shop.example>\r\n\r\nFYI\r\n\r\n---------- Forwarded message ---------\r\n"
         b"From: Anna Customer <anna@customer.example>\r\nSubject: Order\r\n\r\nMy order\r\n"

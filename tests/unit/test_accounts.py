@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from uuid import uuid4
 
 import pytest
 
-from services.console.accounts import Operator, Role, hash_password, password_matches
+from services.console.accounts import Operator, Role
+from services.console.passwords import hash_password, needs_rehash, password_matches
 
 PASSWORD = "s3cret-Pässwörd"
 
@@ -17,9 +19,28 @@ def stored() -> str:
     return hash_password(PASSWORD)
 
 
-def test_the_hash_is_salted_scrypt_and_hides_the_password(stored: str) -> None:
-    assert re.fullmatch(r"scrypt\$[0-9a-f]{32}\$[0-9a-f]{64}", stored)
+def test_the_hash_is_salted_scrypt_at_todays_cost_and_hides_the_password(stored: str) -> None:
+    assert re.fullmatch(r"scrypt\$n=32768,r=8,p=1\$[0-9a-f]{32}\$[0-9a-f]{64}", stored)
     assert PASSWORD not in stored
+    assert not needs_rehash(stored)
+
+
+def test_a_hash_of_the_first_format_still_matches_and_asks_to_be_rehashed() -> None:
+    salt = bytes(range(16))
+    digest = hashlib.scrypt(PASSWORD.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    legacy = f"scrypt${salt.hex()}${digest.hex()}"
+    assert password_matches(PASSWORD, legacy)
+    assert not password_matches(PASSWORD + "x", legacy)
+    assert needs_rehash(legacy)
+
+
+@pytest.mark.parametrize(
+    "cost",
+    ["n=3,r=8,p=1", "n=0,r=8,p=1", "n=2097152,r=8,p=1", "n=32768,r=0,p=1", "n=32768,r=8", "n=32768,r=8,p=1,q=2", "x"],
+)
+def test_a_stored_cost_that_is_no_power_of_two_or_too_dear_is_refused_unworked(stored: str, cost: str) -> None:
+    _, _, salt, digest = stored.split("$")
+    assert not password_matches(PASSWORD, f"scrypt${cost}${salt}${digest}")
 
 
 def test_the_right_password_matches(stored: str) -> None:
@@ -34,7 +55,7 @@ def test_a_wrong_password_does_not_match(stored: str, attempt: str) -> None:
 def test_each_hash_has_its_own_salt() -> None:
     first, second = hash_password("same"), hash_password("same")
     assert first != second
-    assert first.split("$")[1] != second.split("$")[1]
+    assert first.split("$")[2] != second.split("$")[2]
     assert password_matches("same", first)
     assert password_matches("same", second)
 
@@ -54,14 +75,14 @@ def test_malformed_stored_hashes_never_match(stored: str) -> None:
 
 
 def test_a_hash_with_its_digest_changed_does_not_match(stored: str) -> None:
-    scheme, salt, digest = stored.split("$")
+    scheme, cost, salt, digest = stored.split("$")
     flipped = ("0" if digest[0] != "0" else "1") + digest[1:]
-    assert not password_matches(PASSWORD, f"{scheme}${salt}${flipped}")
+    assert not password_matches(PASSWORD, f"{scheme}${cost}${salt}${flipped}")
 
 
 def test_a_hash_with_another_salt_does_not_match(stored: str) -> None:
-    scheme, salt, digest = stored.split("$")
-    assert not password_matches(PASSWORD, f"{scheme}${'0' * len(salt)}${digest}")
+    scheme, cost, salt, digest = stored.split("$")
+    assert not password_matches(PASSWORD, f"{scheme}${cost}${'0' * len(salt)}${digest}")
 
 
 @pytest.mark.parametrize(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from uuid import uuid4
 
 import pytest
 
 from domain.errors import DomainError, WorkDayError
-from domain.manager import MAX_CAPACITY, CapacityReached, Manager, WorkDay
+from domain.manager import MAX_ABSENCES, MAX_CAPACITY, CapacityReached, Manager, WorkDay
+from domain.presence import MAX_SHIFTS, Absence, InvalidSchedule, Shift, WorkingHours, zone
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -200,3 +201,43 @@ def test_replaying_the_events_rebuilds_the_same_state() -> None:
     assert replayed.work_day is WorkDay.PAUSED
     assert replayed.open_leads == manager.open_leads
     assert replayed.last_assigned_at == T0
+
+
+# Calendars are bounded: a week of shifts, a record of absences, and zone names that are zones.
+
+
+@pytest.mark.parametrize("name", ["Europe", "Etc", "zone.tab", "tzdata.zi", "Europe/__init__.py", "", "../etc/passwd"])
+def test_a_name_that_is_no_time_zone_is_refused_as_a_schedule_error(name: str) -> None:
+    with pytest.raises(InvalidSchedule, match="unknown time zone"):
+        zone(name)
+
+
+def test_a_week_holds_a_bounded_number_of_shifts() -> None:
+    manager = Manager.register("Anna", "anna@example.com", 5)
+    shift = Shift(0, time(9), time(10))
+    manager.set_working_hours(WorkingHours("UTC", (shift,) * MAX_SHIFTS))
+    with pytest.raises(InvalidSchedule, match=f"at most {MAX_SHIFTS} shifts"):
+        manager.set_working_hours(WorkingHours("UTC", (shift,) * (MAX_SHIFTS + 1)))
+    assert manager.working_hours is not None
+    assert len(manager.working_hours.shifts) == MAX_SHIFTS
+
+
+TODAY = date(2030, 1, 1)
+
+
+def test_absences_not_over_are_bounded_and_the_same_one_twice_is_recorded_once() -> None:
+    manager = Manager.register("Anna", "anna@example.com", 5)
+    first = Absence(date(2030, 1, 1), date(2030, 1, 2), "holiday")
+    manager.add_absence(first, TODAY)
+    manager.add_absence(first, TODAY)
+    assert manager.absences == [first]
+    for n in range(1, MAX_ABSENCES):
+        day = TODAY + timedelta(days=n)
+        manager.add_absence(Absence(day, day), TODAY)
+    assert len(manager.absences) == MAX_ABSENCES
+    with pytest.raises(DomainError, match=f"at most {MAX_ABSENCES} absences not over yet"):
+        manager.add_absence(Absence(date(2040, 1, 1), date(2040, 1, 1)), TODAY)
+    manager.add_absence(first, TODAY)  # already there: no change, no refusal
+    # A year later they are over: days away can be recorded again.
+    manager.add_absence(Absence(date(2040, 1, 1), date(2040, 1, 1)), date(2031, 1, 1))
+    assert len(manager.absences) == MAX_ABSENCES + 1
