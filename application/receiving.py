@@ -11,8 +11,9 @@ from eventsourcing.domain import Aggregate
 
 from application.assigning import Assigning
 from application.unit_of_work import UnitOfWork
+from domain.address_book import AddressBookEntry
 from domain.channels import ChannelAddress
-from domain.contact import Activity, AddressBookEntry, Contact
+from domain.contact import Activity, Contact
 from domain.conversation import Conversation, CustomerMessage, MessageReceipt
 from domain.identities import address_book_entry_id, conversation_id, lead_id, manager_id, message_receipt_id
 from domain.inbound import InboundMessage
