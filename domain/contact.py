@@ -98,6 +98,7 @@ class Contact(Aggregate):
         self.activities: list[str] = []  # channel message ids of the activities logged on the contact
         self.merged_into: UUID | None = None
         self.merged_from: list[UUID] = []
+        self.duplicate_suggestions: list[UUID] = []  # DuplicateSuggestion ids naming this contact
 
     @classmethod
     def register(cls, name: str, by: UUID | None, source: str = "") -> Contact:
@@ -199,6 +200,12 @@ class Contact(Aggregate):
         if manager_id != self.responsible_manager_id:
             self._responsible_manager_changed(manager_id=manager_id, by=by)
 
+    def note_possible_duplicate(self, suggestion_id: UUID, other_contact_id: UUID, reasons: list[str]) -> None:
+        """Another contact may be the same person (a DuplicateSuggestion says so); a manager decides."""
+        self._check_not_merged()
+        if suggestion_id not in self.duplicate_suggestions:
+            self._duplicate_suggested(suggestion_id=suggestion_id, other_contact_id=other_contact_id, reasons=reasons)
+
     def log_activity(self, activity: Activity) -> None:
         """Attach something that happened with the customer outside a conversation (a mail copied to the CRM)."""
         self._check_not_merged()
@@ -212,6 +219,32 @@ class Contact(Aggregate):
             attachments=[dict(attachment) for attachment in activity.attachments],
             forwarded_by=activity.forwarded_by,
         )
+
+    def _take_over(self, merged: Contact, by: UUID | None) -> None:
+        """What ``merged`` has and this contact lacks, each recorded as an ordinary change."""
+        for address in merged.addresses:
+            if address in self.addresses:
+                continue
+            if address.startswith(PHONE_PREFIX):
+                number = address.removeprefix(PHONE_PREFIX)
+                self._phone_added(number=number, text=merged.phone_texts.get(number, number), by=by)
+            elif address.startswith(EMAIL_PREFIX):
+                self._email_added(email=address.removeprefix(EMAIL_PREFIX), by=by)
+            else:
+                self._address_added(address=address, by=by)
+        profile = (self.vip or merged.vip, self.language or merged.language, self.region or merged.region)
+        tags = sorted({*self.tags, *merged.tags})
+        if (*profile, tags) != (self.vip, self.language, self.region, self.tags):
+            self._profile_updated(vip=profile[0], language=profile[1], region=profile[2], tags=tags, by=by)
+        gained = {k: v for k, v in merged.custom_fields.items() if k not in self.custom_fields}
+        if gained:
+            self._custom_fields_changed(values=gained, removed=[], by=by)
+        if merged.source and not self.source:
+            self._source_changed(source=merged.source, by=by)
+        if merged.company_id is not None and self.company_id is None:
+            self._joined_company(company_id=merged.company_id, by=by)
+        if merged.responsible_manager_id is not None and self.responsible_manager_id is None:
+            self._responsible_manager_changed(manager_id=merged.responsible_manager_id, by=by)
 
     def _check_not_merged(self) -> None:
         if self.merged_into is not None:
@@ -230,6 +263,10 @@ class Contact(Aggregate):
         forwarded_by: str = "",
     ) -> None:
         self.activities.append(channel_message_id)
+
+    @event("DuplicateSuggested")
+    def _duplicate_suggested(self, suggestion_id: UUID, other_contact_id: UUID, reasons: list[str]) -> None:
+        self.duplicate_suggestions.append(suggestion_id)
 
     @event("Renamed")
     def _renamed(self, name: str, by: UUID | None) -> None:
@@ -273,37 +310,9 @@ class Contact(Aggregate):
         self.company_id = None
 
     @event("Merged")
-    def _merged(  # noqa: PLR0913 - the whole of what the merged contact had, so the survivor loses nothing
-        self,
-        merged_id: UUID,
-        by: UUID | None,
-        why: str,
-        name: str,
-        addresses: list[str],
-        phone_texts: dict[str, str],
-        activities: list[str],
-        merged_from: list[UUID],
-        source: str,
-        company_id: UUID | None,
-        responsible_manager_id: UUID | None,
-        vip: bool,
-        language: str,
-        region: str,
-        tags: list[str],
-        custom_fields: dict[str, Scalar],
-    ) -> None:
-        self.addresses = without_repeats([*self.addresses, *addresses])
-        self.phone_texts = {**phone_texts, **self.phone_texts}
+    def _merged(self, merged_id: UUID, by: UUID | None, why: str, name: str, activities: list[str]) -> None:
         self.activities = without_repeats([*self.activities, *activities])
-        self.merged_from = without_repeats([*self.merged_from, merged_id, *merged_from])
-        self.custom_fields = {**custom_fields, **self.custom_fields}
-        self.tags = sorted({*self.tags, *tags})
-        self.vip = self.vip or vip
-        self.source = self.source or source
-        self.language = self.language or language
-        self.region = self.region or region
-        self.company_id = self.company_id or company_id
-        self.responsible_manager_id = self.responsible_manager_id or responsible_manager_id
+        self.merged_from.append(merged_id)
 
     @event("MergedInto")
     def _merged_into(self, survivor_id: UUID, by: UUID | None, why: str) -> None:
@@ -313,8 +322,12 @@ class Contact(Aggregate):
 def merge(survivor: Contact, merged: Contact, by: UUID | None, why: str) -> None:
     """Merge ``merged`` into ``survivor``: the survivor gains all it had; it keeps its history and names the survivor.
 
-    Where both have a value the survivor's stays (its name, its company, its manager); the merged
-    contact's is kept in the ``Merged`` event and in its own history.
+    ``Merged`` says when, who and why, and takes the merged contact's activities; what the survivor
+    gains besides is recorded as its ordinary changes (AddressAdded, PhoneAdded, ProfileUpdated...),
+    so whoever follows a contact's details needs to know nothing of merges. Where both have a value
+    the survivor's stays (its name, company, manager, a custom field); the merged contact's stays in
+    its own history. A merge may take a contact past the limits on tags and custom fields: losing
+    what a customer told us is worse.
     """
     if survivor.id == merged.id:
         msg = f"contact {survivor.id} cannot be merged into itself"
@@ -322,21 +335,7 @@ def merge(survivor: Contact, merged: Contact, by: UUID | None, why: str) -> None
     survivor._check_not_merged()  # noqa: SLF001 - the rule belongs to both contacts of a merge
     merged._check_not_merged()  # noqa: SLF001
     survivor._merged(  # noqa: SLF001
-        merged_id=merged.id,
-        by=by,
-        why=why,
-        name=merged.name,
-        addresses=list(merged.addresses),
-        phone_texts=dict(merged.phone_texts),
-        activities=list(merged.activities),
-        merged_from=list(merged.merged_from),
-        source=merged.source,
-        company_id=merged.company_id,
-        responsible_manager_id=merged.responsible_manager_id,
-        vip=merged.vip,
-        language=merged.language,
-        region=merged.region,
-        tags=list(merged.tags),
-        custom_fields=dict(merged.custom_fields),
+        merged_id=merged.id, by=by, why=why, name=merged.name, activities=list(merged.activities)
     )
+    survivor._take_over(merged, by)  # noqa: SLF001
     merged._merged_into(survivor_id=survivor.id, by=by, why=why)  # noqa: SLF001

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
+from domain.channels import MAX_ADDRESS_LENGTH, Channel, ChannelAddress
 from domain.text import InvalidText, TextKind, checked_text
 
 MAX_NAME_LENGTH = 256
@@ -75,6 +76,20 @@ def checked_custom_fields(changes: object, current: Mapping[str, Scalar]) -> dic
     if len(kept) > MAX_CUSTOM_FIELDS:
         raise InvalidText("custom_fields", f"a contact may have at most {MAX_CUSTOM_FIELDS} custom fields")
     return checked
+
+
+MESSENGERS = (Channel.TELEGRAM, Channel.VK, Channel.WEBCHAT)
+
+
+def messenger_address(value: object, field: str = "messenger_id") -> ChannelAddress:
+    """A messenger id written ``channel:value`` ("telegram:123456"), as that channel's connector writes it."""
+    text = checked_text(field, value, max_length=MAX_ADDRESS_LENGTH, kind=TextKind.IDENTIFIER)
+    channel, sep, rest = text.partition(":")
+    known = {str(c) for c in MESSENGERS}
+    if not sep or channel not in known:
+        raise InvalidText(field, f"must be written channel:id with a channel of {sorted(known)}, as 'telegram:123'")
+    checked_text(field, rest, max_length=MAX_ADDRESS_LENGTH, kind=TextKind.IDENTIFIER)
+    return ChannelAddress(Channel(channel), rest)
 
 
 def without_repeats(values: Iterable[T]) -> list[T]:

@@ -13,6 +13,7 @@ from typing import Any
 from domain.attachments import MAX_ATTACHMENTS, Attachment
 from domain.channels import MAX_ADDRESS_LENGTH, Channel, ChannelAddress, inbound_text
 from domain.errors import InvalidInboundMessage
+from domain.intake import Intake
 from domain.text import TextKind
 
 MAX_TEXT_LENGTH = 65_536
@@ -45,6 +46,8 @@ class InboundMessage:
     forwarded: bool = False
     # Who else the message concerns (a forward's original sender first, then recipients), in this channel.
     correspondents: tuple[str, ...] = ()
+    # What a form or a pre-chat step adds: the customer's e-mail and phone, the lead's amount and product.
+    intake: Intake | None = None
 
     def __post_init__(self) -> None:
         # Every string is checked here, once, by the one text rule: what a channel hands us must be
@@ -128,6 +131,7 @@ class InboundMessage:
             "crm_copy": self.crm_copy,
             "forwarded": self.forwarded,
             "correspondents": list(self.correspondents),
+            "intake": self.intake.to_dict() if self.intake is not None else {},
         }
         data.update({name: value for name, value in optional.items() if value})
         return data
@@ -170,6 +174,7 @@ class InboundMessage:
             crm_copy=data.get("crm_copy") is True,
             forwarded=data.get("forwarded") is True,
             correspondents=_strings(data.get("correspondents"), "correspondents"),
+            intake=Intake.from_dict(data["intake"]) if data.get("intake") is not None else None,
         )
 
 

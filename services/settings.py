@@ -123,6 +123,11 @@ class Settings(BaseSettings):
     )
     console_queue_frames: int = Field(default=1000, ge=10, description="Frames waiting for one console, at most.")
     console_send_timeout: float = Field(default=10.0, gt=0, description="Seconds a console may take to read a frame.")
+    default_phone_region: str = Field(
+        default="",
+        pattern="^([A-Z]{2})?$",
+        description="ISO 3166 region (LV, DE) phones typed without a country code are read in; none: + required.",
+    )
 
     @property
     def console_url(self) -> str:
