@@ -105,7 +105,8 @@ def contact_for_touch(work: UnitOfWork, address: ChannelAddress, name: str, inta
 
     The sender's own address decides first; then the e-mail and phone the touch carries (a form's, a
     pre-chat step's): a known one joins the touch to its contact. What the touch carries that its
-    contact lacks is added to it, unless another contact has it (then the two are suggested).
+    contact lacks is added to it, unless another contact has it (then the two are suggested); a
+    contact known only by an address takes the name the touch gives.
     """
     carried = _carried(intake)
     contact = owner_of(work, str(address))
@@ -119,6 +120,8 @@ def contact_for_touch(work: UnitOfWork, address: ChannelAddress, name: str, inta
             contact.add_address(address, by=None)
         claim(work, contact, str(address))
     before = card_of(contact)
+    if name.strip() and not before.name:
+        contact.rename(name, by=None)  # known so far by an address only: the customer said their name
     for key, phone in carried.items():
         if key in contact.addresses:
             continue
