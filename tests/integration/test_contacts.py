@@ -46,12 +46,12 @@ def message(channel: Channel, user: str, n: int, intake: Intake | None = None) -
     )
 
 
-def at_once(*work: Callable[[], None]) -> None:
+def at_once(*work: Callable[[], object]) -> None:
     """Run each in its own thread, released together; fail with the first error any raised."""
     start = threading.Barrier(len(work))
     errors: list[BaseException] = []
 
-    def run(each: Callable[[], None]) -> None:
+    def run(each: Callable[[], object]) -> None:
         try:
             start.wait(timeout=30)
             each()
@@ -121,10 +121,11 @@ def test_a_merge_racing_a_message_to_the_merged_contact_loses_nothing(settings: 
     other = build_event_store(settings)
     try:
         for n, (survivor, merged) in enumerate(pairs):
+            # Both a new conversation from one of its addresses and a message in its old one.
+            touches = [message(Channel.VK, f"m{n}", 1), message(Channel.TELEGRAM, f"m{n}", 2)]
             at_once(
-                lambda s=survivor, m=merged: (merge_contacts(store, s, m, ANNA, "one person"), None)[1],
-                # Both a new conversation from one of its addresses and a message in its old one.
-                lambda n=n: (receive_messages(other, [message(Channel.VK, f"m{n}", 1), message(Channel.TELEGRAM, f"m{n}", 2)]), None)[1],  # noqa: E501
+                lambda s=survivor, m=merged: merge_contacts(store, s, m, ANNA, "one person"),
+                lambda touches=touches: receive_messages(other, touches),
             )
     finally:
         other.close()

@@ -7,25 +7,30 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from application.close_conversation import close_conversation
 from application.contact_addresses import add_email, add_messenger_id, add_phone
 from application.create_contact import create_contact
 from application.duplicate_suggestions import dismiss_duplicate_suggestion, list_duplicate_suggestions
 from application.errors import AddressTaken, ConcurrentEdit, UnknownContact, UnknownManager
 from application.event_store import EventStore
+from application.managers import register_manager
 from application.merge_contacts import merge_contacts
 from application.receive_messages import receive_messages
 from application.resolve_contact import resolve_contact
 from application.update_contact import ContactChanges, update_contact
+from application.work_day import change_work_day
 from domain.channels import Channel, ChannelAddress
 from domain.contact import CannotMerge, Contact, ContactWasMerged
 from domain.conversation import Conversation
 from domain.duplicates import SuggestionClosed
-from domain.identities import conversation_id
+from domain.identities import conversation_id, lead_id
 from domain.inbound import InboundMessage
 from domain.intake import Intake
+from domain.lead import Lead
 from domain.phones import Phone
 from domain.text import InvalidText
 from tests.log_invariants import log_events
+from tests.router_reactions import routed
 
 ANNA = uuid4()
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -213,3 +218,21 @@ def test_merging_on_an_old_version_is_refused(store: EventStore) -> None:
     with pytest.raises(ConcurrentEdit):
         merge_contacts(store, one.contact_id, two.contact_id, ANNA, "", merged_version=two.version)
     assert not resolve_contact(store, two.contact_id).merged
+
+
+def test_a_lead_of_a_merged_contact_is_routed_by_the_survivor(store: EventStore) -> None:
+    anna = register_manager(store, "Anna", "anna@example.com", 5, "sales")
+    boris = register_manager(store, "Boris", "boris@example.com", 5, "sales")
+    routed(store, change_work_day, anna, "start")
+    routed(store, change_work_day, boris, "start")
+    survivor = create_contact(store, ANNA, "Ilze").contact_id
+    update_contact(store, survivor, ANNA, ContactChanges(vip=True, responsible_manager_id=boris))
+    merged = telegram(store, "4711")
+    merge_contacts(store, survivor, merged, ANNA, "same person")
+    close_conversation(store, conversation_id("telegram", "4711"), anna, any_conversation=True)
+    telegram(store, "4711")  # the customer writes again in the conversation of the merged contact
+    reopened = store.repository.get(lead_id(conversation_id("telegram", "4711")))
+    assert isinstance(reopened, Lead)
+    assert reopened.contact_id == merged  # the lead keeps its history; its contact resolves
+    assert reopened.manager_id == boris  # back to the survivor's responsible manager
+    assert contact(store, survivor).responsible_manager_id == boris
