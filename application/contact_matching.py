@@ -114,7 +114,7 @@ def contact_for_touch(work: UnitOfWork, address: ChannelAddress, name: str, inta
     if contact is None:
         contact = next((c for key in carried if (c := owner_of(work, key)) is not None), None)
         if contact is None:
-            contact = Contact(name=name or str(address), address=str(address))
+            contact = Contact(name=name.strip() or str(address), address=str(address))
             work.add(contact)
         else:
             contact.add_address(address, by=None)

@@ -39,10 +39,9 @@ def list_duplicate_suggestions(store: EventStore, contact_id: UUID) -> list[Sugg
                 continue
             others = [contact_of(work, c) for c in suggestion.contact_ids]
             other = next((c for c in others if c is not None and c.id != contact.id), None)
-            if other is not None:
-                found[suggestion.id] = SuggestedDuplicate(
-                    suggestion.id, contact.id, other.id, tuple(suggestion.reasons)
-                )
+            # After a merge two suggestions may name the same contact: the first (the survivor's own) is shown.
+            if other is not None and other.id not in found:
+                found[other.id] = SuggestedDuplicate(suggestion.id, contact.id, other.id, tuple(suggestion.reasons))
         return list(found.values())
 
     return store.transact(command)

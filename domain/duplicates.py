@@ -25,6 +25,8 @@ from domain.errors import DomainError
 MAX_EDITS = 2
 MIN_NAME_WORDS = 2  # a first name alone ("Anna") says nothing about being the same person
 MIN_NAME_PART = 4  # "ab@" and "ac@" in one domain are two people more often than one typo
+# "anna@" at two domains is two Annas; "anna.berzina@" (or "aberzina@") at two is likely one person.
+MIN_MAILBOX_NAME = 6
 EDGE = 2  # letters at each end of an e-mail's name part that its two near-keys are made of
 MAX_LISTED = 100
 # Shared mailboxes: the same name part at two domains is two businesses, not one person.
@@ -86,7 +88,8 @@ def lookalike_keys(card: ContactCard) -> set[str]:
         local, _, domain = email.rpartition("@")
         if local in SHARED_MAILBOXES:
             continue
-        keys.add(f"mailbox:{local}")
+        if len(local) >= MIN_MAILBOX_NAME:
+            keys.add(f"mailbox:{local}")
         if len(local) >= MIN_NAME_PART:
             keys |= {f"near:{domain}/{local[:EDGE]}", f"near:{domain}/~{local[-EDGE:]}"}
     return keys
@@ -104,7 +107,7 @@ def likeness(one: ContactCard, other: ContactCard) -> list[str]:
             their_local, _, their_domain = theirs.rpartition("@")
             if mine == theirs or local in SHARED_MAILBOXES or their_local in SHARED_MAILBOXES:
                 continue
-            if local == their_local:
+            if local == their_local and len(local) >= MIN_MAILBOX_NAME:
                 reasons.append(f"same e-mail name at another domain: {mine} / {theirs}")
             elif _near(local, domain, their_local, their_domain):
                 reasons.append(f"similar e-mails: {mine} / {theirs}")

@@ -45,6 +45,7 @@ def test_lookalikes_are_found_by_a_shared_key_and_said_why(one: ContactCard, oth
         (card("Anna"), card("Anna")),  # a first name alone
         (card("", "info@a.lv"), card("", "info@b.lv")),  # two businesses' shared mailboxes
         (card("", "ab@x.lv"), card("", "ac@x.lv")),  # too short to call a typo
+        (card("", "anna@x.lv"), card("", "anna@y.lv")),  # a first name alone, at two domains
         (card("Anna Berzina", "anna@x.lv"), card("Boris Ozols", "boris@y.lv")),
     ],
 )
@@ -95,3 +96,24 @@ def test_a_suggestion_is_dismissed_once_and_a_merge_closes_it() -> None:
         suggestion.dismiss(by=anna, why="again")
     suggestion.merged(one, by=anna)
     assert suggestion.status == "dismissed"
+
+
+@st.composite
+def one_typo_apart(draw: st.DrawFn) -> tuple[str, str]:
+    name = draw(st.text("abcdefgh.", min_size=5, max_size=12).filter(lambda n: n[0] != "." and n[-1] != "."))
+    at = draw(st.integers(0, len(name) - 1))
+    letter = draw(st.sampled_from("xyz"))
+    typo = draw(
+        st.sampled_from(
+            [name[:at] + letter + name[at + 1 :], name[:at] + name[at + 1 :], name[:at] + letter + name[at:]]
+        )
+    )
+    return name, typo
+
+
+@given(one_typo_apart())
+def test_two_emails_one_typo_apart_in_one_domain_always_meet_under_a_key(names: tuple[str, str]) -> None:
+    name, typo = names
+    one, other = card("", f"{name}@firm.lv"), card("", f"{typo}@firm.lv")
+    assert lookalike_keys(one) & lookalike_keys(other)
+    assert [r for r in likeness(one, other) if r.startswith("similar e-mails")]
