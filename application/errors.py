@@ -28,22 +28,21 @@ class UnknownManager(DomainError):
 
 
 class ConcurrentEdit(DomainError):
-    """Someone changed the record after the editor read it: ``current_version`` is what it is now."""
+    """Someone changed the record since the version the editor saw; nothing was changed."""
 
-    def __init__(self, kind: str, aggregate_id: UUID, expected_version: int, current_version: int) -> None:
-        super().__init__(
-            f"{kind} {aggregate_id} was changed meanwhile: you edited version {expected_version}, "
-            f"it is now at version {current_version}; reload it and edit again"
-        )
-        self.aggregate_id = aggregate_id
-        self.expected_version = expected_version
+    def __init__(self, current_version: int, message: str = "") -> None:
+        super().__init__(message or f"the record changed meanwhile: it is at version {current_version}")
         self.current_version = current_version
 
 
 def check_version(kind: str, aggregate: Aggregate, expected_version: int | None) -> None:
     """ConcurrentEdit if the editor read another version of ``aggregate`` than the one it is at (None: any)."""
     if expected_version is not None and expected_version != aggregate.version:
-        raise ConcurrentEdit(kind, aggregate.id, expected_version, aggregate.version)
+        raise ConcurrentEdit(
+            aggregate.version,
+            f"{kind} {aggregate.id} was changed meanwhile: you edited version {expected_version}, "
+            f"it is now at version {aggregate.version}; reload it and edit again",
+        )
 
 
 class UnknownContact(DomainError):
