@@ -5,9 +5,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from application.assigning import Assigning
+from application.contact_lookup import contact_of
 from application.event_store import EventStore
 from application.unit_of_work import UnitOfWork
-from domain.contact import Contact
 from domain.errors import DomainError
 from domain.lead import Lead
 from domain.manager import Manager
@@ -27,7 +27,7 @@ def accept_offer(store: EventStore, lead: UUID, manager_id: UUID) -> None:
             raise DomainError(msg)
         found.accept(manager_id)
         manager.take_lead(found.id, store.clock())
-        if (contact := work.find(found.contact_id, Contact)) is not None:
+        if (contact := contact_of(work, found.contact_id)) is not None:
             contact.make_responsible(manager_id)
 
     store.transact(command)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from application.contact_lookup import contact_of
 from application.unit_of_work import UnitOfWork
 from domain.contact import Contact
 from domain.conversation import Conversation
@@ -61,7 +62,7 @@ class Assigning:
         """Decide for one lead and apply the decision: assign, offer, or queue."""
         at = self._now()
         rules = self.rules()
-        contact = self._work.find(lead.contact_id, Contact)
+        contact = contact_of(self._work, lead.contact_id)  # the contact it became, if it was merged
         facts = LeadFacts(
             lead_id=lead.id,
             channel=lead.channel,
@@ -71,6 +72,8 @@ class Assigning:
             language=contact.language if contact else "",
             region=contact.region if contact else "",
             tags=frozenset(contact.tags if contact else ()),
+            amount=lead.details.amount,
+            product_category=lead.details.product_interest,
             responsible_manager_id=contact.responsible_manager_id if contact else None,
             offer_expired=offer_expired,
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
+
 from domain.errors import DomainError
 
 
@@ -59,3 +61,50 @@ class UnknownActivity(DomainError):
 
     def __init__(self, activity_id: UUID) -> None:
         super().__init__(f"no activity with id {activity_id}")
+
+
+def check_version(kind: str, aggregate: Aggregate, expected_version: int | None) -> None:
+    """ConcurrentEdit if the editor read another version of ``aggregate`` than the one it is at (None: any)."""
+    if expected_version is not None and expected_version != aggregate.version:
+        raise ConcurrentEdit(
+            aggregate.version,
+            f"{kind} {aggregate.id} was changed meanwhile: you edited version {expected_version}, "
+            f"it is now at version {aggregate.version}; reload it and edit again",
+        )
+
+
+class UnknownContact(DomainError):
+    """No contact has that id."""
+
+    def __init__(self, contact_id: UUID) -> None:
+        super().__init__(f"contact {contact_id} does not exist")
+
+
+class UnknownCompany(DomainError):
+    """No company has that id."""
+
+    def __init__(self, company_id: UUID) -> None:
+        super().__init__(f"company {company_id} does not exist")
+
+
+class UnknownLead(DomainError):
+    """No lead has that id."""
+
+    def __init__(self, lead_id: UUID) -> None:
+        super().__init__(f"lead {lead_id} does not exist")
+
+
+class UnknownSuggestion(DomainError):
+    """No suggested duplicate has that id."""
+
+    def __init__(self, suggestion_id: UUID) -> None:
+        super().__init__(f"suggested duplicate {suggestion_id} does not exist")
+
+
+class AddressTaken(DomainError):
+    """The e-mail, phone or messenger id belongs to another contact: merge the two instead."""
+
+    def __init__(self, field: str, address: str, owner_id: UUID) -> None:
+        super().__init__(f"'{field}' {address} belongs to contact {owner_id}: merge the two contacts instead")
+        self.field = field
+        self.owner_id = owner_id

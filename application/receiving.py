@@ -10,9 +10,11 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from application.assigning import Assigning
+from application.contact_matching import carried_addresses, contact_for_touch
 from application.unit_of_work import UnitOfWork
+from domain.address_book import AddressBookEntry
 from domain.channels import ChannelAddress
-from domain.contact import Activity, AddressBookEntry, Contact
+from domain.contact import Activity, Contact
 from domain.conversation import Conversation, CustomerMessage, MessageReceipt
 from domain.identities import address_book_entry_id, conversation_id, lead_id, manager_id, message_receipt_id
 from domain.inbound import InboundMessage
@@ -76,6 +78,7 @@ class Receiving:
             conv = conversation_id(m.channel, m.conversation_thread)
             ids |= {message_receipt_id(m.channel, m.channel_message_id), conv, lead_id(conv)}
             ids.add(address_book_entry_id(str(m.sender)))
+            ids.update(address_book_entry_id(address) for address in carried_addresses(m.intake))
             ids.update(replied_ids(m))
             if m.crm_copy:
                 ids.add(manager_id(m.sender.value))
@@ -97,8 +100,8 @@ class Receiving:
                 ids |= {aggregate.contact_id, *([aggregate.manager_id] if aggregate.manager_id else [])}
             elif isinstance(aggregate, Team):
                 ids.update(aggregate.members)
-            elif isinstance(aggregate, Contact) and aggregate.responsible_manager_id:
-                ids.add(aggregate.responsible_manager_id)
+            elif isinstance(aggregate, Contact):
+                ids.update(i for i in (aggregate.responsible_manager_id, aggregate.merged_into) if i is not None)
         return ids
 
     def receive(self, message: InboundMessage) -> ReceivedMessage:
@@ -125,7 +128,11 @@ class Receiving:
         conversation = self._continued(message) or self._work.find(
             conversation_id(message.channel, message.conversation_thread), Conversation
         )
-        conversation = conversation or self._open(message)
+        if conversation is None:
+            conversation = self._open(message)
+        elif message.intake is not None:
+            # A later message may bring the customer's e-mail or phone: their contact learns it.
+            contact_for_touch(self._work, message.sender, marked_name(message.sender_name), message.intake)
         conversation.record_customer_message(
             CustomerMessage(
                 channel_message_id=message.channel_message_id,
@@ -142,6 +149,9 @@ class Receiving:
         lead = self._work.find(lead_id(conversation.id), Lead)
         assert lead is not None  # opened with the conversation
         lead.reopen(message.received_at)
+        if message.intake is not None:
+            # Before routing, so that rules on amount and product category see what the form said.
+            lead.change_details(lead.details.updated_by(message.intake.details), by=None)
         if lead.status is LeadStatus.NEW:
             self._assigning.route(lead, message.received_at)
         return ReceivedMessage(message.channel_message_id, Outcome.STORED, conversation.id, lead.id, lead.manager_id)
@@ -168,7 +178,7 @@ class Receiving:
         customers = [c for c in message.correspondents if self._work.find(manager_id(c), Manager) is None]
         author = None if forwarded_by else manager_id(message.sender.value)
         address = str(ChannelAddress(message.channel, customers[0])) if customers else str(message.sender)
-        contact_id = self._contact_for(address, name="")
+        contact_id = contact_for_touch(self._work, ChannelAddress.parse(address), "", None)
         contact = self._work.find(contact_id, Contact)
         assert contact is not None  # found or registered just now
         contact.log_activity(
@@ -187,18 +197,9 @@ class Receiving:
         self._work.add(MessageReceipt(message.channel, message.channel_message_id, contact_id))
         return ReceivedMessage(message.channel_message_id, Outcome.ACTIVITY, None, None, None, contact_id)
 
-    def _contact_for(self, address: str, name: str) -> UUID:
-        entry = self._work.find(address_book_entry_id(address), AddressBookEntry)
-        if entry is not None:
-            return entry.contact_id
-        contact = Contact(name=name or address, address=address)
-        self._work.add(contact)
-        self._work.add(AddressBookEntry(address=address, contact_id=contact.id))
-        return contact.id
-
     def _open(self, message: InboundMessage) -> Conversation:
         address = str(message.sender)
-        contact_id = self._contact_for(address, marked_name(message.sender_name))
+        contact_id = contact_for_touch(self._work, message.sender, marked_name(message.sender_name), message.intake)
         conversation = Conversation(
             channel=message.channel, thread=message.conversation_thread, address=address, contact_id=contact_id
         )

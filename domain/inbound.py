@@ -13,6 +13,7 @@ from typing import Any
 from domain.attachments import MAX_ATTACHMENTS, Attachment
 from domain.channels import MAX_ADDRESS_LENGTH, Channel, ChannelAddress, inbound_text
 from domain.errors import InvalidInboundMessage
+from domain.intake import Intake
 from domain.text import TextKind
 
 MAX_TEXT_LENGTH = 65_536
@@ -48,6 +49,8 @@ class InboundMessage:
     # The channel vouches for the sender (a mail: its receiving server's authentication results, or a
     # sender ops trust): only then is a manager's copy to the CRM address taken as the manager's.
     sender_verified: bool = False
+    # What a form or a pre-chat step adds: the customer's e-mail and phone, the lead's amount and product.
+    intake: Intake | None = None
 
     def __post_init__(self) -> None:
         # Every string is checked here, once, by the one text rule: what a channel hands us must be
@@ -132,6 +135,7 @@ class InboundMessage:
             "forwarded": self.forwarded,
             "correspondents": list(self.correspondents),
             "sender_verified": self.sender_verified,
+            "intake": self.intake.to_dict() if self.intake is not None else {},
         }
         data.update({name: value for name, value in optional.items() if value})
         return data
@@ -175,6 +179,7 @@ class InboundMessage:
             forwarded=data.get("forwarded") is True,
             correspondents=_strings(data.get("correspondents"), "correspondents"),
             sender_verified=data.get("sender_verified") is True,
+            intake=Intake.from_dict(data["intake"]) if data.get("intake") is not None else None,
         )
 
 

@@ -1,9 +1,15 @@
-"""A lead: a customer's request that exactly one manager must take on."""
+"""A lead: a customer's request that exactly one manager must take on, and that a manager qualifies.
+
+Two things move on a lead, apart: where routing has it (``status``: new, queued, offered, assigned,
+closed) and how far a manager has judged it (``qualification``: new, in progress, then qualified or
+junk with a reason). Routing never changes the qualification, and qualifying never routes.
+"""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -11,6 +17,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import DomainError
 from domain.identities import lead_id
+from domain.lead_details import LeadDetails
 from domain.timers import TimerKind
 
 
@@ -24,6 +31,19 @@ class NotOffered(DomainError):
 
 class LeadClosed(DomainError):
     """The lead's conversation is closed: nobody is to take it until the customer writes again."""
+
+
+class QualificationRefused(DomainError):
+    """The lead's qualification cannot move that way from where it stands; the message says why."""
+
+
+class Qualification(enum.StrEnum):
+    """How far a manager has judged a lead."""
+
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    QUALIFIED = "qualified"
+    JUNK = "junk"
 
 
 class LeadStatus(enum.StrEnum):
@@ -63,6 +83,10 @@ class Lead(Aggregate):
         self.answered = False
         self.queue_name: str | None = None
         self.queue_position: int | None = None
+        self.qualification = Qualification.NEW
+        self.junk_reason = ""
+        self.details = LeadDetails()
+        self.conversations = [conversation_id]  # the one that opened it, then any linked to it
 
     @property
     def queued(self) -> bool:
@@ -150,6 +174,67 @@ class Lead(Aggregate):
         """A closed lead comes back when the customer writes again; it is routed anew, arriving ``arrived_at``."""
         if self.status is LeadStatus.CLOSED:
             self._reopened(conversation_id=self.conversation_id, arrived_at=arrived_at)
+
+    def take_in_progress(self, by: UUID) -> None:
+        """A manager starts working the lead (a junk one too, found to be real after all)."""
+        if self.qualification not in (Qualification.NEW, Qualification.JUNK):
+            msg = f"lead {self.id} is {self.qualification}: only a new or junk lead is taken in progress"
+            raise QualificationRefused(msg)
+        self._taken_in_progress(by=by)
+
+    def qualify(self, by: UUID) -> None:
+        """The lead is real business, ready to convert."""
+        if self.qualification is not Qualification.IN_PROGRESS:
+            msg = f"lead {self.id} is {self.qualification}: take it in progress before qualifying it"
+            raise QualificationRefused(msg)
+        self._qualified(by=by)
+
+    def mark_junk(self, reason: str, by: UUID) -> None:
+        """The lead is not business (spam, a wrong number, a job seeker): ``reason`` says which."""
+        if self.qualification not in (Qualification.NEW, Qualification.IN_PROGRESS):
+            msg = f"lead {self.id} is {self.qualification}: only a new or in-progress lead is marked junk"
+            raise QualificationRefused(msg)
+        self._marked_junk(reason=reason, by=by)
+
+    def change_details(self, details: LeadDetails, by: UUID | None) -> None:
+        """What the lead is about: amount and currency, product interest, comment (all of them, as given)."""
+        if details != self.details:
+            self._details_changed(
+                amount=details.amount,
+                currency=details.currency,
+                product_interest=details.product_interest,
+                comment=details.comment,
+                by=by,
+            )
+
+    def link_conversation(self, conversation_id: UUID, by: UUID | None) -> None:
+        """Another conversation of the customer belongs to this lead too."""
+        if conversation_id not in self.conversations:
+            self._conversation_linked(conversation_id=conversation_id, by=by)
+
+    @event("TakenInProgress")
+    def _taken_in_progress(self, by: UUID) -> None:
+        self.qualification = Qualification.IN_PROGRESS
+        self.junk_reason = ""
+
+    @event("Qualified")
+    def _qualified(self, by: UUID) -> None:
+        self.qualification = Qualification.QUALIFIED
+
+    @event("MarkedJunk")
+    def _marked_junk(self, reason: str, by: UUID) -> None:
+        self.qualification = Qualification.JUNK
+        self.junk_reason = reason
+
+    @event("DetailsChanged")
+    def _details_changed(
+        self, amount: Decimal | None, currency: str, product_interest: str, comment: str, by: UUID | None
+    ) -> None:
+        self.details = LeadDetails(amount, currency, product_interest, comment)
+
+    @event("ConversationLinked")
+    def _conversation_linked(self, conversation_id: UUID, by: UUID | None) -> None:
+        self.conversations.append(conversation_id)
 
     @event("Reopened")
     def _reopened(self, conversation_id: UUID, arrived_at: datetime | None = None) -> None:

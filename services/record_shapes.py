@@ -19,7 +19,10 @@ from domain.attachments import MAX_CONTENT_TYPE_LENGTH, MAX_FILENAME_LENGTH
 from domain.channels import Channel
 from domain.conversation import DeliveryOutcome
 from domain.delivery_report import MAX_DETAIL_LENGTH
+from domain.emails import MAX_EMAIL_LENGTH
 from domain.inbound import MAX_ID_LENGTH, MAX_NAME_LENGTH, MAX_REFERENCES, MAX_SUBJECT_LENGTH, MAX_TEXT_LENGTH
+from domain.lead_details import MAX_COMMENT_LENGTH, MAX_PRODUCT_INTEREST_LENGTH
+from domain.phones import MAX_PHONE_TEXT_LENGTH
 from domain.published_event import MAX_NOTIFICATION_ID, MAX_TYPE_LENGTH
 
 _ADDRESS = "an address in its channel, written 'channel:value' (webchat:VISITOR_ID, email:anna@example.com)"
@@ -34,6 +37,22 @@ class AttachmentRecord(BaseModel):
     content_type: str = Field(max_length=MAX_CONTENT_TYPE_LENGTH)
     size: int = Field(ge=0, description="Bytes.")
     kept: bool = Field(description="False when the file was over the size the store keeps.")
+
+
+class IntakeRecord(BaseModel):
+    """What a form or a pre-chat step adds to a message (`Intake`, `domain/intake.py`); each field left out when empty.
+
+    The router joins the message to the contact with this e-mail or phone, and routes its lead by the
+    amount and product interest.
+    """
+
+    email: str = Field(default="", max_length=MAX_EMAIL_LENGTH, description="The customer's e-mail, in lower case.")
+    phone: str = Field(default="", pattern=r"^\+[1-9][0-9]{1,14}$", description="The customer's phone, in E.164.")
+    phone_text: str = Field(default="", max_length=MAX_PHONE_TEXT_LENGTH, description="The phone as typed.")
+    amount: str = Field(default="", description="The lead's amount, a decimal number written as a string.")
+    currency: str = Field(default="", pattern="^[A-Z]{3}$", description="ISO 4217 code of the amount's currency.")
+    product_interest: str = Field(default="", max_length=MAX_PRODUCT_INTEREST_LENGTH)
+    comment: str = Field(default="", max_length=MAX_COMMENT_LENGTH)
 
 
 class InboundRecord(BaseModel):
@@ -68,6 +87,9 @@ class InboundRecord(BaseModel):
         default=False,
         description="The channel vouches for the sender (a mail: its server's authentication results). "
         "Left out when false.",
+    )
+    intake: IntakeRecord | None = Field(
+        default=None, description=f"What a form or a pre-chat step adds about the customer and the lead. {_LEFT_OUT}"
     )
 
 

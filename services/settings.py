@@ -141,6 +141,11 @@ class Settings(BaseSettings):
         default_factory=lambda: ["*"],
         description="Sites that may frame the widget page (CSP frame-ancestors); any site by default.",
     )
+    default_phone_region: str = Field(
+        default="",
+        pattern="^([A-Z]{2})?$",
+        description="ISO 3166 region (LV, DE) phones typed without a country code are read in; none: + required.",
+    )
 
     @property
     def console_url(self) -> str:

@@ -10,7 +10,6 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from services.console.paging import MAX_PAGE
 from starlette.testclient import TestClient
 
 from application.managers import register_manager
@@ -23,6 +22,7 @@ from domain.inbound import InboundMessage
 from services.bootstrap import build_event_store, create_pool
 from services.console.accounts import Role, add_account
 from services.console.app import build_app
+from services.console.paging import MAX_PAGE
 from services.ingest.mail_state import PostgresMailboxState
 from services.projections.schema import LIVE_SCHEMA
 from services.settings import Settings

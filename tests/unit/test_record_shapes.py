@@ -17,6 +17,8 @@ from domain.channels import MAX_ADDRESS_LENGTH, Channel, ChannelAddress
 from domain.conversation import DeliveryOutcome
 from domain.delivery_report import DeliveryReport
 from domain.inbound import MAX_ID_LENGTH, InboundMessage
+from domain.intake import Intake
+from domain.lead_details import LeadDetails
 from domain.outbound import OutboundMessage, OutboundReply, QueuePosition
 from domain.published_event import PublishedEvent
 from services.record_shapes import (
@@ -24,6 +26,7 @@ from services.record_shapes import (
     DeliveryReportRecord,
     EventRecord,
     InboundRecord,
+    IntakeRecord,
     OutboundRecord,
     QueuePositionRecord,
     ReplyRecord,
@@ -53,9 +56,24 @@ FULL: list[tuple[type[BaseModel], dict[str, Any]]] = [
             forwarded=True,
             correspondents=("boris@example.com",),
             sender_verified=True,
+            intake=Intake(
+                email="anna@example.com",
+                phone="+37120000000",
+                phone_text="20 000 000",
+                details=LeadDetails.checked("1250.50", "EUR", "CRM licences", "10 seats"),
+            ),
         ).to_dict(),
     ),
     (AttachmentRecord, FILE.to_dict()),
+    (
+        IntakeRecord,
+        Intake(
+            email="anna@example.com",
+            phone="+37120000000",
+            phone_text="20 000 000",
+            details=LeadDetails.checked("1250.50", "EUR", "CRM licences", "10 seats"),
+        ).to_dict(),
+    ),
     (
         ReplyRecord,
         OutboundReply(
@@ -86,17 +104,18 @@ def test_every_field_shown_is_one_the_domain_writes_and_no_other(
 
 def test_the_shape_of_an_outbound_record_is_chosen_by_its_kind() -> None:
     outbound = TypeAdapter[Any](OutboundRecord)
-    assert isinstance(outbound.validate_json(json.dumps(FULL[2][1])), ReplyRecord)
-    assert isinstance(outbound.validate_json(json.dumps(FULL[3][1])), QueuePositionRecord)
+    reply, position = dict(FULL)[ReplyRecord], dict(FULL)[QueuePositionRecord]
+    assert isinstance(outbound.validate_json(json.dumps(reply)), ReplyRecord)
+    assert isinstance(outbound.validate_json(json.dumps(position)), QueuePositionRecord)
     with pytest.raises(ValidationError):
-        outbound.validate_json(json.dumps({**FULL[3][1], "kind": "reply"}))
+        outbound.validate_json(json.dumps({**position, "kind": "reply"}))
 
 
 def test_a_shape_refuses_what_the_domain_refuses() -> None:
     with pytest.raises(ValidationError, match="received_at"):
         InboundRecord.model_validate_json(json.dumps({**FULL[0][1], "received_at": "2025-03-01T09:30:00"}))
     with pytest.raises(ValidationError, match="position"):
-        QueuePositionRecord.model_validate_json(json.dumps({**FULL[3][1], "position": 0}))
+        QueuePositionRecord.model_validate_json(json.dumps({**dict(FULL)[QueuePositionRecord], "position": 0}))
 
 
 _lines = st.characters(blacklist_categories=("Cc", "Cs"))
@@ -110,6 +129,20 @@ _files = st.builds(
     content_type=st.text(_lines, max_size=20),
     size=st.integers(min_value=0),
     kept=st.booleans(),
+)
+_emails = st.from_regex(r"[a-z][a-z0-9]{0,6}(\.[a-z]{1,3})?@[a-z]{1,8}\.(lv|com)", fullmatch=True)
+_intakes = st.builds(
+    Intake,
+    email=st.one_of(st.just(""), _emails),
+    phone=st.sampled_from(["", "+37120000000", "+16502530000", "+442079460958"]),
+    phone_text=st.text(_lines, max_size=20),
+    details=st.builds(
+        LeadDetails.checked,
+        amount=st.one_of(st.none(), st.decimals(min_value=0, max_value=10**9, places=2)),
+        currency=st.sampled_from(["EUR", "USD", "JPY"]),
+        product_interest=st.text(_lines, max_size=20),
+        comment=st.text(st.one_of(_lines, st.sampled_from("\t\n")), max_size=20),
+    ),
 )
 
 
@@ -131,6 +164,7 @@ def inbound_messages(draw: st.DrawFn) -> InboundMessage:
         crm_copy=draw(st.booleans()),
         forwarded=draw(st.booleans()),
         correspondents=tuple(draw(st.lists(_addresses, max_size=3))),
+        intake=draw(st.one_of(st.none(), _intakes)),
     )
 
 

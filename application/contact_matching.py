@@ -1,0 +1,151 @@
+"""One person, one contact: a touch joins the contact it certainly belongs to, and lookalikes are suggested.
+
+Certain is the same address: the same e-mail, phone (E.164) or messenger id, which the address book
+keys by the address itself, so two routers meeting a new one at once cannot both claim it. Anything
+less (the same full name, a similar e-mail) is only suggested to a manager, as a DuplicateSuggestion.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from application.contact_lookup import contact_of
+from application.errors import AddressTaken
+from application.unit_of_work import UnitOfWork
+from domain.address_book import AddressBookEntry
+from domain.channels import Channel, ChannelAddress
+from domain.contact import Contact, email_key, phone_key
+from domain.duplicates import ContactCard, DuplicateSuggestion, Lookalikes, likeness, lookalike_keys, lookalikes_id
+from domain.duplicates import suggestion_id as pair_suggestion_id
+from domain.identities import address_book_entry_id
+from domain.intake import Intake
+from domain.phones import Phone
+
+
+def card_of(contact: Contact) -> ContactCard:
+    """What duplicates are judged by, of one contact (a name that is only its address is no name)."""
+    name = "" if contact.name in contact.addresses else contact.name
+    return ContactCard(contact.id, name, tuple(contact.emails))
+
+
+def owner_of(work: UnitOfWork, address: str) -> Contact | None:
+    """The contact an address belongs to (the one it was merged into, if merged), if any."""
+    entry = work.find(address_book_entry_id(address), AddressBookEntry)
+    return contact_of(work, entry.contact_id) if entry is not None else None
+
+
+def claim(work: UnitOfWork, contact: Contact, address: str) -> UUID | None:
+    """Enter ``address`` in the address book for ``contact``; the id of another contact that has it, if any."""
+    entry = work.find(address_book_entry_id(address), AddressBookEntry)
+    if entry is None:
+        work.add(AddressBookEntry(address=address, contact_id=contact.id))
+        return None
+    owner = contact_of(work, entry.contact_id)
+    owner_id = owner.id if owner is not None else entry.contact_id
+    return None if owner_id == contact.id else owner_id
+
+
+def add_reach(work: UnitOfWork, contact: Contact, reach: Phone | str, field: str, by: UUID | None) -> bool:
+    """A manager gives the contact a phone, or an address (an e-mail's or a messenger id, ``channel:value``).
+
+    AddressTaken if another contact has it; False when the contact had it already.
+    """
+    address = phone_key(reach.number) if isinstance(reach, Phone) else reach
+    if address in contact.addresses:
+        return False
+    if (owner := claim(work, contact, address)) is not None:
+        raise AddressTaken(field, address.partition(":")[2], owner)
+    if isinstance(reach, Phone):
+        return contact.add_phone(reach, by)
+    if address.startswith(f"{Channel.EMAIL}:"):
+        return contact.add_email(address.partition(":")[2], by)
+    return contact.add_address(ChannelAddress.parse(address), by)
+
+
+def suggest(work: UnitOfWork, one: UUID, other: UUID, reasons: list[str]) -> UUID | None:
+    """Suggest that two contacts are one person, unless they were suggested before (or there is no reason).
+
+    Both contacts note the suggestion, so either one lists it.
+    """
+    first, second = contact_of(work, one), contact_of(work, other)
+    if not reasons or first is None or second is None or first.id == second.id:
+        return None
+    suggestion = pair_suggestion_id(first.id, second.id)
+    if work.get(suggestion) is not None:
+        return None  # open, dismissed or merged: a pair is suggested once
+    work.add(DuplicateSuggestion(contact_ids=sorted([first.id, second.id]), reasons=reasons))
+    first.note_possible_duplicate(suggestion, second.id, reasons)
+    second.note_possible_duplicate(suggestion, first.id, reasons)
+    return suggestion
+
+
+def suggest_lookalikes(work: UnitOfWork, contact: Contact, before: ContactCard | None = None) -> list[UUID]:
+    """List the contact under its keys (and off those it no longer has), suggesting whom it looks like."""
+    card = card_of(contact)
+    keys = lookalike_keys(card)
+    for key in sorted(lookalike_keys(before) - keys if before is not None else set()):
+        if (old := work.find(lookalikes_id(key), Lookalikes)) is not None:
+            old.unlist(contact.id)
+    suggested: list[UUID] = []
+    for key in sorted(keys):
+        group = work.find(lookalikes_id(key), Lookalikes)
+        if group is None:
+            group = Lookalikes(key=key)
+            work.add(group)
+        found = (
+            suggest(work, contact.id, other.contact_id, likeness(card, other)) for other in group.others(contact.id)
+        )
+        suggested.extend(s for s in found if s is not None)
+        group.list_contact(card)
+    return suggested
+
+
+def contact_for_touch(work: UnitOfWork, address: ChannelAddress, name: str, intake: Intake | None) -> UUID:
+    """The contact a customer's touch from ``address`` belongs to, registered if nobody knows them.
+
+    The sender's own address decides first; then the e-mail and phone the touch carries (a form's, a
+    pre-chat step's): a known one joins the touch to its contact. What the touch carries that its
+    contact lacks is added to it, unless another contact has it (then the two are suggested); a
+    contact known only by an address takes the name the touch gives.
+    """
+    carried = _carried(intake)
+    contact = owner_of(work, str(address))
+    new = contact is None
+    if contact is None:
+        contact = next((c for key in carried if (c := owner_of(work, key)) is not None), None)
+        if contact is None:
+            contact = Contact(name=name.strip() or str(address), address=str(address))
+            work.add(contact)
+        else:
+            contact.add_address(address, by=None)
+        claim(work, contact, str(address))
+    before = card_of(contact)
+    if name.strip() and not before.name:
+        contact.rename(name, by=None)  # known so far by an address only: the customer said their name
+    for key, phone in carried.items():
+        if key in contact.addresses:
+            continue
+        if (owner := claim(work, contact, key)) is not None:
+            suggest(work, contact.id, owner, [f"same {key.partition(':')[0]}: {key.partition(':')[2]}"])
+        elif phone is not None:
+            contact.add_phone(phone, by=None)
+        else:
+            contact.add_email(key.partition(":")[2], by=None)
+    if new or card_of(contact) != before:
+        suggest_lookalikes(work, contact, None if new else before)
+    return contact.id
+
+
+def carried_addresses(intake: Intake | None) -> list[str]:
+    """The addresses (``email:...``, ``phone:...``) a touch carries besides its sender's."""
+    return list(_carried(intake))
+
+
+def _carried(intake: Intake | None) -> dict[str, Phone | None]:
+    """The addresses a touch carries besides its sender's: its e-mail, its phone (with the phone as typed)."""
+    carried: dict[str, Phone | None] = {}
+    if intake is not None and intake.email:
+        carried[email_key(intake.email)] = None
+    if intake is not None and intake.phone:
+        carried[phone_key(intake.phone)] = Phone(intake.phone, intake.phone_text or intake.phone)
+    return carried

@@ -1,0 +1,232 @@
+"""Contacts that may be one person: suggested for a manager to merge or dismiss, never merged alone.
+
+The same e-mail or phone is certain and joins the contact in the address book; what is only likely
+(the same full name, the same e-mail name at another domain, e-mails in one domain whose names are
+two typos apart) is suggested.
+
+Finding likely pairs among all contacts works by keys, as record linkage does: every contact is
+listed under a few keys (its normalized full name, the name part of each e-mail, the first and last
+letters of it within its domain), and is compared only with those listed under the same keys. Two
+e-mail names two typos apart share a key unless the typos hit both ends of the name; that is the
+price of never comparing against every contact. A key remembers its newest ``MAX_LISTED`` contacts.
+"""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from dataclasses import dataclass
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import DomainError
+
+MAX_EDITS = 2
+MIN_NAME_WORDS = 2  # a first name alone ("Anna") says nothing about being the same person
+MIN_NAME_PART = 4  # "ab@" and "ac@" in one domain are two people more often than one typo
+# "anna@" at two domains is two Annas; "anna.berzina@" (or "aberzina@") at two is likely one person.
+MIN_MAILBOX_NAME = 6
+EDGE = 2  # letters at each end of an e-mail's name part that its two near-keys are made of
+MAX_LISTED = 100
+# Shared mailboxes: the same name part at two domains is two businesses, not one person.
+SHARED_MAILBOXES = frozenset(
+    [
+        "admin",
+        "billing",
+        "contact",
+        "contacts",
+        "enquiries",
+        "hello",
+        "help",
+        "hr",
+        "info",
+        "inquiries",
+        "jobs",
+        "mail",
+        "marketing",
+        "no-reply",
+        "noreply",
+        "office",
+        "post",
+        "sales",
+        "service",
+        "support",
+        "team",
+    ]
+)
+_NAMESPACE = UUID("0b4a5e2c-7f0e-4f43-9d8e-3c1f2a6b9e71")
+
+
+class SuggestionClosed(DomainError):
+    """The suggestion was dismissed or the contacts merged already."""
+
+
+@dataclass(frozen=True)
+class ContactCard:
+    """What duplicates are judged by: a contact's name and e-mails."""
+
+    contact_id: UUID
+    name: str
+    emails: tuple[str, ...] = ()
+
+
+def normalized_name(name: str) -> str:
+    """A name as compared: accents, case, punctuation and spacing aside ("Anna  Bērziņa" is "anna berzina")."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    letters = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
+    return " ".join(letters.split())
+
+
+def lookalike_keys(card: ContactCard) -> set[str]:
+    """The keys a contact is listed under, to be compared with the others listed there."""
+    keys = set()
+    name = normalized_name(card.name)
+    if len(name.split()) >= MIN_NAME_WORDS:
+        keys.add(f"name:{name}")
+    for email in card.emails:
+        local, _, domain = email.rpartition("@")
+        if local in SHARED_MAILBOXES:
+            continue
+        if len(local) >= MIN_MAILBOX_NAME:
+            keys.add(f"mailbox:{local}")
+        if len(local) >= MIN_NAME_PART:
+            keys |= {f"near:{domain}/{local[:EDGE]}", f"near:{domain}/~{local[-EDGE:]}"}
+    return keys
+
+
+def likeness(one: ContactCard, other: ContactCard) -> list[str]:
+    """Why two contacts may be one person, in a manager's words; empty when nothing suggests it."""
+    reasons = []
+    name = normalized_name(one.name)
+    if len(name.split()) >= MIN_NAME_WORDS and name == normalized_name(other.name):
+        reasons.append(f"same name: {one.name} / {other.name}")
+    for mine in one.emails:
+        for theirs in other.emails:
+            local, _, domain = mine.rpartition("@")
+            their_local, _, their_domain = theirs.rpartition("@")
+            if mine == theirs or local in SHARED_MAILBOXES or their_local in SHARED_MAILBOXES:
+                continue
+            if local == their_local and len(local) >= MIN_MAILBOX_NAME:
+                reasons.append(f"same e-mail name at another domain: {mine} / {theirs}")
+            elif _near(local, domain, their_local, their_domain):
+                reasons.append(f"similar e-mails: {mine} / {theirs}")
+    return reasons
+
+
+def _near(local: str, domain: str, their_local: str, their_domain: str) -> bool:
+    """Names in one domain, long enough to tell a typo from another person, at most two typos apart."""
+    long_enough = min(len(local), len(their_local)) >= MIN_NAME_PART
+    return domain == their_domain and long_enough and edit_distance(local, their_local, MAX_EDITS) <= MAX_EDITS
+
+
+def edit_distance(one: str, other: str, limit: int) -> int:
+    """Levenshtein distance between two strings, or ``limit + 1`` as soon as it is known to exceed ``limit``."""
+    if abs(len(one) - len(other)) > limit:
+        return limit + 1
+    previous = list(range(len(other) + 1))
+    for i, a in enumerate(one, start=1):
+        current = [i]
+        for j, b in enumerate(other, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return min(previous[-1], limit + 1)
+
+
+def suggestion_id(one: UUID, other: UUID) -> UUID:
+    """The one suggestion about a pair of contacts, whichever is named first."""
+    first, second = sorted((one, other))
+    return uuid5(_NAMESPACE, f"duplicates/{first}/{second}")
+
+
+def lookalikes_id(key: str) -> UUID:
+    """The list of contacts under one key."""
+    return uuid5(_NAMESPACE, f"lookalikes/{key}")
+
+
+class Lookalikes(Aggregate):
+    """The contacts listed under one key (a full name, an e-mail's name part), newest last."""
+
+    @staticmethod
+    def create_id(key: str) -> UUID:
+        """One list per key."""
+        return lookalikes_id(key)
+
+    @event("Started")
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.cards: list[ContactCard] = []
+
+    def others(self, contact_id: UUID) -> list[ContactCard]:
+        """Everyone listed but ``contact_id``."""
+        return [card for card in self.cards if card.contact_id != contact_id]
+
+    def list_contact(self, card: ContactCard) -> None:
+        """List the contact as it now is (again, if its name or e-mails changed)."""
+        if card not in self.cards:
+            self._listed(contact_id=card.contact_id, name=card.name, emails=list(card.emails))
+
+    def unlist(self, contact_id: UUID) -> None:
+        """The contact is no longer under this key (renamed, or merged into another)."""
+        if any(card.contact_id == contact_id for card in self.cards):
+            self._unlisted(contact_id=contact_id)
+
+    @event("Listed")
+    def _listed(self, contact_id: UUID, name: str, emails: list[str]) -> None:
+        kept = [card for card in self.cards if card.contact_id != contact_id]
+        self.cards = [*kept, ContactCard(contact_id, name, tuple(emails))][-MAX_LISTED:]
+
+    @event("Unlisted")
+    def _unlisted(self, contact_id: UUID) -> None:
+        self.cards = [card for card in self.cards if card.contact_id != contact_id]
+
+
+class SuggestionStatus(enum.StrEnum):
+    """Where a suggested duplicate stands."""
+
+    OPEN = "open"
+    DISMISSED = "dismissed"  # a manager said they are two people; it is not suggested again
+    MERGED = "merged"
+
+
+class DuplicateSuggestion(Aggregate):
+    """Two contacts that may be one person, and why; open until a manager merges or dismisses them."""
+
+    @staticmethod
+    def create_id(contact_ids: list[UUID], reasons: list[str]) -> UUID:  # noqa: ARG004 - same signature as __init__
+        """One suggestion per pair of contacts."""
+        first, second = contact_ids
+        return suggestion_id(first, second)
+
+    @event("Suggested")
+    def __init__(self, contact_ids: list[UUID], reasons: list[str]) -> None:
+        self.contact_ids = list(contact_ids)
+        self.reasons = list(reasons)
+        self.status = SuggestionStatus.OPEN
+
+    def other_than(self, contact_id: UUID) -> UUID:
+        """The contact of the pair that is not ``contact_id``."""
+        first, second = self.contact_ids
+        return second if first == contact_id else first
+
+    def dismiss(self, by: UUID, why: str) -> None:
+        """A manager says they are two people."""
+        if self.status is not SuggestionStatus.OPEN:
+            msg = f"the suggestion {self.id} is {self.status} already"
+            raise SuggestionClosed(msg)
+        self._dismissed(by=by, why=why)
+
+    def merged(self, survivor_id: UUID, by: UUID | None) -> None:
+        """The two were merged (into ``survivor_id``): nothing left to suggest."""
+        if self.status is SuggestionStatus.OPEN:
+            self._resolved(survivor_id=survivor_id, by=by)
+
+    @event("Dismissed")
+    def _dismissed(self, by: UUID, why: str) -> None:
+        self.status = SuggestionStatus.DISMISSED
+
+    @event("Resolved")
+    def _resolved(self, survivor_id: UUID, by: UUID | None) -> None:
+        self.status = SuggestionStatus.MERGED
