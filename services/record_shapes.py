@@ -19,7 +19,14 @@ from domain.attachments import MAX_CONTENT_TYPE_LENGTH, MAX_FILENAME_LENGTH
 from domain.channels import Channel
 from domain.conversation import DeliveryOutcome
 from domain.delivery_report import MAX_DETAIL_LENGTH
-from domain.inbound import MAX_ID_LENGTH, MAX_NAME_LENGTH, MAX_REFERENCES, MAX_SUBJECT_LENGTH, MAX_TEXT_LENGTH
+from domain.inbound import (
+    MAX_ID_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_PHONE_LENGTH,
+    MAX_REFERENCES,
+    MAX_SUBJECT_LENGTH,
+    MAX_TEXT_LENGTH,
+)
 from domain.published_event import MAX_NOTIFICATION_ID, MAX_TYPE_LENGTH
 
 _ADDRESS = "an address in its channel, written 'channel:value' (webchat:VISITOR_ID, email:anna@example.com)"
@@ -63,6 +70,12 @@ class InboundRecord(BaseModel):
     forwarded: bool = Field(default=False, description="A CRM copy forwarding someone's mail. Left out when false.")
     correspondents: list[str] = Field(
         default=[], description=f"Who else it concerns, a forward's first sender first. {_LEFT_OUT}"
+    )
+    edit_of: str = Field(
+        default="", max_length=MAX_ID_LENGTH, description=f"The id of the message this one edits. {_LEFT_OUT}"
+    )
+    phone: str = Field(
+        default="", max_length=MAX_PHONE_LENGTH, description=f"A phone number the customer shared. {_LEFT_OUT}"
     )
 
 
