@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     telegram_bots: list[TelegramBotSettings] = Field(
         default_factory=list, description="Telegram bots, as a JSON list (SWITCHBOARD_TELEGRAM_BOTS)."
     )
+    telegram_max_update_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="Larger webhook bodies get 413, before they are read."
+    )
     telegram_poll_seconds: int = Field(default=25, ge=0, le=50, description="How long one getUpdates call waits.")
     telegram_retry_seconds: float = Field(default=5.0, gt=0, description="First wait before a reply is tried again.")
     telegram_max_attempts: int = Field(default=8, ge=1)
