@@ -16,7 +16,8 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
+from urllib.parse import parse_qs
 
 import uvicorn
 from starlette.applications import Starlette
@@ -64,7 +65,7 @@ class FakeBotApi:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> FakeBotApi:
+    def __enter__(self) -> Self:
         app = Starlette(
             routes=[
                 Route("/bot{token}/{method}", self._method, methods=["GET", "POST"]),
@@ -94,7 +95,8 @@ class FakeBotApi:
         return self
 
     def __exit__(self, *_: object) -> None:
-        assert self._server is not None and self._thread is not None
+        assert self._server is not None
+        assert self._thread is not None
         self._server.should_exit = True
         self._thread.join(10)
 
@@ -130,9 +132,11 @@ class FakeBotApi:
                 self._lock.wait(left)
             return list(self.sent)
 
-    def message(self, chat_id: int, text: str, *, message_id: int | None = None, **fields: Any) -> dict[str, Any]:  # noqa: ANN401
-        """A customer's message in a private chat, as an update's ``message``."""
-        return {
+    def message(
+        self, chat_id: int, text: str | None, *, message_id: int | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """A customer's message in a private chat, as an update's ``message`` (without text when None)."""
+        message = {
             "message_id": message_id or next(self._message_ids),
             "from": {"id": chat_id, "is_bot": False, "first_name": "Ivan", "last_name": "Petrov"},
             "chat": {"id": chat_id, "type": "private", "first_name": "Ivan"},
@@ -140,6 +144,7 @@ class FakeBotApi:
             "text": text,
             **fields,
         }
+        return {key: value for key, value in message.items() if value is not None}
 
     # The wire format.
 
@@ -190,13 +195,24 @@ class FakeBotApi:
             content = self._files.get(file_id)
         if content is None:
             return _error(400, "Bad Request: invalid file_id")
-        return _ok({"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(content), "file_path": f"files/{file_id}"})
+        return _ok(
+            {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "file_size": len(content),
+                "file_path": f"files/{file_id}",
+            }
+        )
 
     async def _download(self, request: Request) -> Response:
         file_id = request.path_params["path"].removeprefix("files/")
         with self._lock:
             content = self._files.get(file_id)
-        return Response(content, media_type="application/octet-stream") if content is not None else Response(status_code=404)
+        return (
+            Response(content, media_type="application/octet-stream")
+            if content is not None
+            else Response(status_code=404)
+        )
 
     async def _send(self, token: str, params: dict[str, Any]) -> Response:
         chat_id, text = int(params["chat_id"]), str(params["text"])
@@ -206,7 +222,7 @@ class FakeBotApi:
                 return _error(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
             if chat_id in self.blocked:
                 return _error(403, "Forbidden: bot was blocked by the user")
-            if len(text) > 4096:  # noqa: PLR2004 - Telegram's limit
+            if len(text) > 4096:
                 return _error(400, "Bad Request: message is too long")
             self.sent.append(Sent(token, chat_id, text))
             self._lock.notify_all()
@@ -214,15 +230,23 @@ class FakeBotApi:
         if stalled:
             await asyncio.Event().wait()  # taken, and never answered: the sender cannot know
         message_id = next(self._message_ids)
-        return _ok({"message_id": message_id, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"}, "text": text})
+        return _ok(
+            {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+                "text": text,
+            }
+        )
 
 
 async def _params(request: Request) -> dict[str, Any]:
     if request.headers.get("content-type", "").startswith("application/json"):
         data: dict[str, Any] = json.loads(await request.body() or b"{}")
         return data
-    form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)} | dict(request.query_params)
+    # python-telegram-bot posts its parameters form-encoded, each non-string value as JSON.
+    form = parse_qs((await request.body()).decode(), keep_blank_values=True)
+    return {key: values[-1] for key, values in form.items()} | dict(request.query_params)
 
 
 def _ok(result: object) -> JSONResponse:
