@@ -153,6 +153,8 @@ class TelegramSender:
         elif outcome.failure is Failure.NOT_SENT and row["attempts"] < self._retries.max_attempts:
             await self._queue_again(reply_id, claim, detail, self._retries.wait_after(row["attempts"]))
         else:
+            if outcome.failure is Failure.UNCERTAIN:
+                detail = f"{detail}; Telegram may have taken it, so it is not sent again"
             reason = {
                 Failure.NOT_SENT: DeliveryOutcome.GAVE_UP,
                 Failure.REFUSED: DeliveryOutcome.REFUSED,
