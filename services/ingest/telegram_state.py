@@ -16,6 +16,7 @@ CREATE TABLE IF NOT EXISTS telegram_offsets (
     next_update_id bigint NOT NULL,
     saved_at timestamptz NOT NULL DEFAULT now()
 );
+-- Each bot's state as /healthz shows it: starting, serving (webhook), polling, or failing with the error.
 CREATE TABLE IF NOT EXISTS telegram_bot_health (
     bot text PRIMARY KEY,
     mode text NOT NULL,
@@ -31,8 +32,6 @@ CREATE TABLE IF NOT EXISTS attachments (
     stored_at timestamptz NOT NULL DEFAULT now()
 );
 """
-
-HEALTHY_STATES = frozenset({"serving", "polling"})
 
 
 class TelegramState:
@@ -82,24 +81,3 @@ class TelegramState:
             "INSERT INTO attachments (sha256, size, content) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
             [(sha256, len(content), content) for sha256, content in files],
         )
-
-
-async def bot_health(pool: asyncpg.Pool, configured: tuple[str, ...]) -> dict[str, dict[str, object]]:
-    """Each configured bot's mode, state, error and since when, for ``/healthz``; one not heard of is starting."""
-    waiting: dict[str, object] = {"ok": False, "mode": None, "state": "starting", "error": None, "since": None}
-    if not configured or await pool.fetchval("SELECT to_regclass('telegram_bot_health')") is None:
-        return {name: dict(waiting) for name in configured}
-    rows = await pool.fetch(
-        "SELECT bot, mode, state, error, since FROM telegram_bot_health WHERE bot = ANY($1::text[])", list(configured)
-    )
-    reported = {
-        r["bot"]: {
-            "ok": r["state"] in HEALTHY_STATES,
-            "mode": r["mode"],
-            "state": r["state"],
-            "error": r["error"],
-            "since": r["since"].isoformat(),
-        }
-        for r in rows
-    }
-    return {name: dict(waiting) for name in configured} | reported
