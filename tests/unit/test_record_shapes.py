@@ -52,6 +52,8 @@ FULL: list[tuple[type[BaseModel], dict[str, Any]]] = [
             crm_copy=True,
             forwarded=True,
             correspondents=("boris@example.com",),
+            edit_of="<m0@x>",
+            phone="+37120000000",
         ).to_dict(),
     ),
     (AttachmentRecord, FILE.to_dict()),
@@ -130,6 +132,8 @@ def inbound_messages(draw: st.DrawFn) -> InboundMessage:
         crm_copy=draw(st.booleans()),
         forwarded=draw(st.booleans()),
         correspondents=tuple(draw(st.lists(_addresses, max_size=3))),
+        edit_of=draw(st.one_of(st.just(""), _ids)),
+        phone=draw(st.from_regex(r"(\+[0-9]{7,15})?", fullmatch=True)),
     )
 
 
