@@ -35,7 +35,7 @@ def with_bot(
 
 @contextlib.asynccontextmanager
 async def ingest_and_router(settings: Settings, *, router: bool = True) -> AsyncIterator[None]:
-    """Ingest (and the router) running until the block ends; the webhook answering before it starts."""
+    """Ingest (and the router) running until the block ends; a webhook bot's webhook answering before it starts."""
     stop = asyncio.Event()
     tasks = [asyncio.create_task(run_ingest(settings, stop))]
     if router:
@@ -52,7 +52,8 @@ async def ingest_and_router(settings: Settings, *, router: bool = True) -> Async
             return False
         return True
 
-    await until(listening, WAIT, "the webhook to listen")
+    if any(bot.mode == "webhook" for bot in settings.telegram_bots):
+        await until(listening, WAIT, "the webhook to listen")
     try:
         yield
     finally:

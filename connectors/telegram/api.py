@@ -39,15 +39,16 @@ class BotConnection:
         await asyncio.gather(*(request.shutdown() for request in self._requests))
 
 
-def connect_bot(token: str, api_url: str, *, timeout: float, poll_seconds: int = 0) -> BotConnection:
+def connect_bot(token: str, api_url: str, *, timeout: float) -> BotConnection:
     """A bot on ``api_url`` (Telegram's, or a local Bot API server) with bounded waits.
 
-    ``getUpdates`` has a client of its own whose read timeout outlasts the long poll.
+    Long polling asks for a longer read timeout on its own calls. The library's client for its own
+    get_updates, which is not used, is given here only so that it is closed with the rest.
     """
     base = api_url.rstrip("/")
     requests = (
         HTTPXRequest(connection_pool_size=8, connect_timeout=timeout, read_timeout=timeout),
-        HTTPXRequest(connect_timeout=timeout, read_timeout=poll_seconds + timeout),
+        HTTPXRequest(connection_pool_size=1),
     )
     bot = Bot(
         token,

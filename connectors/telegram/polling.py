@@ -4,6 +4,9 @@ Telegram keeps an update until a ``getUpdates`` call asks for offsets past it, s
 the checkpoint: saved only once every update before it was taken (on Kafka), a crash takes
 some updates again (the router stores each once) and never skips one. An update that can never
 be taken (malformed, or its text refused) is logged and passed, so it cannot hold up the bot.
+
+Updates are fetched as the Bot API's JSON, not as the library's objects: the library refuses
+an update it cannot build (one of a type newer than it), and one such update would stop the bot.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -18,6 +22,7 @@ from typing import Any, Protocol
 import structlog
 from telegram import Bot
 from telegram.error import TelegramError
+from telegram.warnings import PTBUserWarning
 
 from connectors.telegram.api import scrubbed
 from connectors.telegram.updates import TryLater
@@ -25,6 +30,8 @@ from connectors.telegram.updates import TryLater
 log = structlog.get_logger()
 
 ALLOWED_UPDATES = ("message", "edited_message")
+# The library suggests its own get_updates, which parses the updates into its objects.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
 
 
 class Offsets(Protocol):
@@ -53,6 +60,7 @@ class PollTiming:
     """How long one call waits for updates, and how long to wait after a failure at most."""
 
     poll_seconds: int = 25
+    read_timeout: float = 10.0  # beyond the long poll, for the answer to arrive
     max_backoff: float = 60.0
     batch: int = 100
 
@@ -94,12 +102,16 @@ class Poller:
 
     async def _poll_once(self, stop: asyncio.Event) -> None:
         offset = await self._offsets.offset(self.name)
+        asked: dict[str, Any] = {
+            "limit": self._timing.batch,
+            "timeout": self._timing.poll_seconds,
+            "allowed_updates": list(ALLOWED_UPDATES),
+        }
+        if offset is not None:
+            asked["offset"] = offset
         polling = asyncio.ensure_future(
-            self._bot.get_updates(
-                offset=offset,
-                limit=self._timing.batch,
-                timeout=self._timing.poll_seconds,
-                allowed_updates=ALLOWED_UPDATES,
+            self._bot.do_api_request(
+                "getUpdates", api_kwargs=asked, read_timeout=self._timing.poll_seconds + self._timing.read_timeout
             )
         )
         stopping = asyncio.ensure_future(stop.wait())
@@ -114,7 +126,9 @@ class Poller:
                 await polling
             return
         updates = polling.result()
-        if not updates:
+        if not isinstance(updates, list) or not updates:
             return
-        await self._take([update.to_dict() for update in updates])
-        await self._offsets.save_offset(self.name, max(update.update_id for update in updates) + 1)
+        await self._take([update for update in updates if isinstance(update, dict)])
+        ids = [u["update_id"] for u in updates if isinstance(u, dict) and type(u.get("update_id")) is int]
+        if ids:
+            await self._offsets.save_offset(self.name, max(ids) + 1)

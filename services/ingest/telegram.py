@@ -49,12 +49,7 @@ async def start_telegram(
     state = TelegramState(pool)
     await state.create({config.name: config.mode for config in configs})
     connections = {
-        config.name: connect_bot(
-            config.token.get_secret_value(),
-            config.api_url,
-            timeout=API_TIMEOUT_SECONDS,
-            poll_seconds=settings.telegram_poll_seconds,
-        )
+        config.name: connect_bot(config.token.get_secret_value(), config.api_url, timeout=API_TIMEOUT_SECONDS)
         for config in configs
     }
     bots = {name: connection.bot for name, connection in connections.items()}
@@ -73,7 +68,7 @@ async def start_telegram(
     )
     sender = TelegramSender(pool, bots, report, retries, queued)
     parts: list[tuple[str, Part]] = [("reply queue", queue.run), ("sender", sender.run)]
-    timing = PollTiming(poll_seconds=settings.telegram_poll_seconds)
+    timing = PollTiming(poll_seconds=settings.telegram_poll_seconds, read_timeout=API_TIMEOUT_SECONDS)
     for config in configs:
         connection = connections[config.name]
         if config.mode == "webhook":
