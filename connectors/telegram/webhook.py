@@ -78,7 +78,8 @@ def webhook_routes(bots: Mapping[str, WebhookBot], max_body_bytes: int) -> list[
 
 async def _take(bot: WebhookBot, body: bytes) -> Response:
     try:
-        data = json.loads(body, parse_constant=_no_constants)
+        # Decoded as UTF-8 only: json.loads would take UTF-16 and UTF-32 bytes too, which Telegram never sends.
+        data = json.loads(body.decode("utf-8"), parse_constant=_no_constants)
         update = read_update(data)
     except (ValueError, RecursionError) as error:  # InvalidUpdate and UnicodeDecodeError are ValueErrors
         detail = str(error) if isinstance(error, InvalidUpdate) else "send UTF-8 JSON, not nested too deeply"

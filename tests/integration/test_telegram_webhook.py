@@ -59,6 +59,7 @@ def corpus(api: FakeBotApi) -> list[Case]:
         Case("deep JSON", 400, b"[" * 100_000 + b"]" * 100_000),
         Case("invalid UTF-8", 400, b'{"update_id": 8, "message": {"text": "\xff\xfe"}}'),
         Case("NaN", 400, b'{"update_id": NaN}'),
+        Case("UTF-16", 400, update(api, 14, "utf-16").decode().encode("utf-16")),
         Case("NUL in text", 400, update(api, 9, "nul \x00 here")),
         Case("lone surrogate in text", 400, update(api, 10, "x").replace(b'"x"', b'"\\ud800"')),
         Case("control character in the name", 400, update(api, 11, "hi").replace(b"Ivan", b"Iv\\u0007an", 1)),
