@@ -15,7 +15,7 @@ from application.unit_of_work import UnitOfWork
 from domain.address_book import AddressBookEntry
 from domain.channels import ChannelAddress
 from domain.contact import Activity, Contact
-from domain.conversation import Conversation, CustomerMessage, MessageReceipt
+from domain.conversation import Conversation, CustomerEdit, CustomerMessage, MessageReceipt
 from domain.identities import address_book_entry_id, conversation_id, lead_id, manager_id, message_receipt_id
 from domain.inbound import InboundMessage
 from domain.lead import Lead, LeadStatus
@@ -32,6 +32,7 @@ class Outcome(enum.StrEnum):
     STORED = "stored"
     DUPLICATE = "duplicate"
     ACTIVITY = "activity"  # a manager's mail copied to the CRM, logged on the customer's contact
+    EDITED = "edited"  # a messenger's edit of a message already stored
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ class Receiving:
             ids.add(address_book_entry_id(str(m.sender)))
             ids.update(address_book_entry_id(address) for address in carried_addresses(m.intake))
             ids.update(replied_ids(m))
+            if m.edit_of:
+                ids.add(message_receipt_id(m.channel, m.edit_of))
             if m.crm_copy:
                 ids.add(manager_id(m.sender.value))
                 ids.update(address_book_entry_id(str(ChannelAddress(m.channel, c))) for c in m.correspondents)
@@ -118,6 +121,9 @@ class Receiving:
                 lead_id(receipt.conversation_id),
                 holder,
             )
+        edited = self._edited(message)
+        if edited is not None:
+            return edited
         from_manager = message.crm_copy and self._work.find(manager_id(message.sender.value), Manager) is not None
         if from_manager and message.sender_verified:
             return self._log_activity(message)
@@ -155,6 +161,28 @@ class Receiving:
         if lead.status is LeadStatus.NEW:
             self._assigning.route(lead, message.received_at)
         return ReceivedMessage(message.channel_message_id, Outcome.STORED, conversation.id, lead.id, lead.manager_id)
+
+    def _edited(self, message: InboundMessage) -> ReceivedMessage | None:
+        """An edit of a message we stored, recorded on its conversation; None if the original is not ours.
+
+        An edit of a message that never reached us (sent before the channel was connected) is taken
+        as a message of its own, so the customer's words are not lost.
+        """
+        if not message.edit_of:
+            return None
+        original = self._work.find(message_receipt_id(message.channel, message.edit_of), MessageReceipt)
+        conversation = self._work.find(original.conversation_id, Conversation) if original else None
+        if conversation is None:
+            return None
+        conversation.record_customer_edit(
+            CustomerEdit(message.channel_message_id, message.edit_of, message.text, message.received_at)
+        )
+        self._work.add(MessageReceipt(message.channel, message.channel_message_id, conversation.id))
+        lead = self._work.find(lead_id(conversation.id), Lead)
+        holder = lead.manager_id if lead else None
+        return ReceivedMessage(
+            message.channel_message_id, Outcome.EDITED, conversation.id, lead_id(conversation.id), holder
+        )
 
     def _continued(self, message: InboundMessage) -> Conversation | None:
         """The conversation of the nearest message this one answers, if it is ours and its customer's.

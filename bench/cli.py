@@ -26,6 +26,13 @@ def main(argv: list[str] | None = None) -> int:
     mail.add_argument("--mails", type=int, default=5_000, help="mails in the backlog")
     mail.add_argument("--output", type=Path, help="JSON results (default .local/bench/mail.json)")
     mail.add_argument("--seed", type=int, help="seed of the generated mail (default: random)")
+    telegram = commands.add_parser(
+        "telegram", help="updates/s through a bot's webhook into the event store, beside the inbound topic's rate"
+    )
+    telegram.add_argument("--updates", type=int, default=5_000, help="updates posted to the webhook")
+    telegram.add_argument("--concurrency", type=int, default=32, help="updates in flight at once (Telegram: up to 40)")
+    telegram.add_argument("--customers", type=int, default=500, help="private chats the updates come from")
+    telegram.add_argument("--output", type=Path, help="JSON results (default .local/bench/telegram.json)")
     routing = commands.add_parser("routing", help="routing decisions/s, routed leads/s, the event store's ceiling")
     routing.add_argument("--quick", action="store_true", help="a short run for a smoke check")
     chaos = commands.add_parser("chaos", help="kill services, Kafka and Postgres under load; check nothing is lost")
@@ -48,6 +55,13 @@ def _run(args: argparse.Namespace) -> int:
 
         output = args.output or RESULTS / "mail.json"
         return run_mail_bench(runs=args.runs, mails=args.mails, output=output, seed=args.seed)
+    if args.command == "telegram":
+        from bench.telegram import run_telegram_bench  # noqa: PLC0415
+
+        output = args.output or RESULTS / "telegram.json"
+        return run_telegram_bench(
+            updates=args.updates, concurrency=args.concurrency, customers=args.customers, output=output
+        )
     if args.command == "routing":
         from bench.routing import run_routing_bench  # noqa: PLC0415
 

@@ -56,6 +56,12 @@ class Conversation(Aggregate):
             attachments=[dict(attachment) for attachment in message.attachments],
         )
 
+    def record_customer_edit(self, edit: CustomerEdit) -> None:
+        """Record that the customer changed a message of this conversation; what it said before stays in the log."""
+        self._customer_edited(
+            channel_message_id=edit.channel_message_id, edit_of=edit.edit_of, text=edit.text, edited_at=edit.edited_at
+        )
+
     def record_reply(self, reply_id: UUID, manager_id: UUID, text: str, sent_at: datetime) -> None:
         """Record an operator's reply, with where and how it must be delivered."""
         self._operator_replied(
@@ -113,6 +119,11 @@ class Conversation(Aggregate):
         self.last_message_id = "" if channel_message_id.startswith(DIGEST_PREFIX) else channel_message_id
         self.references = _thread_references([*reversed(replies_to or []), channel_message_id])
 
+    @event("CustomerMessageEdited")
+    def _customer_edited(self, channel_message_id: str, edit_of: str, text: str, edited_at: datetime) -> None:
+        # An edit is no new message: the count, the status and the reply's threading stay as they are.
+        pass
+
     @event("OperatorReplied")
     def _operator_replied(  # noqa: PLR0913 - the event carries its delivery address and threading
         self,
@@ -160,6 +171,16 @@ class CustomerMessage:
     source: str = ""
     replies_to: tuple[str, ...] = ()
     attachments: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class CustomerEdit:
+    """A customer's change to a message they sent: the edit's own channel id, and the message it changes."""
+
+    channel_message_id: str
+    edit_of: str
+    text: str
+    edited_at: datetime
 
 
 # Ids made of a digest (a mail without Message-ID) are ours, not the channel's: a reply cannot cite them.

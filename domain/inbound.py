@@ -22,6 +22,7 @@ MAX_SUBJECT_LENGTH = 998  # the longest line a mail header may have
 MAX_NAME_LENGTH = 256  # a sender's display name, or the name of the door a message came in by
 MAX_REFERENCES = 50
 MAX_CORRESPONDENTS = 50
+MAX_PHONE_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,10 @@ class InboundMessage:
     sender_verified: bool = False
     # What a form or a pre-chat step adds: the customer's e-mail and phone, the lead's amount and product.
     intake: Intake | None = None
+    # A messenger's edit of an earlier message: the channel message id of the message it changes.
+    edit_of: str = ""
+    # A phone number the customer shared (a messenger's contact card), as the channel gave it.
+    phone: str = ""
 
     def __post_init__(self) -> None:
         # Every string is checked here, once, by the one text rule: what a channel hands us must be
@@ -62,6 +67,8 @@ class InboundMessage:
         inbound_text("subject", self.subject, max_length=MAX_SUBJECT_LENGTH, kind=TextKind.LINE, required=False)
         for name in ("sender_name", "source"):
             inbound_text(name, getattr(self, name), max_length=MAX_NAME_LENGTH, kind=TextKind.LINE, required=False)
+        inbound_text("edit_of", self.edit_of, max_length=MAX_ID_LENGTH, kind=TextKind.IDENTIFIER, required=False)
+        inbound_text("phone", self.phone, max_length=MAX_PHONE_LENGTH, kind=TextKind.IDENTIFIER, required=False)
         if self.received_at.tzinfo is None:
             msg = "received_at must carry a time zone"
             raise InvalidInboundMessage(msg)
@@ -136,6 +143,8 @@ class InboundMessage:
             "correspondents": list(self.correspondents),
             "sender_verified": self.sender_verified,
             "intake": self.intake.to_dict() if self.intake is not None else {},
+            "edit_of": self.edit_of,
+            "phone": self.phone,
         }
         data.update({name: value for name, value in optional.items() if value})
         return data
@@ -180,6 +189,8 @@ class InboundMessage:
             correspondents=_strings(data.get("correspondents"), "correspondents"),
             sender_verified=data.get("sender_verified") is True,
             intake=Intake.from_dict(data["intake"]) if data.get("intake") is not None else None,
+            edit_of=_string(data.get("edit_of"), "edit_of"),
+            phone=_string(data.get("phone"), "phone"),
         )
 
 
@@ -188,6 +199,15 @@ def _items(value: object, name: str) -> list[Any]:
         return []
     if not isinstance(value, list):
         msg = f"field {name!r} must be a list"
+        raise InvalidInboundMessage(msg)
+    return value
+
+
+def _string(value: object, name: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        msg = f"field {name!r} must be a string"
         raise InvalidInboundMessage(msg)
     return value
 

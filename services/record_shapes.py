@@ -20,7 +20,14 @@ from domain.channels import Channel
 from domain.conversation import DeliveryOutcome
 from domain.delivery_report import MAX_DETAIL_LENGTH
 from domain.emails import MAX_EMAIL_LENGTH
-from domain.inbound import MAX_ID_LENGTH, MAX_NAME_LENGTH, MAX_REFERENCES, MAX_SUBJECT_LENGTH, MAX_TEXT_LENGTH
+from domain.inbound import (
+    MAX_ID_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_PHONE_LENGTH,
+    MAX_REFERENCES,
+    MAX_SUBJECT_LENGTH,
+    MAX_TEXT_LENGTH,
+)
 from domain.lead_details import MAX_COMMENT_LENGTH, MAX_PRODUCT_INTEREST_LENGTH
 from domain.phones import MAX_PHONE_TEXT_LENGTH
 from domain.published_event import MAX_NOTIFICATION_ID, MAX_TYPE_LENGTH
@@ -90,6 +97,12 @@ class InboundRecord(BaseModel):
     )
     intake: IntakeRecord | None = Field(
         default=None, description=f"What a form or a pre-chat step adds about the customer and the lead. {_LEFT_OUT}"
+    )
+    edit_of: str = Field(
+        default="", max_length=MAX_ID_LENGTH, description=f"The id of the message this one edits. {_LEFT_OUT}"
+    )
+    phone: str = Field(
+        default="", max_length=MAX_PHONE_LENGTH, description=f"A phone number the customer shared. {_LEFT_OUT}"
     )
 
 

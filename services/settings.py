@@ -6,7 +6,7 @@ import json
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, ValidationError
+from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, ValidationError, model_validator
 from pydantic_core import to_jsonable_python
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -37,6 +37,35 @@ class MailboxSettings(BaseModel):
             **self.model_dump(mode="json"),
             "password": self.password.get_secret_value(),
             "smtp_password": self.smtp_password.get_secret_value(),
+        }
+
+
+class TelegramBotSettings(BaseModel):
+    """One Telegram bot: its token, and whether updates come by webhook or by long polling."""
+
+    # The name is the bot's source for routing rules and part of its webhook path and its customers' addresses.
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    token: SecretStr
+    mode: Literal["webhook", "polling"] = "webhook"
+    secret_token: SecretStr = Field(
+        default=SecretStr(""), description="What Telegram sends in X-Telegram-Bot-Api-Secret-Token; webhook only."
+    )
+    api_url: str = Field(default="https://api.telegram.org", description="The Bot API server.")
+
+    @model_validator(mode="after")
+    def _webhook_has_a_secret(self) -> TelegramBotSettings:
+        # Without it anyone who learns the path could post updates as the bot's customers.
+        if self.mode == "webhook" and not self.secret_token.get_secret_value():
+            msg = "a webhook bot needs a secret_token"
+            raise ValueError(msg)
+        return self
+
+    def with_secrets(self) -> dict[str, Any]:
+        """The bot as JSON, token and secret written out: for a child process's environment only."""
+        return {
+            **self.model_dump(mode="json"),
+            "token": self.token.get_secret_value(),
+            "secret_token": self.secret_token.get_secret_value(),
         }
 
 
@@ -102,6 +131,18 @@ class Settings(BaseSettings):
     mail_max_attempts: int = Field(default=8, ge=1)
     mail_send_lease_seconds: float = Field(
         default=300.0, gt=0, description="A reply claimed this long ago by a stopped sender is taken over."
+    )
+    telegram_bots: list[TelegramBotSettings] = Field(
+        default_factory=list, description="Telegram bots, as a JSON list (SWITCHBOARD_TELEGRAM_BOTS)."
+    )
+    telegram_max_update_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="Larger webhook bodies get 413, before they are read."
+    )
+    telegram_poll_seconds: int = Field(default=25, ge=0, le=50, description="How long one getUpdates call waits.")
+    telegram_retry_seconds: float = Field(default=5.0, gt=0, description="First wait before a reply is tried again.")
+    telegram_max_attempts: int = Field(default=8, ge=1)
+    telegram_send_lease_seconds: float = Field(
+        default=120.0, gt=0, description="A reply claimed this long ago by a stopped sender is taken over."
     )
     attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=0, description="Larger attachments are not kept.")
     dead_letter_attempts: int = Field(
@@ -187,6 +228,8 @@ class Settings(BaseSettings):
                 value = value.get_secret_value()
             elif name == "mailboxes":
                 value = [box.with_secrets() for box in self.mailboxes]
+            elif name == "telegram_bots":
+                value = [bot.with_secrets() for bot in self.telegram_bots]
             plain = to_jsonable_python(value)
             env[f"SWITCHBOARD_{name.upper()}"] = plain if isinstance(plain, str) else json.dumps(plain)
         return env

@@ -132,7 +132,10 @@ class Gateway:
 
     async def _check_health(self) -> dict[str, Any]:
         mailboxes = tuple(m.name for m in self.settings.mailboxes)
-        return await check_health(self.pool, self.kafka, listening=self.live.listening, mailboxes=mailboxes)
+        bots = tuple(bot.name for bot in self.settings.telegram_bots)
+        return await check_health(
+            self.pool, self.kafka, listening=self.live.listening, mailboxes=mailboxes, telegram_bots=bots
+        )
 
     async def login(self, request: Request) -> Response:
         """Password login to a session token; attempts are limited per address and failures per e-mail."""

@@ -23,7 +23,12 @@ SERVICES = ("ingest", "router", "projections")
 
 
 async def check_health(
-    pool: asyncpg.Pool, kafka: AIOKafkaAdminClient, *, listening: bool, mailboxes: tuple[str, ...] = ()
+    pool: asyncpg.Pool,
+    kafka: AIOKafkaAdminClient,
+    *,
+    listening: bool,
+    mailboxes: tuple[str, ...] = (),
+    telegram_bots: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Check Postgres, Kafka, live updates and every service's heartbeat."""
     checks: dict[str, dict[str, Any]] = {}
@@ -51,6 +56,9 @@ async def check_health(
         mail = await _mailboxes(pool, mailboxes)
         if mail:
             checks["mail"] = {"ok": all(m["connected"] for m in mail.values()), "mailboxes": mail}
+        bots = await _telegram_bots(pool, telegram_bots)
+        if bots:
+            checks["telegram"] = {"ok": all(b["ok"] for b in bots.values()), "bots": bots}
     ok = all(c["ok"] for c in checks.values())
     return {"status": "ok" if ok else "degraded", "checks": checks}
 
@@ -105,3 +113,24 @@ class CachedHealth:
                 self._report = await self._check()
                 self._checked_at = time.monotonic()
             return self._report
+
+
+async def _telegram_bots(pool: asyncpg.Pool, configured: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """Each Telegram bot: its mode, its state (serving or polling when ok), the last error and since when."""
+    waiting = {"ok": False, "mode": None, "state": "starting", "error": None, "since": None}
+    if not configured or await pool.fetchval("SELECT to_regclass('telegram_bot_health')") is None:
+        return {name: dict(waiting) for name in configured}
+    rows = await pool.fetch(
+        "SELECT bot, mode, state, error, since FROM telegram_bot_health WHERE bot = ANY($1::text[])", list(configured)
+    )
+    reported = {
+        r["bot"]: {
+            "ok": r["state"] in {"serving", "polling"},
+            "mode": r["mode"],
+            "state": r["state"],
+            "error": r["error"],
+            "since": r["since"].isoformat(),
+        }
+        for r in rows
+    }
+    return {name: dict(waiting) for name in configured} | reported

@@ -21,7 +21,7 @@ _CONVERSATION = (
 )
 _MESSAGE = (
     "SELECT notification_id, conversation_id, message_id, author, manager_id, text, at, subject, attachments,"  # noqa: S608
-    f" delivery, delivery_detail FROM {S}.messages"
+    f" delivery, delivery_detail, edited_at FROM {S}.messages"
 )
 _JSON_COLUMNS = frozenset({"attachments"})
 
@@ -88,7 +88,8 @@ async def messages_by_notification(pool: asyncpg.Pool, ids: list[int]) -> list[a
     return list(
         await pool.fetch(
             f"SELECT m.notification_id, m.conversation_id, m.message_id, m.author, m.manager_id AS author_id,"  # noqa: S608
-            f" m.text, m.at, m.subject, m.attachments, m.delivery, m.delivery_detail, c.manager_id, c.offered_to"
+            f" m.text, m.at, m.subject, m.attachments, m.delivery, m.delivery_detail, m.edited_at, c.manager_id,"
+            " c.offered_to"
             f" FROM {S}.messages m"
             f" JOIN {S}.conversations c ON c.id = m.conversation_id"
             " WHERE m.notification_id = ANY($1::bigint[]) ORDER BY m.notification_id",

@@ -111,6 +111,30 @@ async def _operator_replied(conn: Connection, s: str, e: PublishedEvent, ch: Cha
     )
 
 
+async def _customer_edited(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
+    d = e.data
+    text = _storable(d["text"])
+    edited = await conn.fetchval(
+        f"UPDATE {s}.messages SET text = $3, edited_at = $4"  # noqa: S608 - checked schema
+        " WHERE conversation_id = $1 AND message_id = $2 AND author = 'customer' RETURNING notification_id",
+        e.aggregate_id,
+        _storable(d["edit_of"]),
+        text,
+        _at(d["edited_at"]),
+    )
+    if edited is None:
+        return
+    # The conversation's preview follows the edit when the edited message is its latest.
+    await conn.execute(
+        f"UPDATE {s}.conversations c SET last_message = $2 WHERE id = $1 AND NOT EXISTS"  # noqa: S608
+        f" (SELECT 1 FROM {s}.messages m WHERE m.conversation_id = $1 AND m.notification_id > $3)",
+        e.aggregate_id,
+        text,
+        edited,
+    )
+    ch.conversations.add(e.aggregate_id)
+
+
 def _delivery(outcome: str | None) -> Handler:
     async def handle(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
         d = e.data
@@ -242,6 +266,7 @@ _HANDLERS = {
     "Conversation.Opened": _conversation_opened,
     "Conversation.CustomerWrote": _customer_wrote,
     "Conversation.OperatorReplied": _operator_replied,
+    "Conversation.CustomerMessageEdited": _customer_edited,
     "Conversation.ReplySent": _delivery("sent"),
     "Conversation.ReplyFailed": _delivery(None),
     "Contact.ActivityLogged": _activity_logged,

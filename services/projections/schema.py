@@ -56,6 +56,8 @@ CREATE TABLE IF NOT EXISTS {s}.messages (
 );
 CREATE INDEX IF NOT EXISTS messages_attachments ON {s}.messages USING gin (attachments jsonb_path_ops);
 CREATE INDEX IF NOT EXISTS messages_conversation ON {s}.messages (conversation_id, notification_id);
+-- When the customer last edited the message (a messenger's edit); its text is the edited one.
+ALTER TABLE {s}.messages ADD COLUMN IF NOT EXISTS edited_at timestamptz;
 CREATE TABLE IF NOT EXISTS {s}.assignments (
     lead_id uuid PRIMARY KEY,
     conversation_id uuid NOT NULL,

@@ -1,0 +1,1 @@
+"""The Telegram channel: bots' updates in (webhook or long polling), operators' replies out (Bot API)."""
