@@ -47,6 +47,10 @@ async def fetch(client: httpx.AsyncClient, media: Media, max_bytes: int) -> Fetc
                 raise MediaUnavailable(f"{media.identity}: the file server answered {response.status_code}")
             if response.status_code >= httpx.codes.BAD_REQUEST:
                 return _described(media, declared, f"the file server answered {response.status_code}")
+            length = response.headers.get("content-length", "")
+            declared = max(declared, int(length) if length.isdigit() else 0)
+            if declared > max_bytes:
+                return _described(media, declared, "over the size limit")
             async for chunk in response.aiter_bytes():
                 read += len(chunk)
                 if read > max_bytes:

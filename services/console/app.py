@@ -107,7 +107,10 @@ class Gateway:
     async def healthz(self, _: Request) -> Response:
         """Each dependency and service; 200 when all are ok, else 503."""
         mailboxes = tuple(m.name for m in self.settings.mailboxes)
-        report = await check_health(self.pool, self.kafka, listening=self.live.listening, mailboxes=mailboxes)
+        vk = tuple(c.name for c in self.settings.vk_communities)
+        report = await check_health(
+            self.pool, self.kafka, listening=self.live.listening, mailboxes=mailboxes, vk_communities=vk
+        )
         return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
 
     async def login(self, request: Request) -> Response:

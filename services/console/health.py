@@ -8,13 +8,19 @@ import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient
 
 from services.dead_letters import waiting_counts
+from services.ingest.vk_state import community_states
 
 STALE_AFTER_SECONDS = 10
 SERVICES = ("ingest", "router", "projections")
 
 
 async def check_health(
-    pool: asyncpg.Pool, kafka: AIOKafkaAdminClient, *, listening: bool, mailboxes: tuple[str, ...] = ()
+    pool: asyncpg.Pool,
+    kafka: AIOKafkaAdminClient,
+    *,
+    listening: bool,
+    mailboxes: tuple[str, ...] = (),
+    vk_communities: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Check Postgres, Kafka, live updates and every service's heartbeat."""
     checks: dict[str, dict[str, Any]] = {}
@@ -42,6 +48,9 @@ async def check_health(
         mail = await _mailboxes(pool, mailboxes)
         if mail:
             checks["mail"] = {"ok": all(m["connected"] for m in mail.values()), "mailboxes": mail}
+        if vk_communities:
+            vk = await community_states(pool, vk_communities)
+            checks["vk"] = {"ok": all(c["ok"] for c in vk.values()), "communities": vk}
     ok = all(c["ok"] for c in checks.values())
     return {"status": "ok" if ok else "degraded", "checks": checks}
 

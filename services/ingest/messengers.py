@@ -8,41 +8,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterator
 
 import asyncpg
 import structlog
 import uvicorn
 from starlette.applications import Starlette
-from starlette.routing import BaseRoute
 
-from domain.inbound import InboundMessage
 from services.ingest.mail_delivery import ReportOutcome
+from services.ingest.messenger import Messenger, Publish, Starter
+from services.ingest.vk import start_vk
 from services.settings import Settings
 
 log = structlog.get_logger()
 
-Publish = Callable[[InboundMessage], Awaitable[None]]
-Task = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
-
-
-@dataclass
-class Messenger:
-    """What one configured messenger runs: webhook routes, and tasks until the stop event."""
-
-    name: str
-    routes: list[BaseRoute] = field(default_factory=list)
-    tasks: list[Task] = field(default_factory=list)
-
-
-Starter = Callable[[Settings, asyncpg.Pool, Publish, ReportOutcome], Awaitable[list[Messenger]]]
+__all__ = ["Messenger", "Publish", "Starter", "run_messengers", "starters"]
 
 
 def starters() -> list[Starter]:
     """Every messenger channel, each returning what its configured bots or communities run."""
-    return []
+    return [start_vk]
 
 
 class _Server(uvicorn.Server):

@@ -75,8 +75,8 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         limits=widget_limits(settings),
     )
 
-    # One connection per mailbox holds its watcher's lock, beside the ones shared by the rest.
-    pool = await create_pool(settings, size=4 + len(settings.mailboxes))
+    # One connection per mailbox (and per VK community) holds its watcher's lock, beside the ones shared by the rest.
+    pool = await create_pool(settings, size=4 + len(settings.mailboxes) + len(settings.vk_communities))
     outbound = OutboundFollower(settings, topics.outbound, webchat.deliver, pool)
     await broker.start()
     await outbound.start()

@@ -1,0 +1,30 @@
+"""What a messenger channel gives the webhook server: its routes, and the tasks that run beside them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+from starlette.routing import BaseRoute
+
+from domain.inbound import InboundMessage
+from services.ingest.mail_delivery import ReportOutcome
+from services.settings import Settings
+
+Publish = Callable[[InboundMessage], Awaitable[None]]
+Task = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+
+@dataclass
+class Messenger:
+    """What one configured messenger runs: webhook routes, and tasks until the stop event."""
+
+    name: str
+    routes: list[BaseRoute] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+
+
+Starter = Callable[[Settings, asyncpg.Pool, Publish, ReportOutcome], Awaitable[list[Messenger]]]
