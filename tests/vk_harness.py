@@ -72,10 +72,17 @@ class Channel:
     settings: Settings
     inbox: Inbox
     http: httpx.AsyncClient
+    stopping: asyncio.Event
+    running: asyncio.Task[None]
 
     async def post(self, body: bytes | dict[str, Any], community: str = "shop", **options: Any) -> httpx.Response:
         content = body if isinstance(body, bytes) else json.dumps(body).encode()
         return await self.http.post(f"/vk/{community}", content=content, **options)
+
+    async def stop(self) -> None:
+        """Stop the channel as its process would on SIGTERM."""
+        self.stopping.set()
+        await asyncio.wait_for(self.running, 30)
 
 
 @contextlib.asynccontextmanager
@@ -103,9 +110,10 @@ async def vk_channel(settings: Settings, store: EventStore, pool: asyncpg.Pool) 
     running = asyncio.create_task(run_messengers(settings, pool, publish, report, stop))
     base = f"http://{settings.http_host}:{settings.webhooks_port}"
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        await until(_answering(http, running), 30, "the webhook server to answer")
+        if any(c.mode == "callback" for c in settings.vk_communities):
+            await until(_answering(http, running), 30, "the webhook server to answer")
         try:
-            yield Channel(settings, inbox, http)
+            yield Channel(settings, inbox, http, stop, running)
         finally:
             stop.set()
             await asyncio.wait_for(running, 30)

@@ -99,6 +99,7 @@ class FakeVk:
         with self.changed:
             community = self.communities[group_id]
             community.key = f"key-{int(community.key.rsplit('-', 1)[1]) + 1}"
+            self.changed.notify_all()
 
     def calls_of(self, method: str) -> list[dict[str, str]]:
         with self.changed:
@@ -191,9 +192,11 @@ class FakeVk:
                 return {"failed": 2}
             ts = int(query.get("ts", "0"))
             if ts < community.first_kept:
-                return {"failed": 1, "ts": str(len(community.events))}
+                return {"failed": 1, "ts": str(community.first_kept)}
             wait = min(float(query.get("wait", "25")), 90.0)
-            self.changed.wait_for(lambda: len(community.events) > ts, wait)
+            self.changed.wait_for(lambda: len(community.events) > ts or community.key != query.get("key"), wait)
+            if query.get("key") != community.key:
+                return {"failed": 2}
             updates = community.events[ts:]
             return {"ts": str(ts + len(updates)), "updates": updates}
 
@@ -231,11 +234,14 @@ class FakeVk:
                 self._answer(200, json.dumps(answer).encode(), "application/json")
 
             def _answer(self, status: int, body: bytes, content_type: str) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # a long poll given up by its client
 
         return Handler
 

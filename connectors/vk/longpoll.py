@@ -141,13 +141,20 @@ class LongPoller:
                 continue
             if isinstance(event, CustomerWrote):
                 messages.append(event)
-        await asyncio.gather(*(self._accept_one(message) for message in messages))
+        # A customer's messages are published in the order they wrote them; customers side by side.
+        dialogs: dict[int, list[CustomerWrote]] = {}
+        for message in messages:
+            dialogs.setdefault(message.peer_id, []).append(message)
+        await asyncio.gather(*(self._accept_in_order(dialog) for dialog in dialogs.values()))
 
-    async def _accept_one(self, message: CustomerWrote) -> None:
-        try:
-            await self._accept(message)
-        except (InvalidInboundMessage, InvalidEvent) as invalid:
-            log.warning("vk_event_refused", community=self._name, message_id=message.message_id, reason=str(invalid))
+    async def _accept_in_order(self, dialog: list[CustomerWrote]) -> None:
+        for message in dialog:
+            try:
+                await self._accept(message)
+            except (InvalidInboundMessage, InvalidEvent) as invalid:
+                log.warning(
+                    "vk_event_refused", community=self._name, message_id=message.message_id, reason=str(invalid)
+                )
 
     async def _say(self, *, ok: bool, state: str, error: str | None) -> None:
         if self._state != (ok, state, error):

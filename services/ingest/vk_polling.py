@@ -43,6 +43,8 @@ async def leading(pool: asyncpg.Pool, key: str, work: Work, stop: asyncio.Event)
             await work(working)
         finally:
             holding.cancel()
+            # The lock's connection runs one statement at a time: the check in flight ends first.
+            await asyncio.gather(holding, return_exceptions=True)
             with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
                 await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", key)
     if not stop.is_set():
