@@ -18,11 +18,11 @@ from application.event_store import EventStore
 from application.receive_messages import receive_messages
 from application.receiving import Outcome
 from bench.waiting import until
+from devstack.vk import LocalVk
 from domain.delivery_report import DeliveryReport
 from domain.inbound import InboundMessage
 from services.ingest.messengers import run_messengers
 from services.settings import Settings, VkCommunitySettings
-from tests.vk_server import FakeVk
 
 GROUP = 777
 TOKEN = "community-token-do-not-log"
@@ -30,7 +30,7 @@ SECRET = "callback-secret-do-not-log"
 CONFIRMATION = "c0nf1rm"
 
 
-def with_community(settings: Settings, vk: FakeVk, **overrides: Any) -> Settings:
+def with_community(settings: Settings, vk: LocalVk, **overrides: Any) -> Settings:
     """The settings with one community, ``shop``, on the fake VK."""
     fields: dict[str, Any] = {
         "name": "shop",

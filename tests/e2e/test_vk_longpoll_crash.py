@@ -11,12 +11,12 @@ import pytest
 from aiokafka import TopicPartition
 
 from bench.waiting import until
+from devstack.vk import LocalVk, message_new
 from services.bootstrap import build_consumer
 from services.settings import Settings
 from services.topics import Topics
 from tests.services_running import RunningServices, services
 from tests.vk_harness import GROUP, TOKEN, with_community
-from tests.vk_server import FakeVk, message_new
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -26,7 +26,7 @@ CUSTOMERS = 20
 
 
 def test_long_poll_events_are_stored_once_through_ingest_sigkills(settings: Settings, tmp_path: Path) -> None:
-    vk = FakeVk()
+    vk = LocalVk()
     vk.community(GROUP, TOKEN)
     vk.users.update({1000 + n: ("Customer", str(n)) for n in range(CUSTOMERS)})
     with vk.running():
@@ -36,7 +36,7 @@ def test_long_poll_events_are_stored_once_through_ingest_sigkills(settings: Sett
             asyncio.run(through_kills(polling, running, vk))
 
 
-async def through_kills(settings: Settings, running: RunningServices, vk: FakeVk) -> None:
+async def through_kills(settings: Settings, running: RunningServices, vk: LocalVk) -> None:
     pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
     assert pool is not None
     try:

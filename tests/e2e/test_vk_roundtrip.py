@@ -15,12 +15,12 @@ import httpx
 import pytest
 
 from bench.waiting import until
+from devstack.vk import LocalVk, message_new, message_reply
 from services.projections.schema import LIVE_SCHEMA
 from services.settings import Settings
 from tests.e2e.test_webchat_roundtrip import next_frame, operator_socket
 from tests.services_running import RunningServices, load_demo, services
 from tests.vk_harness import GROUP, SECRET, TOKEN, with_community
-from tests.vk_server import FakeVk, message_new, message_reply
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(240)]
 
@@ -29,7 +29,7 @@ CUSTOMER = 501
 
 
 def test_a_vk_message_is_answered_through_every_service_once(settings: Settings, tmp_path: Path) -> None:
-    vk = FakeVk()
+    vk = LocalVk()
     vk.community(GROUP, TOKEN)
     vk.users[CUSTOMER] = ("Ivan", "Petrov")
     with vk.running():
@@ -52,7 +52,7 @@ async def post(settings: Settings, event: dict[str, Any]) -> httpx.Response:
         return await until(answered, WAIT, "ingest to answer VK", interval=0.2)
 
 
-async def roundtrip(settings: Settings, running: RunningServices, vk: FakeVk) -> None:
+async def roundtrip(settings: Settings, running: RunningServices, vk: LocalVk) -> None:
     report = await running.healthy()
     assert report["checks"]["vk"]["communities"]["shop"]["state"] == "receiving events"  # type: ignore[index]
     anna = await operator_socket(settings, "anna@example.com")

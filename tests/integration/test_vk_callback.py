@@ -13,9 +13,9 @@ from aiokafka.errors import KafkaTimeoutError
 from structlog.testing import capture_logs
 
 from application.event_store import EventStore
+from devstack.vk import LocalVk, message_edit, message_new, message_reply
 from services.settings import Settings
 from tests.vk_harness import CONFIRMATION, GROUP, SECRET, TOKEN, Channel, customer_messages, vk_channel, with_community
-from tests.vk_server import FakeVk, message_edit, message_new, message_reply
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
 
@@ -23,8 +23,8 @@ CUSTOMER = 501
 
 
 @pytest_asyncio.fixture
-async def vk() -> AsyncIterator[FakeVk]:
-    fake = FakeVk()
+async def vk() -> AsyncIterator[LocalVk]:
+    fake = LocalVk()
     fake.community(GROUP, TOKEN)
     fake.users[CUSTOMER] = ("Ivan", "Petrov")
     with fake.running():
@@ -32,7 +32,7 @@ async def vk() -> AsyncIterator[FakeVk]:
 
 
 @pytest_asyncio.fixture
-async def channel(settings: Settings, vk: FakeVk, store: EventStore, pool: asyncpg.Pool) -> AsyncIterator[Channel]:
+async def channel(settings: Settings, vk: LocalVk, store: EventStore, pool: asyncpg.Pool) -> AsyncIterator[Channel]:
     async with vk_channel(with_community(settings, vk), store, pool) as running:
         yield running
 
@@ -83,7 +83,7 @@ async def test_a_message_kafka_did_not_take_gets_503_and_is_stored_when_vk_sends
     assert len(await customer_messages(pool)) == 1
 
 
-async def test_the_senders_name_is_asked_of_vk_once(channel: Channel, vk: FakeVk, pool: asyncpg.Pool) -> None:
+async def test_the_senders_name_is_asked_of_vk_once(channel: Channel, vk: LocalVk, pool: asyncpg.Pool) -> None:
     for number in range(3):
         answer = await channel.post(message_new(GROUP, 20 + number, CUSTOMER, f"message {number}", secret=SECRET))
         assert answer.text == "ok"
@@ -110,7 +110,7 @@ async def test_an_edit_is_stored_as_the_edit_of_its_message(channel: Channel, po
     assert edited["text"] == "to Riga"
 
 
-async def test_photos_documents_and_voice_messages_are_kept(channel: Channel, vk: FakeVk, pool: asyncpg.Pool) -> None:
+async def test_photos_documents_and_voice_messages_are_kept(channel: Channel, vk: LocalVk, pool: asyncpg.Pool) -> None:
     vk.files |= {"w.jpg": b"\xff\xd8photo", "invoice": b"%PDF-1.7 invoice", "voice.ogg": b"OggS voice"}
     attachments = [
         {
@@ -160,7 +160,7 @@ async def test_photos_documents_and_voice_messages_are_kept(channel: Channel, vk
 
 
 async def test_files_over_the_limit_are_described_but_not_kept(
-    settings: Settings, vk: FakeVk, store: EventStore, pool: asyncpg.Pool
+    settings: Settings, vk: LocalVk, store: EventStore, pool: asyncpg.Pool
 ) -> None:
     small = with_community(settings, vk).model_copy(update={"attachment_max_bytes": 8})
     vk.files |= {"big": b"x" * 100, "lying": b"y" * 100}
@@ -201,7 +201,7 @@ async def test_files_over_the_limit_are_described_but_not_kept(
 
 
 async def test_a_file_server_that_fails_gets_503_so_vk_sends_the_event_again(
-    channel: Channel, vk: FakeVk, pool: asyncpg.Pool
+    channel: Channel, vk: LocalVk, pool: asyncpg.Pool
 ) -> None:
     vk.files["flaky"] = 502
     attachments = [

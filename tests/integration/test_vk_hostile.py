@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from application.event_store import EventStore
+from devstack.vk import LocalVk, message_new
 from services.settings import Settings
 from tests.vk_harness import GROUP, SECRET, TOKEN, Channel, customer_messages, vk_channel, with_community
-from tests.vk_server import FakeVk, message_new
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio, pytest.mark.timeout(300)]
 
@@ -95,7 +95,7 @@ CASES = [
 async def test_hostile_requests_get_their_status_and_store_nothing(
     settings: Settings, store: EventStore, pool: asyncpg.Pool
 ) -> None:
-    vk = FakeVk()
+    vk = LocalVk()
     vk.community(GROUP, TOKEN)
     vk.users[CUSTOMER] = ("Ivan", "Petrov")
     mismatches = []

@@ -15,9 +15,9 @@ from structlog.testing import capture_logs
 
 from application.event_store import EventStore
 from bench.waiting import until
+from devstack.vk import LocalVk, message_new, message_reply
 from services.settings import Settings
 from tests.vk_harness import GROUP, TOKEN, Channel, customer_messages, vk_channel, with_community
-from tests.vk_server import FakeVk, message_new, message_reply
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio, pytest.mark.timeout(180)]
 
@@ -25,15 +25,15 @@ CUSTOMER = 501
 
 
 @pytest_asyncio.fixture
-async def vk() -> AsyncIterator[FakeVk]:
-    fake = FakeVk()
+async def vk() -> AsyncIterator[LocalVk]:
+    fake = LocalVk()
     fake.community(GROUP, TOKEN)
     fake.users[CUSTOMER] = ("Ivan", "Petrov")
     with fake.running():
         yield fake
 
 
-def polling(settings: Settings, vk: FakeVk) -> Settings:
+def polling(settings: Settings, vk: LocalVk) -> Settings:
     configured = with_community(settings, vk, mode="longpoll", secret="", confirmation="")
     return configured.model_copy(update={"vk_longpoll_wait_seconds": 1})
 
@@ -59,7 +59,7 @@ async def stored_texts(pool: asyncpg.Pool) -> list[str]:
 
 
 async def test_events_are_stored_once_and_a_restart_goes_on_from_the_checkpoint(
-    settings: Settings, vk: FakeVk, store: EventStore, pool: asyncpg.Pool
+    settings: Settings, vk: LocalVk, store: EventStore, pool: asyncpg.Pool
 ) -> None:
     vk.push(GROUP, *messages(0, 2))  # before the first start: not the inbox's to read
     configured = polling(settings, vk)
@@ -83,7 +83,7 @@ async def _equals(value: Any, expected: str) -> bool:
 
 
 async def test_the_checkpoint_stays_until_kafka_has_the_events(
-    settings: Settings, vk: FakeVk, store: EventStore, pool: asyncpg.Pool
+    settings: Settings, vk: LocalVk, store: EventStore, pool: asyncpg.Pool
 ) -> None:
     async with vk_channel(polling(settings, vk), store, pool) as channel:
         before = await started(pool)
@@ -104,7 +104,7 @@ async def _logged(logs: list[dict[str, Any]], event: str) -> bool:
 
 
 async def test_failed_2_gets_a_new_key_and_keeps_ts(
-    settings: Settings, vk: FakeVk, store: EventStore, pool: asyncpg.Pool
+    settings: Settings, vk: LocalVk, store: EventStore, pool: asyncpg.Pool
 ) -> None:
     async with vk_channel(polling(settings, vk), store, pool) as channel:
         await started(pool)
@@ -116,7 +116,7 @@ async def test_failed_2_gets_a_new_key_and_keeps_ts(
 
 
 async def test_failed_1_goes_on_from_the_ts_given(
-    settings: Settings, vk: FakeVk, store: EventStore, pool: asyncpg.Pool
+    settings: Settings, vk: LocalVk, store: EventStore, pool: asyncpg.Pool
 ) -> None:
     configured = polling(settings, vk)
     async with vk_channel(configured, store, pool):
@@ -133,7 +133,7 @@ async def test_failed_1_goes_on_from_the_ts_given(
 
 
 async def test_failed_3_gets_a_new_key_and_ts(
-    settings: Settings, vk: FakeVk, store: EventStore, pool: asyncpg.Pool
+    settings: Settings, vk: LocalVk, store: EventStore, pool: asyncpg.Pool
 ) -> None:
     async with vk_channel(polling(settings, vk), store, pool) as channel:
         await started(pool)
@@ -148,7 +148,7 @@ async def test_failed_3_gets_a_new_key_and_ts(
 
 
 async def test_an_event_the_inbox_refuses_is_skipped_and_the_others_kept(
-    settings: Settings, vk: FakeVk, store: EventStore, pool: asyncpg.Pool
+    settings: Settings, vk: LocalVk, store: EventStore, pool: asyncpg.Pool
 ) -> None:
     async with vk_channel(polling(settings, vk), store, pool) as channel:
         await started(pool)
@@ -169,7 +169,7 @@ async def test_an_event_the_inbox_refuses_is_skipped_and_the_others_kept(
 
 
 async def test_one_poller_per_community_and_another_takes_over_at_the_checkpoint(
-    settings: Settings, vk: FakeVk, store: EventStore, pool: asyncpg.Pool
+    settings: Settings, vk: LocalVk, store: EventStore, pool: asyncpg.Pool
 ) -> None:
     configured = polling(settings, vk)
     other_pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=4)

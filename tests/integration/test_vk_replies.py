@@ -16,6 +16,7 @@ import pytest_asyncio
 
 from application.event_store import EventStore
 from connectors.vk.delivery import parts, random_id
+from devstack.vk import LocalVk
 from domain.channels import Channel as Channels
 from domain.channels import ChannelAddress
 from domain.conversation import DeliveryOutcome
@@ -28,7 +29,6 @@ from services.settings import Settings
 from services.tables import ensure_tables
 from services.topics import Topics
 from tests.vk_harness import GROUP, TOKEN, Channel, vk_channel, with_community
-from tests.vk_server import FakeVk
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio, pytest.mark.timeout(180)]
 
@@ -36,21 +36,21 @@ CUSTOMER = 501
 
 
 @pytest_asyncio.fixture
-async def vk() -> AsyncIterator[FakeVk]:
-    fake = FakeVk()
+async def vk() -> AsyncIterator[LocalVk]:
+    fake = LocalVk()
     fake.community(GROUP, TOKEN)
     with fake.running():
         yield fake
 
 
-def fast(settings: Settings, vk: FakeVk, **changes: Any) -> Settings:
+def fast(settings: Settings, vk: LocalVk, **changes: Any) -> Settings:
     return with_community(settings, vk).model_copy(
         update={"vk_retry_seconds": 0.05, "vk_max_attempts": 4, "vk_send_lease_seconds": 1.0, **changes}
     )
 
 
 @pytest_asyncio.fixture
-async def channel(settings: Settings, vk: FakeVk, store: EventStore, pool: asyncpg.Pool) -> AsyncIterator[Channel]:
+async def channel(settings: Settings, vk: LocalVk, store: EventStore, pool: asyncpg.Pool) -> AsyncIterator[Channel]:
     async with vk_channel(fast(settings, vk), store, pool) as running:
         yield running
 
@@ -88,7 +88,7 @@ async def outcome_of(channel: Channel, reply_id: uuid.UUID) -> tuple[DeliveryOut
     return report.outcome, report.detail
 
 
-async def test_a_reply_published_twice_is_sent_once(channel: Channel, vk: FakeVk, settings: Settings) -> None:
+async def test_a_reply_published_twice_is_sent_once(channel: Channel, vk: LocalVk, settings: Settings) -> None:
     answer = reply()
     await publish(settings, record(answer), record(answer))
     (sent,) = await asyncio.to_thread(vk.wait_for_sent, 1)
@@ -97,7 +97,7 @@ async def test_a_reply_published_twice_is_sent_once(channel: Channel, vk: FakeVk
     assert len(vk.calls_of("messages.send")) == 1
 
 
-async def test_errors_6_and_9_are_waited_out(channel: Channel, vk: FakeVk, settings: Settings) -> None:
+async def test_errors_6_and_9_are_waited_out(channel: Channel, vk: LocalVk, settings: Settings) -> None:
     vk.send_errors = [6, 9]
     answer = reply()
     await publish(settings, record(answer))
@@ -107,7 +107,7 @@ async def test_errors_6_and_9_are_waited_out(channel: Channel, vk: FakeVk, setti
 
 
 async def test_a_customer_who_has_not_allowed_messages_is_a_failed_delivery_with_that_reason(
-    channel: Channel, vk: FakeVk, settings: Settings
+    channel: Channel, vk: LocalVk, settings: Settings
 ) -> None:
     vk.refusing_peers.add(CUSTOMER)
     answer = reply()
@@ -118,7 +118,7 @@ async def test_a_customer_who_has_not_allowed_messages_is_a_failed_delivery_with
     assert len(vk.calls_of("messages.send")) == 1
 
 
-async def test_vk_that_keeps_asking_to_wait_is_given_up_on(channel: Channel, vk: FakeVk, settings: Settings) -> None:
+async def test_vk_that_keeps_asking_to_wait_is_given_up_on(channel: Channel, vk: LocalVk, settings: Settings) -> None:
     vk.send_errors = [9] * 10
     answer = reply()
     await publish(settings, record(answer))
@@ -127,7 +127,7 @@ async def test_vk_that_keeps_asking_to_wait_is_given_up_on(channel: Channel, vk:
     assert len(vk.calls_of("messages.send")) == 4
 
 
-async def test_a_long_reply_goes_in_parts_in_order(channel: Channel, vk: FakeVk, settings: Settings) -> None:
+async def test_a_long_reply_goes_in_parts_in_order(channel: Channel, vk: LocalVk, settings: Settings) -> None:
     text = " ".join(f"word{n}" for n in range(1500))
     answer = reply(text)
     await publish(settings, record(answer))
@@ -139,7 +139,7 @@ async def test_a_long_reply_goes_in_parts_in_order(channel: Channel, vk: FakeVk,
 
 
 async def test_replies_it_cannot_send_fail_and_others_flow(
-    channel: Channel, vk: FakeVk, settings: Settings, pool: asyncpg.Pool
+    channel: Channel, vk: LocalVk, settings: Settings, pool: asyncpg.Pool
 ) -> None:
     elsewhere, not_a_user, good = reply(source="gone"), reply(peer="someone"), reply("after")
     broken = {**reply().to_dict(), "reply_id": "not-a-uuid"}
@@ -178,7 +178,7 @@ async def stopped_mid_send(pool: asyncpg.Pool, answer: OutboundReply, seconds_ag
 
 
 async def test_a_reply_a_stopped_sender_handed_over_is_sent_again_and_shown_once(
-    settings: Settings, vk: FakeVk, store: EventStore, pool: asyncpg.Pool
+    settings: Settings, vk: LocalVk, store: EventStore, pool: asyncpg.Pool
 ) -> None:
     answer = reply()
     # The stopped sender's call reached VK: the customer has the message already.
@@ -191,7 +191,7 @@ async def test_a_reply_a_stopped_sender_handed_over_is_sent_again_and_shown_once
 
 
 async def test_a_reply_left_mid_send_too_long_is_failed_as_uncertain_and_not_sent(
-    settings: Settings, vk: FakeVk, store: EventStore, pool: asyncpg.Pool
+    settings: Settings, vk: LocalVk, store: EventStore, pool: asyncpg.Pool
 ) -> None:
     answer = reply()
     await stopped_mid_send(pool, answer, seconds_ago=RESEND_WITHIN + 60)
@@ -201,7 +201,7 @@ async def test_a_reply_left_mid_send_too_long_is_failed_as_uncertain_and_not_sen
     assert vk.calls_of("messages.send") == []
 
 
-def _send_directly(vk: FakeVk, answer: OutboundReply) -> None:
+def _send_directly(vk: LocalVk, answer: OutboundReply) -> None:
     import requests  # noqa: PLC0415 - only this test calls VK itself
 
     values = {

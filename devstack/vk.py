@@ -1,4 +1,4 @@
-"""A local server that speaks VK's documented wire format, for the tests and the benchmark.
+"""A local server that speaks VK's documented wire format, for the tests and the benchmark (``LocalVk``).
 
 - ``POST /method/{name}`` with form fields, as vk-api sends them: ``{"response": ...}``, or
   ``{"error": {"error_code", "error_msg"}}``. ``users.get``, ``messages.send`` (a ``random_id`` seen
@@ -51,7 +51,7 @@ class Community:
     failures: list[dict[str, Any]] = field(default_factory=list)  # answers given before the next a_check
 
 
-class FakeVk:
+class LocalVk:
     """VK's API, long poll and file servers, with what they were asked and sent."""
 
     def __init__(self) -> None:
@@ -75,6 +75,7 @@ class FakeVk:
     # What the tests set up and look at ------------------------------------------------------------
 
     def community(self, group_id: int, token: str, name: str = "Shop") -> Community:
+        """Add a community that ``token`` acts for."""
         community = Community(group_id, token, name)
         self.communities[group_id] = community
         return community
@@ -86,6 +87,7 @@ class FakeVk:
             self.changed.notify_all()
 
     def fail_next_check(self, group_id: int, answer: dict[str, Any]) -> None:
+        """Answer the community's next long poll request with ``answer`` (a ``{"failed": n}``)."""
         with self.changed:
             self.communities[group_id].failures.append(answer)
 
@@ -96,16 +98,19 @@ class FakeVk:
             community.first_kept = len(community.events)
 
     def new_key(self, group_id: int) -> None:
+        """Expire the community's long poll key: requests with the old one get ``{"failed": 2}``."""
         with self.changed:
             community = self.communities[group_id]
             community.key = f"key-{int(community.key.rsplit('-', 1)[1]) + 1}"
             self.changed.notify_all()
 
     def calls_of(self, method: str) -> list[dict[str, str]]:
+        """The parameters of every call of ``method`` so far."""
         with self.changed:
             return [values for name, values in self.calls if name == method]
 
     def wait_for_sent(self, count: int, timeout: float = 30.0) -> list[Sent]:
+        """The messages sent, once there are ``count``; TimeoutError otherwise."""
         with self.changed:
             if not self.changed.wait_for(lambda: len(self.sent) >= count, timeout):
                 msg = f"{len(self.sent)} messages sent, not {count}, within {timeout} s"
@@ -113,6 +118,7 @@ class FakeVk:
             return list(self.sent)
 
     def wait_for_calls(self, method: str, count: int, timeout: float = 30.0) -> None:
+        """Return once ``method`` was called ``count`` times; TimeoutError otherwise."""
         with self.changed:
             done = self.changed.wait_for(lambda: sum(1 for n, _ in self.calls if n == method) >= count, timeout)
             if not done:
@@ -120,7 +126,8 @@ class FakeVk:
                 raise TimeoutError(msg)
 
     @contextmanager
-    def running(self) -> Iterator[FakeVk]:
+    def running(self) -> Iterator[LocalVk]:
+        """Serve until the block ends."""
         thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         thread.start()
         try:
@@ -200,6 +207,21 @@ class FakeVk:
             updates = community.events[ts:]
             return {"ts": str(ts + len(updates)), "updates": updates}
 
+    def _get(self, path: str, query: dict[str, str]) -> tuple[int, bytes, str]:
+        if path.startswith("/lp/"):
+            return 200, json.dumps(self._check(int(path.removeprefix("/lp/")), query)).encode(), "application/json"
+        if path.startswith("/files/"):
+            content = self.files.get(path.removeprefix("/files/"), 404)
+            if isinstance(content, int):
+                return content, b"", "text/plain"
+            return 200, content, "application/octet-stream"
+        return 404, b"not found", "text/plain"
+
+    def _post(self, path: str, form: dict[str, str]) -> tuple[int, bytes, str]:
+        if not path.startswith("/method/"):
+            return 404, b"not found", "text/plain"
+        return 200, json.dumps(self._method(path.removeprefix("/method/"), form)).encode(), "application/json"
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         vk = self
 
@@ -208,30 +230,13 @@ class FakeVk:
                 pass
 
             def do_POST(self) -> None:
-                path = urlsplit(self.path).path
                 length = int(self.headers.get("Content-Length") or 0)
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-                if not path.startswith("/method/"):
-                    self._answer(404, b"not found", "text/plain")
-                    return
-                self._json(vk._method(path.removeprefix("/method/"), form))
+                self._answer(*vk._post(urlsplit(self.path).path, form))
 
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
-                query = {k: v[0] for k, v in parse_qs(url.query).items()}
-                if url.path.startswith("/lp/"):
-                    self._json(vk._check(int(url.path.removeprefix("/lp/")), query))
-                elif url.path.startswith("/files/"):
-                    content = vk.files.get(url.path.removeprefix("/files/"), 404)
-                    if isinstance(content, int):
-                        self._answer(content, b"", "text/plain")
-                    else:
-                        self._answer(200, content, "application/octet-stream")
-                else:
-                    self._answer(404, b"not found", "text/plain")
-
-            def _json(self, answer: dict[str, Any]) -> None:
-                self._answer(200, json.dumps(answer).encode(), "application/json")
+                self._answer(*vk._get(url.path, {k: v[0] for k, v in parse_qs(url.query).items()}))
 
             def _answer(self, status: int, body: bytes, content_type: str) -> None:
                 try:
