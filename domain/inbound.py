@@ -45,12 +45,15 @@ class InboundMessage:
     forwarded: bool = False
     # Who else the message concerns (a forward's original sender first, then recipients), in this channel.
     correspondents: tuple[str, ...] = ()
+    # The channel message id of the customer's message this one edits: a correction, not a new message.
+    edit_of: str = ""
 
     def __post_init__(self) -> None:
         # Every string is checked here, once, by the one text rule: what a channel hands us must be
         # storable and showable before it is published, whatever connector built it.
         for name in ("channel_message_id", "thread"):
             inbound_text(name, getattr(self, name), max_length=MAX_ID_LENGTH, kind=TextKind.IDENTIFIER)
+        inbound_text("edit_of", self.edit_of, max_length=MAX_ID_LENGTH, kind=TextKind.IDENTIFIER, required=False)
         # A mail may carry only attachments; connectors that need text ask for it themselves.
         inbound_text("text", self.text, max_length=MAX_TEXT_LENGTH, kind=TextKind.TEXT, required=False)
         inbound_text("subject", self.subject, max_length=MAX_SUBJECT_LENGTH, kind=TextKind.LINE, required=False)
@@ -128,6 +131,7 @@ class InboundMessage:
             "crm_copy": self.crm_copy,
             "forwarded": self.forwarded,
             "correspondents": list(self.correspondents),
+            "edit_of": self.edit_of,
         }
         data.update({name: value for name, value in optional.items() if value})
         return data
@@ -170,6 +174,7 @@ class InboundMessage:
             crm_copy=data.get("crm_copy") is True,
             forwarded=data.get("forwarded") is True,
             correspondents=_strings(data.get("correspondents"), "correspondents"),
+            edit_of=_string(data.get("edit_of"), "edit_of"),
         )
 
 
@@ -178,6 +183,15 @@ def _items(value: object, name: str) -> list[Any]:
         return []
     if not isinstance(value, list):
         msg = f"field {name!r} must be a list"
+        raise InvalidInboundMessage(msg)
+    return value
+
+
+def _string(value: object, name: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        msg = f"field {name!r} must be a string"
         raise InvalidInboundMessage(msg)
     return value
 

@@ -64,6 +64,9 @@ class InboundRecord(BaseModel):
     correspondents: list[str] = Field(
         default=[], description=f"Who else it concerns, a forward's first sender first. {_LEFT_OUT}"
     )
+    edit_of: str = Field(
+        default="", max_length=MAX_ID_LENGTH, description=f"The id of the customer's message it edits. {_LEFT_OUT}"
+    )
 
 
 class ReplyRecord(BaseModel):

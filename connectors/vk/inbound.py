@@ -84,6 +84,7 @@ def message_of(community: Community, wrote: CustomerWrote, sender_name: str, fil
         sender_name=sender_name,
         source=community.name,
         attachments=tuple(_attachment(f) for f in files),
+        edit_of="" if wrote.edited_at is None else f"{community.group_id}:{wrote.message_id}",
     )
 
 

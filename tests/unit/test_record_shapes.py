@@ -52,6 +52,7 @@ FULL: list[tuple[type[BaseModel], dict[str, Any]]] = [
             crm_copy=True,
             forwarded=True,
             correspondents=("boris@example.com",),
+            edit_of="<m0@x>",
         ).to_dict(),
     ),
     (AttachmentRecord, FILE.to_dict()),

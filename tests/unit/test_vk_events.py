@@ -16,6 +16,7 @@ from connectors.vk.media import Media, media_of
 from devstack.vk import message_edit, message_new, message_reply
 from domain.channels import Channel, ChannelAddress
 from domain.errors import InvalidInboundMessage
+from domain.inbound import InboundMessage
 
 GROUP = 777
 SHOP = Community("shop", GROUP)
@@ -115,6 +116,21 @@ def test_the_inbound_message_names_the_community_thread_and_sender() -> None:
     assert message.sender == ChannelAddress(Channel.VK, "501")
     assert (message.sender_name, message.source) == ("Ivan Petrov", "shop")
     assert message.received_at == datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_an_edit_names_the_message_it_edits_and_travels_on_the_inbound_topic() -> None:
+    edit = read_event(message_edit(GROUP, 40, 501, "to Riga", update_time=9), GROUP)
+    new = read_event(message_new(GROUP, 41, 501, "x"), GROUP)
+    assert isinstance(edit, CustomerWrote)
+    assert isinstance(new, CustomerWrote)
+    edited = message_of(SHOP, edit, "", [])
+    assert edited.edit_of == "777:40"
+    assert InboundMessage.from_dict(edited.to_dict()) == edited
+    assert "edit_of" not in message_of(SHOP, new, "", []).to_dict()
+    with pytest.raises(InvalidInboundMessage, match="edit_of"):
+        InboundMessage.from_dict({**edited.to_dict(), "edit_of": 40})
+    with pytest.raises(InvalidInboundMessage, match="edit_of"):
+        InboundMessage.from_dict({**edited.to_dict(), "edit_of": "777:40\x00"})
 
 
 def test_an_edit_has_an_id_of_its_own_per_edit() -> None:
