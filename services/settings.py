@@ -6,7 +6,7 @@ import json
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_core import to_jsonable_python
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -161,6 +161,15 @@ class Settings(BaseSettings):
     )
     console_queue_frames: int = Field(default=1000, ge=10, description="Frames waiting for one console, at most.")
     console_send_timeout: float = Field(default=10.0, gt=0, description="Seconds a console may take to read a frame.")
+
+    @field_validator("vk_communities")
+    @classmethod
+    def _communities_apart(cls, communities: list[VkCommunitySettings]) -> list[VkCommunitySettings]:
+        for what, values in (("name", [c.name for c in communities]), ("group_id", [c.group_id for c in communities])):
+            if len(set(values)) != len(values):
+                msg = f"each VK community needs a {what} of its own"
+                raise ValueError(msg)
+        return communities
 
     @property
     def console_url(self) -> str:

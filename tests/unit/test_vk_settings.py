@@ -67,3 +67,11 @@ def test_a_community_without_what_its_mode_needs_is_refused_naming_the_field(
         load_settings()
     assert "tok-secret-1" not in str(refused.value)
     assert "cb-secret-2" not in str(refused.value)
+
+
+@pytest.mark.parametrize("field", ["name", "group_id"])
+def test_two_communities_cannot_share_a_name_or_a_group(monkeypatch: pytest.MonkeyPatch, field: str) -> None:
+    other = {"name": "outlet", "group_id": 7, "token": "tok-3", "mode": "longpoll", field: COMMUNITY[field]}
+    monkeypatch.setenv("SWITCHBOARD_VK_COMMUNITIES", json.dumps([COMMUNITY, other]))
+    with pytest.raises(ConfigurationError, match=f"a {field} of its own"):
+        load_settings()
