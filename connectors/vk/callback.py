@@ -34,6 +34,7 @@ from connectors.vk.events import (
     CONFIRMATION,
     Confirmation,
     CustomerWrote,
+    Event,
     Ignored,
     InvalidEvent,
     OwnMessage,
@@ -95,7 +96,7 @@ class CallbackEndpoint:
             return False
         return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), self.secret.encode())
 
-    async def _answer(self, event: object, data: dict[str, Any], bound: Any) -> Response:  # noqa: ANN401
+    async def _answer(self, event: Event, data: dict[str, Any], bound: Any) -> Response:  # noqa: ANN401
         event_id = data.get("event_id") if isinstance(data.get("event_id"), str) else None
         if isinstance(event, Confirmation):
             bound.info("vk_confirmation_answered")
@@ -104,7 +105,7 @@ class CallbackEndpoint:
             bound.debug("vk_own_message_seen", message_id=event.message_id, peer_id=event.peer_id)
         elif isinstance(event, Ignored):
             bound.info("vk_event_ignored", type=event.type, reason=event.reason, event_id=event_id)
-        elif isinstance(event, CustomerWrote):
+        else:
             channel_message_id = message_id(self.community.group_id, event)
             return await self._take(event, bound.bind(channel_message_id=channel_message_id, event_id=event_id))
         return _ok()
