@@ -37,7 +37,8 @@ from bench.vk_poster import Poster
 from bench.waiting import until
 from connectors.vk.events import CustomerWrote, read_event
 from connectors.vk.inbound import Community, message_of
-from devstack.vk import LocalVk, message_new
+from devstack.vk import LocalVk
+from devstack.vk_events import message_new
 from services.bootstrap import build_producer
 from services.logs import configure_logging
 from services.settings import Settings, VkCommunitySettings

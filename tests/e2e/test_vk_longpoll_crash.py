@@ -11,7 +11,8 @@ import pytest
 from aiokafka import TopicPartition
 
 from bench.waiting import until
-from devstack.vk import LocalVk, message_new
+from devstack.vk import LocalVk
+from devstack.vk_events import message_new
 from services.bootstrap import build_consumer
 from services.settings import Settings
 from services.topics import Topics

@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from bench.waiting import until
-from devstack.vk import LocalVk, message_new, message_reply
+from devstack.vk import LocalVk
+from devstack.vk_events import message_new, message_reply
 from services.projections.schema import LIVE_SCHEMA
 from services.settings import Settings
 from tests.e2e.test_webchat_roundtrip import next_frame, operator_socket

@@ -13,7 +13,8 @@ from aiokafka.errors import KafkaTimeoutError
 from structlog.testing import capture_logs
 
 from application.event_store import EventStore
-from devstack.vk import LocalVk, message_edit, message_new, message_reply
+from devstack.vk import LocalVk
+from devstack.vk_events import message_edit, message_new, message_reply
 from services.settings import Settings
 from tests.vk_harness import CONFIRMATION, GROUP, SECRET, TOKEN, Channel, customer_messages, vk_channel, with_community
 

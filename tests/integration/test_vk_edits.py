@@ -14,7 +14,7 @@ from application.receive_messages import receive_messages
 from application.receiving import Outcome
 from connectors.vk.events import CustomerWrote, read_event
 from connectors.vk.inbound import Community, message_of
-from devstack.vk import message_edit, message_new
+from devstack.vk_events import message_edit, message_new
 from domain.conversation import Conversation, ConversationStatus
 from domain.identities import lead_id
 from domain.inbound import InboundMessage

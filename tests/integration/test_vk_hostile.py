@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from application.event_store import EventStore
-from devstack.vk import LocalVk, message_new
+from devstack.vk import LocalVk
+from devstack.vk_events import message_new
 from services.settings import Settings
 from tests.vk_harness import GROUP, SECRET, TOKEN, Channel, customer_messages, vk_channel, with_community
 

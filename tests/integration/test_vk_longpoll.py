@@ -15,7 +15,8 @@ from structlog.testing import capture_logs
 
 from application.event_store import EventStore
 from bench.waiting import until
-from devstack.vk import LocalVk, message_new, message_reply
+from devstack.vk import LocalVk
+from devstack.vk_events import message_new, message_reply
 from services.settings import Settings
 from tests.vk_harness import GROUP, TOKEN, Channel, customer_messages, vk_channel, with_community
 

@@ -13,7 +13,7 @@ from connectors.vk.downloads import Fetched
 from connectors.vk.events import Confirmation, CustomerWrote, Ignored, InvalidEvent, OwnMessage, read_event
 from connectors.vk.inbound import Community, message_of
 from connectors.vk.media import Media, media_of
-from devstack.vk import message_edit, message_new, message_reply
+from devstack.vk_events import message_edit, message_new, message_reply
 from domain.channels import Channel, ChannelAddress
 from domain.errors import InvalidInboundMessage
 from domain.inbound import InboundMessage
