@@ -149,11 +149,17 @@ class Receiving:
                 source=message.source,
                 replies_to=message.replies_to,
                 attachments=tuple(attachment.to_dict() for attachment in message.attachments),
+                edit_of=message.edit_of,
             )
         )
         self._work.add(MessageReceipt(message.channel, message.channel_message_id, conversation.id))
         lead = self._work.find(lead_id(conversation.id), Lead)
         assert lead is not None  # opened with the conversation
+        if message.edit_of and lead.status is not LeadStatus.NEW:
+            # A correction is no new request: it neither reopens the lead nor routes it again.
+            return ReceivedMessage(
+                message.channel_message_id, Outcome.STORED, conversation.id, lead.id, lead.manager_id
+            )
         lead.reopen(message.received_at)
         if message.intake is not None:
             # Before routing, so that rules on amount and product category see what the form said.

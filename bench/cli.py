@@ -33,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     telegram.add_argument("--concurrency", type=int, default=32, help="updates in flight at once (Telegram: up to 40)")
     telegram.add_argument("--customers", type=int, default=500, help="private chats the updates come from")
     telegram.add_argument("--output", type=Path, help="JSON results (default .local/bench/telegram.json)")
+    vk = commands.add_parser("vk", help="events/s through a VK community's Callback API into the event store")
+    vk.add_argument("--runs", type=int, default=3, help="runs; the median is reported")
+    vk.add_argument("--events", type=int, default=5_000, help="message_new events posted in each run")
+    vk.add_argument("--concurrency", type=int, default=32, help="events posted at once, as VK's senders would")
+    vk.add_argument("--customers", type=int, default=50, help="distinct customers writing (users.get once each)")
+    vk.add_argument("--output", type=Path, help="JSON results (default .local/bench/vk.json)")
     routing = commands.add_parser("routing", help="routing decisions/s, routed leads/s, the event store's ceiling")
     routing.add_argument("--quick", action="store_true", help="a short run for a smoke check")
     chaos = commands.add_parser("chaos", help="kill services, Kafka and Postgres under load; check nothing is lost")
@@ -61,6 +67,16 @@ def _run(args: argparse.Namespace) -> int:
         output = args.output or RESULTS / "telegram.json"
         return run_telegram_bench(
             updates=args.updates, concurrency=args.concurrency, customers=args.customers, output=output
+        )
+    if args.command == "vk":
+        from bench.vk import run_vk_bench  # noqa: PLC0415
+
+        return run_vk_bench(
+            runs=args.runs,
+            events=args.events,
+            concurrency=args.concurrency,
+            customers=args.customers,
+            output=args.output or RESULTS / "vk.json",
         )
     if args.command == "routing":
         from bench.routing import run_routing_bench  # noqa: PLC0415

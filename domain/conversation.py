@@ -54,6 +54,7 @@ class Conversation(Aggregate):
             source=message.source,
             replies_to=list(message.replies_to),
             attachments=[dict(attachment) for attachment in message.attachments],
+            edit_of=message.edit_of,
         )
 
     def record_customer_edit(self, edit: CustomerEdit) -> None:
@@ -111,8 +112,11 @@ class Conversation(Aggregate):
         source: str = "",
         replies_to: list[str] | None = None,
         attachments: list[dict[str, Any]] | None = None,
+        edit_of: str = "",
     ) -> None:
         self.message_count += 1
+        if edit_of:
+            return  # a correction of a message already here: the thread and its state stay as they are
         self.status = ConversationStatus.OPEN  # the customer writing again reopens it
         self.subject = self.subject or subject
         self.source = source or self.source
@@ -171,6 +175,7 @@ class CustomerMessage:
     source: str = ""
     replies_to: tuple[str, ...] = ()
     attachments: tuple[dict[str, Any], ...] = ()
+    edit_of: str = ""  # the channel message id of the message this one edits
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ class InboundMessage:
         # storable and showable before it is published, whatever connector built it.
         for name in ("channel_message_id", "thread"):
             inbound_text(name, getattr(self, name), max_length=MAX_ID_LENGTH, kind=TextKind.IDENTIFIER)
+        inbound_text("edit_of", self.edit_of, max_length=MAX_ID_LENGTH, kind=TextKind.IDENTIFIER, required=False)
         # A mail may carry only attachments; connectors that need text ask for it themselves.
         inbound_text("text", self.text, max_length=MAX_TEXT_LENGTH, kind=TextKind.TEXT, required=False)
         inbound_text("subject", self.subject, max_length=MAX_SUBJECT_LENGTH, kind=TextKind.LINE, required=False)

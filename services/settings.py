@@ -6,7 +6,7 @@ import json
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_core import to_jsonable_python
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -66,6 +66,33 @@ class TelegramBotSettings(BaseModel):
             **self.model_dump(mode="json"),
             "token": self.token.get_secret_value(),
             "secret_token": self.secret_token.get_secret_value(),
+        }
+
+
+class VkCommunitySettings(BaseModel):
+    """One VK community: its token for the API, and how its events reach us (Callback API or Bots Long Poll)."""
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$", description="Also its URL path.")
+    group_id: int = Field(gt=0)
+    token: SecretStr = Field(description="The community's access token, with the messages right.")
+    mode: Literal["callback", "longpoll"] = "callback"
+    secret: SecretStr = Field(default=SecretStr(""), description="The Callback API's secret key.")
+    confirmation: str = Field(default="", max_length=100, description="The string the confirmation request gets.")
+    api_base_url: str = Field(default="https://api.vk.com/method", pattern=r"^https?://")
+
+    @model_validator(mode="after")
+    def _callback_needs_secret(self) -> VkCommunitySettings:
+        if self.mode == "callback" and not (self.secret.get_secret_value() and self.confirmation):
+            msg = "a community in callback mode needs its secret and its confirmation string"
+            raise ValueError(msg)
+        return self
+
+    def with_secrets(self) -> dict[str, Any]:
+        """The community as JSON, token and secret written out: for a child process's environment only."""
+        return {
+            **self.model_dump(mode="json"),
+            "token": self.token.get_secret_value(),
+            "secret": self.secret.get_secret_value(),
         }
 
 
@@ -151,6 +178,17 @@ class Settings(BaseSettings):
     dead_letter_backoff_seconds: float = Field(
         default=0.1, ge=0, description="First pause between those tries; it doubles each time."
     )
+    vk_communities: list[VkCommunitySettings] = Field(
+        default_factory=list, description="VK communities to answer, as a JSON list (SWITCHBOARD_VK_COMMUNITIES)."
+    )
+    vk_max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="Larger Callback API bodies get 413.")
+    vk_longpoll_wait_seconds: int = Field(default=25, ge=1, le=90, description="How long one long poll waits.")
+    vk_api_timeout_seconds: float = Field(default=30.0, gt=0, description="Seconds a VK API call may take.")
+    vk_retry_seconds: float = Field(default=2.0, gt=0, description="First wait before sending a VK reply again.")
+    vk_max_attempts: int = Field(default=8, ge=1)
+    vk_send_lease_seconds: float = Field(
+        default=120.0, gt=0, description="A VK reply claimed this long ago by a stopped sender is taken over."
+    )
     http_max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Larger HTTP request bodies get 413.")
     trusted_proxies: list[IPvAnyNetwork] = Field(
         default_factory=list,
@@ -187,6 +225,15 @@ class Settings(BaseSettings):
         pattern="^([A-Z]{2})?$",
         description="ISO 3166 region (LV, DE) phones typed without a country code are read in; none: + required.",
     )
+
+    @field_validator("vk_communities")
+    @classmethod
+    def _communities_apart(cls, communities: list[VkCommunitySettings]) -> list[VkCommunitySettings]:
+        for what, values in (("name", [c.name for c in communities]), ("group_id", [c.group_id for c in communities])):
+            if len(set(values)) != len(values):
+                msg = f"each VK community needs a {what} of its own"
+                raise ValueError(msg)
+        return communities
 
     @property
     def console_url(self) -> str:
@@ -230,6 +277,8 @@ class Settings(BaseSettings):
                 value = [box.with_secrets() for box in self.mailboxes]
             elif name == "telegram_bots":
                 value = [bot.with_secrets() for bot in self.telegram_bots]
+            elif name == "vk_communities":
+                value = [community.with_secrets() for community in self.vk_communities]
             plain = to_jsonable_python(value)
             env[f"SWITCHBOARD_{name.upper()}"] = plain if isinstance(plain, str) else json.dumps(plain)
         return env

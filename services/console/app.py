@@ -133,8 +133,14 @@ class Gateway:
     async def _check_health(self) -> dict[str, Any]:
         mailboxes = tuple(m.name for m in self.settings.mailboxes)
         bots = tuple(bot.name for bot in self.settings.telegram_bots)
+        vk = tuple(c.name for c in self.settings.vk_communities)
         return await check_health(
-            self.pool, self.kafka, listening=self.live.listening, mailboxes=mailboxes, telegram_bots=bots
+            self.pool,
+            self.kafka,
+            listening=self.live.listening,
+            mailboxes=mailboxes,
+            telegram_bots=bots,
+            vk_communities=vk,
         )
 
     async def login(self, request: Request) -> Response:

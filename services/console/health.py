@@ -17,18 +17,20 @@ import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient
 
 from services.dead_letters import waiting_counts
+from services.ingest.vk_state import community_states
 
 STALE_AFTER_SECONDS = 10
 SERVICES = ("ingest", "router", "projections")
 
 
-async def check_health(
+async def check_health(  # noqa: PLR0913 - one argument per kind of thing checked
     pool: asyncpg.Pool,
     kafka: AIOKafkaAdminClient,
     *,
     listening: bool,
     mailboxes: tuple[str, ...] = (),
     telegram_bots: tuple[str, ...] = (),
+    vk_communities: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Check Postgres, Kafka, live updates and every service's heartbeat."""
     checks: dict[str, dict[str, Any]] = {}
@@ -59,6 +61,9 @@ async def check_health(
         bots = await _telegram_bots(pool, telegram_bots)
         if bots:
             checks["telegram"] = {"ok": all(b["ok"] for b in bots.values()), "bots": bots}
+        if vk_communities:
+            vk = await community_states(pool, vk_communities)
+            checks["vk"] = {"ok": all(c["ok"] for c in vk.values()), "communities": vk}
     ok = all(c["ok"] for c in checks.values())
     return {"status": "ok" if ok else "degraded", "checks": checks}
 

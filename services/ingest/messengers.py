@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 from services.ingest.mail_delivery import ReportOutcome
 from services.ingest.messenger_parts import Messenger, Publish, Starter, Task
 from services.ingest.telegram import start_telegram
+from services.ingest.vk import start_vk
 from services.settings import Settings
 
 log = structlog.get_logger()
@@ -27,7 +28,7 @@ __all__ = ["Messenger", "Publish", "Starter", "Task", "run_messengers", "starter
 
 def starters() -> list[Starter]:
     """Every messenger channel, each returning what its configured bots or communities run."""
-    return [start_telegram]
+    return [start_telegram, start_vk]
 
 
 class _Server(uvicorn.Server):

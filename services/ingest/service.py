@@ -75,9 +75,11 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         limits=widget_limits(settings),
     )
 
-    # One connection per mailbox and per Telegram bot holds its watcher's or poller's lock, beside the
-    # ones shared by the rest.
-    pool = await create_pool(settings, size=4 + len(settings.mailboxes) + len(settings.telegram_bots))
+    # One connection per mailbox, Telegram bot and VK community holds its watcher's or poller's lock,
+    # beside the ones shared by the rest.
+    pool = await create_pool(
+        settings, size=4 + len(settings.mailboxes) + len(settings.telegram_bots) + len(settings.vk_communities)
+    )
     outbound = OutboundFollower(settings, topics.outbound, webchat.deliver, pool)
     await broker.start()
     await outbound.start()
