@@ -30,6 +30,7 @@ from services.console.accounts import Operator, create_accounts_table, find_oper
 from services.console.attachments import download, find_attachment
 from services.console.body_limit import BodyLimit
 from services.console.client_address import client_address
+from services.console.crm_routes import crm_routes
 from services.console.floods import Floods, too_many
 from services.console.health import check_health
 from services.console.live import LiveUpdates
@@ -39,6 +40,7 @@ from services.console.presence import ConsolePresence
 from services.console.queries import activities, mail_rejections, visible_conversations, visitor_history
 from services.console.request_body import BadInput, bad_request, json_object, optional_text_field, text_field
 from services.console.rest import Rest
+from services.console.sales_access import SalesAccess
 from services.heartbeat import SCHEMA as HEARTBEATS
 from services.heartbeat import beat
 from services.projections.schema import LIVE_SCHEMA, create_read_models
@@ -61,6 +63,7 @@ class Gateway:
         self.settings = settings
         self.signer = Signer(settings.require_secret())
         self.floods = Floods(settings)
+        self.sales = SalesAccess(lambda: self.store)
         self.pool: asyncpg.Pool
         self.store: EventStore
         self.live: LiveUpdates
@@ -245,6 +248,7 @@ def build_app(settings: Settings) -> Starlette:
             Route("/", lambda _: FileResponse(STATIC / "console.html")),
             Route("/widget", lambda _: FileResponse(STATIC / "widget.html")),
             WebSocketRoute("/ws/console", gateway.console_socket),
+            *crm_routes(gateway.sales, lambda: gateway.pool, lambda request: _bearer(gateway, request)),
         ],
         middleware=[Middleware(BodyLimit, max_bytes=settings.http_max_body_bytes)],
         lifespan=gateway.lifespan,
