@@ -41,6 +41,7 @@ from services.console.queries import activities, mail_rejections, visible_conver
 from services.console.request_body import BadInput, bad_request, json_object, optional_text_field, text_field
 from services.console.rest import Rest
 from services.console.sales_access import SalesAccess
+from services.console.sales_live import SalesPushes
 from services.heartbeat import SCHEMA as HEARTBEATS
 from services.heartbeat import beat
 from services.projections.schema import LIVE_SCHEMA, create_read_models
@@ -78,7 +79,7 @@ class Gateway:
         await create_read_models(self.pool, LIVE_SCHEMA)
         await ensure_tables(self.pool, HEARTBEATS)
         self.store = await asyncio.to_thread(build_event_store, self.settings)
-        self.live = LiveUpdates(self.pool)
+        self.live = LiveUpdates(self.pool, SalesPushes(self.pool, self.sales))
         await self.live.start()
         instance = instance_name("gateway")
         self.presence = ConsolePresence(

@@ -17,6 +17,7 @@ from starlette.websockets import WebSocket
 from domain.live_update import InvalidLiveUpdate, ReadModelsChanged
 from services.console.accounts import Operator
 from services.console.queries import conversations_by_id, messages_by_notification, plain
+from services.console.sales_live import Changed, SalesPushes
 from services.projections.tracking import NOTIFY_CHANNEL
 from services.tables import Connection
 
@@ -45,6 +46,7 @@ class Seat:
     queue_frames: int = 1000
     send_timeout: float = 10.0
     known: set[str] = field(default_factory=set)
+    known_deals: set[str] = field(default_factory=set)  # deals shown, to tell it when one is no longer its to see
     gone: asyncio.Event = field(default_factory=asyncio.Event)
     too_slow: bool = False
     _queue: asyncio.Queue[str] = field(init=False)
@@ -119,8 +121,9 @@ class Seat:
 class LiveUpdates:
     """Listens to the projections' notifications and fans them out to seats."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, sales: SalesPushes | None = None) -> None:
         self._pool = pool
+        self._sales = sales
         self._seats: set[Seat] = set()
         self._listener: PoolConnectionProxy[asyncpg.Record] | None = None
         self._payloads: asyncio.Queue[str] = asyncio.Queue()
@@ -222,6 +225,7 @@ class LiveUpdates:
             return
         conversation_ids: set[UUID] = set()
         message_ids: set[int] = set()
+        sales = Changed()
         for payload in payloads:
             try:
                 changed = ReadModelsChanged.from_payload(payload)
@@ -231,6 +235,7 @@ class LiveUpdates:
                 continue
             conversation_ids.update(changed.conversation_ids)
             message_ids.update(changed.message_notification_ids)
+            sales.add(changed)
         conversations = await conversations_by_id(self._pool, sorted(conversation_ids))
         messages = await messages_by_notification(self._pool, sorted(message_ids))
         # Each frame is encoded once and queued for every seat without waiting: a slow console
@@ -239,6 +244,8 @@ class LiveUpdates:
         news = [(row, _encode({"type": "message", "message": plain(row)})) for row in messages]
         for seat in list(self._seats):
             _push_to(seat, updates, news)
+        if self._sales is not None:
+            await self._sales.push(sales, list(self._seats))
 
 
 def _push_to(seat: Seat, updates: list[tuple[asyncpg.Record, str]], news: list[tuple[asyncpg.Record, str]]) -> None:

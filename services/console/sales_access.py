@@ -86,15 +86,26 @@ class SalesAccess:
             raise NotVisible(msg)
         kind, subject_id = found.subject
         deal = held(self.store(), "deal", subject_id) if kind == "deal" else None
-        if not self._through_deal(who, action, deal):
-            self.require(who, Entity.ACTIVITY, action, found.holding, "activity")
+        deal_holding = deal.holding if deal else None
+        if not self.may_activity(who, Action.VIEW, found.holding, deal_holding):
+            msg = "no activity among those you may see"
+            raise NotVisible(msg)
+        if not self.may_activity(who, action, found.holding, deal_holding):
+            msg = f"your role may not {action.value} this activity"
+            raise NotAllowed(msg)
         return found
 
-    def _through_deal(self, who: Actor, action: Action, deal: Held | None) -> bool:
+    def may_activity(self, who: Actor, action: Action, holding: Holding, deal: Holding | None) -> bool:
+        """Whether ``who`` may ``action`` an activity held as ``holding``, about a deal held as ``deal`` (if one).
+
+        Through the deal only if the role may do that with some activities at all.
+        """
+        allows = self.permissions.allows
+        if allows(who, Entity.ACTIVITY, action, holding):
+            return True
         if deal is None or self.permissions.scope(who.role, Entity.ACTIVITY, action) is Scope.NONE:
             return False
-        allows = self.permissions.allows
-        return allows(who, Entity.DEAL, Action.VIEW, deal.holding) and allows(who, Entity.DEAL, action, deal.holding)
+        return allows(who, Entity.DEAL, action, deal)
 
     @staticmethod
     def edited(check: Callable[[], Held], expected_version: int | None, edit: Callable[[int], T]) -> T:
