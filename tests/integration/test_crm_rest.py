@@ -9,8 +9,14 @@ from uuid import uuid4
 import pytest
 
 from application.event_store import EventStore
+from application.receive_messages import receive_messages
+from application.work_day import change_work_day
+from domain.conversation import Conversation
+from domain.inbound import InboundMessage
+from services.bootstrap import build_event_store
 from services.settings import Settings
 from tests.integration.crm_world import World, world
+from tests.router_reactions import routed
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -252,3 +258,33 @@ def test_activities_are_scheduled_moved_done_and_on_the_timeline(crm: World) -> 
     refused(crm.get("boris", f"/api/timeline/deal/{deal}"), 404)
     refused(crm.get("anna", f"/api/timeline/ship/{deal}"), 400, "subject_kind")
     refused(crm.get("anna", f"/api/timeline/contact/{deal}"), 404)
+
+
+def test_a_contacts_timeline_shows_their_messages_to_whoever_may_see_the_contact(crm: World) -> None:
+    routed(crm.store, change_work_day, crm.ids["anna"], "start")
+    message = InboundMessage.from_visitor("v1", "m1", "Do you fit winter tyres?", datetime.now(UTC))
+    north = build_event_store(crm.settings.model_copy(update={"team": "north"}))  # routing to Anna's team
+    try:
+        [received] = receive_messages(north, [message])
+    finally:
+        north.close()
+    assert received.assigned_to == crm.ids["anna"]  # and so Anna answers for the customer now
+    conversation = crm.store.load(received.conversation_id) if received.conversation_id else None
+    assert isinstance(conversation, Conversation)
+    contact = conversation.contact_id
+    task = {"kind": "call", "subject_kind": "contact", "subject_id": str(contact), "title": "Call about tyres"}
+    assert crm.post("anna", "/api/activities", task).status_code == 201
+    refused(crm.post("boris", "/api/activities", task), 400, "subject_id")
+    crm.projected()
+
+    timeline = crm.get("anna", f"/api/timeline/contact/{contact}")
+    assert timeline.status_code == 200, timeline.text
+    entries = timeline.json()["timeline"]
+    assert [e["kind"] for e in entries] == ["Conversation.CustomerWrote", "Activity.Scheduled"]
+    assert (entries[0]["summary"]["author"], entries[0]["summary"]["text"]) == ("customer", "Do you fit winter tyres?")
+    assert crm.get("hanna", f"/api/timeline/contact/{contact}").status_code == 200
+    lead = crm.get("dora", f"/api/timeline/lead/{received.lead_id}").json()["timeline"]
+    assert [e["kind"] for e in lead] == ["Conversation.CustomerWrote"]
+    for outsider in ("boris", "sven"):
+        refused(crm.get(outsider, f"/api/timeline/contact/{contact}"), 404)
+        refused(crm.get(outsider, f"/api/timeline/lead/{received.lead_id}"), 404)
