@@ -32,6 +32,7 @@ Authenticate = Callable[[Request], Awaitable[Operator | None]]
 Answer = dict[str, Any] | tuple[int, dict[str, Any]]  # the body, or a status and the body
 Handler = Callable[[Operator, Request, dict[str, Any]], Awaitable[Answer]]
 MAX_VERSION = 2**31 - 1
+FIRST_YEAR, LAST_YEAR = 1900, 9998
 _UNKNOWN = (UnknownActivity, UnknownDeal, UnknownPipeline, UnknownProduct)
 
 
@@ -122,7 +123,11 @@ def version_field(body: Mapping[str, Any], name: str = "expected_version") -> in
 
 
 def moment_field(body: Mapping[str, Any], name: str) -> datetime | None:
-    """A date and time with its zone, as ISO text ("2026-03-01T09:30:00+02:00"); None when absent or null."""
+    """A date and time with its zone, as ISO text ("2026-03-01T09:30:00+02:00"); None when absent or null.
+
+    Years from 1900 to 9998 only: a time at the ends of what Python holds cannot be put in UTC, which
+    every store of it does.
+    """
     value = body.get(name)
     if value is None:
         return None
@@ -132,7 +137,7 @@ def moment_field(body: Mapping[str, Any], name: str) -> datetime | None:
         except ValueError:
             pass
         else:
-            if at.utcoffset() is not None:
+            if at.utcoffset() is not None and FIRST_YEAR <= at.year <= LAST_YEAR:
                 return at
     raise InvalidField(name, "must be a date and time with its time zone, such as 2026-03-01T09:30:00+02:00")
 

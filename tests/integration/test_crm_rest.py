@@ -211,6 +211,10 @@ def test_activities_are_scheduled_moved_done_and_on_the_timeline(crm: World) -> 
     refused(crm.post("anna", "/api/activities", {**task, "kind": "visit"}), 400, "kind")
     refused(crm.post("anna", "/api/activities", {**task, "subject_kind": "ship"}), 400, "subject_kind")
     refused(crm.post("anna", "/api/activities", {**task, "due_at": "2026-01-01T10:00:00"}), 400, "due_at")
+    # The first moment Python knows, in a zone east of UTC, is before the first it can put in UTC.
+    refused(crm.post("anna", "/api/activities", {**task, "remind_at": "0001-01-01T00:00:00+14:00"}), 400, "remind_at")
+    not_an_object = crm.http.post("/api/activities", content=b"[1]", headers=crm.auth("anna"))
+    refused(not_an_object, 400, None)
     refused(crm.post("anna", "/api/activities", {**task, "responsible_id": boris}), 403)
     unseen = refused(crm.post("anna", "/api/activities", {**task, "subject_id": hidden}), 400, "subject_id")
     nowhere = refused(crm.post("anna", "/api/activities", {**task, "subject_id": str(uuid4())}), 400, "subject_id")
