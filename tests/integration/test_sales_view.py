@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 import pytest
 from aiokafka import TopicPartition
+from aiokafka.structs import ConsumerRecord
 
 from application.add_deal_line import NewLine, add_deal_line
 from application.add_stage import add_stage
@@ -194,3 +196,48 @@ def test_stages_added_renamed_and_reordered_read_in_their_order(store: EventStor
     assert stages[1]["name"] == "Live demo"
     [pipeline] = read(settings, f"SELECT name, version FROM {S}.pipelines")
     assert (pipeline["name"], pipeline["version"]) == ("Sales", 4)
+
+
+def record(offset: int, kind: str, aggregate: UUID, data: dict[str, object]) -> ConsumerRecord[bytes, bytes]:
+    value = json.dumps(
+        {
+            "notification_id": offset + 1,
+            "type": kind,
+            "aggregate_id": str(aggregate),
+            "version": 1,
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "data": data,
+        }
+    ).encode()
+    return ConsumerRecord("t.domain-events", 0, offset, 0, 0, None, value, None, 0, len(value), ())
+
+
+@pytest.mark.asyncio
+async def test_an_activity_whose_time_cannot_be_stored_is_set_aside_and_the_next_event_applied(
+    pool: asyncpg.Pool,
+) -> None:
+    await create_read_models(pool, LIVE_SCHEMA)
+    manager, subject, product = uuid4(), uuid4(), uuid4()
+    scheduled = {
+        "activity_id": str(uuid4()),
+        "kind": "call",
+        "call_back": False,
+        "title": "Call",
+        "description": "",
+        "due_at": "0001-01-01T00:00:00+14:00",  # before the first moment UTC can hold
+        "remind_at": None,
+        "subject_kind": "deal",
+        "subject_id": str(subject),
+        "responsible_id": str(manager),
+        "by": str(manager),
+        "at": datetime.now(UTC).isoformat(),
+    }
+    created = {"product_id": str(product), "name": "Tyre", "sku": "", "category": "", "price": "1.00"}
+    records = [
+        record(0, "Activity.Scheduled", uuid4(), scheduled),
+        record(1, "Product.Created", product, {**created, "currency": "EUR", "by": str(manager)}),
+    ]
+    position = await apply_records(pool, LIVE_SCHEMA, records, Position(0, -1), notify=False)
+    assert position == Position(2, 1)
+    assert await pool.fetchval(f"SELECT name FROM {S}.products WHERE id = $1", product) == "Tyre"
+    assert await pool.fetchval(f"SELECT count(*) FROM {S}.scheduled_activities") == 0
