@@ -112,3 +112,37 @@ def test_every_role_sees_and_works_exactly_its_deals_and_activities(crm: World) 
     # The one who is not allowed to see something gets the same answer as for what does not exist.
     missing = crm.get("sven", "/api/deals/00000000-0000-4000-8000-000000000000").json()
     assert crm.get("sven", f"/api/deals/{deals['A']}").json() == missing
+
+
+def test_every_deal_and_activity_act_is_refused_alike_to_whoever_may_not_see_the_record(crm: World) -> None:
+    deal = opened(crm, "anna", "A")
+    activity = scheduled(crm, "anna", deal)
+    line = crm.post("anna", f"/api/deals/{deal}/lines", {"name": "Fitting", "price": "15"}).json()["line_id"]
+    boris, due = str(crm.ids["boris"]), (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    acts = [
+        ("GET", f"/api/deals/{deal}", None),
+        ("PATCH", f"/api/deals/{deal}", {"title": "Mine"}),
+        ("POST", f"/api/deals/{deal}/lines", {"name": "Rims", "price": "1"}),
+        ("PATCH", f"/api/deals/{deal}/lines/{line}", {"quantity": "2"}),
+        ("DELETE", f"/api/deals/{deal}/lines/{line}", None),
+        ("PUT", f"/api/deals/{deal}/amount", {"amount": "1"}),
+        ("POST", f"/api/deals/{deal}/move", {"stage_id": boris, "reason": "x"}),  # refused before the stage is read
+        ("POST", f"/api/deals/{deal}/observers", {"observer_id": boris}),
+        ("DELETE", f"/api/deals/{deal}/observers/{crm.ids['anna']}", None),
+        ("PUT", f"/api/deals/{deal}/responsible", {"responsible_id": boris}),
+        ("GET", f"/api/timeline/deal/{deal}", None),
+        ("GET", f"/api/activities/{activity}", None),
+        ("PUT", f"/api/activities/{activity}/schedule", {"due_at": due, "remind_at": None}),
+        ("POST", f"/api/activities/{activity}/complete", {"result": "Mine"}),
+    ]
+    for who in ("boris", "sven", "sam"):
+        for method, url, body in acts:
+            answer = crm.send(method, who, url, body)
+            assert answer.status_code == 404, (who, method, url, answer.text)
+            assert answer.json() in (
+                {"error": "no deal among those you may see"},
+                {"error": "no activity among those you may see"},
+            ), (who, method, url)
+    crm.projected()
+    assert crm.get("hanna", f"/api/deals/{deal}").json()["version"] == 2  # opened, a line: nothing else
+    assert crm.get("hanna", f"/api/activities/{activity}").json()["version"] == 1
