@@ -1,14 +1,16 @@
 """What the projections tell the gateways after a batch: which read models changed, for the consoles' live updates.
 
 It travels as PostgreSQL NOTIFY payloads, JSON objects of at most ``NOTIFY_LIMIT`` bytes:
-``{"conversation_ids": [...], "message_notification_ids": [...]}``. Payloads written under the
-earlier one-letter names, ``{"c": [...], "m": [...]}``, are read too.
+``{"conversation_ids": [...], "message_notification_ids": [...], "deal_ids": [...], "activity_ids": [...],
+"reminder_activity_ids": [...]}``; a list with nothing in it is left out, except the first two. Payloads
+written under the earlier one-letter names, ``{"c": [...], "m": [...]}``, and those written before deals
+and activities were told, are read too.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 from uuid import UUID
 
@@ -16,7 +18,9 @@ from domain.errors import DomainError
 
 NOTIFY_LIMIT = 7000  # bytes; PostgreSQL refuses a payload of 8000, and a margin costs nothing
 CONVERSATIONS, MESSAGES = "conversation_ids", "message_notification_ids"
+DEALS, ACTIVITIES, REMINDERS = "deal_ids", "activity_ids", "reminder_activity_ids"
 _EARLIER_NAMES = {CONVERSATIONS: "c", MESSAGES: "m"}
+_ALWAYS_WRITTEN = (CONVERSATIONS, MESSAGES)  # what readers written before the others came expect
 _MAX_NOTIFICATION_ID = 2**63 - 1
 
 
@@ -26,35 +30,46 @@ class InvalidLiveUpdate(DomainError, ValueError):
 
 @dataclass(frozen=True)
 class ReadModelsChanged:
-    """The conversations whose row changed, and the messages added, by their notification ids."""
+    """What changed: conversations, messages added (by notification id), deals, activities, reminders fired.
+
+    ``reminder_activity_ids`` are the activities whose reminder fired in the batch: each is in the log
+    once, so each is told once.
+    """
 
     conversation_ids: tuple[UUID, ...] = ()
     message_notification_ids: tuple[int, ...] = ()
+    deal_ids: tuple[UUID, ...] = ()
+    activity_ids: tuple[UUID, ...] = ()
+    reminder_activity_ids: tuple[UUID, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The change as plain JSON-ready data."""
-        return {
-            CONVERSATIONS: [str(conversation) for conversation in self.conversation_ids],
-            MESSAGES: list(self.message_notification_ids),
-        }
+        data: dict[str, Any] = {name: [] for name in _ALWAYS_WRITTEN}
+        for name, item in self._items():
+            data.setdefault(name, []).append(item)
+        return data
 
     def payloads(self, limit: int = NOTIFY_LIMIT) -> list[str]:
         """The change as NOTIFY payloads of at most ``limit`` bytes each, in order; none when nothing changed."""
         payloads: list[str] = []
-        chunk: dict[str, list[Any]] = {CONVERSATIONS: [], MESSAGES: []}
+        chunk: dict[str, list[Any]] = {name: [] for name in _ALWAYS_WRITTEN}
         empty = size = len(json.dumps(chunk))
-        items: list[tuple[str, str | int]] = [(CONVERSATIONS, str(c)) for c in self.conversation_ids]
-        items += [(MESSAGES, m) for m in self.message_notification_ids]
-        for name, item in items:
-            cost = len(json.dumps(item)) + len(", ")
-            if size + cost > limit and size > empty:
+        for name, item in self._items():
+            if size + _cost(chunk, name, item) > limit and size > empty:
                 payloads.append(json.dumps(chunk))
-                chunk, size = {CONVERSATIONS: [], MESSAGES: []}, empty
-            chunk[name].append(item)
-            size += cost
+                chunk, size = {name: [] for name in _ALWAYS_WRITTEN}, empty
+            size += _cost(chunk, name, item)
+            chunk.setdefault(name, []).append(item)
         if size > empty:
             payloads.append(json.dumps(chunk))
         return payloads
+
+    def _items(self) -> list[tuple[str, str | int]]:
+        items: list[tuple[str, str | int]] = []
+        for each in fields(self):
+            values = getattr(self, each.name)
+            items += [(each.name, v if each.name == MESSAGES else str(v)) for v in values]
+        return items
 
     @classmethod
     def from_dict(cls, data: Any) -> ReadModelsChanged:  # noqa: ANN401 - untrusted input
@@ -62,11 +77,14 @@ class ReadModelsChanged:
         if not isinstance(data, dict):
             msg = "a live update must be a JSON object"
             raise InvalidLiveUpdate(msg)
-        conversations = _listed(data, CONVERSATIONS)
-        messages = _listed(data, MESSAGES)
         return cls(
-            conversation_ids=tuple(_conversation(value, index) for index, value in enumerate(conversations)),
-            message_notification_ids=tuple(_notification(value, index) for index, value in enumerate(messages)),
+            conversation_ids=_uuids(data, CONVERSATIONS),
+            message_notification_ids=tuple(
+                _notification(value, index) for index, value in enumerate(_listed(data, MESSAGES))
+            ),
+            deal_ids=_uuids(data, DEALS),
+            activity_ids=_uuids(data, ACTIVITIES),
+            reminder_activity_ids=_uuids(data, REMINDERS),
         )
 
     @classmethod
@@ -80,21 +98,31 @@ class ReadModelsChanged:
         return cls.from_dict(data)
 
 
+def _cost(chunk: dict[str, list[Any]], name: str, item: str | int) -> int:
+    """What adding ``item`` to the chunk's list ``name`` adds to its JSON, at most; a new list adds its name."""
+    return len(json.dumps(item)) + len(", ") + (0 if name in chunk else len(json.dumps(name)) + len(": [], "))
+
+
 def _listed(data: dict[str, Any], name: str) -> list[Any]:
-    value = data.get(name, data.get(_EARLIER_NAMES[name], []))
+    earlier = _EARLIER_NAMES.get(name)
+    value = data.get(name, data.get(earlier, []) if earlier else [])
     if not isinstance(value, list):
         msg = f"'{name}' must be a list"
         raise InvalidLiveUpdate(msg)
     return value
 
 
-def _conversation(value: object, index: int) -> UUID:
+def _uuids(data: dict[str, Any], name: str) -> tuple[UUID, ...]:
+    return tuple(_uuid(value, name, index) for index, value in enumerate(_listed(data, name)))
+
+
+def _uuid(value: object, name: str, index: int) -> UUID:
     try:
         if not isinstance(value, str):
             raise TypeError  # noqa: TRY301 - one message for every way it is not a UUID
         return UUID(value)
     except (TypeError, ValueError):
-        msg = f"'{CONVERSATIONS}[{index}]' must be a UUID, not {str(value)[:40]!r}"
+        msg = f"'{name}[{index}]' must be a UUID, not {str(value)[:40]!r}"
         raise InvalidLiveUpdate(msg) from None
 
 

@@ -33,6 +33,7 @@ from services.console.accounts import Operator, Role, create_accounts_table, log
 from services.console.attachments import download, find_attachment
 from services.console.body_limit import BodyLimit
 from services.console.client_address import client_address
+from services.console.crm_routes import crm_routes
 from services.console.floods import Floods, too_many
 from services.console.health import CachedHealth, check_health
 from services.console.live import LiveUpdates
@@ -51,6 +52,8 @@ from services.console.queries import (
 )
 from services.console.request_body import BadInput, bad_request, json_object, optional_text_field, text_field
 from services.console.rest import Rest
+from services.console.sales_access import SalesAccess
+from services.console.sales_live import SalesPushes
 from services.console.security_headers import SecurityHeaders, page_policy, websocket_origin
 from services.console.sessions import SessionWatch, create_sessions_table, end_session, open_session
 from services.heartbeat import SCHEMA as HEARTBEATS
@@ -76,6 +79,7 @@ class Gateway:
         self.signer = Signer(settings.require_secret())
         self.floods = Floods(settings)
         self.health = CachedHealth(self._check_health, settings.health_cache_seconds)
+        self.sales = SalesAccess(lambda: self.store)
         self.pool: asyncpg.Pool
         self.store: EventStore
         self.live: LiveUpdates
@@ -93,7 +97,9 @@ class Gateway:
         await ensure_tables(self.pool, HEARTBEATS)
         self.store = await asyncio.to_thread(build_event_store, self.settings)
         self.sessions = SessionWatch(self.pool, self.settings.console_session_recheck_seconds)
-        self.live = LiveUpdates(self.pool, on_sessions_ended=self.sessions.sessions_ended)
+        self.live = LiveUpdates(
+            self.pool, SalesPushes(self.pool, self.sales), on_sessions_ended=self.sessions.sessions_ended
+        )
         await self.live.start()
         instance = instance_name("gateway")
         self.presence = ConsolePresence(
@@ -305,6 +311,7 @@ def build_app(settings: Settings) -> Starlette:
             Route("/", lambda _: FileResponse(STATIC / "console.html")),
             Route("/widget", lambda _: FileResponse(STATIC / "widget.html")),
             WebSocketRoute("/ws/console", gateway.console_socket),
+            *crm_routes(gateway.sales, lambda: gateway.pool, lambda request: _bearer(gateway, request)),
         ],
         middleware=[
             Middleware(SecurityHeaders, pages=_page_policies(settings), framed=frozenset({"/widget"})),

@@ -20,6 +20,9 @@ from domain.text import TextKind, checked_text
 from services.console.accounts import Operator
 from services.console.paging import requested
 from services.console.queries import HISTORY, history
+from services.console.sales_access import SalesAccess
+from services.console.sales_acts import complete, move
+from services.console.sales_http import version_field
 
 log = structlog.get_logger()
 
@@ -96,12 +99,34 @@ async def close(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: d
     return {"type": "ack", "conversation_id": str(conversation_id)}
 
 
+async def move_deal(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+    """Move a deal the operator may edit to a stage; a lost stage needs a ``reason``."""
+    deal_id, stage_id = _uuid(frame, "deal_id"), _uuid(frame, "stage_id")
+    reason = frame.get("reason", "")
+    version = await move(SalesAccess(lambda: store), operator, deal_id, stage_id, reason, version_field(frame))
+    log.info("deal_moved", deal_id=str(deal_id), stage_id=str(stage_id), manager_id=str(operator.manager_id))
+    return {"type": "ack", "deal_id": str(deal_id), "version": version}
+
+
+async def complete_activity(
+    store: EventStore, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]
+) -> dict[str, Any]:
+    """Mark an activity the operator may edit done, with its ``result``."""
+    activity_id = _uuid(frame, "activity_id")
+    result = frame.get("result", "")
+    version = await complete(SalesAccess(lambda: store), operator, activity_id, result, version_field(frame))
+    log.info("activity_completed", activity_id=str(activity_id), manager_id=str(operator.manager_id))
+    return {"type": "ack", "activity_id": str(activity_id), "version": version}
+
+
 COMMANDS: dict[str, Command] = {
     "reply": reply,
     "history": show_history,
     "work_day": work_day,
     "accept": accept,
     "close": close,
+    "move_deal": move_deal,
+    "complete_activity": complete_activity,
 }
 
 

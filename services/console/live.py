@@ -18,6 +18,7 @@ from starlette.websockets import WebSocket
 from domain.live_update import InvalidLiveUpdate, ReadModelsChanged
 from services.console.accounts import Operator
 from services.console.queries import conversations_by_id, messages_by_notification, plain
+from services.console.sales_live import Changed, SalesPushes
 from services.console.sessions import NOTIFY_CHANNEL as SESSIONS_ENDED
 from services.projections.tracking import NOTIFY_CHANNEL
 from services.tables import Connection
@@ -47,6 +48,7 @@ class Seat:
     queue_frames: int = 1000
     send_timeout: float = 10.0
     known: set[str] = field(default_factory=set)
+    known_deals: set[str] = field(default_factory=set)  # deals shown, to tell it when one is no longer its to see
     gone: asyncio.Event = field(default_factory=asyncio.Event)
     too_slow: bool = False
     _queue: asyncio.Queue[str] = field(init=False)
@@ -125,8 +127,14 @@ class LiveUpdates:
     listens anew, since what was notified while it was away is lost.
     """
 
-    def __init__(self, pool: asyncpg.Pool, on_sessions_ended: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        sales: SalesPushes | None = None,
+        on_sessions_ended: Callable[[], None] = lambda: None,
+    ) -> None:
         self._pool = pool
+        self._sales = sales
         self._on_sessions_ended = on_sessions_ended
         self._seats: set[Seat] = set()
         self._listener: PoolConnectionProxy[asyncpg.Record] | None = None
@@ -235,6 +243,7 @@ class LiveUpdates:
             return
         conversation_ids: set[UUID] = set()
         message_ids: set[int] = set()
+        sales = Changed()
         for payload in payloads:
             try:
                 changed = ReadModelsChanged.from_payload(payload)
@@ -244,6 +253,7 @@ class LiveUpdates:
                 continue
             conversation_ids.update(changed.conversation_ids)
             message_ids.update(changed.message_notification_ids)
+            sales.add(changed)
         conversations = await conversations_by_id(self._pool, sorted(conversation_ids))
         messages = await messages_by_notification(self._pool, sorted(message_ids))
         # Each frame is encoded once and queued for every seat without waiting: a slow console
@@ -252,6 +262,8 @@ class LiveUpdates:
         news = [(row, _encode({"type": "message", "message": plain(row)})) for row in messages]
         for seat in list(self._seats):
             _push_to(seat, updates, news)
+        if self._sales is not None:
+            await self._sales.push(sales, list(self._seats))
 
 
 def _push_to(seat: Seat, updates: list[tuple[asyncpg.Record, str]], news: list[tuple[asyncpg.Record, str]]) -> None:

@@ -22,6 +22,17 @@ class Changes:
 
     conversations: set[UUID] = field(default_factory=set)
     messages: list[int] = field(default_factory=list)
+    deals: set[UUID] = field(default_factory=set)
+    activities: set[UUID] = field(default_factory=set)
+    reminders: list[UUID] = field(default_factory=list)  # activities whose reminder fired, in order
+
+    def absorb(self, other: Changes) -> None:
+        """Add what ``other`` changed to these changes."""
+        self.conversations |= other.conversations
+        self.messages += other.messages
+        self.deals |= other.deals
+        self.activities |= other.activities
+        self.reminders += other.reminders
 
 
 async def apply(conn: Connection, schema: str, event: PublishedEvent, changes: Changes) -> None:

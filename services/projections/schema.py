@@ -12,7 +12,7 @@ import asyncpg
 
 from services.tables import Connection, ensure_tables
 
-LIVE_SCHEMA = "read_models_v4"  # a new shape gets a new name and is built from offset zero
+LIVE_SCHEMA = "read_models_v5"  # a new shape gets a new name and is built from offset zero
 
 __all__ = ["LIVE_SCHEMA", "Connection", "create_read_models"]
 
@@ -90,9 +90,134 @@ CREATE TABLE IF NOT EXISTS {s}.activities (
 CREATE INDEX IF NOT EXISTS activities_contact ON {s}.activities (contact_id, at);
 -- Who forwarded a customer's mail to the CRM address when that was no manager (their address).
 ALTER TABLE {s}.activities ADD COLUMN IF NOT EXISTS forwarded_by text NOT NULL DEFAULT '';
+-- The sales read models: pipelines and products, deals with their lines and stage history, activities.
+CREATE TABLE IF NOT EXISTS {s}.pipelines (
+    id uuid PRIMARY KEY,
+    name text NOT NULL,
+    created_at timestamptz NOT NULL,
+    version integer NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {s}.stages (
+    id uuid PRIMARY KEY,
+    pipeline_id uuid NOT NULL,
+    name text NOT NULL,
+    kind text NOT NULL,
+    probability integer NOT NULL,
+    position integer NOT NULL
+);
+CREATE INDEX IF NOT EXISTS stages_pipeline ON {s}.stages (pipeline_id, position);
+CREATE TABLE IF NOT EXISTS {s}.products (
+    id uuid PRIMARY KEY,
+    name text NOT NULL,
+    sku text NOT NULL,
+    category text NOT NULL,
+    price numeric NOT NULL,
+    currency text NOT NULL,
+    active boolean NOT NULL,
+    created_at timestamptz NOT NULL,
+    version integer NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {s}.deals (
+    id uuid PRIMARY KEY,
+    title text NOT NULL,
+    pipeline_id uuid NOT NULL,
+    stage_id uuid NOT NULL,
+    stage_kind text NOT NULL,
+    amount numeric NOT NULL,
+    currency text NOT NULL,
+    amount_set_by_hand boolean NOT NULL,
+    lines_total numeric NOT NULL DEFAULT 0,
+    probability integer NOT NULL,
+    expected_close date,
+    contact_id uuid,
+    company_id uuid,
+    lead_id uuid,
+    responsible_id uuid NOT NULL,
+    observers uuid[] NOT NULL DEFAULT '{{}}',
+    opened_at timestamptz NOT NULL,
+    stage_entered_at timestamptz NOT NULL,
+    closed_at timestamptz,
+    outcome text,
+    lost_reason text NOT NULL DEFAULT '',
+    version integer NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deals_responsible ON {s}.deals (responsible_id, opened_at);
+CREATE INDEX IF NOT EXISTS deals_observers ON {s}.deals USING gin (observers);
+CREATE INDEX IF NOT EXISTS deals_stage ON {s}.deals (pipeline_id, stage_id);
+CREATE INDEX IF NOT EXISTS deals_opened ON {s}.deals (opened_at, id);
+CREATE TABLE IF NOT EXISTS {s}.deal_lines (
+    deal_id uuid NOT NULL,
+    line_id uuid NOT NULL,
+    product_id uuid,
+    name text NOT NULL,
+    price numeric NOT NULL,
+    quantity numeric NOT NULL,
+    discount_percent numeric NOT NULL,
+    tax_percent numeric NOT NULL,
+    total numeric NOT NULL,
+    added_at bigint NOT NULL,
+    PRIMARY KEY (deal_id, line_id)
+);
+-- One row per stage a deal entered (its opening, then each move): how long it stayed, and why it left.
+CREATE TABLE IF NOT EXISTS {s}.deal_stage_history (
+    deal_id uuid NOT NULL,
+    notification_id bigint NOT NULL,
+    pipeline_id uuid NOT NULL,
+    from_stage_id uuid,
+    stage_id uuid NOT NULL,
+    stage_name text NOT NULL,
+    stage_kind text NOT NULL,
+    entered_at timestamptz NOT NULL,
+    left_at timestamptz,
+    reason text NOT NULL DEFAULT '',
+    reopened boolean NOT NULL DEFAULT false,
+    amount numeric NOT NULL,
+    currency text NOT NULL,
+    responsible_id uuid NOT NULL,
+    by uuid,
+    PRIMARY KEY (deal_id, notification_id)
+);
+CREATE INDEX IF NOT EXISTS deal_stage_history_stage ON {s}.deal_stage_history (stage_id, entered_at);
+CREATE TABLE IF NOT EXISTS {s}.scheduled_activities (
+    id uuid PRIMARY KEY,
+    kind text NOT NULL,
+    call_back boolean NOT NULL,
+    title text NOT NULL,
+    description text NOT NULL,
+    subject_kind text NOT NULL,
+    subject_id uuid NOT NULL,
+    responsible_id uuid NOT NULL,
+    due_at timestamptz,
+    remind_at timestamptz,
+    reminder_fired_at timestamptz,
+    done boolean NOT NULL DEFAULT false,
+    done_at timestamptz,
+    result text NOT NULL DEFAULT '',
+    scheduled_at timestamptz NOT NULL,
+    scheduled_by uuid NOT NULL,
+    version integer NOT NULL
+);
+CREATE INDEX IF NOT EXISTS scheduled_activities_open
+    ON {s}.scheduled_activities (responsible_id, due_at) WHERE NOT done;
+CREATE INDEX IF NOT EXISTS scheduled_activities_subject ON {s}.scheduled_activities (subject_kind, subject_id);
+-- Everything that happened with a contact, company, lead or deal, in the order it happened.
+CREATE TABLE IF NOT EXISTS {s}.timeline (
+    subject_kind text NOT NULL,
+    subject_id uuid NOT NULL,
+    notification_id bigint NOT NULL,
+    at timestamptz NOT NULL,
+    kind text NOT NULL,
+    summary jsonb NOT NULL,
+    PRIMARY KEY (subject_kind, subject_id, notification_id)
+);
+CREATE INDEX IF NOT EXISTS timeline_order ON {s}.timeline (subject_kind, subject_id, at, notification_id);
 """
 
-READ_MODEL_TABLES = ("conversations", "messages", "assignments", "managers", "activities")
+READ_MODEL_TABLES = (
+    *("conversations", "messages", "assignments", "managers", "activities"),
+    *("pipelines", "stages", "products", "deals", "deal_lines", "deal_stage_history"),
+    *("scheduled_activities", "timeline"),
+)
 
 
 def checked(schema: str) -> str:

@@ -13,7 +13,9 @@ from aiokafka.structs import ConsumerRecord
 from domain.live_update import ReadModelsChanged
 from domain.published_event import InvalidPublishedEvent, PublishedEvent
 from services.dead_letters import Failure, Retrying, set_aside
-from services.projections.inbox_view import Changes, apply
+from services.projections.inbox_view import Changes
+from services.projections.inbox_view import apply as apply_inbox
+from services.projections.sales_view import apply as apply_sales
 from services.projections.schema import checked
 from services.tables import Connection
 
@@ -139,9 +141,18 @@ async def notify_changes(conn: Connection, changes: Changes) -> None:
     changed = ReadModelsChanged(
         conversation_ids=tuple(sorted(changes.conversations)),
         message_notification_ids=tuple(changes.messages),
+        deal_ids=tuple(sorted(changes.deals)),
+        activity_ids=tuple(sorted(changes.activities)),
+        reminder_activity_ids=tuple(changes.reminders),
     )
     for payload in changed.payloads():
         await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, payload)
+
+
+async def apply(conn: Connection, schema: str, event: PublishedEvent, changes: Changes) -> None:
+    """Apply one event to every read model of ``schema``: the inbox's, then the sales'."""
+    await apply_inbox(conn, schema, event, changes)
+    await apply_sales(conn, schema, event, changes)
 
 
 def _event(record: ConsumerRecord[bytes, bytes]) -> PublishedEvent:
@@ -171,8 +182,7 @@ async def _apply_tried(
                 return Failure.of(error, attempt, first_failed_at)
             await retrying.pause(attempt)
             continue
-        changes.conversations |= applied.conversations
-        changes.messages += applied.messages
+        changes.absorb(applied)
         return None
     raise AssertionError  # pragma: no cover - the loop returns
 

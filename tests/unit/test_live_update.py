@@ -117,7 +117,14 @@ _json = st.recursive(
 
 @given(_json)
 def test_whatever_a_payload_holds_no_other_error_escapes(value: Any) -> None:
-    for data in (value, {"conversation_ids": value}, {"message_notification_ids": [value]}, {"c": [value]}):
+    for data in (
+        value,
+        {"conversation_ids": value},
+        {"message_notification_ids": [value]},
+        {"c": [value]},
+        {"deal_ids": value},
+        {"reminder_activity_ids": [value]},
+    ):
         try:
             ReadModelsChanged.from_dict(data)
         except InvalidLiveUpdate:
@@ -127,3 +134,60 @@ def test_whatever_a_payload_holds_no_other_error_escapes(value: Any) -> None:
             ReadModelsChanged.from_payload(payload)
         except InvalidLiveUpdate:
             continue
+
+
+def test_deals_activities_and_reminders_travel_under_their_names() -> None:
+    changed = ReadModelsChanged(deal_ids=(ANNA,), activity_ids=(BORIS,), reminder_activity_ids=(BORIS,))
+    assert changed.to_dict() == {
+        "conversation_ids": [],
+        "message_notification_ids": [],
+        "deal_ids": [str(ANNA)],
+        "activity_ids": [str(BORIS)],
+        "reminder_activity_ids": [str(BORIS)],
+    }
+    assert [ReadModelsChanged.from_payload(p) for p in changed.payloads()] == [changed]
+
+
+def test_a_payload_written_before_deals_were_told_reads_as_no_deal_changed() -> None:
+    earlier = json.dumps({"conversation_ids": [str(ANNA)], "message_notification_ids": [7]})
+    assert ReadModelsChanged.from_payload(earlier) == ReadModelsChanged((ANNA,), (7,), (), (), ())
+
+
+@pytest.mark.parametrize("name", ["deal_ids", "activity_ids", "reminder_activity_ids"])
+def test_a_deal_or_activity_id_that_is_not_a_uuid(name: str) -> None:
+    with pytest.raises(InvalidLiveUpdate, match=rf"'{name}\[1\]' must be a UUID"):
+        ReadModelsChanged.from_dict({name: [str(ANNA), 7]})
+    with pytest.raises(InvalidLiveUpdate, match=f"'{name}' must be a list"):
+        ReadModelsChanged.from_dict({name: str(ANNA)})
+
+
+_ids = st.lists(st.uuids(), max_size=150).map(tuple)
+
+
+@given(
+    conversations=_ids,
+    messages=st.lists(st.integers(min_value=1, max_value=2**63 - 1), max_size=150).map(tuple),
+    deals=_ids,
+    activities=_ids,
+    reminders=_ids,
+    limit=st.integers(min_value=300, max_value=NOTIFY_LIMIT),
+)
+def test_every_kind_of_change_splits_into_payloads_that_read_back_whole(  # noqa: PLR0913 - one list of each kind
+    conversations: tuple[UUID, ...],
+    messages: tuple[int, ...],
+    deals: tuple[UUID, ...],
+    activities: tuple[UUID, ...],
+    reminders: tuple[UUID, ...],
+    limit: int,
+) -> None:
+    original = ReadModelsChanged(conversations, messages, deals, activities, reminders)
+    payloads = original.payloads(limit)
+    assert all(len(payload.encode()) <= limit for payload in payloads)
+    read = [ReadModelsChanged.from_payload(payload) for payload in payloads]
+    assert all(part != ReadModelsChanged() for part in read)
+    assert tuple(d for part in read for d in part.deal_ids) == deals
+    assert tuple(a for part in read for a in part.activity_ids) == activities
+    assert tuple(r for part in read for r in part.reminder_activity_ids) == reminders
+    assert tuple(c for part in read for c in part.conversation_ids) == conversations
+    assert tuple(m for part in read for m in part.message_notification_ids) == messages
+    assert ReadModelsChanged.from_dict(json.loads(json.dumps(original.to_dict()))) == original

@@ -1,0 +1,121 @@
+"""Reading activities and timelines: lists filtered in SQL by who may see them, a page at a time.
+
+An activity is visible to whoever may see its responsible manager's activities, and one about a
+deal also to whoever may see that deal (unless their role sees no activities at all).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from services.console.sales_paging import Page
+from services.console.sales_queries import EPOCH, Query, S, Visible, plain
+
+_ACTIVITY = (
+    "SELECT a.id, a.kind, a.call_back, a.title, a.description, a.subject_kind, a.subject_id, a.responsible_id,"  # noqa: S608
+    " a.due_at, a.remind_at, a.reminder_fired_at, a.done, a.done_at, a.result, a.scheduled_at, a.scheduled_by,"
+    f" a.version FROM {S}.scheduled_activities a"
+)
+
+
+class ActivityState(enum.StrEnum):
+    """Which activities a list shows."""
+
+    OPEN = "open"  # not done, those due soonest first, then those with no due time
+    DUE = "due"  # not done and with a due time
+    OVERDUE = "overdue"  # not done, and due before now
+    DONE = "done"  # done, the latest first
+    ALL = "all"
+
+
+_STATES = {
+    ActivityState.OPEN: "NOT a.done",
+    ActivityState.DUE: "NOT a.done AND a.due_at IS NOT NULL",
+    ActivityState.OVERDUE: "NOT a.done AND a.due_at < now()",
+    ActivityState.DONE: "a.done",
+    ActivityState.ALL: "true",
+}
+
+
+@dataclass(frozen=True)
+class ActivityFilter:
+    """Which activities a list shows besides the role's scope."""
+
+    state: ActivityState = ActivityState.OPEN
+    responsible_id: UUID | None = None
+    subject: tuple[str, UUID] | None = None
+
+
+def _visible(query: Query, activities: Visible, deals: Visible) -> str:
+    if activities.nothing:
+        return "false"
+    if activities.holders is None:
+        return "true"
+    own = query.visible(activities, "a.responsible_id")
+    through_deal = query.visible(deals, "d.responsible_id", "d.observers")
+    return (
+        f"({own} OR (a.subject_kind = 'deal' AND EXISTS"  # noqa: S608 - fixed schema
+        f" (SELECT 1 FROM {S}.deals d WHERE d.id = a.subject_id AND {through_deal})))"
+    )
+
+
+async def activities(
+    pool: asyncpg.Pool, seen: tuple[Visible, Visible], page: Page, only: ActivityFilter
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The activities visible by ``seen`` (the activity rule's, the deal rule's) that match ``only``."""
+    query = Query()
+    query.where(_visible(query, *seen))
+    query.where(_STATES[only.state])
+    if only.responsible_id is not None:
+        query.where(f"a.responsible_id = {query.arg(only.responsible_id)}")
+    if only.subject is not None:
+        query.where(f"a.subject_kind = {query.arg(only.subject[0])} AND a.subject_id = {query.arg(only.subject[1])}")
+    if only.state is ActivityState.DONE:
+        if page.after is not None:
+            query.where(f"(a.done_at, a.id) < ({query.arg(page.after[0])}, {query.arg(page.after[1])})")
+        order = "a.done_at DESC, a.id DESC"
+    else:
+        key = "((a.due_at IS NULL)::int, coalesce(a.due_at, 'epoch'::timestamptz), a.id)"
+        if page.after is not None:
+            query.where(f"{key} > ({', '.join(query.arg(part) for part in page.after)})")
+        order = key
+    rows = await pool.fetch(f"{_ACTIVITY}{query.clause} ORDER BY {order} LIMIT {page.limit + 1}", *query.args)
+    if only.state is ActivityState.DONE:
+        given, cursor = page.of(rows, lambda r: (r["done_at"], r["id"]))
+    else:
+        given, cursor = page.of(rows, lambda r: (int(r["due_at"] is None), r["due_at"] or EPOCH, r["id"]))
+    return [plain(r) for r in given], cursor
+
+
+async def activity(pool: asyncpg.Pool, activity_id: UUID) -> dict[str, Any] | None:
+    """One activity, or None (callers check who may see it)."""
+    row = await pool.fetchrow(f"{_ACTIVITY} WHERE a.id = $1", activity_id)
+    return None if row is None else plain(row)
+
+
+async def activities_by_id(pool: asyncpg.Pool, ids: list[UUID]) -> list[dict[str, Any]]:
+    """Activities by id, unfiltered: callers filter per user."""
+    return [plain(r) for r in await pool.fetch(f"{_ACTIVITY} WHERE a.id = ANY($1::uuid[])", ids)]
+
+
+async def timeline(
+    pool: asyncpg.Pool, subject_kind: str, subject_id: UUID, page: Page
+) -> tuple[list[dict[str, Any]], str | None]:
+    """What happened with a record, in the order it happened (callers check who may see the record)."""
+    query = Query()
+    query.where(f"subject_kind = {query.arg(subject_kind)} AND subject_id = {query.arg(subject_id)}")
+    if page.after is not None:
+        query.where(f"(at, notification_id) > ({query.arg(page.after[0])}, {query.arg(page.after[1])})")
+    rows = await pool.fetch(
+        f"SELECT notification_id, at, kind, summary FROM {S}.timeline{query.clause}"  # noqa: S608 - fixed schema
+        f" ORDER BY at, notification_id LIMIT {page.limit + 1}",
+        *query.args,
+    )
+    given, cursor = page.of(rows, lambda r: (r["at"], r["notification_id"]))
+    return [{**plain(r), "summary": json.loads(r["summary"])} for r in given], cursor

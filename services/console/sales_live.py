@@ -1,0 +1,107 @@
+"""Live pushes of the CRM: changed deals and activities to the consoles allowed to see them, reminders to their manager.
+
+Frames: ``{"type": "deal", "deal": {...}}`` to every console whose operator may see the deal (and
+``{"type": "deal_removed", "id"}`` to one that was shown it and may no longer), ``{"type": "activity",
+"activity": {...}}`` likewise, and ``{"type": "reminder", "activity": {...}}`` to the consoles of the
+activity's responsible manager only. A reminder is told once: it follows the ``ReminderFired``
+event, which the log holds once, through the one notification of the batch that applied it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from uuid import UUID
+
+import asyncpg
+
+from domain.live_update import ReadModelsChanged
+from domain.permissions import Action, Actor, Entity, Holding
+from services.console.accounts import Operator
+from services.console.activity_queries import activities_by_id
+from services.console.sales_access import SalesAccess
+from services.console.sales_queries import deals_by_id
+
+
+class Console(Protocol):
+    """What a push needs of an open console."""
+
+    operator: Operator
+    known_deals: set[str]
+
+    def send(self, frame: dict[str, Any]) -> None:
+        """Queue a frame for the console, never waiting."""
+
+
+@dataclass
+class Changed:
+    """The deals, activities and reminders of some notifications, each once, in order."""
+
+    deals: dict[UUID, None] = field(default_factory=dict)
+    activities: dict[UUID, None] = field(default_factory=dict)
+    reminders: list[UUID] = field(default_factory=list)
+
+    def add(self, change: ReadModelsChanged) -> None:
+        """Take in one notification's change."""
+        self.deals.update(dict.fromkeys(change.deal_ids))
+        self.activities.update(dict.fromkeys(change.activity_ids))
+        self.reminders += change.reminder_activity_ids
+
+    def __bool__(self) -> bool:
+        return bool(self.deals or self.activities or self.reminders)
+
+
+class SalesPushes:
+    """Reads what changed and pushes each row to the consoles the permission rule allows."""
+
+    def __init__(self, pool: asyncpg.Pool, access: SalesAccess) -> None:
+        self._pool = pool
+        self._access = access
+
+    async def push(self, changed: Changed, consoles: Iterable[Console]) -> None:
+        """Push the changed deals, activities and reminders to ``consoles``."""
+        open_consoles = list(consoles)
+        if not changed or not open_consoles:
+            return
+        activities = {
+            row["id"]: row for row in await activities_by_id(self._pool, [*changed.activities, *changed.reminders])
+        }
+        on_deals = {UUID(a["subject_id"]) for a in activities.values() if a["subject_kind"] == "deal"}
+        deals = {row["id"]: row for row in await deals_by_id(self._pool, sorted({*changed.deals, *on_deals}))}
+        actors = await self._actors({console.operator for console in open_consoles})
+        for console in open_consoles:
+            who = actors[console.operator.manager_id]
+            for deal_id in changed.deals:
+                self._deal(console, who, deals.get(str(deal_id)))
+            for activity_id in changed.activities:
+                row = activities.get(str(activity_id))
+                if row is not None and self._sees(who, row, deals.get(row["subject_id"])):
+                    console.send({"type": "activity", "activity": row})
+            for activity_id in changed.reminders:
+                row = activities.get(str(activity_id))
+                if row is not None and row["responsible_id"] == str(console.operator.manager_id):
+                    console.send({"type": "reminder", "activity": row})
+
+    async def _actors(self, operators: set[Operator]) -> dict[UUID, Actor]:
+        found = await asyncio.gather(*(asyncio.to_thread(self._access.actor, o) for o in operators))
+        return {who.user_id: who for who in found}
+
+    def _deal(self, console: Console, who: Actor, row: dict[str, Any] | None) -> None:
+        if row is None:
+            return
+        key = row["id"]
+        holding = Holding(UUID(row["responsible_id"]), frozenset(UUID(o) for o in row["observers"]))
+        if self._access.permissions.allows(who, Entity.DEAL, Action.VIEW, holding):
+            console.known_deals.add(key)
+            console.send({"type": "deal", "deal": row})
+        elif key in console.known_deals:  # handed to someone else: gone from this console
+            console.known_deals.discard(key)
+            console.send({"type": "deal_removed", "id": key})
+
+    def _sees(self, who: Actor, row: dict[str, Any], deal: dict[str, Any] | None) -> bool:
+        deal_holding = (
+            Holding(UUID(deal["responsible_id"]), frozenset(UUID(o) for o in deal["observers"])) if deal else None
+        )
+        return self._access.may_activity(who, Action.VIEW, Holding(UUID(row["responsible_id"])), deal_holding)
