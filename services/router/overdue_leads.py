@@ -9,7 +9,6 @@ deadline on the lead itself, so a lead is moved once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from uuid import UUID
 
@@ -18,10 +17,11 @@ import structlog
 from application.event_store import EventStore
 from application.overdue_leads import expire_offer, overdue, reroute_unanswered
 from domain.timers import TimerKind
+from services.one_by_one import RECORD_ERRORS
+from services.router.timer_watch import watch
 
 log = structlog.get_logger()
 
-INTERVAL_SECONDS = 1.0
 BATCH = 100
 
 _MOVES: tuple[tuple[TimerKind, Callable[[EventStore, UUID], bool], str], ...] = (
@@ -32,10 +32,17 @@ _MOVES: tuple[tuple[TimerKind, Callable[[EventStore, UUID], bool], str], ...] = 
 
 async def move_overdue_leads(store: EventStore, stop: asyncio.Event) -> None:
     """Until ``stop`` is set, move on every lead whose deadline passed."""
-    while not stop.is_set():
+
+    async def one_pass() -> None:
         for kind, move, why in _MOVES:
             for lead in await asyncio.to_thread(overdue, store, kind, BATCH):
-                if await asyncio.to_thread(move, store, lead):
+                try:
+                    moved = await asyncio.to_thread(move, store, lead)
+                except RECORD_ERRORS:
+                    # One lead that cannot be moved must not hold back the others.
+                    log.exception("lead_reroute_failed", lead_id=str(lead))
+                    continue
+                if moved:
                     log.info("lead_rerouted", lead_id=str(lead), why=why)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), INTERVAL_SECONDS)
+
+    await watch("overdue_leads", one_pass, stop)

@@ -8,23 +8,23 @@ time on the activity itself, and two routers firing the same reminder record it 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 import structlog
 
 from application.event_store import EventStore
 from application.fire_reminder import due_reminders, fire_reminder
 from services.one_by_one import RECORD_ERRORS
+from services.router.timer_watch import watch
 
 log = structlog.get_logger()
 
-INTERVAL_SECONDS = 1.0
 BATCH = 100
 
 
 async def fire_due_reminders(store: EventStore, stop: asyncio.Event) -> None:
     """Until ``stop`` is set, fire every reminder that is due."""
-    while not stop.is_set():
+
+    async def one_pass() -> None:
         for activity in await asyncio.to_thread(due_reminders, store, BATCH):
             try:
                 fired = await asyncio.to_thread(fire_reminder, store, activity)
@@ -34,5 +34,5 @@ async def fire_due_reminders(store: EventStore, stop: asyncio.Event) -> None:
                 continue
             if fired:
                 log.info("reminder_fired", activity_id=str(activity))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), INTERVAL_SECONDS)
+
+    await watch("reminders", one_pass, stop)
