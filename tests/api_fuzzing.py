@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
+from uuid import UUID
 
 from hypothesis import strategies as st
 
@@ -22,6 +23,12 @@ JSON = st.recursive(
 # Words that have found faults before: empty, NUL, a lone surrogate, a path, a folder of time zones, ...
 ODD_WORDS = ("", " ", "\x00", "\ud800", "../../etc/passwd", "%00", "null", "-1", "9" * 40, "\u202e", "Europe", "Etc")
 ODD_TEXT = st.one_of(st.text(max_size=40), st.sampled_from(ODD_WORDS))
+# Text of a format, mostly well formed: an id that reaches the record it names only by chance, a time at the
+# ends of the calendar.
+FORMATS = {
+    "uuid": st.uuids().map(str),
+    "date-time": st.datetimes(timezones=st.timezones()).map(lambda at: at.isoformat()),
+}
 
 
 def weighted(*choices: tuple[int, st.SearchStrategy[Any]]) -> st.SearchStrategy[Any]:
@@ -69,16 +76,18 @@ def operations(document: dict[str, Any]) -> list[Operation]:
         Operation(method.upper(), path, spec)
         for path, item in document["paths"].items()
         for method, spec in item.items()
-        if method in ("get", "post", "put", "delete")
+        if method in ("get", "post", "put", "patch", "delete")
     ]
 
 
-def from_schema(schema: dict[str, Any], defs: dict[str, Any]) -> st.SearchStrategy[Any]:  # noqa: PLR0911 - one per keyword
-    """Values valid by a JSON schema (the subset pydantic writes)."""
+def from_schema(  # noqa: PLR0911 - one per keyword
+    schema: dict[str, Any], defs: dict[str, Any], known: tuple[str, ...] = ()
+) -> st.SearchStrategy[Any]:
+    """Values valid by a JSON schema (the subset pydantic writes); ids mostly among ``known``, if any."""
     if "$ref" in schema:
-        return from_schema(defs[schema["$ref"].rsplit("/", 1)[1]], defs)
+        return from_schema(defs[schema["$ref"].rsplit("/", 1)[1]], defs, known)
     if "anyOf" in schema:
-        return st.one_of([from_schema(option, defs) for option in schema["anyOf"]])
+        return st.one_of([from_schema(option, defs, known) for option in schema["anyOf"]])
     if "enum" in schema:
         return st.sampled_from(schema["enum"])
     kind = schema.get("type")
@@ -89,27 +98,31 @@ def from_schema(schema: dict[str, Any], defs: dict[str, Any]) -> st.SearchStrate
     if kind == "integer":
         return st.integers(schema.get("minimum"), schema.get("maximum"))
     if kind == "string":
+        if schema.get("format") == "uuid" and known:
+            return weighted((3, st.sampled_from(known)), (1, FORMATS["uuid"]), (1, ODD_TEXT))
+        if schema.get("format") in FORMATS:
+            return weighted((3, FORMATS[schema["format"]]), (1, ODD_TEXT))
         if "pattern" in schema:
             return st.from_regex(schema["pattern"], fullmatch=True)
         low, high = schema.get("minLength", 0), min(schema.get("maxLength", 60), 60)
         fitting = [word for word in ODD_WORDS if low <= len(word) <= high]
         return weighted((2, st.text(min_size=low, max_size=high)), (1, st.sampled_from(fitting or ["x" * low])))
     if kind == "array":
-        return st.lists(from_schema(schema.get("items", {}), defs), max_size=min(schema.get("maxItems", 4), 4))
+        return st.lists(from_schema(schema.get("items", {}), defs, known), max_size=min(schema.get("maxItems", 4), 4))
     if kind == "object":
         properties = schema.get("properties", {})
         required = set(schema.get("required", []))
         return st.fixed_dictionaries(
-            {name: from_schema(sub, defs) for name, sub in properties.items() if name in required},
-            optional={name: from_schema(sub, defs) for name, sub in properties.items() if name not in required},
+            {name: from_schema(sub, defs, known) for name, sub in properties.items() if name in required},
+            optional={name: from_schema(sub, defs, known) for name, sub in properties.items() if name not in required},
         )
     return JSON
 
 
-def body_for(schema: dict[str, Any]) -> st.SearchStrategy[bytes]:
-    """A body valid by ``schema``, one with a field broken, any JSON, or no JSON at all."""
+def body_for(schema: dict[str, Any], known: tuple[str, ...] = ()) -> st.SearchStrategy[bytes]:
+    """A body valid by ``schema`` (its ids mostly ``known``), one with a field broken, any JSON, or no JSON at all."""
     defs = schema.get("$defs", {})
-    valid = from_schema(schema, defs)
+    valid = from_schema(schema, defs, known)
     broken = st.tuples(valid, st.sampled_from(sorted(schema.get("properties", {})) or ["x"]), JSON).map(
         lambda drawn: {**drawn[0], drawn[1]: drawn[2]}
     )
@@ -122,7 +135,7 @@ def request_for(
     operation: Operation, ids: dict[str, list[str]], sessions: list[str], others: list[str]
 ) -> st.SearchStrategy[Drawn]:
     """A request for one operation: ``ids`` the system knows by parameter name, valid ``sessions``, ``others``."""
-    everything = sorted({i for known in ids.values() for i in known})
+    everything = sorted({i for known in ids.values() for i in known if len(i) == len(str(UUID(int=0)))})  # ids only
 
     def identifier(name: str) -> st.SearchStrategy[str]:
         known = st.sampled_from(ids.get(name) or everything)
@@ -141,7 +154,8 @@ def request_for(
                 path = path.replace("{" + name + "}", _quoted(value) or "x")
             elif pick(st.booleans()):
                 shape = parameter["schema"]
-                valid = from_schema(shape, {}) if shape.get("type") == "integer" else st.text(max_size=30)
+                described = shape.get("type") == "integer" or "enum" in shape or "format" in shape
+                valid = from_schema(shape, {}, tuple(everything)) if described else st.text(max_size=30)
                 value = str(pick(st.one_of(valid, ODD_TEXT)))
                 query.append(f"{quote(name)}={_quoted(value)}")
         headers = {"content-type": "application/json"}
@@ -149,7 +163,7 @@ def request_for(
         if chosen:
             headers["authorization"] = chosen
         schema = operation.body_schema
-        content = pick(body_for(schema)) if schema is not None else None
+        content = pick(body_for(schema, tuple(everything))) if schema is not None else None
         url = path + ("?" + "&".join(query) if query else "")
         return Drawn(operation.method, url, headers, content)
 

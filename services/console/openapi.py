@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field
 
 from domain.manager import MAX_CAPACITY
 from services.console.accounts import Role
-from services.console.paging import MAX_PAGE
+from services.console.openapi_crm import crm_paths
+from services.console.openapi_parts import PAGE, authed, operation, path_id
 
 VERSION = "1.0.0"
 
@@ -88,89 +89,56 @@ class PasswordBody(BaseModel):
     password: str = Field(min_length=12, max_length=1024)
 
 
-BEARER: list[dict[str, list[str]]] = [{"session": []}]
-PAGE = [
-    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
-    {"name": "cursor", "in": "query", "schema": {"type": "string", "maxLength": 512}},
-]
-
-
-def _id(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
-
-
-def _answers(*codes: int, ok: int = 200) -> dict[str, Any]:
-    said = {
-        200: "done",
-        201: "made",
-        400: "bad input; the error names the field",
-        401: "no valid session",
-        403: "the role may not",
-        404: "no such thing among those the caller may see",
-        409: "exists already",
-        410: "gone",
-        413: "body too large",
-        429: "too many; Retry-After says when to try again",
-        503: "degraded",
-    }
-    return {str(code): {"description": said[code]} for code in (ok, *codes)}
-
-
-def _op(summary: str, *codes: int, body: type[BaseModel] | None = None, **extra: Any) -> dict[str, Any]:  # noqa: ANN401
-    operation: dict[str, Any] = {"summary": summary, "responses": _answers(*codes, ok=extra.pop("ok", 200))}
-    if body is not None:
-        schema = body.model_json_schema(by_alias=True)
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
-    return operation | extra
-
-
-def _authed(summary: str, *codes: int, **extra: Any) -> dict[str, Any]:  # noqa: ANN401
-    return _op(summary, 401, *codes, security=BEARER, **extra)
-
-
 def _paths() -> dict[str, dict[str, Any]]:
-    lead, manager, account, contact = _id("lead_id"), _id("manager_id"), _id("manager_id"), _id("contact_id")
+    lead, manager, account, contact = (
+        path_id("lead_id"),
+        path_id("manager_id"),
+        path_id("manager_id"),
+        path_id("contact_id"),
+    )
     sha = {"name": "sha256", "in": "path", "required": True, "schema": {"type": "string"}}
     page = {"parameters": PAGE}
     return {
-        "/": {"get": _op("the operators' console page")},
-        "/widget": {"get": _op("the web-chat widget page, made to be framed by the sites that embed it")},
-        "/healthz": {"get": _op("ok or degraded; each check for an admin's session", 503)},
-        "/metrics": {"get": _op("counts for Prometheus, in its text format")},
-        "/api/openapi.json": {"get": _op("this document")},
-        "/api/login": {"post": _op("a session token for an operator", 400, 401, 413, 429, body=Credentials)},
-        "/api/logout": {"post": _authed("end the caller's session and close its consoles")},
-        "/api/conversations": {"get": _authed("a page of the conversations the caller may see", 400, **page)},
+        "/": {"get": operation("the operators' console page")},
+        "/widget": {"get": operation("the web-chat widget page, made to be framed by the sites that embed it")},
+        "/healthz": {"get": operation("ok or degraded; each check for an admin's session", 503)},
+        "/metrics": {"get": operation("counts for Prometheus, in its text format")},
+        "/api/openapi.json": {"get": operation("this document")},
+        "/api/login": {"post": operation("a session token for an operator", 400, 401, 413, 429, body=Credentials)},
+        "/api/logout": {"post": authed("end the caller's session and close its consoles")},
+        "/api/conversations": {"get": authed("a page of the conversations the caller may see", 400, **page)},
         "/api/leads/{lead_id}/routing": {
-            "get": _authed("a page of a lead's routing decisions", 400, 404, parameters=[lead, *PAGE])
+            "get": authed("a page of a lead's routing decisions", 400, 404, parameters=[lead, *PAGE])
         },
         "/api/contacts/{contact_id}/activities": {
-            "get": _authed("a page of a contact's activities", 400, 404, parameters=[contact, *PAGE])
+            "get": authed("a page of a contact's activities", 400, 404, parameters=[contact, *PAGE])
         },
-        "/api/attachments/{sha256}": {"get": _authed("an attachment's bytes", 404, 410, parameters=[sha])},
-        "/api/mail/rejections": {"get": _authed("a page of the mails not accepted", 400, 403, **page)},
-        "/api/work-day": {"post": _authed("the caller's own work day", 400, 413, body=WorkDay)},
+        "/api/attachments/{sha256}": {"get": authed("an attachment's bytes", 404, 410, parameters=[sha])},
+        "/api/mail/rejections": {"get": authed("a page of the mails not accepted", 400, 403, **page)},
+        "/api/work-day": {"post": authed("the caller's own work day", 400, 413, body=WorkDay)},
         "/api/managers/{manager_id}/capacity": {
-            "put": _authed("a manager's capacity", 400, 403, 413, body=Capacity, parameters=[manager])
+            "put": authed("a manager's capacity", 400, 403, 413, body=Capacity, parameters=[manager])
         },
         "/api/managers/{manager_id}/working-hours": {
-            "put": _authed("a manager's weekly shifts", 400, 403, 413, body=WorkingHoursBody, parameters=[manager])
+            "put": authed("a manager's weekly shifts", 400, 403, 413, body=WorkingHoursBody, parameters=[manager])
         },
         "/api/managers/{manager_id}/absences": {
-            "post": _authed("a manager's days away", 400, 403, 413, body=AbsenceBody, parameters=[manager])
+            "post": authed("a manager's days away", 400, 403, 413, body=AbsenceBody, parameters=[manager])
         },
         "/api/accounts": {
-            "get": _authed("a page of the operator accounts (admins)", 400, 403, **page),
-            "post": _authed("make an account (admins)", 400, 403, 409, 413, body=NewAccountBody, ok=201),
+            "get": authed("a page of the operator accounts (admins)", 400, 403, **page),
+            "post": authed("make an account (admins)", 400, 403, 409, 413, body=NewAccountBody, ok=201),
         },
         "/api/accounts/{manager_id}/password": {
-            "put": _authed("set an account's password (admins)", 400, 403, 404, body=PasswordBody, parameters=[account])
+            "put": authed("set an account's password (admins)", 400, 403, 404, body=PasswordBody, parameters=[account])
         },
         "/api/accounts/{manager_id}": {
-            "delete": _authed("remove an account (admins)", 400, 403, 404, parameters=[account])
+            "delete": authed("remove an account (admins)", 400, 403, 404, parameters=[account])
         },
-        "/api/widget/session": {"post": _op("a visitor token for the widget", 400, 413, 429, body=VisitorToken)},
-        "/api/widget/history": {"post": _op("the visitor's own conversation", 400, 401, 413, 429, body=VisitorToken)},
+        "/api/widget/session": {"post": operation("a visitor token for the widget", 400, 413, 429, body=VisitorToken)},
+        "/api/widget/history": {
+            "post": operation("the visitor's own conversation", 400, 401, 413, 429, body=VisitorToken)
+        },
     }
 
 
@@ -183,7 +151,7 @@ def document() -> dict[str, Any]:
             "version": VERSION,
             "description": 'The console\'s HTTP API. Every error is JSON {"error": ...}; bodies are JSON objects.',
         },
-        "paths": _paths(),
+        "paths": _paths() | crm_paths(),
         "components": {"securitySchemes": {"session": {"type": "http", "scheme": "bearer"}}},
         "x-websockets": {
             "/ws/console": 'the operator console: {"type": "auth", "token"} first, then commands'
