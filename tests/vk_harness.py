@@ -135,9 +135,10 @@ def _answering(http: httpx.AsyncClient, running: asyncio.Task[None]) -> Callable
 
 
 async def customer_messages(pool: asyncpg.Pool) -> list[dict[str, Any]]:
-    """Every CustomerWrote event in the event store, oldest first."""
+    """Every message a customer wrote or edited, as its event in the event store, oldest first."""
     rows = await pool.fetch(
         "SELECT convert_from(state, 'UTF8')::jsonb AS data FROM switchboard_events"
-        " WHERE topic LIKE '%Conversation.CustomerWrote' ORDER BY notification_id"
+        " WHERE topic LIKE '%Conversation.CustomerWrote' OR topic LIKE '%Conversation.CustomerMessageEdited'"
+        " ORDER BY notification_id"
     )
     return [json.loads(row["data"]) for row in rows]

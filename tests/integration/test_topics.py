@@ -39,9 +39,15 @@ async def describe(settings: Settings, names: list[str], also: tuple[str, ...] =
     await admin.start()
     try:
         keys = dict.fromkeys(("retention.ms", "min.insync.replicas", *also))
-        responses = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, n, keys) for n in names])
-        found = {r[3]: {entry[0]: entry[1] for entry in r[4]} for resp in responses for r in resp.resources}
         async with asyncio.timeout(WAIT):
+            # A topic just created may be described before its configuration reached the broker answering:
+            # it then comes back without entries, and is asked again.
+            while True:
+                resources = [ConfigResource(ConfigResourceType.TOPIC, n, keys) for n in names]
+                responses = await admin.describe_configs(resources)
+                found = {r[3]: {entry[0]: entry[1] for entry in r[4]} for resp in responses for r in resp.resources}
+                if all(set(keys) <= set(found.get(n, {})) for n in names):
+                    break
             described = await admin.describe_topics(names)
             while not all(t["partitions"] for t in described):  # a new topic's metadata reaches the broker
                 described = await admin.describe_topics(names)

@@ -41,7 +41,7 @@ async def test_an_edit_corrects_a_message_without_reopening_or_routing(store: Ev
     edit = inbound(message_edit(GROUP, 40, CUSTOMER, "to Riga", update_time=1_767_225_900))
     assert edit.edit_of == f"{GROUP}:40"
     (edited,) = receive_messages(store, [edit])
-    assert (edited.outcome, edited.conversation_id) == (Outcome.STORED, first.conversation_id)
+    assert (edited.outcome, edited.conversation_id) == (Outcome.EDITED, first.conversation_id)
     assert receive_messages(store, [edit])[0].outcome is Outcome.DUPLICATE
 
     conversation = store.repository.get(first.conversation_id)
@@ -53,7 +53,7 @@ async def test_an_edit_corrects_a_message_without_reopening_or_routing(store: Ev
     assert lead.status is LeadStatus.CLOSED
 
     original, correction = await customer_messages(pool)
-    assert original["edit_of"] == ""
+    assert original.get("edit_of", "") == ""
     assert (correction["edit_of"], correction["text"]) == (f"{GROUP}:40", "to Riga")
 
     # A new message, unlike an edit, reopens the conversation.
