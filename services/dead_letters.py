@@ -31,7 +31,7 @@ REDRIVE_HEADER = "switchboard-redrive-of"
 
 MAX_ERROR_LENGTH = 2000
 
-SCHEMA = """
+TABLES = """
 CREATE TABLE IF NOT EXISTS dead_letters (
     id bigserial PRIMARY KEY,
     consumer text NOT NULL,
@@ -136,7 +136,7 @@ def safe_message(error: BaseException) -> str:
 
 async def create_dead_letters(pool: asyncpg.Pool) -> None:
     """Create the dead-letter table if it is missing (every consumer that sets aside calls this)."""
-    await ensure_tables(pool, SCHEMA)
+    await ensure_tables(pool, TABLES)
 
 
 def redrive_of(record: ConsumerRecord[Any, Any]) -> int | None:

@@ -15,7 +15,7 @@ log = structlog.get_logger()
 INTERVAL_SECONDS = 2.0
 UNAVAILABLE = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
-SCHEMA = """
+TABLES = """
 CREATE TABLE IF NOT EXISTS service_heartbeats (
     instance text PRIMARY KEY,
     service text NOT NULL,
@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS service_heartbeats (
 
 async def beat(pool: asyncpg.Pool, service: str, instance: str, stop: asyncio.Event) -> None:
     """Record a heartbeat every few seconds until ``stop`` is set."""
-    await ensure_tables(pool, SCHEMA)
+    await ensure_tables(pool, TABLES)
     while not stop.is_set():
         # A beat missed while PostgreSQL restarts is only a stale heartbeat: a service that does not
         # need the database (ingest) keeps serving rather than dying with its heartbeat.

@@ -16,7 +16,7 @@ from services.console.passwords import STAND_IN, derived_hash, derived_match, ne
 from services.console.sessions import end_sessions_of, session_id
 from services.tables import ensure_tables
 
-SCHEMA = """
+TABLES = """
 CREATE TABLE IF NOT EXISTS operator_accounts (
     email text PRIMARY KEY,
     manager_id uuid NOT NULL UNIQUE,
@@ -63,7 +63,7 @@ class Operator:
 
 async def create_accounts_table(pool: asyncpg.Pool) -> None:
     """Create the accounts table if it is missing."""
-    await ensure_tables(pool, SCHEMA)
+    await ensure_tables(pool, TABLES)
 
 
 async def add_account(  # noqa: PLR0913

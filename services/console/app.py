@@ -56,7 +56,7 @@ from services.console.sales_access import SalesAccess
 from services.console.sales_live import SalesPushes
 from services.console.security_headers import SecurityHeaders, page_policy, websocket_origin
 from services.console.sessions import SessionWatch, create_sessions_table, end_session, open_session
-from services.heartbeat import SCHEMA as HEARTBEATS
+from services.heartbeat import TABLES as HEARTBEATS
 from services.heartbeat import beat
 from services.projections.schema import LIVE_SCHEMA, create_read_models
 from services.settings import Settings

@@ -23,7 +23,7 @@ from services.tables import ensure_tables
 
 log = structlog.get_logger()
 
-SCHEMA = """
+TABLES = """
 CREATE TABLE IF NOT EXISTS console_seats (
     gateway text NOT NULL,
     manager_id uuid NOT NULL,
@@ -46,7 +46,7 @@ class ConsolePresence:
 
     async def start(self) -> None:
         """Create the table; this gateway starts with no seats."""
-        await ensure_tables(self._pool, SCHEMA)
+        await ensure_tables(self._pool, TABLES)
         await self._pool.execute("DELETE FROM console_seats WHERE gateway = $1", self._gateway)
 
     async def opened(self, manager_id: UUID) -> None:

@@ -23,7 +23,7 @@ from services.tables import Connection, ensure_tables
 
 log = structlog.get_logger()
 
-SCHEMA = """
+TABLES = """
 CREATE TABLE IF NOT EXISTS operator_sessions (
     id text PRIMARY KEY,
     manager_id uuid NOT NULL,
@@ -46,7 +46,7 @@ def session_id(token: str) -> str:
 
 async def create_sessions_table(pool: asyncpg.Pool) -> None:
     """Create the sessions table if it is missing."""
-    await ensure_tables(pool, SCHEMA)
+    await ensure_tables(pool, TABLES)
 
 
 async def open_session(pool: asyncpg.Pool, manager_id: UUID, role: str, ttl_seconds: int) -> str:

@@ -31,7 +31,7 @@ from services.tables import ensure_tables
 
 log = structlog.get_logger()
 
-SCHEMA = """
+TABLES = """
 CREATE TABLE IF NOT EXISTS mail_deliveries (
     reply_id uuid PRIMARY KEY,
     conversation_id uuid NOT NULL,
@@ -102,7 +102,7 @@ class MailSender:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until ``stop`` is set."""
-        await ensure_tables(self._pool, SCHEMA)
+        await ensure_tables(self._pool, TABLES)
         while not stop.is_set():
             try:
                 await self._take_over_stopped()

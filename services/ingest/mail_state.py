@@ -8,7 +8,7 @@ from connectors.mail.parsing import Attachment
 from connectors.mail.watcher import Checkpoint, Rejection
 from services.tables import ensure_tables
 
-SCHEMA = """
+TABLES = """
 CREATE TABLE IF NOT EXISTS mail_checkpoints (
     mailbox text PRIMARY KEY,
     uidvalidity bigint NOT NULL,
@@ -47,7 +47,7 @@ class PostgresMailboxState:
 
     async def create(self, watched: list[str] | None = None) -> None:
         """Create the tables if they are missing; forget the health of mailboxes no longer ``watched``."""
-        await ensure_tables(self._pool, SCHEMA)
+        await ensure_tables(self._pool, TABLES)
         if watched is not None:
             await self._pool.execute("DELETE FROM mailbox_health WHERE NOT mailbox = ANY($1::text[])", watched)
 

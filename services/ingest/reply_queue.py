@@ -24,7 +24,7 @@ from domain.channels import Channel
 from domain.outbound import InvalidOutboundMessage, OutboundReply, bound_for
 from services.bootstrap import build_consumer
 from services.dead_letters import MAIL_REPLIES, Failure, Retrying, create_dead_letters, log_set_aside, set_aside
-from services.ingest.mail_delivery import SCHEMA
+from services.ingest.mail_delivery import TABLES
 from services.settings import Settings
 from services.tables import ensure_tables
 
@@ -70,7 +70,7 @@ class ReplyQueue:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Queue replies until ``stop`` is set; offsets are committed only after the rows are stored."""
-        await ensure_tables(self._pool, SCHEMA)
+        await ensure_tables(self._pool, TABLES)
         await create_dead_letters(self._pool)
         if self._consumer_used:
             self._consumer = self._new_consumer()

@@ -28,7 +28,7 @@ from services.tables import ensure_tables
 log = structlog.get_logger()
 
 TELEGRAM_REPLIES = "telegram-replies"
-SCHEMA = """
+TABLES = """
 CREATE TABLE IF NOT EXISTS telegram_deliveries (
     reply_id uuid PRIMARY KEY,
     conversation_id uuid NOT NULL,
@@ -91,7 +91,7 @@ class TelegramReplyQueue:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Queue replies until ``stop``; offsets are committed only after the rows are stored."""
-        await ensure_tables(self._pool, SCHEMA)
+        await ensure_tables(self._pool, TABLES)
         await create_dead_letters(self._pool)
         # A stopped consumer cannot be started again: each run, after a failure too, has its own.
         group = f"{self._settings.topic_prefix}.{TELEGRAM_REPLIES}"

@@ -32,7 +32,7 @@ from domain.delivery_report import DeliveryReport
 from domain.errors import DomainError
 from domain.outbound import OutboundReply
 from services.ingest.mail_delivery import ReportOutcome, Retries
-from services.ingest.telegram_replies import SCHEMA
+from services.ingest.telegram_replies import TABLES
 from services.tables import ensure_tables
 
 log = structlog.get_logger()
@@ -65,7 +65,7 @@ class TelegramSender:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until ``stop`` is set."""
-        await ensure_tables(self._pool, SCHEMA)
+        await ensure_tables(self._pool, TABLES)
         while not stop.is_set():
             try:
                 await self._take_over_stopped()

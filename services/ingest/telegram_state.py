@@ -10,7 +10,7 @@ import asyncpg
 
 from services.tables import ensure_tables
 
-SCHEMA = """
+TABLES = """
 CREATE TABLE IF NOT EXISTS telegram_offsets (
     bot text PRIMARY KEY,
     next_update_id bigint NOT NULL,
@@ -42,7 +42,7 @@ class TelegramState:
 
     async def create(self, bots: dict[str, str]) -> None:
         """Create the tables; forget the health of bots no longer configured, mark the others' mode."""
-        await ensure_tables(self._pool, SCHEMA)
+        await ensure_tables(self._pool, TABLES)
         await self._pool.execute("DELETE FROM telegram_bot_health WHERE NOT bot = ANY($1::text[])", list(bots))
         await self._pool.executemany(
             "INSERT INTO telegram_bot_health (bot, mode, state) VALUES ($1, $2, 'starting')"

@@ -19,7 +19,7 @@ from services.tables import ensure_tables
 
 log = structlog.get_logger()
 
-SCHEMA = """
+TABLES = """
 CREATE TABLE IF NOT EXISTS vk_deliveries (
     reply_id uuid PRIMARY KEY,
     conversation_id uuid NOT NULL,
@@ -53,7 +53,7 @@ class VkDeliveries:
 
     async def create(self) -> None:
         """Create the table if it is missing."""
-        await ensure_tables(self._pool, SCHEMA)
+        await ensure_tables(self._pool, TABLES)
 
     async def claim(self) -> asyncpg.Record | None:
         """The next due reply, claimed under a fresh token; None when nothing is due."""

@@ -10,7 +10,7 @@ import asyncpg
 from connectors.vk.downloads import Fetched
 from services.tables import ensure_tables
 
-SCHEMA = """
+TABLES = """
 CREATE TABLE IF NOT EXISTS vk_checkpoints (
     community text PRIMARY KEY,
     ts text NOT NULL,
@@ -42,7 +42,7 @@ class VkState:
 
     async def create(self, configured: list[str]) -> None:
         """Create the tables if missing; forget the state of communities no longer configured."""
-        await ensure_tables(self._pool, SCHEMA)
+        await ensure_tables(self._pool, TABLES)
         await self._pool.execute("DELETE FROM vk_community_health WHERE NOT community = ANY($1::text[])", configured)
 
     async def checkpoint(self, community: str) -> str | None:

@@ -43,7 +43,7 @@ LEADER_LOCK = 0x5B0A_0001  # pg advisory lock key: one relay publishes at a time
 # Under the producer's and the broker's 1 MiB record limit, with room for headers and framing.
 MAX_EVENT_BYTES = 900 * 1024
 
-SCHEMA = """
+TABLES = """
 CREATE TABLE IF NOT EXISTS outbox_position (
     name text PRIMARY KEY,
     notification_id bigint NOT NULL
@@ -65,7 +65,7 @@ class OutboxRelay:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until ``stop`` is set; waits its turn while another relay leads."""
-        await ensure_tables(self._pool, SCHEMA)
+        await ensure_tables(self._pool, TABLES)
         async with self._pool.acquire() as leader:
             while not await leader.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
                 if await _wait(stop, 1.0):

@@ -13,7 +13,7 @@ from application.managers import register_manager
 from application.work_day import come_online, go_offline
 from domain.manager import Manager
 from services.console.presence import ConsolePresence
-from services.heartbeat import SCHEMA as HEARTBEATS
+from services.heartbeat import TABLES as HEARTBEATS
 from services.tables import ensure_tables
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]

@@ -29,7 +29,7 @@ from domain.inbound import InboundMessage
 from domain.outbound import OutboundMessage, OutboundReply
 from services.bootstrap import build_producer
 from services.dead_letters import create_dead_letters
-from services.ingest.mail_delivery import SCHEMA as DELIVERIES
+from services.ingest.mail_delivery import TABLES as DELIVERIES
 from services.ingest.outbound import OutboundFollower
 from services.ingest.reply_queue import ReplyQueue
 from services.redrive import redrive

@@ -35,7 +35,7 @@ from domain.conversation import Conversation
 from domain.delivery_report import DeliveryReport
 from domain.identities import lead_id, reply_id
 from domain.outbound import OutboundReply
-from services.ingest.mail_delivery import SCHEMA, MailSender, ReportOutcome, Retries, SendingMailbox
+from services.ingest.mail_delivery import TABLES, MailSender, ReportOutcome, Retries, SendingMailbox
 from services.ingest.reply_queue import ReplyQueue
 from services.router.outbox import for_the_customer
 from services.router.published import public_event
@@ -60,7 +60,7 @@ CUSTOMER_MAIL = (
 
 @pytest_asyncio.fixture(autouse=True)
 async def deliveries(pool: asyncpg.Pool) -> None:
-    await ensure_tables(pool, SCHEMA)
+    await ensure_tables(pool, TABLES)
 
 
 def sending_from(sink: SmtpSink) -> dict[str, SendingMailbox]:

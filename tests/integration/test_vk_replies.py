@@ -23,7 +23,7 @@ from domain.conversation import DeliveryOutcome
 from domain.outbound import OutboundReply, QueuePosition
 from services.bootstrap import build_producer
 from services.dead_letters import letters
-from services.ingest.vk_deliveries import RESEND_WITHIN, SCHEMA
+from services.ingest.vk_deliveries import RESEND_WITHIN, TABLES
 from services.ingest.vk_replies import VK_REPLIES
 from services.settings import Settings
 from services.tables import ensure_tables
@@ -165,7 +165,7 @@ async def test_replies_it_cannot_send_fail_and_others_flow(
 
 async def stopped_mid_send(pool: asyncpg.Pool, answer: OutboundReply, seconds_ago: float) -> None:
     """A row as a sender leaves it when it stops after handing the reply to VK."""
-    await ensure_tables(pool, SCHEMA)
+    await ensure_tables(pool, TABLES)
     await pool.execute(
         "INSERT INTO vk_deliveries (reply_id, conversation_id, community, payload, status, attempts, claimed_at, claim)"
         " VALUES ($1, $2, 'shop', $3, 'sending', 1, now() - make_interval(secs => $4), $5)",
