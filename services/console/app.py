@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import functools
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -91,43 +91,49 @@ class Gateway:
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
         """Open the pool, the event store, live updates and the Kafka client."""
         self.pool = await create_pool(self.settings, size=8)
-        await create_accounts_table(self.pool)
-        await create_sessions_table(self.pool)
-        await create_read_models(self.pool, LIVE_SCHEMA)
-        await ensure_tables(self.pool, HEARTBEATS)
-        self.store = await asyncio.to_thread(build_event_store, self.settings)
-        self.sessions = SessionWatch(self.pool, self.settings.console_session_recheck_seconds)
-        self.live = LiveUpdates(
-            self.pool, SalesPushes(self.pool, self.sales), on_sessions_ended=self.sessions.sessions_ended
-        )
-        await self.live.start()
-        instance = instance_name("gateway")
-        self.presence = ConsolePresence(
-            self.pool,
-            instance,
-            functools.partial(come_online, self.store),
-            functools.partial(go_offline, self.store),
-        )
-        await self.presence.start()
         stop = asyncio.Event()
-        # The heartbeat tells the other gateways this one's consoles are still open.
-        background = [
-            asyncio.create_task(beat(self.pool, "gateway", instance, stop)),
-            asyncio.create_task(self.presence.sweep_forever(stop)),
-            asyncio.create_task(self.sessions.run(stop)),
-        ]
-        self.kafka = build_admin(self.settings)
-        await self.kafka.start()
-        log.info("gateway_started", url=self.settings.console_url)
+        background: list[asyncio.Task[None]] = []
+        opened: list[Callable[[], Awaitable[object]]] = [self.pool.close]
+        # Whatever fails while starting (Kafka or the database away), what was opened is closed again,
+        # so the process ends and its supervisor starts it anew instead of it hanging half started.
         try:
+            await create_accounts_table(self.pool)
+            await create_sessions_table(self.pool)
+            await create_read_models(self.pool, LIVE_SCHEMA)
+            await ensure_tables(self.pool, HEARTBEATS)
+            self.store = await asyncio.to_thread(build_event_store, self.settings)
+            opened.append(functools.partial(asyncio.to_thread, self.store.close))
+            self.sessions = SessionWatch(self.pool, self.settings.console_session_recheck_seconds)
+            self.live = LiveUpdates(
+                self.pool, SalesPushes(self.pool, self.sales), on_sessions_ended=self.sessions.sessions_ended
+            )
+            await self.live.start()
+            opened.append(self.live.stop)
+            instance = instance_name("gateway")
+            self.presence = ConsolePresence(
+                self.pool,
+                instance,
+                functools.partial(come_online, self.store),
+                functools.partial(go_offline, self.store),
+            )
+            await self.presence.start()
+            # The heartbeat tells the other gateways this one's consoles are still open.
+            background += [
+                asyncio.create_task(beat(self.pool, "gateway", instance, stop)),
+                asyncio.create_task(self.presence.sweep_forever(stop)),
+                asyncio.create_task(self.sessions.run(stop)),
+            ]
+            self.kafka = build_admin(self.settings)
+            await self.kafka.start()
+            opened.append(self.kafka.close)
+            log.info("gateway_started", url=self.settings.console_url)
             yield
         finally:
             stop.set()
             await asyncio.gather(*background, return_exceptions=True)
-            await self.kafka.close()
-            await self.live.stop()
-            await self.pool.close()
-            self.store.close()
+            for close in reversed(opened):
+                with contextlib.suppress(Exception):
+                    await close()
 
     async def healthz(self, request: Request) -> Response:
         """200 when every dependency and service is ok, else 503; the details only for an admin."""
