@@ -15,7 +15,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field, GetPydanticSchema
 
-from domain.attachments import MAX_CONTENT_TYPE_LENGTH, MAX_FILENAME_LENGTH
+from domain.attachments import MAX_ATTACHMENTS, MAX_CONTENT_TYPE_LENGTH, MAX_FILENAME_LENGTH
 from domain.channels import Channel
 from domain.conversation import DeliveryOutcome
 from domain.delivery_report import MAX_DETAIL_LENGTH
@@ -120,6 +120,9 @@ class ReplyRecord(BaseModel):
     subject: str = Field(default="", max_length=MAX_SUBJECT_LENGTH)
     in_reply_to: str = Field(default="", max_length=MAX_ID_LENGTH, description="The customer's message it answers.")
     references: list[str] = Field(default=[], max_length=MAX_REFERENCES, description="The thread's message ids.")
+    attachments: list[AttachmentRecord] = Field(
+        default=[], max_length=MAX_ATTACHMENTS, description=f"Files sent with the reply. {_LEFT_OUT}"
+    )
 
 
 class QueuePositionRecord(BaseModel):
