@@ -43,7 +43,7 @@ def test_every_event_of_people_and_leads_is_plain_json() -> None:
     merge_contacts(store, one.contact_id, two.contact_id, anna, "Same person")
 
     types = []
-    for notification in store.recorder.select_notifications(0, 1000):  # type: ignore[attr-defined]
+    for notification in store.recorder.select_notifications(0, 1000):
         event = public_event(store, notification)
         types.append(event.type)
         assert json.loads(encode(event))["type"] == event.type
