@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import pytest
 
 from application.event_store import EventStore
-from application.receive_messages import receive_messages
 from application.work_day import change_work_day
-from domain.conversation import Conversation
-from domain.inbound import InboundMessage
-from services.bootstrap import build_event_store
 from services.settings import Settings
 from tests.integration.crm_world import World, world
+from tests.integration.people_world import entered, lead_of
 from tests.router_reactions import routed
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
@@ -34,27 +30,6 @@ def refused(response: object, status: int, field: str | None = None) -> dict[str
     if status == 400:
         assert body["field"] == field, body
     return body
-
-
-def entered(crm: World, who: str, url: str, body: dict[str, object]) -> str:
-    response = crm.post(who, url, body)
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
-def lead_of(crm: World, team: str, visitor: str, text: str = "Do you fit winter tyres?") -> tuple[UUID, UUID]:
-    """A web-chat lead routed in ``team`` to whoever works there now: the lead's id and its contact's."""
-    routing = build_event_store(crm.settings.model_copy(update={"team": team}))
-    try:
-        [received] = routed(
-            routing, receive_messages, [InboundMessage.from_visitor(visitor, "m1", text, datetime.now(UTC))]
-        )
-    finally:
-        routing.close()
-    conversation = crm.store.load(received.conversation_id) if received.conversation_id else None
-    assert isinstance(conversation, Conversation)
-    assert received.lead_id is not None
-    return received.lead_id, conversation.contact_id
 
 
 def test_a_contact_is_entered_found_and_edited_at_the_version_read(crm: World) -> None:
