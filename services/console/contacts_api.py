@@ -45,6 +45,45 @@ def saved(saved: ContactSaved) -> dict[str, Any]:
     }
 
 
+async def edit_contact(
+    access: SalesAccess,
+    operator: Operator,
+    contact_id: UUID,
+    expected_version: int | None,
+    edit: Callable[[int], ContactSaved],
+) -> ContactSaved:
+    """``edit(version)`` a contact the operator may edit; NotVisible, NotAllowed, ConcurrentEdit."""
+
+    def run() -> ContactSaved:
+        who = access.actor(operator)
+        return access.edited(lambda: access.subject(who, "contact", contact_id, Action.EDIT), expected_version, edit)
+
+    return await asyncio.to_thread(run)
+
+
+async def change_contact(access: SalesAccess, operator: Operator, contact_id: UUID, body: Body) -> ContactSaved:
+    """Change the details ``body`` gives (as REST and the console send them) of a contact the operator may edit."""
+    changes = ContactChanges(
+        name=body.get("name"),
+        source=body.get("source"),
+        vip=flag_field(body, "vip"),
+        language=body.get("language"),
+        region=body.get("region"),
+        tags=texts_field(body, "tags"),
+        custom_fields=object_field(body, "custom_fields"),
+        responsible_manager_id=id_field(body, "responsible_id"),
+    )
+    store, by = access.store(), operator.manager_id
+
+    def edit(version: int) -> ContactSaved:
+        try:
+            return update_contact(store, contact_id, by, changes, version)
+        except UnknownManager as unknown:
+            raise InvalidField("responsible_id", str(unknown)) from None
+
+    return await edit_contact(access, operator, contact_id, version_field(body), edit)
+
+
 class ContactsApi:
     """The routes of contacts."""
 
@@ -134,27 +173,7 @@ class ContactsApi:
         """Change details: any of {"name", "source", "vip", "language", "region", "tags", "custom_fields" (a field
         set to null is removed), "responsible_id"}, "expected_version"?.
         """  # noqa: D205 - the body's fields
-        contact_id = path_id(request, "contact_id")
-        tags = texts_field(body, "tags")
-        changes = ContactChanges(
-            name=body.get("name"),
-            source=body.get("source"),
-            vip=flag_field(body, "vip"),
-            language=body.get("language"),
-            region=body.get("region"),
-            tags=tags,
-            custom_fields=object_field(body, "custom_fields"),
-            responsible_manager_id=id_field(body, "responsible_id"),
-        )
-        store, by = self._access.store(), operator.manager_id
-
-        def edit(version: int) -> ContactSaved:
-            try:
-                return update_contact(store, contact_id, by, changes, version)
-            except UnknownManager as unknown:
-                raise InvalidField("responsible_id", str(unknown)) from None
-
-        return saved(await self._edited(operator, contact_id, body, edit))
+        return saved(await change_contact(self._access, operator, path_id(request, "contact_id"), body))
 
     async def _company(self, operator: Operator, request: Request, body: Body) -> Answer:
         """The company the contact works for: {"company_id": an id, or null for none, "expected_version"?}."""
@@ -203,11 +222,4 @@ class ContactsApi:
     async def _edited(
         self, operator: Operator, contact_id: UUID, body: Body, edit: Callable[[int], ContactSaved]
     ) -> ContactSaved:
-        """``edit(version)`` a contact the operator may edit; NotVisible, NotAllowed, ConcurrentEdit."""
-        access, expected = self._access, version_field(body)
-
-        def run() -> ContactSaved:
-            who = access.actor(operator)
-            return access.edited(lambda: access.subject(who, "contact", contact_id, Action.EDIT), expected, edit)
-
-        return await asyncio.to_thread(run)
+        return await edit_contact(self._access, operator, contact_id, version_field(body), edit)

@@ -145,6 +145,9 @@ async def notify_changes(conn: Connection, changes: Changes) -> None:
         deal_ids=tuple(sorted(changes.deals)),
         activity_ids=tuple(sorted(changes.activities)),
         reminder_activity_ids=tuple(changes.reminders),
+        contact_ids=tuple(sorted(changes.contacts)),
+        company_ids=tuple(sorted(changes.companies)),
+        lead_ids=tuple(sorted(changes.leads)),
     )
     for payload in changed.payloads():
         await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, payload)
