@@ -12,6 +12,7 @@ from collections.abc import Callable
 from uuid import UUID
 
 import asyncpg
+import structlog
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 
@@ -31,6 +32,8 @@ from services.console.sales_acts import acting
 from services.console.sales_http import Answer, Authenticate, given, id_field, path_id, version_field
 from services.console.sales_paging import requested
 from services.console.sales_queries import BY_TIME, Visible
+
+log = structlog.get_logger()
 
 
 class DuplicatesApi:
@@ -84,6 +87,7 @@ class DuplicatesApi:
             dismiss_duplicate_suggestion(self._access.store(), suggestion_id, operator.manager_id, why)
 
         await asyncio.to_thread(run)
+        log.info("duplicate_dismissed", suggestion_id=str(suggestion_id), manager_id=str(operator.manager_id))
         return {"id": str(suggestion_id), "status": "dismissed"}
 
     def _contact(self, who: Actor, contact_id: UUID, action: Action) -> Held:
@@ -122,6 +126,12 @@ class DuplicatesApi:
             return access.edited(check, expected, edit)
 
         done = await asyncio.to_thread(run)
+        log.info(
+            "contacts_merged",
+            survivor_id=str(done.survivor_id),
+            merged_id=str(done.merged_id),
+            manager_id=str(operator.manager_id),
+        )
         return {
             "id": str(done.survivor_id),
             "merged_id": str(done.merged_id),

@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+import structlog
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 
@@ -30,6 +31,7 @@ from services.console.sales_http import Answer, Authenticate, path_id, version_f
 from services.console.sales_paging import requested
 from services.console.sales_queries import BY_TIME, Visible
 
+log = structlog.get_logger()
 DETAILS = ("amount", "currency", "product_interest", "comment")
 QUALIFYING = ("take", "qualify", "junk")
 
@@ -44,7 +46,9 @@ async def qualify(  # noqa: PLR0913 - which act, on what, by whom, why, and the 
         "qualify": lambda v: qualify_lead(store, lead_id, by, v),
         "junk": lambda v: mark_lead_junk(store, lead_id, by, reason if isinstance(reason, str) else "", v),
     }
-    return await edit(access, operator, lead_id, expected_version, edits[act])
+    saved = await edit(access, operator, lead_id, expected_version, edits[act])
+    log.info("lead_qualification_changed", lead_id=str(lead_id), status=saved.qualification, manager_id=str(by))
+    return saved
 
 
 async def change_details(access: SalesAccess, operator: Operator, lead_id: UUID, body: dict[str, Any]) -> LeadSaved:

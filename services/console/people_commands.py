@@ -48,12 +48,6 @@ def _qualifying(act: str) -> Command:
         except UnknownLead:
             msg = "no lead among those you may see"
             raise NotVisible(msg) from None
-        log.info(
-            "lead_qualification_changed",
-            lead_id=str(lead_id),
-            status=saved.qualification,
-            manager_id=str(operator.manager_id),
-        )
         return {"type": "ack", "lead_id": str(lead_id), "status": saved.qualification, "version": saved.version}
 
     command.__doc__ = f"{act} a lead the operator may edit."
