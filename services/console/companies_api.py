@@ -63,7 +63,7 @@ class CompaniesApi:
         """  # noqa: D205 - the parameters
         who = await acting(self._access, operator)
         seen = Visible.of(self._access.permissions, who, Entity.COMPANY)
-        only = people_filter(request, operator)
+        only = people_filter(request, operator, without=("company", "tag", "vip", "source", "status"))
         found, cursor = await companies(self._pool(), seen, requested(request.query_params, BY_TIME), only)
         return {"companies": found, "next_cursor": cursor}
 

@@ -119,7 +119,7 @@ class ContactsApi:
         """  # noqa: D205 - the parameters
         who = await acting(self._access, operator)
         seen = Visible.of(self._access.permissions, who, Entity.CONTACT)
-        only = people_filter(request, operator)
+        only = people_filter(request, operator, without=("status",))
         found, cursor = await contacts(self._pool(), seen, requested(request.query_params, BY_TIME), only)
         return {"contacts": found, "next_cursor": cursor}
 

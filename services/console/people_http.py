@@ -83,9 +83,15 @@ def text_or_none(params: Mapping[str, Any], name: str) -> str | None:
     return str(value)
 
 
-def people_filter(request: Request, operator: Operator) -> PeopleFilter:
-    """The filters a list was asked for: ?responsible (an id or me), ?company, ?tag, ?vip, ?source, ?status, ?q."""
+def people_filter(request: Request, operator: Operator, *, without: tuple[str, ...] = ()) -> PeopleFilter:
+    """The filters a list was asked for: ?responsible (an id or me), ?company, ?tag, ?vip, ?source, ?status, ?q.
+
+    A filter the list has not (one of ``without``) is refused, not ignored: the list would not be what was asked.
+    """
     params = request.query_params
+    for name in without:
+        if name in params:
+            raise InvalidField(name, "is no filter of this list")
     vip = params.get("vip")
     if vip not in (None, "true", "false"):
         raise InvalidField("vip", "must be true or false")

@@ -147,6 +147,8 @@ def test_contacts_are_listed_a_page_at_a_time_and_found_by_name_e_mail_or_phone(
     refused(crm.get("anna", "/api/contacts", company="Riga"), 400, "company")
     refused(crm.get("anna", "/api/contacts", q="x" * 101), 400, "q")
     refused(crm.get("anna", "/api/contacts", cursor="bm90IG1pbmU"), 400, "cursor")
+    refused(crm.get("anna", "/api/contacts", status="junk"), 400, "status")
+    refused(crm.get("anna", "/api/companies", vip="true"), 400, "vip")
 
 
 def test_a_company_is_entered_with_its_contacts_and_edited(crm: World) -> None:
