@@ -41,6 +41,7 @@ from services.console.live import LiveUpdates
 from services.console.metrics import metrics_endpoint
 from services.console.operator_socket import serve_console
 from services.console.paging import BadPage, requested
+from services.console.people_routes import people_routes
 from services.console.presence import ConsolePresence
 from services.console.queries import (
     ACTIVITIES,
@@ -328,6 +329,12 @@ def build_app(settings: Settings) -> Starlette:
             Route("/widget", lambda _: FileResponse(STATIC / "widget.html")),
             WebSocketRoute("/ws/console", gateway.console_socket),
             *crm_routes(gateway.sales, lambda: gateway.pool, lambda request: _bearer(gateway, request)),
+            *people_routes(
+                gateway.sales,
+                lambda: gateway.pool,
+                lambda request: _bearer(gateway, request),
+                settings.default_phone_region,
+            ),
         ],
         middleware=[
             Middleware(SecurityHeaders, pages=_page_policies(settings), framed=frozenset({"/widget"})),

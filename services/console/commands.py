@@ -19,6 +19,7 @@ from domain.errors import DomainError
 from domain.text import TextKind, checked_text
 from services.console.accounts import Operator
 from services.console.paging import requested
+from services.console.people_commands import PEOPLE_COMMANDS
 from services.console.queries import HISTORY, history
 from services.console.sales_access import SalesAccess
 from services.console.sales_acts import complete, move
@@ -132,6 +133,7 @@ COMMANDS: dict[str, Command] = {
     "close": close,
     "move_deal": move_deal,
     "complete_activity": complete_activity,
+    **PEOPLE_COMMANDS,
 }
 
 

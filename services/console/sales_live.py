@@ -21,6 +21,7 @@ from domain.live_update import ReadModelsChanged
 from domain.permissions import Action, Actor, Entity, Holding
 from services.console.accounts import Operator
 from services.console.activity_queries import activities_by_id
+from services.console.people_live import PeoplePushes
 from services.console.sales_access import SalesAccess
 from services.console.sales_queries import deals_by_id
 
@@ -30,6 +31,7 @@ class Console(Protocol):
 
     operator: Operator
     known_deals: set[str]
+    known_people: set[str]
 
     def send(self, frame: dict[str, Any]) -> None:
         """Queue a frame for the console, never waiting."""
@@ -42,15 +44,18 @@ class Changed:
     deals: dict[UUID, None] = field(default_factory=dict)
     activities: dict[UUID, None] = field(default_factory=dict)
     reminders: list[UUID] = field(default_factory=list)
+    people: dict[str, dict[UUID, None]] = field(default_factory=dict)  # "contact", "company", "lead": their ids
 
     def add(self, change: ReadModelsChanged) -> None:
         """Take in one notification's change."""
         self.deals.update(dict.fromkeys(change.deal_ids))
         self.activities.update(dict.fromkeys(change.activity_ids))
         self.reminders += change.reminder_activity_ids
+        for kind, ids in (("contact", change.contact_ids), ("company", change.company_ids), ("lead", change.lead_ids)):
+            self.people.setdefault(kind, {}).update(dict.fromkeys(ids))
 
     def __bool__(self) -> bool:
-        return bool(self.deals or self.activities or self.reminders)
+        return bool(self.deals or self.activities or self.reminders or any(self.people.values()))
 
 
 class SalesPushes:
@@ -59,6 +64,7 @@ class SalesPushes:
     def __init__(self, pool: asyncpg.Pool, access: SalesAccess) -> None:
         self._pool = pool
         self._access = access
+        self._people = PeoplePushes(pool, access)
 
     async def push(self, changed: Changed, consoles: Iterable[Console]) -> None:
         """Push the changed deals, activities and reminders to ``consoles``."""
@@ -83,6 +89,7 @@ class SalesPushes:
                 row = activities.get(str(activity_id))
                 if row is not None and row["responsible_id"] == str(console.operator.manager_id):
                     console.send({"type": "reminder", "activity": row})
+        await self._people.push(changed.people, open_consoles, actors)
 
     async def _actors(self, operators: set[Operator]) -> dict[UUID, Actor]:
         found = await asyncio.gather(*(asyncio.to_thread(self._access.actor, o) for o in operators))
