@@ -3,7 +3,8 @@
 Frames: ``{"type": "deal", "deal": {...}}`` to every console whose operator may see the deal (and
 ``{"type": "deal_removed", "id"}`` to one that was shown it and may no longer), ``{"type": "activity",
 "activity": {...}}`` likewise, and ``{"type": "reminder", "activity": {...}}`` to the consoles of the
-activity's responsible manager only. A reminder is told once: it follows the ``ReminderFired``
+activity's responsible manager only; ``{"type": "lead_converted", "conversion": {...}}`` to those whose
+operator may see the lead. A reminder is told once: it follows the ``ReminderFired``
 event, which the log holds once, through the one notification of the batch that applied it.
 """
 
@@ -21,6 +22,7 @@ from domain.live_update import ReadModelsChanged
 from domain.permissions import Action, Actor, Entity, Holding
 from services.console.accounts import Operator
 from services.console.activity_queries import activities_by_id
+from services.console.lead_conversion import conversion_pushed
 from services.console.sales_access import SalesAccess
 from services.console.sales_queries import deals_by_id
 
@@ -42,15 +44,17 @@ class Changed:
     deals: dict[UUID, None] = field(default_factory=dict)
     activities: dict[UUID, None] = field(default_factory=dict)
     reminders: list[UUID] = field(default_factory=list)
+    conversions: dict[UUID, None] = field(default_factory=dict)
 
     def add(self, change: ReadModelsChanged) -> None:
         """Take in one notification's change."""
         self.deals.update(dict.fromkeys(change.deal_ids))
         self.activities.update(dict.fromkeys(change.activity_ids))
         self.reminders += change.reminder_activity_ids
+        self.conversions.update(dict.fromkeys(change.converted_lead_ids))
 
     def __bool__(self) -> bool:
-        return bool(self.deals or self.activities or self.reminders)
+        return bool(self.deals or self.activities or self.reminders or self.conversions)
 
 
 class SalesPushes:
@@ -71,6 +75,7 @@ class SalesPushes:
         on_deals = {UUID(a["subject_id"]) for a in activities.values() if a["subject_kind"] == "deal"}
         deals = {row["id"]: row for row in await deals_by_id(self._pool, sorted({*changed.deals, *on_deals}))}
         actors = await self._actors({console.operator for console in open_consoles})
+        conversions = await self._conversions(changed)
         for console in open_consoles:
             who = actors[console.operator.manager_id]
             for deal_id in changed.deals:
@@ -83,6 +88,14 @@ class SalesPushes:
                 row = activities.get(str(activity_id))
                 if row is not None and row["responsible_id"] == str(console.operator.manager_id):
                     console.send({"type": "reminder", "activity": row})
+            for holding, frame in conversions:
+                if self._access.permissions.allows(who, Entity.LEAD, Action.VIEW, holding):
+                    console.send(frame)
+
+    async def _conversions(self, changed: Changed) -> list[tuple[Holding, dict[str, Any]]]:
+        store = self._access.store()
+        found = [await asyncio.to_thread(conversion_pushed, store, lead) for lead in changed.conversions]
+        return [told for told in found if told is not None]
 
     async def _actors(self, operators: set[Operator]) -> dict[UUID, Actor]:
         found = await asyncio.gather(*(asyncio.to_thread(self._access.actor, o) for o in operators))

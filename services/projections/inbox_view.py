@@ -25,6 +25,7 @@ class Changes:
     deals: set[UUID] = field(default_factory=set)
     activities: set[UUID] = field(default_factory=set)
     reminders: list[UUID] = field(default_factory=list)  # activities whose reminder fired, in order
+    conversions: set[UUID] = field(default_factory=set)  # leads converted
 
     def absorb(self, other: Changes) -> None:
         """Add what ``other`` changed to these changes."""
@@ -33,6 +34,7 @@ class Changes:
         self.deals |= other.deals
         self.activities |= other.activities
         self.reminders += other.reminders
+        self.conversions |= other.conversions
 
 
 async def apply(conn: Connection, schema: str, event: PublishedEvent, changes: Changes) -> None:

@@ -211,12 +211,22 @@ CREATE TABLE IF NOT EXISTS {s}.timeline (
     PRIMARY KEY (subject_kind, subject_id, notification_id)
 );
 CREATE INDEX IF NOT EXISTS timeline_order ON {s}.timeline (subject_kind, subject_id, at, notification_id);
+-- What each converted lead became: its contact, company and deal (null: not into that).
+CREATE TABLE IF NOT EXISTS {s}.lead_conversions (
+    lead_id uuid PRIMARY KEY,
+    contact_id uuid,
+    company_id uuid,
+    deal_id uuid,
+    converted_at timestamptz NOT NULL,
+    converted_by uuid
+);
 """
 
 READ_MODEL_TABLES = (
     *("conversations", "messages", "assignments", "managers", "activities"),
     *("pipelines", "stages", "products", "deals", "deal_lines", "deal_stage_history"),
     *("scheduled_activities", "timeline"),
+    "lead_conversions",
 )
 
 

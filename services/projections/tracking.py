@@ -144,6 +144,7 @@ async def notify_changes(conn: Connection, changes: Changes) -> None:
         deal_ids=tuple(sorted(changes.deals)),
         activity_ids=tuple(sorted(changes.activities)),
         reminder_activity_ids=tuple(changes.reminders),
+        converted_lead_ids=tuple(sorted(changes.conversions)),
     )
     for payload in changed.payloads():
         await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, payload)

@@ -13,6 +13,7 @@ from domain.conversion import ConversionRefused, Converted, Record, plan_convers
 from domain.errors import InvalidField
 from domain.identities import converted_record_id
 from domain.lead import Lead
+from domain.live_update import InvalidLiveUpdate, ReadModelsChanged
 
 ANNA = uuid4()
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -130,3 +131,11 @@ def test_any_sequence_of_conversions_keeps_every_id_and_never_makes_a_record_twi
         assert made.keys() >= asked
         if DEAL in made:
             assert made.keys() & {CONTACT, COMPANY}
+
+
+def test_the_gateways_are_told_which_leads_were_converted() -> None:
+    leads = (uuid4(), uuid4())
+    [payload] = ReadModelsChanged(converted_lead_ids=leads).payloads()
+    assert ReadModelsChanged.from_payload(payload).converted_lead_ids == leads
+    with pytest.raises(InvalidLiveUpdate, match=r"'converted_lead_ids\[0\]'"):
+        ReadModelsChanged.from_dict({"converted_lead_ids": ["lead 1"]})
