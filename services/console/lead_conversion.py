@@ -40,7 +40,11 @@ from services.console.sales_http import Answer, Authenticate, guarded, id_field,
 log = structlog.get_logger()
 
 ENTITIES = {Record.CONTACT: Entity.CONTACT, Record.COMPANY: Entity.COMPANY, Record.DEAL: Entity.DEAL}
-DEAL_FIELDS = ("title", "currency", "amount", "pipeline_id", "stage_id", "expected_close")
+FIELDS = {
+    "contact": ("name", "phones", "emails"),
+    "company": ("name", "domain", "address", "industry", "phones", "emails"),
+    "deal": ("title", "currency", "amount", "pipeline_id", "stage_id", "expected_close"),
+}
 
 
 def conversion_asked(fields: Mapping[str, Any], default_phone_region: str = "") -> Conversion:
@@ -48,9 +52,6 @@ def conversion_asked(fields: Mapping[str, Any], default_phone_region: str = "") 
     records = {name: _record(fields, name) for name in ("contact", "company", "deal")}
     deal = None
     if (asked := records["deal"]) is not None:
-        unknown = sorted(set(asked) - set(DEAL_FIELDS))
-        if unknown:
-            raise InvalidField(f"deal.{unknown[0]}", "is not a field of a deal a lead converts into")
         with under("deal"):
             deal = DealCard(
                 title=asked.get("title") or "",
@@ -97,9 +98,9 @@ async def convert(
         "lead_converted",
         lead_id=str(lead_id),
         manager_id=str(by),
-        contact_id=str(done.contact_id),
-        company_id=str(done.company_id),
-        deal_id=str(done.deal_id),
+        contact_id=_text(done.contact_id),
+        company_id=_text(done.company_id),
+        deal_id=_text(done.deal_id),
         created=list(done.created),
     )
     return done
@@ -136,6 +137,9 @@ def _record(fields: Mapping[str, Any], name: str) -> dict[str, Any] | None:
         return None
     if not isinstance(value, dict):
         raise InvalidField(name, f"must be an object with the {name}'s fields (empty for none), or left out")
+    unknown = sorted(str(key) for key in value if key not in FIELDS[name])
+    if unknown:
+        raise InvalidField(f"{name}.{unknown[0][:40]}", f"is not a field of a {name} a lead converts into")
     return value
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain import company, deal
 from domain.contact_details import MAX_NAME_LENGTH
@@ -21,6 +21,8 @@ Emails = Annotated[list[Annotated[str, Field(max_length=MAX_EMAIL_LENGTH)]], Fie
 class ConvertedContact(BaseModel):
     """The contact: the lead's own customer, completed; a name is needed only when the lead knows none."""
 
+    model_config = ConfigDict(extra="forbid")  # any other field is refused, naming it
+
     name: Name | None = None
     phones: Phones = []
     emails: Emails = []
@@ -28,6 +30,8 @@ class ConvertedContact(BaseModel):
 
 class ConvertedCompany(BaseModel):
     """The company the customer works for, registered; the contact, if made too, works for it."""
+
+    model_config = ConfigDict(extra="forbid")  # any other field is refused, naming it
 
     name: Name
     domain: str = Field(default="", max_length=253, examples=["nordic-freight.example"])
@@ -39,6 +43,8 @@ class ConvertedCompany(BaseModel):
 
 class ConvertedDeal(BaseModel):
     """The deal, for the contact and the company; the lead's currency and the default pipeline unless given."""
+
+    model_config = ConfigDict(extra="forbid")  # any other field is refused, naming it
 
     title: str = Field(default="", max_length=deal.MAX_TITLE, description="empty: the company's or the contact's name")
     currency: Currency | None = None

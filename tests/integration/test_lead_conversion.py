@@ -96,6 +96,7 @@ def test_refusals_name_the_field_and_hide_what_the_caller_may_not_see(crm: World
         ({"contact": {}, "deal": {"currency": "EUR", "pipeline_id": str(uuid4())}}, "deal.pipeline_id"),
         ({"contact": {}, "deal": {"currency": "EUR", "expected_close": "soon"}}, "deal.expected_close"),
         ({"contact": {}, "deal": {"currency": "EUR", "colour": "red"}}, "deal.colour"),
+        ({"contact": {"nickname": "Ilze"}}, "contact.nickname"),
         ({"deal": {"currency": "EUR"}}, "deal"),
         ({"contact": {}, "responsible_id": "me"}, "responsible_id"),
         ({"contact": {}, "expected_version": 0}, "expected_version"),
