@@ -123,6 +123,7 @@ async def story(settings: Settings, running: RunningServices) -> None:
         for who, password in {**demo, **dict.fromkeys(HEADS, PASSWORD)}.items()
     }
     consoles = {who: await console(settings, tokens[who]) for who in ("anna", "boris")}
+    director = await console(settings, tokens["clara"])
 
     # 1. A visitor writes in the web chat; routing gives the lead to one of the two working managers.
     visitor, _ = await visitor_socket(settings)
@@ -155,6 +156,13 @@ async def story(settings: Settings, running: RunningServices) -> None:
         assert ack["created"] == ["company", "contact", "deal"]
         told = await frames_until(holder, lambda f: f["type"] == "lead_converted")
         assert told[-1]["conversion"]["deal_id"] == ack["deal_id"]
+        assert (await frames_until(director, lambda f: f["type"] == "lead_converted"))[-1] == told[-1]
+        # The other manager is not told: a deal of their own, opened after, reaches them with nothing before it.
+        own = await office.ok("other", "POST", "/api/deals", {"title": "Another customer", "currency": "EUR"})
+        before_own = await frames_until(
+            consoles[other_name], lambda f: f["type"] == "deal" and f["deal"]["id"] == own["id"]
+        )
+        assert not [f for f in before_own if f["type"] == "lead_converted" or ack["deal_id"] in json.dumps(f)]
         records = {k: convert[k] for k in ("contact", "company", "deal")}
         again = await office.send("holder", "POST", f"/api/leads/{lead}/conversion", records)
         assert (again.status_code, again.json()["deal_id"], again.json()["created"]) == (200, ack["deal_id"], [])
@@ -193,7 +201,7 @@ async def story(settings: Settings, running: RunningServices) -> None:
         assert (moved["outcome"], moved["amount"]) == ("won", "4320.00")
         assert {who for who in ROLES if await office.listed(who, ack["deal_id"])} == SEES
         assert await office.seen_by(f"/api/timeline/lead/{lead}") == SEES
-    for socket in (*consoles.values(), visitor):
+    for socket in (*consoles.values(), director, visitor):
         await socket.close()
 
 
