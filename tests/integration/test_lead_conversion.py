@@ -8,6 +8,7 @@ missing and unseen, 409 with the lead's current version.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from domain.inbound import InboundMessage
 from services.bootstrap import build_event_store
 from services.settings import Settings
 from tests.integration.crm_world import World, world
+from tests.integration.test_sales_view import applied_one_by_one_differs
 from tests.router_reactions import routed
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
@@ -165,6 +167,8 @@ def test_a_lead_converts_once_and_its_records_link_back_to_it_and_its_conversati
     for outsider in ("boris", "sven"):
         refused(crm.get(outsider, f"/api/deals/{ids['deal_id']}"), 404)
         refused(crm.get(outsider, f"/api/timeline/company/{ids['company_id']}"), 404)
+    # The same read models, conversions and timelines included, when the log is applied one event at a time.
+    assert asyncio.run(applied_one_by_one_differs(crm.settings)) == {}
 
 
 def test_two_conversions_racing_make_each_record_once(crm: World) -> None:
