@@ -1,10 +1,10 @@
 """Convert a lead into a contact, a company and a deal, any of them, in one transaction, once.
 
 The contact the lead already knows (the customer who wrote, as merges left them) is kept and
-completed with what the manager gives; one is registered only when the lead knows none. A company
-registered with a contact is the contact's employer. The deal opens for the contact and the company
-and names the lead. Every record's id derives from the lead, so a conversion asked again answers
-with the same records and records nothing.
+completed with what the manager gives; one is registered only when the lead knows none. The lead's
+contact works for the lead's company, whichever was converted first. The deal opens for the contact
+and the company and names the lead. Every record's id derives from the lead, so a conversion asked
+again answers with the same records and records nothing.
 """
 
 from __future__ import annotations
@@ -79,12 +79,12 @@ def _convert(  # noqa: PLR0913 - the command's own arguments and its time
         with under("contact"):
             contact = _contact(work, plan, known, conversion.contact, responsible, by)
             contact.change_source(contact.source or lead.source, by)
-    company = None
+    company = work.find(plan.result.company_id, Company) if plan.result.company_id else None
     if conversion.company is not None and Record.COMPANY in plan.new:
         with under("company"):
             company = _company(work, plan, conversion.company, responsible, by)
-        if contact is not None:
-            _employ(work, contact, company, by)
+    if contact is not None and company is not None and {Record.CONTACT, Record.COMPANY} & plan.new:
+        _employ(work, contact, company, by)  # the lead's person works for the lead's business, whichever came first
     if conversion.deal is not None and Record.DEAL in plan.new:
         card = conversion.deal
         currency = card.currency if card.currency is not None else (lead.details.currency or None)

@@ -151,6 +151,8 @@ async def story(settings: Settings, running: RunningServices) -> None:
             "company": {"name": "Nordic Freight", "domain": "nordic-freight.example"},
             "deal": {"title": "Trackers for 40 trucks", "currency": "EUR"},
         }
+        refused = await command(consoles[other_name], convert)
+        assert (refused["type"], refused["detail"]) == ("error", "no lead among those you may see")
         ack = await command(holder, convert)
         assert ack["type"] == "ack", ack
         assert ack["created"] == ["company", "contact", "deal"]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from application.conversion_request import Conversion, DealCard
 from application.convert_lead import convert_lead
@@ -175,3 +177,55 @@ def test_a_lead_not_yet_qualified_is_not_converted(store: EventStore) -> None:
     assert received.lead_id is not None
     with pytest.raises(ConversionRefused, match="qualify it"):
         convert_lead(store, received.lead_id, everything(), anna)
+
+
+ASKED = st.fixed_dictionaries(
+    {},
+    optional={
+        "contact": st.fixed_dictionaries({}, optional={"name": st.sampled_from(["Ilze", "Ilze Berzina"])}),
+        "company": st.fixed_dictionaries({"name": st.sampled_from(["Nordic Freight", "NF"])}),
+        "deal": st.builds(DealCard, currency=st.just("EUR")),
+    },
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(asks=st.lists(ASKED, min_size=1, max_size=5))
+def test_any_sequence_of_conversions_makes_each_record_once_and_links_them(asks: list[dict[str, Any]]) -> None:
+    store = EventStore(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, team="sales", clock=lambda: T0)
+    lead, anna = routed_lead(store)
+    made: dict[str, UUID] = {}
+    deal_for: UUID | None = None  # the contact made by the time the deal opened, if any
+    conversions = 0
+    for ask in asks:
+        before = set(made)
+        try:
+            done = convert_lead(store, lead.id, Conversion.checked(**ask), anna)
+        except ConversionRefused:
+            assert not ask
+            continue
+        except InvalidField as refused:
+            field = refused.field
+            assert not ({"contact", "company"} & (ask.keys() | before))
+            assert field == "deal"
+            continue
+        assert set(done.created) == set(ask) - before
+        conversions += bool(done.created)
+        now = {"contact": done.contact_id, "company": done.company_id, "deal": done.deal_id}
+        for record, record_id in now.items():
+            assert made.get(record, record_id) == record_id  # an id, once given, is kept
+            if record_id is not None:
+                made[record] = record_id
+        if "deal" in done.created:
+            deal_for = made.get("contact")
+    assert [type(e).__name__ for e in store.history(lead.id)].count("Converted") == conversions
+    for record_id in made.values():  # each made once: its first event opened it, and no other did
+        names = [type(e).__name__ for e in store.history(record_id)]
+        assert sum(name in ("Created", "Registered", "Opened") for name in names) == 1
+    if "contact" in made:
+        assert made["contact"] == lead.contact_id
+    if "deal" in made:
+        deal = loaded(store, made["deal"], Deal)
+        assert (deal.lead_id, deal.contact_id) == (lead.id, deal_for)
+    if {"contact", "company"} <= made.keys():
+        assert loaded(store, made["contact"], Contact).company_id == made["company"]
