@@ -27,7 +27,7 @@ from application.conversion_request import Conversion, DealCard, under
 from application.convert_lead import LeadConverted, convert_lead
 from application.errors import UnknownPipeline
 from application.event_store import EventStore
-from application.record_holding import Held
+from application.record_holding import Held, held
 from domain.conversion import Record
 from domain.deal import close_date
 from domain.errors import InvalidField
@@ -118,13 +118,26 @@ def answer(done: LeadConverted) -> dict[str, Any]:
     }
 
 
-def conversion_pushed(store: EventStore, lead_id: UUID) -> tuple[Holding, dict[str, Any]] | None:
-    """Whose converted lead ``lead_id`` is and the frame telling what it became (None: no such conversion)."""
+Seen = list[tuple[Entity, Holding]]  # the records a frame is about: whoever may see one of them is told
+
+
+def conversion_pushed(store: EventStore, lead_id: UUID) -> tuple[Seen, dict[str, Any]] | None:
+    """The frame telling what lead ``lead_id`` became, and the records whose viewers are told (None: not converted).
+
+    The lead's own, and each record it became: a deal handed to a manager other than the lead's is told
+    to them too.
+    """
     lead = store.load(lead_id)
     if not isinstance(lead, Lead) or not any(lead.converted.id_of(record) for record in Record):
         return None
+    seen: Seen = [(Entity.LEAD, Holding(lead.manager_id))]
+    for record in Record:
+        record_id = lead.converted.id_of(record)
+        found = held(store, record.value, record_id) if record_id is not None else None
+        if found is not None:
+            seen.append((ENTITIES[record], found.holding))
     ids = {f"{record.value}_id": _text(lead.converted.id_of(record)) for record in Record}
-    return Holding(lead.manager_id), {"type": "lead_converted", "conversion": {"lead_id": str(lead.id), **ids}}
+    return seen, {"type": "lead_converted", "conversion": {"lead_id": str(lead.id), **ids}}
 
 
 def _text(record_id: UUID | None) -> str | None:

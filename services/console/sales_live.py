@@ -4,7 +4,7 @@ Frames: ``{"type": "deal", "deal": {...}}`` to every console whose operator may 
 ``{"type": "deal_removed", "id"}`` to one that was shown it and may no longer), ``{"type": "activity",
 "activity": {...}}`` likewise, and ``{"type": "reminder", "activity": {...}}`` to the consoles of the
 activity's responsible manager only; ``{"type": "lead_converted", "conversion": {...}}`` to those whose
-operator may see the lead. A reminder is told once: it follows the ``ReminderFired``
+operator may see the lead or a record it became. A reminder is told once: it follows the ``ReminderFired``
 event, which the log holds once, through the one notification of the batch that applied it.
 """
 
@@ -22,7 +22,7 @@ from domain.live_update import ReadModelsChanged
 from domain.permissions import Action, Actor, Entity, Holding
 from services.console.accounts import Operator
 from services.console.activity_queries import activities_by_id
-from services.console.lead_conversion import conversion_pushed
+from services.console.lead_conversion import Seen, conversion_pushed
 from services.console.sales_access import SalesAccess
 from services.console.sales_queries import deals_by_id
 
@@ -88,11 +88,11 @@ class SalesPushes:
                 row = activities.get(str(activity_id))
                 if row is not None and row["responsible_id"] == str(console.operator.manager_id):
                     console.send({"type": "reminder", "activity": row})
-            for holding, frame in conversions:
-                if self._access.permissions.allows(who, Entity.LEAD, Action.VIEW, holding):
+            for seen, frame in conversions:
+                if any(self._access.permissions.allows(who, entity, Action.VIEW, held) for entity, held in seen):
                     console.send(frame)
 
-    async def _conversions(self, changed: Changed) -> list[tuple[Holding, dict[str, Any]]]:
+    async def _conversions(self, changed: Changed) -> list[tuple[Seen, dict[str, Any]]]:
         store = self._access.store()
         found = [await asyncio.to_thread(conversion_pushed, store, lead) for lead in changed.conversions]
         return [told for told in found if told is not None]

@@ -25,7 +25,7 @@ from domain.lead import Lead
 from domain.permissions import Action, Entity, Permissions, Role, Scope
 from services.console.accounts import Operator
 from services.console.accounts import Role as AccountRole
-from services.console.lead_conversion import convert
+from services.console.lead_conversion import conversion_pushed, convert
 from services.console.sales_access import NotAllowed, NotVisible, SalesAccess
 from tests.router_reactions import routed
 
@@ -99,3 +99,23 @@ def test_a_head_converts_their_departments_lead_for_its_manager_and_none_for_a_s
     deal = store.load(converted.converted.deal_id)
     assert isinstance(deal, Deal)
     assert deal.responsible_id == people["anna"].manager_id  # the lead's manager, not the head who converted it
+
+
+def test_a_conversion_is_told_to_whoever_may_see_the_lead_or_a_record_it_became(store: EventStore) -> None:
+    lead, people = office(store)
+    assert conversion_pushed(store, lead) is None  # not converted: nothing to tell
+    boris = people["boris"].manager_id
+    converting(SalesAccess(lambda: store), people["hanna"], lead, {**BUSINESS, "responsible_id": str(boris)})
+    told = conversion_pushed(store, lead)
+    assert told is not None
+    seen, frame = told
+    assert frame["type"] == "lead_converted"
+    assert frame["conversion"]["lead_id"] == str(lead)
+    rule = Permissions()
+    viewers = {
+        name
+        for name, who in people.items()
+        if any(rule.allows(SalesAccess(lambda: store).actor(who), entity, Action.VIEW, held) for entity, held in seen)
+    }
+    # Anna holds the lead; Boris was made responsible for the company and the deal; Hanna heads them both.
+    assert viewers == {"anna", "boris", "hanna"}
