@@ -146,9 +146,9 @@ def _registered(kind: type[R], record_id: UUID | None, **fields: object) -> R:
 
 
 def _employ(work: UnitOfWork, contact: Contact, company: Company, by: UUID) -> None:
-    """The contact works for the new company now, and no longer for one before: both sides say so."""
+    """The contact works for the company now, and no longer for one before: both sides say so."""
     previous = contact.company_id
-    if previous is not None and (old := work.find(previous, Company)) is not None:
+    if previous not in (None, company.id) and (old := work.find(previous, Company)) is not None:
         old.unlink_contact(contact.id, by)
     contact.join_company(company.id, by)
     company.link_contact(contact.id, by)

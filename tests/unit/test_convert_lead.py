@@ -10,15 +10,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from application.contact_company import set_contact_company
 from application.conversion_request import Conversion, DealCard
 from application.convert_lead import convert_lead
+from application.create_company import create_company
 from application.errors import ConcurrentEdit, UnknownLead
 from application.event_store import EventStore
 from application.lead_qualification import qualify_lead, take_lead_in_progress
 from application.managers import register_manager
 from application.receive_messages import receive_messages
 from application.work_day import change_work_day
-from domain.company import Company
+from domain.company import Company, CompanyDetails
 from domain.contact import Contact
 from domain.conversion import ConversionRefused
 from domain.deal import Deal
@@ -229,3 +231,15 @@ def test_any_sequence_of_conversions_makes_each_record_once_and_links_them(asks:
         assert (deal.lead_id, deal.contact_id) == (lead.id, deal_for)
     if {"contact", "company"} <= made.keys():
         assert loaded(store, made["contact"], Contact).company_id == made["company"]
+
+
+def test_a_customer_who_worked_elsewhere_works_for_the_converted_company_and_no_longer_there(
+    store: EventStore,
+) -> None:
+    lead, anna = routed_lead(store)
+    before = create_company(store, anna, CompanyDetails.checked("Old Employer"))
+    set_contact_company(store, lead.contact_id, before.company_id, anna)
+    done = convert_lead(store, lead.id, Conversion.checked(contact={}, company=BUSINESS), anna)
+    assert loaded(store, lead.contact_id, Contact).company_id == done.company_id
+    assert loaded(store, before.company_id, Company).contacts == []
+    assert loaded(store, done.company_id, Company).contacts == [lead.contact_id]
