@@ -37,6 +37,7 @@ from services.console.client_address import client_address
 from services.console.crm_routes import crm_routes
 from services.console.floods import Floods, too_many
 from services.console.health import CachedHealth, check_health
+from services.console.lead_conversion import ConversionApi
 from services.console.live import LiveUpdates
 from services.console.metrics import metrics_endpoint
 from services.console.operator_socket import serve_console
@@ -335,6 +336,9 @@ def build_app(settings: Settings) -> Starlette:
                 lambda request: _bearer(gateway, request),
                 settings.default_phone_region,
             ),
+            *ConversionApi(
+                gateway.sales, lambda request: _bearer(gateway, request), settings.default_phone_region
+            ).routes(),
         ],
         middleware=[
             Middleware(SecurityHeaders, pages=_page_policies(settings), framed=frozenset({"/widget"})),

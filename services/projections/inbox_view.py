@@ -28,6 +28,7 @@ class Changes:
     contacts: set[UUID] = field(default_factory=set)
     companies: set[UUID] = field(default_factory=set)
     leads: set[UUID] = field(default_factory=set)
+    conversions: set[UUID] = field(default_factory=set)  # leads converted
 
     def absorb(self, other: Changes) -> None:
         """Add what ``other`` changed to these changes."""
@@ -39,6 +40,7 @@ class Changes:
         self.contacts |= other.contacts
         self.companies |= other.companies
         self.leads |= other.leads
+        self.conversions |= other.conversions
 
 
 async def apply(conn: Connection, schema: str, event: PublishedEvent, changes: Changes) -> None:

@@ -280,6 +280,15 @@ CREATE TABLE IF NOT EXISTS {s}.duplicate_suggestions (
     version integer NOT NULL
 );
 CREATE INDEX IF NOT EXISTS duplicate_suggestions_contacts ON {s}.duplicate_suggestions USING gin (contact_ids);
+-- What each converted lead became: its contact, company and deal (null: not into that).
+CREATE TABLE IF NOT EXISTS {s}.lead_conversions (
+    lead_id uuid PRIMARY KEY,
+    contact_id uuid,
+    company_id uuid,
+    deal_id uuid,
+    converted_at timestamptz NOT NULL,
+    converted_by uuid
+);
 """
 
 READ_MODEL_TABLES = (
@@ -287,6 +296,7 @@ READ_MODEL_TABLES = (
     *("pipelines", "stages", "products", "deals", "deal_lines", "deal_stage_history"),
     *("scheduled_activities", "timeline"),
     *("contacts", "companies", "leads", "duplicate_suggestions"),
+    "lead_conversions",
 )
 
 

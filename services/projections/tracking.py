@@ -148,6 +148,7 @@ async def notify_changes(conn: Connection, changes: Changes) -> None:
         contact_ids=tuple(sorted(changes.contacts)),
         company_ids=tuple(sorted(changes.companies)),
         lead_ids=tuple(sorted(changes.leads)),
+        converted_lead_ids=tuple(sorted(changes.conversions)),
     )
     for payload in changed.payloads():
         await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, payload)
