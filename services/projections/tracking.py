@@ -142,13 +142,13 @@ async def notify_changes(conn: Connection, changes: Changes) -> None:
     changed = ReadModelsChanged(
         conversation_ids=tuple(sorted(changes.conversations)),
         message_notification_ids=tuple(changes.messages),
-        deal_ids=tuple(sorted(changes.deals)),
-        activity_ids=tuple(sorted(changes.activities)),
+        deal_ids=tuple(changes.deals),
+        activity_ids=tuple(changes.activities),
         reminder_activity_ids=tuple(changes.reminders),
-        contact_ids=tuple(sorted(changes.contacts)),
-        company_ids=tuple(sorted(changes.companies)),
-        lead_ids=tuple(sorted(changes.leads)),
-        converted_lead_ids=tuple(sorted(changes.conversions)),
+        contact_ids=tuple(changes.contacts),
+        company_ids=tuple(changes.companies),
+        lead_ids=tuple(changes.leads),
+        converted_lead_ids=tuple(changes.conversions),
     )
     for payload in changed.payloads():
         await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, payload)
