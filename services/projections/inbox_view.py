@@ -56,7 +56,7 @@ class InOrder:
 class Changes:
     """What one batch changed, for the console's live updates; records in the order of their latest change."""
 
-    conversations: set[UUID] = field(default_factory=set)
+    conversations: InOrder = field(default_factory=InOrder)
     messages: list[int] = field(default_factory=list)
     deals: InOrder = field(default_factory=InOrder)
     activities: InOrder = field(default_factory=InOrder)

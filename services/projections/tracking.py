@@ -140,7 +140,7 @@ async def _apply_batch(  # noqa: PLR0913
 async def notify_changes(conn: Connection, changes: Changes) -> None:
     """Tell the gateways what changed, when the transaction commits."""
     changed = ReadModelsChanged(
-        conversation_ids=tuple(sorted(changes.conversations)),
+        conversation_ids=tuple(changes.conversations),
         message_notification_ids=tuple(changes.messages),
         deal_ids=tuple(changes.deals),
         activity_ids=tuple(changes.activities),
