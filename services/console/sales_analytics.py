@@ -1,0 +1,154 @@
+"""The read models behind the boards: deals per stage, the funnel with conversion, activities, operators' work.
+
+Times are in hours (stages) or seconds (operators), as medians and 90th percentiles of what finished:
+a deal still in a stage, or a lead not yet answered, is not in its stage's or manager's times.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+
+from services.console.report_sql import Query, ReportFilter, Table, tabled
+from services.console.sales_queries import S
+
+_DEPARTMENT = (
+    "(SELECT min(t.name) FROM {S}.team_members tm JOIN {S}.teams t ON t.id = tm.team_id"
+    " WHERE tm.manager_id = {manager})"
+)
+
+
+def department_of(manager: str) -> str:
+    """SQL for the department (team) of the manager in column ``manager``; the first by name if several."""
+    return _DEPARTMENT.format(S=S, manager=manager)
+
+
+def _percentile(share: float, interval: str, per: int) -> str:
+    return (
+        f"round((percentile_cont({share}) WITHIN GROUP (ORDER BY extract(epoch FROM {interval})) / {per})::numeric, 2)"
+    )
+
+
+async def deal_board(pool: asyncpg.Pool, f: ReportFilter) -> Table:
+    """Every stage of every pipeline in order, with the deals now in it: count and amount per currency.
+
+    This is the classic funnel as well. The period is when deals were opened; a stage without deals
+    is listed with none.
+    """
+    q = Query()
+    f.deals(q, "d.opened_at")
+    stages = "" if f.pipeline_id is None else f" WHERE s.pipeline_id = {q.arg(f.pipeline_id)}"
+    sql = (
+        "SELECT p.id AS pipeline_id, p.name AS pipeline, s.id AS stage_id, s.name AS stage, s.kind AS stage_kind,"  # noqa: S608
+        " c.currency, coalesce(c.deals, 0) AS deals, coalesce(c.amount, 0) AS amount"
+        f" FROM {S}.stages s JOIN {S}.pipelines p ON p.id = s.pipeline_id LEFT JOIN ("
+        "SELECT d.stage_id, d.currency, count(*) AS deals, sum(d.amount) AS amount"
+        f" FROM {S}.deals d{q.clause} GROUP BY d.stage_id, d.currency) c ON c.stage_id = s.id{stages}"
+        " ORDER BY p.name, p.id, s.position, c.currency"
+    )
+    return await tabled(pool, "deal-board", sql, q)
+
+
+async def funnel_conversion(pool: asyncpg.Pool, f: ReportFilter) -> Table:
+    """Of the deals that entered each stage in the period, how many reached each later stage, and their share.
+
+    With the time deals stayed in the stage (from the entry in the period to leaving it), median and
+    90th percentile in hours. "Later" is by the pipeline's order now; a deal reached a stage when it
+    entered it after entering this one.
+    """
+    q = Query()
+    f.deals(q, None)
+    f.period(q, "h.entered_at")
+    if f.pipeline_id is not None:
+        q.where(f"h.pipeline_id = {q.arg(f.pipeline_id)}")
+    median, p90 = (_percentile(share, "h.left_at - h.entered_at", 3600) for share in (0.5, 0.9))
+    sql = (
+        "WITH entered AS (SELECT h.deal_id, h.stage_id, min(h.entered_at) AS entered_at"  # noqa: S608 - fixed SQL
+        f" FROM {S}.deal_stage_history h JOIN {S}.deals d ON d.id = h.deal_id{q.clause}"
+        " GROUP BY h.deal_id, h.stage_id),"
+        " cohort AS (SELECT stage_id, count(*) AS entered FROM entered GROUP BY stage_id),"
+        f" times AS (SELECT h.stage_id, {median} AS median_hours, {p90} AS p90_hours"
+        f" FROM entered e JOIN {S}.deal_stage_history h ON h.deal_id = e.deal_id"
+        " AND h.stage_id = e.stage_id AND h.entered_at = e.entered_at WHERE h.left_at IS NOT NULL GROUP BY h.stage_id),"
+        " reached AS (SELECT e.stage_id, t.id AS later_id, count(DISTINCT r.deal_id) AS reached FROM entered e"
+        f" JOIN {S}.stages s ON s.id = e.stage_id JOIN {S}.stages t ON t.pipeline_id = s.pipeline_id"
+        f" AND t.position > s.position LEFT JOIN {S}.deal_stage_history r ON r.deal_id = e.deal_id"
+        " AND r.stage_id = t.id AND r.entered_at >= e.entered_at GROUP BY e.stage_id, t.id)"
+        " SELECT p.id AS pipeline_id, p.name AS pipeline, s.id AS stage_id, s.name AS stage, c.entered,"
+        " tm.median_hours, tm.p90_hours, t.id AS later_stage_id, t.name AS later_stage,"
+        " coalesce(r.reached, 0) AS reached, round(coalesce(r.reached, 0)::numeric / c.entered, 4) AS share"
+        f" FROM cohort c JOIN {S}.stages s ON s.id = c.stage_id JOIN {S}.pipelines p ON p.id = s.pipeline_id"
+        " LEFT JOIN times tm ON tm.stage_id = c.stage_id LEFT JOIN reached r ON r.stage_id = c.stage_id"
+        f" LEFT JOIN {S}.stages t ON t.id = r.later_id ORDER BY p.name, p.id, s.position, t.position"
+    )
+    return await tabled(pool, "funnel-conversion", sql, q)
+
+
+_ACTIVITY_COUNTS = (
+    "count(*) FILTER (WHERE NOT a.done AND (a.due_at IS NULL OR a.due_at >= now())) AS due,"
+    " count(*) FILTER (WHERE NOT a.done AND a.due_at < now()) AS overdue,"
+    " count(*) FILTER (WHERE a.done) AS done"
+)
+
+
+def _activities(f: ReportFilter) -> Query:
+    """Activities of the period: open ones due in it (or with no due time), done ones done in it."""
+    q = Query()
+    f.people(q, "a.responsible_id", None)
+    if f.since is not None or f.until is not None:
+        due, done = Query(), Query()
+        due.args = done.args = q.args  # one numbering for the whole statement
+        f.period(due, "a.due_at")
+        f.period(done, "a.done_at")
+        q.where(
+            f"((NOT a.done AND (a.due_at IS NULL OR ({' AND '.join(due.conditions)})))"
+            f" OR (a.done AND {' AND '.join(done.conditions)}))"
+        )
+    return q
+
+
+async def activities_by_manager(pool: asyncpg.Pool, f: ReportFilter) -> Table:
+    """Per responsible manager: activities due (or without a due time), overdue, and done."""
+    q = _activities(f)
+    sql = (
+        f"SELECT a.responsible_id AS manager_id, m.name AS manager, {department_of('a.responsible_id')} AS department,"  # noqa: S608
+        f" {_ACTIVITY_COUNTS} FROM {S}.scheduled_activities a LEFT JOIN {S}.managers m ON m.id = a.responsible_id"
+        f"{q.clause} GROUP BY a.responsible_id, m.name ORDER BY m.name, a.responsible_id"
+    )
+    return await tabled(pool, "activities", sql, q)
+
+
+async def activities_by_department(pool: asyncpg.Pool, f: ReportFilter) -> Table:
+    """Per department of the responsible manager: activities due (or without a due time), overdue, and done."""
+    q = _activities(f)
+    department = department_of("a.responsible_id")
+    sql = (
+        f"SELECT {department} AS department, {_ACTIVITY_COUNTS} FROM {S}.scheduled_activities a{q.clause}"  # noqa: S608
+        " GROUP BY 1 ORDER BY 1"
+    )
+    return await tabled(pool, "activities-by-department", sql, q)
+
+
+async def operators(pool: asyncpg.Pool, f: ReportFilter) -> Table:
+    """Per manager and queue, of the leads assigned in the period: leads routed, conversations answered,
+    first-response and resolution times, and how long leads waited to be assigned (seconds).
+    """  # noqa: D205 - the columns
+    q = Query()
+    f.people(q, "h.manager_id", "h.assigned_at")
+    sql = (
+        "SELECT h.manager_id, m.name AS manager, h.queue, count(*) AS leads_routed,"  # noqa: S608
+        " count(DISTINCT h.conversation_id) FILTER (WHERE h.first_answer_at IS NOT NULL) AS conversations_handled, "
+        + ", ".join(
+            f"{_percentile(share, interval, 1)} AS {name}"
+            for name, share, interval in (
+                ("first_response_median_s", 0.5, "h.first_answer_at - h.assigned_at"),
+                ("first_response_p90_s", 0.9, "h.first_answer_at - h.assigned_at"),
+                ("resolution_median_s", 0.5, "h.resolved_at - h.assigned_at"),
+                ("resolution_p90_s", 0.9, "h.resolved_at - h.assigned_at"),
+                ("waited_median_s", 0.5, "h.assigned_at - h.waited_from"),
+                ("waited_p90_s", 0.9, "h.assigned_at - h.waited_from"),
+            )
+        )
+        + f" FROM {S}.lead_handling h LEFT JOIN {S}.managers m ON m.id = h.manager_id{q.clause}"
+        " GROUP BY h.manager_id, m.name, h.queue ORDER BY m.name, h.manager_id, h.queue"
+    )
+    return await tabled(pool, "operators", sql, q)
