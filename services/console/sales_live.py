@@ -3,7 +3,8 @@
 Frames: ``{"type": "deal", "deal": {...}}`` to every console whose operator may see the deal (and
 ``{"type": "deal_removed", "id"}`` to one that was shown it and may no longer), ``{"type": "activity",
 "activity": {...}}`` likewise, and ``{"type": "reminder", "activity": {...}}`` to the consoles of the
-activity's responsible manager only. A reminder is told once: it follows the ``ReminderFired``
+activity's responsible manager only, and ``{"type": "reports_changed", ...}`` to those whose reports the
+changes are in (see ``report_live``). A reminder is told once: it follows the ``ReminderFired``
 event, which the log holds once, through the one notification of the batch that applied it.
 """
 
@@ -21,6 +22,7 @@ from domain.live_update import ReadModelsChanged
 from domain.permissions import Action, Actor, Entity, Holding
 from services.console.accounts import Operator
 from services.console.activity_queries import activities_by_id
+from services.console.report_live import reports_changed
 from services.console.sales_access import SalesAccess
 from services.console.sales_queries import deals_by_id
 
@@ -83,6 +85,10 @@ class SalesPushes:
                 row = activities.get(str(activity_id))
                 if row is not None and row["responsible_id"] == str(console.operator.manager_id):
                     console.send({"type": "reminder", "activity": row})
+            touched = [deals[str(d)] for d in changed.deals if str(d) in deals]
+            done = [activities[str(a)] for a in changed.activities if str(a) in activities]
+            if (told := reports_changed(self._access.permissions, who, touched, done)) is not None:
+                console.send(told)
 
     async def _actors(self, operators: set[Operator]) -> dict[UUID, Actor]:
         found = await asyncio.gather(*(asyncio.to_thread(self._access.actor, o) for o in operators))
