@@ -60,25 +60,28 @@ async def funnel_conversion(pool: asyncpg.Pool, f: ReportFilter) -> Table:
     f.period(q, "h.entered_at")
     if f.pipeline_id is not None:
         q.where(f"h.pipeline_id = {q.arg(f.pipeline_id)}")
-    median, p90 = (_percentile(share, "h.left_at - h.entered_at", 3600) for share in (0.5, 0.9))
+    median, p90 = (_percentile(share, "e.left_at - e.entered_at", 3600) for share in (0.5, 0.9))
+    # Each CTE holds one row per deal and stage, so a deal is counted once per pair of stages
+    # without a DISTINCT, and the pairs are found by one hash join on the deal.
     sql = (
-        "WITH entered AS (SELECT h.deal_id, h.stage_id, min(h.entered_at) AS entered_at"  # noqa: S608 - fixed SQL
-        f" FROM {S}.deal_stage_history h JOIN {S}.deals d ON d.id = h.deal_id{q.clause}"
-        " GROUP BY h.deal_id, h.stage_id),"
-        " cohort AS (SELECT stage_id, count(*) AS entered FROM entered GROUP BY stage_id),"
-        f" times AS (SELECT h.stage_id, {median} AS median_hours, {p90} AS p90_hours"
-        f" FROM entered e JOIN {S}.deal_stage_history h ON h.deal_id = e.deal_id"
-        " AND h.stage_id = e.stage_id AND h.entered_at = e.entered_at WHERE h.left_at IS NOT NULL GROUP BY h.stage_id),"
-        " reached AS (SELECT e.stage_id, t.id AS later_id, count(DISTINCT r.deal_id) AS reached FROM entered e"
-        f" JOIN {S}.stages s ON s.id = e.stage_id JOIN {S}.stages t ON t.pipeline_id = s.pipeline_id"
-        f" AND t.position > s.position LEFT JOIN {S}.deal_stage_history r ON r.deal_id = e.deal_id"
-        " AND r.stage_id = t.id AND r.entered_at >= e.entered_at GROUP BY e.stage_id, t.id)"
+        "WITH entered AS (SELECT DISTINCT ON (h.deal_id, h.stage_id) h.deal_id, h.stage_id, h.entered_at,"  # noqa: S608
+        f" h.left_at, s.pipeline_id, s.position FROM {S}.deal_stage_history h JOIN {S}.deals d ON d.id = h.deal_id"
+        f" JOIN {S}.stages s ON s.id = h.stage_id{q.clause} ORDER BY h.deal_id, h.stage_id, h.entered_at),"
+        f" cohort AS (SELECT e.stage_id, count(*) AS entered, {median} AS median_hours, {p90} AS p90_hours"
+        " FROM entered e GROUP BY e.stage_id),"
+        " latest AS (SELECT h.deal_id, h.stage_id, max(h.entered_at) AS entered_at"
+        f" FROM {S}.deal_stage_history h WHERE h.deal_id IN (SELECT deal_id FROM entered) GROUP BY 1, 2),"
+        " reached AS (SELECT e.stage_id, r.stage_id AS later_id, count(*) AS reached FROM entered e"
+        " JOIN latest r ON r.deal_id = e.deal_id AND r.entered_at >= e.entered_at"
+        f" JOIN {S}.stages t ON t.id = r.stage_id AND t.pipeline_id = e.pipeline_id AND t.position > e.position"
+        " GROUP BY 1, 2)"
         " SELECT p.id AS pipeline_id, p.name AS pipeline, s.id AS stage_id, s.name AS stage, c.entered,"
-        " tm.median_hours, tm.p90_hours, t.id AS later_stage_id, t.name AS later_stage,"
+        " c.median_hours, c.p90_hours, t.id AS later_stage_id, t.name AS later_stage,"
         " coalesce(r.reached, 0) AS reached, round(coalesce(r.reached, 0)::numeric / c.entered, 4) AS share"
         f" FROM cohort c JOIN {S}.stages s ON s.id = c.stage_id JOIN {S}.pipelines p ON p.id = s.pipeline_id"
-        " LEFT JOIN times tm ON tm.stage_id = c.stage_id LEFT JOIN reached r ON r.stage_id = c.stage_id"
-        f" LEFT JOIN {S}.stages t ON t.id = r.later_id ORDER BY p.name, p.id, s.position, t.position"
+        f" LEFT JOIN {S}.stages t ON t.pipeline_id = s.pipeline_id AND t.position > s.position"
+        " LEFT JOIN reached r ON r.stage_id = c.stage_id AND r.later_id = t.id"
+        " ORDER BY p.name, p.id, s.position, t.position"
     )
     return await tabled(pool, "funnel-conversion", sql, q)
 
@@ -106,24 +109,33 @@ def _activities(f: ReportFilter) -> Query:
     return q
 
 
-async def activities_by_manager(pool: asyncpg.Pool, f: ReportFilter) -> Table:
-    """Per responsible manager: activities due (or without a due time), overdue, and done."""
+def _activity_counts(f: ReportFilter) -> tuple[str, Query]:
+    """Counted per responsible manager first: the names and departments are joined to fifty rows, not to all."""
     q = _activities(f)
     sql = (
-        f"SELECT a.responsible_id AS manager_id, m.name AS manager, {department_of('a.responsible_id')} AS department,"  # noqa: S608
-        f" {_ACTIVITY_COUNTS} FROM {S}.scheduled_activities a LEFT JOIN {S}.managers m ON m.id = a.responsible_id"
-        f"{q.clause} GROUP BY a.responsible_id, m.name ORDER BY m.name, a.responsible_id"
+        f"WITH counts AS (SELECT a.responsible_id, {_ACTIVITY_COUNTS} FROM {S}.scheduled_activities a{q.clause}"  # noqa: S608
+        " GROUP BY a.responsible_id)"
+    )
+    return sql, q
+
+
+async def activities_by_manager(pool: asyncpg.Pool, f: ReportFilter) -> Table:
+    """Per responsible manager: activities due (or without a due time), overdue, and done."""
+    counts, q = _activity_counts(f)
+    sql = (
+        f"{counts} SELECT c.responsible_id AS manager_id, m.name AS manager,"  # noqa: S608 - fixed SQL
+        f" {department_of('c.responsible_id')} AS department, c.due, c.overdue, c.done"
+        f" FROM counts c LEFT JOIN {S}.managers m ON m.id = c.responsible_id ORDER BY m.name, c.responsible_id"
     )
     return await tabled(pool, "activities", sql, q)
 
 
 async def activities_by_department(pool: asyncpg.Pool, f: ReportFilter) -> Table:
     """Per department of the responsible manager: activities due (or without a due time), overdue, and done."""
-    q = _activities(f)
-    department = department_of("a.responsible_id")
+    counts, q = _activity_counts(f)
     sql = (
-        f"SELECT {department} AS department, {_ACTIVITY_COUNTS} FROM {S}.scheduled_activities a{q.clause}"  # noqa: S608
-        " GROUP BY 1 ORDER BY 1"
+        f"{counts} SELECT {department_of('c.responsible_id')} AS department, sum(c.due)::bigint AS due,"  # noqa: S608
+        " sum(c.overdue)::bigint AS overdue, sum(c.done)::bigint AS done FROM counts c GROUP BY 1 ORDER BY 1"
     )
     return await tabled(pool, "activities-by-department", sql, q)
 

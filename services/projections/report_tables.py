@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS {s}.lead_handling (
     PRIMARY KEY (lead_id, notification_id)
 );
 CREATE INDEX IF NOT EXISTS lead_handling_assigned ON {s}.lead_handling (assigned_at);
+CREATE INDEX IF NOT EXISTS lead_handling_manager ON {s}.lead_handling (manager_id, assigned_at);
 -- Where a lead waits until it is assigned: its queue, and since when.
 CREATE TABLE IF NOT EXISTS {s}.lead_waiting (
     lead_id uuid PRIMARY KEY,
