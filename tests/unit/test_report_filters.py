@@ -40,9 +40,7 @@ def test_every_filter_is_read_and_me_is_the_caller() -> None:
     assert (f.department, f.source, f.holders) == ("north", "website", (ME,))
     q = Query()
     f.deals(q, "d.opened_at")
-    assert (
-        len(q.conditions) == len(q.args) == 8
-    )  # scope, responsible, department, amounts, pipeline, company, source
+    assert len(q.conditions) == len(q.args) == 8  # scope, responsible, department, amounts, pipeline, company, source
 
 
 @pytest.mark.parametrize(
