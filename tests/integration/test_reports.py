@@ -221,7 +221,12 @@ def test_operators_work_is_measured_from_their_leads(crm_sales: World) -> None:
     reply(crm.store, conversations[0], anna, "Hello! Yes.", "reply-0")  # type: ignore[arg-type]
     reply(crm.store, conversations[1], anna, "Hello!", "reply-1")  # type: ignore[arg-type]
     routed(crm.store, close_conversation, conversations[0], anna)
+    lead = {"title": "From the widget", "currency": "EUR", "lead_id": str(received[1].lead_id)}
+    assert crm.post("anna", "/api/deals", lead).status_code == 201
     crm.projected()
+    # A deal's source is its lead's: the channel, as the widget's messages name no source of their own.
+    assert picked(report(crm, "dora", "deals-by-manager", source="webchat"), "manager", "deals") == [("Anna", 1)]
+    assert report(crm, "dora", "deals-by-manager", source="telegram") == []
     [row] = report(crm, "dora", "operators")
     assert (row["manager"], row["queue"], row["leads_routed"], row["conversations_handled"]) == ("Anna", "", 3, 2)
     first, worst, resolved = (
