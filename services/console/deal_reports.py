@@ -37,10 +37,13 @@ async def deals_by_manager(pool: asyncpg.Pool, f: ReportFilter) -> Table:
     """Per responsible manager and currency: deals, won and lost with their shares, income from won deals."""
     q = Query()
     f.deals(q, "d.opened_at")
+    # Grouped by id first, so only the groups are joined to names and sorted by them.
     sql = (
-        f"SELECT d.responsible_id AS manager_id, m.name AS manager, d.currency, {_VOLUME}"  # noqa: S608
-        f" FROM {S}.deals d LEFT JOIN {S}.managers m ON m.id = d.responsible_id{q.clause}"
-        " GROUP BY d.responsible_id, m.name, d.currency ORDER BY m.name, d.responsible_id, d.currency"
+        f"WITH counts AS (SELECT d.responsible_id, d.currency, {_VOLUME} FROM {S}.deals d{q.clause}"  # noqa: S608
+        " GROUP BY d.responsible_id, d.currency)"
+        " SELECT c.responsible_id AS manager_id, m.name AS manager, c.currency, c.deals, c.won, c.lost,"
+        f" c.won_share, c.lost_share, c.income FROM counts c LEFT JOIN {S}.managers m ON m.id = c.responsible_id"
+        " ORDER BY m.name, c.responsible_id, c.currency"
     )
     return await tabled(pool, "deals-by-manager", sql, q)
 

@@ -146,21 +146,24 @@ async def operators(pool: asyncpg.Pool, f: ReportFilter) -> Table:
     """  # noqa: D205 - the columns
     q = Query()
     f.people(q, "h.manager_id", "h.assigned_at")
-    sql = (
-        "SELECT h.manager_id, m.name AS manager, h.queue, count(*) AS leads_routed,"  # noqa: S608
-        " count(DISTINCT h.conversation_id) FILTER (WHERE h.first_answer_at IS NOT NULL) AS conversations_handled, "
-        + ", ".join(
-            f"{_percentile(share, interval, 1)} AS {name}"
-            for name, share, interval in (
-                ("first_response_median_s", 0.5, "h.first_answer_at - h.assigned_at"),
-                ("first_response_p90_s", 0.9, "h.first_answer_at - h.assigned_at"),
-                ("resolution_median_s", 0.5, "h.resolved_at - h.assigned_at"),
-                ("resolution_p90_s", 0.9, "h.resolved_at - h.assigned_at"),
-                ("waited_median_s", 0.5, "h.assigned_at - h.waited_from"),
-                ("waited_p90_s", 0.9, "h.assigned_at - h.waited_from"),
-            )
+    times = ", ".join(
+        f"{_percentile(share, interval, 1)} AS {name}"
+        for name, share, interval in (
+            ("first_response_median_s", 0.5, "h.first_answer_at - h.assigned_at"),
+            ("first_response_p90_s", 0.9, "h.first_answer_at - h.assigned_at"),
+            ("resolution_median_s", 0.5, "h.resolved_at - h.assigned_at"),
+            ("resolution_p90_s", 0.9, "h.resolved_at - h.assigned_at"),
+            ("waited_median_s", 0.5, "h.assigned_at - h.waited_from"),
+            ("waited_p90_s", 0.9, "h.assigned_at - h.waited_from"),
         )
-        + f" FROM {S}.lead_handling h LEFT JOIN {S}.managers m ON m.id = h.manager_id{q.clause}"
-        " GROUP BY h.manager_id, m.name, h.queue ORDER BY m.name, h.manager_id, h.queue"
+    )
+    sql = (
+        "WITH work AS (SELECT h.manager_id, h.queue, count(*) AS leads_routed,"  # noqa: S608 - fixed SQL
+        " count(DISTINCT h.conversation_id) FILTER (WHERE h.first_answer_at IS NOT NULL) AS conversations_handled,"
+        f" {times} FROM {S}.lead_handling h{q.clause} GROUP BY h.manager_id, h.queue)"
+        " SELECT w.manager_id, m.name AS manager, w.queue, w.leads_routed, w.conversations_handled,"
+        " w.first_response_median_s, w.first_response_p90_s, w.resolution_median_s, w.resolution_p90_s,"
+        f" w.waited_median_s, w.waited_p90_s FROM work w LEFT JOIN {S}.managers m ON m.id = w.manager_id"
+        " ORDER BY m.name, w.manager_id, w.queue"
     )
     return await tabled(pool, "operators", sql, q)
