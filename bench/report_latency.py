@@ -78,12 +78,13 @@ async def measure(url: str, size: Size, runs: int, seed: int) -> dict[str, objec
 def _table(result: dict[str, object]) -> str:
     timings = result["reports"]
     assert isinstance(timings, dict)
-    lines = [f"{'report':28} " + " ".join(f"{role + ' p50/p95 ms':>26}" for role in ("director", "head", "manager"))]
+    roles = ("director", "head", "manager")
+    lines = [f"{'report':25} " + " ".join(f"{role + ' min/p50/p95 ms (rows)':>34}" for role in roles)]
     for name, by_role in timings.items():
         cells = [
-            f"{by_role[r]['p50_ms']:>9.1f} / {by_role[r]['p95_ms']:>6.1f} ({by_role[r]['rows']:>4})" for r in by_role
+            f"{t['min_ms']:.1f} / {t['p50_ms']:.1f} / {t['p95_ms']:.1f} ({t['rows']})" for t in map(by_role.get, roles)
         ]
-        lines.append(f"{name:28} " + " ".join(f"{c:>26}" for c in cells))
+        lines.append(f"{name:25} " + " ".join(f"{c:>34}" for c in cells))
     return "\n".join(lines)
 
 
