@@ -16,9 +16,17 @@ from domain.permissions import Action, Actor, Entity, Permissions, Scope
 
 
 def reports_changed(
-    permissions: Permissions, who: Actor, deals: Iterable[dict[str, Any]], activities: Iterable[dict[str, Any]]
+    permissions: Permissions,
+    who: Actor,
+    deals: Iterable[dict[str, Any]],
+    activities: Iterable[dict[str, Any]],
+    shown: Iterable[dict[str, Any]] = (),
 ) -> dict[str, Any] | None:
-    """The frame telling ``who`` which changed ``deals`` and ``activities`` (rows) are in their reports, or None."""
+    """The frame telling ``who`` which changed ``deals`` and ``activities`` (rows) are in their reports, or None.
+
+    A deal handed to someone else has left the reports of whoever held it: the deals the console was
+    ``shown`` before the change are told as well (its id is all the frame says of it).
+    """
     if permissions.scope(who.role, Entity.REPORT, Action.VIEW) is Scope.NONE:
         return None
     holders = permissions.visible_holders(who, Entity.REPORT)
@@ -26,7 +34,7 @@ def reports_changed(
     def covered(row: dict[str, Any]) -> bool:
         return holders is None or UUID(row["responsible_id"]) in holders
 
-    deal_ids = [row["id"] for row in deals if covered(row)]
+    deal_ids = list(dict.fromkeys([*(row["id"] for row in deals if covered(row)), *(row["id"] for row in shown)]))
     activity_ids = [row["id"] for row in activities if covered(row)]
     if not deal_ids and not activity_ids:
         return None

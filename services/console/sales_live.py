@@ -75,6 +75,7 @@ class SalesPushes:
         actors = await self._actors({console.operator for console in open_consoles})
         for console in open_consoles:
             who = actors[console.operator.manager_id]
+            shown = [deals[str(d)] for d in changed.deals if str(d) in console.known_deals and str(d) in deals]
             for deal_id in changed.deals:
                 self._deal(console, who, deals.get(str(deal_id)))
             for activity_id in changed.activities:
@@ -87,7 +88,7 @@ class SalesPushes:
                     console.send({"type": "reminder", "activity": row})
             touched = [deals[str(d)] for d in changed.deals if str(d) in deals]
             done = [activities[str(a)] for a in changed.activities if str(a) in activities]
-            if (told := reports_changed(self._access.permissions, who, touched, done)) is not None:
+            if (told := reports_changed(self._access.permissions, who, touched, done, shown)) is not None:
                 console.send(told)
 
     async def _actors(self, operators: set[Operator]) -> dict[UUID, Actor]:

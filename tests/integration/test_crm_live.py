@@ -165,7 +165,11 @@ async def pushed_by_role(settings: Settings, running: RunningServices, ids: dict
         await crm.post("dora", f"/api/deals/{deals['Z']}/observers", {"observer_id": str(ids["dora"])})
         for who in ("anna", "boris", "sven", "hanna"):
             frames = await frames_until(consoles[who], lambda f: f["type"] == "deal" and f["deal"]["id"] == deals["Z"])
-            about_a = [(f["type"], f.get("deal", {}).get("responsible_id")) for f in frames if deals["A"] in str(f)]
+            about_a = [
+                (f["type"], f.get("deal", {}).get("responsible_id"))
+                for f in frames
+                if f["type"] in ("deal", "deal_removed") and deals["A"] in str(f)
+            ]
             expected = {
                 "anna": [("deal_removed", None)],
                 "boris": [("deal", str(ids["boris"]))],

@@ -84,3 +84,10 @@ async def watched(settings: Settings, running: RunningServices, ids: dict[str, U
         }
         for who, told in expected.items():
             assert changed_deals(await frames_until(consoles[who], told_of(last[who]))) == told, who
+
+        # Anna hands her deal to Boris: it leaves her reports and enters his, and both are told.
+        await call("anna", "PUT", f"/api/deals/{deal}/responsible", json={"responsible_id": str(ids["boris"])})
+        for who in ("anna", "boris", "hanna", "dora"):
+            await frames_until(consoles[who], told_of(deal))
+        rows = (await call("dora", "GET", "/api/reports/deals-by-manager"))["rows"]
+        assert {(r["manager"], r["won"]) for r in rows} >= {("Boris", 1)}
