@@ -255,7 +255,6 @@ class LiveUpdates:
             message_ids.update(changed.message_notification_ids)
             sales.add(changed)
         conversations = await conversations_by_id(self._pool, sorted(conversation_ids))
-        sales.conversations = {str(row["id"]): row["manager_id"] and str(row["manager_id"]) for row in conversations}
         messages = await messages_by_notification(self._pool, sorted(message_ids))
         # Each frame is encoded once and queued for every seat without waiting: a slow console
         # holds up nobody, and is given up when its own queue is full.

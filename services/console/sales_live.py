@@ -44,8 +44,6 @@ class Changed:
     deals: dict[UUID, None] = field(default_factory=dict)
     activities: dict[UUID, None] = field(default_factory=dict)
     reminders: list[UUID] = field(default_factory=list)
-    # Conversations changed (by id) and who holds each: what the operators' figures are about.
-    conversations: dict[str, str | None] = field(default_factory=dict)
 
     def add(self, change: ReadModelsChanged) -> None:
         """Take in one notification's change."""
@@ -54,7 +52,7 @@ class Changed:
         self.reminders += change.reminder_activity_ids
 
     def __bool__(self) -> bool:
-        return bool(self.deals or self.activities or self.reminders or self.conversations)
+        return bool(self.deals or self.activities or self.reminders)
 
 
 class SalesPushes:
@@ -69,12 +67,11 @@ class SalesPushes:
         open_consoles = list(consoles)
         if not changed or not open_consoles:
             return
-        wanted = [*changed.activities, *changed.reminders]
-        activities = {row["id"]: row for row in await activities_by_id(self._pool, wanted)} if wanted else {}
+        activities = {
+            row["id"]: row for row in await activities_by_id(self._pool, [*changed.activities, *changed.reminders])
+        }
         on_deals = {UUID(a["subject_id"]) for a in activities.values() if a["subject_kind"] == "deal"}
-        deal_ids = sorted({*changed.deals, *on_deals})
-        deals = {row["id"]: row for row in await deals_by_id(self._pool, deal_ids)} if deal_ids else {}
-        handled = [{"id": key, "responsible_id": holder} for key, holder in changed.conversations.items()]
+        deals = {row["id"]: row for row in await deals_by_id(self._pool, sorted({*changed.deals, *on_deals}))}
         actors = await self._actors({console.operator for console in open_consoles})
         for console in open_consoles:
             who = actors[console.operator.manager_id]
@@ -91,8 +88,7 @@ class SalesPushes:
                     console.send({"type": "reminder", "activity": row})
             touched = [deals[str(d)] for d in changed.deals if str(d) in deals]
             done = [activities[str(a)] for a in changed.activities if str(a) in activities]
-            told = reports_changed(self._access.permissions, who, touched, done, shown, conversations=handled)
-            if told is not None:
+            if (told := reports_changed(self._access.permissions, who, touched, done, shown)) is not None:
                 console.send(told)
 
     async def _actors(self, operators: set[Operator]) -> dict[UUID, Actor]:

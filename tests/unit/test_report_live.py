@@ -25,10 +25,9 @@ def test_a_director_is_told_of_every_change_and_a_manager_of_their_own() -> None
         "type": "reports_changed",
         "deal_ids": [DEALS[0]["id"], DEALS[1]["id"]],
         "activity_ids": [ACTIVITIES[0]["id"]],
-        "conversation_ids": [],
     }
     anna = reports_changed(RULE, Actor(ANNA, Role.MANAGER), DEALS, ACTIVITIES)
-    assert anna == {"type": "reports_changed", "deal_ids": [DEALS[0]["id"]], "activity_ids": [], "conversation_ids": []}
+    assert anna == {"type": "reports_changed", "deal_ids": [DEALS[0]["id"]], "activity_ids": []}
     assert reports_changed(RULE, Actor(SVEN, Role.MANAGER), DEALS, []) is None
 
 
@@ -38,7 +37,6 @@ def test_a_head_is_told_of_their_departments_changes_only() -> None:
         "type": "reports_changed",
         "deal_ids": [DEALS[1]["id"]],
         "activity_ids": [],
-        "conversation_ids": [],
     }
 
 
@@ -49,14 +47,3 @@ def test_a_deal_handed_away_is_told_to_whoever_was_shown_it_and_no_scope_hears_n
     assert told["deal_ids"] == [handed["id"]]
     blind = Permissions({(Role.MANAGER, Entity.REPORT, Action.VIEW): Scope.NONE})
     assert reports_changed(blind, Actor(ANNA, Role.MANAGER), DEALS, ACTIVITIES, shown=DEALS) is None
-
-
-def test_a_conversation_is_in_its_holders_figures_and_one_waiting_in_the_directors_only() -> None:
-    held, waiting = {"id": "c1", "responsible_id": str(ANNA)}, {"id": "c2", "responsible_id": None}
-    director = reports_changed(RULE, Actor(UUID(int=9), Role.DIRECTOR), [], [], conversations=[held, waiting])
-    assert director is not None
-    assert director["conversation_ids"] == ["c1", "c2"]
-    anna = reports_changed(RULE, Actor(ANNA, Role.MANAGER), [], [], conversations=[held, waiting])
-    assert anna is not None
-    assert (anna["deal_ids"], anna["conversation_ids"]) == ([], ["c1"])
-    assert reports_changed(RULE, Actor(BORIS, Role.MANAGER), [], [], conversations=[held, waiting]) is None
