@@ -13,6 +13,7 @@ from typing import Any
 from domain.attachments import MAX_ATTACHMENTS, Attachment
 from domain.channels import MAX_ADDRESS_LENGTH, Channel, ChannelAddress, inbound_text
 from domain.errors import InvalidInboundMessage
+from domain.form_touch import FormTouch
 from domain.intake import Intake
 from domain.text import TextKind
 
@@ -56,6 +57,8 @@ class InboundMessage:
     edit_of: str = ""
     # A phone number the customer shared (a messenger's contact card), as the channel gave it.
     phone: str = ""
+    # A web form's submission: the form, the answers, the consent given and the page it was sent from.
+    form: FormTouch | None = None
 
     def __post_init__(self) -> None:
         # Every string is checked here, once, by the one text rule: what a channel hands us must be
@@ -146,6 +149,7 @@ class InboundMessage:
             "intake": self.intake.to_dict() if self.intake is not None else {},
             "edit_of": self.edit_of,
             "phone": self.phone,
+            "form": self.form.to_dict() if self.form is not None else {},
         }
         data.update({name: value for name, value in optional.items() if value})
         return data
@@ -192,6 +196,7 @@ class InboundMessage:
             intake=Intake.from_dict(data["intake"]) if data.get("intake") is not None else None,
             edit_of=_string(data.get("edit_of"), "edit_of"),
             phone=_string(data.get("phone"), "phone"),
+            form=FormTouch.from_dict(data["form"]) if data.get("form") is not None else None,
         )
 
 
