@@ -35,6 +35,7 @@ from services.console.body_limit import BodyLimit
 from services.console.client_address import client_address
 from services.console.crm_routes import crm_routes
 from services.console.floods import Floods, too_many
+from services.console.forms_api import FormsApi
 from services.console.health import CachedHealth, check_health
 from services.console.live import LiveUpdates
 from services.console.metrics import metrics_endpoint
@@ -318,6 +319,13 @@ def build_app(settings: Settings) -> Starlette:
             Route("/widget", lambda _: FileResponse(STATIC / "widget.html")),
             WebSocketRoute("/ws/console", gateway.console_socket),
             *crm_routes(gateway.sales, lambda: gateway.pool, lambda request: _bearer(gateway, request)),
+            Route("/form.js", lambda _: FileResponse(STATIC / "form.js", media_type="text/javascript")),
+            *FormsApi(
+                lambda: gateway.store,
+                lambda: gateway.pool,
+                lambda request: _bearer(gateway, request),
+                (settings.console_url, settings.forms_url),
+            ).routes(),
         ],
         middleware=[
             Middleware(SecurityHeaders, pages=_page_policies(settings), framed=frozenset({"/widget"})),

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from domain.manager import MAX_CAPACITY
 from services.console.accounts import Role
 from services.console.openapi_crm import crm_paths
+from services.console.openapi_forms import forms_paths
 from services.console.openapi_parts import PAGE, authed, operation, path_id
 
 VERSION = "1.0.0"
@@ -151,7 +152,7 @@ def document() -> dict[str, Any]:
             "version": VERSION,
             "description": 'The console\'s HTTP API. Every error is JSON {"error": ...}; bodies are JSON objects.',
         },
-        "paths": _paths() | crm_paths(),
+        "paths": _paths() | crm_paths() | forms_paths(),
         "components": {"securitySchemes": {"session": {"type": "http", "scheme": "bearer"}}},
         "x-websockets": {
             "/ws/console": 'the operator console: {"type": "auth", "token"} first, then commands'

@@ -10,6 +10,8 @@ import re
 
 import asyncpg
 
+from services.projections.forms_view import FORM_TABLES
+from services.projections.forms_view import TABLES as FORMS_DDL
 from services.tables import Connection, ensure_tables
 
 LIVE_SCHEMA = "read_models_v5"  # a new shape gets a new name and is built from offset zero
@@ -217,6 +219,7 @@ READ_MODEL_TABLES = (
     *("conversations", "messages", "assignments", "managers", "activities"),
     *("pipelines", "stages", "products", "deals", "deal_lines", "deal_stage_history"),
     *("scheduled_activities", "timeline"),
+    *FORM_TABLES,
 )
 
 
@@ -231,6 +234,7 @@ def checked(schema: str) -> str:
 async def create_read_models(pool: asyncpg.Pool, schema: str) -> None:
     """Create the read-model tables in ``schema`` if they are missing."""
     await ensure_tables(pool, _TABLES.format(s=checked(schema)))
+    await ensure_tables(pool, FORMS_DDL.format(s=checked(schema)))
 
 
 async def drop_read_models(conn: asyncpg.Connection | asyncpg.Pool, schema: str) -> None:
