@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import json
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -37,13 +38,15 @@ def encode(event: PublishedEvent) -> bytes:
     return json.dumps(event.to_dict(), separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _plain(value: Any) -> Any:  # noqa: ANN401 - any event attribute
+def _plain(value: Any) -> Any:  # noqa: ANN401, PLR0911 - any event attribute, one return per kind
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return value.value
+    if isinstance(value, Decimal):
+        return str(value)  # amounts travel as decimal text, never as a float that loses cents
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
