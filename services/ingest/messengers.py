@@ -1,7 +1,8 @@
 """The messenger channels (Telegram bots, VK communities) and web forms: one webhook server and their pollers.
 
 Each messenger's module gives the routes it serves on ``webhooks_port`` and the tasks that run
-beside them (long polling, reply delivery); nothing listens when no messenger is configured.
+beside them (long polling, reply delivery). Web forms are served whatever is configured, since
+admins define them while the system runs.
 """
 
 from __future__ import annotations
