@@ -123,6 +123,12 @@ async def _submit(  # noqa: PLR0911 - one answer per refusal the module names
     origin = request.headers.get("origin", "")
     peer = request.client.host if request.client else None
     address = client_of(peer, request.headers.getlist("x-forwarded-for"), limits.trusted_proxies)
+    # Counted before anything else is looked at: a flood costs neither a query nor a parse.
+    if not limits.submissions.allow(address):
+        log.info("form_submission_rate_limited", address=address)
+        headers = {"retry-after": str(limits.submissions.retry_after(address))}
+        body = {"error": "too many submissions from your address; wait and send again"}
+        return _answer(429, body, origin=origin if origin in allowed else "", headers=headers, unread=True)
     try:
         found = await _found(find, request)
     except Unavailable:
@@ -130,11 +136,6 @@ async def _submit(  # noqa: PLR0911 - one answer per refusal the module names
     if not _allowed(origin, allowed, found):
         log.info("form_submission_refused", reason="origin", origin=origin[:100], address=address)
         return _answer(403, {"error": "this site may not send this form"}, origin="", unread=True)
-    if not limits.submissions.allow(address):
-        log.info("form_submission_rate_limited", address=address)
-        headers = {"retry-after": str(limits.submissions.retry_after(address))}
-        body = {"error": "too many submissions from your address; wait and send again"}
-        return _answer(429, body, origin=origin, headers=headers, unread=True)
     if found is None or found.archived:
         return _answer(404, {"error": "no such form"}, origin=origin, unread=True)
     try:

@@ -12,15 +12,20 @@ import time
 from uuid import UUID
 
 import asyncpg
+import structlog
 
 from connectors.forms.endpoint import FormLimits, PublishedForm, Unavailable, form_routes
 from connectors.rate_limit import RateLimiter
+from domain.errors import InvalidField
 from domain.form_submission import FormVersion
+from domain.text import InvalidText
 from domain.web_form import FormDefinition
 from services.ingest.mail_delivery import ReportOutcome
 from services.ingest.messenger_parts import Messenger, Publish
 from services.projections.schema import LIVE_SCHEMA
 from services.settings import Settings
+
+log = structlog.get_logger()
 
 MAX_KEPT = 1000
 _UNAVAILABLE = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
@@ -51,8 +56,13 @@ class PublishedForms:
             raise Unavailable(str(error)) from error
         found = None
         if row is not None:
-            definition = FormDefinition.checked(json.loads(row["definition"]))
-            found = PublishedForm(FormVersion(form_id, row["version"], definition), row["archived"])
+            try:
+                definition = FormDefinition.checked(json.loads(row["definition"]))
+            except (InvalidField, InvalidText) as unreadable:
+                # A definition stored under rules since made stricter: not served until an admin saves it again.
+                log.warning("form_definition_unreadable", form_id=str(form_id), error=str(unreadable))
+            else:
+                found = PublishedForm(FormVersion(form_id, row["version"], definition), row["archived"])
         if len(self._kept) >= MAX_KEPT:
             self._kept.clear()  # unknown ids asked for in bulk must not grow this without bound
         self._kept[form_id] = (now, found)

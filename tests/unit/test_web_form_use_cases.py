@@ -19,11 +19,13 @@ from application.form_intake import form_deal_id
 from application.managers import register_manager
 from application.receive_messages import receive_messages
 from application.receiving import Outcome
+from application.rules import apply_rules
 from application.work_day import change_work_day
 from domain.deal import Deal
 from domain.errors import InvalidField
 from domain.form_submission import FormVersion, read_submission
-from domain.lead import Lead
+from domain.lead import Lead, LeadStatus
+from domain.rules import Conditions, Rule, RuleSet, Strategy
 from domain.submitted_form import SubmittedForm, submitted_form_id
 from domain.web_form import FormArchived, FormDefinition
 from services.router.published import encode, public_event
@@ -103,15 +105,15 @@ def test_a_submission_received_twice_is_one_lead_for_the_forms_manager_with_its_
     (again,) = receive_messages(store, [message])
     assert (first.outcome, again.outcome) == (Outcome.STORED, Outcome.DUPLICATE)
     assert first.lead_id is not None
-    lead = store.repository.get(first.lead_id)
+    lead: object = store.repository.get(first.lead_id)
     assert isinstance(lead, Lead)
     assert (lead.manager_id, lead.source, lead.channel) == (boris, "call-me", "form")
     assert lead.details.amount == Decimal("900.50")
-    record = store.repository.get(submitted_form_id(lead.id))
+    record: object = store.repository.get(submitted_form_id(lead.id))
     assert isinstance(record, SubmittedForm)
     assert record.consent_text == "I agree."
     assert record.source == {"page_url": "https://shop.example/?utm_source=google", "utm_source": "google"}
-    deal = store.repository.get(form_deal_id(lead.id))
+    deal: object = store.repository.get(form_deal_id(lead.id))
     assert isinstance(deal, Deal)
     assert (deal.responsible_id, deal.contact_id, deal.lead_id, deal.amount) == (
         boris,
@@ -120,7 +122,7 @@ def test_a_submission_received_twice_is_one_lead_for_the_forms_manager_with_its_
         Decimal("900.50"),
     )
     # Every event it left fits the domain-events topic (an amount is decimal text there).
-    for notification in store.recorder.select_notifications(0, 1000):  # type: ignore[attr-defined]
+    for notification in store.recorder.select_notifications(0, 1000):
         assert encode(public_event(store, notification))
 
 
@@ -131,3 +133,24 @@ def test_without_the_forms_manager_at_work_the_rules_decide(store: EventStore, m
     form_id = define_form(store, form, anna).form_id
     (received,) = receive_messages(store, [submission(form_id, form)])
     assert received.assigned_to == anna
+
+
+def test_rules_route_a_forms_leads_by_its_source_and_its_amount(store: EventStore, managers: tuple[UUID, UUID]) -> None:
+    anna, boris = managers
+    rules = (
+        Rule(
+            name="Big call-backs to Boris",
+            conditions=Conditions(sources=frozenset({"call-me"}), amount_at_least=Decimal(500)),
+            manager=boris,
+        ),
+        Rule(name="Everyone else", team="sales", strategy=Strategy.IN_ORDER, order=(anna,)),
+    )
+    apply_rules(store, RuleSet(rules=rules), "ops@example.com")
+    form = definition()
+    form_id = define_form(store, form, anna).form_id
+    (received,) = receive_messages(store, [submission(form_id, form)])
+    assert received.assigned_to == boris
+    assert received.lead_id is not None
+    lead: object = store.repository.get(received.lead_id)
+    assert isinstance(lead, Lead)
+    assert lead.status is LeadStatus.ASSIGNED

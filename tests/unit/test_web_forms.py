@@ -100,6 +100,7 @@ def test_a_definition_round_trips_and_fills_each_targets_default() -> None:
 def test_a_wrong_definition_names_its_part(changes: dict[str, Any], field: str) -> None:
     with pytest.raises((InvalidField, InvalidText)) as refused:
         FormDefinition.checked(definition(**changes))
+    assert isinstance(refused.value, InvalidField | InvalidText)
     assert refused.value.field == field
 
 
