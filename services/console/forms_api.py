@@ -1,6 +1,7 @@
 """REST for web forms: admins define, change and archive forms, and read what visitors submitted.
 
-Only admins: every route checks the session's role on the server (403 for any other role). A form is
+Only admins, but for a lead's own submission (``/api/leads/{id}/form``), which whoever may see the lead
+reads: every route checks the session's role on the server (403 for any other role). A form is
 answered with the snippet that embeds it on a site. Reads come from the forms' read models, which
 follow the log: a form just defined is listed as soon as the projections have applied it.
 """
@@ -26,6 +27,7 @@ from application.define_form import UnknownForm, define_form
 from application.event_store import EventStore
 from domain.web_form import FormArchived, FormDefinition
 from services.console.accounts import Operator, Role
+from services.console.lead_access import lead_visible
 from services.console.sales_access import NotAllowed, NotVisible
 from services.console.sales_http import Answer, Authenticate, Handler, guarded, id_field, path_id, version_field
 from services.console.sales_paging import requested
@@ -64,7 +66,25 @@ class FormsApi:
             self._route("/api/forms/{form_id}", "PUT", self._change),
             self._route("/api/forms/{form_id}", "DELETE", self._archive),
             self._route("/api/forms/{form_id}/submissions", "GET", self._submissions),
+            Route("/api/leads/{lead_id}/form", self._lead_source, methods=["GET"]),
         ]
+
+    async def _lead_source(self, request: Request) -> Response:
+        """GET /api/leads/{lead_id}/form: the submission that opened a lead, for whoever may see the lead."""
+        return await guarded(self._authenticate, request, self._submission_of)
+
+    async def _submission_of(self, operator: Operator, request: Request, _: dict[str, Any]) -> Answer:
+        """The form's answers, the consent accepted and the source (page, UTM) of a lead a form opened."""
+        lead_id = path_id(request, "lead_id")
+        # A lead that is not there, not the caller's to see, or not from a form: one answer for all three.
+        if not await asyncio.to_thread(lead_visible, self._store(), operator, lead_id):
+            msg = "no lead from a form among those you may see"
+            raise NotVisible(msg)
+        row = await self._pool().fetchrow(f"{_SUBMISSION} WHERE lead_id = $1", lead_id)
+        if row is None:
+            msg = "no lead from a form among those you may see"
+            raise NotVisible(msg)
+        return _submission(row)
 
     def _route(self, path: str, method: str, handler: Handler) -> Route:
         async def endpoint(request: Request) -> Response:

@@ -71,6 +71,14 @@ def forms_paths() -> dict[str, dict[str, Any]]:
             "put": authed(f"change a web form {admins}", *EDIT, body=FormChangeBody, parameters=[form]),
             "delete": authed(f"archive a web form {admins}", 400, 403, 404, 409, parameters=[form, version]),
         },
+        "/api/leads/{lead_id}/form": {
+            "get": authed(
+                "the form submission that opened a lead: answers, consent, source",
+                400,
+                404,
+                parameters=[path_id("lead_id")],
+            ),
+        },
         "/api/forms/{form_id}/submissions": {
             "get": authed(f"a page of a form's submissions {admins}", 400, 403, parameters=[form, *PAGE]),
         },

@@ -89,6 +89,11 @@ async def _submitted_twice(settings: Settings) -> None:
     async with httpx.AsyncClient(base_url=settings.console_url, headers=bearer(anna), timeout=10) as http:
         routing = (await http.get(f"/api/leads/{stored['lead_id']}/routing")).json()
         listed = (await http.get("/api/conversations")).json()["conversations"]
+        # The lead's manager reads where it came from and what was consented to; a colleague is told nothing.
+        assert (await http.get(f"/api/leads/{stored['lead_id']}/form")).json() == stored
+        boris = await session(settings, "boris@example.com", DEMO_PASSWORD)
+        hidden = await http.get(f"/api/leads/{stored['lead_id']}/form", headers=bearer(boris))
+        assert hidden.status_code == httpx.codes.NOT_FOUND
     (assigned,) = [e for e in routing["history"] if e["event"] == "Assigned"]
     assert assigned["reasons"]["strategy"] == "returned_to_responsible"
     assert [c["channel"] for c in listed].count("form") == 1  # the second click made nothing
