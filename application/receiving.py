@@ -10,8 +10,8 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from application.assigning import Assigning
-from application.contact_matching import carried_addresses, contact_for_touch
 from application.form_intake import record_submission, responsible_for
+from application.touch_contacts import carried_addresses, contact_for_touch
 from application.unit_of_work import UnitOfWork
 from domain.address_book import AddressBookEntry
 from domain.channels import ChannelAddress

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field, GetPydanticSchema
 
-from domain.attachments import MAX_CONTENT_TYPE_LENGTH, MAX_FILENAME_LENGTH
+from domain.attachments import MAX_ATTACHMENTS, MAX_CONTENT_TYPE_LENGTH, MAX_FILENAME_LENGTH
 from domain.channels import Channel
 from domain.conversation import DeliveryOutcome
 from domain.delivery_report import MAX_DETAIL_LENGTH
@@ -24,7 +24,6 @@ from domain.form_touch import MAX_ANSWER, MAX_CONSENT_TEXT, MAX_PAGE_URL
 from domain.inbound import (
     MAX_ID_LENGTH,
     MAX_NAME_LENGTH,
-    MAX_PHONE_LENGTH,
     MAX_REFERENCES,
     MAX_SUBJECT_LENGTH,
     MAX_TEXT_LENGTH,
@@ -119,13 +118,10 @@ class InboundRecord(BaseModel):
         "Left out when false.",
     )
     intake: IntakeRecord | None = Field(
-        default=None, description=f"What a form or a pre-chat step adds about the customer and the lead. {_LEFT_OUT}"
+        default=None, description=f"What a form, a pre-chat step or a contact card adds. {_LEFT_OUT}"
     )
     edit_of: str = Field(
         default="", max_length=MAX_ID_LENGTH, description=f"The id of the message this one edits. {_LEFT_OUT}"
-    )
-    phone: str = Field(
-        default="", max_length=MAX_PHONE_LENGTH, description=f"A phone number the customer shared. {_LEFT_OUT}"
     )
     form: FormRecord | None = Field(default=None, description=f"A web form's submission. {_LEFT_OUT}")
 
@@ -148,6 +144,9 @@ class ReplyRecord(BaseModel):
     subject: str = Field(default="", max_length=MAX_SUBJECT_LENGTH)
     in_reply_to: str = Field(default="", max_length=MAX_ID_LENGTH, description="The customer's message it answers.")
     references: list[str] = Field(default=[], max_length=MAX_REFERENCES, description="The thread's message ids.")
+    attachments: list[AttachmentRecord] = Field(
+        default=[], max_length=MAX_ATTACHMENTS, description=f"Files sent with the reply. {_LEFT_OUT}"
+    )
 
 
 class QueuePositionRecord(BaseModel):

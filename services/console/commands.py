@@ -18,11 +18,14 @@ from application.work_day import change_work_day
 from domain.errors import DomainError
 from domain.text import TextKind, checked_text
 from services.console.accounts import Operator
+from services.console.lead_conversion import answer, convert
 from services.console.paging import requested
+from services.console.people_commands import PEOPLE_COMMANDS
 from services.console.queries import HISTORY, history
 from services.console.sales_access import SalesAccess
 from services.console.sales_acts import complete, move
 from services.console.sales_http import version_field
+from services.console.uploads import replied_files
 
 log = structlog.get_logger()
 
@@ -40,9 +43,12 @@ def _uuid(frame: dict[str, Any], key: str) -> UUID:
         raise ValueError(msg) from None
 
 
-async def reply(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
-    """Answer the customer in their channel."""
-    text = checked_text("text", frame.get("text"), max_length=MAX_REPLY_LENGTH, kind=TextKind.TEXT)
+async def reply(store: EventStore, pool: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+    """Answer the customer in their channel, with files uploaded before if the channel carries them."""
+    files = await replied_files(pool, frame.get("attachments"))
+    text = checked_text(
+        "text", frame.get("text", ""), max_length=MAX_REPLY_LENGTH, kind=TextKind.TEXT, required=not files
+    )
     request_id = checked_text(
         "request_id", frame.get("request_id"), max_length=MAX_REQUEST_ID, kind=TextKind.IDENTIFIER
     )
@@ -54,6 +60,7 @@ async def reply(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: d
         operator.manager_id,
         text,
         request_id,
+        attachments=files,
         any_conversation=operator.role.sees_everything,
     )
     log.info("reply_stored", conversation_id=str(conversation_id), reply_id=str(stored.reply_id))
@@ -119,6 +126,13 @@ async def complete_activity(
     return {"type": "ack", "activity_id": str(activity_id), "version": version}
 
 
+async def convert_lead(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+    """Convert a lead the operator may edit into a ``contact``, a ``company`` and a ``deal`` (any of them)."""
+    lead_id = _uuid(frame, "lead_id")
+    done = await convert(SalesAccess(lambda: store), operator, lead_id, frame)
+    return {"type": "ack", **answer(done)}
+
+
 COMMANDS: dict[str, Command] = {
     "reply": reply,
     "history": show_history,
@@ -127,6 +141,8 @@ COMMANDS: dict[str, Command] = {
     "close": close,
     "move_deal": move_deal,
     "complete_activity": complete_activity,
+    **PEOPLE_COMMANDS,
+    "convert_lead": convert_lead,
 }
 
 

@@ -14,9 +14,11 @@ from pydantic import BaseModel, Field
 
 from domain.manager import MAX_CAPACITY
 from services.console.accounts import Role
+from services.console.openapi_conversion import conversion_paths
 from services.console.openapi_crm import crm_paths
 from services.console.openapi_forms import forms_paths
 from services.console.openapi_parts import PAGE, authed, operation, path_id
+from services.console.openapi_people import people_paths
 
 VERSION = "1.0.0"
 
@@ -114,6 +116,16 @@ def _paths() -> dict[str, dict[str, Any]]:
         "/api/contacts/{contact_id}/activities": {
             "get": authed("a page of a contact's activities", 400, 404, parameters=[contact, *PAGE])
         },
+        "/api/attachments": {
+            "post": authed(
+                "upload a file for a reply: the body is its bytes, X-Filename its name (percent-encoded)",
+                400,
+                413,
+                ok=201,
+                parameters=[{"name": "X-Filename", "in": "header", "required": True, "schema": {"type": "string"}}],
+                requestBody={"required": True, "content": {"application/octet-stream": {"schema": {}}}},
+            )
+        },
         "/api/attachments/{sha256}": {"get": authed("an attachment's bytes", 404, 410, parameters=[sha])},
         "/api/mail/rejections": {"get": authed("a page of the mails not accepted", 400, 403, **page)},
         "/api/work-day": {"post": authed("the caller's own work day", 400, 413, body=WorkDay)},
@@ -152,10 +164,10 @@ def document() -> dict[str, Any]:
             "version": VERSION,
             "description": 'The console\'s HTTP API. Every error is JSON {"error": ...}; bodies are JSON objects.',
         },
-        "paths": _paths() | crm_paths() | forms_paths(),
+        "paths": _paths() | crm_paths() | people_paths() | conversion_paths() | forms_paths(),
         "components": {"securitySchemes": {"session": {"type": "http", "scheme": "bearer"}}},
         "x-websockets": {
             "/ws/console": 'the operator console: {"type": "auth", "token"} first, then commands'
-            " (reply, history, work_day, accept, close) and live updates",
+            " (reply, history, work_day, accept, close, move_deal, complete_activity, convert_lead) and live updates",
         },
     }

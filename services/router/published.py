@@ -38,15 +38,13 @@ def encode(event: PublishedEvent) -> bytes:
     return json.dumps(event.to_dict(), separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _plain(value: Any) -> Any:  # noqa: ANN401, PLR0911 - any event attribute, one return per kind
-    if isinstance(value, UUID):
-        return str(value)
+def _plain(value: Any) -> Any:  # noqa: ANN401 - any event attribute
+    if isinstance(value, UUID | Decimal):  # a lead's amount: decimal text, as every amount on the topic
+        return f"{value:f}" if isinstance(value, Decimal) else str(value)
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, Decimal):
-        return str(value)  # amounts travel as decimal text, never as a float that loses cents
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
