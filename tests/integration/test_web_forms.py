@@ -8,12 +8,16 @@ import json
 from pathlib import Path
 from uuid import UUID
 
+import asyncpg
 import httpx
 import pytest
 
 from bench.waiting import until
 from devstack.demo import DEMO_PASSWORD
 from domain.identities import manager_id
+from services.projections.rebuild import differences, rebuild
+from services.projections.schema import LIVE_SCHEMA
+from services.projections.tracking import load_position
 from services.settings import Settings
 from tests.form_harness import (
     CONSENT,
@@ -100,6 +104,24 @@ async def _submitted_twice(settings: Settings) -> None:
     # One more submission after the first, with another key, is another lead.
     assert (await submit(settings, form_id, visitor("click-abcdefghij"))).status_code == httpx.codes.ACCEPTED
     await submissions(settings, admin, form_id, 2)
+    await _rebuilt_equals_live(settings)
+
+
+async def _rebuilt_equals_live(settings: Settings) -> None:
+    """The forms' read models, with everything else, are what a rebuild from the log makes."""
+    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
+    try:
+        last = await pool.fetchval("SELECT max(notification_id) FROM switchboard_events")
+
+        async def caught_up() -> bool:
+            return (await load_position(pool, LIVE_SCHEMA)).notification_id >= last
+
+        await until(caught_up, 60, f"the projections to reach notification {last}", interval=0.2)
+        await rebuild(settings, pool)
+        assert await differences(pool, LIVE_SCHEMA, "read_models_rebuild") == {}
+        assert await pool.fetchval("SELECT count(*) FROM read_models_rebuild.form_submissions") == 2
+    finally:
+        await pool.close()
 
 
 def test_only_admins_define_forms_and_a_change_is_served_at_its_version(settings: Settings, tmp_path: Path) -> None:
