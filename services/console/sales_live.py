@@ -51,15 +51,22 @@ class Changed:
 
     def add(self, change: ReadModelsChanged) -> None:
         """Take in one notification's change."""
-        self.deals.update(dict.fromkeys(change.deal_ids))
-        self.activities.update(dict.fromkeys(change.activity_ids))
+        # A record told again moves to the end: consoles are told in the order of each record's latest change.
+        _moved(self.deals, change.deal_ids)
+        _moved(self.activities, change.activity_ids)
         self.reminders += change.reminder_activity_ids
         for kind, ids in (("contact", change.contact_ids), ("company", change.company_ids), ("lead", change.lead_ids)):
-            self.people.setdefault(kind, {}).update(dict.fromkeys(ids))
-        self.conversions.update(dict.fromkeys(change.converted_lead_ids))
+            _moved(self.people.setdefault(kind, {}), ids)
+        _moved(self.conversions, change.converted_lead_ids)
 
     def __bool__(self) -> bool:
         return bool(self.deals or self.activities or self.reminders or any(self.people.values()) or self.conversions)
+
+
+def _moved(records: dict[UUID, None], ids: Iterable[UUID]) -> None:
+    for record_id in ids:
+        records.pop(record_id, None)
+        records[record_id] = None
 
 
 class SalesPushes:

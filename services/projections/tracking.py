@@ -141,15 +141,15 @@ async def _apply_batch(  # noqa: PLR0913
 async def notify_changes(conn: Connection, changes: Changes) -> None:
     """Tell the gateways what changed, when the transaction commits."""
     changed = ReadModelsChanged(
-        conversation_ids=tuple(sorted(changes.conversations)),
+        conversation_ids=tuple(changes.conversations),
         message_notification_ids=tuple(changes.messages),
-        deal_ids=tuple(sorted(changes.deals)),
-        activity_ids=tuple(sorted(changes.activities)),
+        deal_ids=tuple(changes.deals),
+        activity_ids=tuple(changes.activities),
         reminder_activity_ids=tuple(changes.reminders),
-        contact_ids=tuple(sorted(changes.contacts)),
-        company_ids=tuple(sorted(changes.companies)),
-        lead_ids=tuple(sorted(changes.leads)),
-        converted_lead_ids=tuple(sorted(changes.conversions)),
+        contact_ids=tuple(changes.contacts),
+        company_ids=tuple(changes.companies),
+        lead_ids=tuple(changes.leads),
+        converted_lead_ids=tuple(changes.conversions),
     )
     for payload in changed.payloads():
         await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, payload)

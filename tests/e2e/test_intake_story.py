@@ -12,7 +12,6 @@ import asyncio
 import json
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import asyncpg
 import httpx
@@ -20,7 +19,6 @@ import pytest
 from websockets.asyncio.client import ClientConnection
 
 from application.departments import appoint_head
-from application.lead_qualification import qualify_lead, take_lead_in_progress
 from application.managers import register_manager
 from bench.waiting import until
 from devstack.demo import DEMO_PASSWORD
@@ -138,8 +136,17 @@ async def story(settings: Settings, running: RunningServices) -> None:
         office = Office(http, tokens)
         assert await office.seen_by(f"/api/timeline/lead/{lead}") == SEES
 
-        # 2. The manager works the lead and finds it qualified.
-        await asyncio.to_thread(_qualify, settings, UUID(lead), UUID(conversation["manager_id"]))
+        # 2. The manager works the lead and finds it qualified; nobody else may.
+        assert (await office.send("other", "POST", f"/api/leads/{lead}/take", {})).status_code == 404
+        await office.ok("holder", "POST", f"/api/leads/{lead}/take", {})
+        await office.ok("holder", "POST", f"/api/leads/{lead}/qualify", {})
+
+        async def qualified() -> bool:
+            found = await office.send("holder", "GET", f"/api/leads/{lead}")
+            return found.status_code == 200 and found.json()["status"] == "qualified"
+
+        await until(qualified, 30, "the qualified lead in the read model")
+        assert await office.seen_by(f"/api/leads/{lead}") == SEES
         assert await office.seen_by(f"/api/timeline/lead/{lead}") == SEES
 
         # 3. Converted on the console into the customer's contact, their company and a deal; asked again
@@ -216,12 +223,3 @@ async def _told(consoles: dict[str, ClientConnection]) -> tuple[str, dict[str, A
     assert done, "no manager was told of the conversation"
     first = done.pop()
     return waits[first], first.result()["conversation"]
-
-
-def _qualify(settings: Settings, lead: UUID, manager: UUID) -> None:
-    store = build_event_store(settings)
-    try:
-        take_lead_in_progress(store, lead, manager)
-        qualify_lead(store, lead, manager)
-    finally:
-        store.close()
