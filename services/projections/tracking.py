@@ -156,7 +156,7 @@ async def notify_changes(conn: Connection, changes: Changes) -> None:
 
 
 async def apply(conn: Connection, schema: str, event: PublishedEvent, changes: Changes) -> None:
-    """Apply one event to every read model of ``schema``: the inbox's, the sales', then the people's."""
+    """Apply one event to every read model of ``schema``: the inbox's, the sales', the people's, the forms'."""
     await apply_inbox(conn, schema, event, changes)
     await apply_sales(conn, schema, event, changes)
     await apply_people(conn, schema, event, changes)
