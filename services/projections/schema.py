@@ -12,6 +12,8 @@ import asyncpg
 
 from services.projections.report_tables import DDL as REPORT_DDL
 from services.projections.report_tables import REPORT_TABLES
+from services.projections.forms_view import FORM_TABLES
+from services.projections.forms_view import TABLES as FORMS_DDL
 from services.tables import Connection, ensure_tables
 
 LIVE_SCHEMA = "read_models_v6"  # a new shape gets a new name and is built from offset zero
@@ -300,6 +302,7 @@ READ_MODEL_TABLES = (
     *("contacts", "companies", "leads", "duplicate_suggestions"),
     "lead_conversions",
     *REPORT_TABLES,
+    *FORM_TABLES,
 )
 
 
@@ -315,6 +318,7 @@ async def create_read_models(pool: asyncpg.Pool, schema: str) -> None:
     """Create the read-model tables in ``schema`` if they are missing."""
     await ensure_tables(pool, _TABLES.format(s=checked(schema)))
     await ensure_tables(pool, REPORT_DDL.format(s=checked(schema)))
+    await ensure_tables(pool, FORMS_DDL.format(s=checked(schema)))
 
 
 async def drop_read_models(conn: asyncpg.Connection | asyncpg.Pool, schema: str) -> None:

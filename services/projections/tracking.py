@@ -13,6 +13,7 @@ from aiokafka.structs import ConsumerRecord
 from domain.live_update import ReadModelsChanged
 from domain.published_event import InvalidPublishedEvent, PublishedEvent
 from services.dead_letters import Failure, Retrying, set_aside
+from services.projections.forms_view import apply as apply_forms
 from services.projections.inbox_view import Changes
 from services.projections.inbox_view import apply as apply_inbox
 from services.projections.people_view import apply as apply_people
@@ -155,10 +156,11 @@ async def notify_changes(conn: Connection, changes: Changes) -> None:
 
 
 async def apply(conn: Connection, schema: str, event: PublishedEvent, changes: Changes) -> None:
-    """Apply one event to every read model of ``schema``: the inbox's, the sales', then the people's."""
+    """Apply one event to every read model of ``schema``: the inbox's, the sales', the people's, the forms'."""
     await apply_inbox(conn, schema, event, changes)
     await apply_sales(conn, schema, event, changes)
     await apply_people(conn, schema, event, changes)
+    await apply_forms(conn, schema, event, changes)
 
 
 def _event(record: ConsumerRecord[bytes, bytes]) -> PublishedEvent:
