@@ -10,10 +10,10 @@ import re
 
 import asyncpg
 
-from services.projections.report_tables import DDL as REPORT_DDL
-from services.projections.report_tables import REPORT_TABLES
 from services.projections.forms_view import FORM_TABLES
 from services.projections.forms_view import TABLES as FORMS_DDL
+from services.projections.report_tables import DDL as REPORT_DDL
+from services.projections.report_tables import REPORT_TABLES
 from services.tables import Connection, ensure_tables
 
 LIVE_SCHEMA = "read_models_v6"  # a new shape gets a new name and is built from offset zero
