@@ -28,7 +28,7 @@ log = structlog.get_logger()
 
 BATCH = 5000
 # Switch once this close to the head of the log: the rest is applied while the live projection waits.
-CLOSE_ENOUGH = 2 * BATCH
+CLOSE_ENOUGH = BATCH
 SWITCH_ATTEMPTS = 50
 
 Progress = Callable[[int, int, float], None]  # (notification id reached, head of the log, events per second)
@@ -95,7 +95,8 @@ async def replay(  # noqa: PLR0913 - what to replay, and how
                 await versions.record(conn, at, target, rate)
             if on_progress is not None:
                 on_progress(at, target, rate)
-    at, switched, found = await _switch(pool, models, built, verify=verify, lock_timeout_ms=lock_timeout_ms)
+    at, switched, found, last = await _switch(pool, models, built, verify=verify, lock_timeout_ms=lock_timeout_ms)
+    events += last
     seconds = time.monotonic() - started
     log.info("replay_done", read_models=chosen, notification_id=at, switched=switched, events=events)
     return Replayed(chosen, at, events, seconds, switched=switched, differences=found)
@@ -108,7 +109,7 @@ async def _switch(
     *,
     verify: bool,
     lock_timeout_ms: int,
-) -> tuple[int, bool, dict[str, tuple[int, list[versions.DifferingRow]]]]:
+) -> tuple[int, bool, dict[str, tuple[int, list[versions.DifferingRow]]], int]:
     """Bring both versions to the same event, compare them if asked, and put the new one in place."""
     await create_read_models(pool, LIVE_SCHEMA)
     staying = tuple(model for model in READ_MODELS if model not in models)
@@ -122,12 +123,12 @@ async def _switch(
                 replayed = await versions.checkpoint(conn)
                 assert replayed is not None  # begin() made it
                 target = max(live.notification_id, replayed.notification_id, await event_log.head(conn))
-                await _apply_range(conn, versions.NEXT_SCHEMA, built, replayed.notification_id, target)
+                last = await _apply_range(conn, versions.NEXT_SCHEMA, built, replayed.notification_id, target)
                 if verify:
                     found = await _compare(conn, models, live.notification_id, target, tables)
                     if found:
                         await versions.record(conn, target, target, 0.0)
-                        return target, False, found
+                        return target, False, found, last
                 # The read models that stay live are brought to the same event, so one position holds for all.
                 changes = Changes()
                 await _apply_range(conn, LIVE_SCHEMA, staying, live.notification_id, target, changes)
@@ -145,7 +146,7 @@ async def _switch(
             log.info("replay_switch_waiting", attempt=attempt)
             continue
         log.info("read_models_switched", tables=tables, notification_id=target, live_was_at=live.notification_id)
-        return target, True, {}
+        return target, True, {}, last
     msg = (
         f"the live tables stayed in use through {SWITCH_ATTEMPTS} tries;"
         f" the new version waits in {versions.NEXT_SCHEMA}"
@@ -168,15 +169,17 @@ async def _compare(
 
 async def _apply_range(  # noqa: PLR0913
     conn: Connection, schema: str, models: tuple[ReadModel, ...], after: int, up_to: int, changes: Changes | None = None
-) -> None:
-    if not models:
-        return
-    while after < up_to:
+) -> int:
+    """Apply the events after ``after`` up to ``up_to`` to ``models`` in ``schema``; how many there were."""
+    applied = 0
+    while models and after < up_to:
         rows = await event_log.read_after(conn, after, BATCH, up_to)
         if not rows:
-            return
+            break
         await _apply(conn, schema, models, [event_log.published(row) for row in rows], changes or Changes())
         after = rows[-1]["notification_id"]
+        applied += len(rows)
+    return applied
 
 
 async def _apply(

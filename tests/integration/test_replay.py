@@ -1,0 +1,149 @@
+"""Replay from the event store: it goes on after being killed, and needs nothing of the domain-events topic."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import asyncpg
+import pytest
+from aiokafka import TopicPartition
+
+from application.event_store import EventStore
+from bench.replay_history import Size, history, managers_of, record_template
+from services.bootstrap import build_admin, build_consumer
+from services.projections import event_log, versions
+from services.projections.rebuild import differences
+from services.projections.replay import replay
+from services.projections.schema import LIVE_SCHEMA, READ_MODEL_TABLES
+from services.projections.tracking import load_position
+from services.settings import Settings
+from services.topics import Topics, create_topics
+from tests.conftest import REPO_ROOT, settings_env
+from tests.projected import project
+from tests.replay_histories import World
+
+pytestmark = pytest.mark.integration
+
+FIXED = [
+    *[("manager", 0, 3), ("work_day", 0, 0), ("manager", 1, 2), ("work_day", 1, 0)],
+    *[("message", a, 0) for a in range(4)],
+    *[("reply", 0, b) for b in range(3)],
+    *[("deal", 0, b) for b in range(3)],
+    *[("line", a, 1) for a in range(3)],
+    *[("move", 0, 2), ("move", 1, 5), ("activity", 0, 0), ("activity", 0, 1), ("complete", 0, 0)],
+]
+
+
+async def _write_history(pool: asyncpg.Pool, deals: int) -> int:
+    """A generated history of ``deals`` deals written into the store; the events written."""
+    size = Size(deals=deals, activities_per_deal=10, managers=5, messages=30)
+    template = record_template(size)
+    written = 0
+    async with pool.acquire() as conn:
+        for rows in history(template, size, managers_of(template)):
+            await conn.copy_records_to_table(
+                event_log.EVENTS_TABLE, records=rows, columns=("originator_id", "originator_version", "topic", "state")
+            )
+            written += len(rows)
+    return written
+
+
+async def _until(check: object, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+def test_a_killed_replay_goes_on_from_its_checkpoint(store: EventStore, settings: Settings) -> None:
+    async def scenario() -> None:
+        pool = await asyncpg.create_pool(settings.database_url, min_size=2, max_size=4)
+        assert pool is not None
+        try:
+            total = await _write_history(pool, deals=120)
+            command = [sys.executable, "-m", "services.cli", "replay"]
+            env = {**os.environ, **settings_env(settings)}
+            process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stderr=subprocess.DEVNULL)
+            try:
+
+                async def checkpointed() -> bool:
+                    found = await versions.checkpoint(pool)
+                    return found is not None and found.notification_id > 0
+
+                await _until(checkpointed, timeout=120)
+            finally:
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+            killed_at = await versions.checkpoint(pool)
+            assert killed_at is not None
+            assert 0 < killed_at.notification_id < total
+
+            resumed = await replay(pool)
+
+            assert resumed.switched
+            assert resumed.events == total - killed_at.notification_id
+            assert (await load_position(pool, LIVE_SCHEMA)).notification_id == total
+            # The same history replayed in one go, from the start, builds the same read models.
+            again = await replay(pool, restart=True)
+            assert again.events == total
+            assert await differences(pool, LIVE_SCHEMA, versions.PREVIOUS_SCHEMA) == {}
+            assert await pool.fetchval(f"SELECT count(*) FROM {LIVE_SCHEMA}.deals") == 120
+        finally:
+            await pool.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_replay_needs_nothing_of_the_domain_events_topic(store: EventStore, settings: Settings) -> None:
+    World(store).play(FIXED)
+    asyncio.run(project(settings, store))
+
+    async def scenario() -> None:
+        topic = Topics.named(settings.topic_prefix).domain_events
+        admin = build_admin(settings)
+        await admin.start()
+        try:
+            await admin.delete_topics([topic])
+        finally:
+            await admin.close()
+
+        async def recreated() -> bool:
+            try:
+                await create_topics(settings)
+            except Exception:  # noqa: BLE001 - the broker is still deleting it
+                return False
+            return True
+
+        await _until(recreated, timeout=60)
+        consumer = build_consumer(settings)
+        await consumer.start()
+        try:
+            partition = TopicPartition(topic, 0)
+            assert (await consumer.end_offsets([partition]))[partition] == 0
+        finally:
+            await consumer.stop()
+
+        pool = await asyncpg.create_pool(settings.database_url, min_size=2, max_size=4)
+        assert pool is not None
+        try:
+            head = await event_log.head(pool)
+            done = await replay(pool)
+            assert done.switched
+            assert done.notification_id == head
+            # What the live projection had built from the topic before it went is what the replay built.
+            assert await differences(pool, LIVE_SCHEMA, versions.PREVIOUS_SCHEMA) == {}
+            for table in ("conversations", "messages", "deals", "deal_lines", "scheduled_activities", "timeline"):
+                assert await pool.fetchval(f"SELECT count(*) FROM {LIVE_SCHEMA}.{table}"), table
+            assert set(READ_MODEL_TABLES) <= {
+                r["tablename"]
+                for r in await pool.fetch("SELECT tablename FROM pg_tables WHERE schemaname = $1", LIVE_SCHEMA)
+            }
+        finally:
+            await pool.close()
+
+    asyncio.run(scenario())
