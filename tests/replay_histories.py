@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+import asyncpg
 from aiokafka.structs import ConsumerRecord
 from eventsourcing.persistence import ApplicationRecorder
 from hypothesis import strategies as st
@@ -20,10 +21,12 @@ from application.receive_messages import receive_messages
 from application.reply import reply
 from application.schedule_activity import NewActivity, schedule_activity
 from application.work_day import change_work_day
+from bench.replay_history import COLUMNS, Size, history, managers_of, record_template
 from domain.conversation import Conversation
 from domain.errors import DomainError
 from domain.inbound import InboundMessage
 from domain.pipeline import DEFAULT_PIPELINE_ID, Pipeline
+from services.projections.event_log import EVENTS_TABLE
 from services.router.published import encode, public_event
 
 KINDS = ("manager", "work_day", "message", "reply", "deal", "move", "line", "activity", "complete")
@@ -104,3 +107,15 @@ def records(store: EventStore, topic: str = "domain-events") -> list[ConsumerRec
         key = str(notification.originator_id).encode()
         found.append(ConsumerRecord(topic, 0, offset, 0, 0, key, value, None, len(key), len(value), ()))
     return found
+
+
+async def write_copied_history(pool: asyncpg.Pool, deals: int) -> int:
+    """The benchmark's generated history of ``deals`` deals, written into the store; the events written."""
+    size = Size(deals=deals, activities_per_deal=10, managers=5, messages=30)
+    template = record_template(size)
+    written = 0
+    async with pool.acquire() as conn:
+        for rows in history(template, size, managers_of(template)):
+            await conn.copy_records_to_table(EVENTS_TABLE, records=rows, columns=COLUMNS)
+            written += len(rows)
+    return written

@@ -14,7 +14,6 @@ import pytest
 from aiokafka import TopicPartition
 
 from application.event_store import EventStore
-from bench.replay_history import Size, history, managers_of, record_template
 from services.bootstrap import build_admin, build_consumer
 from services.projections import event_log, versions
 from services.projections.rebuild import differences
@@ -25,7 +24,7 @@ from services.settings import Settings
 from services.topics import Topics, create_topics
 from tests.conftest import REPO_ROOT, settings_env
 from tests.projected import project
-from tests.replay_histories import World
+from tests.replay_histories import World, write_copied_history
 
 pytestmark = pytest.mark.integration
 
@@ -37,20 +36,6 @@ FIXED = [
     *[("line", a, 1) for a in range(3)],
     *[("move", 0, 2), ("move", 1, 5), ("activity", 0, 0), ("activity", 0, 1), ("complete", 0, 0)],
 ]
-
-
-async def _write_history(pool: asyncpg.Pool, deals: int) -> int:
-    """A generated history of ``deals`` deals written into the store; the events written."""
-    size = Size(deals=deals, activities_per_deal=10, managers=5, messages=30)
-    template = record_template(size)
-    written = 0
-    async with pool.acquire() as conn:
-        for rows in history(template, size, managers_of(template)):
-            await conn.copy_records_to_table(
-                event_log.EVENTS_TABLE, records=rows, columns=("originator_id", "originator_version", "topic", "state")
-            )
-            written += len(rows)
-    return written
 
 
 async def _until(check: object, timeout: float) -> None:
@@ -65,7 +50,7 @@ def test_a_killed_replay_goes_on_from_its_checkpoint(store: EventStore, settings
         pool = await asyncpg.create_pool(settings.database_url, min_size=2, max_size=4)
         assert pool is not None
         try:
-            total = await _write_history(pool, deals=120)
+            total = await write_copied_history(pool, deals=120)
             command = [sys.executable, "-m", "services.cli", "replay"]
             env = {**os.environ, **settings_env(settings)}
             process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stderr=subprocess.DEVNULL)
