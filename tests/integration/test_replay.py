@@ -15,6 +15,7 @@ from aiokafka import TopicPartition
 
 from application.event_store import EventStore
 from services.bootstrap import build_admin, build_consumer
+from services.console.metrics import render
 from services.projections import event_log, versions
 from services.projections.rebuild import differences
 from services.projections.replay import replay
@@ -128,6 +129,35 @@ def test_a_replay_needs_nothing_of_the_domain_events_topic(store: EventStore, se
                 r["tablename"]
                 for r in await pool.fetch("SELECT tablename FROM pg_tables WHERE schemaname = $1", LIVE_SCHEMA)
             }
+        finally:
+            await pool.close()
+
+    asyncio.run(scenario())
+
+
+def test_metrics_show_each_read_models_lag_and_a_replays_progress(store: EventStore, settings: Settings) -> None:
+    async def scenario() -> None:
+        pool = await asyncpg.create_pool(settings.database_url, min_size=2, max_size=4)
+        assert pool is not None
+        try:
+            total = await write_copied_history(pool, deals=40)
+            before = await render(pool)
+            assert f"switchboard_event_log_head {total}\n" in before
+            assert f'switchboard_read_model_lag_events{{read_model="sales"}} {total}\n' in before
+            assert "switchboard_replay_running 0\n" in before
+
+            stopped = await replay(pool, ["sales"], stop_after=5000)
+            assert not stopped.switched
+            during = await render(pool)
+            assert "switchboard_replay_running 1\n" in during
+            assert f'switchboard_replay_position{{read_models="sales"}} {stopped.notification_id}\n' in during
+            assert 'switchboard_replay_target{read_models="sales"} 5000\n' in during
+
+            await replay(pool, ["sales"])
+            after = await render(pool)
+            assert "switchboard_replay_running 0\n" in after
+            assert f'switchboard_read_model_position{{read_model="inbox"}} {total}\n' in after
+            assert 'switchboard_read_model_lag_events{read_model="sales"} 0\n' in after
         finally:
             await pool.close()
 
