@@ -12,12 +12,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import cast
 
 import asyncpg
 import structlog
 
 from domain.published_event import PublishedEvent
 from services.projections import event_log, versions
+from services.projections.combined_writes import CombinedWrites
 from services.projections.inbox_view import Changes
 from services.projections.read_models import READ_MODELS, ReadModel, apply_to, named, with_what_they_read
 from services.projections.schema import LIVE_SCHEMA, create_read_models
@@ -191,9 +193,14 @@ async def _apply(
     """
     try:
         async with conn.transaction():
+            combined = CombinedWrites(conn, schema)
+            # The projectors use only what CombinedWrites has of a connection.
+            held = cast("Connection", combined)
             for event in events:
-                await apply_to(conn, schema, models, event, changes)
+                await apply_to(held, schema, models, event, changes)
+            await combined.flush()
     except EVENT_ERRORS:
+        # Which event failed is found again without holding writes back, one savepoint each.
         for event in events:
             try:
                 async with conn.transaction():
