@@ -74,7 +74,7 @@ def _report(done: Replayed) -> None:
     for table, (count, rows) in done.differences.items():
         print(f"{table}: {count} rows differ")  # noqa: T201
         for row in rows:
-            print(f"  {row.version}: {row.row}")  # noqa: T201
+            print(f"  {row.version}: {', '.join(f'{k}={v}' for k, v in row.row.items())}")  # noqa: T201
     if done.differences:
         print("not switched: the live version stays; the new one waits to be checked")  # noqa: T201
 

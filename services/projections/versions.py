@@ -133,10 +133,8 @@ async def differing_rows(
             f" UNION ALL SELECT 'new', d.* FROM (TABLE {b} EXCEPT ALL TABLE {a}) d"
         )
         if rows:
-            shown = [
-                DifferingRow(table, row["version"], {k: v for k, v in row.items() if k != "version"})
-                for row in rows[:SHOWN_ROWS]
-            ]
+            # The first column says which version; the table may have a column of that name too.
+            shown = [DifferingRow(table, row[0], dict(list(row.items())[1:])) for row in rows[:SHOWN_ROWS]]
             found[table] = (len(rows), shown)
     return found
 

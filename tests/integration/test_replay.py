@@ -15,17 +15,18 @@ from aiokafka import TopicPartition
 
 from application.event_store import EventStore
 from services.bootstrap import build_admin, build_consumer
+from services.cli import main as cli_main
 from services.console.metrics import render
 from services.projections import event_log, versions
 from services.projections.rebuild import differences
 from services.projections.replay import replay
-from services.projections.schema import LIVE_SCHEMA, READ_MODEL_TABLES
-from services.projections.tracking import load_position
+from services.projections.schema import LIVE_SCHEMA, READ_MODEL_TABLES, create_read_models
+from services.projections.tracking import Position, apply_records, load_position
 from services.settings import Settings
 from services.topics import Topics, create_topics
 from tests.conftest import REPO_ROOT, settings_env
 from tests.projected import project
-from tests.replay_histories import World, write_copied_history
+from tests.replay_histories import World, records, write_copied_history
 
 pytestmark = pytest.mark.integration
 
@@ -162,3 +163,43 @@ def test_metrics_show_each_read_models_lag_and_a_replays_progress(store: EventSt
             await pool.close()
 
     asyncio.run(scenario())
+
+
+def test_verify_prints_the_rows_that_differ_and_switches_only_versions_that_agree(
+    store: EventStore, settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    World(store).play(FIXED)
+    published = records(store)
+
+    async def live(tamper: bool) -> None:
+        pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
+        assert pool is not None
+        try:
+            if not tamper:
+                await create_read_models(pool, LIVE_SCHEMA)
+                await apply_records(pool, LIVE_SCHEMA, published, Position(0, -1), notify=False)
+            else:
+                await pool.execute(f"UPDATE {LIVE_SCHEMA}.deals SET title = 'Wrong' WHERE title = 'Deal 13'")
+        finally:
+            await pool.close()
+
+    asyncio.run(live(tamper=False))
+    for name, value in settings_env(settings).items():
+        monkeypatch.setenv(name, value)
+    assert cli_main(["replay", "--verify"]) == 0
+    assert "switched" in capsys.readouterr().out
+
+    asyncio.run(live(tamper=True))
+    assert cli_main(["replay", "sales", "--verify"]) == 1
+    shown = capsys.readouterr().out
+    assert "deals: 2 rows differ" in shown
+    assert "  live: id=" in shown
+    assert "  new: id=" in shown
+    assert ", title=Wrong, " in shown
+    assert ", title=Deal 13, " in shown
+    assert "not switched" in shown
+
+    assert cli_main(["replay", "sales", "--drop-old"]) == 0
+    shown = capsys.readouterr().out
+    assert "switched" in shown
+    assert f"dropped the previous version ({versions.PREVIOUS_SCHEMA})" in shown
