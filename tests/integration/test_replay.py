@@ -22,6 +22,7 @@ from services.projections.rebuild import differences
 from services.projections.replay import replay
 from services.projections.schema import LIVE_SCHEMA, READ_MODEL_TABLES, create_read_models
 from services.projections.tracking import Position, apply_records, load_position
+from services.projections.versions import tables_of
 from services.settings import Settings
 from services.topics import Topics, create_topics
 from tests.conftest import REPO_ROOT, settings_env
@@ -203,3 +204,36 @@ def test_verify_prints_the_rows_that_differ_and_switches_only_versions_that_agre
     shown = capsys.readouterr().out
     assert "switched" in shown
     assert f"dropped the previous version ({versions.PREVIOUS_SCHEMA})" in shown
+
+
+def test_a_read_model_new_to_the_live_version_is_filled_from_the_whole_history(
+    store: EventStore, settings: Settings
+) -> None:
+    World(store).play(FIXED)
+    published = records(store)
+
+    async def scenario() -> None:
+        pool = await asyncpg.create_pool(settings.database_url, min_size=2, max_size=4)
+        assert pool is not None
+        try:
+            await create_read_models(pool, LIVE_SCHEMA)
+            await apply_records(pool, LIVE_SCHEMA, published, Position(0, -1), notify=False)
+            # Deployed after the history happened: the live projection has filled it with nothing yet.
+            sales = tables_of(("sales",))
+            await pool.execute(f"TRUNCATE {', '.join(f'{LIVE_SCHEMA}.{t}' for t in sales)}")
+            inbox_before = await pool.fetch(f"SELECT * FROM {LIVE_SCHEMA}.messages ORDER BY notification_id")
+
+            done = await replay(pool, ["sales"])
+
+            assert done.switched
+            kept = await pool.fetch("SELECT tablename FROM pg_tables WHERE schemaname = $1", versions.PREVIOUS_SCHEMA)
+            assert sorted(r["tablename"] for r in kept) == sorted(sales)
+            assert await pool.fetch(f"SELECT * FROM {LIVE_SCHEMA}.messages ORDER BY notification_id") == inbox_before
+            assert await pool.fetchval(f"SELECT count(*) FROM {LIVE_SCHEMA}.deals") == 3
+            # The whole of it, as a replay of everything from the start builds it.
+            await replay(pool, restart=True)
+            assert await differences(pool, LIVE_SCHEMA, versions.PREVIOUS_SCHEMA) == {}
+        finally:
+            await pool.close()
+
+    asyncio.run(scenario())
