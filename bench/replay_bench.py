@@ -58,10 +58,9 @@ async def _measure(url: str, size: Size) -> str:
     finally:
         await pool.close()
     replayed = done.events_per_second
-    kind = "quick" if size.deals < FULL.deals else "full"
     lines = [
         (
-            f"replay benchmark, {kind}: {events:,} events ({size.deals:,} deals,"
+            f"replay benchmark: {events:,} events ({size.deals:,} deals,"
             f" {size.deals * size.activities_per_deal:,} activities, {size.managers} managers),"
             f" generated in {generated:.1f}s"
         ),
