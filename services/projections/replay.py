@@ -24,7 +24,7 @@ from services.projections.inbox_view import Changes
 from services.projections.read_models import READ_MODELS, ReadModel, apply_to, named, with_what_they_read
 from services.projections.schema import LIVE_SCHEMA, create_read_models
 from services.projections.tracking import EVENT_ERRORS, HANDOVER_LOCK, PROJECTION, load_position, notify_changes
-from services.tables import Connection
+from services.tables import DDL_LOCK, Connection
 
 log = structlog.get_logger()
 
@@ -121,6 +121,8 @@ async def _switch(
             async with pool.acquire() as conn, conn.transaction():
                 # The live projection finishes its batch and waits here until the switch commits.
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", HANDOVER_LOCK)
+                # A process starting meanwhile makes its tables before or after the switch, not during it.
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", DDL_LOCK)
                 live = await load_position(conn, LIVE_SCHEMA)
                 replayed = await versions.checkpoint(conn)
                 assert replayed is not None  # begin() made it
