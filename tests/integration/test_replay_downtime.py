@@ -27,7 +27,7 @@ from domain.inbound import InboundMessage
 from services.bootstrap import build_producer
 from services.console.accounts import Role
 from services.dead_letters import PROJECTIONS, waiting_counts
-from services.projections import event_log
+from services.projections import event_log, versions
 from services.projections.runner import follow
 from services.projections.schema import LIVE_SCHEMA
 from services.projections.tracking import load_position
@@ -104,8 +104,9 @@ async def _scenario(settings: Settings, store: EventStore) -> None:
             login = await http.post("/api/login", json={"email": "dora@example.com", "password": PASSWORD})
             http.headers["Authorization"] = f"Bearer {login.json()['token']}"
             relay = OutboxRelay(store, producer, pool, Topics.named(settings.topic_prefix))
+            relay_pauses = asyncio.Event()
+            relaying = asyncio.create_task(relay.run(relay_pauses))
             background = [
-                asyncio.create_task(relay.run(stop)),
                 asyncio.create_task(follow(settings, pool, LIVE_SCHEMA, stop, notify=True)),
                 asyncio.create_task(_customers_writing(store, writing_stops)),
                 asyncio.create_task(_reading(http, "/api/deals", "deals", deals, done, seen)),
@@ -118,7 +119,16 @@ async def _scenario(settings: Settings, store: EventStore) -> None:
                 env={**os.environ, **settings_env(settings)},
                 stderr=asyncio.subprocess.DEVNULL,
             )
+            # Once the replay is under way the relay pauses, so the live projection is behind the replay at
+            # the switch (customers go on writing): after it, it must skip what the replay applied.
+            await _until(lambda: _under_way(pool), 120)
+            relay_pauses.set()
+            await relaying
+            assert replaying.returncode is None, "the replay ended before the live projection fell behind"
             assert await asyncio.wait_for(replaying.wait(), 300) == 0
+            relayed = await pool.fetchval("SELECT notification_id FROM outbox_position")
+            assert (await load_position(pool, LIVE_SCHEMA)).notification_id > relayed, "no hand-over to check"
+            background.append(asyncio.create_task(relay.run(stop)))
             before_switch = seen.stale
             writing_stops.set()
             await _until(lambda: _caught_up(pool), 120)
@@ -178,6 +188,11 @@ async def _reading(  # noqa: PLR0913 - the list read, its size, when to stop, an
 
 async def _caught_up(pool: asyncpg.Pool) -> bool:
     return (await load_position(pool, LIVE_SCHEMA)).notification_id >= await event_log.head(pool)
+
+
+async def _under_way(pool: asyncpg.Pool) -> bool:
+    found = await versions.checkpoint(pool)
+    return found is not None and found.notification_id > 0
 
 
 async def _more(seen: Seen, than: int) -> bool:
