@@ -32,6 +32,7 @@ BATCH = 5000
 # Switch once this close to the head of the log: the rest is applied while the live projection waits.
 CLOSE_ENOUGH = BATCH
 SWITCH_ATTEMPTS = 50
+REPLAY_LOCK = 0x5B0A_0004  # pg advisory lock key: one replay at a time
 
 Progress = Callable[[int, int, float], None]  # (notification id reached, head of the log, events per second)
 
@@ -72,7 +73,27 @@ async def replay(  # noqa: PLR0913 - what to replay, and how
     With ``verify`` the new version is compared with the live one at the same event first, and put in
     place only when they are equal; otherwise the differences are returned and the next version kept.
     ``stop_after`` stops once that notification id is applied, without switching (a replay killed there).
+    Raises ReplayUnderWay while another replay runs.
     """
+    async with pool.acquire() as holder:
+        if not await holder.fetchval("SELECT pg_try_advisory_lock($1)", REPLAY_LOCK):
+            msg = "another replay is running; this one changed nothing"
+            raise versions.ReplayUnderWay(msg)
+        try:
+            return await _replay(pool, names, verify, restart, on_progress, lock_timeout_ms, stop_after)
+        finally:
+            await holder.execute("SELECT pg_advisory_unlock($1)", REPLAY_LOCK)
+
+
+async def _replay(  # noqa: PLR0913
+    pool: asyncpg.Pool,
+    names: Iterable[str],
+    verify: bool,
+    restart: bool,
+    on_progress: Progress | None,
+    lock_timeout_ms: int,
+    stop_after: int | None,
+) -> Replayed:
     models = named(names)
     built = with_what_they_read(models)
     chosen = tuple(model.name for model in models)

@@ -19,7 +19,7 @@ from services.cli import main as cli_main
 from services.console.metrics import render
 from services.projections import event_log, versions
 from services.projections.rebuild import differences
-from services.projections.replay import replay
+from services.projections.replay import REPLAY_LOCK, replay
 from services.projections.schema import LIVE_SCHEMA, READ_MODEL_TABLES, create_read_models
 from services.projections.tracking import Position, apply_records, load_position
 from services.projections.versions import tables_of
@@ -233,6 +233,26 @@ def test_a_read_model_new_to_the_live_version_is_filled_from_the_whole_history(
             # The whole of it, as a replay of everything from the start builds it.
             await replay(pool, restart=True)
             assert await differences(pool, LIVE_SCHEMA, versions.PREVIOUS_SCHEMA) == {}
+        finally:
+            await pool.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_second_replay_while_one_runs_is_refused_and_changes_nothing(store: EventStore, settings: Settings) -> None:
+    World(store).play(FIXED)
+
+    async def scenario() -> None:
+        pool = await asyncpg.create_pool(settings.database_url, min_size=2, max_size=4)
+        assert pool is not None
+        try:
+            async with pool.acquire() as running:
+                assert await running.fetchval("SELECT pg_try_advisory_lock($1)", REPLAY_LOCK)
+                with pytest.raises(versions.ReplayUnderWay, match="another replay is running"):
+                    await replay(pool)
+                assert await versions.checkpoint(pool) is None
+                await running.execute("SELECT pg_advisory_unlock($1)", REPLAY_LOCK)
+            assert (await replay(pool)).switched
         finally:
             await pool.close()
 
