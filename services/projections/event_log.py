@@ -8,6 +8,7 @@ times and decimals tagged by the event store's transcoder.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -57,8 +58,6 @@ async def read_after(
 
 async def batches(pool: asyncpg.Pool, after: int, up_to: int, size: int) -> AsyncIterator[list[PublishedEvent]]:
     """The events after ``after`` up to ``up_to``, ``size`` at a time; the next batch is read while one is applied."""
-    import asyncio  # noqa: PLC0415 - only the streaming reader needs it
-
     pending = asyncio.ensure_future(read_after(pool, after, size, up_to))
     try:
         while True:
