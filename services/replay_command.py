@@ -32,7 +32,9 @@ def add_parser(commands: Any) -> None:  # noqa: ANN401 - argparse's private subp
     )
     command.add_argument("read_models", nargs="*", metavar="READ_MODEL", help=f"which ones (default all): {names}")
     command.add_argument(
-        "--verify", action="store_true", help="compare with the live version first; switch only if equal, else print"
+        "--verify",
+        action="store_true",
+        help="compare with the live version; print rows that differ, switch only if none",
     )
     command.add_argument("--drop-old", action="store_true", help="drop the previous version (after the switch)")
     command.add_argument("--restart", action="store_true", help="discard a stopped replay's work and start over")
