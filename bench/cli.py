@@ -39,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     vk.add_argument("--concurrency", type=int, default=32, help="events posted at once, as VK's senders would")
     vk.add_argument("--customers", type=int, default=50, help="distinct customers writing (users.get once each)")
     vk.add_argument("--output", type=Path, help="JSON results (default .local/bench/vk.json)")
+    replay = commands.add_parser(
+        "replay", help="events/s replayed from the event store into every read model, beside asyncpg COPY"
+    )
+    replay.add_argument("--quick", action="store_true", help="a small history for a smoke check")
+    replay.add_argument("--deals", type=int, help="deals in the history (default 10,000; 164 events each)")
     routing = commands.add_parser("routing", help="routing decisions/s, routed leads/s, the event store's ceiling")
     routing.add_argument("--quick", action="store_true", help="a short run for a smoke check")
     chaos = commands.add_parser("chaos", help="kill services, Kafka and Postgres under load; check nothing is lost")
@@ -54,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace) -> int:  # noqa: PLR0911 - one return per suite
     # Each suite is imported only when asked for, with just its own dependencies.
     if args.command == "mail":
         from bench.mail import run_mail_bench  # noqa: PLC0415
@@ -78,6 +83,10 @@ def _run(args: argparse.Namespace) -> int:
             customers=args.customers,
             output=args.output or RESULTS / "vk.json",
         )
+    if args.command == "replay":
+        from bench.replay_bench import run_replay_bench  # noqa: PLC0415
+
+        return run_replay_bench(quick=args.quick, deals=args.deals)
     if args.command == "routing":
         from bench.routing import run_routing_bench  # noqa: PLC0415
 

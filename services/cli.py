@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.errors import DomainError
-from services import account_commands
+from services import account_commands, replay_command
 from services.bootstrap import create_pool, run_service
 from services.settings import ConfigurationError, Settings, load_settings
 
@@ -182,6 +182,7 @@ def _main(argv: list[str] | None = None) -> int:
     _route_parser(commands)
     _dead_letters_parser(commands)
     account_commands.add_parser(commands)
+    replay_command.add_parser(commands)
     asyncapi = commands.add_parser("asyncapi", help="write the topics' AsyncAPI document, generated from the code")
     asyncapi.add_argument(
         "--output", type=Path, default=None, help="where to write it (default docs/asyncapi.json; .yaml for YAML)"
@@ -206,6 +207,7 @@ def _main(argv: list[str] | None = None) -> int:
         "route": _route,
         "dead-letters": lambda s, a: asyncio.run(_dead_letters(s, a)),
         "accounts": account_commands.run,
+        "replay": replay_command.run,
     }
     if args.command in tasks:
         return tasks[args.command](settings, args)

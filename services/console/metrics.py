@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from services.console.health import SERVICES, STALE_AFTER_SECONDS
+from services.console.projection_metrics import projection_lines
 from services.dead_letters import MAIL_REPLIES, PROJECTIONS, ROUTER, WEBCHAT_REPLIES, waiting_counts
 from services.projections.schema import LIVE_SCHEMA, checked
 
@@ -27,6 +28,7 @@ async def render(pool: asyncpg.Pool) -> str:
         dead = dict.fromkeys(CONSUMERS, 0) | await waiting_counts(pool)
         alive = await _instances(pool)
         position = await _position(pool)
+        projections = await projection_lines(pool)
     except UNAVAILABLE:
         return "\n".join([*lines, "switchboard_up 0", ""])
     lines += [
@@ -40,6 +42,7 @@ async def render(pool: asyncpg.Pool) -> str:
         "# HELP switchboard_projection_notification_id The last event the live read models have applied.",
         "# TYPE switchboard_projection_notification_id gauge",
         f"switchboard_projection_notification_id {position}",
+        *projections,
         "",
     ]
     return "\n".join(lines)

@@ -13,11 +13,8 @@ from aiokafka.structs import ConsumerRecord
 from domain.live_update import ReadModelsChanged
 from domain.published_event import InvalidPublishedEvent, PublishedEvent
 from services.dead_letters import Failure, Retrying, set_aside
-from services.projections.forms_view import apply as apply_forms
 from services.projections.inbox_view import Changes
-from services.projections.inbox_view import apply as apply_inbox
-from services.projections.people_view import apply as apply_people
-from services.projections.sales_view import apply as apply_sales
+from services.projections.read_models import READ_MODELS, apply_to
 from services.projections.schema import checked
 from services.tables import Connection
 
@@ -25,6 +22,9 @@ log = structlog.get_logger()
 
 PROJECTION = "inbox"
 NOTIFY_CHANNEL = "switchboard_read_models"
+# Taken shared by every batch, and exclusively by a replay while it puts a new version in place and
+# moves the position past what it applied: a batch then starts from the stored position, never its own.
+HANDOVER_LOCK = 0x5B0A_0003
 
 # Errors of an event itself: data the read models cannot hold, or a shape the view cannot read.
 # Anything else (a lost connection, a server shutting down) fails the whole batch, which is retried.
@@ -50,7 +50,7 @@ class Position:
     kafka_offset: int
 
 
-async def load_position(conn: asyncpg.Connection | asyncpg.Pool, schema: str) -> Position:
+async def load_position(conn: Connection | asyncpg.Pool, schema: str) -> Position:
     """The stored position, or the start of the log."""
     row = await conn.fetchrow(
         f"SELECT notification_id, kafka_offset FROM {checked(schema)}.position WHERE projection = $1",  # noqa: S608
@@ -103,6 +103,10 @@ async def _apply_batch(  # noqa: PLR0913
     changes = Changes()
     current = position
     async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", HANDOVER_LOCK)
+        stored = await load_position(conn, schema)
+        if stored.notification_id > current.notification_id:
+            current = Position(stored.notification_id, current.kafka_offset)
         for record in records:
             current = Position(current.notification_id, record.offset)
             try:
@@ -156,11 +160,8 @@ async def notify_changes(conn: Connection, changes: Changes) -> None:
 
 
 async def apply(conn: Connection, schema: str, event: PublishedEvent, changes: Changes) -> None:
-    """Apply one event to every read model of ``schema``: the inbox's, the sales', the people's, the forms'."""
-    await apply_inbox(conn, schema, event, changes)
-    await apply_sales(conn, schema, event, changes)
-    await apply_people(conn, schema, event, changes)
-    await apply_forms(conn, schema, event, changes)
+    """Apply one event to every read model of ``schema``, in the order of ``READ_MODELS``."""
+    await apply_to(conn, schema, READ_MODELS, event, changes)
 
 
 def _event(record: ConsumerRecord[bytes, bytes]) -> PublishedEvent:

@@ -8,7 +8,7 @@ from bench.cli import main as bench_main
 from services.cli import main as switchboard_main
 
 
-@pytest.mark.parametrize("suite", ["pipeline", "mail", "telegram", "vk", "routing", "chaos"])
+@pytest.mark.parametrize("suite", ["pipeline", "mail", "telegram", "vk", "replay", "routing", "chaos"])
 def test_every_suite_is_a_command_of_switchboard_bench(suite: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as shown:
         bench_main([suite, "--help"])

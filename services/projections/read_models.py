@@ -1,0 +1,80 @@
+"""The read models: each one's name, the tables it fills, what it reads of others, and its projector.
+
+The live projection applies every read model to each event in this order; a replay builds any of
+them into a new version beside the live one. A new read model is one more entry here (its tables in
+``schema.py``); ``switchboard replay NAME`` then fills it from the whole history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+
+from domain.published_event import PublishedEvent
+from services.projections import forms_view, inbox_view, people_view, sales_view
+from services.projections.forms_view import FORM_TABLES
+from services.projections.inbox_view import Changes
+from services.projections.report_tables import REPORT_TABLES
+from services.tables import Connection
+
+Projector = Callable[[Connection, str, PublishedEvent, Changes], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ReadModel:
+    """One read model: the ``tables`` its ``projector`` writes, and the read models whose tables it reads."""
+
+    name: str
+    tables: tuple[str, ...]
+    projector: Projector
+    reads: tuple[str, ...] = ()
+
+
+READ_MODELS: tuple[ReadModel, ...] = (
+    ReadModel("inbox", ("conversations", "messages", "assignments", "managers", "activities"), inbox_view.apply),
+    ReadModel(
+        "sales",
+        (
+            *("pipelines", "stages", "products", "deals", "deal_lines", "deal_stage_history"),
+            *("scheduled_activities", "timeline", "lead_conversions"),
+            *REPORT_TABLES,
+        ),
+        sales_view.apply,
+        # Timelines place a conversation's messages on its contact's and lead's: it reads the inbox's.
+        reads=("inbox",),
+    ),
+    ReadModel("people", ("contacts", "companies", "leads", "duplicate_suggestions"), people_view.apply),
+    ReadModel("forms", FORM_TABLES, forms_view.apply),
+)
+
+
+class UnknownReadModel(ValueError):
+    """A read model asked for by a name that none has."""
+
+
+def named(names: Iterable[str]) -> tuple[ReadModel, ...]:
+    """The read models of ``names`` in the order they are applied (every one when ``names`` is empty)."""
+    wanted = list(names)
+    known = {model.name for model in READ_MODELS}
+    unknown = [name for name in wanted if name not in known]
+    if unknown:
+        msg = f"no read model named {', '.join(map(repr, unknown))}; there are {', '.join(sorted(known))}"
+        raise UnknownReadModel(msg)
+    return tuple(model for model in READ_MODELS if not wanted or model.name in wanted)
+
+
+def with_what_they_read(models: Iterable[ReadModel]) -> tuple[ReadModel, ...]:
+    """``models`` and every read model they read, in the order they are applied."""
+    needed = {model.name for model in models}
+    for model in reversed(READ_MODELS):
+        if model.name in needed:
+            needed.update(model.reads)
+    return tuple(model for model in READ_MODELS if model.name in needed)
+
+
+async def apply_to(
+    conn: Connection, schema: str, models: Iterable[ReadModel], event: PublishedEvent, changes: Changes
+) -> None:
+    """Apply one event to ``models`` in ``schema``, in order."""
+    for model in models:
+        await model.projector(conn, schema, event, changes)

@@ -1,0 +1,240 @@
+"""Replay: a new version of read models built from the event store, then switched to without downtime.
+
+``replay`` builds the next version from the notification log in large batches, storing its position
+with each batch (a killed replay goes on from there), catches up with the head of the log, and puts
+the new tables in place of the live ones. The live projection keeps following the domain-events
+topic into whichever tables are live; at the switch both stand at the same notification id, which
+the live projection then goes on from, so no event is applied twice or missed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import cast
+
+import asyncpg
+import structlog
+
+from domain.published_event import PublishedEvent
+from services.projections import event_log, versions
+from services.projections.combined_writes import CombinedWrites
+from services.projections.inbox_view import Changes
+from services.projections.read_models import READ_MODELS, ReadModel, apply_to, named, with_what_they_read
+from services.projections.schema import LIVE_SCHEMA, create_read_models
+from services.projections.tracking import EVENT_ERRORS, HANDOVER_LOCK, PROJECTION, load_position, notify_changes
+from services.tables import DDL_LOCK, Connection
+
+log = structlog.get_logger()
+
+BATCH = 5000
+# Switch once this close to the head of the log: the rest is applied while the live projection waits.
+CLOSE_ENOUGH = BATCH
+SWITCH_ATTEMPTS = 50
+REPLAY_LOCK = 0x5B0A_0004  # pg advisory lock key: one replay at a time
+
+Progress = Callable[[int, int, float], None]  # (notification id reached, head of the log, events per second)
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """What a replay did: which read models, up to which event, how many events at what rate."""
+
+    read_models: tuple[str, ...]
+    notification_id: int
+    events: int
+    seconds: float
+    switched: bool
+    differences: dict[str, tuple[int, list[versions.DifferingRow]]]
+
+    @property
+    def events_per_second(self) -> float:
+        """The replay's rate over its whole run."""
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+class _RollBack(Exception):
+    """Undoes what a comparison applied to the live version."""
+
+
+async def replay(  # noqa: PLR0913 - what to replay, and how
+    pool: asyncpg.Pool,
+    names: Iterable[str] = (),
+    *,
+    verify: bool = False,
+    restart: bool = False,
+    on_progress: Progress | None = None,
+    lock_timeout_ms: int = 500,
+    stop_after: int | None = None,
+) -> Replayed:
+    """Build the named read models (every one when none is named) afresh and make them the live ones.
+
+    With ``verify`` the new version is compared with the live one at the same event first, and put in
+    place only when they are equal; otherwise the differences are returned and the next version kept.
+    ``stop_after`` stops once that notification id is applied, without switching (a replay killed there).
+    Raises ReplayUnderWay while another replay runs.
+    """
+    async with pool.acquire() as holder:
+        if not await holder.fetchval("SELECT pg_try_advisory_lock($1)", REPLAY_LOCK):
+            msg = "another replay is running; this one changed nothing"
+            raise versions.ReplayUnderWay(msg)
+        try:
+            return await _replay(pool, names, verify, restart, on_progress, lock_timeout_ms, stop_after)
+        finally:
+            await holder.execute("SELECT pg_advisory_unlock($1)", REPLAY_LOCK)
+
+
+async def _replay(  # noqa: PLR0913
+    pool: asyncpg.Pool,
+    names: Iterable[str],
+    verify: bool,
+    restart: bool,
+    on_progress: Progress | None,
+    lock_timeout_ms: int,
+    stop_after: int | None,
+) -> Replayed:
+    models = named(names)
+    built = with_what_they_read(models)
+    chosen = tuple(model.name for model in models)
+    started = time.monotonic()
+    at = (await versions.begin(pool, chosen, restart=restart)).notification_id
+    log.info("replay_started", read_models=chosen, notification_id=at)
+    events = 0
+    while True:
+        target = await event_log.head(pool)
+        if stop_after is not None:
+            target = min(target, stop_after)
+        if target - at <= CLOSE_ENOUGH and stop_after is None:
+            break
+        if at >= target:
+            return Replayed(chosen, at, events, time.monotonic() - started, switched=False, differences={})
+        async for batch in event_log.batches(pool, at, target, BATCH):
+            async with pool.acquire() as conn, conn.transaction():
+                await _apply(conn, versions.NEXT_SCHEMA, built, batch, Changes())
+                events += len(batch)
+                at = batch[-1].notification_id
+                rate = events / max(time.monotonic() - started, 1e-9)
+                await versions.record(conn, at, target, rate)
+            if on_progress is not None:
+                on_progress(at, target, rate)
+    at, switched, found, last = await _switch(pool, models, built, verify=verify, lock_timeout_ms=lock_timeout_ms)
+    events += last
+    seconds = time.monotonic() - started
+    log.info("replay_done", read_models=chosen, notification_id=at, switched=switched, events=events)
+    return Replayed(chosen, at, events, seconds, switched=switched, differences=found)
+
+
+async def _switch(
+    pool: asyncpg.Pool,
+    models: tuple[ReadModel, ...],
+    built: tuple[ReadModel, ...],
+    *,
+    verify: bool,
+    lock_timeout_ms: int,
+) -> tuple[int, bool, dict[str, tuple[int, list[versions.DifferingRow]]], int]:
+    """Bring both versions to the same event, compare them if asked, and put the new one in place."""
+    await create_read_models(pool, LIVE_SCHEMA)
+    staying = tuple(model for model in READ_MODELS if model not in models)
+    tables = tuple(table for model in models for table in model.tables)
+    for attempt in range(1, SWITCH_ATTEMPTS + 1):
+        try:
+            async with pool.acquire() as conn, conn.transaction():
+                # The live projection finishes its batch and waits here until the switch commits.
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", HANDOVER_LOCK)
+                # A process starting meanwhile makes its tables before or after the switch, not during it.
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", DDL_LOCK)
+                live = await load_position(conn, LIVE_SCHEMA)
+                replayed = await versions.checkpoint(conn)
+                assert replayed is not None  # begin() made it
+                target = max(live.notification_id, replayed.notification_id, await event_log.head(conn))
+                last = await _apply_range(conn, versions.NEXT_SCHEMA, built, replayed.notification_id, target)
+                if verify:
+                    found = await _compare(conn, models, live.notification_id, target, tables)
+                    if found:
+                        await versions.record(conn, target, target, 0.0)
+                        return target, False, found, last
+                # The read models that stay live are brought to the same event, so one position holds for all.
+                changes = Changes()
+                await _apply_range(conn, LIVE_SCHEMA, staying, live.notification_id, target, changes)
+                await notify_changes(conn, changes)
+                await versions.put_in_place(conn, tables, lock_timeout_ms)
+                await conn.execute(
+                    f"INSERT INTO {LIVE_SCHEMA}.position (projection, notification_id, kafka_offset)"  # noqa: S608
+                    " VALUES ($1, $2, $3)"
+                    " ON CONFLICT (projection) DO UPDATE SET notification_id = EXCLUDED.notification_id",
+                    PROJECTION,
+                    target,
+                    live.kafka_offset,
+                )
+        except asyncpg.LockNotAvailableError:
+            log.info("replay_switch_waiting", attempt=attempt)
+            continue
+        log.info("read_models_switched", tables=tables, notification_id=target, live_was_at=live.notification_id)
+        return target, True, {}, last
+    msg = (
+        f"the live tables stayed in use through {SWITCH_ATTEMPTS} tries;"
+        f" the new version waits in {versions.NEXT_SCHEMA}"
+    )
+    raise TimeoutError(msg)
+
+
+async def _compare(
+    conn: Connection, models: tuple[ReadModel, ...], live_at: int, target: int, tables: tuple[str, ...]
+) -> dict[str, tuple[int, list[versions.DifferingRow]]]:
+    """The rows that differ between the live and the new version, both at ``target``; nothing of live changes."""
+    try:
+        async with conn.transaction():
+            await _apply_range(conn, LIVE_SCHEMA, models, live_at, target)
+            found = await versions.differing_rows(conn, LIVE_SCHEMA, versions.NEXT_SCHEMA, tables)
+            raise _RollBack  # noqa: TRY301 - leave the savepoint, undoing it
+    except _RollBack:
+        return found
+
+
+async def _apply_range(  # noqa: PLR0913
+    conn: Connection, schema: str, models: tuple[ReadModel, ...], after: int, up_to: int, changes: Changes | None = None
+) -> int:
+    """Apply the events after ``after`` up to ``up_to`` to ``models`` in ``schema``; how many there were."""
+    applied = 0
+    while models and after < up_to:
+        rows = await event_log.read_after(conn, after, BATCH, up_to)
+        if not rows:
+            break
+        await _apply(conn, schema, models, [event_log.published(row) for row in rows], changes or Changes())
+        after = rows[-1]["notification_id"]
+        applied += len(rows)
+    return applied
+
+
+async def _apply(
+    conn: Connection, schema: str, models: tuple[ReadModel, ...], events: list[PublishedEvent], changes: Changes
+) -> None:
+    """Apply ``events`` in order; one that fails on its own is logged and passed over.
+
+    The live projection keeps such an event as a dead letter of its own.
+    """
+    try:
+        async with conn.transaction():
+            combined = CombinedWrites(conn, schema)
+            # The projectors use only what CombinedWrites has of a connection.
+            held = cast("Connection", combined)
+            for event in events:
+                await apply_to(held, schema, models, event, changes)
+            await combined.flush()
+    except EVENT_ERRORS:
+        # Which event failed is found again without holding writes back, one savepoint each.
+        for event in events:
+            try:
+                async with conn.transaction():
+                    await apply_to(conn, schema, models, event, changes)
+            except EVENT_ERRORS as error:
+                log.warning(
+                    "replay_event_skipped",
+                    schema=schema,
+                    notification_id=event.notification_id,
+                    event_type=event.type,
+                    aggregate_id=str(event.aggregate_id),
+                    error_type=type(error).__name__,
+                    error=str(error),
+                )

@@ -1,0 +1,79 @@
+"""A replay from the event store builds every read model as the live projection builds it, event by event."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+
+import asyncpg
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from devstack.postgres import LocalPostgres
+from domain.published_event import PublishedEvent
+from services.bootstrap import build_event_store
+from services.projections import event_log
+from services.projections.rebuild import differences
+from services.projections.replay import replay
+from services.projections.schema import LIVE_SCHEMA, create_read_models
+from services.projections.tracking import Position, apply_records, load_position
+from services.projections.versions import PREVIOUS_SCHEMA
+from services.settings import Settings
+from tests.replay_histories import Step, World, records, steps
+
+pytestmark = pytest.mark.integration
+
+
+@hypothesis_settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(history=steps, cuts=st.lists(st.integers(1, 9), min_size=1, max_size=4))
+def test_every_read_model_replayed_equals_the_one_built_live(
+    postgres: LocalPostgres, history: list[Step], cuts: list[int]
+) -> None:
+    url = asyncio.run(_fresh_database(postgres))
+    store = build_event_store(Settings(database_url=url))
+    try:
+        World(store).play(history)
+        asyncio.run(_check(url, store, cuts))
+    finally:
+        store.close()
+
+
+async def _check(url: str, store: object, cuts: list[int]) -> None:
+    published = records(store)  # type: ignore[arg-type]
+    pool = await asyncpg.create_pool(url, min_size=1, max_size=4)
+    assert pool is not None
+    try:
+        # The live projection: the topic's records in batches of every size the draw gave.
+        await create_read_models(pool, LIVE_SCHEMA)
+        position, start, turn = Position(0, -1), 0, 0
+        while start < len(published):
+            size = cuts[turn % len(cuts)]
+            position = await apply_records(pool, LIVE_SCHEMA, published[start : start + size], position, notify=False)
+            start, turn = start + size, turn + 1
+        # The store's rows read as the relay publishes them.
+        stored = await event_log.read_after(pool, 0, 1_000_000)
+        assert [event_log.published(row) for row in stored] == [
+            PublishedEvent.from_dict(json.loads(r.value or b"")) for r in published
+        ]
+
+        done = await replay(pool)
+
+        assert done.switched
+        assert done.notification_id == len(published)
+        assert (await load_position(pool, LIVE_SCHEMA)).notification_id == len(published)
+        assert await differences(pool, LIVE_SCHEMA, PREVIOUS_SCHEMA) == {}
+    finally:
+        await pool.close()
+
+
+async def _fresh_database(postgres: LocalPostgres) -> str:
+    name = f"p_{secrets.token_hex(6)}"
+    conn = await asyncpg.connect(postgres.url)
+    try:
+        await conn.execute(f"CREATE DATABASE {name}")
+    finally:
+        await conn.close()
+    return postgres.url.rsplit("/", 1)[0] + f"/{name}"

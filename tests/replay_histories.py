@@ -1,0 +1,121 @@
+"""Event histories for the replay tests: steps of the real use cases, drawn at random or fixed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import asyncpg
+from aiokafka.structs import ConsumerRecord
+from eventsourcing.persistence import ApplicationRecorder
+from hypothesis import strategies as st
+
+from application.add_deal_line import NewLine, add_deal_line
+from application.complete_activity import complete_activity
+from application.event_store import EventStore
+from application.managers import register_manager
+from application.move_deal import move_deal
+from application.open_deal import DealOpening, open_deal
+from application.receive_messages import receive_messages
+from application.reply import reply
+from application.schedule_activity import NewActivity, schedule_activity
+from application.work_day import change_work_day
+from bench.replay_history import COLUMNS, Size, history, managers_of, record_template
+from domain.conversation import Conversation
+from domain.errors import DomainError
+from domain.inbound import InboundMessage
+from domain.pipeline import DEFAULT_PIPELINE_ID, Pipeline
+from services.projections.event_log import EVENTS_TABLE
+from services.router.published import encode, public_event
+
+KINDS = ("manager", "work_day", "message", "reply", "deal", "move", "line", "activity", "complete")
+Step = tuple[str, int, int]
+
+steps = st.lists(st.tuples(st.sampled_from(KINDS), st.integers(0, 5), st.integers(0, 5)), min_size=1, max_size=25)
+
+
+@dataclass
+class World:
+    """What a history has made so far, to pick the records later steps act on."""
+
+    store: EventStore
+    managers: list[UUID] = field(default_factory=list)
+    conversations: list[UUID] = field(default_factory=list)
+    deals: list[UUID] = field(default_factory=list)
+    activities: list[UUID] = field(default_factory=list)
+    counter: int = 0
+
+    def play(self, history: list[Step]) -> None:
+        """Run every step; one the domain refuses (a rule of its own) is passed over, as a user's would be."""
+        for kind, a, b in history:
+            self.counter += 1
+            try:
+                self._step(kind, a, b)
+            except DomainError:
+                continue
+
+    def _step(self, kind: str, a: int, b: int) -> None:
+        store, n = self.store, self.counter
+        manager = self.managers[a % len(self.managers)] if self.managers else None
+        if kind == "manager" or manager is None:
+            self.managers.append(register_manager(store, f"Manager {n}", f"m{n}@example.com", 1 + b, "sales"))
+        elif kind == "work_day":
+            change_work_day(store, manager, ("start", "pause", "resume", "end")[b % 4])
+        elif kind == "message":
+            at = datetime(2026, 5, 1, tzinfo=UTC) + timedelta(minutes=n)
+            [received] = receive_messages(store, [InboundMessage.from_visitor(f"v{a}", f"m{n}", f"Hello {n}", at)])
+            if received.conversation_id is not None and received.conversation_id not in self.conversations:
+                self.conversations.append(received.conversation_id)
+        elif kind == "reply" and self.conversations:
+            conversation = self.conversations[b % len(self.conversations)]
+            reply(store, conversation, manager, f"Answer {n}", f"r{n}", any_conversation=True)
+        elif kind == "deal":
+            contact = self._contact(b)
+            opened = open_deal(store, DealOpening(f"Deal {n}", "EUR", contact_id=contact, amount=str(100 * b)), manager)
+            self.deals.append(opened.deal_id)
+        elif kind == "move" and self.deals:
+            pipeline = store.load(DEFAULT_PIPELINE_ID)
+            assert isinstance(pipeline, Pipeline)
+            stage = pipeline.ordered[b % len(pipeline.ordered)]
+            move_deal(store, self.deals[a % len(self.deals)], stage.id, manager, reason="Too dear")
+        elif kind == "line" and self.deals:
+            line = NewLine(name=f"Item {n}", price=f"{b}.50", quantity=1 + a)
+            add_deal_line(store, self.deals[a % len(self.deals)], line, manager)
+        elif kind == "activity" and self.deals:
+            due = datetime(2026, 6, 1, tzinfo=UTC) + timedelta(hours=n)
+            activity = NewActivity("call", "deal", self.deals[b % len(self.deals)], f"Call {n}", due_at=due)
+            self.activities.append(schedule_activity(store, activity, manager))
+        elif kind == "complete" and self.activities:
+            complete_activity(store, self.activities[a % len(self.activities)], f"Done {n}", manager)
+
+    def _contact(self, b: int) -> UUID | None:
+        if not self.conversations:
+            return None
+        conversation = self.store.load(self.conversations[b % len(self.conversations)])
+        assert isinstance(conversation, Conversation)
+        return conversation.contact_id
+
+
+def records(store: EventStore, topic: str = "domain-events") -> list[ConsumerRecord[bytes, bytes]]:
+    """Every stored event as the outbox relay puts it on the domain-events topic."""
+    recorder = store.recorder
+    assert isinstance(recorder, ApplicationRecorder)
+    found = []
+    for offset, notification in enumerate(recorder.select_notifications(0, 1_000_000)):
+        value = encode(public_event(store, notification))
+        key = str(notification.originator_id).encode()
+        found.append(ConsumerRecord(topic, 0, offset, 0, 0, key, value, None, len(key), len(value), ()))
+    return found
+
+
+async def write_copied_history(pool: asyncpg.Pool, deals: int) -> int:
+    """The benchmark's generated history of ``deals`` deals, written into the store; the events written."""
+    size = Size(deals=deals, activities_per_deal=10, managers=5, messages=30)
+    template = record_template(size)
+    written = 0
+    async with pool.acquire() as conn:
+        for rows in history(template, size, managers_of(template)):
+            await conn.copy_records_to_table(EVENTS_TABLE, records=rows, columns=COLUMNS)
+            written += len(rows)
+    return written
