@@ -43,3 +43,23 @@ def manager_id(email: str) -> UUID:
 def team_id(name: str) -> UUID:
     """A team (queue) of managers."""
     return uuid5(_NAMESPACE, f"team/{name}")
+
+
+def call_id(line: str, reference: str) -> UUID:
+    """A call on a line, by the id its telephone provider gave it."""
+    return uuid5(_NAMESPACE, f"call/{line}/{reference}")
+
+
+def call_activity_id(call: UUID) -> UUID:
+    """The activity that shows a call on its customer's contact."""
+    return uuid5(_NAMESPACE, f"call-activity/{call}")
+
+
+def call_back_id(call: UUID) -> UUID:
+    """The task to call a customer back after a missed call."""
+    return uuid5(_NAMESPACE, f"call-back/{call}")
+
+
+def call_backs_id(number: str) -> UUID:
+    """The call-back tasks still open for one phone number (E.164)."""
+    return uuid5(_NAMESPACE, f"call-backs/{number}")

@@ -1,0 +1,230 @@
+"""Record what a telephone line reports of a call: an activity on the customer's contact, and what follows.
+
+The first fact that names the customer's number places the call: the contact with that number (a
+new one if nobody has it), and for a customer's call that no manager is responsible for, a lead
+in a phone conversation, routed by the rules like any other. The call is an activity on the contact,
+done when the call is over, with its duration, how it ended and its recording. A customer's missed
+call becomes a call-back task, due at once or, outside the line's hours, when it next opens, with a
+reminder then; calling that number back (an outgoing call that is answered) completes the task.
+Every fact is recorded once per call and kind, so repeats change nothing and order does not matter.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from application.assigning import Assigning
+from application.contact_lookup import contact_of
+from application.contact_matching import contact_for_touch
+from application.event_store import EventStore
+from application.unit_of_work import UnitOfWork
+from domain.activity import Activity, ActivityKind, CallDetails, SubjectKind
+from domain.call import Call, CallBacks
+from domain.call_event import CallDirection, CallEvent
+from domain.call_lines import CallLine
+from domain.channels import Channel, ChannelAddress
+from domain.conversation import Conversation
+from domain.identities import call_activity_id, call_back_id, call_backs_id, conversation_id, lead_id
+from domain.lead import Lead, LeadStatus
+from domain.manager import Manager
+
+
+class CallOutcome(enum.StrEnum):
+    """What recording one fact did."""
+
+    RECORDED = "recorded"
+    DUPLICATE = "duplicate"  # a fact of this kind was recorded on this call before
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """The result of recording one fact, with the ids to log."""
+
+    call_id: UUID
+    outcome: CallOutcome
+    contact_id: UUID | None = None
+    lead_id: UUID | None = None
+    responsible_id: UUID | None = None
+    call_back_id: UUID | None = None
+    call_backs_done: tuple[UUID, ...] = ()
+
+
+def record_call(store: EventStore, fact: CallEvent, line: CallLine) -> RecordedCall:
+    """Record one fact of a call on ``line``; a fact recorded before changes nothing."""
+    at = store.clock()
+    return store.transact(lambda work, assigning: _record(work, assigning, fact, line, at))
+
+
+def _record(work: UnitOfWork, assigning: Assigning, fact: CallEvent, line: CallLine, at: datetime) -> RecordedCall:
+    call = work.find(Call.create_id(fact.line, fact.call_id), Call)
+    if call is None:
+        call = Call(line=fact.line, reference=fact.call_id)
+        work.add(call)
+    if not call.report(fact):
+        return RecordedCall(call.id, CallOutcome.DUPLICATE, call.contact_id, call.lead_id, call.responsible_id)
+    if not call.customer:
+        return RecordedCall(call.id, CallOutcome.RECORDED)  # a recording before anything named the customer
+    if call.contact_id is None:
+        _place(work, assigning, call, line)
+    elif call.responsible_id is None and call.lead_id is not None:
+        # The lead waited in a queue when the call was placed; whoever has it since is responsible.
+        lead = work.find(call.lead_id, Lead)
+        if lead is not None and lead.manager_id is not None:
+            call.place(call.contact_id, call.lead_id, lead.manager_id)
+    answerer = line.manager_at(call.extension) if call.extension else None
+    responsible = _manager(work, answerer) or call.responsible_id
+    activity = _call_activity(work, call, responsible, at)
+    if activity is not None:
+        activity.note_call(
+            CallDetails(
+                call.line,
+                call.extension,
+                call.duration_seconds,
+                call.disposition,
+                call.recording_url,
+                call.recording_seconds,
+            )
+        )
+        if call.over and not activity.done:
+            activity.complete(_result(call), by=activity.responsible_id, at=at)
+    task = _call_back(work, call, line, at) if call.missed else None
+    done = _called_back(work, call, answerer or call.responsible_id, at)
+    return RecordedCall(
+        call.id, CallOutcome.RECORDED, call.contact_id, call.lead_id, call.responsible_id, task, tuple(done)
+    )
+
+
+def _place(work: UnitOfWork, assigning: Assigning, call: Call, line: CallLine) -> None:
+    """The call's contact, and for a customer nobody is responsible for, their phone lead, routed."""
+    address = ChannelAddress(Channel.PHONE, call.customer)
+    contact = contact_of(work, contact_for_touch(work, address, "", None))
+    assert contact is not None  # found or registered just now
+    responsible = _manager(work, contact.responsible_manager_id)
+    lead = None
+    if call.direction is CallDirection.INCOMING and responsible is None:
+        lead = _phone_lead(work, assigning, call, contact.id)
+        responsible = lead.manager_id
+    call.place(contact.id, lead.id if lead else None, responsible or _manager(work, line.fallback_manager_id))
+
+
+def _phone_lead(work: UnitOfWork, assigning: Assigning, call: Call, contact_id: UUID) -> Lead:
+    """The lead of the customer's calls on this line: opened, or reopened when closed, and routed."""
+    thread = f"{call.line}/{call.customer}"
+    arrived_at = call.started_at
+    conversation = work.find(conversation_id(Channel.PHONE, thread), Conversation)
+    if conversation is None:
+        conversation = Conversation(
+            channel=Channel.PHONE,
+            thread=thread,
+            address=str(ChannelAddress(Channel.PHONE, call.customer)),
+            contact_id=contact_id,
+        )
+        work.add(conversation)
+        work.add(
+            Lead(
+                conversation_id=conversation.id,
+                contact_id=contact_id,
+                channel=Channel.PHONE,
+                source=call.line,
+                arrived_at=arrived_at,
+            )
+        )
+    lead = work.find(lead_id(conversation.id), Lead)
+    assert lead is not None  # opened with the conversation
+    lead.reopen(arrived_at)
+    if lead.status is LeadStatus.NEW:
+        assigning.route(lead, arrived_at)
+    return lead
+
+
+def _call_activity(work: UnitOfWork, call: Call, responsible: UUID | None, at: datetime) -> Activity | None:
+    """The call's activity on the contact: scheduled once, in its responsible manager's name."""
+    activity = work.find(call_activity_id(call.id), Activity)
+    if activity is not None or responsible is None or call.contact_id is None:
+        return activity
+    incoming = call.direction is CallDirection.INCOMING
+    title = f"{'Call from' if incoming else 'Call to'} {call.customer} on line {call.line}"
+    activity = Activity.schedule(
+        call_activity_id(call.id),
+        ActivityKind.CALL,
+        SubjectKind.CONTACT,
+        call.contact_id,
+        title,
+        by=responsible,
+        at=at,
+        due_at=call.started_at,
+    )
+    work.add(activity)
+    return activity
+
+
+def _call_back(work: UnitOfWork, call: Call, line: CallLine, at: datetime) -> UUID | None:
+    """The task to call the customer back, due now or when the line next opens, reminding then."""
+    task_id = call_back_id(call.id)
+    if work.get(task_id) is not None or call.responsible_id is None or call.contact_id is None:
+        return None
+    due = line.next_opening(call.started_at or at)
+    task = Activity.schedule(
+        task_id,
+        ActivityKind.TASK,
+        SubjectKind.CONTACT,
+        call.contact_id,
+        f"Call back {call.customer} (missed call on line {call.line})",
+        by=call.responsible_id,
+        at=at,
+        due_at=due,
+        remind_at=due,
+        call_back=True,
+    )
+    work.add(task)
+    backs = work.find(call_backs_id(call.customer), CallBacks)
+    if backs is None:
+        backs = CallBacks(number=call.customer)
+        work.add(backs)
+    backs.add(task_id)
+    return task_id
+
+
+def _called_back(work: UnitOfWork, call: Call, by: UUID | None, at: datetime) -> list[UUID]:
+    """An answered call to the customer completes the call-back tasks open for their number."""
+    if call.direction is not CallDirection.OUTGOING or not call.answered:
+        return []
+    backs = work.find(call_backs_id(call.customer), CallBacks)
+    if backs is None:
+        return []
+    done = []
+    for task_id in backs.clear(call.id):
+        task = work.find(task_id, Activity)
+        if task is not None and not task.done:
+            task.complete(f"called back: call {call.reference} on line {call.line}", by or task.responsible_id, at)
+            done.append(task_id)
+    return done
+
+
+def _result(call: Call) -> str:
+    """What came of the call, in words, for the activity's result.
+
+    Only what the end of a call reports: facts that may come after it (who answered, the recording)
+    are in the activity's call details, so the result reads the same whatever the order.
+    """
+    if call.missed:
+        how = "missed"
+    elif call.answered:
+        how = "answered"
+    else:
+        how = "not answered"
+    parts = [how]
+    if call.duration_seconds is not None:
+        minutes, seconds = divmod(call.duration_seconds, 60)
+        parts.append(f"{minutes} min {seconds:02d} s")
+    if call.disposition:
+        parts.append(call.disposition)
+    return ", ".join(parts)
+
+
+def _manager(work: UnitOfWork, manager_id: UUID | None) -> UUID | None:
+    """``manager_id`` if it names a registered manager."""
+    return manager_id if manager_id is not None and work.find(manager_id, Manager) is not None else None
