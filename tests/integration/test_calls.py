@@ -210,3 +210,17 @@ async def called_back(store: EventStore, settings: Settings, running: RunningSer
 
     await until(both_done, WAIT, "calling back to complete both call-back tasks")
     await anna_console.close()
+
+    # The console's read model shows the calls with what their lines reported.
+    missed_call = str(call_activity_id(call_id(TWILIO_LINE, "CA7")))
+    async with httpx.AsyncClient(base_url=settings.console_url, headers={"Authorization": f"Bearer {token}"}) as api:
+
+        async def shown() -> dict[str, Any] | None:
+            answer = await api.get("/api/activities", params={"state": "done", "responsible": "me"})
+            assert answer.status_code == 200, answer.text
+            found = [a for a in answer.json()["activities"] if a["id"] == missed_call and a["call"]]
+            return found[0] if found else None
+
+        activity = await until(shown, WAIT, "the missed call in the activities read model")
+    assert activity["call"]["disposition"] == "no-answer"
+    assert activity["result"] == "missed, no-answer"
