@@ -17,17 +17,18 @@ from datetime import datetime
 from uuid import UUID
 
 from application.assigning import Assigning
+from application.call_backs import close_call_backs, schedule_call_back
 from application.contact_lookup import contact_of
 from application.contact_matching import contact_for_touch
 from application.event_store import EventStore
 from application.unit_of_work import UnitOfWork
 from domain.activity import Activity, ActivityKind, CallDetails, SubjectKind
-from domain.call import Call, CallBacks
+from domain.call import Call
 from domain.call_event import CallDirection, CallEvent
 from domain.call_lines import CallLine
 from domain.channels import Channel, ChannelAddress
 from domain.conversation import Conversation
-from domain.identities import call_activity_id, call_back_id, call_backs_id, conversation_id, lead_id
+from domain.identities import call_activity_id, conversation_id, lead_id
 from domain.lead import Lead, LeadStatus
 from domain.manager import Manager
 
@@ -89,9 +90,11 @@ def _record(work: UnitOfWork, assigning: Assigning, fact: CallEvent, line: CallL
             )
         )
         if call.over and not activity.done:
-            activity.complete(_result(call), by=activity.responsible_id, at=at)
-    task = _call_back(work, call, line, at) if call.missed else None
-    done = _called_back(work, call, answerer or call.responsible_id, at)
+            activity.complete(call.result(), by=activity.responsible_id, at=at)
+    if answerer is not None and call.answered:
+        _lead_answered(work, call, answerer, at)
+    task = schedule_call_back(work, call, line, at) if call.missed else None
+    done = close_call_backs(work, call, answerer or call.responsible_id, at)
     return RecordedCall(
         call.id, CallOutcome.RECORDED, call.contact_id, call.lead_id, call.responsible_id, task, tuple(done)
     )
@@ -140,6 +143,13 @@ def _phone_lead(work: UnitOfWork, assigning: Assigning, call: Call, contact_id: 
     return lead
 
 
+def _lead_answered(work: UnitOfWork, call: Call, answerer: UUID, at: datetime) -> None:
+    """The customer's phone lead is answered when the manager holding it talked to them on the line."""
+    lead = work.find(lead_id(conversation_id(Channel.PHONE, f"{call.line}/{call.customer}")), Lead)
+    if lead is not None:
+        lead.mark_answered(answerer, at)
+
+
 def _call_activity(work: UnitOfWork, call: Call, responsible: UUID | None, at: datetime) -> Activity | None:
     """The call's activity on the contact: scheduled once, in its responsible manager's name."""
     activity = work.find(call_activity_id(call.id), Activity)
@@ -159,70 +169,6 @@ def _call_activity(work: UnitOfWork, call: Call, responsible: UUID | None, at: d
     )
     work.add(activity)
     return activity
-
-
-def _call_back(work: UnitOfWork, call: Call, line: CallLine, at: datetime) -> UUID | None:
-    """The task to call the customer back, due now or when the line next opens, reminding then."""
-    task_id = call_back_id(call.id)
-    if work.get(task_id) is not None or call.responsible_id is None or call.contact_id is None:
-        return None
-    due = line.next_opening(call.started_at or at)
-    task = Activity.schedule(
-        task_id,
-        ActivityKind.TASK,
-        SubjectKind.CONTACT,
-        call.contact_id,
-        f"Call back {call.customer} (missed call on line {call.line})",
-        by=call.responsible_id,
-        at=at,
-        due_at=due,
-        remind_at=due,
-        call_back=True,
-    )
-    work.add(task)
-    backs = work.find(call_backs_id(call.customer), CallBacks)
-    if backs is None:
-        backs = CallBacks(number=call.customer)
-        work.add(backs)
-    backs.add(task_id)
-    return task_id
-
-
-def _called_back(work: UnitOfWork, call: Call, by: UUID | None, at: datetime) -> list[UUID]:
-    """An answered call to the customer completes the call-back tasks open for their number."""
-    if call.direction is not CallDirection.OUTGOING or not call.answered:
-        return []
-    backs = work.find(call_backs_id(call.customer), CallBacks)
-    if backs is None:
-        return []
-    done = []
-    for task_id in backs.clear(call.id):
-        task = work.find(task_id, Activity)
-        if task is not None and not task.done:
-            task.complete(f"called back: call {call.reference} on line {call.line}", by or task.responsible_id, at)
-            done.append(task_id)
-    return done
-
-
-def _result(call: Call) -> str:
-    """What came of the call, in words, for the activity's result.
-
-    Only what the end of a call reports: facts that may come after it (who answered, the recording)
-    are in the activity's call details, so the result reads the same whatever the order.
-    """
-    if call.missed:
-        how = "missed"
-    elif call.answered:
-        how = "answered"
-    else:
-        how = "not answered"
-    parts = [how]
-    if call.duration_seconds is not None:
-        minutes, seconds = divmod(call.duration_seconds, 60)
-        parts.append(f"{minutes} min {seconds:02d} s")
-    if call.disposition:
-        parts.append(call.disposition)
-    return ", ".join(parts)
 
 
 def _manager(work: UnitOfWork, manager_id: UUID | None) -> UUID | None:

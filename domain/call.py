@@ -84,6 +84,26 @@ class Call(Aggregate):
         """Whether a customer's call went unanswered."""
         return self.direction is CallDirection.INCOMING and self.has(CallEventKind.MISSED) and not self.answered
 
+    def result(self) -> str:
+        """What came of the call, in words, for the activity's result.
+
+        Only what the end of a call reports: facts that may come after it (who answered, the recording)
+        are in the activity's call details, so the result reads the same whatever the order.
+        """
+        if self.missed:
+            how = "missed"
+        elif self.answered:
+            how = "answered"
+        else:
+            how = "not answered"
+        parts = [how]
+        if self.duration_seconds is not None:
+            minutes, seconds = divmod(self.duration_seconds, 60)
+            parts.append(f"{minutes} min {seconds:02d} s")
+        if self.disposition:
+            parts.append(self.disposition)
+        return ", ".join(parts)
+
     @event("Reported")
     def _reported(  # noqa: PLR0913 - one fact, as the line told it
         self,

@@ -176,3 +176,14 @@ def test_nobody_at_work_leaves_the_lead_queued_and_the_fallback_manager_responsi
     assert loaded(store, recorded.lead_id, Lead).status is LeadStatus.QUEUED
     assert recorded.responsible_id == olga
     assert recorded.call_back_id is not None
+
+
+def test_the_holder_answering_at_their_extension_answers_the_phone_lead(store: EventStore, anna: UUID) -> None:
+    line = CallLine("shop", extensions={"101": anna})
+    started = record_call(store, fact(CallEventKind.STARTED), line)
+    assert started.lead_id is not None
+    assert not loaded(store, started.lead_id, Lead).answered
+    record_call(store, fact(CallEventKind.ANSWERED, extension="102"), line)
+    assert not loaded(store, started.lead_id, Lead).answered  # nobody we know picked up
+    record_call(store, fact(CallEventKind.ANSWERED, "c2", extension="101"), line)
+    assert loaded(store, started.lead_id, Lead).answered
