@@ -2,7 +2,9 @@
 
 Part of recording a call (``record_call``): the task is due at once when the line is open and at its
 next opening otherwise, reminding its manager then; the number's open tasks are listed on
-``CallBacks``, so an answered call to that number completes each of them.
+``CallBacks``, so an answered call to that number completes each of them. Calls are recorded in
+whatever order they reach the router, so a call back reported before the missed call it answers
+completes that call's task as it is made.
 """
 
 from __future__ import annotations
@@ -37,11 +39,12 @@ def schedule_call_back(work: UnitOfWork, call: Call, line: CallLine, at: datetim
         call_back=True,
     )
     work.add(task)
-    backs = work.find(call_backs_id(call.customer), CallBacks)
-    if backs is None:
-        backs = CallBacks(number=call.customer)
-        work.add(backs)
-    backs.add(task_id)
+    backs = _call_backs(work, call.customer)
+    if call.started_at is not None and backs.answered_since(call.started_at):
+        # The call back was reported before the call it answers: the task is done as it is made.
+        task.complete(f"called back on {backs.called_back_at:%Y-%m-%d %H:%M} UTC", call.responsible_id, at)
+    else:
+        backs.add(task_id)
     return task_id
 
 
@@ -49,13 +52,19 @@ def close_call_backs(work: UnitOfWork, call: Call, by: UUID | None, at: datetime
     """An answered call to the customer completes the call-back tasks open for their number."""
     if call.direction is not CallDirection.OUTGOING or not call.answered:
         return []
-    backs = work.find(call_backs_id(call.customer), CallBacks)
-    if backs is None:
-        return []
+    backs = _call_backs(work, call.customer)
     done = []
-    for task_id in backs.clear(call.id):
+    for task_id in backs.called_back(call.id, call.started_at or at):
         task = work.find(task_id, Activity)
         if task is not None and not task.done:
             task.complete(f"called back: call {call.reference} on line {call.line}", by or task.responsible_id, at)
             done.append(task_id)
     return done
+
+
+def _call_backs(work: UnitOfWork, number: str) -> CallBacks:
+    backs = work.find(call_backs_id(number), CallBacks)
+    if backs is None:
+        backs = CallBacks(number=number)
+        work.add(backs)
+    return backs

@@ -138,7 +138,7 @@ class Call(Aggregate):
 
 
 class CallBacks(Aggregate):
-    """The call-back tasks still open for one phone number."""
+    """One phone number's call-back tasks still open, and when it was last called back."""
 
     @staticmethod
     def create_id(number: str) -> UUID:
@@ -149,23 +149,29 @@ class CallBacks(Aggregate):
     def __init__(self, number: str) -> None:
         self.number = number
         self.open: list[UUID] = []
+        self.called_back_at: datetime | None = None
 
     def add(self, task_id: UUID) -> None:
         """A call-back task for this number was scheduled."""
         if task_id not in self.open:
             self._added(task_id=task_id)
 
-    def clear(self, call: UUID) -> list[UUID]:
-        """The number was called back on ``call``: the tasks that were open, now none."""
+    def called_back(self, call: UUID, at: datetime) -> list[UUID]:
+        """The number was called back on ``call`` at ``at``: the tasks that were open, now none."""
         done = list(self.open)
-        if done:
-            self._cleared(call_id=call, task_ids=done)
+        if done or self.called_back_at is None or at > self.called_back_at:
+            self._called_back(call_id=call, at=at, task_ids=done)
         return done
+
+    def answered_since(self, at: datetime) -> bool:
+        """Whether the number was called back at ``at`` or later (a call back may be reported first)."""
+        return self.called_back_at is not None and self.called_back_at >= at
 
     @event("Added")
     def _added(self, task_id: UUID) -> None:
         self.open.append(task_id)
 
-    @event("Cleared")
-    def _cleared(self, call_id: UUID, task_ids: list[UUID]) -> None:
+    @event("CalledBack")
+    def _called_back(self, call_id: UUID, at: datetime, task_ids: list[UUID]) -> None:
         self.open = [t for t in self.open if t not in task_ids]
+        self.called_back_at = max(at, self.called_back_at) if self.called_back_at else at

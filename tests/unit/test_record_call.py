@@ -187,3 +187,14 @@ def test_the_holder_answering_at_their_extension_answers_the_phone_lead(store: E
     assert not loaded(store, started.lead_id, Lead).answered  # nobody we know picked up
     record_call(store, fact(CallEventKind.ANSWERED, "c2", extension="101"), line)
     assert loaded(store, started.lead_id, Lead).answered
+
+
+def test_a_call_back_reported_before_the_missed_call_still_closes_its_task(store: EventStore, anna: UUID) -> None:
+    back = fact(CallEventKind.ANSWERED, "c2", at=T0 + timedelta(minutes=5), direction=CallDirection.OUTGOING)
+    record_call(store, back, CallLine("shop"))
+    missed = record_call(store, fact(CallEventKind.MISSED, "c1"), CallLine("shop"))
+    assert missed.call_back_id is not None
+    assert loaded(store, missed.call_back_id, Activity).done
+    later = record_call(store, fact(CallEventKind.MISSED, "c3", at=T0 + timedelta(minutes=10)), CallLine("shop"))
+    assert later.call_back_id is not None
+    assert not loaded(store, later.call_back_id, Activity).done  # missed after the call back: still to do
