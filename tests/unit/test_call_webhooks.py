@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from connectors.calls.generic import read_call_event
 from connectors.calls.signing import NotVouchedFor, check_signed, check_twilio, signature, twilio_signature
@@ -50,9 +53,9 @@ def test_our_signature_covers_the_body_and_the_time() -> None:
         "no signature": (stamp, None, body, NOW),
     }
     refused = []
-    for name, (timestamp, given, signed, now) in refusals.items():
+    for name, (timestamp, sent, signed, now) in refusals.items():
         try:
-            check_signed(SECRET, timestamp, given, signed, now, 300)
+            check_signed(SECRET, timestamp, sent, signed, now, 300)
         except NotVouchedFor:
             refused.append(name)
     assert refused == list(refusals)
@@ -114,3 +117,68 @@ def test_twilio_recordings_and_refusals_name_twilios_parameters() -> None:
         with pytest.raises(InvalidCallEvent) as refused:
             read_status_callback({**call, **changes}, "tw", "", AT)
         assert refused.value.field == field, changes
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=10,
+)
+FIELDS = (
+    "event",
+    "call_id",
+    "at",
+    "direction",
+    "from",
+    "to",
+    "extension",
+    "duration",
+    "disposition",
+    "recording_url",
+    "recording_duration",
+)
+_fields = st.sampled_from(FIELDS)
+_valid = {
+    "event": "ended",
+    "call_id": "c1",
+    "at": "2026-03-02T09:30:00+02:00",
+    "direction": "incoming",
+    "from": "+37120000000",
+    "to": "101",
+    "duration": 5,
+}
+
+
+@given(st.dictionaries(_fields, _json, max_size=6))
+def test_any_json_in_our_format_is_an_event_or_a_refusal_naming_a_field(changes: dict[str, object]) -> None:
+    named = None
+    try:
+        read_call_event({**_valid, **changes}, "shop", "LV")
+    except InvalidCallEvent as refused:
+        named = refused.field
+    assert named is None or named in FIELDS
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "CallSid",
+                "CallStatus",
+                "Direction",
+                "From",
+                "To",
+                "CallDuration",
+                "Timestamp",
+                "RecordingStatus",
+                "RecordingUrl",
+                "RecordingDuration",
+            ]
+        ),
+        st.lists(st.text(max_size=30), min_size=1, max_size=2),
+        max_size=8,
+    )
+)
+def test_any_twilio_parameters_are_an_event_a_refusal_or_nothing_to_record(params: dict[str, list[str]]) -> None:
+    with contextlib.suppress(InvalidCallEvent, NothingToRecord):
+        read_status_callback(params, "tw", "", AT)
