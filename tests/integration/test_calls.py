@@ -250,5 +250,10 @@ async def called_back(store: EventStore, settings: Settings, running: RunningSer
             return found[0] if found else None
 
         activity = await until(shown, WAIT, "the missed call in the activities read model")
+        # The new customer's phone lead is in Anna's inbox like any other lead.
+        listed = await api.get("/api/conversations")
+        assert listed.status_code == 200, listed.text
+        phone = [c for c in listed.json()["conversations"] if c["channel"] == "phone"]
+        assert [(c["lead_status"], c["manager_id"]) for c in phone] == [("assigned", str(anna))], phone
     assert activity["call"]["disposition"] == "no-answer"
     assert activity["result"] == "missed, no-answer"
