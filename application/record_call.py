@@ -17,20 +17,18 @@ from datetime import datetime
 from uuid import UUID
 
 from application.assigning import Assigning
-from application.call_backs import close_call_backs, schedule_call_back
+from application.call_follow_up import follow_up, registered_manager
 from application.contact_lookup import contact_of
 from application.contact_matching import contact_for_touch
 from application.event_store import EventStore
 from application.unit_of_work import UnitOfWork
-from domain.activity import Activity, ActivityKind, CallDetails, SubjectKind
-from domain.call import Call
+from domain.call import Call, CallsAwaitingManager
 from domain.call_event import CallDirection, CallEvent
 from domain.call_lines import CallLine
 from domain.channels import Channel, ChannelAddress
 from domain.conversation import Conversation
-from domain.identities import call_activity_id, conversation_id, lead_id
+from domain.identities import conversation_id, lead_id
 from domain.lead import Lead, LeadStatus
-from domain.manager import Manager
 
 
 class CallOutcome(enum.StrEnum):
@@ -75,26 +73,10 @@ def _record(work: UnitOfWork, assigning: Assigning, fact: CallEvent, line: CallL
         lead = work.find(call.lead_id, Lead)
         if lead is not None and lead.manager_id is not None:
             call.place(call.contact_id, call.lead_id, lead.manager_id)
-    answerer = line.manager_at(call.extension) if call.extension else None
-    responsible = _manager(work, answerer) or call.responsible_id
-    activity = _call_activity(work, call, responsible, at)
-    if activity is not None:
-        activity.note_call(
-            CallDetails(
-                call.line,
-                call.extension,
-                call.duration_seconds,
-                call.disposition,
-                call.recording_url,
-                call.recording_seconds,
-            )
-        )
-        if call.over and not activity.done:
-            activity.complete(call.result(), by=activity.responsible_id, at=at)
-    if answerer is not None and call.answered:
-        _lead_answered(work, call, answerer, at)
-    task = schedule_call_back(work, call, line, at) if call.missed else None
-    done = close_call_backs(work, call, answerer or call.responsible_id, at)
+    if call.responsible_id is None and call.lead_id is not None:
+        # Nobody can take the call until its lead has a manager: the router follows it up then.
+        _waiting(work, call.lead_id).add(call.id)
+    task, done = follow_up(work, call, line, at)
     return RecordedCall(
         call.id, CallOutcome.RECORDED, call.contact_id, call.lead_id, call.responsible_id, task, tuple(done)
     )
@@ -105,12 +87,12 @@ def _place(work: UnitOfWork, assigning: Assigning, call: Call, line: CallLine) -
     address = ChannelAddress(Channel.PHONE, call.customer)
     contact = contact_of(work, contact_for_touch(work, address, "", None))
     assert contact is not None  # found or registered just now
-    responsible = _manager(work, contact.responsible_manager_id)
+    responsible = registered_manager(work, contact.responsible_manager_id)
     lead = None
     if call.direction is CallDirection.INCOMING and responsible is None:
         lead = _phone_lead(work, assigning, call, contact.id)
         responsible = lead.manager_id
-    call.place(contact.id, lead.id if lead else None, responsible or _manager(work, line.fallback_manager_id))
+    call.place(contact.id, lead.id if lead else None, responsible or registered_manager(work, line.fallback_manager_id))
 
 
 def _phone_lead(work: UnitOfWork, assigning: Assigning, call: Call, contact_id: UUID) -> Lead:
@@ -143,34 +125,9 @@ def _phone_lead(work: UnitOfWork, assigning: Assigning, call: Call, contact_id: 
     return lead
 
 
-def _lead_answered(work: UnitOfWork, call: Call, answerer: UUID, at: datetime) -> None:
-    """The customer's phone lead is answered when the manager holding it talked to them on the line."""
-    lead = work.find(lead_id(conversation_id(Channel.PHONE, f"{call.line}/{call.customer}")), Lead)
-    if lead is not None:
-        lead.mark_answered(answerer, at)
-
-
-def _call_activity(work: UnitOfWork, call: Call, responsible: UUID | None, at: datetime) -> Activity | None:
-    """The call's activity on the contact: scheduled once, in its responsible manager's name."""
-    activity = work.find(call_activity_id(call.id), Activity)
-    if activity is not None or responsible is None or call.contact_id is None:
-        return activity
-    incoming = call.direction is CallDirection.INCOMING
-    title = f"{'Call from' if incoming else 'Call to'} {call.customer} on line {call.line}"
-    activity = Activity.schedule(
-        call_activity_id(call.id),
-        ActivityKind.CALL,
-        SubjectKind.CONTACT,
-        call.contact_id,
-        title,
-        by=responsible,
-        at=at,
-        due_at=call.started_at,
-    )
-    work.add(activity)
-    return activity
-
-
-def _manager(work: UnitOfWork, manager_id: UUID | None) -> UUID | None:
-    """``manager_id`` if it names a registered manager."""
-    return manager_id if manager_id is not None and work.find(manager_id, Manager) is not None else None
+def _waiting(work: UnitOfWork, lead: UUID) -> CallsAwaitingManager:
+    waiting = work.find(CallsAwaitingManager.create_id(lead), CallsAwaitingManager)
+    if waiting is None:
+        waiting = CallsAwaitingManager(lead_id=lead)
+        work.add(waiting)
+    return waiting

@@ -14,7 +14,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.call_event import CallDirection, CallEvent, CallEventKind
-from domain.identities import call_backs_id, call_id
+from domain.identities import call_backs_id, call_id, calls_awaiting_id
 
 
 class Call(Aggregate):
@@ -175,3 +175,37 @@ class CallBacks(Aggregate):
     def _called_back(self, call_id: UUID, at: datetime, task_ids: list[UUID]) -> None:
         self.open = [t for t in self.open if t not in task_ids]
         self.called_back_at = max(at, self.called_back_at) if self.called_back_at else at
+
+
+class CallsAwaitingManager(Aggregate):
+    """Calls on a lead that nobody could take yet (it waited in a queue): followed up once it has a manager."""
+
+    @staticmethod
+    def create_id(lead_id: UUID) -> UUID:
+        """One list per lead."""
+        return calls_awaiting_id(lead_id)
+
+    @event("Opened")
+    def __init__(self, lead_id: UUID) -> None:
+        self.lead_id = lead_id
+        self.waiting: list[UUID] = []
+
+    def add(self, call_id: UUID) -> None:
+        """A call on the lead waits for its manager."""
+        if call_id not in self.waiting:
+            self._added(call_id=call_id)
+
+    def take(self, manager_id: UUID) -> list[UUID]:
+        """The lead has ``manager_id`` now: the calls that waited, none waiting any more."""
+        taken = list(self.waiting)
+        if taken:
+            self._taken(manager_id=manager_id, call_ids=taken)
+        return taken
+
+    @event("Added")
+    def _added(self, call_id: UUID) -> None:
+        self.waiting.append(call_id)
+
+    @event("Taken")
+    def _taken(self, manager_id: UUID, call_ids: list[UUID]) -> None:
+        self.waiting = [c for c in self.waiting if c not in call_ids]

@@ -63,3 +63,8 @@ def call_back_id(call: UUID) -> UUID:
 def call_backs_id(number: str) -> UUID:
     """The call-back tasks still open for one phone number (E.164)."""
     return uuid5(_NAMESPACE, f"call-backs/{number}")
+
+
+def calls_awaiting_id(lead: UUID) -> UUID:
+    """The calls on a lead that wait for it to have a manager."""
+    return uuid5(_NAMESPACE, f"calls-awaiting/{lead}")

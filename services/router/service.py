@@ -25,7 +25,7 @@ from services.dead_letters import Retrying, create_dead_letters
 from services.heartbeat import beat
 from services.one_by_one import handle_each, raw_records
 from services.record_shapes import CallEventBatch, DeliveryReportBatch, EventBatch, InboundBatch
-from services.router import calls, delivery_reports, queue_reactions
+from services.router import call_reactions, calls, delivery_reports, queue_reactions
 from services.router.outbox import OutboxRelay
 from services.router.overdue_leads import move_overdue_leads
 from services.router.reminders import fire_due_reminders
@@ -110,6 +110,19 @@ def build_broker(settings: Settings, store: EventStore, pool: asyncpg.Pool) -> K
             await calls.record_call_event(store, lines, item)
 
         await handle_each(batch, record, calls.CONSUMER, pool, retrying)
+
+    @broker.subscriber(
+        topics.domain_events,
+        group_id=call_reactions.CONSUMER,
+        description="Follows up the calls that waited for their lead's manager, once the lead is assigned.",
+        batch=True,
+        max_records=500,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=raw_records,
+    )
+    async def on_assignments(batch: EventBatch) -> None:
+        await call_reactions.react(store, lines, batch)
 
     return broker
 

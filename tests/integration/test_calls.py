@@ -257,3 +257,43 @@ async def called_back(store: EventStore, settings: Settings, running: RunningSer
         assert [(c["lead_status"], c["manager_id"]) for c in phone] == [("assigned", str(anna))], phone
     assert activity["call"]["disposition"] == "no-answer"
     assert activity["result"] == "missed, no-answer"
+
+
+def test_a_new_callers_call_outside_hours_waits_for_a_manager_then_is_theirs_due_at_the_opening(
+    store: EventStore, settings: Settings, tmp_path: Path
+) -> None:
+    anna = register_manager(store, "Anna", "anna@example.com", 5, "sales")  # her work day not started
+    day = WEEKDAYS[(datetime.now(UTC).weekday() + 3) % 7]
+    shift = CallLineShift.model_validate({"day": day, "from": "09:00", "to": "10:00"})
+    configured = with_lines(settings, timezone="Europe/Riga", hours=[shift])
+    with services(configured, tmp_path / "logs", names=("ingest", "router")):
+        asyncio.run(waited(store, configured, anna))
+
+
+async def waited(store: EventStore, settings: Settings, anna: UUID) -> None:
+    missed_at = datetime.now(UTC)
+    async with webhooks(settings) as http:
+        answer = await post_event(http, call_event("missed", "c-queued", at=missed_at.isoformat()))
+        assert answer.status_code == 200, answer.text
+
+    async def queued() -> Call | None:
+        call = await loaded(store, call_id(LINE, "c-queued"), Call)
+        return call if call is not None and call.lead_id is not None else None
+
+    call = await until(queued, WAIT, "the call to be recorded with its lead")
+    assert call.lead_id is not None
+    lead = await loaded(store, call.lead_id, Lead)
+    assert lead is not None
+    assert lead.status is LeadStatus.QUEUED
+    task_id = call_back_id(call.id)
+    assert await loaded(store, task_id, Activity) is None
+
+    await asyncio.to_thread(change_work_day, store, anna, "start")
+    task = await until(lambda: loaded(store, task_id, Activity), WAIT, "the call-back once the lead is Anna's")
+    hours = WorkingHours(
+        "Europe/Riga", (Shift(WEEKDAYS.index(settings.call_lines[0].hours[0].day), time(9), time(10)),)
+    )
+    assert (task.responsible_id, task.due_at) == (anna, CallLine(LINE, hours).next_opening(missed_at))
+    activity = await loaded(store, call_activity_id(call.id), Activity)
+    assert activity is not None
+    assert activity.done

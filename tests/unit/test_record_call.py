@@ -11,6 +11,7 @@ import pytest
 
 from application.event_store import EventStore
 from application.fire_reminder import due_reminders
+from application.follow_up_waiting_calls import follow_up_waiting_calls
 from application.managers import register_manager
 from application.record_call import CallOutcome, record_call
 from application.work_day import change_work_day
@@ -21,6 +22,7 @@ from domain.contact import Contact
 from domain.identities import call_activity_id, call_back_id, call_id
 from domain.lead import Lead, LeadStatus
 from domain.presence import Shift, WorkingHours
+from tests.router_reactions import routed
 
 A = TypeVar("A")
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday, 12:00 in Riga
@@ -198,3 +200,23 @@ def test_a_call_back_reported_before_the_missed_call_still_closes_its_task(store
     later = record_call(store, fact(CallEventKind.MISSED, "c3", at=T0 + timedelta(minutes=10)), CallLine("shop"))
     assert later.call_back_id is not None
     assert not loaded(store, later.call_back_id, Activity).done  # missed after the call back: still to do
+
+
+def test_a_new_callers_missed_call_waits_for_the_lead_to_be_held_then_is_its_managers(
+    store: EventStore, clock: Clock
+) -> None:
+    saturday = datetime(2026, 3, 7, 10, 0, tzinfo=UTC)
+    line = CallLine("shop", HOURS)
+    recorded = record_call(store, fact(CallEventKind.MISSED, at=saturday), line)
+    assert recorded.lead_id is not None
+    assert recorded.call_back_id is None  # nobody to be responsible: no manager at work, no fallback
+    assert follow_up_waiting_calls(store, recorded.lead_id, {"shop": line}) == []  # still nobody
+    anna = register_manager(store, "Anna", "anna@example.com", 5, "sales")
+    clock.now = datetime(2026, 3, 9, 7, 5, tzinfo=UTC)  # Monday, the line open
+    routed(store, change_work_day, anna, "start")
+    assert loaded(store, recorded.lead_id, Lead).manager_id == anna
+    assert follow_up_waiting_calls(store, recorded.lead_id, {"shop": line}) == [recorded.call_id]
+    task = loaded(store, call_back_id(recorded.call_id), Activity)
+    assert (task.responsible_id, task.due_at) == (anna, datetime(2026, 3, 9, 7, 0, tzinfo=UTC))
+    assert loaded(store, call_activity_id(recorded.call_id), Activity).done
+    assert follow_up_waiting_calls(store, recorded.lead_id, {"shop": line}) == []  # followed up once
