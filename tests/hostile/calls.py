@@ -10,39 +10,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from connectors.calls.signing import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
-    TWILIO_SIGNATURE_HEADER,
     signature,
-    twilio_signature,
 )
-from tests.call_webhooks import CUSTOMER, LINE, OUR_NUMBER, SECRET, TWILIO_LINE, TWILIO_TOKEN
-from tests.hostile.corpus import Case, expect
-
-TWILIO_URL = f"https://calls.shop.example/calls/twilio/{TWILIO_LINE}"
-TEN_MB = 10 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class CallRequest:
-    """What one case sends: a path, a body (or a huge chunked one), and its headers."""
-
-    path: str
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
-    chunked_bytes: int = 0  # when set, the body is this many bytes sent in chunks, without a length
-    method: str = "POST"
-
-
-Build = Callable[[], CallRequest]
+from tests.call_webhooks import CUSTOMER, LINE, OUR_NUMBER, SECRET, TWILIO_LINE
+from tests.hostile.calls_request import TEN_MB, Build, CallRequest, case
+from tests.hostile.calls_twilio import twilio_cases
+from tests.hostile.corpus import Case
 
 
 def event(call: str, **changes: Any) -> dict[str, Any]:
@@ -84,46 +63,9 @@ def unsigned(body: bytes, headers: dict[str, str]) -> Build:
     return lambda: CallRequest(f"/calls/{LINE}", body, headers)
 
 
-def twilio(
-    call_sid: str,
-    *,
-    token: str = TWILIO_TOKEN,
-    url: str = TWILIO_URL,
-    age: float = 0,
-    raw: bytes | None = None,
-    **params: str | list[str],
-) -> Build:
-    """A Twilio status callback (``ringing`` unless changed), signed with ``token`` over ``url``."""
-
-    def build() -> CallRequest:
-        sent: dict[str, str | list[str]] = {
-            "AccountSid": "AC0001",
-            "CallSid": call_sid,
-            "CallStatus": "ringing",
-            "Direction": "inbound",
-            "From": CUSTOMER,
-            "To": OUR_NUMBER,
-            "Timestamp": format_datetime(datetime.now(UTC) - timedelta(seconds=age)),
-            **params,
-        }
-        lists = {k: v if isinstance(v, list) else [v] for k, v in sent.items()}
-        body = raw if raw is not None else urlencode(lists, doseq=True).encode()
-        headers = {
-            TWILIO_SIGNATURE_HEADER: twilio_signature(token, url, lists),
-            "Content-Type": "application/x-www-form-urlencoded",
-        }
-        return CallRequest(f"/calls/twilio/{TWILIO_LINE}", body, headers)
-
-    return build
-
-
 def call_cases() -> list[Case]:
     """Every hostile request at the call webhooks, with its status."""
-    return [*_signature_cases(), *_body_cases(), *_field_cases(), *_phone_cases(), *_twilio_cases()]
-
-
-def _case(family: str, name: str, build: Build, status: int, names_field: str = "") -> Case:
-    return Case("calls", family, name, build, expect(f"status {status}"), names_field)
+    return [*_signature_cases(), *_body_cases(), *_field_cases(), *_phone_cases(), *twilio_cases()]
 
 
 def _signature_cases() -> list[Case]:
@@ -131,26 +73,26 @@ def _signature_cases() -> list[Case]:
     raw = json.dumps(body).encode()
     good_stamp = str(int(time.time()))
     return [
-        _case("signature", "forged: another secret", signed(body, secret="a-guessed-secret-0123456789"), 401),
-        _case("signature", "forged: signs another body", signed(body, sign_other=raw + b" "), 401),
-        _case("signature", "forged: empty secret", signed(body, secret=""), 401),
-        _case("signature", "missing signature", unsigned(raw, {TIMESTAMP_HEADER: good_stamp}), 401),
-        _case("signature", "missing timestamp", unsigned(raw, {SIGNATURE_HEADER: signature(SECRET, "", raw)}), 401),
-        _case("signature", "no headers at all", unsigned(raw, {}), 401),
-        _case("signature", "signature without its scheme", _bare_signature(raw), 401),
-        _case("signature", "signature in upper case", _upper_signature(raw), 401),
-        _case("freshness", "stale: ten minutes old", signed(body, age=600), 401),
-        _case("freshness", "stale: a day old", signed(body, age=86_400), 401),
-        _case("freshness", "stale: signed in 1970", signed(body, stamp="0"), 401),
-        _case("freshness", "ahead: ten minutes in the future", signed(body, age=-600), 401),
-        _case("freshness", "timestamp not a number", signed(body, stamp="yesterday"), 401),
-        _case("freshness", "timestamp negative", signed(body, stamp="-1"), 401),
-        _case("freshness", "timestamp in milliseconds", signed(body, stamp=str(int(time.time() * 1000))), 401),
-        _case("freshness", "timestamp huge", signed(body, stamp="9" * 40), 401),
-        _case("freshness", "timestamp with a fraction", signed(body, stamp=f"{time.time():.3f}"), 401),
-        _case("route", "unknown line", signed(body, line="elsewhere"), 404),
-        _case("route", "a Twilio line on our format's route", signed(body, line=TWILIO_LINE), 404),
-        _case("route", "GET", lambda: CallRequest(f"/calls/{LINE}", b"", {}, method="GET"), 405),
+        case("signature", "forged: another secret", signed(body, secret="a-guessed-secret-0123456789"), 401),
+        case("signature", "forged: signs another body", signed(body, sign_other=raw + b" "), 401),
+        case("signature", "forged: empty secret", signed(body, secret=""), 401),
+        case("signature", "missing signature", unsigned(raw, {TIMESTAMP_HEADER: good_stamp}), 401),
+        case("signature", "missing timestamp", unsigned(raw, {SIGNATURE_HEADER: signature(SECRET, "", raw)}), 401),
+        case("signature", "no headers at all", unsigned(raw, {}), 401),
+        case("signature", "signature without its scheme", _bare_signature(raw), 401),
+        case("signature", "signature in upper case", _upper_signature(raw), 401),
+        case("freshness", "stale: ten minutes old", signed(body, age=600), 401),
+        case("freshness", "stale: a day old", signed(body, age=86_400), 401),
+        case("freshness", "stale: signed in 1970", signed(body, stamp="0"), 401),
+        case("freshness", "ahead: ten minutes in the future", signed(body, age=-600), 401),
+        case("freshness", "timestamp not a number", signed(body, stamp="yesterday"), 401),
+        case("freshness", "timestamp negative", signed(body, stamp="-1"), 401),
+        case("freshness", "timestamp in milliseconds", signed(body, stamp=str(int(time.time() * 1000))), 401),
+        case("freshness", "timestamp huge", signed(body, stamp="9" * 40), 401),
+        case("freshness", "timestamp with a fraction", signed(body, stamp=f"{time.time():.3f}"), 401),
+        case("route", "unknown line", signed(body, line="elsewhere"), 404),
+        case("route", "a Twilio line on our format's route", signed(body, line=TWILIO_LINE), 404),
+        case("route", "GET", lambda: CallRequest(f"/calls/{LINE}", b"", {}, method="GET"), 405),
     ]
 
 
@@ -175,19 +117,19 @@ def _upper_signature(raw: bytes) -> Build:
 def _body_cases() -> list[Case]:
     valid = json.dumps(event("h-body")).encode()
     return [
-        _case("size", "10 MB body", signed(b"{" + b" " * TEN_MB + b"}"), 413),
-        _case("size", "10 MB body, chunked", lambda: CallRequest(f"/calls/{LINE}", b"", {}, chunked_bytes=TEN_MB), 413),
-        _case("size", "just over 64 KiB", signed(event("h-big", note="x" * 70_000)), 413),
-        _case("json", "not JSON", signed(b"event=started&call_id=h-form"), 400, "body"),
-        _case("json", "empty body", signed(b""), 400, "body"),
-        _case("json", "a JSON array", signed(b"[]"), 400, "body"),
-        _case("json", "a JSON string", signed(b'"started"'), 400, "body"),
-        _case("json", "invalid UTF-8", signed(valid.replace(b"h-body", b"h-\xffbody")), 400, "body"),
-        _case("json", "UTF-16", signed(json.dumps(event("h-utf16")).encode("utf-16")), 400, "body"),
-        _case("json", "deep JSON", signed(b"[" * 30_000 + b"]" * 30_000), 400, "body"),
-        _case("json", "deep JSON object", signed(b'{"a":' * 10_000 + b"1" + b"}" * 10_000), 400, "body"),
-        _case("json", "nested deeper than the format", signed(event("h-nest", extra=[[[[[[[[[1]]]]]]]]])), 400, "body"),
-        _case("json", "NaN", signed(valid.replace(b'"started"', b'"started", "duration": NaN')), 400, "body"),
+        case("size", "10 MB body", signed(b"{" + b" " * TEN_MB + b"}"), 413),
+        case("size", "10 MB body, chunked", lambda: CallRequest(f"/calls/{LINE}", b"", {}, chunked_bytes=TEN_MB), 413),
+        case("size", "just over 64 KiB", signed(event("h-big", note="x" * 70_000)), 413),
+        case("json", "not JSON", signed(b"event=started&call_id=h-form"), 400, "body"),
+        case("json", "empty body", signed(b""), 400, "body"),
+        case("json", "a JSON array", signed(b"[]"), 400, "body"),
+        case("json", "a JSON string", signed(b'"started"'), 400, "body"),
+        case("json", "invalid UTF-8", signed(valid.replace(b"h-body", b"h-\xffbody")), 400, "body"),
+        case("json", "UTF-16", signed(json.dumps(event("h-utf16")).encode("utf-16")), 400, "body"),
+        case("json", "deep JSON", signed(b"[" * 30_000 + b"]" * 30_000), 400, "body"),
+        case("json", "deep JSON object", signed(b'{"a":' * 10_000 + b"1" + b"}" * 10_000), 400, "body"),
+        case("json", "nested deeper than the format", signed(event("h-nest", extra=[[[[[[[[[1]]]]]]]]])), 400, "body"),
+        case("json", "NaN", signed(valid.replace(b'"started"', b'"started", "duration": NaN')), 400, "body"),
     ]
 
 
@@ -203,73 +145,73 @@ def _field_cases() -> list[Case]:
     cases = []
     for n, script in enumerate(SCRIPTS):
         cases += [
-            _case("script", f"script in call_id {n}", signed(event(script)), 400, "call_id"),
-            _case("script", f"script in extension {n}", signed(event(f"h-ext{n}", extension=script)), 400, "extension"),
-            _case(
+            case("script", f"script in call_id {n}", signed(event(script)), 400, "call_id"),
+            case("script", f"script in extension {n}", signed(event(f"h-ext{n}", extension=script)), 400, "extension"),
+            case(
                 "script",
                 f"script in disposition {n}",
                 signed(event(f"h-disp{n}", event="ended", disposition=script)),
                 400,
                 "disposition",
             ),
-            _case(
+            case(
                 "script",
                 f"script as recording_url {n}",
                 signed(event(f"h-rec{n}", event="recording", recording_url=script)),
                 400,
                 "recording_url",
             ),
-            _case("script", f"script as our own end {n}", signed(event(f"h-to{n}", to=script)), 400, "to"),
+            case("script", f"script as our own end {n}", signed(event(f"h-to{n}", to=script)), 400, "to"),
         ]
     quoted = 'https://rec.example/a.mp3?x="><script>alert(1)</script>'
     cases += [
-        _case(
+        case(
             "script",
             "markup after a recording URL",
             signed(event("h-q", event="recording", recording_url=quoted)),
             400,
             "recording_url",
         ),
-        _case(
+        case(
             "script",
             "data URL as recording",
             signed(event("h-d", event="recording", recording_url="data:text/html,<b>")),
             400,
             "recording_url",
         ),
-        _case("text", "NUL in call_id", signed(event("h-\x00nul")), 400, "call_id"),
-        _case(
+        case("text", "NUL in call_id", signed(event("h-\x00nul")), 400, "call_id"),
+        case(
             "text",
             "lone surrogate in from",
             signed(json.dumps(event("h-sur")).encode().replace(CUSTOMER.encode(), b"\\ud800")),
             400,
             "from",
         ),
-        _case("text", "control character in extension", signed(event("h-ctl", extension="1\x07")), 400, "extension"),
-        _case("text", "call_id too long", signed(event("h" * 129)), 400, "call_id"),
-        _case("fields", "no call_id", signed(event("h-none", call_id=None)), 400, "call_id"),
-        _case("fields", "call_id a number", signed(event("h-num", call_id=42)), 400, "call_id"),
-        _case("fields", "unknown event", signed(event("h-ev", event="exploded")), 400, "event"),
-        _case("fields", "event missing", signed(event("h-evm", event=None)), 400, "event"),
-        _case("fields", "direction missing", signed(event("h-dir", direction=None)), 400, "direction"),
-        _case("fields", "direction sideways", signed(event("h-side", direction="sideways")), 400, "direction"),
-        _case("fields", "time missing", signed(event("h-at", at=None)), 400, "at"),
-        _case("fields", "time without zone", signed(event("h-tz", at="2026-03-02T09:30:00")), 400, "at"),
-        _case("fields", "time not a time", signed(event("h-att", at="yesterday")), 400, "at"),
-        _case("fields", "duration as text", signed(event("h-du", event="ended", duration="12")), 400, "duration"),
-        _case("fields", "duration negative", signed(event("h-dn", event="ended", duration=-5)), 400, "duration"),
-        _case("fields", "duration a boolean", signed(event("h-db", event="ended", duration=True)), 400, "duration"),
-        _case("fields", "duration a fraction", signed(event("h-df", event="ended", duration=1.5)), 400, "duration"),
-        _case("fields", "duration a year", signed(event("h-dy", event="ended", duration=31_536_000)), 400, "duration"),
-        _case("fields", "recording without URL", signed(event("h-ru", event="recording")), 400, "recording_url"),
-        _case(
+        case("text", "control character in extension", signed(event("h-ctl", extension="1\x07")), 400, "extension"),
+        case("text", "call_id too long", signed(event("h" * 129)), 400, "call_id"),
+        case("fields", "no call_id", signed(event("h-none", call_id=None)), 400, "call_id"),
+        case("fields", "call_id a number", signed(event("h-num", call_id=42)), 400, "call_id"),
+        case("fields", "unknown event", signed(event("h-ev", event="exploded")), 400, "event"),
+        case("fields", "event missing", signed(event("h-evm", event=None)), 400, "event"),
+        case("fields", "direction missing", signed(event("h-dir", direction=None)), 400, "direction"),
+        case("fields", "direction sideways", signed(event("h-side", direction="sideways")), 400, "direction"),
+        case("fields", "time missing", signed(event("h-at", at=None)), 400, "at"),
+        case("fields", "time without zone", signed(event("h-tz", at="2026-03-02T09:30:00")), 400, "at"),
+        case("fields", "time not a time", signed(event("h-att", at="yesterday")), 400, "at"),
+        case("fields", "duration as text", signed(event("h-du", event="ended", duration="12")), 400, "duration"),
+        case("fields", "duration negative", signed(event("h-dn", event="ended", duration=-5)), 400, "duration"),
+        case("fields", "duration a boolean", signed(event("h-db", event="ended", duration=True)), 400, "duration"),
+        case("fields", "duration a fraction", signed(event("h-df", event="ended", duration=1.5)), 400, "duration"),
+        case("fields", "duration a year", signed(event("h-dy", event="ended", duration=31_536_000)), 400, "duration"),
+        case("fields", "recording without URL", signed(event("h-ru", event="recording")), 400, "recording_url"),
+        case(
             "fields",
             "recording URL on a start",
             signed(event("h-rs", recording_url="https://r.example/1")),
             400,
             "recording_url",
         ),
-        _case(
+        case(
             "fields",
             "recording_duration as text",
             signed(event("h-rd", event="recording", recording_url="https://r.example/1", recording_duration="9")),
@@ -299,74 +241,9 @@ BAD_PHONES = {
 def _phone_cases() -> list[Case]:
     cases = []
     for n, (name, phone) in enumerate(BAD_PHONES.items()):
-        cases.append(_case("phone", f"incoming from {name}", signed(event(f"h-ph{n}", **{"from": phone})), 400, "from"))
+        cases.append(case("phone", f"incoming from {name}", signed(event(f"h-ph{n}", **{"from": phone})), 400, "from"))
         outgoing = event(f"h-po{n}", direction="outgoing", to=phone, **{"from": "101"})
-        cases.append(_case("phone", f"outgoing to {name}", signed(outgoing), 400, "to"))
+        cases.append(case("phone", f"outgoing to {name}", signed(outgoing), 400, "to"))
     missing = event("h-nofrom", **{"from": None})
-    cases.append(_case("phone", "incoming without from", signed(missing), 400, "from"))
+    cases.append(case("phone", "incoming without from", signed(missing), 400, "from"))
     return cases
-
-
-def _twilio_cases() -> list[Case]:
-    other_url = "https://attacker.example/calls/twilio/tw"
-    return [
-        _case("twilio", "forged: another token", twilio("CA-h1", token="guessed-token"), 401),
-        _case("twilio", "forged: signed for another URL", twilio("CA-h2", url=other_url), 401),
-        _case("twilio", "forged: parameters changed after signing", _twilio_tampered(), 401),
-        _case("twilio", "missing Twilio signature", _twilio_unsigned(), 401),
-        _case("twilio", "stale Timestamp", twilio("CA-h4", age=3600), 401),
-        _case("twilio", "Timestamp not a date", twilio("CA-h5", Timestamp="yesterday"), 400, "Timestamp"),
-        _case(
-            "twilio", "10 MB form body", lambda: CallRequest(f"/calls/twilio/{TWILIO_LINE}", b"a=" + b"b" * TEN_MB), 413
-        ),
-        _case("twilio", "invalid UTF-8 form", twilio("CA-h6", raw=b"CallSid=CA-h6&From=\xff"), 400, "body"),
-        _case(
-            "twilio",
-            "too many parameters",
-            twilio("CA-h7", raw="&".join(f"p{i}=1" for i in range(200)).encode()),
-            400,
-            "body",
-        ),
-        _case("twilio", "script in CallSid", twilio("<script>alert(1)</script>"), 400, "CallSid"),
-        _case("twilio", "invalid From", twilio("CA-h8", From="12"), 400, "From"),
-        _case("twilio", "From twice", twilio("CA-h9", From=[CUSTOMER, "+37120000001"]), 400, "From"),
-        _case("twilio", "unknown CallStatus", twilio("CA-h10", CallStatus="exploded"), 400, "CallStatus"),
-        _case("twilio", "unknown Direction", twilio("CA-h11", Direction="sideways"), 400, "Direction"),
-        _case(
-            "twilio",
-            "CallDuration not a number",
-            twilio("CA-h12", CallStatus="completed", CallDuration="1e3"),
-            400,
-            "CallDuration",
-        ),
-        _case(
-            "twilio",
-            "script as RecordingUrl",
-            twilio("CA-h13", RecordingStatus="completed", RecordingUrl="javascript:alert(1)"),
-            400,
-            "RecordingUrl",
-        ),
-        _case("twilio", "unknown Twilio line", lambda: CallRequest("/calls/twilio/elsewhere", b"CallSid=CA"), 404),
-        _case("twilio", "our line on Twilio's route", lambda: CallRequest(f"/calls/twilio/{LINE}", b"CallSid=CA"), 404),
-    ]
-
-
-def _twilio_tampered() -> Build:
-    signed_request = twilio("CA-h3")
-
-    def build() -> CallRequest:
-        request = signed_request()
-        return CallRequest(request.path, request.body.replace(b"CA-h3", b"CA-h3x"), request.headers)
-
-    return build
-
-
-def _twilio_unsigned() -> Build:
-    signed_request = twilio("CA-h3u")
-
-    def build() -> CallRequest:
-        request = signed_request()
-        headers = {k: v for k, v in request.headers.items() if k != TWILIO_SIGNATURE_HEADER}
-        return CallRequest(request.path, request.body, headers)
-
-    return build

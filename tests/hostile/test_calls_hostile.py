@@ -18,7 +18,8 @@ from bench.waiting import until
 from services.settings import Settings
 from services.topics import Topics
 from tests.call_webhooks import SECRET, TWILIO_TOKEN, call_event, post_event, with_lines
-from tests.hostile.calls import CallRequest, call_cases
+from tests.hostile.calls import call_cases
+from tests.hostile.calls_request import CallRequest
 from tests.hostile.corpus import Case, Outcome, counts, unique_names
 from tests.services_running import services
 
