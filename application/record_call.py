@@ -29,6 +29,7 @@ from domain.channels import Channel, ChannelAddress
 from domain.conversation import Conversation
 from domain.identities import conversation_id, lead_id
 from domain.lead import Lead, LeadStatus
+from domain.manager import Manager
 
 
 class CallOutcome(enum.StrEnum):
@@ -83,16 +84,25 @@ def _record(work: UnitOfWork, assigning: Assigning, fact: CallEvent, line: CallL
 
 
 def _place(work: UnitOfWork, assigning: Assigning, call: Call, line: CallLine) -> None:
-    """The call's contact, and for a customer nobody is responsible for, their phone lead, routed."""
+    """The call's contact; a customer's call goes to their responsible manager when present, else is a lead.
+
+    The lead (the customer's phone conversation on this line) is routed by the rules like any other:
+    to whoever is eligible, or to a queue, where the call waits with it for a manager.
+    """
     address = ChannelAddress(Channel.PHONE, call.customer)
     contact = contact_of(work, contact_for_touch(work, address, "", None))
     assert contact is not None  # found or registered just now
     responsible = registered_manager(work, contact.responsible_manager_id)
     lead = None
-    if call.direction is CallDirection.INCOMING and responsible is None:
+    if call.direction is CallDirection.INCOMING and not _present(work, responsible):
         lead = _phone_lead(work, assigning, call, contact.id)
         responsible = lead.manager_id
     call.place(contact.id, lead.id if lead else None, responsible or registered_manager(work, line.fallback_manager_id))
+
+
+def _present(work: UnitOfWork, manager_id: UUID | None) -> bool:
+    manager = work.find(manager_id, Manager) if manager_id is not None else None
+    return manager is not None and manager.is_present
 
 
 def _phone_lead(work: UnitOfWork, assigning: Assigning, call: Call, contact_id: UUID) -> Lead:

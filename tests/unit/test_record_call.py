@@ -220,3 +220,17 @@ def test_a_new_callers_missed_call_waits_for_the_lead_to_be_held_then_is_its_man
     assert (task.responsible_id, task.due_at) == (anna, datetime(2026, 3, 9, 7, 0, tzinfo=UTC))
     assert loaded(store, call_activity_id(recorded.call_id), Activity).done
     assert follow_up_waiting_calls(store, recorded.lead_id, {"shop": line}) == []  # followed up once
+
+
+def test_a_known_customer_whose_manager_is_away_is_routed_like_any_lead(store: EventStore, anna: UUID) -> None:
+    first = record_call(store, fact(CallEventKind.STARTED, "c1"), CallLine("shop"))
+    assert first.responsible_id == anna
+    boris = register_manager(store, "Boris", "boris@example.com", 5, "sales")
+    change_work_day(store, boris, "start")
+    change_work_day(store, anna, "end")
+    other_line = CallEvent("hotline", "c2", CallEventKind.STARTED, T0, CallDirection.INCOMING, CUSTOMER, OUR_NUMBER)
+    second = record_call(store, other_line, CallLine("hotline"))
+    assert second.contact_id == first.contact_id
+    assert second.lead_id is not None
+    assert second.lead_id != first.lead_id
+    assert (second.responsible_id, loaded(store, second.lead_id, Lead).source) == (boris, "hotline")
