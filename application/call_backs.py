@@ -44,7 +44,7 @@ def schedule_call_back(work: UnitOfWork, call: Call, line: CallLine, at: datetim
         # The call back was reported before the call it answers: the task is done as it is made.
         task.complete(f"called back on {backs.called_back_at:%Y-%m-%d %H:%M} UTC", call.responsible_id, at)
     else:
-        backs.add(task_id)
+        backs.add(task_id, call.started_at or at)
     return task_id
 
 

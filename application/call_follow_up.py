@@ -23,9 +23,9 @@ from domain.manager import Manager
 
 def follow_up(work: UnitOfWork, call: Call, line: CallLine, at: datetime) -> tuple[UUID | None, list[UUID]]:
     """The call's activity, details and completion, its lead answered, its call-back; (task, tasks done)."""
-    answerer = line.manager_at(call.extension) if call.extension else None
-    responsible = registered_manager(work, answerer) or call.responsible_id
-    activity = _call_activity(work, call, responsible, at)
+    answerer = registered_manager(work, line.manager_at(call.extension)) if call.extension else None
+    # The call's own responsible manager, never whoever picked up: that fact may come first or last.
+    activity = _call_activity(work, call, call.responsible_id, at)
     if activity is not None:
         activity.note_call(
             CallDetails(

@@ -69,11 +69,12 @@ def _record(work: UnitOfWork, assigning: Assigning, fact: CallEvent, line: CallL
         return RecordedCall(call.id, CallOutcome.RECORDED)  # a recording before anything named the customer
     if call.contact_id is None:
         _place(work, assigning, call, line)
-    elif call.responsible_id is None and call.lead_id is not None:
-        # The lead waited in a queue when the call was placed; whoever has it since is responsible.
-        lead = work.find(call.lead_id, Lead)
-        if lead is not None and lead.manager_id is not None:
-            call.place(call.contact_id, call.lead_id, lead.manager_id)
+    elif call.responsible_id is None:
+        # Placed before anyone could take it: its lead has a manager since, or a fact named our employee.
+        lead = work.find(call.lead_id, Lead) if call.lead_id is not None else None
+        taker = lead.manager_id if lead is not None else _maker(work, call, line)
+        if taker is not None:
+            call.place(call.contact_id, call.lead_id, taker)
     if call.responsible_id is None and call.lead_id is not None:
         # Nobody can take the call until its lead has a manager: the router follows it up then.
         _waiting(work, call.lead_id).add(call.id)
@@ -94,10 +95,20 @@ def _place(work: UnitOfWork, assigning: Assigning, call: Call, line: CallLine) -
     assert contact is not None  # found or registered just now
     responsible = registered_manager(work, contact.responsible_manager_id)
     lead = None
-    if call.direction is CallDirection.INCOMING and not _present(work, responsible):
+    if call.direction is CallDirection.OUTGOING:
+        responsible = _maker(work, call, line)  # who made the call, never whoever has the customer now
+    elif not _present(work, responsible):
         lead = _phone_lead(work, assigning, call, contact.id)
         responsible = lead.manager_id
     call.place(contact.id, lead.id if lead else None, responsible or registered_manager(work, line.fallback_manager_id))
+
+
+def _maker(work: UnitOfWork, call: Call, line: CallLine) -> UUID | None:
+    """The employee who made an outgoing call, by our end or the extension the line reported; None if unknown."""
+    if call.direction is not CallDirection.OUTGOING:
+        return None
+    found = (line.manager_at(end) for end in (call.our_end, call.extension) if end)
+    return next((m for m in found if registered_manager(work, m) is not None), None)
 
 
 def _present(work: UnitOfWork, manager_id: UUID | None) -> bool:

@@ -32,6 +32,7 @@ class Call(Aggregate):
         self.reported: list[str] = []
         self.direction: CallDirection | None = None
         self.customer = ""
+        self.our_end = ""
         self.extension = ""
         self.duration_seconds: int | None = None
         self.disposition = ""
@@ -51,6 +52,7 @@ class Call(Aggregate):
             occurred_at=fact.occurred_at,
             direction=fact.direction.value if fact.direction else None,
             customer=fact.customer,
+            our_end=fact.our_end,
             extension=fact.extension,
             duration_seconds=fact.duration_seconds,
             disposition=fact.disposition,
@@ -111,6 +113,7 @@ class Call(Aggregate):
         occurred_at: datetime,
         direction: str | None,
         customer: str,
+        our_end: str,
         extension: str,
         duration_seconds: int | None,
         disposition: str,
@@ -121,6 +124,7 @@ class Call(Aggregate):
         if direction is not None and self.direction is None:
             self.direction = CallDirection(direction)
             self.customer = customer
+        self.our_end = self.our_end or our_end
         # The start as reported; until it arrives, the earliest other fact stands in for it.
         if kind == CallEventKind.STARTED.value or (self.started_at is None and kind != CallEventKind.RECORDING.value):
             self.started_at = occurred_at
@@ -138,7 +142,7 @@ class Call(Aggregate):
 
 
 class CallBacks(Aggregate):
-    """One phone number's call-back tasks still open, and when it was last called back."""
+    """One phone number's call-back tasks still open (with when each call was missed), and its last call back."""
 
     @staticmethod
     def create_id(number: str) -> UUID:
@@ -148,17 +152,17 @@ class CallBacks(Aggregate):
     @event("Opened")
     def __init__(self, number: str) -> None:
         self.number = number
-        self.open: list[UUID] = []
+        self.open: dict[UUID, datetime] = {}
         self.called_back_at: datetime | None = None
 
-    def add(self, task_id: UUID) -> None:
-        """A call-back task for this number was scheduled."""
+    def add(self, task_id: UUID, missed_at: datetime) -> None:
+        """A call-back task for a call missed at ``missed_at`` was scheduled."""
         if task_id not in self.open:
-            self._added(task_id=task_id)
+            self._added(task_id=task_id, missed_at=missed_at)
 
     def called_back(self, call: UUID, at: datetime) -> list[UUID]:
-        """The number was called back on ``call`` at ``at``: the tasks that were open, now none."""
-        done = list(self.open)
+        """The number was called back on ``call`` at ``at``: the tasks of calls missed until then, now done."""
+        done = [task for task, missed_at in self.open.items() if missed_at <= at]
         if done or self.called_back_at is None or at > self.called_back_at:
             self._called_back(call_id=call, at=at, task_ids=done)
         return done
@@ -168,12 +172,13 @@ class CallBacks(Aggregate):
         return self.called_back_at is not None and self.called_back_at >= at
 
     @event("Added")
-    def _added(self, task_id: UUID) -> None:
-        self.open.append(task_id)
+    def _added(self, task_id: UUID, missed_at: datetime) -> None:
+        self.open[task_id] = missed_at
 
     @event("CalledBack")
     def _called_back(self, call_id: UUID, at: datetime, task_ids: list[UUID]) -> None:
-        self.open = [t for t in self.open if t not in task_ids]
+        for task in task_ids:
+            self.open.pop(task, None)
         self.called_back_at = max(at, self.called_back_at) if self.called_back_at else at
 
 

@@ -119,6 +119,13 @@ class CallEvent:
         return self.caller if self.direction is CallDirection.INCOMING else self.callee
 
     @property
+    def our_end(self) -> str:
+        """Our end of the call: the number or extension called, or that called; empty when not said."""
+        if self.direction is None:
+            return ""
+        return self.callee if self.direction is CallDirection.INCOMING else self.caller
+
+    @property
     def key(self) -> str:
         """The record's key: one call's events stay in one partition, in order."""
         return f"{self.line}/{self.call_id}"
