@@ -1,8 +1,9 @@
 """Record what a telephone line reports of a call: an activity on the customer's contact, and what follows.
 
 The first fact that names the customer's number places the call: the contact with that number (a
-new one if nobody has it), and for a customer's call that no manager is responsible for, a lead
-in a phone conversation, routed by the rules like any other. The call is an activity on the contact,
+new one if nobody has it); a known customer's call goes to their responsible manager while at work,
+any other customer's call is a lead in a phone conversation, routed by the rules like any other, and
+an outgoing call is its maker's (by extension). The call is an activity on the contact,
 done when the call is over, with its duration, how it ended and its recording. A customer's missed
 call becomes a call-back task, due at once or, outside the line's hours, when it next opens, with a
 reminder then; calling that number back (an outgoing call that is answered) completes the task.
