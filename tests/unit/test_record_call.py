@@ -9,11 +9,13 @@ from uuid import UUID
 
 import pytest
 
+from application.errors import NotWritten
 from application.event_store import EventStore
 from application.fire_reminder import due_reminders
 from application.follow_up_waiting_calls import follow_up_waiting_calls
 from application.managers import register_manager
 from application.record_call import CallOutcome, record_call
+from application.reply import reply
 from application.work_day import change_work_day
 from domain.activity import Activity, ActivityKind
 from domain.call_event import CallDirection, CallEvent, CallEventKind
@@ -234,3 +236,11 @@ def test_a_known_customer_whose_manager_is_away_is_routed_like_any_lead(store: E
     assert second.lead_id is not None
     assert second.lead_id != first.lead_id
     assert (second.responsible_id, loaded(store, second.lead_id, Lead).source) == (boris, "hotline")
+
+
+def test_a_phone_conversation_takes_no_written_reply(store: EventStore, anna: UUID) -> None:
+    recorded = record_call(store, fact(CallEventKind.STARTED), CallLine("shop"))
+    assert recorded.lead_id is not None
+    lead = loaded(store, recorded.lead_id, Lead)
+    with pytest.raises(NotWritten, match="call the customer back"):
+        reply(store, lead.conversation_id, anna, "Hello?", "r1")
