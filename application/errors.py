@@ -13,6 +13,13 @@ class NotYourConversation(DomainError):
     """The operator may not act on a conversation assigned to someone else."""
 
 
+class NotWritten(DomainError):
+    """The conversation is no written one: a phone conversation is answered by calling the customer back."""
+
+    def __init__(self, conversation_id: UUID) -> None:
+        super().__init__(f"conversation {conversation_id} is a phone conversation: call the customer back instead")
+
+
 class UnknownConversation(DomainError):
     """No conversation has that id."""
 

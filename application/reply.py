@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from application.assigning import Assigning
-from application.errors import UnknownConversation
+from application.errors import NotWritten, UnknownConversation
 from application.event_store import EventStore
 from application.holding import held_lead
 from application.receiving import REPLY_RECEIPTS
 from application.unit_of_work import UnitOfWork
 from domain.attachments import Attachment
+from domain.channels import Channel
 from domain.conversation import Conversation, MessageReceipt
 from domain.identities import message_receipt_id, reply_id
 
@@ -47,6 +48,8 @@ def reply(  # noqa: PLR0913 - who replies, to what, with what, and once: each is
         conversation = work.find(conversation_id, Conversation)
         if conversation is None:
             raise UnknownConversation(conversation_id)
+        if conversation.channel == Channel.PHONE:
+            raise NotWritten(conversation_id)  # no channel would carry the reply: it would wait for ever
         lead = held_lead(work, conversation_id, manager_id, any_conversation=any_conversation)
         at = store.clock()
         conversation.record_reply(rid, manager_id, text, at, attachments)

@@ -11,6 +11,7 @@ and to tell whom to remind.
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 from uuid import UUID
@@ -44,6 +45,29 @@ class SubjectKind(enum.StrEnum):
     COMPANY = "company"
     LEAD = "lead"
     DEAL = "deal"
+
+
+@dataclass(frozen=True)
+class CallDetails:
+    """What a telephone line reports of a call activity's call."""
+
+    line: str
+    extension: str = ""
+    duration_seconds: int | None = None
+    disposition: str = ""
+    recording_url: str = ""
+    recording_seconds: int | None = None
+
+    def to_plain(self) -> dict[str, object]:
+        """JSON-ready form, as stored in events."""
+        return {
+            "line": self.line,
+            "extension": self.extension,
+            "duration_seconds": self.duration_seconds,
+            "disposition": self.disposition,
+            "recording_url": self.recording_url,
+            "recording_seconds": self.recording_seconds,
+        }
 
 
 class Activity(Aggregate):
@@ -82,6 +106,7 @@ class Activity(Aggregate):
         self.reminder_fired = False
         self.done = False
         self.result = ""
+        self.call_details: CallDetails | None = None
 
     @classmethod
     def schedule(  # noqa: PLR0913 - what an activity may be given
@@ -157,6 +182,16 @@ class Activity(Aggregate):
         )
         return True
 
+    def note_call(self, details: CallDetails) -> None:
+        """What the phone system told of the call (how long, how it ended, its recording), done or not.
+
+        These are facts of the call, not a manager's edit, so they reach a done call activity too.
+        """
+        if self.kind is not ActivityKind.CALL:
+            raise InvalidField("kind", f"only a call has call details, not a {self.kind.value}")
+        if details != self.call_details:
+            self.trigger_event(self.CallNoted, **details.to_plain(), **self._placing(None))
+
     def _open(self, field: str) -> None:
         if self.done:
             raise InvalidField(field, f"the activity {self.title!r} is already done")
@@ -199,6 +234,26 @@ class Activity(Aggregate):
         def apply(self, aggregate: Activity) -> None:
             aggregate.done = True
             aggregate.result = self.result
+
+    class CallNoted(Placed):
+        """The phone system told how the call went: ``duration_seconds``, ``disposition``, its recording."""
+
+        line: str
+        extension: str
+        duration_seconds: int | None
+        disposition: str
+        recording_url: str
+        recording_seconds: int | None
+
+        def apply(self, aggregate: Activity) -> None:
+            aggregate.call_details = CallDetails(
+                self.line,
+                self.extension,
+                self.duration_seconds,
+                self.disposition,
+                self.recording_url,
+                self.recording_seconds,
+            )
 
     class ReminderFired(Placed):
         """The responsible manager is to be reminded of the activity now."""

@@ -48,3 +48,28 @@ def team_id(name: str) -> UUID:
 def converted_record_id(lead: UUID, record: str) -> UUID:
     """The contact, company or deal (``record``) a lead converted into; converting again finds it."""
     return uuid5(_NAMESPACE, f"converted/{lead}/{record}")
+
+
+def call_id(line: str, reference: str) -> UUID:
+    """A call on a line, by the id its telephone provider gave it."""
+    return uuid5(_NAMESPACE, f"call/{line}/{reference}")
+
+
+def call_activity_id(call: UUID) -> UUID:
+    """The activity that shows a call on its customer's contact."""
+    return uuid5(_NAMESPACE, f"call-activity/{call}")
+
+
+def call_back_id(call: UUID) -> UUID:
+    """The task to call a customer back after a missed call."""
+    return uuid5(_NAMESPACE, f"call-back/{call}")
+
+
+def call_backs_id(number: str) -> UUID:
+    """The call-back tasks still open for one phone number (E.164)."""
+    return uuid5(_NAMESPACE, f"call-backs/{number}")
+
+
+def calls_awaiting_id(lead: UUID) -> UUID:
+    """The calls on a lead that wait for it to have a manager."""
+    return uuid5(_NAMESPACE, f"calls-awaiting/{lead}")

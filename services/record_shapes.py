@@ -16,6 +16,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, Field, GetPydanticSchema
 
 from domain.attachments import MAX_ATTACHMENTS, MAX_CONTENT_TYPE_LENGTH, MAX_FILENAME_LENGTH
+from domain.call_event import MAX_CALL_ID_LENGTH, MAX_URL_LENGTH, CallDirection, CallEventKind
 from domain.channels import Channel
 from domain.conversation import DeliveryOutcome
 from domain.delivery_report import MAX_DETAIL_LENGTH
@@ -190,6 +191,29 @@ class DeliveryReportRecord(BaseModel):
     detail: str = Field(default="", max_length=MAX_DETAIL_LENGTH, description="The server's own words.")
 
 
+class CallEventRecord(BaseModel):
+    """One thing that happened to a call on a telephone line (`CallEvent`, `domain/call_event.py`).
+
+    Key: `line/call_id`, so one call's events stay in one partition. The router records each kind of
+    fact once per call, so a repeat changes nothing and the order of a call's facts does not matter.
+    """
+
+    line: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="The line it came in on, as configured.")
+    call_id: str = Field(min_length=1, max_length=MAX_CALL_ID_LENGTH, description="The provider's id for the call.")
+    kind: CallEventKind
+    occurred_at: AwareDatetime
+    direction: CallDirection | None = Field(default=None, description="Left out only on a recording event.")
+    caller: str = Field(default="", description=f"Who called: a phone number in E.164 or an extension. {_LEFT_OUT}")
+    callee: str = Field(default="", description=f"Who was called, likewise. {_LEFT_OUT}")
+    extension: str = Field(default="", description=f"The employee's extension that answered. {_LEFT_OUT}")
+    duration_seconds: int | None = Field(default=None, ge=0, description=f"How long the call lasted. {_LEFT_OUT}")
+    disposition: str = Field(default="", description=f"How it ended, in the provider's word. {_LEFT_OUT}")
+    recording_url: str = Field(
+        default="", max_length=MAX_URL_LENGTH, description=f"Where the recording is. {_LEFT_OUT}"
+    )
+    recording_seconds: int | None = Field(default=None, ge=0, description=f"The recording's length. {_LEFT_OUT}")
+
+
 def _shown_as(shape: type[BaseModel]) -> GetPydanticSchema:
     """Leaves a handler's argument as its decoder made it, and shows `shape` in the document instead."""
     return GetPydanticSchema(
@@ -204,3 +228,4 @@ InboundBatch = Annotated[list[Any], _shown_as(InboundRecord)]
 # The router's other batches, read the same way.
 EventBatch = Annotated[list[Any], _shown_as(EventRecord)]
 DeliveryReportBatch = Annotated[list[Any], _shown_as(DeliveryReportRecord)]
+CallEventBatch = Annotated[list[Any], _shown_as(CallEventRecord)]

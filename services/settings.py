@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import time
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_core import to_jsonable_python
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.presence import WEEKDAYS, InvalidSchedule, Shift, WorkingHours
 
 
 class MailboxSettings(BaseModel):
@@ -94,6 +97,57 @@ class VkCommunitySettings(BaseModel):
             "token": self.token.get_secret_value(),
             "secret": self.secret.get_secret_value(),
         }
+
+
+class CallLineShift(BaseModel):
+    """One opening window of a telephone line: a weekday and local times, ``to`` exclusive."""
+
+    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    start: time = Field(alias="from")
+    end: time = Field(alias="to")
+
+
+class CallLineSettings(BaseModel):
+    """One telephone line: how its provider's callbacks are checked, its hours, and its extensions."""
+
+    # The line's name is its calls' source for routing rules and part of its webhook path.
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    provider: Literal["generic", "twilio"] = "generic"
+    secret: SecretStr = Field(description="generic: the HMAC-SHA256 key; twilio: the account's auth token.")
+    webhook_url: str = Field(
+        default="", pattern=r"^(https?://\S+)?$", description="twilio: the callback URL as Twilio calls it."
+    )
+    number: str = Field(default="", max_length=32, description="The line's own phone number, for people to read.")
+    timezone: str = Field(default="UTC", max_length=64)
+    hours: list[CallLineShift] = Field(default_factory=list, max_length=56, description="Empty: always open.")
+    extensions: dict[str, str] = Field(default_factory=dict, description="Extension -> the manager's e-mail.")
+    fallback_manager: str = Field(default="", max_length=320, description="E-mail of who takes what nobody can.")
+
+    @model_validator(mode="after")
+    def _checkable(self) -> CallLineSettings:
+        if len(self.secret.get_secret_value()) < 16 and self.provider == "generic":  # noqa: PLR2004
+            msg = "a generic line needs a secret of at least 16 characters"
+            raise ValueError(msg)
+        if self.provider == "twilio" and not (self.webhook_url and self.secret.get_secret_value()):
+            msg = "a twilio line needs its auth token as secret and the webhook_url Twilio calls"
+            raise ValueError(msg)
+        try:
+            WorkingHours(self.timezone, self.shifts())
+        except InvalidSchedule as invalid:  # an unknown zone, a shift ending before it starts
+            raise ValueError(str(invalid)) from None
+        return self
+
+    def working_hours(self) -> WorkingHours | None:
+        """When the line is open; None: always."""
+        return WorkingHours(self.timezone, self.shifts()) if self.hours else None
+
+    def shifts(self) -> tuple[Shift, ...]:
+        """The opening hours as the domain reads them."""
+        return tuple(Shift(WEEKDAYS.index(s.day), s.start, s.end) for s in self.hours)
+
+    def with_secrets(self) -> dict[str, Any]:
+        """The line as JSON, its secret written out: for a child process's environment only."""
+        return {**self.model_dump(mode="json", by_alias=True), "secret": self.secret.get_secret_value()}
 
 
 class Settings(BaseSettings):
@@ -238,6 +292,22 @@ class Settings(BaseSettings):
     form_definition_seconds: float = Field(
         default=2.0, ge=0, description="Ingest reads a form's definition again after this many seconds."
     )
+    call_lines: list[CallLineSettings] = Field(
+        default_factory=list, description="Telephone lines, as a JSON list (SWITCHBOARD_CALL_LINES)."
+    )
+    call_max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Larger call webhook bodies get 413.")
+    call_max_age_seconds: int = Field(
+        default=300, ge=1, description="A call webhook signed longer ago than this (or this far ahead) is refused."
+    )
+
+    @field_validator("call_lines")
+    @classmethod
+    def _lines_apart(cls, lines: list[CallLineSettings]) -> list[CallLineSettings]:
+        names = [line.name for line in lines]
+        if len(set(names)) != len(names):
+            msg = "each telephone line needs a name of its own"
+            raise ValueError(msg)
+        return lines
 
     @field_validator("vk_communities")
     @classmethod
@@ -297,6 +367,8 @@ class Settings(BaseSettings):
                 value = [bot.with_secrets() for bot in self.telegram_bots]
             elif name == "vk_communities":
                 value = [community.with_secrets() for community in self.vk_communities]
+            elif name == "call_lines":
+                value = [line.with_secrets() for line in self.call_lines]
             plain = to_jsonable_python(value)
             env[f"SWITCHBOARD_{name.upper()}"] = plain if isinstance(plain, str) else json.dumps(plain)
         return env

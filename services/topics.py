@@ -35,6 +35,8 @@ DOMAIN_EVENTS_RETENTION_MS = FOREVER
 OUTBOUND_RETENTION_MS = 7 * DAY_MS
 # Delivery outcomes wait here for the router, which records them on their conversations.
 DELIVERY_REPORTS_RETENTION_MS = 7 * DAY_MS
+# Call events wait here for the router, which records each call's facts once; as inbound, a week.
+CALLS_RETENTION_MS = 7 * DAY_MS
 DYNAMIC_TOPIC_CONFIG = 1  # the config source of a setting made for the topic itself
 
 
@@ -50,6 +52,7 @@ class Topics:
     domain_events: str
     outbound: str
     delivery_reports: str
+    calls: str
 
     @classmethod
     def named(cls, prefix: str) -> Topics:
@@ -59,6 +62,7 @@ class Topics:
             domain_events=f"{prefix}.domain-events",
             outbound=f"{prefix}.outbound",
             delivery_reports=f"{prefix}.delivery-reports",
+            calls=f"{prefix}.calls",
         )
 
 
@@ -92,6 +96,7 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
         spec(topics.domain_events, DOMAIN_EVENTS_PARTITIONS, DOMAIN_EVENTS_RETENTION_MS),
         spec(topics.outbound, settings.outbound_partitions, OUTBOUND_RETENTION_MS),
         spec(topics.delivery_reports, settings.outbound_partitions, DELIVERY_REPORTS_RETENTION_MS),
+        spec(topics.calls, settings.inbound_partitions, CALLS_RETENTION_MS),
     ]
 
 

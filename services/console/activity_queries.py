@@ -20,7 +20,7 @@ from services.console.sales_queries import EPOCH, Query, S, Visible, plain
 _ACTIVITY = (
     "SELECT a.id, a.kind, a.call_back, a.title, a.description, a.subject_kind, a.subject_id, a.responsible_id,"  # noqa: S608
     " a.due_at, a.remind_at, a.reminder_fired_at, a.done, a.done_at, a.result, a.scheduled_at, a.scheduled_by,"
-    f" a.version FROM {S}.scheduled_activities a"
+    f" a.version, a.call FROM {S}.scheduled_activities a"
 )
 
 
@@ -90,18 +90,25 @@ async def activities(
         given, cursor = page.of(rows, lambda r: (r["done_at"], r["id"]))
     else:
         given, cursor = page.of(rows, lambda r: (int(r["due_at"] is None), r["due_at"] or EPOCH, r["id"]))
-    return [plain(r) for r in given], cursor
+    return [_activity(r) for r in given], cursor
+
+
+def _activity(row: asyncpg.Record) -> dict[str, Any]:
+    """An activity as JSON-ready data; ``call``: what the line reported of a call's call, else null."""
+    shown = plain(row)
+    shown["call"] = json.loads(row["call"]) if row["call"] is not None else None
+    return shown
 
 
 async def activity(pool: asyncpg.Pool, activity_id: UUID) -> dict[str, Any] | None:
     """One activity, or None (callers check who may see it)."""
     row = await pool.fetchrow(f"{_ACTIVITY} WHERE a.id = $1", activity_id)
-    return None if row is None else plain(row)
+    return None if row is None else _activity(row)
 
 
 async def activities_by_id(pool: asyncpg.Pool, ids: list[UUID]) -> list[dict[str, Any]]:
     """Activities by id, unfiltered: callers filter per user."""
-    return [plain(r) for r in await pool.fetch(f"{_ACTIVITY} WHERE a.id = ANY($1::uuid[])", ids)]
+    return [_activity(r) for r in await pool.fetch(f"{_ACTIVITY} WHERE a.id = ANY($1::uuid[])", ids)]
 
 
 async def timeline(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import asyncpg
 import structlog
@@ -41,11 +41,17 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def run_messengers(
-    settings: Settings, pool: asyncpg.Pool, publish: Publish, report: ReportOutcome, stop: asyncio.Event
+async def run_messengers(  # noqa: PLR0913 - what the channels publish with, and what else the server carries
+    settings: Settings,
+    pool: asyncpg.Pool,
+    publish: Publish,
+    report: ReportOutcome,
+    stop: asyncio.Event,
+    also: Sequence[Messenger] = (),
 ) -> None:
-    """Serve the messengers' webhooks and run their tasks until ``stop`` is set."""
+    """Serve the messengers' webhooks (and ``also``'s routes, the telephone lines') until ``stop`` is set."""
     messengers = [m for start in starters() for m in await start(settings, pool, publish, report)]
+    messengers += also
     routes = [route for m in messengers for route in m.routes]
     tasks = [asyncio.create_task(task(stop)) for m in messengers for task in m.tasks]
     serving = None

@@ -10,15 +10,17 @@ from faststream.kafka.publisher import DefaultPublisher
 
 from connectors.webchat import WebchatConnector
 from connectors.webchat_limits import WidgetLimits
+from domain.call_event import CallEvent
 from domain.delivery_report import DeliveryReport
 from domain.inbound import InboundMessage
 from services import bootstrap
 from services.bootstrap import create_pool, instance_name
 from services.heartbeat import beat
+from services.ingest.calls import call_lines
 from services.ingest.mail import run_mail
 from services.ingest.messengers import run_messengers
 from services.ingest.outbound import OutboundFollower
-from services.record_shapes import DeliveryReportRecord, InboundRecord
+from services.record_shapes import CallEventRecord, DeliveryReportRecord, InboundRecord
 from services.settings import Settings
 from services.tokens import Signer
 from services.topics import Topics
@@ -28,8 +30,8 @@ log = structlog.get_logger()
 VISITOR = "visitor"
 
 
-def build_broker(settings: Settings) -> tuple[KafkaBroker, DefaultPublisher, DefaultPublisher]:
-    """Ingest's broker and its publishers: what every channel accepted, and how deliveries ended."""
+def build_broker(settings: Settings) -> tuple[KafkaBroker, DefaultPublisher, DefaultPublisher, DefaultPublisher]:
+    """Ingest's broker and its publishers: what every channel accepted, how deliveries ended, what calls did."""
     broker = bootstrap.build_broker(settings, publishes=True)
     inbound = broker.publisher(
         Topics.named(settings.topic_prefix).inbound,
@@ -44,14 +46,20 @@ def build_broker(settings: Settings) -> tuple[KafkaBroker, DefaultPublisher, Def
         description="How each reply's delivery ended, once every in-sync replica has it; the router records it.",
         schema=DeliveryReportRecord,
     )
-    return broker, inbound, reports
+    calls = broker.publisher(
+        Topics.named(settings.topic_prefix).calls,
+        description="What each call on a telephone line did, once every in-sync replica has it: only then is"
+        " the provider answered 200.",
+        schema=CallEventRecord,
+    )
+    return broker, inbound, reports, calls
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:
     """Run ingest until ``stop`` is set."""
     topics = Topics.named(settings.topic_prefix)
     signer = Signer(settings.require_secret())
-    broker, inbound, reports = build_broker(settings)
+    broker, inbound, reports, calls = build_broker(settings)
 
     async def publish(message: InboundMessage) -> None:
         # Returns once every in-sync replica has the message: only then is the
@@ -66,6 +74,10 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         # The router records it; acknowledged by every in-sync replica before the sender marks it reported.
         key = str(outcome.conversation_id).encode()
         await reports.publish(outcome.to_dict(), key=key)
+
+    async def publish_call(event: CallEvent) -> None:
+        # Keyed by the call, so one call's events stay in order; the provider hears 200 only after this.
+        await calls.publish(event.to_dict(), key=event.key.encode())
 
     webchat = WebchatConnector(
         verify_visitor=lambda token: signer.subject(VISITOR, token),
@@ -88,7 +100,8 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     delivering.add_done_callback(lambda _: stop.set())
     server = await webchat.serve(settings.http_host, settings.webchat_port)
     mail = asyncio.create_task(run_mail(settings, pool, publish_many, report, stop))
-    messengers = asyncio.create_task(run_messengers(settings, pool, publish, report, stop))
+    lines = call_lines(settings, publish_call)
+    messengers = asyncio.create_task(run_messengers(settings, pool, publish, report, stop, lines))
     log.info("ingest_started", webchat_port=settings.webchat_port, mailboxes=[m.name for m in settings.mailboxes])
     try:
         await beat(pool, "ingest", instance_name("ingest"), stop)

@@ -7,6 +7,7 @@ conversation are on its contact's and its lead's timelines; mail copied to the C
 
 from __future__ import annotations
 
+import json
 from uuid import UUID
 
 from domain.published_event import PublishedEvent
@@ -85,6 +86,13 @@ async def _completed(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -
     )
 
 
+async def _call_noted(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
+    d = e.data
+    keys = ("line", "extension", "duration_seconds", "disposition", "recording_url", "recording_seconds")
+    call = clean({k: d.get(k) for k in keys})
+    await _changed(conn, s, e, ch, "call = $3::jsonb", json.dumps(call), timeline={"call": call})
+
+
 async def _reminder_fired(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
     # A reminder is told to its manager, not recorded on anyone's timeline.
     if await _changed(conn, s, e, ch, "reminder_fired_at = $3", moment(e.data["at"])):
@@ -159,6 +167,7 @@ HANDLERS: dict[str, Handler] = {
     "Activity.Rescheduled": _rescheduled,
     "Activity.Completed": _completed,
     "Activity.ReminderFired": _reminder_fired,
+    "Activity.CallNoted": _call_noted,
     "Conversation.CustomerWrote": _message,
     "Conversation.OperatorReplied": _message,
     "Contact.ActivityLogged": _mail_copied,

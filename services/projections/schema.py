@@ -204,6 +204,8 @@ CREATE TABLE IF NOT EXISTS {s}.scheduled_activities (
 CREATE INDEX IF NOT EXISTS scheduled_activities_open
     ON {s}.scheduled_activities (responsible_id, due_at) WHERE NOT done;
 CREATE INDEX IF NOT EXISTS scheduled_activities_subject ON {s}.scheduled_activities (subject_kind, subject_id);
+-- What a telephone line reported of a call activity's call: duration, how it ended, its recording.
+ALTER TABLE {s}.scheduled_activities ADD COLUMN IF NOT EXISTS call jsonb;
 -- Everything that happened with a contact, company, lead or deal, in the order it happened.
 CREATE TABLE IF NOT EXISTS {s}.timeline (
     subject_kind text NOT NULL,

@@ -1,9 +1,11 @@
 """The router process: every routing decision, and the event store's outbox.
 
-It consumes three topics. ``inbound``: messages are stored and their leads routed. ``domain-events``:
+It consumes four topics. ``inbound``: messages are stored and their leads routed. ``domain-events``:
 when the log shows a place opened (a work day started, a lead released, rules applied) the queues
-it concerns are drained. ``delivery-reports``: how each reply's delivery ended is recorded. It also
-moves on leads past their deadlines, fires activities' reminders, and relays every stored event to Kafka.
+it concerns are drained. ``delivery-reports``: how each reply's delivery ended is recorded.
+``calls``: what telephone lines report of calls is recorded, with the leads and call-back tasks it
+calls for. It also moves on leads past their deadlines, fires activities' reminders, and relays
+every stored event to Kafka.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from services.bootstrap import build_event_store, build_producer, create_pool, i
 from services.dead_letters import Retrying, create_dead_letters
 from services.heartbeat import beat
 from services.one_by_one import handle_each, raw_records
-from services.record_shapes import DeliveryReportBatch, EventBatch, InboundBatch
-from services.router import delivery_reports, queue_reactions
+from services.record_shapes import CallEventBatch, DeliveryReportBatch, EventBatch, InboundBatch
+from services.router import call_reactions, calls, delivery_reports, queue_reactions
 from services.router.outbox import OutboxRelay
 from services.router.overdue_leads import move_overdue_leads
 from services.router.reminders import fire_due_reminders
@@ -90,6 +92,37 @@ def build_broker(settings: Settings, store: EventStore, pool: asyncpg.Pool) -> K
             await delivery_reports.record_report(store, item)
 
         await handle_each(batch, record, delivery_reports.CONSUMER, pool, retrying)
+
+    lines = calls.call_lines(settings)
+
+    @broker.subscriber(
+        topics.calls,
+        group_id=calls.CONSUMER,
+        description="Records each call event on its call, contact, lead and call-back task, or sets it aside.",
+        batch=True,
+        max_records=100,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=raw_records,
+    )
+    async def on_calls(batch: CallEventBatch) -> None:
+        async def record(item: Any) -> None:  # noqa: ANN401 - a ConsumerRecord
+            await calls.record_call_event(store, lines, item)
+
+        await handle_each(batch, record, calls.CONSUMER, pool, retrying)
+
+    @broker.subscriber(
+        topics.domain_events,
+        group_id=call_reactions.CONSUMER,
+        description="Follows up the calls that waited for their lead's manager, once the lead is assigned.",
+        batch=True,
+        max_records=500,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=raw_records,
+    )
+    async def on_assignments(batch: EventBatch) -> None:
+        await call_reactions.react(store, lines, batch)
 
     return broker
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from domain.attachments import Attachment
+from domain.call_event import CallDirection, CallEvent, CallEventKind
 from domain.channels import MAX_ADDRESS_LENGTH, Channel, ChannelAddress
 from domain.conversation import DeliveryOutcome
 from domain.delivery_report import DeliveryReport
@@ -24,6 +25,7 @@ from domain.outbound import OutboundMessage, OutboundReply, QueuePosition
 from domain.published_event import PublishedEvent
 from services.record_shapes import (
     AttachmentRecord,
+    CallEventRecord,
     DeliveryReportRecord,
     EventRecord,
     FormRecord,
@@ -108,6 +110,27 @@ FULL: list[tuple[type[BaseModel], dict[str, Any]]] = [
     (QueuePositionRecord, QueuePosition(IDS[0], 2).to_dict()),
     (EventRecord, PublishedEvent(7, "Lead.Assigned", IDS[0], 1, AT, {"x": 1}).stand_in().to_dict()),
     (DeliveryReportRecord, DeliveryReport(IDS[0], IDS[1], DeliveryOutcome.REFUSED, "550 no such user").to_dict()),
+    (
+        CallEventRecord,
+        {
+            **CallEvent(
+                "shop",
+                "CA1",
+                CallEventKind.ENDED,
+                AT,
+                CallDirection.INCOMING,
+                "+37120000000",
+                "+37167000000",
+                "101",
+                192,
+                "completed",
+            ).to_dict(),
+            **CallEvent(
+                "shop", "CA1", CallEventKind.RECORDING, AT, recording_url="https://r.example/1", recording_seconds=9
+            ).to_dict(),
+            "kind": "ended",
+        },
+    ),
 ]
 
 

@@ -1,0 +1,1 @@
+"""Telephone lines: providers' call callbacks, checked and read into call events."""
