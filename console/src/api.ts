@@ -1,0 +1,49 @@
+// The gateway's REST routes the console uses.
+
+import type { Attachment, Operator } from "./types";
+
+const SESSION = "switchboard.session";
+
+export const session = {
+  get: (): string | null => sessionStorage.getItem(SESSION),
+  set: (token: string): void => sessionStorage.setItem(SESSION, token),
+  clear: (): void => sessionStorage.removeItem(SESSION),
+};
+
+async function problem(response: Response): Promise<string> {
+  try {
+    const body = (await response.json()) as { error?: unknown };
+    if (typeof body.error === "string") return body.error;
+  } catch {
+    // not JSON: say what the status says
+  }
+  return `${response.status} ${response.statusText}`;
+}
+
+export async function logIn(email: string, password: string): Promise<{ token: string; operator: Operator }> {
+  const response = await fetch("/api/login", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
+  if (!response.ok) throw new Error(await problem(response));
+  return (await response.json()) as { token: string; operator: Operator };
+}
+
+export async function logOut(token: string): Promise<void> {
+  // The gateway ends the session and closes this console's socket (4401).
+  await fetch("/api/logout", { method: "POST", headers: { Authorization: `Bearer ${token}` } });
+}
+
+/** Download an attachment: the token travels in a header, so the file is fetched and handed over as a blob. */
+export async function download(token: string, attachment: Attachment): Promise<void> {
+  const response = await fetch(`/api/attachments/${encodeURIComponent(attachment.sha256)}`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  if (!response.ok) throw new Error(await problem(response));
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = attachment.filename || "attachment";
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}

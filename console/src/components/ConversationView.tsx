@@ -1,0 +1,76 @@
+import type { RefObject } from "preact";
+import { useEffect, useRef } from "preact/hooks";
+import { channelIcon, customerName, isOfferedTo } from "../conversations";
+import type { Conversation, Message, Operator, PendingReply } from "../types";
+import { MessageItem, PendingItem } from "./MessageItem";
+import { ReplyBox } from "./ReplyBox";
+
+interface Props {
+  id: string | null;
+  conversation: Conversation | null;
+  operator: Operator;
+  messages: readonly Message[];
+  earlier: boolean;
+  pending: readonly PendingReply[];
+  token: string;
+  replyBox: RefObject<HTMLTextAreaElement>;
+  reply: (text: string) => void;
+  retry: (requestId: string) => void;
+  showEarlier: () => void;
+  accept: (leadId: string) => void;
+}
+
+/** One conversation: its whole history, page by page, what is still being sent, and the reply box. */
+export function ConversationView(props: Props) {
+  const { id, conversation: c, operator, messages, pending, token } = props;
+  const pane = useRef<HTMLDivElement>(null);
+  const newest = messages[messages.length - 1]?.notification_id;
+
+  // Follow the newest message, unless the operator has scrolled up to read.
+  useEffect(() => {
+    const box = pane.current;
+    if (box) box.scrollTop = box.scrollHeight;
+  }, [id, newest, pending.length]);
+
+  if (id === null) {
+    return (
+      <section id="pane" class="empty muted">
+        Choose a conversation (Alt+↑/↓).
+      </section>
+    );
+  }
+  return (
+    <section id="pane">
+      <div id="heading">
+        {c ? (
+          <>
+            <span class="icon">{channelIcon(c.channel)}</span>
+            <b class="name">{customerName(c)}</b>
+            <span class="muted">{c.status}</span>
+            {isOfferedTo(c, operator) && c.lead_id && (
+              <button type="button" class="accept" onClick={() => props.accept(c.lead_id ?? "")}>
+                Accept lead
+              </button>
+            )}
+          </>
+        ) : (
+          <span class="muted">This conversation is not in your list.</span>
+        )}
+      </div>
+      <div id="messages" ref={pane} aria-live="polite">
+        {props.earlier && (
+          <button id="earlier" type="button" onClick={props.showEarlier}>
+            Show earlier messages
+          </button>
+        )}
+        {messages.map((m) => (
+          <MessageItem key={m.notification_id} message={m} token={token} />
+        ))}
+        {pending.map((p) => (
+          <PendingItem key={p.request_id} reply={p} retry={() => props.retry(p.request_id)} />
+        ))}
+      </div>
+      <ReplyBox send={props.reply} box={props.replyBox} />
+    </section>
+  );
+}

@@ -1,0 +1,98 @@
+// The shapes the gateway sends (services/console/queries.py, operator_socket.py, commands.py).
+
+export type Role = "manager" | "head" | "director" | "admin";
+
+export interface Operator {
+  manager_id: string;
+  name: string;
+  email: string;
+  role: Role;
+}
+
+export interface ManagerLoad {
+  id: string;
+  name: string;
+  work_day: string;
+  open_leads: number;
+  capacity: number;
+}
+
+export interface Conversation {
+  id: string;
+  channel: string;
+  address: string;
+  status: string;
+  lead_id: string | null;
+  manager_id: string | null;
+  lead_status: string;
+  offered_to: string[];
+  message_count: number;
+  last_message: string | null;
+  last_message_at: string | null;
+  opened_at: string;
+  // Filled once the gateway knows the customer's name (a pre-chat form, a messenger profile).
+  customer_name?: string | null;
+}
+
+export interface Attachment {
+  sha256: string;
+  filename?: string | null;
+  size: number;
+  kept?: boolean;
+  content_type?: string | null;
+}
+
+export interface Message {
+  notification_id: number;
+  conversation_id: string;
+  message_id: string;
+  author: "customer" | "manager" | string;
+  manager_id?: string | null;
+  author_id?: string | null;
+  text: string;
+  at: string;
+  subject?: string;
+  attachments?: Attachment[];
+  delivery?: string | null;
+  delivery_detail?: string | null;
+  edited_at?: string | null;
+}
+
+export type RequestId = string | number | null;
+
+export type Frame =
+  | {
+      type: "ready";
+      operator: Operator;
+      manager?: ManagerLoad | null;
+      conversations: Conversation[];
+      next_cursor: string | null;
+    }
+  | { type: "conversation"; conversation: Conversation }
+  | { type: "conversation_removed"; id: string }
+  | { type: "message"; message: Message }
+  | {
+      type: "history";
+      conversation_id: string;
+      messages: Message[];
+      next_cursor: string | null;
+      request_id: RequestId;
+    }
+  | {
+      type: "ack";
+      request_id: RequestId;
+      reply_id?: string;
+      manager?: ManagerLoad;
+      lead_id?: string;
+      conversation_id?: string;
+    }
+  | { type: "error"; code: string; detail: string; request_id: RequestId; retry_after?: number };
+
+/** A reply typed by this operator that the gateway has not yet shown back as a message. */
+export interface PendingReply {
+  request_id: string;
+  conversation_id: string;
+  text: string;
+  reply_id: string | null;
+  failed: string | null;
+}
