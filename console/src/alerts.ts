@@ -34,7 +34,12 @@ export function announce({ kind, conversation }: Alert, open: (id: string) => vo
   const title = kind === "assigned" ? "New lead for you" : "Lead offered: accept it first";
   // Notification text is plain text: the customer's words are never read as markup here either.
   const body = `${customerName(conversation)}: ${conversation.last_message ?? ""}`.slice(0, 200);
-  const note = new Notification(title, { body, tag: `${kind}:${conversation.id}` });
+  let note: Notification;
+  try {
+    note = new Notification(title, { body, tag: `${kind}:${conversation.id}` });
+  } catch {
+    return; // browsers that notify only through a service worker: the sound and the list say it
+  }
   note.onclick = () => {
     window.focus();
     open(conversation.id);

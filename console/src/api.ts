@@ -1,6 +1,6 @@
 // The gateway's REST routes the console uses.
 
-import type { Attachment, Operator } from "./types";
+import type { Attachment, Conversation, Operator } from "./types";
 
 const SESSION = "switchboard.session";
 
@@ -33,6 +33,18 @@ export async function logIn(email: string, password: string): Promise<{ token: s
 export async function logOut(token: string): Promise<void> {
   // The gateway ends the session and closes this console's socket (4401).
   await fetch("/api/logout", { method: "POST", headers: { Authorization: `Bearer ${token}` } });
+}
+
+/** The page of the operator's conversations after ``cursor``, newest activity first. */
+export async function conversationsAfter(
+  token: string,
+  cursor: string,
+): Promise<{ conversations: Conversation[]; next_cursor: string | null }> {
+  const response = await fetch(`/api/conversations?cursor=${encodeURIComponent(cursor)}`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  if (!response.ok) throw new Error(await problem(response));
+  return (await response.json()) as { conversations: Conversation[]; next_cursor: string | null };
 }
 
 /** Download an attachment: the token travels in a header, so the file is fetched and handed over as a blob. */

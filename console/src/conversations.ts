@@ -12,17 +12,25 @@ export const FILTERS: ReadonlyArray<[Filter, string]> = [
   ["closed", "Closed"],
 ];
 
-export const CHANNEL_ICONS: Readonly<Record<string, string>> = {
-  webchat: "💬",
-  email: "✉️",
-  telegram: "✈️",
-  vk: "🅥",
-  phone: "📞",
-  form: "📝",
+// Short marks rather than emoji: every browser has the letters, not every system the emoji font.
+export const CHANNEL_MARKS: Readonly<Record<string, string>> = {
+  webchat: "chat",
+  email: "mail",
+  telegram: "tg",
+  vk: "vk",
+  phone: "tel",
+  form: "form",
 };
 
-export function channelIcon(channel: string): string {
-  return CHANNEL_ICONS[channel] ?? "•";
+// Channels whose sender reports each reply sent or failed; web-chat replies are posted to the chat itself.
+const REPORTED = new Set(["email", "telegram", "vk"]);
+
+export function deliveryReported(channel: string): boolean {
+  return REPORTED.has(channel);
+}
+
+export function channelMark(channel: string): string {
+  return CHANNEL_MARKS[channel] ?? channel.slice(0, 4);
 }
 
 /** The customer as a person when the gateway knows their name, else their address in the channel. */

@@ -3,7 +3,8 @@
 import { leavesGap, merged, lastPlace } from "./history";
 import { ConsoleSocket, type Link } from "./socket";
 import type { Conversation, Frame, ManagerLoad, Message, Operator, PendingReply } from "./types";
-import { isOfferedTo } from "./conversations";
+import { conversationsAfter } from "./api";
+import { byActivity, isOfferedTo } from "./conversations";
 import { unread } from "./unread";
 
 const PAGE = 100;
@@ -19,6 +20,7 @@ export interface State {
   current: string | null;
   notice: string;
   seen: ReadonlyMap<string, number>; // how many messages the operator has seen, per conversation
+  more: string | null; // cursor to the conversations past those listed
 }
 
 export interface Alert {
@@ -41,19 +43,21 @@ export class ConsoleStore {
     current: null,
     notice: "",
     seen: new Map(),
+    more: null,
   };
   private readonly listeners = new Set<() => void>();
   private readonly asked = new Map<string, Asked>();
   private readonly socket: ConsoleSocket;
+  private readonly accepted = new Set<string>(); // leads taken here: no need to announce them
   private sequence = 0;
   private everReady = false;
 
   constructor(
-    token: string,
+    private readonly token: string,
     private readonly alert: (alert: Alert) => void,
     sessionOver: (reason: string) => void,
   ) {
-    this.socket = new ConsoleSocket(token, {
+    this.socket = new ConsoleSocket(this.token, {
       frame: (frame) => this.receive(frame),
       link: (link) => this.set({ link }),
       sessionOver,
@@ -80,6 +84,20 @@ export class ConsoleStore {
     if (conversationId !== null) {
       this.markSeen(conversationId);
       this.fetchLatest(conversationId);
+    }
+  }
+
+  /** The next page of conversations, past those listed. */
+  async showMore(): Promise<void> {
+    const cursor = this.state.more;
+    if (!cursor) return;
+    try {
+      const page = await conversationsAfter(this.token, cursor);
+      const conversations = new Map(this.state.conversations);
+      for (const c of page.conversations) if (!conversations.has(c.id)) conversations.set(c.id, c);
+      this.set({ conversations, more: page.next_cursor });
+    } catch (problem) {
+      this.set({ notice: problem instanceof Error ? problem.message : String(problem) });
     }
   }
 
@@ -112,6 +130,7 @@ export class ConsoleStore {
   }
 
   accept(leadId: string): void {
+    this.accepted.add(leadId);
     this.command({ type: "accept", lead_id: leadId });
   }
 
@@ -128,14 +147,11 @@ export class ConsoleStore {
   private receive(frame: Frame): void {
     switch (frame.type) {
       case "ready":
-        return this.ready(frame.operator, frame.manager ?? null, frame.conversations);
+        return this.ready(frame.operator, frame.manager ?? null, frame.conversations, frame.next_cursor);
       case "conversation":
         return this.conversationChanged(frame.conversation);
-      case "conversation_removed": {
-        const conversations = new Map(this.state.conversations);
-        conversations.delete(frame.id);
-        return this.set({ conversations });
-      }
+      case "conversation_removed":
+        return this.forget(frame.id);
       case "message":
         return this.arrived(frame.message.conversation_id, [frame.message]);
       case "history":
@@ -149,19 +165,35 @@ export class ConsoleStore {
     }
   }
 
-  private ready(operator: Operator, manager: ManagerLoad | null, listed: Conversation[]): void {
+  private ready(operator: Operator, manager: ManagerLoad | null, listed: Conversation[], more: string | null): void {
     const before = this.state.conversations;
     const conversations = new Map<string, Conversation>();
     for (const c of listed) conversations.set(c.id, c);
-    // A conversation beyond the first page that this console already showed stays, as it was.
-    for (const [id, c] of before) if (!conversations.has(id) && this.everReady) conversations.set(id, c);
+    // What this console showed stays only where the first page cannot tell: past its last row.
+    // Anything that page should have held and does not is no longer this operator's to see.
+    const last = listed[listed.length - 1];
+    for (const [id, c] of before) {
+      if (!conversations.has(id) && more !== null && last && byActivity(last, c) < 0) conversations.set(id, c);
+    }
+    for (const id of before.keys()) if (!conversations.has(id)) this.forget(id);
     const seen = this.state.seen.size ? this.state.seen : unread.load(operator.manager_id);
-    this.set({ operator, manager: manager ?? this.state.manager, conversations, seen });
+    this.set({ operator, manager: manager ?? this.state.manager, conversations, seen, more });
     if (this.everReady) for (const c of listed) this.maybeAlert(before.get(c.id), c);
     this.everReady = true;
     // Resume: the open conversation from where it was, and every reply not yet acknowledged.
     if (this.state.current !== null) this.fetchLatest(this.state.current);
     for (const reply of this.state.pending) if (reply.reply_id === null && reply.failed === null) this.sendReply(reply);
+  }
+
+  /** A conversation no longer this operator's to see (taken by a colleague, moved away): nothing of it stays. */
+  private forget(conversationId: string): void {
+    const conversations = new Map(this.state.conversations);
+    const messages = new Map(this.state.messages);
+    const earlier = new Map(this.state.earlier);
+    conversations.delete(conversationId);
+    messages.delete(conversationId);
+    earlier.delete(conversationId);
+    this.set({ conversations, messages, earlier });
   }
 
   private conversationChanged(c: Conversation): void {
@@ -178,7 +210,8 @@ export class ConsoleStore {
   private maybeAlert(before: Conversation | undefined, after: Conversation): void {
     const me = this.state.operator;
     if (!me) return;
-    if (after.manager_id === me.manager_id && before?.manager_id !== me.manager_id) {
+    const taken = after.lead_id !== null && this.accepted.has(after.lead_id);
+    if (after.manager_id === me.manager_id && before?.manager_id !== me.manager_id && !taken) {
       this.alert({ kind: "assigned", conversation: after });
     } else if (isOfferedTo(after, me) && !(before && isOfferedTo(before, me))) {
       this.alert({ kind: "offered", conversation: after });

@@ -57,6 +57,10 @@ export function Console({ token, loggedOut }: { token: string; loggedOut: (reaso
   const channels = useMemo(() => [...new Set([...state.conversations.values()].map((c) => c.channel))].sort(), [state.conversations]);
   const offers = operator ? [...state.conversations.values()].filter((c) => isOfferedTo(c, operator)) : [];
 
+  const mine = operator
+    ? [...state.conversations.values()].filter((c) => c.manager_id === operator.manager_id && c.status !== "closed").length
+    : 0;
+
   function open(id: string | null) {
     store.open(id);
     history.replaceState(null, "", id ? `#c=${id}` : location.pathname);
@@ -116,6 +120,7 @@ export function Console({ token, loggedOut }: { token: string; loggedOut: (reaso
         manager={state.manager}
         link={state.link}
         offers={offers.length}
+        mine={mine}
         workDay={(action) => store.workDay(action)}
         showOffers={() => setFilter("offered")}
         notice={state.notice}
@@ -142,6 +147,7 @@ export function Console({ token, loggedOut }: { token: string; loggedOut: (reaso
             open={open}
             accept={(leadId) => store.accept(leadId)}
             toReply={() => replyBox.current?.focus()}
+            more={state.more ? () => void store.showMore() : null}
           />
         </aside>
         <ConversationView

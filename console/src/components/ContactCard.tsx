@@ -1,4 +1,5 @@
-import { channelIcon, customerName } from "../conversations";
+import { customerName } from "../conversations";
+import { ChannelIcon } from "./ChannelIcon";
 import type { Conversation, Operator } from "../types";
 
 /** Who the customer is and where the conversation stands. */
@@ -10,7 +11,7 @@ export function ContactCard({ conversation: c, operator }: { conversation: Conve
       <dl>
         <dt>Channel</dt>
         <dd>
-          {channelIcon(c.channel)} {c.channel}
+          <ChannelIcon channel={c.channel} /> {c.channel}
         </dd>
         <dt>Address</dt>
         <dd class="address">{c.address}</dd>

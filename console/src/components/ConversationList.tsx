@@ -1,4 +1,5 @@
-import { age, channelIcon, customerName, isOfferedTo } from "../conversations";
+import { age, customerName, isOfferedTo } from "../conversations";
+import { ChannelIcon } from "./ChannelIcon";
 import { unread } from "../unread";
 import type { Conversation, Operator } from "../types";
 
@@ -11,10 +12,16 @@ interface Props {
   open: (id: string) => void;
   accept: (leadId: string) => void;
   toReply: () => void;
+  more: (() => void) | null;
 }
 
 /** The conversations, newest activity first; ↑/↓ move, Enter goes to the reply box. */
-export function ConversationList({ rows, operator, current, seen, now, open, accept, toReply }: Props) {
+export function ConversationList({ rows, operator, current, seen, now, open, accept, toReply, more }: Props) {
+  const showMore = more && (
+    <button id="more" type="button" onClick={more}>
+      Show more conversations
+    </button>
+  );
   function keys(event: KeyboardEvent) {
     const at = rows.findIndex((c) => c.id === current);
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
@@ -31,6 +38,7 @@ export function ConversationList({ rows, operator, current, seen, now, open, acc
     return (
       <div id="list" class="empty muted">
         No conversations here.
+        {showMore}
       </div>
     );
   }
@@ -49,9 +57,7 @@ export function ConversationList({ rows, operator, current, seen, now, open, acc
             onClick={() => open(c.id)}
           >
             <div class="line">
-              <span class="icon" title={c.channel}>
-                {channelIcon(c.channel)}
-              </span>
+              <ChannelIcon channel={c.channel} />
               <span class="name">{customerName(c)}</span>
               <span class="age" title={c.last_message_at ?? ""}>
                 {age(c.last_message_at ?? c.opened_at, now)}
@@ -78,6 +84,7 @@ export function ConversationList({ rows, operator, current, seen, now, open, acc
           </div>
         );
       })}
+      {showMore}
     </div>
   );
 }

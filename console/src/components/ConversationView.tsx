@@ -1,6 +1,7 @@
 import type { RefObject } from "preact";
 import { useEffect, useRef } from "preact/hooks";
-import { channelIcon, customerName, isOfferedTo } from "../conversations";
+import { customerName, deliveryReported, isOfferedTo } from "../conversations";
+import { ChannelIcon } from "./ChannelIcon";
 import type { Conversation, Message, Operator, PendingReply } from "../types";
 import { MessageItem, PendingItem } from "./MessageItem";
 import { ReplyBox } from "./ReplyBox";
@@ -44,7 +45,7 @@ export function ConversationView(props: Props) {
       <div id="heading">
         {c ? (
           <>
-            <span class="icon">{channelIcon(c.channel)}</span>
+            <ChannelIcon channel={c.channel} />
             <b class="name">{customerName(c)}</b>
             <span class="muted">{c.status}</span>
             {isOfferedTo(c, operator) && c.lead_id && (
@@ -64,7 +65,7 @@ export function ConversationView(props: Props) {
           </button>
         )}
         {messages.map((m) => (
-          <MessageItem key={m.notification_id} message={m} token={token} />
+          <MessageItem key={m.notification_id} message={m} token={token} reported={deliveryReported(c?.channel ?? "")} />
         ))}
         {pending.map((p) => (
           <PendingItem key={p.request_id} reply={p} retry={() => props.retry(p.request_id)} />

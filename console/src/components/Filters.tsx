@@ -1,5 +1,5 @@
 import type { RefObject } from "preact";
-import { channelIcon, FILTERS, type Filter } from "../conversations";
+import { FILTERS, type Filter } from "../conversations";
 
 interface Props {
   filter: Filter;
@@ -42,7 +42,7 @@ export function Filters({ filter, setFilter, channel, channels, setChannel, sear
         <option value="">All channels</option>
         {channels.map((c) => (
           <option key={c} value={c}>
-            {channelIcon(c)} {c}
+            {c}
           </option>
         ))}
       </select>

@@ -2,9 +2,9 @@ import { useState } from "preact/hooks";
 import { download } from "../api";
 import type { Attachment, Message, PendingReply } from "../types";
 
-function Delivery({ message }: { message: Message }) {
+function Delivery({ message, reported }: { message: Message; reported: boolean }) {
   if (message.author !== "manager") return null;
-  if (!message.delivery) return <div class="delivery muted">sending…</div>;
+  if (!message.delivery) return <div class="delivery muted">{reported ? "sending…" : "posted in the chat"}</div>;
   if (message.delivery === "sent") return <div class="delivery sent">sent</div>;
   const detail = message.delivery_detail ? ` (${message.delivery_detail})` : "";
   return <div class="delivery failed">not delivered: {message.delivery + detail}</div>;
@@ -21,14 +21,14 @@ function AttachmentLink({ attachment, token }: { attachment: Attachment; token: 
         title={attachment.kept === false ? "not kept: too large or refused" : "download"}
         onClick={() => download(token, attachment).catch((e: unknown) => setProblem(String(e)))}
       >
-        📎 {name} ({attachment.size} bytes)
+        {name} ({attachment.size} bytes)
       </button>
       {problem && <span class="failed"> {problem}</span>}
     </span>
   );
 }
 
-export function MessageItem({ message, token }: { message: Message; token: string }) {
+export function MessageItem({ message, token, reported }: { message: Message; token: string; reported: boolean }) {
   return (
     <div class={`message ${message.author}`} data-message={message.message_id}>
       {message.subject && <div class="subject">{message.subject}</div>}
@@ -38,7 +38,7 @@ export function MessageItem({ message, token }: { message: Message; token: strin
         {new Date(message.at).toLocaleTimeString()}
         {message.edited_at && " · edited"}
       </div>
-      <Delivery message={message} />
+      <Delivery message={message} reported={reported} />
     </div>
   );
 }

@@ -9,6 +9,7 @@ interface Props {
   manager: ManagerLoad | null;
   link: Link;
   offers: number;
+  mine: number;
   notice: string;
   workDay: (action: WorkDayAction) => void;
   showOffers: () => void;
@@ -16,7 +17,7 @@ interface Props {
 }
 
 /** Who is logged in, whether the console is live, the work day, the leads waiting, and the last problem. */
-export function TopBar({ operator, manager, link, offers, notice, workDay, showOffers, logOut }: Props) {
+export function TopBar({ operator, manager, link, offers, mine, notice, workDay, showOffers, logOut }: Props) {
   return (
     <header id="bar">
       <b id="who">{operator.name}</b>
@@ -26,7 +27,7 @@ export function TopBar({ operator, manager, link, offers, notice, workDay, showO
       </span>
       <WorkDay manager={manager} act={workDay} />
       <span id="leads" class="muted">
-        {manager ? `my leads ${manager.open_leads}/${manager.capacity}` : ""}
+        {manager ? `mine ${mine} of ${manager.capacity}` : ""}
       </span>
       <button id="offers" type="button" class={offers ? "attention" : ""} onClick={showOffers}>
         Offers {offers}
