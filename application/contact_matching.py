@@ -14,11 +14,10 @@ from application.errors import AddressTaken
 from application.unit_of_work import UnitOfWork
 from domain.address_book import AddressBookEntry
 from domain.channels import Channel, ChannelAddress
-from domain.contact import Contact, email_key, phone_key
+from domain.contact import Contact, phone_key
 from domain.duplicates import ContactCard, DuplicateSuggestion, Lookalikes, likeness, lookalike_keys, lookalikes_id
 from domain.duplicates import suggestion_id as pair_suggestion_id
 from domain.identities import address_book_entry_id
-from domain.intake import Intake
 from domain.phones import Phone
 
 
@@ -98,54 +97,3 @@ def suggest_lookalikes(work: UnitOfWork, contact: Contact, before: ContactCard |
         suggested.extend(s for s in found if s is not None)
         group.list_contact(card)
     return suggested
-
-
-def contact_for_touch(work: UnitOfWork, address: ChannelAddress, name: str, intake: Intake | None) -> UUID:
-    """The contact a customer's touch from ``address`` belongs to, registered if nobody knows them.
-
-    The sender's own address decides first; then the e-mail and phone the touch carries (a form's, a
-    pre-chat step's): a known one joins the touch to its contact. What the touch carries that its
-    contact lacks is added to it, unless another contact has it (then the two are suggested); a
-    contact known only by an address takes the name the touch gives.
-    """
-    carried = _carried(intake)
-    contact = owner_of(work, str(address))
-    new = contact is None
-    if contact is None:
-        contact = next((c for key in carried if (c := owner_of(work, key)) is not None), None)
-        if contact is None:
-            contact = Contact(name=name.strip() or str(address), address=str(address))
-            work.add(contact)
-        else:
-            contact.add_address(address, by=None)
-        claim(work, contact, str(address))
-    before = card_of(contact)
-    if name.strip() and not before.name:
-        contact.rename(name, by=None)  # known so far by an address only: the customer said their name
-    for key, phone in carried.items():
-        if key in contact.addresses:
-            continue
-        if (owner := claim(work, contact, key)) is not None:
-            suggest(work, contact.id, owner, [f"same {key.partition(':')[0]}: {key.partition(':')[2]}"])
-        elif phone is not None:
-            contact.add_phone(phone, by=None)
-        else:
-            contact.add_email(key.partition(":")[2], by=None)
-    if new or card_of(contact) != before:
-        suggest_lookalikes(work, contact, None if new else before)
-    return contact.id
-
-
-def carried_addresses(intake: Intake | None) -> list[str]:
-    """The addresses (``email:...``, ``phone:...``) a touch carries besides its sender's."""
-    return list(_carried(intake))
-
-
-def _carried(intake: Intake | None) -> dict[str, Phone | None]:
-    """The addresses a touch carries besides its sender's: its e-mail, its phone (with the phone as typed)."""
-    carried: dict[str, Phone | None] = {}
-    if intake is not None and intake.email:
-        carried[email_key(intake.email)] = None
-    if intake is not None and intake.phone:
-        carried[phone_key(intake.phone)] = Phone(intake.phone, intake.phone_text or intake.phone)
-    return carried

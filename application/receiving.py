@@ -10,7 +10,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from application.assigning import Assigning
-from application.contact_matching import carried_addresses, contact_for_touch
+from application.touch_contacts import carried_addresses, contact_for_touch
 from application.unit_of_work import UnitOfWork
 from domain.address_book import AddressBookEntry
 from domain.channels import ChannelAddress

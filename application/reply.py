@@ -11,6 +11,7 @@ from application.event_store import EventStore
 from application.holding import held_lead
 from application.receiving import REPLY_RECEIPTS
 from application.unit_of_work import UnitOfWork
+from domain.attachments import Attachment
 from domain.conversation import Conversation, MessageReceipt
 from domain.identities import message_receipt_id, reply_id
 
@@ -31,9 +32,13 @@ def reply(  # noqa: PLR0913 - who replies, to what, with what, and once: each is
     text: str,
     request_id: str,
     *,
+    attachments: tuple[Attachment, ...] = (),
     any_conversation: bool = False,
 ) -> Reply:
-    """Record an operator's reply; the same request id is stored once and marks the lead answered."""
+    """Record an operator's reply; the same request id is stored once and marks the lead answered.
+
+    ``attachments`` are files already in the attachment store; CannotCarryFiles if the channel cannot deliver them.
+    """
     rid = reply_id(conversation_id, request_id)
 
     def command(work: UnitOfWork, _: Assigning) -> Reply:
@@ -44,7 +49,7 @@ def reply(  # noqa: PLR0913 - who replies, to what, with what, and once: each is
             raise UnknownConversation(conversation_id)
         lead = held_lead(work, conversation_id, manager_id, any_conversation=any_conversation)
         at = store.clock()
-        conversation.record_reply(rid, manager_id, text, at)
+        conversation.record_reply(rid, manager_id, text, at, attachments)
         work.add(MessageReceipt(REPLY_RECEIPTS, str(rid), conversation_id))
         if lead is not None:
             lead.mark_answered(manager_id, at)

@@ -21,6 +21,14 @@ class Channel(enum.StrEnum):
     PHONE = "phone"
     FORM = "form"
 
+    @property
+    def carries_files(self) -> bool:
+        """Whether an operator's reply in this channel can carry files (a mail, a Telegram chat)."""
+        return self in _FILE_CHANNELS
+
+
+_FILE_CHANNELS = frozenset({Channel.EMAIL, Channel.TELEGRAM})
+
 
 @dataclass(frozen=True)
 class ChannelAddress:

@@ -121,6 +121,21 @@ class Contact(Aggregate):
         """Its addresses in the messengers and the web chat (``telegram:...``, ``webchat:...``)."""
         return [a for a in self.addresses if not a.startswith((EMAIL_PREFIX, PHONE_PREFIX))]
 
+    @property
+    def anonymous(self) -> bool:
+        """Known by messenger ids only, as a touch registered it: no e-mail, phone, company or manager of its own.
+
+        Such a contact is no one yet: when its customer shows an e-mail or phone another contact has,
+        it is that contact, and is merged into it.
+        """
+        return (
+            not self.emails
+            and not self.phones
+            and self.company_id is None
+            and self.responsible_manager_id is None
+            and not self.merged_from
+        )
+
     def rename(self, name: str, by: UUID | None) -> None:
         """Call the contact by another name."""
         self._check_not_merged()

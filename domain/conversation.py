@@ -10,7 +10,18 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.attachments import Attachment
+from domain.channels import Channel
+from domain.errors import DomainError
 from domain.identities import conversation_id, message_receipt_id
+
+
+class CannotCarryFiles(DomainError):
+    """A reply with files in a channel that cannot deliver them (the web chat, VK)."""
+
+    def __init__(self, channel: str) -> None:
+        super().__init__(f"attachments: a reply in {channel} cannot carry files; send them by mail or Telegram")
+        self.field = "attachments"
 
 
 class ConversationStatus(enum.StrEnum):
@@ -63,8 +74,15 @@ class Conversation(Aggregate):
             channel_message_id=edit.channel_message_id, edit_of=edit.edit_of, text=edit.text, edited_at=edit.edited_at
         )
 
-    def record_reply(self, reply_id: UUID, manager_id: UUID, text: str, sent_at: datetime) -> None:
-        """Record an operator's reply, with where and how it must be delivered."""
+    def record_reply(
+        self, reply_id: UUID, manager_id: UUID, text: str, sent_at: datetime, attachments: tuple[Attachment, ...] = ()
+    ) -> None:
+        """Record an operator's reply, with where and how it must be delivered.
+
+        CannotCarryFiles if the reply has files and the conversation's channel cannot deliver them.
+        """
+        if attachments and not Channel(self.channel).carries_files:
+            raise CannotCarryFiles(self.channel)
         self._operator_replied(
             reply_id=reply_id,
             manager_id=manager_id,
@@ -76,6 +94,7 @@ class Conversation(Aggregate):
             subject=self.subject,
             in_reply_to=self.last_message_id,
             references=list(self.references),
+            attachments=[attachment.to_dict() for attachment in attachments],
         )
 
     def record_delivery(self, reply_id: UUID, outcome: DeliveryOutcome, detail: str) -> None:
@@ -141,6 +160,7 @@ class Conversation(Aggregate):
         subject: str = "",
         in_reply_to: str = "",
         references: list[str] | None = None,
+        attachments: list[dict[str, Any]] | None = None,
     ) -> None:
         self.message_count += 1
         self.status = ConversationStatus.OPEN

@@ -22,7 +22,6 @@ MAX_SUBJECT_LENGTH = 998  # the longest line a mail header may have
 MAX_NAME_LENGTH = 256  # a sender's display name, or the name of the door a message came in by
 MAX_REFERENCES = 50
 MAX_CORRESPONDENTS = 50
-MAX_PHONE_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -50,12 +49,10 @@ class InboundMessage:
     # The channel vouches for the sender (a mail: its receiving server's authentication results, or a
     # sender ops trust): only then is a manager's copy to the CRM address taken as the manager's.
     sender_verified: bool = False
-    # What a form or a pre-chat step adds: the customer's e-mail and phone, the lead's amount and product.
+    # What a form, a pre-chat step or a messenger's contact card adds: the e-mail, phone, amount, product.
     intake: Intake | None = None
     # A messenger's edit of an earlier message: the channel message id of the message it changes.
     edit_of: str = ""
-    # A phone number the customer shared (a messenger's contact card), as the channel gave it.
-    phone: str = ""
 
     def __post_init__(self) -> None:
         # Every string is checked here, once, by the one text rule: what a channel hands us must be
@@ -69,7 +66,6 @@ class InboundMessage:
         for name in ("sender_name", "source"):
             inbound_text(name, getattr(self, name), max_length=MAX_NAME_LENGTH, kind=TextKind.LINE, required=False)
         inbound_text("edit_of", self.edit_of, max_length=MAX_ID_LENGTH, kind=TextKind.IDENTIFIER, required=False)
-        inbound_text("phone", self.phone, max_length=MAX_PHONE_LENGTH, kind=TextKind.IDENTIFIER, required=False)
         if self.received_at.tzinfo is None:
             msg = "received_at must carry a time zone"
             raise InvalidInboundMessage(msg)
@@ -145,7 +141,6 @@ class InboundMessage:
             "sender_verified": self.sender_verified,
             "intake": self.intake.to_dict() if self.intake is not None else {},
             "edit_of": self.edit_of,
-            "phone": self.phone,
         }
         data.update({name: value for name, value in optional.items() if value})
         return data
@@ -191,7 +186,6 @@ class InboundMessage:
             sender_verified=data.get("sender_verified") is True,
             intake=Intake.from_dict(data["intake"]) if data.get("intake") is not None else None,
             edit_of=_string(data.get("edit_of"), "edit_of"),
-            phone=_string(data.get("phone"), "phone"),
         )
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
+from domain.attachments import MAX_ATTACHMENTS, Attachment
 from domain.channels import MAX_ADDRESS_LENGTH, Channel, ChannelAddress
 from domain.errors import DomainError, InvalidInboundMessage
 from domain.inbound import MAX_ID_LENGTH, MAX_NAME_LENGTH, MAX_REFERENCES, MAX_SUBJECT_LENGTH
@@ -47,9 +48,14 @@ class OutboundReply:
     # The customer's message this one answers, and the thread's ids: what a mail client threads by.
     in_reply_to: str = ""
     references: tuple[str, ...] = ()
+    # Files the operator sent with the reply, by content hash in the attachment store.
+    attachments: tuple[Attachment, ...] = ()
 
     def __post_init__(self) -> None:
         _text("text", self.text, MAX_REPLY_TEXT, TextKind.TEXT, required=False)
+        if len(self.attachments) > MAX_ATTACHMENTS:
+            msg = f"'attachments' must hold at most {MAX_ATTACHMENTS} files"
+            raise InvalidOutboundMessage(msg)
         _text("source", self.source, MAX_NAME_LENGTH, TextKind.LINE, required=False)
         _text("subject", self.subject, MAX_SUBJECT_LENGTH, TextKind.LINE, required=False)
         _text("in_reply_to", self.in_reply_to, MAX_ID_LENGTH, TextKind.IDENTIFIER, required=False)
@@ -80,6 +86,7 @@ class OutboundReply:
             "subject": self.subject,
             "in_reply_to": self.in_reply_to,
             "references": list(self.references),
+            **({"attachments": [a.to_dict() for a in self.attachments]} if self.attachments else {}),
         }
 
     @classmethod
@@ -109,6 +116,7 @@ class OutboundReply:
             subject=_optional(data, "subject"),
             in_reply_to=_optional(data, "in_reply_to"),
             references=_strings(data, "references"),
+            attachments=_attachments(data),
         )
 
 
@@ -238,6 +246,19 @@ def _optional(data: dict[str, Any], field: str) -> str:
         msg = f"'{field}' must be a string, not {_shown(value)}"
         raise InvalidOutboundMessage(msg)
     return value
+
+
+def _attachments(data: dict[str, Any]) -> tuple[Attachment, ...]:
+    value = data.get("attachments")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        msg = "'attachments' must be a list of files"
+        raise InvalidOutboundMessage(msg)
+    try:
+        return tuple(Attachment.from_dict(item) for item in value)
+    except InvalidInboundMessage as invalid:
+        raise InvalidOutboundMessage(f"'attachments': {invalid}") from None
 
 
 def _strings(data: dict[str, Any], field: str) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field, GetPydanticSchema
 
-from domain.attachments import MAX_CONTENT_TYPE_LENGTH, MAX_FILENAME_LENGTH
+from domain.attachments import MAX_ATTACHMENTS, MAX_CONTENT_TYPE_LENGTH, MAX_FILENAME_LENGTH
 from domain.channels import Channel
 from domain.conversation import DeliveryOutcome
 from domain.delivery_report import MAX_DETAIL_LENGTH
@@ -23,7 +23,6 @@ from domain.emails import MAX_EMAIL_LENGTH
 from domain.inbound import (
     MAX_ID_LENGTH,
     MAX_NAME_LENGTH,
-    MAX_PHONE_LENGTH,
     MAX_REFERENCES,
     MAX_SUBJECT_LENGTH,
     MAX_TEXT_LENGTH,
@@ -96,13 +95,10 @@ class InboundRecord(BaseModel):
         "Left out when false.",
     )
     intake: IntakeRecord | None = Field(
-        default=None, description=f"What a form or a pre-chat step adds about the customer and the lead. {_LEFT_OUT}"
+        default=None, description=f"What a form, a pre-chat step or a contact card adds. {_LEFT_OUT}"
     )
     edit_of: str = Field(
         default="", max_length=MAX_ID_LENGTH, description=f"The id of the message this one edits. {_LEFT_OUT}"
-    )
-    phone: str = Field(
-        default="", max_length=MAX_PHONE_LENGTH, description=f"A phone number the customer shared. {_LEFT_OUT}"
     )
 
 
@@ -124,6 +120,9 @@ class ReplyRecord(BaseModel):
     subject: str = Field(default="", max_length=MAX_SUBJECT_LENGTH)
     in_reply_to: str = Field(default="", max_length=MAX_ID_LENGTH, description="The customer's message it answers.")
     references: list[str] = Field(default=[], max_length=MAX_REFERENCES, description="The thread's message ids.")
+    attachments: list[AttachmentRecord] = Field(
+        default=[], max_length=MAX_ATTACHMENTS, description=f"Files sent with the reply. {_LEFT_OUT}"
+    )
 
 
 class QueuePositionRecord(BaseModel):

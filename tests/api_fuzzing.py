@@ -57,7 +57,12 @@ class Operation:
     def body_schema(self) -> dict[str, Any] | None:
         """The JSON schema of its body, if it takes one."""
         body = self.spec.get("requestBody")
-        return body["content"]["application/json"]["schema"] if body else None
+        return body["content"]["application/json"]["schema"] if body and "application/json" in body["content"] else None
+
+    @property
+    def takes_bytes(self) -> bool:
+        """Whether its body is a file's bytes rather than JSON."""
+        return "application/octet-stream" in (self.spec.get("requestBody") or {}).get("content", {})
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,8 @@ def request_for(
             if parameter["in"] == "path":
                 value = pick(identifier(name))
                 path = path.replace("{" + name + "}", _quoted(value) or "x")
+            elif parameter["in"] == "header":
+                continue  # drawn with the body below
             elif pick(st.booleans()):
                 shape = parameter["schema"]
                 described = shape.get("type") == "integer" or "enum" in shape or "format" in shape
@@ -164,6 +171,10 @@ def request_for(
             headers["authorization"] = chosen
         schema = operation.body_schema
         content = pick(body_for(schema, tuple(everything))) if schema is not None else None
+        if operation.takes_bytes:
+            content = pick(st.binary(max_size=512))
+            headers["content-type"] = pick(st.sampled_from(["application/pdf", "text/plain", "", "x/y; q=1"]))
+            headers["x-filename"] = _quoted(pick(st.one_of(st.text(max_size=40), ODD_TEXT)))
         url = path + ("?" + "&".join(query) if query else "")
         return Drawn(operation.method, url, headers, content)
 

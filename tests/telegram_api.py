@@ -3,7 +3,7 @@
 It serves ``/bot<TOKEN>/<method>`` and ``/file/bot<TOKEN>/<path>`` as Telegram does (answers
 ``{"ok": true, "result": ...}`` or ``{"ok": false, "error_code": ..., "description": ...}``), for
 the methods the channel uses: getMe, getUpdates (offsets and long polling), getFile and the file
-download, sendMessage. Tests queue updates, files and failures (429 with ``retry_after``, 403 for a
+download, sendMessage, sendDocument. Tests queue updates, files and failures (429 with ``retry_after``, 403 for a
 customer who blocked the bot, a send that never answers) and read what was sent. It runs in a
 thread of its own, so services in other processes and tests on their own event loop can use it.
 """
@@ -16,6 +16,8 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import default
 from typing import Any, Self
 from urllib.parse import parse_qs
 
@@ -35,6 +37,9 @@ class Sent:
     token: str
     chat_id: int
     text: str
+    # A document sent (sendDocument): its name and bytes; the text is then its caption.
+    filename: str = ""
+    content: bytes = b""
 
 
 @dataclass
@@ -165,8 +170,8 @@ class FakeBotApi:
             return _ok(await self._get_updates(token, params))
         if method == "getFile":
             return self._get_file(params)
-        if method == "sendMessage":
-            return await self._send(token, params)
+        if method in {"sendMessage", "sendDocument"}:
+            return await (self._send if method == "sendMessage" else self._send_document)(token, params)
         return _error(404, "Not Found: method not found")
 
     async def _get_updates(self, token: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -239,14 +244,48 @@ class FakeBotApi:
             }
         )
 
+    async def _send_document(self, token: str, params: dict[str, Any]) -> Response:
+        chat_id = int(params["chat_id"])
+        filename, content = params.get("document") or ("", b"")
+        with self._lock:
+            if chat_id in self.blocked:
+                return _error(403, "Forbidden: bot was blocked by the user")
+            if not content:
+                return _error(400, "Bad Request: there is no document in the request")
+            self.sent.append(Sent(token, chat_id, str(params.get("caption") or ""), filename, content))
+            self._lock.notify_all()
+        return _ok(
+            {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+                "document": {"file_id": f"sent{len(content)}", "file_unique_id": "s", "file_name": filename},
+            }
+        )
+
 
 async def _params(request: Request) -> dict[str, Any]:
-    if request.headers.get("content-type", "").startswith("application/json"):
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        return _multipart(content_type, await request.body())
+    if content_type.startswith("application/json"):
         data: dict[str, Any] = json.loads(await request.body() or b"{}")
         return data
     # python-telegram-bot posts its parameters form-encoded, each non-string value as JSON.
     form = parse_qs((await request.body()).decode(), keep_blank_values=True)
     return {key: values[-1] for key, values in form.items()} | dict(request.query_params)
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    """A multipart form's fields: text as str, a file as (filename, bytes)."""
+    message = BytesParser(policy=default).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        fields[str(name)] = (filename, payload) if filename is not None else payload.decode()
+    return fields
 
 
 def _ok(result: object) -> JSONResponse:

@@ -33,6 +33,8 @@ class OutgoingReply:
     sent_at: datetime
     in_reply_to: str = ""
     references: tuple[str, ...] = ()
+    # The files sent with the reply: name, content type and bytes.
+    files: tuple[tuple[str, str, bytes], ...] = ()
 
 
 def message_id(reply_id: UUID, from_address: str) -> str:
@@ -44,7 +46,7 @@ def message_id(reply_id: UUID, from_address: str) -> str:
 
 
 def compose(reply: OutgoingReply) -> EmailMessage:
-    """The reply as a mail with Message-ID, In-Reply-To and References."""
+    """The reply as a mail with Message-ID, In-Reply-To and References, and its files attached."""
     mail = EmailMessage(policy=_LONG_IDS)
     mail["Message-ID"] = f"<{message_id(reply.reply_id, reply.from_address)}>"
     mail["Date"] = format_datetime(reply.sent_at)
@@ -60,6 +62,11 @@ def compose(reply: OutgoingReply) -> EmailMessage:
     if cited:
         mail["References"] = " ".join(f"<{i}>" for i in cited)
     mail.set_content(reply.text)
+    for filename, content_type, content in reply.files:
+        maintype, _, subtype = content_type.partition("/")
+        if not maintype or not subtype or maintype == "multipart":
+            maintype, subtype = "application", "octet-stream"
+        mail.add_attachment(content, maintype=maintype, subtype=subtype, filename=clean_header(filename) or "file")
     return mail
 
 

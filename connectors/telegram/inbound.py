@@ -10,12 +10,13 @@ customers are its own. The source is the bot's name, or ``BOT/PAYLOAD`` for ``/s
 
 from __future__ import annotations
 
-import phonenumbers
-
 from connectors.telegram.updates import CustomerMessage, SharedContact
 from domain.attachments import Attachment
 from domain.channels import Channel, ChannelAddress
 from domain.inbound import InboundMessage
+from domain.intake import Intake
+from domain.phones import Phone, phone_number
+from domain.text import InvalidText
 
 
 def message_id(bot: str, chat_id: int, message: int) -> str:
@@ -28,11 +29,11 @@ def to_inbound(bot: str, message: CustomerMessage, attachments: tuple[Attachment
     original = message_id(bot, message.chat_id, message.message_id)
     source = f"{bot}/{message.start_payload}" if message.start_payload else bot
     text = message.text
-    phone = ""
+    phone = None
     if message.contact is not None:
         text = "\n".join(filter(None, [text, _card(message.contact)]))
         # Only the customer's own number says who they are; a card of someone else is just shown.
-        phone = _phone(message.contact.phone) if message.contact.own else ""
+        phone = _phone(message.contact.phone) if message.contact.own else None
     return InboundMessage(
         channel=Channel.TELEGRAM,
         channel_message_id=f"{bot}:u{message.update_id}" if message.edited else original,
@@ -44,7 +45,7 @@ def to_inbound(bot: str, message: CustomerMessage, attachments: tuple[Attachment
         source=source,
         attachments=attachments,
         edit_of=original if message.edited else "",
-        phone=phone,
+        intake=Intake(phone=phone.number, phone_text=phone.text) if phone is not None else None,
     )
 
 
@@ -52,12 +53,9 @@ def _card(contact: SharedContact) -> str:
     return f"Contact: {contact.name}, {contact.phone}"
 
 
-def _phone(number: str) -> str:
+def _phone(number: str) -> Phone | None:
     """The number in E.164 (Telegram sends it without the plus); none if it is no phone number."""
     try:
-        parsed = phonenumbers.parse(number if number.startswith("+") else f"+{number}")
-    except phonenumbers.NumberParseException:
-        return ""
-    if not phonenumbers.is_possible_number(parsed):
-        return ""
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        return phone_number(number if number.startswith("+") else f"+{number}", field="contact.phone_number")
+    except InvalidText:
+        return None

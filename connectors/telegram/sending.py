@@ -1,4 +1,4 @@
-"""Sending a reply's text to a customer's chat: split at Telegram's limit, each part once.
+"""Sending a reply to a customer's chat: its text split at Telegram's limit, then its files, each part once.
 
 Telegram takes at most 4,096 characters in a message, counted in UTF-16 code units; a longer
 reply goes out in parts, cut at a line break or a space where one is near the end. Each part's
@@ -12,7 +12,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import timedelta
 
-from telegram import Bot
+from telegram import Bot, InputFile
 from telegram.error import RetryAfter, TelegramError
 
 from connectors.telegram.api import Failure, failure_of, scrubbed
@@ -69,6 +69,17 @@ async def send_part(bot: Bot, chat_id: int, text: str) -> PartSent | PartNotSent
     """Send one part; the outcome says what Telegram did with it."""
     try:
         sent = await bot.send_message(chat_id=chat_id, text=text)
+    except RetryAfter as flood:
+        return PartNotSent(Failure.NOT_SENT, scrubbed(flood, bot.token), _seconds(flood))
+    except TelegramError as error:
+        return PartNotSent(failure_of(error), scrubbed(error, bot.token))
+    return PartSent(sent.message_id)
+
+
+async def send_file(bot: Bot, chat_id: int, filename: str, content: bytes) -> PartSent | PartNotSent:
+    """Send one file of a reply as a document; the outcome says what Telegram did with it."""
+    try:
+        sent = await bot.send_document(chat_id=chat_id, document=InputFile(content, filename=filename or "file"))
     except RetryAfter as flood:
         return PartNotSent(Failure.NOT_SENT, scrubbed(flood, bot.token), _seconds(flood))
     except TelegramError as error:

@@ -26,6 +26,7 @@ from application.work_day import come_online, go_offline
 from domain.channels import Channel
 from domain.identities import conversation_id
 from domain.text import InvalidText, TextKind
+from services.attachment_store import create_store
 from services.bootstrap import build_admin, build_event_store, create_pool, instance_name
 from services.console import openapi
 from services.console.account_routes import AccountRoutes
@@ -57,6 +58,7 @@ from services.console.sales_access import SalesAccess
 from services.console.sales_live import SalesPushes
 from services.console.security_headers import SecurityHeaders, page_policy, websocket_origin
 from services.console.sessions import SessionWatch, create_sessions_table, end_session, open_session
+from services.console.uploads import upload_route
 from services.heartbeat import TABLES as HEARTBEATS
 from services.heartbeat import beat
 from services.projections.schema import LIVE_SCHEMA, create_read_models
@@ -102,6 +104,7 @@ class Gateway:
             await create_sessions_table(self.pool)
             await create_read_models(self.pool, LIVE_SCHEMA)
             await ensure_tables(self.pool, HEARTBEATS)
+            await create_store(self.pool)
             self.store = await asyncio.to_thread(build_event_store, self.settings)
             opened.append(functools.partial(asyncio.to_thread, self.store.close))
             self.sessions = SessionWatch(self.pool, self.settings.console_session_recheck_seconds)
@@ -293,6 +296,10 @@ def build_app(settings: Settings) -> Starlette:
     rest = Rest(lambda: gateway.store, lambda request: _bearer(gateway, request))
     accounts = AccountRoutes(lambda: gateway.store, lambda: gateway.pool, lambda request: _bearer(gateway, request))
     described = openapi.document()
+
+    async def authenticate(request: Request) -> Operator | None:
+        return await _bearer(gateway, request)
+
     app = Starlette(
         routes=[
             Route("/api/leads/{lead_id}/routing", rest.routing),
@@ -310,6 +317,9 @@ def build_app(settings: Settings) -> Starlette:
             Route("/api/accounts/{manager_id}/password", accounts.password, methods=["PUT"]),
             Route("/api/accounts/{manager_id}", accounts.remove, methods=["DELETE"]),
             Route("/api/conversations", gateway.conversations),
+            Route(
+                "/api/attachments", upload_route(lambda: gateway.pool, lambda r: _bearer(gateway, r)), methods=["POST"]
+            ),
             Route("/api/attachments/{sha256}", gateway.attachment),
             Route("/api/contacts/{contact_id}/activities", gateway.activities),
             Route("/api/mail/rejections", gateway.rejected_mail),
@@ -323,7 +333,11 @@ def build_app(settings: Settings) -> Starlette:
         ],
         middleware=[
             Middleware(SecurityHeaders, pages=_page_policies(settings), framed=frozenset({"/widget"})),
-            Middleware(BodyLimit, max_bytes=settings.http_max_body_bytes),
+            Middleware(
+                BodyLimit,
+                max_bytes=settings.http_max_body_bytes,
+                larger={"/api/attachments": max(settings.attachment_max_bytes, settings.http_max_body_bytes)},
+            ),
         ],
         lifespan=gateway.lifespan,
     )

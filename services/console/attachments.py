@@ -15,6 +15,7 @@ from urllib.parse import quote
 import asyncpg
 from starlette.responses import JSONResponse, Response
 
+from services.attachment_store import file_content
 from services.console.accounts import Operator
 from services.projections.schema import LIVE_SCHEMA
 
@@ -59,11 +60,8 @@ async def find_attachment(pool: asyncpg.Pool, operator: Operator, sha256: str) -
     if not carriers:
         return None
     described = next(a for a in json.loads(carriers[0]["attachments"]) if a.get("sha256") == sha256)
-    content = None
-    if await pool.fetchval("SELECT to_regclass('attachments')") is not None:
-        content = await pool.fetchval("SELECT content FROM attachments WHERE sha256 = $1", sha256)
     return AttachmentFile(
-        content=bytes(content) if content is not None else None,
+        content=await file_content(pool, sha256),
         filename=str(described.get("filename") or "attachment"),
         content_type=str(described.get("content_type") or ""),
     )

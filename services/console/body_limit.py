@@ -18,20 +18,25 @@ log = structlog.get_logger()
 
 
 class BodyLimit:
-    """ASGI middleware: HTTP bodies over ``max_bytes`` get 413 and never reach the application."""
+    """ASGI middleware: HTTP bodies over ``max_bytes`` get 413 and never reach the application.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    ``larger`` names the paths that take more (an upload), with their own limit.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Read the body within the limit, then hand it to the application."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope.get("path", ""), self.max_bytes)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(scope, send, f"declared {declared} bytes")
+        if declared is not None and declared > limit:
+            await self._refuse(scope, send, f"declared {declared} bytes", limit)
             return
         chunks: list[bytes] = []
         size = 0
@@ -41,17 +46,17 @@ class BodyLimit:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(scope, send, "streamed past the limit")
+            if size > limit:
+                await self._refuse(scope, send, "streamed past the limit", limit)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         await self.app(scope, _replay(b"".join(chunks), receive), send)
 
-    async def _refuse(self, scope: Scope, send: Send, how: str) -> None:
-        log.info("request_body_too_large", path=scope.get("path"), how=how, limit=self.max_bytes)
-        body = json.dumps({"error": f"the request body is over the limit of {self.max_bytes} bytes"}).encode()
+    async def _refuse(self, scope: Scope, send: Send, how: str, limit: int) -> None:
+        log.info("request_body_too_large", path=scope.get("path"), how=how, limit=limit)
+        body = json.dumps({"error": f"the request body is over the limit of {limit} bytes"}).encode()
         await send(
             {
                 "type": "http.response.start",

@@ -23,6 +23,7 @@ from services.console.queries import HISTORY, history
 from services.console.sales_access import SalesAccess
 from services.console.sales_acts import complete, move
 from services.console.sales_http import version_field
+from services.console.uploads import replied_files
 
 log = structlog.get_logger()
 
@@ -40,9 +41,12 @@ def _uuid(frame: dict[str, Any], key: str) -> UUID:
         raise ValueError(msg) from None
 
 
-async def reply(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
-    """Answer the customer in their channel."""
-    text = checked_text("text", frame.get("text"), max_length=MAX_REPLY_LENGTH, kind=TextKind.TEXT)
+async def reply(store: EventStore, pool: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+    """Answer the customer in their channel, with files uploaded before if the channel carries them."""
+    files = await replied_files(pool, frame.get("attachments"))
+    text = checked_text(
+        "text", frame.get("text", ""), max_length=MAX_REPLY_LENGTH, kind=TextKind.TEXT, required=not files
+    )
     request_id = checked_text(
         "request_id", frame.get("request_id"), max_length=MAX_REQUEST_ID, kind=TextKind.IDENTIFIER
     )
@@ -54,6 +58,7 @@ async def reply(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: d
         operator.manager_id,
         text,
         request_id,
+        attachments=files,
         any_conversation=operator.role.sees_everything,
     )
     log.info("reply_stored", conversation_id=str(conversation_id), reply_id=str(stored.reply_id))

@@ -113,6 +113,16 @@ def _paths() -> dict[str, dict[str, Any]]:
         "/api/contacts/{contact_id}/activities": {
             "get": authed("a page of a contact's activities", 400, 404, parameters=[contact, *PAGE])
         },
+        "/api/attachments": {
+            "post": authed(
+                "upload a file for a reply: the body is its bytes, X-Filename its name (percent-encoded)",
+                400,
+                413,
+                ok=201,
+                parameters=[{"name": "X-Filename", "in": "header", "required": True, "schema": {"type": "string"}}],
+                requestBody={"required": True, "content": {"application/octet-stream": {"schema": {}}}},
+            )
+        },
         "/api/attachments/{sha256}": {"get": authed("an attachment's bytes", 404, 410, parameters=[sha])},
         "/api/mail/rejections": {"get": authed("a page of the mails not accepted", 400, 403, **page)},
         "/api/work-day": {"post": authed("the caller's own work day", 400, 413, body=WorkDay)},

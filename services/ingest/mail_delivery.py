@@ -27,6 +27,7 @@ from domain.conversation import DeliveryOutcome
 from domain.delivery_report import DeliveryReport
 from domain.errors import DomainError
 from domain.outbound import OutboundReply
+from services.attachment_store import file_content
 from services.tables import ensure_tables
 
 log = structlog.get_logger()
@@ -144,6 +145,7 @@ class MailSender:
             return
         try:
             queued = OutboundReply.from_dict(payload)
+            files = await self._files(queued)
             recipient = queued.address.value
             reply = OutgoingReply(
                 reply_id=reply_id,
@@ -155,6 +157,7 @@ class MailSender:
                 sent_at=queued.sent_at,
                 in_reply_to=queued.in_reply_to,
                 references=queued.references,
+                files=files,
             )
             mail = compose(reply)
         except (KeyError, ValueError, TypeError, DomainError) as unreadable:
@@ -197,6 +200,17 @@ class MailSender:
             bound.warning("reply_mail_failed", outcome=outcome, detail=result.detail)
             await self._finish(reply_id, claim, outcome, result.detail)
         await self._record_outcomes()
+
+    async def _files(self, reply: OutboundReply) -> tuple[tuple[str, str, bytes], ...]:
+        """The reply's files from the attachment store; ValueError naming one that is no longer there."""
+        files = []
+        for attachment in reply.attachments:
+            content = await file_content(self._pool, attachment.sha256)
+            if content is None:
+                msg = f"the file {attachment.filename!r} is no longer in the attachment store"
+                raise ValueError(msg)
+            files.append((attachment.filename, attachment.content_type, content))
+        return tuple(files)
 
     async def _finish(self, reply_id: UUID, claim: UUID, outcome: DeliveryOutcome, detail: str) -> None:
         status = "sent" if outcome is DeliveryOutcome.SENT else "failed"

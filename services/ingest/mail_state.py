@@ -6,6 +6,7 @@ import asyncpg
 
 from connectors.mail.parsing import Attachment
 from connectors.mail.watcher import Checkpoint, Rejection
+from services.attachment_store import create_store, keep_files
 from services.tables import ensure_tables
 
 TABLES = """
@@ -30,12 +31,6 @@ CREATE TABLE IF NOT EXISTS mail_rejections (
     rejected_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (mailbox, uidvalidity, uid)
 );
-CREATE TABLE IF NOT EXISTS attachments (
-    sha256 text PRIMARY KEY,
-    size bigint NOT NULL,
-    content bytea NOT NULL,
-    stored_at timestamptz NOT NULL DEFAULT now()
-);
 """
 
 
@@ -48,6 +43,7 @@ class PostgresMailboxState:
     async def create(self, watched: list[str] | None = None) -> None:
         """Create the tables if they are missing; forget the health of mailboxes no longer ``watched``."""
         await ensure_tables(self._pool, TABLES)
+        await create_store(self._pool)
         if watched is not None:
             await self._pool.execute("DELETE FROM mailbox_health WHERE NOT mailbox = ANY($1::text[])", watched)
 
@@ -73,10 +69,7 @@ class PostgresMailboxState:
     async def keep_attachments(self, attachments: list[Attachment]) -> None:
         """Store attachment bytes by content hash; bytes already stored are not written again."""
         rows = {a.sha256: a.content for a in attachments if a.content is not None}
-        await self._pool.executemany(
-            "INSERT INTO attachments (sha256, size, content) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
-            [(sha256, len(content), content) for sha256, content in rows.items()],
-        )
+        await keep_files(self._pool, rows.values())
 
     async def record_rejections(self, mailbox: str, rejections: list[Rejection]) -> None:
         """Keep the rejected mails' places and reasons; the mail itself stays in the folder."""

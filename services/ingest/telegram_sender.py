@@ -26,11 +26,13 @@ from telegram import Bot
 
 from connectors.mail.waiting import first_of
 from connectors.telegram.api import Failure
-from connectors.telegram.sending import PartNotSent, PartSent, send_part, split_text
+from connectors.telegram.sending import PartNotSent, PartSent, send_file, send_part, split_text
+from domain.attachments import Attachment
 from domain.conversation import DeliveryOutcome
 from domain.delivery_report import DeliveryReport
 from domain.errors import DomainError
 from domain.outbound import OutboundReply
+from services.attachment_store import file_content
 from services.ingest.mail_delivery import ReportOutcome, Retries
 from services.ingest.telegram_replies import TABLES
 from services.tables import ensure_tables
@@ -111,16 +113,27 @@ class TelegramSender:
             await self._finish(reply_id, claim, DeliveryOutcome.REFUSED, f"no bot named {row['bot']!r} is configured")
             return
         try:
-            parts = split_text(OutboundReply.from_dict(json.loads(row["payload"])).text)
+            reply = OutboundReply.from_dict(json.loads(row["payload"]))
         except (ValueError, DomainError) as unreadable:
             await self._finish(reply_id, claim, DeliveryOutcome.REFUSED, f"the reply cannot be read: {unreadable}")
             return
+        parts: list[str | Attachment] = [*split_text(reply.text), *reply.attachments]
         if not parts:
-            await self._finish(reply_id, claim, DeliveryOutcome.REFUSED, "the reply has no text to send")
+            await self._finish(reply_id, claim, DeliveryOutcome.REFUSED, "the reply has no text or file to send")
             return
         for index in range(row["parts_sent"], len(parts)):
+            part = parts[index]
+            content = await file_content(self._pool, part.sha256) if isinstance(part, Attachment) else None
+            if isinstance(part, Attachment) and content is None:
+                gone = f"the file {part.filename!r} is no longer in the attachment store"
+                await self._finish(reply_id, claim, DeliveryOutcome.REFUSED, gone)
+                return
             await self._mark(reply_id, claim, "claimed", "sending")
-            outcome = await send_part(bot, row["chat_id"], parts[index])
+            if isinstance(part, Attachment):
+                assert content is not None  # refused just above
+                outcome = await send_file(bot, row["chat_id"], part.filename, content)
+            else:
+                outcome = await send_part(bot, row["chat_id"], part)
             if isinstance(outcome, PartSent):
                 await self._mark(reply_id, claim, "sending", "claimed", parts_sent=index + 1)
                 continue

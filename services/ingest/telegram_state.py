@@ -1,6 +1,6 @@
 """What the Telegram channel keeps in PostgreSQL: polling offsets, each bot's health, and files.
 
-Files go to the attachment store the mail channel fills (``attachments``, by content hash), so the
+Files go to the attachment store (``services/attachment_store.py``), so the
 console serves them the same way.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from services.attachment_store import create_store, keep_files
 from services.tables import ensure_tables
 
 TABLES = """
@@ -25,12 +26,6 @@ CREATE TABLE IF NOT EXISTS telegram_bot_health (
     since timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE TABLE IF NOT EXISTS attachments (
-    sha256 text PRIMARY KEY,
-    size bigint NOT NULL,
-    content bytea NOT NULL,
-    stored_at timestamptz NOT NULL DEFAULT now()
-);
 """
 
 
@@ -43,6 +38,7 @@ class TelegramState:
     async def create(self, bots: dict[str, str]) -> None:
         """Create the tables; forget the health of bots no longer configured, mark the others' mode."""
         await ensure_tables(self._pool, TABLES)
+        await create_store(self._pool)
         await self._pool.execute("DELETE FROM telegram_bot_health WHERE NOT bot = ANY($1::text[])", list(bots))
         await self._pool.executemany(
             "INSERT INTO telegram_bot_health (bot, mode, state) VALUES ($1, $2, 'starting')"
@@ -77,7 +73,4 @@ class TelegramState:
 
     async def keep_files(self, files: list[tuple[str, bytes]]) -> None:
         """Store file bytes by content hash; bytes already stored are not written again."""
-        await self._pool.executemany(
-            "INSERT INTO attachments (sha256, size, content) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
-            [(sha256, len(content), content) for sha256, content in files],
-        )
+        await keep_files(self._pool, (content for _, content in files))

@@ -8,6 +8,7 @@ from typing import Any
 import asyncpg
 
 from connectors.vk.downloads import Fetched
+from services.attachment_store import create_store, keep_files
 from services.tables import ensure_tables
 
 TABLES = """
@@ -24,13 +25,6 @@ CREATE TABLE IF NOT EXISTS vk_community_health (
     error text,
     since timestamptz NOT NULL DEFAULT now()
 );
--- The attachment store, shared with the mail channel: bytes by content hash.
-CREATE TABLE IF NOT EXISTS attachments (
-    sha256 text PRIMARY KEY,
-    size bigint NOT NULL,
-    content bytea NOT NULL,
-    stored_at timestamptz NOT NULL DEFAULT now()
-);
 """
 
 
@@ -43,6 +37,7 @@ class VkState:
     async def create(self, configured: list[str]) -> None:
         """Create the tables if missing; forget the state of communities no longer configured."""
         await ensure_tables(self._pool, TABLES)
+        await create_store(self._pool)
         await self._pool.execute("DELETE FROM vk_community_health WHERE NOT community = ANY($1::text[])", configured)
 
     async def checkpoint(self, community: str) -> str | None:
@@ -62,10 +57,7 @@ class VkState:
     async def keep_files(self, files: list[Fetched]) -> None:
         """Store the bytes of files by content hash; bytes already stored are not written again."""
         rows = {f.sha256: f.content for f in files if f.content is not None}
-        await self._pool.executemany(
-            "INSERT INTO attachments (sha256, size, content) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
-            [(sha256, len(content), content) for sha256, content in rows.items()],
-        )
+        await keep_files(self._pool, rows.values())
 
     async def report(self, community: str, mode: str, *, ok: bool, state: str, error: str | None = None) -> None:
         """Record how the community is doing; ``since`` changes only when its state does."""

@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from starlette.testclient import TestClient
@@ -109,6 +110,7 @@ def console(settings: Settings) -> Iterator[tuple[TestClient, dict[str, Any]]]:
     ids["forward"] = received(store, forward, "crm", CRM)[0]
     ids["colleague"] = received(store, colleague, "crm", CRM)[0]
     ids["anna_contact"] = store.repository.get(mail.conversation_id).contact_id
+    ids["conversation"] = mail.conversation_id
     asyncio.run(project(settings, store))
     store.close()
     with TestClient(build_app(settings)) as http:
@@ -140,6 +142,51 @@ def test_an_attachment_is_downloaded_only_by_those_who_may_see_it(console: tuple
     assert not big.content
     assert http.get(f"/api/attachments/{big.sha256}", headers=auth(ids, "anna")).status_code == 410
     assert http.get("/api/attachments/not-a-hash", headers=auth(ids, "anna")).status_code == 404
+
+
+def test_an_operator_uploads_files_and_replies_with_them_and_only_uploaded_files_are_taken(
+    console: tuple[TestClient, dict[str, Any]], settings: Settings
+) -> None:
+    http, ids = console
+    contract = b"%PDF-1.4 the contract"
+    headers = auth(ids, "anna") | {"Content-Type": "application/pdf", "X-Filename": quote("договор.pdf")}
+    assert http.post("/api/attachments", content=contract, headers=headers | {"Authorization": ""}).status_code == 401
+    empty = http.post("/api/attachments", content=b"", headers=headers)
+    assert (empty.status_code, empty.json()["error"]) == (400, "the body must hold the file's bytes; it is empty")
+    nameless = http.post("/api/attachments", content=contract, headers=headers | {"X-Filename": "a%00b"})
+    assert nameless.status_code == 400
+    assert "X-Filename" in nameless.json()["error"]
+    uploaded = http.post("/api/attachments", content=contract, headers=headers)
+    assert uploaded.status_code == 201, uploaded.text
+    file = uploaded.json()
+    assert file == {
+        "sha256": hashlib.sha256(contract).hexdigest(),
+        "filename": "договор.pdf",
+        "content_type": "application/pdf",
+        "size": len(contract),
+    }
+    conversation = str(ids["conversation"])
+    with http.websocket_connect("/ws/console", headers={"origin": settings.console_url}) as socket:
+        socket.send_json({"type": "auth", "token": ids["anna_token"]})
+        assert socket.receive_json()["type"] == "ready"
+        unknown = {**file, "sha256": "0" * 64}
+        socket.send_json(
+            {"type": "reply", "conversation_id": conversation, "request_id": "r1", "attachments": [unknown]}
+        )
+        refused = socket.receive_json()
+        assert (refused["type"], refused["code"]) == ("error", "refused"), refused
+        assert refused["detail"].startswith("'attachments[0]': no uploaded file"), refused
+        sent = {"type": "reply", "conversation_id": conversation, "request_id": "r2", "text": "", "attachments": [file]}
+        socket.send_json(sent)
+        assert socket.receive_json()["type"] == "ack"
+    store = build_event_store(settings)
+    replied = [e for e in store.history(ids["conversation"]) if type(e).__qualname__ == "Conversation.OperatorReplied"]
+    assert [(e.text, e.attachments) for e in replied] == [("", [{**file, "kept": True}])]
+    asyncio.run(project(settings, store))
+    store.close()
+    url = f"/api/attachments/{file['sha256']}"
+    assert http.get(url, headers=auth(ids, "anna")).content == contract
+    assert http.get(url, headers=auth(ids, "boris")).status_code == 404  # a file in a conversation not his
 
 
 def test_mail_copied_to_the_crm_address_is_an_activity_of_the_customer(

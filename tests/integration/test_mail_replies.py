@@ -31,10 +31,12 @@ from connectors.mail.reply import message_id
 from connectors.mail.smtp import SmtpServer
 from devstack.dovecot import LocalDovecot
 from devstack.ports import free_port
+from domain.attachments import Attachment
 from domain.conversation import Conversation
 from domain.delivery_report import DeliveryReport
 from domain.identities import lead_id, reply_id
 from domain.outbound import OutboundReply
+from services.attachment_store import create_store, keep_files
 from services.ingest.mail_delivery import TABLES, MailSender, ReportOutcome, Retries, SendingMailbox
 from services.ingest.reply_queue import ReplyQueue
 from services.router.outbox import for_the_customer
@@ -348,3 +350,34 @@ async def test_a_sender_slower_than_its_lease_does_not_send_what_another_took_ov
     assert row["outcome"] == "sent"
     assert len(slow.accepted) == 1
     assert any(e["event"] == "reply_mail_taken_over" for e in logs)
+
+
+async def test_a_reply_with_files_is_one_mail_with_them_attached(
+    settings: Settings, pool: asyncpg.Pool, store: EventStore, smtp_sink: SmtpSink
+) -> None:
+    await create_store(pool)
+    price_list = b"%PDF-1.4 the price list"
+    (sha,) = await keep_files(pool, [price_list])
+    conversation = customer_writes(store)
+    manager = register_manager(store, "Boris", "boris-files@shop.example", 5, "sales")
+    file = Attachment(sha256=sha, filename="цены.pdf", content_type="application/pdf", size=len(price_list), kept=True)
+    reply(store, conversation, manager, "Our prices, attached.", "files", attachments=(file,), any_conversation=True)
+    record = next(
+        r.to_dict()
+        for r in (for_the_customer(public_event(store, n)) for n in _notifications(store))
+        if isinstance(r, OutboundReply) and r.reply_id == reply_id(conversation, "files")
+    )
+    async with sending(settings, pool, store, smtp_sink):
+        await publish(settings, record)
+        sent = await delivery(pool, record["reply_id"])
+    assert sent["outcome"] == "sent"
+    (mail,) = [message_from_bytes(m.raw, policy=policy.default) for m in smtp_sink.messages]
+    parts = list(mail.iter_parts())
+    assert parts[0].get_content().strip() == "Our prices, attached."
+    assert [(p.get_filename(), p.get_payload(decode=True)) for p in parts[1:]] == [("цены.pdf", price_list)]
+
+
+def _notifications(store: EventStore) -> list[Any]:
+    recorder = store.recorder
+    assert isinstance(recorder, ApplicationRecorder)
+    return list(recorder.select_notifications(start=0, limit=100_000, topics=[]))

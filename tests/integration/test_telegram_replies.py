@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import time
 import uuid
@@ -16,10 +17,12 @@ import pytest
 
 from bench.waiting import until
 from connectors.telegram.api import connect_bot
+from domain.attachments import Attachment
 from domain.channels import Channel, ChannelAddress
 from domain.conversation import DeliveryOutcome
 from domain.delivery_report import DeliveryReport
 from domain.outbound import OutboundReply
+from services.attachment_store import create_store, keep_files
 from services.bootstrap import build_producer
 from services.dead_letters import letters
 from services.ingest.mail_delivery import Retries
@@ -227,3 +230,45 @@ async def test_a_reply_claimed_but_not_yet_handed_over_is_sent_by_the_next_sende
     async with replies.running(queue=False):
         assert (await replies.outcome(stuck.reply_id)).outcome is DeliveryOutcome.SENT
     assert [s.text for s in api.sent] == ["claimed, then the sender died", "stuck in claimed"]
+
+
+async def test_a_reply_with_files_sends_its_text_then_each_file_as_a_document(
+    settings: Settings, pool: asyncpg.Pool, api: FakeBotApi
+) -> None:
+    replies = Replies(settings, pool, api)
+    await create_store(pool)
+    invoice, photo = b"%PDF-1.4 the invoice", b"\x89PNG the photo"
+    stored = await keep_files(pool, [invoice, photo])
+    files = tuple(
+        Attachment(sha256=sha, filename=name, content_type=kind, size=len(content), kept=True)
+        for sha, name, kind, content in zip(
+            stored, ["invoice.pdf", "фото.png"], ["application/pdf", "image/png"], [invoice, photo], strict=True
+        )
+    )
+    with_files = dataclasses.replace(reply(42, "Here is the invoice"), attachments=files)
+    only_files = dataclasses.replace(reply(43, ""), attachments=files[:1])
+    async with replies.running():
+        await replies.publish(json.dumps(with_files.to_dict()).encode(), json.dumps(only_files.to_dict()).encode())
+        reports = [await replies.outcome(with_files.reply_id), await replies.outcome(only_files.reply_id)]
+    assert [(r.outcome, r.detail) for r in reports] == [
+        (DeliveryOutcome.SENT, "3 message(s) sent"),
+        (DeliveryOutcome.SENT, "1 message(s) sent"),
+    ]
+    to_42 = [(s.text, s.filename, s.content) for s in api.wait_for_sent(4) if s.chat_id == 42]
+    assert to_42 == [("Here is the invoice", "", b""), ("", "invoice.pdf", invoice), ("", "фото.png", photo)]
+    assert [(s.filename, s.content) for s in api.sent if s.chat_id == 43] == [("invoice.pdf", invoice)]
+
+
+async def test_a_reply_whose_file_left_the_store_fails_with_that_reason_and_sends_nothing(
+    settings: Settings, pool: asyncpg.Pool, api: FakeBotApi
+) -> None:
+    replies = Replies(settings, pool, api)
+    await create_store(pool)
+    missing = Attachment(sha256="0" * 64, filename="gone.pdf", content_type="application/pdf", size=3, kept=True)
+    lost = dataclasses.replace(reply(42, ""), attachments=(missing,))
+    async with replies.running():
+        await replies.publish(json.dumps(lost.to_dict()).encode())
+        report = await replies.outcome(lost.reply_id)
+    assert report.outcome is DeliveryOutcome.REFUSED
+    assert "gone.pdf" in report.detail
+    assert api.sent == []

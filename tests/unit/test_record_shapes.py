@@ -63,7 +63,6 @@ FULL: list[tuple[type[BaseModel], dict[str, Any]]] = [
                 details=LeadDetails.checked("1250.50", "EUR", "CRM licences", "10 seats"),
             ),
             edit_of="<m0@x>",
-            phone="+37120000000",
         ).to_dict(),
     ),
     (AttachmentRecord, FILE.to_dict()),
@@ -168,7 +167,6 @@ def inbound_messages(draw: st.DrawFn) -> InboundMessage:
         correspondents=tuple(draw(st.lists(_addresses, max_size=3))),
         intake=draw(st.one_of(st.none(), _intakes)),
         edit_of=draw(st.one_of(st.just(""), _ids)),
-        phone=draw(st.from_regex(r"(\+[0-9]{7,15})?", fullmatch=True)),
     )
 
 

@@ -94,10 +94,11 @@ def test_files_are_named_and_the_largest_photo_is_taken() -> None:
 def test_the_customers_own_contact_carries_their_phone_and_anothers_does_not() -> None:
     own = read(update(text=None, contact={"phone_number": "37120000000", "first_name": "Ivan", "user_id": 42}))
     inbound = to_inbound("shop", own)
-    assert inbound.phone == "+37120000000"
+    assert inbound.intake is not None
+    assert (inbound.intake.phone, inbound.intake.phone_text) == ("+37120000000", "+37120000000")
     assert "37120000000" in inbound.text
     other = read(update(text=None, contact={"phone_number": "37129999999", "first_name": "Olga", "user_id": 7}))
-    assert to_inbound("shop", other).phone == ""
+    assert to_inbound("shop", other).intake is None
 
 
 @pytest.mark.parametrize(
