@@ -1,6 +1,6 @@
 // The gateway's REST routes the console uses.
 
-import type { Attachment, Conversation, Operator } from "./types";
+import type { Attachment, Conversation, Operator, Upload } from "./types";
 
 const SESSION = "switchboard.session";
 
@@ -45,6 +45,21 @@ export async function conversationsAfter(
   });
   if (!response.ok) throw new Error(await problem(response));
   return (await response.json()) as { conversations: Conversation[]; next_cursor: string | null };
+}
+
+/** Upload a file for a reply; the answer is what the reply names. */
+export async function upload(token: string, file: File): Promise<Upload> {
+  const response = await fetch("/api/attachments", {
+    method: "POST",
+    headers: {
+      Authorization: `Bearer ${token}`,
+      "Content-Type": file.type || "application/octet-stream",
+      "X-Filename": encodeURIComponent(file.name),
+    },
+    body: file,
+  });
+  if (!response.ok) throw new Error(`${file.name}: ${await problem(response)}`);
+  return (await response.json()) as Upload;
 }
 
 /** Download an attachment: the token travels in a header, so the file is fetched and handed over as a blob. */

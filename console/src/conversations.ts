@@ -29,6 +29,13 @@ export function deliveryReported(channel: string): boolean {
   return REPORTED.has(channel);
 }
 
+// Channels that can carry an operator's files (mail attachments, Telegram documents).
+const CARRIES_FILES = new Set(["email", "telegram"]);
+
+export function carriesFiles(channel: string): boolean {
+  return CARRIES_FILES.has(channel);
+}
+
 export function channelMark(channel: string): string {
   return CHANNEL_MARKS[channel] ?? channel.slice(0, 4);
 }

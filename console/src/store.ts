@@ -2,7 +2,7 @@
 
 import { leavesGap, merged, lastPlace } from "./history";
 import { ConsoleSocket, type Link } from "./socket";
-import type { Conversation, Frame, ManagerLoad, Message, Operator, PendingReply } from "./types";
+import type { Conversation, Frame, ManagerLoad, Message, Operator, PendingReply, Upload } from "./types";
 import { conversationsAfter } from "./api";
 import { byActivity, isOfferedTo } from "./conversations";
 import { unread } from "./unread";
@@ -109,10 +109,11 @@ export class ConsoleStore {
     this.ask({ type: "history", conversation_id: id, limit: PAGE, cursor }, { conversation_id: id, kind: "earlier", heldUpTo: null });
   }
 
-  reply(text: string): void {
+  reply(text: string, attachments: Upload[] = []): void {
     const conversation_id = this.state.current;
-    if (conversation_id === null || !text.trim()) return;
-    const reply: PendingReply = { request_id: crypto.randomUUID(), conversation_id, text, reply_id: null, failed: null };
+    if (conversation_id === null || (!text.trim() && attachments.length === 0)) return;
+    const request_id = crypto.randomUUID();
+    const reply: PendingReply = { request_id, conversation_id, text, attachments, reply_id: null, failed: null };
     this.set({ pending: [...this.state.pending, reply] });
     this.sendReply(reply);
   }
@@ -277,7 +278,9 @@ export class ConsoleStore {
   }
 
   private sendReply(reply: PendingReply): void {
-    this.socket.send({ type: "reply", conversation_id: reply.conversation_id, text: reply.text, request_id: reply.request_id });
+    const { conversation_id, text, request_id, attachments } = reply;
+    const files = attachments.map(({ sha256, filename, content_type }) => ({ sha256, filename, content_type }));
+    this.socket.send({ type: "reply", conversation_id, text, request_id, ...(files.length ? { attachments: files } : {}) });
   }
 
   private command(frame: Record<string, unknown>): void {

@@ -88,11 +88,20 @@ export type Frame =
     }
   | { type: "error"; code: string; detail: string; request_id: RequestId; retry_after?: number };
 
+/** A file uploaded for a reply (POST /api/attachments), named in the reply by its hash. */
+export interface Upload {
+  sha256: string;
+  filename: string;
+  content_type: string;
+  size: number;
+}
+
 /** A reply typed by this operator that the gateway has not yet shown back as a message. */
 export interface PendingReply {
   request_id: string;
   conversation_id: string;
   text: string;
+  attachments: Upload[];
   reply_id: string | null;
   failed: string | null;
 }

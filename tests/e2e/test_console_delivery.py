@@ -1,4 +1,4 @@
-"""Each reply's delivery in the console, sent or failed with Telegram's reason, and attachments to download."""
+"""Each reply's delivery in the console, sent or failed with Telegram's reason; files to download and to send."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ WAIT_MS = 30_000
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".local" / "screenshots"
 BLOCKED_CHAT = 43
 INVOICE = b"%PDF-1.4 an invoice"
+PRICES = b"boots: 40 EUR"
 FILE_NAME = '<img src=x onerror="window.pwned = 1">invoice.pdf'
 
 
@@ -43,7 +44,7 @@ def test_replies_show_sent_or_why_not_and_attachments_download(settings: Setting
                         viewport={"width": 1280, "height": 720}, accept_downloads=True
                     ).new_page()
                     director(page, configured)
-                    replies_and_their_delivery(page)
+                    replies_and_their_delivery(page, api)
                 finally:
                     browser.close()
 
@@ -70,11 +71,19 @@ def director(page: Page, settings: Settings) -> None:
     expect(page.locator("#list .row .icon").first).to_have_text("tg")
 
 
-def replies_and_their_delivery(page: Page) -> None:
+def replies_and_their_delivery(page: Page, api: FakeBotApi) -> None:
     page.locator("#list .row", has_text="shop:42").click()
     expect(page.locator("#messages")).to_contain_text("Do you deliver to Riga?", timeout=WAIT_MS)
     reply(page, "Yes, in two days.")
     expect(page.locator(".message.manager .delivery")).to_have_text("sent", timeout=WAIT_MS)
+
+    # A file goes with a reply: uploaded first, then named by it, and sent as a document after the text.
+    page.set_input_files("#attach", files=[{"name": "price list.txt", "mimeType": "text/plain", "buffer": PRICES}])
+    expect(page.locator("#files .file")).to_contain_text("price list.txt", timeout=WAIT_MS)
+    reply(page, "Our prices")
+    expect(page.locator(".message.manager .delivery").last).to_have_text("sent", timeout=WAIT_MS)
+    documents = [(s.chat_id, s.filename, s.content) for s in api.wait_for_sent(3, WAIT_MS / 1000) if s.filename]
+    assert documents == [(42, "price list.txt", PRICES)]
 
     attachment = page.locator(".attachment button", has_text="invoice.pdf")
     expect(attachment).to_contain_text(FILE_NAME, timeout=WAIT_MS)

@@ -159,7 +159,7 @@ export function Console({ token, loggedOut }: { token: string; loggedOut: (reaso
           pending={state.pending.filter((p) => p.conversation_id === state.current)}
           token={token}
           replyBox={replyBox}
-          reply={(text) => store.reply(text)}
+          reply={(text, files) => store.reply(text, files)}
           retry={(requestId) => store.retry(requestId)}
           showEarlier={() => store.showEarlier()}
           accept={(leadId) => store.accept(leadId)}

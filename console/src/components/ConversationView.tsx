@@ -1,8 +1,8 @@
 import type { RefObject } from "preact";
 import { useEffect, useRef } from "preact/hooks";
-import { customerName, deliveryReported, isOfferedTo } from "../conversations";
+import { carriesFiles, customerName, deliveryReported, isOfferedTo } from "../conversations";
 import { ChannelIcon } from "./ChannelIcon";
-import type { Conversation, Message, Operator, PendingReply } from "../types";
+import type { Conversation, Message, Operator, PendingReply, Upload } from "../types";
 import { MessageItem, PendingItem } from "./MessageItem";
 import { ReplyBox } from "./ReplyBox";
 
@@ -15,7 +15,7 @@ interface Props {
   pending: readonly PendingReply[];
   token: string;
   replyBox: RefObject<HTMLTextAreaElement>;
-  reply: (text: string) => void;
+  reply: (text: string, files: Upload[]) => void;
   retry: (requestId: string) => void;
   showEarlier: () => void;
   accept: (leadId: string) => void;
@@ -71,7 +71,7 @@ export function ConversationView(props: Props) {
           <PendingItem key={p.request_id} reply={p} retry={() => props.retry(p.request_id)} />
         ))}
       </div>
-      <ReplyBox send={props.reply} box={props.replyBox} />
+      <ReplyBox send={props.reply} box={props.replyBox} token={token} carriesFiles={carriesFiles(c?.channel ?? "")} />
     </section>
   );
 }

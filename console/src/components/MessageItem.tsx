@@ -47,6 +47,11 @@ export function PendingItem({ reply, retry }: { reply: PendingReply; retry: () =
   return (
     <div class="message manager pending" data-request={reply.request_id}>
       <div class="text">{reply.text}</div>
+      {reply.attachments.map((f) => (
+        <span key={f.sha256} class="attachment muted">
+          {f.filename}
+        </span>
+      ))}
       {reply.failed ? (
         <div class="delivery failed">
           not sent: {reply.failed}{" "}
