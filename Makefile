@@ -17,6 +17,7 @@ run: deps kafka-jars console
 	$(BIN)/switchboard-dev run
 
 test: lint kafka-jars console
+	cd console && $(NPM) test --silent
 	$(BIN)/python -m pytest
 
 lint: deps console-deps
@@ -38,7 +39,8 @@ console/node_modules/.installed: console/package.json console/package-lock.json
 $(CONSOLE_BUILT): console/node_modules/.installed $(CONSOLE_SOURCES)
 	cd console && $(NPM) run --silent build
 
-unit: deps
+unit: deps console-deps
+	cd console && $(NPM) test --silent
 	$(BIN)/python -m pytest tests/unit
 
 integration: deps kafka-jars

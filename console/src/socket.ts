@@ -15,12 +15,19 @@ export interface SocketEvents {
   sessionOver(reason: string): void;
 }
 
+/** What the store needs of a socket (a test gives it one of its own). */
+export interface Connection {
+  connect(): void;
+  send(frame: Record<string, unknown>): boolean;
+  stop(): void;
+}
+
 /**
  * A console socket that comes back after a drop: it waits a little longer after each failed try, and
  * tries at once when the browser says it is online again. What was missed meanwhile is the store's
  * to fetch when the gateway says "ready" again.
  */
-export class ConsoleSocket {
+export class ConsoleSocket implements Connection {
   private socket: WebSocket | null = null;
   private ready = false;
   private tries = 0;

@@ -1,7 +1,7 @@
 // The console's state, fed by the socket's frames; components read it and call its commands.
 
 import { leavesGap, merged, lastPlace } from "./history";
-import { ConsoleSocket, type Link } from "./socket";
+import { ConsoleSocket, type Connection, type Link, type SocketEvents } from "./socket";
 import type { Conversation, Frame, ManagerLoad, Message, Operator, PendingReply, Upload } from "./types";
 import { conversationsAfter } from "./api";
 import { byActivity, isOfferedTo } from "./conversations";
@@ -47,7 +47,7 @@ export class ConsoleStore {
   };
   private readonly listeners = new Set<() => void>();
   private readonly asked = new Map<string, Asked>();
-  private readonly socket: ConsoleSocket;
+  private readonly socket: Connection;
   private readonly accepted = new Set<string>(); // leads taken here: no need to announce them
   private sequence = 0;
   private everReady = false;
@@ -56,12 +56,9 @@ export class ConsoleStore {
     private readonly token: string,
     private readonly alert: (alert: Alert) => void,
     sessionOver: (reason: string) => void,
+    socket: (events: SocketEvents) => Connection = (events) => new ConsoleSocket(token, events),
   ) {
-    this.socket = new ConsoleSocket(this.token, {
-      frame: (frame) => this.receive(frame),
-      link: (link) => this.set({ link }),
-      sessionOver,
-    });
+    this.socket = socket({ frame: (frame) => this.receive(frame), link: (link) => this.set({ link }), sessionOver });
   }
 
   start(): void {
@@ -204,7 +201,7 @@ export class ConsoleStore {
     if (c.id === this.state.current) {
       // Delivery states and edits change a message without a message frame: read the latest page again.
       this.fetchLatest(c.id);
-      if (document.visibilityState === "visible") this.markSeen(c.id);
+      if (globalThis.document?.visibilityState === "visible") this.markSeen(c.id);
     }
   }
 
