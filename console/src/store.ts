@@ -127,6 +127,10 @@ export class ConsoleStore {
     this.command({ type: "work_day", action });
   }
 
+  close(conversationId: string): void {
+    this.command({ type: "close", conversation_id: conversationId });
+  }
+
   accept(leadId: string): void {
     this.accepted.add(leadId);
     this.command({ type: "accept", lead_id: leadId });

@@ -4,8 +4,8 @@ An offer reaches both managers (list, notification); one accepts in one click an
 and is refused its history; the holder replies (Enter, Shift+Enter) and sees the delivery; the gateway
 is killed and started again while the visitor writes and the holder replies, and the console resumes
 with every message once; a reload keeps the history; the work day goes round; the director moves
-between conversations from the keyboard and filters them. Customer markup stays text throughout.
-Screenshots of each screen go to ``.local/screenshots`` (not committed).
+between conversations from the keyboard and filters them; the holder closes the conversation.
+Customer markup stays text throughout. Screenshots of each screen go to ``.local/screenshots`` (not committed).
 """
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ def test_operators_and_visitors_work_in_the_console(settings: Settings, tmp_path
 
                 work_day_goes_round(anna)
                 director_moves_and_filters(browser, settings)
+                closed_by_its_holder(boris, conversation)
             finally:
                 browser.close()
 
@@ -219,3 +220,16 @@ def director_moves_and_filters(browser: Browser, settings: Settings) -> None:
     assert_nothing_ran(clara, "body")
     clara.screenshot(path=SCREENSHOTS / "director.png")
     other.screenshot(path=SCREENSHOTS / "widget.png")
+
+
+def closed_by_its_holder(boris: Page, conversation: str) -> None:
+    """Closed, it leaves the open conversations for the closed ones."""
+    row = boris.locator(f"#list .row[data-id='{conversation}']")
+    expect(row).to_have_count(1)
+    boris.click("#heading .close")
+    expect(boris.locator("#heading")).to_contain_text("closed", timeout=WAIT_MS)
+    expect(boris.locator("#heading .close")).to_have_count(0)
+    expect(row).to_have_count(0)
+    boris.click("[data-filter=closed]")
+    expect(boris.locator("#list .row")).to_have_count(1)
+    expect(row).to_have_count(1)

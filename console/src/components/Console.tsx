@@ -143,6 +143,7 @@ export function Console({ token, loggedOut }: { token: string; loggedOut: (reaso
             operator={operator}
             current={state.current}
             seen={state.seen}
+            messages={state.messages}
             now={now}
             open={open}
             accept={(leadId) => store.accept(leadId)}
@@ -163,6 +164,7 @@ export function Console({ token, loggedOut }: { token: string; loggedOut: (reaso
           retry={(requestId) => store.retry(requestId)}
           showEarlier={() => store.showEarlier()}
           accept={(leadId) => store.accept(leadId)}
+          close={(id) => store.close(id)}
         />
         {current && <ContactCard conversation={current} operator={operator} />}
       </main>

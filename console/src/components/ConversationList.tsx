@@ -1,13 +1,14 @@
 import { age, customerName, isOfferedTo } from "../conversations";
 import { ChannelIcon } from "./ChannelIcon";
 import { unread } from "../unread";
-import type { Conversation, Operator } from "../types";
+import type { Conversation, Message, Operator } from "../types";
 
 interface Props {
   rows: Conversation[];
   operator: Operator;
   current: string | null;
   seen: ReadonlyMap<string, number>;
+  messages: ReadonlyMap<string, readonly Message[]>;
   now: number;
   open: (id: string) => void;
   accept: (leadId: string) => void;
@@ -16,7 +17,7 @@ interface Props {
 }
 
 /** The conversations, newest activity first; ↑/↓ move, Enter goes to the reply box. */
-export function ConversationList({ rows, operator, current, seen, now, open, accept, toReply, more }: Props) {
+export function ConversationList({ rows, operator, current, seen, messages, now, open, accept, toReply, more }: Props) {
   const showMore = more && (
     <button id="more" type="button" onClick={more}>
       Show more conversations
@@ -47,6 +48,9 @@ export function ConversationList({ rows, operator, current, seen, now, open, acc
       {rows.map((c) => {
         const count = c.id === current ? 0 : unread.count(c.message_count, seen.get(c.id));
         const offered = isOfferedTo(c, operator);
+        // The customer waits when theirs is the last word this console has seen.
+        const said = messages.get(c.id);
+        const waiting = c.status !== "closed" && said?.[said.length - 1]?.author === "customer";
         return (
           <div
             key={c.id}
@@ -59,7 +63,7 @@ export function ConversationList({ rows, operator, current, seen, now, open, acc
             <div class="line">
               <ChannelIcon channel={c.channel} />
               <span class="name">{customerName(c)}</span>
-              <span class="age" title={c.last_message_at ?? ""}>
+              <span class={waiting ? "age waiting" : "age"} title={waiting ? "the customer waits for a reply" : ""}>
                 {age(c.last_message_at ?? c.opened_at, now)}
               </span>
               {count > 0 && <span class="badge">{count}</span>}

@@ -19,6 +19,7 @@ interface Props {
   retry: (requestId: string) => void;
   showEarlier: () => void;
   accept: (leadId: string) => void;
+  close: (conversationId: string) => void;
 }
 
 /** One conversation: its whole history, page by page, what is still being sent, and the reply box. */
@@ -48,6 +49,11 @@ export function ConversationView(props: Props) {
             <ChannelIcon channel={c.channel} />
             <b class="name">{customerName(c)}</b>
             <span class="muted">{c.status}</span>
+            {c.status !== "closed" && (c.manager_id === operator.manager_id || operator.role !== "manager") && (
+              <button type="button" class="close" onClick={() => props.close(c.id)}>
+                Close
+              </button>
+            )}
             {isOfferedTo(c, operator) && c.lead_id && (
               <button type="button" class="accept" onClick={() => props.accept(c.lead_id ?? "")}>
                 Accept lead
