@@ -168,6 +168,7 @@ export class ConsoleStore {
   }
 
   private ready(operator: Operator, manager: ManagerLoad | null, listed: Conversation[], more: string | null): void {
+    this.asked.clear(); // what was asked on a socket that dropped is never answered: it is asked again below
     const before = this.state.conversations;
     const conversations = new Map<string, Conversation>();
     for (const c of listed) conversations.set(c.id, c);

@@ -4,8 +4,9 @@ An offer reaches both managers (list, notification); one accepts in one click an
 and is refused its history; the holder replies (Enter, Shift+Enter) and sees the delivery; the gateway
 is killed and started again while the visitor writes and the holder replies, and the console resumes
 with every message once; a reload keeps the history; the work day goes round; the director moves
-between conversations from the keyboard and filters them; the holder closes the conversation.
-Customer markup stays text throughout. Screenshots of each screen go to ``.local/screenshots`` (not committed).
+between conversations from the keyboard and filters them; the holder closes the conversation,
+and a log-out brings the login back. Customer markup stays text throughout. Screenshots of each
+screen go to ``.local/screenshots`` (not committed).
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ def test_operators_and_visitors_work_in_the_console(settings: Settings, tmp_path
                 work_day_goes_round(anna)
                 director_moves_and_filters(browser, settings)
                 closed_by_its_holder(boris, conversation)
+                logged_out(anna)
             finally:
                 browser.close()
 
@@ -233,3 +235,12 @@ def closed_by_its_holder(boris: Page, conversation: str) -> None:
     boris.click("[data-filter=closed]")
     expect(boris.locator("#list .row")).to_have_count(1)
     expect(row).to_have_count(1)
+
+
+def logged_out(anna: Page) -> None:
+    """Logging out ends the session on the server; the login comes back and stays after a reload."""
+    anna.click("#logout")
+    expect(anna.locator("#login")).to_be_visible(timeout=WAIT_MS)
+    expect(anna.locator("#loginError")).to_contain_text("log in again")
+    anna.reload()
+    expect(anna.locator("#login")).to_be_visible(timeout=WAIT_MS)
