@@ -43,3 +43,8 @@ def manager_id(email: str) -> UUID:
 def team_id(name: str) -> UUID:
     """A team (queue) of managers."""
     return uuid5(_NAMESPACE, f"team/{name}")
+
+
+def converted_record_id(lead: UUID, record: str) -> UUID:
+    """The contact, company or deal (``record``) a lead converted into; converting again finds it."""
+    return uuid5(_NAMESPACE, f"converted/{lead}/{record}")

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.conversion import ConversionPlan, ConversionRefused, Converted, Record, plan_conversion
 from domain.errors import DomainError
 from domain.identities import lead_id
 from domain.lead_details import LeadDetails
@@ -211,6 +212,51 @@ class Lead(Aggregate):
         """Another conversation of the customer belongs to this lead too."""
         if conversation_id not in self.conversations:
             self._conversation_linked(conversation_id=conversation_id, by=by)
+
+    # What the lead was converted into: nothing, until a conversion records it.
+    converted: Converted = Converted()
+
+    def plan_conversion(self, asked: frozenset[Record], known_contact: UUID | None) -> ConversionPlan:
+        """What converting the lead into ``asked`` makes; ``known_contact``: its contact, if that exists."""
+        return plan_conversion(
+            self.id,
+            qualified=self.qualification is Qualification.QUALIFIED,
+            asked=asked,
+            known_contact=known_contact,
+            before=self.converted,
+        )
+
+    def convert(self, plan: ConversionPlan, by: UUID, at: datetime) -> None:
+        """Record the conversion ``plan`` made of this lead as it stands; nothing when it adds nothing."""
+        before = self.converted
+        kept = all(before.id_of(r) in (None, plan.result.id_of(r)) for r in Record)
+        if plan.lead_id != self.id or not kept:
+            msg = f"lead {self.id} changed since its conversion was planned: plan it again"
+            raise ConversionRefused(msg)
+        if plan.nothing_new:
+            return
+        self._converted(
+            contact_id=plan.result.contact_id,
+            company_id=plan.result.company_id,
+            deal_id=plan.result.deal_id,
+            created=sorted(record.value for record in plan.new),
+            conversation_ids=list(self.conversations),
+            by=by,
+            at=at,
+        )
+
+    @event("Converted")
+    def _converted(  # noqa: PLR0913 - every record the lead became, what of it is new, whose and when
+        self,
+        contact_id: UUID | None,
+        company_id: UUID | None,
+        deal_id: UUID | None,
+        created: list[str],
+        conversation_ids: list[UUID],
+        by: UUID,
+        at: datetime,
+    ) -> None:
+        self.converted = Converted(contact_id, company_id, deal_id)
 
     @event("TakenInProgress")
     def _taken_in_progress(self, by: UUID) -> None:

@@ -2,9 +2,10 @@
 
 It travels as PostgreSQL NOTIFY payloads, JSON objects of at most ``NOTIFY_LIMIT`` bytes:
 ``{"conversation_ids": [...], "message_notification_ids": [...], "deal_ids": [...], "activity_ids": [...],
-"reminder_activity_ids": [...]}``; a list with nothing in it is left out, except the first two. Payloads
-written under the earlier one-letter names, ``{"c": [...], "m": [...]}``, and those written before deals
-and activities were told, are read too.
+"reminder_activity_ids": [...], "contact_ids": [...], "company_ids": [...], "lead_ids": [...],
+"converted_lead_ids": [...]}``; a list with nothing in it is left out, except the first two. Payloads
+written under the earlier one-letter names, ``{"c": [...], "m": [...]}``, and those written before
+deals and activities (or contacts, companies, leads and conversions) were told, are read too.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from domain.errors import DomainError
 NOTIFY_LIMIT = 7000  # bytes; PostgreSQL refuses a payload of 8000, and a margin costs nothing
 CONVERSATIONS, MESSAGES = "conversation_ids", "message_notification_ids"
 DEALS, ACTIVITIES, REMINDERS = "deal_ids", "activity_ids", "reminder_activity_ids"
+CONTACTS, COMPANIES, LEADS = "contact_ids", "company_ids", "lead_ids"
+CONVERSIONS = "converted_lead_ids"
 _EARLIER_NAMES = {CONVERSATIONS: "c", MESSAGES: "m"}
 _ALWAYS_WRITTEN = (CONVERSATIONS, MESSAGES)  # what readers written before the others came expect
 _MAX_NOTIFICATION_ID = 2**63 - 1
@@ -41,6 +44,10 @@ class ReadModelsChanged:
     deal_ids: tuple[UUID, ...] = ()
     activity_ids: tuple[UUID, ...] = ()
     reminder_activity_ids: tuple[UUID, ...] = ()
+    contact_ids: tuple[UUID, ...] = ()
+    company_ids: tuple[UUID, ...] = ()
+    lead_ids: tuple[UUID, ...] = ()
+    converted_lead_ids: tuple[UUID, ...] = ()  # leads converted into a contact, a company or a deal
 
     def to_dict(self) -> dict[str, Any]:
         """The change as plain JSON-ready data."""
@@ -85,6 +92,10 @@ class ReadModelsChanged:
             deal_ids=_uuids(data, DEALS),
             activity_ids=_uuids(data, ACTIVITIES),
             reminder_activity_ids=_uuids(data, REMINDERS),
+            contact_ids=_uuids(data, CONTACTS),
+            company_ids=_uuids(data, COMPANIES),
+            lead_ids=_uuids(data, LEADS),
+            converted_lead_ids=_uuids(data, CONVERSIONS),
         )
 
     @classmethod

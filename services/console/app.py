@@ -38,10 +38,12 @@ from services.console.console_page import console_files, console_page, console_p
 from services.console.crm_routes import crm_routes
 from services.console.floods import Floods, too_many
 from services.console.health import CachedHealth, check_health
+from services.console.lead_conversion import ConversionApi
 from services.console.live import LiveUpdates
 from services.console.metrics import metrics_endpoint
 from services.console.operator_socket import serve_console
 from services.console.paging import BadPage, requested
+from services.console.people_routes import people_routes
 from services.console.presence import ConsolePresence
 from services.console.queries import (
     ACTIVITIES,
@@ -330,6 +332,15 @@ def build_app(settings: Settings) -> Starlette:
             Route("/widget", lambda _: FileResponse(STATIC / "widget.html")),
             WebSocketRoute("/ws/console", gateway.console_socket),
             *crm_routes(gateway.sales, lambda: gateway.pool, lambda request: _bearer(gateway, request)),
+            *people_routes(
+                gateway.sales,
+                lambda: gateway.pool,
+                lambda request: _bearer(gateway, request),
+                settings.default_phone_region,
+            ),
+            *ConversionApi(
+                gateway.sales, lambda request: _bearer(gateway, request), settings.default_phone_region
+            ).routes(),
         ],
         middleware=[
             Middleware(SecurityHeaders, pages=_page_policies(settings), framed=frozenset({"/widget"})),

@@ -18,7 +18,9 @@ from application.work_day import change_work_day
 from domain.errors import DomainError
 from domain.text import TextKind, checked_text
 from services.console.accounts import Operator
+from services.console.lead_conversion import answer, convert
 from services.console.paging import requested
+from services.console.people_commands import PEOPLE_COMMANDS
 from services.console.queries import HISTORY, history
 from services.console.sales_access import SalesAccess
 from services.console.sales_acts import complete, move
@@ -124,6 +126,13 @@ async def complete_activity(
     return {"type": "ack", "activity_id": str(activity_id), "version": version}
 
 
+async def convert_lead(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+    """Convert a lead the operator may edit into a ``contact``, a ``company`` and a ``deal`` (any of them)."""
+    lead_id = _uuid(frame, "lead_id")
+    done = await convert(SalesAccess(lambda: store), operator, lead_id, frame)
+    return {"type": "ack", **answer(done)}
+
+
 COMMANDS: dict[str, Command] = {
     "reply": reply,
     "history": show_history,
@@ -132,6 +141,8 @@ COMMANDS: dict[str, Command] = {
     "close": close,
     "move_deal": move_deal,
     "complete_activity": complete_activity,
+    **PEOPLE_COMMANDS,
+    "convert_lead": convert_lead,
 }
 
 

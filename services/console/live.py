@@ -49,6 +49,7 @@ class Seat:
     send_timeout: float = 10.0
     known: set[str] = field(default_factory=set)
     known_deals: set[str] = field(default_factory=set)  # deals shown, to tell it when one is no longer its to see
+    known_people: set[str] = field(default_factory=set)  # contacts, companies and leads shown, likewise
     gone: asyncio.Event = field(default_factory=asyncio.Event)
     too_slow: bool = False
     _queue: asyncio.Queue[str] = field(init=False)

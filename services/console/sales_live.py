@@ -3,7 +3,8 @@
 Frames: ``{"type": "deal", "deal": {...}}`` to every console whose operator may see the deal (and
 ``{"type": "deal_removed", "id"}`` to one that was shown it and may no longer), ``{"type": "activity",
 "activity": {...}}`` likewise, and ``{"type": "reminder", "activity": {...}}`` to the consoles of the
-activity's responsible manager only. A reminder is told once: it follows the ``ReminderFired``
+activity's responsible manager only; ``{"type": "lead_converted", "conversion": {...}}`` to those whose
+operator may see the lead or a record it became. A reminder is told once: it follows the ``ReminderFired``
 event, which the log holds once, through the one notification of the batch that applied it.
 """
 
@@ -21,6 +22,8 @@ from domain.live_update import ReadModelsChanged
 from domain.permissions import Action, Actor, Entity, Holding
 from services.console.accounts import Operator
 from services.console.activity_queries import activities_by_id
+from services.console.lead_conversion import Seen, conversion_pushed
+from services.console.people_live import PeoplePushes
 from services.console.sales_access import SalesAccess
 from services.console.sales_queries import deals_by_id
 
@@ -30,6 +33,7 @@ class Console(Protocol):
 
     operator: Operator
     known_deals: set[str]
+    known_people: set[str]
 
     def send(self, frame: dict[str, Any]) -> None:
         """Queue a frame for the console, never waiting."""
@@ -42,15 +46,20 @@ class Changed:
     deals: dict[UUID, None] = field(default_factory=dict)
     activities: dict[UUID, None] = field(default_factory=dict)
     reminders: list[UUID] = field(default_factory=list)
+    people: dict[str, dict[UUID, None]] = field(default_factory=dict)  # "contact", "company", "lead": their ids
+    conversions: dict[UUID, None] = field(default_factory=dict)
 
     def add(self, change: ReadModelsChanged) -> None:
         """Take in one notification's change."""
         self.deals.update(dict.fromkeys(change.deal_ids))
         self.activities.update(dict.fromkeys(change.activity_ids))
         self.reminders += change.reminder_activity_ids
+        for kind, ids in (("contact", change.contact_ids), ("company", change.company_ids), ("lead", change.lead_ids)):
+            self.people.setdefault(kind, {}).update(dict.fromkeys(ids))
+        self.conversions.update(dict.fromkeys(change.converted_lead_ids))
 
     def __bool__(self) -> bool:
-        return bool(self.deals or self.activities or self.reminders)
+        return bool(self.deals or self.activities or self.reminders or any(self.people.values()) or self.conversions)
 
 
 class SalesPushes:
@@ -59,6 +68,7 @@ class SalesPushes:
     def __init__(self, pool: asyncpg.Pool, access: SalesAccess) -> None:
         self._pool = pool
         self._access = access
+        self._people = PeoplePushes(pool, access)
 
     async def push(self, changed: Changed, consoles: Iterable[Console]) -> None:
         """Push the changed deals, activities and reminders to ``consoles``."""
@@ -71,6 +81,7 @@ class SalesPushes:
         on_deals = {UUID(a["subject_id"]) for a in activities.values() if a["subject_kind"] == "deal"}
         deals = {row["id"]: row for row in await deals_by_id(self._pool, sorted({*changed.deals, *on_deals}))}
         actors = await self._actors({console.operator for console in open_consoles})
+        conversions = await self._conversions(changed)
         for console in open_consoles:
             who = actors[console.operator.manager_id]
             for deal_id in changed.deals:
@@ -83,6 +94,15 @@ class SalesPushes:
                 row = activities.get(str(activity_id))
                 if row is not None and row["responsible_id"] == str(console.operator.manager_id):
                     console.send({"type": "reminder", "activity": row})
+            for seen, frame in conversions:
+                if any(self._access.permissions.allows(who, entity, Action.VIEW, held) for entity, held in seen):
+                    console.send(frame)
+        await self._people.push(changed.people, open_consoles, actors)
+
+    async def _conversions(self, changed: Changed) -> list[tuple[Seen, dict[str, Any]]]:
+        store = self._access.store()
+        found = [await asyncio.to_thread(conversion_pushed, store, lead) for lead in changed.conversions]
+        return [told for told in found if told is not None]
 
     async def _actors(self, operators: set[Operator]) -> dict[UUID, Actor]:
         found = await asyncio.gather(*(asyncio.to_thread(self._access.actor, o) for o in operators))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 from collections.abc import Awaitable, Callable
 
@@ -16,6 +15,7 @@ from connectors.mail.smtp import SmtpServer
 from connectors.mail.watcher import Mailbox, MailboxWatcher, Timing
 from domain.inbound import InboundMessage
 from services.dead_letters import Retrying
+from services.ingest.leading import leading, supervised
 from services.ingest.mail_delivery import MailSender, ReportOutcome, Retries, SendingMailbox
 from services.ingest.mail_state import PostgresMailboxState
 from services.ingest.reply_queue import ReplyQueue
@@ -24,7 +24,6 @@ from services.topics import Topics
 
 log = structlog.get_logger()
 
-LOCK_RETRY_SECONDS = 5.0
 
 PublishMany = Callable[[list[InboundMessage]], Awaitable[None]]
 
@@ -117,10 +116,10 @@ async def run_mail(
         queued,
     )
     parts: list[tuple[str, Callable[[asyncio.Event], Awaitable[None]]]] = [
-        (f"watcher {w.mailbox.name}", functools.partial(_leading, pool, w)) for w in watchers(settings, state, publish)
+        (f"watcher {w.mailbox.name}", _watching(pool, w)) for w in watchers(settings, state, publish)
     ]
     parts += [("reply queue", queue.run), ("mail sender", sender.run)]
-    tasks = [asyncio.create_task(_supervised(name, part, stop)) for name, part in parts]
+    tasks = [asyncio.create_task(supervised("mail", name, part, stop)) for name, part in parts]
     try:
         await asyncio.gather(*tasks)
     finally:
@@ -129,60 +128,9 @@ async def run_mail(
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def _leading(pool: asyncpg.Pool, watcher: MailboxWatcher, stop: asyncio.Event) -> None:
-    """Watch the mailbox while this process holds its lock: one watcher per mailbox, however many ingests run.
-
-    The lock lives on a connection of its own; when that connection ends, so does the lock, and the
-    watcher stops with it, to be started again by whoever takes the lock next.
-    """
-    key = f"mailbox:{watcher.mailbox.name}"
-    async with pool.acquire() as conn:
-        waiting_logged = False
-        while not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", key):
-            if not waiting_logged:
-                log.info("mailbox_watched_elsewhere", mailbox=watcher.mailbox.name)
-                waiting_logged = True
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), LOCK_RETRY_SECONDS)
-            if stop.is_set():
-                return
-        watching = asyncio.Event()  # set to stop this watcher: on stop, or when the lock is lost
-        holding = asyncio.create_task(_hold(conn, stop, watching))
-        try:
-            await watcher.run(watching)
-        finally:
-            holding.cancel()
-            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", key)
-    if not stop.is_set():
-        msg = f"the lock on mailbox {watcher.mailbox.name!r} was lost with its connection"
-        raise RuntimeError(msg)
-
-
-async def _hold(
-    conn: asyncpg.pool.PoolConnectionProxy[asyncpg.Record], stop: asyncio.Event, watching: asyncio.Event
-) -> None:
-    """Set ``watching`` when ``stop`` is set or the lock's connection stops answering."""
-    while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), LOCK_RETRY_SECONDS)
-        try:
-            await asyncio.wait_for(conn.fetchval("SELECT 1"), LOCK_RETRY_SECONDS)
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            break
-    watching.set()
-
-
-async def _supervised(name: str, part: Callable[[asyncio.Event], Awaitable[None]], stop: asyncio.Event) -> None:
-    """Run one part of the mail channel until ``stop``; if it fails, say so and start it again."""
-    wait = 1.0
-    while not stop.is_set():
-        try:
-            await part(stop)
-        except Exception:  # a failed part is restarted, never left dead in silence
-            log.exception("mail_part_failed", part=name, restart_in=wait)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), wait)
-            wait = min(wait * 2, 60.0)
-        else:
-            return
+def _watching(pool: asyncpg.Pool, watcher: MailboxWatcher) -> Callable[[asyncio.Event], Awaitable[None]]:
+    """Watch the mailbox while this process holds its lock: one watcher per mailbox, however many ingests run."""
+    mailbox = watcher.mailbox.name
+    return functools.partial(
+        leading, pool, f"mailbox:{mailbox}", watcher.run, elsewhere="mailbox_watched_elsewhere", mailbox=mailbox
+    )

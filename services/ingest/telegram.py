@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -19,6 +20,7 @@ from telegram.error import TelegramError
 from connectors.telegram.api import BotConnection, connect_bot, scrubbed
 from connectors.telegram.polling import Poller, PollTiming
 from connectors.telegram.webhook import Accept, WebhookBot, webhook_routes
+from services.ingest.leading import leading, supervised
 from services.ingest.mail_delivery import ReportOutcome, Retries
 from services.ingest.messenger_parts import Messenger, Publish
 from services.ingest.telegram_intake import Intake
@@ -30,7 +32,6 @@ from services.topics import Topics
 
 log = structlog.get_logger()
 
-LOCK_RETRY_SECONDS = 5.0
 API_TIMEOUT_SECONDS = 10.0
 Part = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
@@ -75,8 +76,8 @@ async def start_telegram(
             parts.append((f"bot {config.name}", _checking(config, connection, state)))
         else:
             poller = Poller(config.name, connection.bot, state, _batches(intake, config.name), state.report, timing)
-            parts.append((f"poller {config.name}", _leading(pool, poller)))
-    tasks = [_supervised(name, part) for name, part in parts]
+            parts.append((f"poller {config.name}", _polling(pool, poller)))
+    tasks: list[Part] = [functools.partial(supervised, "telegram", name, part) for name, part in parts]
     tasks.append(_closing(list(connections.values())))
     routes = webhook_routes(hooks, settings.telegram_max_update_bytes)
     log.info("telegram_bots_configured", bots={config.name: config.mode for config in configs})
@@ -113,71 +114,10 @@ def _checking(config: TelegramBotSettings, connection: BotConnection, state: Tel
     return check
 
 
-def _leading(pool: asyncpg.Pool, poller: Poller) -> Part:
-    """Poll while this process holds the bot's lock: one poller per bot, however many ingests run.
-
-    The lock lives on a connection of its own; when that connection ends, so does the lock, and the
-    poller stops with it, to be started again by whoever takes the lock next.
-    """
+def _polling(pool: asyncpg.Pool, poller: Poller) -> Part:
+    """Poll while this process holds the bot's lock: one poller per bot, however many ingests run."""
     key = f"telegram-bot:{poller.name}"
-
-    async def lead(stop: asyncio.Event) -> None:
-        async with pool.acquire() as conn:
-            waiting_logged = False
-            while not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", key):
-                if not waiting_logged:
-                    log.info("telegram_bot_polled_elsewhere", bot=poller.name)
-                    waiting_logged = True
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), LOCK_RETRY_SECONDS)
-                if stop.is_set():
-                    return
-            polling = asyncio.Event()  # set to stop this poller: on stop, or when the lock is lost
-            holding = asyncio.create_task(_hold(conn, stop, polling))
-            try:
-                await poller.run(polling)
-            finally:
-                holding.cancel()
-                with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                    await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", key)
-        if not stop.is_set():
-            msg = f"the lock on Telegram bot {poller.name!r} was lost with its connection"
-            raise RuntimeError(msg)
-
-    return lead
-
-
-async def _hold(
-    conn: asyncpg.pool.PoolConnectionProxy[asyncpg.Record], stop: asyncio.Event, polling: asyncio.Event
-) -> None:
-    """Set ``polling`` when ``stop`` is set or the lock's connection stops answering."""
-    while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), LOCK_RETRY_SECONDS)
-        try:
-            await asyncio.wait_for(conn.fetchval("SELECT 1"), LOCK_RETRY_SECONDS)
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            break
-    polling.set()
-
-
-def _supervised(name: str, part: Part) -> Part:
-    """Run one part of the channel until ``stop``; if it fails, say so and start it again."""
-
-    async def supervise(stop: asyncio.Event) -> None:
-        wait = 1.0
-        while not stop.is_set():
-            try:
-                await part(stop)
-            except Exception:  # a failed part is restarted, never left dead in silence
-                log.exception("telegram_part_failed", part=name, restart_in=wait)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), wait)
-                wait = min(wait * 2, 60.0)
-            else:
-                return
-
-    return supervise
+    return functools.partial(leading, pool, key, poller.run, elsewhere="telegram_bot_polled_elsewhere", bot=poller.name)
 
 
 def _closing(connections: list[BotConnection]) -> Part:

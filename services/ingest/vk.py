@@ -22,10 +22,10 @@ from connectors.vk.inbound import Community, Receiver
 from connectors.vk.longpoll import LongPoller, Report
 from connectors.vk.names import SenderNames
 from services.dead_letters import Retrying
+from services.ingest.leading import leading, supervised
 from services.ingest.mail_delivery import ReportOutcome
 from services.ingest.messenger_parts import Messenger, Publish
 from services.ingest.vk_deliveries import VkDeliveries
-from services.ingest.vk_polling import leading, supervised
 from services.ingest.vk_replies import VkReplyQueue
 from services.ingest.vk_sender import Pacing, VkSender
 from services.ingest.vk_state import VkState
@@ -74,8 +74,8 @@ async def start_vk(settings: Settings, pool: asyncpg.Pool, publish: Publish, rep
             await files.aclose()
 
     replies = [
-        functools.partial(supervised, "vk reply queue", queue.run),
-        functools.partial(supervised, "vk sender", sender.run),
+        functools.partial(supervised, "vk", "reply queue", queue.run),
+        functools.partial(supervised, "vk", "sender", sender.run),
     ]
     messengers.append(Messenger("vk replies", tasks=[*replies, close_files]))
     return messengers
@@ -121,7 +121,10 @@ def _community(  # noqa: PLR0913 - what one community is built from
     )
     lock = f"vk-long-poll:{config.name}"
     polling = functools.partial(
-        supervised, f"vk long poll {config.name}", functools.partial(leading, pool, lock, poller.run)
+        supervised,
+        "vk",
+        f"long poll {config.name}",
+        functools.partial(leading, pool, lock, poller.run, elsewhere="vk_polled_elsewhere", community=config.name),
     )
     return Messenger(f"vk:{config.name}", tasks=[polling])
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from domain.published_event import PublishedEvent
+from services.projections.conversions_view import converted_places
 from services.projections.inbox_view import Changes
 from services.projections.sales_rows import Handler, clean, moment, on_timelines, shortened
 from services.tables import Connection
@@ -137,6 +138,7 @@ async def _message(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> N
         "text": shortened(d["text"]),
     }
     places = [("contact", conversation["contact_id"]), ("lead", conversation["lead_id"])]
+    places += await converted_places(conn, s, conversation["lead_id"])
     await on_timelines(conn, s, e, places, summary, moment(d["received_at"] if customer else d["sent_at"]))
 
 

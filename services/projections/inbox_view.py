@@ -25,6 +25,10 @@ class Changes:
     deals: set[UUID] = field(default_factory=set)
     activities: set[UUID] = field(default_factory=set)
     reminders: list[UUID] = field(default_factory=list)  # activities whose reminder fired, in order
+    contacts: set[UUID] = field(default_factory=set)
+    companies: set[UUID] = field(default_factory=set)
+    leads: set[UUID] = field(default_factory=set)
+    conversions: set[UUID] = field(default_factory=set)  # leads converted
 
     def absorb(self, other: Changes) -> None:
         """Add what ``other`` changed to these changes."""
@@ -33,6 +37,10 @@ class Changes:
         self.deals |= other.deals
         self.activities |= other.activities
         self.reminders += other.reminders
+        self.contacts |= other.contacts
+        self.companies |= other.companies
+        self.leads |= other.leads
+        self.conversions |= other.conversions
 
 
 async def apply(conn: Connection, schema: str, event: PublishedEvent, changes: Changes) -> None:

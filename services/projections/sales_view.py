@@ -10,7 +10,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from domain.published_event import PublishedEvent
-from services.projections import activities_view, deals_view
+from services.projections import activities_view, conversions_view, deals_view
 from services.projections.inbox_view import Changes
 from services.projections.sales_rows import Handler, clean, money
 from services.tables import Connection
@@ -135,4 +135,5 @@ HANDLERS: dict[str, Handler] = {
     "Product.Reactivated": _product("active = true"),
     **deals_view.HANDLERS,
     **activities_view.HANDLERS,
+    **conversions_view.HANDLERS,
 }

@@ -211,12 +211,92 @@ CREATE TABLE IF NOT EXISTS {s}.timeline (
     PRIMARY KEY (subject_kind, subject_id, notification_id)
 );
 CREATE INDEX IF NOT EXISTS timeline_order ON {s}.timeline (subject_kind, subject_id, at, notification_id);
+-- People and leads as they stand now: contacts (a merged one names its survivor), companies, leads, and the
+-- duplicates suggested among contacts.
+CREATE TABLE IF NOT EXISTS {s}.contacts (
+    id uuid PRIMARY KEY,
+    name text NOT NULL,
+    phones jsonb NOT NULL DEFAULT '[]',
+    emails text[] NOT NULL DEFAULT '{{}}',
+    messenger_ids text[] NOT NULL DEFAULT '{{}}',
+    company_id uuid,
+    responsible_id uuid,
+    source text NOT NULL DEFAULT '',
+    vip boolean NOT NULL DEFAULT false,
+    language text NOT NULL DEFAULT '',
+    region text NOT NULL DEFAULT '',
+    tags text[] NOT NULL DEFAULT '{{}}',
+    custom_fields jsonb NOT NULL DEFAULT '{{}}',
+    merged_into uuid,
+    merged_from uuid[] NOT NULL DEFAULT '{{}}',
+    created_at timestamptz NOT NULL,
+    version integer NOT NULL
+);
+CREATE INDEX IF NOT EXISTS contacts_listed ON {s}.contacts (created_at, id) WHERE merged_into IS NULL;
+CREATE INDEX IF NOT EXISTS contacts_responsible ON {s}.contacts (responsible_id);
+CREATE INDEX IF NOT EXISTS contacts_company ON {s}.contacts (company_id);
+CREATE INDEX IF NOT EXISTS contacts_tags ON {s}.contacts USING gin (tags);
+CREATE TABLE IF NOT EXISTS {s}.companies (
+    id uuid PRIMARY KEY,
+    name text NOT NULL,
+    domain text NOT NULL DEFAULT '',
+    address text NOT NULL DEFAULT '',
+    industry text NOT NULL DEFAULT '',
+    phones jsonb NOT NULL DEFAULT '[]',
+    emails text[] NOT NULL DEFAULT '{{}}',
+    responsible_id uuid,
+    created_at timestamptz NOT NULL,
+    version integer NOT NULL
+);
+CREATE INDEX IF NOT EXISTS companies_listed ON {s}.companies (created_at, id);
+CREATE TABLE IF NOT EXISTS {s}.leads (
+    id uuid PRIMARY KEY,
+    conversation_id uuid NOT NULL,
+    contact_id uuid NOT NULL,
+    channel text NOT NULL,
+    source text NOT NULL,
+    status text NOT NULL,
+    manager_id uuid,
+    qualification text NOT NULL DEFAULT 'new',
+    junk_reason text NOT NULL DEFAULT '',
+    amount numeric,
+    currency text NOT NULL DEFAULT '',
+    product_interest text NOT NULL DEFAULT '',
+    comment text NOT NULL DEFAULT '',
+    conversations uuid[] NOT NULL,
+    arrived_at timestamptz,
+    created_at timestamptz NOT NULL,
+    version integer NOT NULL
+);
+CREATE INDEX IF NOT EXISTS leads_listed ON {s}.leads (created_at, id);
+CREATE INDEX IF NOT EXISTS leads_manager ON {s}.leads (manager_id);
+CREATE INDEX IF NOT EXISTS leads_contact ON {s}.leads (contact_id);
+CREATE TABLE IF NOT EXISTS {s}.duplicate_suggestions (
+    id uuid PRIMARY KEY,
+    contact_ids uuid[] NOT NULL,
+    reasons jsonb NOT NULL,
+    status text NOT NULL,
+    suggested_at timestamptz NOT NULL,
+    version integer NOT NULL
+);
+CREATE INDEX IF NOT EXISTS duplicate_suggestions_contacts ON {s}.duplicate_suggestions USING gin (contact_ids);
+-- What each converted lead became: its contact, company and deal (null: not into that).
+CREATE TABLE IF NOT EXISTS {s}.lead_conversions (
+    lead_id uuid PRIMARY KEY,
+    contact_id uuid,
+    company_id uuid,
+    deal_id uuid,
+    converted_at timestamptz NOT NULL,
+    converted_by uuid
+);
 """
 
 READ_MODEL_TABLES = (
     *("conversations", "messages", "assignments", "managers", "activities"),
     *("pipelines", "stages", "products", "deals", "deal_lines", "deal_stage_history"),
     *("scheduled_activities", "timeline"),
+    *("contacts", "companies", "leads", "duplicate_suggestions"),
+    "lead_conversions",
 )
 
 

@@ -15,6 +15,7 @@ from domain.published_event import InvalidPublishedEvent, PublishedEvent
 from services.dead_letters import Failure, Retrying, set_aside
 from services.projections.inbox_view import Changes
 from services.projections.inbox_view import apply as apply_inbox
+from services.projections.people_view import apply as apply_people
 from services.projections.sales_view import apply as apply_sales
 from services.projections.schema import checked
 from services.tables import Connection
@@ -144,15 +145,20 @@ async def notify_changes(conn: Connection, changes: Changes) -> None:
         deal_ids=tuple(sorted(changes.deals)),
         activity_ids=tuple(sorted(changes.activities)),
         reminder_activity_ids=tuple(changes.reminders),
+        contact_ids=tuple(sorted(changes.contacts)),
+        company_ids=tuple(sorted(changes.companies)),
+        lead_ids=tuple(sorted(changes.leads)),
+        converted_lead_ids=tuple(sorted(changes.conversions)),
     )
     for payload in changed.payloads():
         await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, payload)
 
 
 async def apply(conn: Connection, schema: str, event: PublishedEvent, changes: Changes) -> None:
-    """Apply one event to every read model of ``schema``: the inbox's, then the sales'."""
+    """Apply one event to every read model of ``schema``: the inbox's, the sales', then the people's."""
     await apply_inbox(conn, schema, event, changes)
     await apply_sales(conn, schema, event, changes)
+    await apply_people(conn, schema, event, changes)
 
 
 def _event(record: ConsumerRecord[bytes, bytes]) -> PublishedEvent:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import json
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -38,8 +39,8 @@ def encode(event: PublishedEvent) -> bytes:
 
 
 def _plain(value: Any) -> Any:  # noqa: ANN401 - any event attribute
-    if isinstance(value, UUID):
-        return str(value)
+    if isinstance(value, UUID | Decimal):  # a lead's amount: decimal text, as every amount on the topic
+        return f"{value:f}" if isinstance(value, Decimal) else str(value)
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, enum.Enum):

@@ -21,6 +21,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as budget
 
 from application.add_deal_line import NewLine, add_deal_line
+from application.create_company import create_company
+from application.create_contact import create_contact
 from application.create_pipeline import create_pipeline
 from application.create_product import create_product
 from application.managers import register_manager
@@ -29,6 +31,7 @@ from application.receive_messages import receive_messages
 from application.schedule_activity import NewActivity, schedule_activity
 from application.work_day import change_work_day
 from bench.waiting import until
+from domain.company import CompanyDetails
 from domain.conversation import Conversation
 from domain.inbound import InboundMessage
 from domain.pipeline import Pipeline, StageDraft
@@ -96,6 +99,8 @@ def crm_records(settings: Settings, manager: UUID, contact: UUID) -> dict[str, l
         deal_id = open_deal(store, opening, manager).deal_id
         line = add_deal_line(store, deal_id, NewLine(product_id=product_id), manager).line_id
         activity = schedule_activity(store, NewActivity("call", "deal", deal_id, "Call back"), manager)
+        company = create_company(store, manager, CompanyDetails("Chairs Ltd"), responsible_manager_id=manager)
+        twins = [create_contact(store, manager, "Anna Ozola") for _ in range(2)]
     finally:
         store.close()
     return {
@@ -105,6 +110,8 @@ def crm_records(settings: Settings, manager: UUID, contact: UUID) -> dict[str, l
         "deal_id": [str(deal_id)],
         "line_id": [str(line)],
         "activity_id": [str(activity)],
+        "company_id": [str(company.company_id)],
+        "suggestion_id": [str(s) for s in twins[1].suggested_duplicates],
         "subject_id": [str(deal_id), str(contact)],
         "subject_kind": ["deal", "contact", "company", "lead"],
     }
