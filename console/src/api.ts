@@ -1,6 +1,6 @@
 // The gateway's REST routes the console uses.
 
-import type { Attachment, Conversation, Operator, Upload } from "./types";
+import type { Attachment, Contact, Conversation, Operator, Upload } from "./types";
 
 const SESSION = "switchboard.session";
 
@@ -45,6 +45,16 @@ export async function conversationsAfter(
   });
   if (!response.ok) throw new Error(await problem(response));
   return (await response.json()) as { conversations: Conversation[]; next_cursor: string | null };
+}
+
+/** The customer's contact in the CRM, or null when the CRM has none the operator may see. */
+export async function contactCard(token: string, contactId: string): Promise<Contact | null> {
+  const response = await fetch(`/api/contacts/${encodeURIComponent(contactId)}`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  if (response.status === 404 || response.status === 403) return null;
+  if (!response.ok) throw new Error(await problem(response));
+  return (await response.json()) as Contact;
 }
 
 /** Upload a file for a reply; the answer is what the reply names. */

@@ -30,8 +30,21 @@ export interface Conversation {
   last_message: string | null;
   last_message_at: string | null;
   opened_at: string;
-  // Filled once the gateway knows the customer's name (a pre-chat form, a messenger profile).
+  // The customer's contact in the CRM, and its name once known (a pre-chat form, a messenger profile).
+  contact_id?: string | null;
   customer_name?: string | null;
+}
+
+/** A contact as the CRM keeps it (GET /api/contacts/{id}). */
+export interface Contact {
+  id: string;
+  name: string | null;
+  phones: string[];
+  emails: string[];
+  company: { id: string; name: string | null } | null;
+  vip?: boolean;
+  source?: string | null;
+  created_at?: string;
 }
 
 export interface Attachment {

@@ -27,6 +27,7 @@ BLOCKED_CHAT = 43
 INVOICE = b"%PDF-1.4 an invoice"
 PRICES = b"boots: 40 EUR"
 FILE_NAME = '<img src=x onerror="window.pwned = 1">invoice.pdf'
+HOSTILE_NAME = '<img src=x onerror="window.pwned = 2">Olga'
 
 
 def test_replies_show_sent_or_why_not_and_attachments_download(settings: Settings, tmp_path: Path) -> None:
@@ -53,13 +54,20 @@ async def customers_write(settings: Settings, running: RunningServices, api: Fak
     await running.healthy()
     await post_update(settings, api, 1, 42, "Do you deliver to Riga?")
     document = {"file_id": "invoice-file", "file_unique_id": "u-invoice", "file_name": FILE_NAME, "file_size": 19}
-    update = {"update_id": 2, "message": api.message(42, None, message_id=2, document=document, caption="Invoice")}
+    await post(settings, 2, api.message(42, None, message_id=2, document=document, caption="Invoice"))
+    # A customer whose name is markup: it is shown as their name, in text, wherever it is shown.
+    sender = {"id": BLOCKED_CHAT, "is_bot": False, "first_name": HOSTILE_NAME}
+    await post(settings, 3, api.message(BLOCKED_CHAT, "Call me back", message_id=3, **{"from": sender}))
+
+
+async def post(settings: Settings, update_id: int, message: dict[str, object]) -> None:
     async with httpx.AsyncClient(timeout=WAIT_MS / 1000) as client:
         answer = await client.post(
-            webhook_url(settings), json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+            webhook_url(settings),
+            json={"update_id": update_id, "message": message},
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
         )
     assert answer.status_code == httpx.codes.OK, answer.text
-    await post_update(settings, api, 3, BLOCKED_CHAT, "Call me back")
 
 
 def director(page: Page, settings: Settings) -> None:
@@ -72,8 +80,13 @@ def director(page: Page, settings: Settings) -> None:
 
 
 def replies_and_their_delivery(page: Page, api: FakeBotApi) -> None:
-    page.locator("#list .row", has_text="shop:42").click()
+    # Each customer by the name their contact has, and the contact in the CRM beside the conversation.
+    for name in (HOSTILE_NAME, "Ivan Petrov"):  # both wrote within a second: in either order
+        expect(page.locator("#list .row .name").filter(has_text=name)).to_have_text(name, timeout=WAIT_MS)
+    page.locator("#list .row", has_text="Ivan Petrov").click()
     expect(page.locator("#messages")).to_contain_text("Do you deliver to Riga?", timeout=WAIT_MS)
+    expect(page.locator("#contact .name")).to_have_text("Ivan Petrov")
+    expect(page.locator("#contact .in-crm")).to_be_visible(timeout=WAIT_MS)
     reply(page, "Yes, in two days.")
     expect(page.locator(".message.manager .delivery")).to_have_text("sent", timeout=WAIT_MS)
 
@@ -93,12 +106,15 @@ def replies_and_their_delivery(page: Page, api: FakeBotApi) -> None:
     assert Path(download.path()).read_bytes() == INVOICE
     assert_nothing_ran(page, "body")
 
-    page.locator("#list .row", has_text=f"shop:{BLOCKED_CHAT}").click()
+    page.locator("#list .row", has_text="Olga").click()
     expect(page.locator("#messages")).to_contain_text("Call me back", timeout=WAIT_MS)
+    expect(page.locator("#contact .name")).to_have_text(HOSTILE_NAME)
+    expect(page.locator("#contact .in-crm")).to_be_visible(timeout=WAIT_MS)
     reply(page, "We will call you.")
     failed = page.locator(".message.manager .delivery.failed")
     expect(failed).to_contain_text("not delivered", timeout=WAIT_MS)
     expect(failed).to_contain_text("bot was blocked by the user")
+    assert_nothing_ran(page, "body")
     page.screenshot(path=SCREENSHOTS / "delivery-failed.png")
 
 

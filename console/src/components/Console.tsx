@@ -166,7 +166,7 @@ export function Console({ token, loggedOut }: { token: string; loggedOut: (reaso
           accept={(leadId) => store.accept(leadId)}
           close={(id) => store.close(id)}
         />
-        {current && <ContactCard conversation={current} operator={operator} />}
+        {current && <ContactCard conversation={current} operator={operator} token={token} />}
       </main>
     </div>
   );
