@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from devstack.demo import DEMO_PASSWORD
+from services.console.console_page import PAGE as CONSOLE_PAGE
 from services.settings import Settings
 from tests.e2e.test_browser import HOSTILE, assert_nothing_ran
 from tests.e2e.test_offers_and_timers import demo_with_rules
@@ -48,6 +49,7 @@ window.Notification = class extends Shown {
 
 
 def test_operators_and_visitors_work_in_the_console(settings: Settings, tmp_path: Path) -> None:
+    assert CONSOLE_PAGE.is_file(), "build the console first: make console"
     demo_with_rules(settings, OFFER_TO_ALL)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with services(settings, tmp_path / "logs") as running:

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from devstack.demo import DEMO_PASSWORD
+from services.console.console_page import PAGE as CONSOLE_PAGE
 from services.settings import Settings
 from tests.e2e.test_browser import assert_nothing_ran
 from tests.e2e.test_telegram_roundtrip import post_update
@@ -31,6 +32,7 @@ HOSTILE_NAME = '<img src=x onerror="window.pwned = 2">Olga'
 
 
 def test_replies_show_sent_or_why_not_and_attachments_download(settings: Settings, tmp_path: Path) -> None:
+    assert CONSOLE_PAGE.is_file(), "build the console first: make console"
     with FakeBotApi(TOKEN) as api:
         api.blocked.add(BLOCKED_CHAT)
         api.add_file("invoice-file", INVOICE)
