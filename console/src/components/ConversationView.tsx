@@ -26,13 +26,23 @@ interface Props {
 export function ConversationView(props: Props) {
   const { id, conversation: c, operator, messages, pending, token } = props;
   const pane = useRef<HTMLDivElement>(null);
+  const following = useRef(true);
+  const shownId = useRef<string | null>(null);
   const newest = messages[messages.length - 1]?.notification_id;
 
-  // Follow the newest message, unless the operator has scrolled up to read.
+  // Follow the newest message, unless the operator has scrolled up to read; a conversation opens at its end.
   useEffect(() => {
     const box = pane.current;
-    if (box) box.scrollTop = box.scrollHeight;
+    if (!box) return;
+    if (shownId.current !== id) following.current = true;
+    shownId.current = id;
+    if (following.current) box.scrollTop = box.scrollHeight;
   }, [id, newest, pending.length]);
+
+  function scrolled(event: Event) {
+    const box = event.currentTarget as HTMLDivElement;
+    following.current = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+  }
 
   if (id === null) {
     return (
@@ -64,7 +74,7 @@ export function ConversationView(props: Props) {
           <span class="muted">This conversation is not in your list.</span>
         )}
       </div>
-      <div id="messages" ref={pane} aria-live="polite">
+      <div id="messages" ref={pane} aria-live="polite" onScroll={scrolled}>
         {props.earlier && (
           <button id="earlier" type="button" onClick={props.showEarlier}>
             Show earlier messages
