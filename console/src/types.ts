@@ -60,6 +60,8 @@ export interface Message {
   conversation_id: string;
   message_id: string;
   author: "customer" | "manager" | string;
+  // In a history page manager_id is who wrote; in a live frame it is the conversation's holder and
+  // author_id is who wrote (services/console/queries.py).
   manager_id?: string | null;
   author_id?: string | null;
   text: string;

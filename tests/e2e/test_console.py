@@ -152,6 +152,7 @@ def holder_replies(boris: Page, visitor: Page) -> None:
     expect(visitor.locator("#log")).to_contain_text(second, timeout=WAIT_MS)
     expect(texts(boris)).to_have_text([HOSTILE, FIRST_REPLY], timeout=WAIT_MS)
     expect(boris.locator(".message.manager .delivery")).to_have_text("posted in the chat")
+    expect(boris.locator(".message.manager .meta")).to_contain_text("you ·")
     assert_nothing_ran(boris, "body")
     boris.screenshot(path=SCREENSHOTS / "conversation.png")
 
@@ -205,6 +206,7 @@ def director_moves_and_filters(browser: Browser, settings: Settings) -> None:
     clara.keyboard.press("Alt+ArrowDown")
     expect(rows.nth(1)).to_have_attribute("aria-selected", "true")
     expect(clara.locator("#heading .name")).not_to_have_text(first)
+    expect(clara.locator(".message.manager .meta").first).to_contain_text("a colleague ·", timeout=WAIT_MS)
     clara.keyboard.press("Alt+ArrowUp")
     expect(rows.nth(0)).to_have_attribute("aria-selected", "true")
     expect(clara.locator("#messages")).to_contain_text("A second question about delivery")

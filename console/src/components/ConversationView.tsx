@@ -81,7 +81,13 @@ export function ConversationView(props: Props) {
           </button>
         )}
         {messages.map((m) => (
-          <MessageItem key={m.notification_id} message={m} token={token} reported={deliveryReported(c?.channel ?? "")} />
+          <MessageItem
+            key={m.notification_id}
+            message={m}
+            token={token}
+            reported={deliveryReported(c?.channel ?? "")}
+            me={operator.manager_id}
+          />
         ))}
         {pending.map((p) => (
           <PendingItem key={p.request_id} reply={p} retry={() => props.retry(p.request_id)} />

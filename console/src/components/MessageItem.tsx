@@ -28,13 +28,28 @@ function AttachmentLink({ attachment, token }: { attachment: Attachment; token: 
   );
 }
 
-export function MessageItem({ message, token, reported }: { message: Message; token: string; reported: boolean }) {
+/** Who of the team wrote a reply, as the operator reading it would say it. */
+function writer(message: Message, me: string): string {
+  if (message.author !== "manager") return "";
+  const who = message.author_id !== undefined ? message.author_id : message.manager_id;
+  return who === me ? "you · " : "a colleague · ";
+}
+
+interface ItemProps {
+  message: Message;
+  token: string;
+  reported: boolean;
+  me: string;
+}
+
+export function MessageItem({ message, token, reported, me }: ItemProps) {
   return (
     <div class={`message ${message.author}`} data-message={message.message_id}>
       {message.subject && <div class="subject">{message.subject}</div>}
       <div class="text">{message.text}</div>
       {message.attachments?.map((a) => <AttachmentLink key={a.sha256} attachment={a} token={token} />)}
       <div class="meta muted">
+        {writer(message, me)}
         {new Date(message.at).toLocaleTimeString()}
         {message.edited_at && " · edited"}
       </div>
