@@ -58,8 +58,18 @@ class Assigning:
         """Route with ``rules`` from now on in this unit of work (they were just applied)."""
         self._rules = rules
 
-    def route(self, lead: Lead, received_at: datetime | None = None, *, offer_expired: bool = False) -> RoutingDecision:
-        """Decide for one lead and apply the decision: assign, offer, or queue."""
+    def route(
+        self,
+        lead: Lead,
+        received_at: datetime | None = None,
+        *,
+        offer_expired: bool = False,
+        responsible: UUID | None = None,
+    ) -> RoutingDecision:
+        """Decide for one lead and apply the decision: assign, offer, or queue.
+
+        ``responsible`` (a web form's manager) goes before the contact's own responsible manager.
+        """
         at = self._now()
         rules = self.rules()
         contact = contact_of(self._work, lead.contact_id)  # the contact it became, if it was merged
@@ -74,7 +84,7 @@ class Assigning:
             tags=frozenset(contact.tags if contact else ()),
             amount=lead.details.amount,
             product_category=lead.details.product_interest,
-            responsible_manager_id=contact.responsible_manager_id if contact else None,
+            responsible_manager_id=responsible or (contact.responsible_manager_id if contact else None),
             offer_expired=offer_expired,
         )
         decision = decide(facts, self._situation(rules, at, frozenset(lead.tried), facts.responsible_manager_id))

@@ -10,6 +10,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from application.assigning import Assigning
+from application.form_intake import record_submission, responsible_for
 from application.touch_contacts import carried_addresses, contact_for_touch
 from application.unit_of_work import UnitOfWork
 from domain.address_book import AddressBookEntry
@@ -165,7 +166,8 @@ class Receiving:
             # Before routing, so that rules on amount and product category see what the form said.
             lead.change_details(lead.details.updated_by(message.intake.details), by=None)
         if lead.status is LeadStatus.NEW:
-            self._assigning.route(lead, message.received_at)
+            self._assigning.route(lead, message.received_at, responsible=responsible_for(self._work, message.form))
+        record_submission(self._work, message, lead)
         return ReceivedMessage(message.channel_message_id, Outcome.STORED, conversation.id, lead.id, lead.manager_id)
 
     def _edited(self, message: InboundMessage) -> ReceivedMessage | None:

@@ -13,6 +13,7 @@ from typing import Any
 from domain.attachments import MAX_ATTACHMENTS, Attachment
 from domain.channels import MAX_ADDRESS_LENGTH, Channel, ChannelAddress, inbound_text
 from domain.errors import InvalidInboundMessage
+from domain.form_touch import FormTouch
 from domain.intake import Intake
 from domain.text import TextKind
 
@@ -53,6 +54,8 @@ class InboundMessage:
     intake: Intake | None = None
     # A messenger's edit of an earlier message: the channel message id of the message it changes.
     edit_of: str = ""
+    # A web form's submission: the form, the answers, the consent given and the page it was sent from.
+    form: FormTouch | None = None
 
     def __post_init__(self) -> None:
         # Every string is checked here, once, by the one text rule: what a channel hands us must be
@@ -141,6 +144,7 @@ class InboundMessage:
             "sender_verified": self.sender_verified,
             "intake": self.intake.to_dict() if self.intake is not None else {},
             "edit_of": self.edit_of,
+            "form": self.form.to_dict() if self.form is not None else {},
         }
         data.update({name: value for name, value in optional.items() if value})
         return data
@@ -186,6 +190,7 @@ class InboundMessage:
             sender_verified=data.get("sender_verified") is True,
             intake=Intake.from_dict(data["intake"]) if data.get("intake") is not None else None,
             edit_of=_string(data.get("edit_of"), "edit_of"),
+            form=FormTouch.from_dict(data["form"]) if data.get("form") is not None else None,
         )
 
 

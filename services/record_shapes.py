@@ -20,6 +20,7 @@ from domain.channels import Channel
 from domain.conversation import DeliveryOutcome
 from domain.delivery_report import MAX_DETAIL_LENGTH
 from domain.emails import MAX_EMAIL_LENGTH
+from domain.form_touch import MAX_ANSWER, MAX_CONSENT_TEXT, MAX_PAGE_URL
 from domain.inbound import (
     MAX_ID_LENGTH,
     MAX_NAME_LENGTH,
@@ -61,6 +62,28 @@ class IntakeRecord(BaseModel):
     comment: str = Field(default="", max_length=MAX_COMMENT_LENGTH)
 
 
+class AnswerRecord(BaseModel):
+    """One field of a web form as the visitor filled it."""
+
+    key: str = Field(max_length=100)
+    label: str = Field(max_length=200, description="The label the visitor saw.")
+    value: str = Field(max_length=MAX_ANSWER, description="The value, checked (an e-mail in lower case).")
+
+
+class FormRecord(BaseModel):
+    """A web form's submission (`FormTouch`, `domain/form_touch.py`); the router keeps it beside the lead."""
+
+    form_id: UUID
+    form_version: int = Field(ge=1, description="The version of the form the visitor saw and sent.")
+    submission_key: str = Field(max_length=100, description="The snippet's idempotency key: one per submission.")
+    answers: list[AnswerRecord]
+    consent_text: str = Field(max_length=MAX_CONSENT_TEXT, description="The consent text the visitor accepted.")
+    page_url: str = Field(default="", max_length=MAX_PAGE_URL, description="The page the form was sent from.")
+    utm: dict[str, str] = Field(default={}, description="The page's UTM parameters (utm_source, utm_medium, ...).")
+    responsible_manager_id: UUID | None = Field(default=None, description="The form's responsible manager.")
+    creates: Literal["lead", "deal"] = Field(description="A lead, or a lead with a deal on the contact.")
+
+
 class InboundRecord(BaseModel):
     """One message a customer sent through a channel (`InboundMessage`, `domain/inbound.py`).
 
@@ -100,6 +123,7 @@ class InboundRecord(BaseModel):
     edit_of: str = Field(
         default="", max_length=MAX_ID_LENGTH, description=f"The id of the message this one edits. {_LEFT_OUT}"
     )
+    form: FormRecord | None = Field(default=None, description=f"A web form's submission. {_LEFT_OUT}")
 
 
 class ReplyRecord(BaseModel):

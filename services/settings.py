@@ -225,6 +225,19 @@ class Settings(BaseSettings):
         pattern="^([A-Z]{2})?$",
         description="ISO 3166 region (LV, DE) phones typed without a country code are read in; none: + required.",
     )
+    forms_public_url: str = Field(
+        default="", description="Where the form snippet sends submissions (ingest's webhooks port) as browsers see it."
+    )
+    forms_max_body_bytes: int = Field(
+        default=32 * 1024, ge=1024, le=60 * 1024, description="Larger form submissions get 413 before they are read."
+    )
+    form_submission_burst: int = Field(default=5, ge=1, description="Form submissions one address may send at once.")
+    form_submission_seconds: float = Field(
+        default=10.0, gt=0, description="After the burst, one form submission per address this often."
+    )
+    form_definition_seconds: float = Field(
+        default=2.0, ge=0, description="Ingest reads a form's definition again after this many seconds."
+    )
 
     @field_validator("vk_communities")
     @classmethod
@@ -244,6 +257,11 @@ class Settings(BaseSettings):
     def webchat_url(self) -> str:
         """Where the widget opens its websocket."""
         return self.webchat_public_url or f"ws://{self.http_host}:{self.webchat_port}/"
+
+    @property
+    def forms_url(self) -> str:
+        """Where the form snippet reads forms and sends submissions."""
+        return (self.forms_public_url or f"http://{self.http_host}:{self.webhooks_port}").rstrip("/")
 
     @property
     def origins(self) -> list[str]:

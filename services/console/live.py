@@ -242,7 +242,7 @@ class LiveUpdates:
     async def _push(self, payloads: list[str]) -> None:
         if not self._seats:
             return
-        conversation_ids: set[UUID] = set()
+        conversation_ids: dict[UUID, None] = {}  # in the order of each one's latest change
         message_ids: set[int] = set()
         sales = Changed()
         for payload in payloads:
@@ -252,10 +252,14 @@ class LiveUpdates:
                 # One unreadable notification must not cost the others theirs.
                 log.warning("live_update_unreadable", reason=str(error), payload=payload[:200])
                 continue
-            conversation_ids.update(changed.conversation_ids)
+            for conversation_id in changed.conversation_ids:
+                conversation_ids.pop(conversation_id, None)
+                conversation_ids[conversation_id] = None
             message_ids.update(changed.message_notification_ids)
             sales.add(changed)
-        conversations = await conversations_by_id(self._pool, sorted(conversation_ids))
+        order = {conversation_id: n for n, conversation_id in enumerate(conversation_ids)}
+        found = await conversations_by_id(self._pool, list(conversation_ids))
+        conversations = sorted(found, key=lambda row: order[UUID(str(row["id"]))])
         messages = await messages_by_notification(self._pool, sorted(message_ids))
         # Each frame is encoded once and queued for every seat without waiting: a slow console
         # holds up nobody, and is given up when its own queue is full.

@@ -16,6 +16,7 @@ from domain.manager import MAX_CAPACITY
 from services.console.accounts import Role
 from services.console.openapi_conversion import conversion_paths
 from services.console.openapi_crm import crm_paths
+from services.console.openapi_forms import forms_paths
 from services.console.openapi_parts import PAGE, authed, operation, path_id
 from services.console.openapi_people import people_paths
 
@@ -163,7 +164,7 @@ def document() -> dict[str, Any]:
             "version": VERSION,
             "description": 'The console\'s HTTP API. Every error is JSON {"error": ...}; bodies are JSON objects.',
         },
-        "paths": _paths() | crm_paths() | people_paths() | conversion_paths(),
+        "paths": _paths() | crm_paths() | people_paths() | conversion_paths() | forms_paths(),
         "components": {"securitySchemes": {"session": {"type": "http", "scheme": "bearer"}}},
         "x-websockets": {
             "/ws/console": 'the operator console: {"type": "auth", "token"} first, then commands'

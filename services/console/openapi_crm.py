@@ -30,6 +30,7 @@ from services.console.openapi_crm_bodies import (
     StageOrderBody,
 )
 from services.console.openapi_parts import PAGE, authed, path_id, query
+from services.console.openapi_reports import report_paths
 from services.console.sales_http import MAX_VERSION
 
 UUID_TEXT = {"type": "string", "format": "uuid"}
@@ -161,4 +162,4 @@ def _activities() -> dict[str, dict[str, Any]]:
 
 def crm_paths() -> dict[str, dict[str, Any]]:
     """Every CRM route's description."""
-    return _catalogue() | _deals() | _activities()
+    return _catalogue() | _deals() | _activities() | report_paths()

@@ -4,7 +4,8 @@ Frames: ``{"type": "deal", "deal": {...}}`` to every console whose operator may 
 ``{"type": "deal_removed", "id"}`` to one that was shown it and may no longer), ``{"type": "activity",
 "activity": {...}}`` likewise, and ``{"type": "reminder", "activity": {...}}`` to the consoles of the
 activity's responsible manager only; ``{"type": "lead_converted", "conversion": {...}}`` to those whose
-operator may see the lead or a record it became. A reminder is told once: it follows the ``ReminderFired``
+operator may see the lead or a record it became, and ``{"type": "reports_changed", ...}`` to those whose
+reports the changes are in (see ``report_live``). A reminder is told once: it follows the ``ReminderFired``
 event, which the log holds once, through the one notification of the batch that applied it.
 """
 
@@ -24,6 +25,7 @@ from services.console.accounts import Operator
 from services.console.activity_queries import activities_by_id
 from services.console.lead_conversion import Seen, conversion_pushed
 from services.console.people_live import PeoplePushes
+from services.console.report_live import reports_changed
 from services.console.sales_access import SalesAccess
 from services.console.sales_queries import deals_by_id
 
@@ -51,15 +53,22 @@ class Changed:
 
     def add(self, change: ReadModelsChanged) -> None:
         """Take in one notification's change."""
-        self.deals.update(dict.fromkeys(change.deal_ids))
-        self.activities.update(dict.fromkeys(change.activity_ids))
+        # A record told again moves to the end: consoles are told in the order of each record's latest change.
+        _moved(self.deals, change.deal_ids)
+        _moved(self.activities, change.activity_ids)
         self.reminders += change.reminder_activity_ids
         for kind, ids in (("contact", change.contact_ids), ("company", change.company_ids), ("lead", change.lead_ids)):
-            self.people.setdefault(kind, {}).update(dict.fromkeys(ids))
-        self.conversions.update(dict.fromkeys(change.converted_lead_ids))
+            _moved(self.people.setdefault(kind, {}), ids)
+        _moved(self.conversions, change.converted_lead_ids)
 
     def __bool__(self) -> bool:
         return bool(self.deals or self.activities or self.reminders or any(self.people.values()) or self.conversions)
+
+
+def _moved(records: dict[UUID, None], ids: Iterable[UUID]) -> None:
+    for record_id in ids:
+        records.pop(record_id, None)
+        records[record_id] = None
 
 
 class SalesPushes:
@@ -84,6 +93,7 @@ class SalesPushes:
         conversions = await self._conversions(changed)
         for console in open_consoles:
             who = actors[console.operator.manager_id]
+            shown = [deals[str(d)] for d in changed.deals if str(d) in console.known_deals and str(d) in deals]
             for deal_id in changed.deals:
                 self._deal(console, who, deals.get(str(deal_id)))
             for activity_id in changed.activities:
@@ -94,10 +104,17 @@ class SalesPushes:
                 row = activities.get(str(activity_id))
                 if row is not None and row["responsible_id"] == str(console.operator.manager_id):
                     console.send({"type": "reminder", "activity": row})
-            for seen, frame in conversions:
-                if any(self._access.permissions.allows(who, entity, Action.VIEW, held) for entity, held in seen):
-                    console.send(frame)
+            self._tell_conversions(console, who, conversions)
+            touched = [deals[str(d)] for d in changed.deals if str(d) in deals]
+            done = [activities[str(a)] for a in changed.activities if str(a) in activities]
+            if (told := reports_changed(self._access.permissions, who, touched, done, shown)) is not None:
+                console.send(told)
         await self._people.push(changed.people, open_consoles, actors)
+
+    def _tell_conversions(self, console: Console, who: Actor, conversions: list[tuple[Seen, dict[str, Any]]]) -> None:
+        for seen, frame in conversions:
+            if any(self._access.permissions.allows(who, entity, Action.VIEW, held) for entity, held in seen):
+                console.send(frame)
 
     async def _conversions(self, changed: Changed) -> list[tuple[Seen, dict[str, Any]]]:
         store = self._access.store()

@@ -1,7 +1,8 @@
-"""The messenger channels (Telegram bots, VK communities): one webhook server and their pollers.
+"""The messenger channels (Telegram bots, VK communities) and web forms: one webhook server and their pollers.
 
 Each messenger's module gives the routes it serves on ``webhooks_port`` and the tasks that run
-beside them (long polling, reply delivery); nothing listens when no messenger is configured.
+beside them (long polling, reply delivery). Web forms are served whatever is configured, since
+admins define them while the system runs.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import structlog
 import uvicorn
 from starlette.applications import Starlette
 
+from services.ingest.forms import start_forms
 from services.ingest.mail_delivery import ReportOutcome
 from services.ingest.messenger_parts import Messenger, Publish, Starter, Task
 from services.ingest.telegram import start_telegram
@@ -28,7 +30,7 @@ __all__ = ["Messenger", "Publish", "Starter", "Task", "run_messengers", "starter
 
 def starters() -> list[Starter]:
     """Every messenger channel, each returning what its configured bots or communities run."""
-    return [start_telegram, start_vk]
+    return [start_telegram, start_vk, start_forms]
 
 
 class _Server(uvicorn.Server):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 from uuid import UUID
 
 from domain.identities import lead_id
@@ -16,19 +16,55 @@ from services.tables import Connection
 Handler = Callable[[Connection, str, PublishedEvent, "Changes"], Awaitable[None]]
 
 
+class InOrder:
+    """Records changed, each once, in the order of its latest change: consoles are told in the log's order."""
+
+    def __init__(self, records: Iterable[UUID] = ()) -> None:
+        self._records: dict[UUID, None] = {}
+        self.update(records)
+
+    def add(self, record_id: UUID) -> None:
+        """Note a change of ``record_id``: it moves after every record changed before."""
+        self._records.pop(record_id, None)
+        self._records[record_id] = None
+
+    def update(self, records: Iterable[UUID]) -> None:
+        """Note changes of ``records``, in their order."""
+        for record_id in records:
+            self.add(record_id)
+
+    def __ior__(self, other: Iterable[UUID]) -> Self:
+        self.update(other)
+        return self
+
+    def __iter__(self) -> Iterator[UUID]:
+        return iter(self._records)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __contains__(self, record_id: object) -> bool:
+        return record_id in self._records
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, InOrder) else set(self) == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 @dataclass
 class Changes:
-    """What one batch changed, for the console's live updates."""
+    """What one batch changed, for the console's live updates; records in the order of their latest change."""
 
-    conversations: set[UUID] = field(default_factory=set)
+    conversations: InOrder = field(default_factory=InOrder)
     messages: list[int] = field(default_factory=list)
-    deals: set[UUID] = field(default_factory=set)
-    activities: set[UUID] = field(default_factory=set)
+    deals: InOrder = field(default_factory=InOrder)
+    activities: InOrder = field(default_factory=InOrder)
     reminders: list[UUID] = field(default_factory=list)  # activities whose reminder fired, in order
-    contacts: set[UUID] = field(default_factory=set)
-    companies: set[UUID] = field(default_factory=set)
-    leads: set[UUID] = field(default_factory=set)
-    conversions: set[UUID] = field(default_factory=set)  # leads converted
+    contacts: InOrder = field(default_factory=InOrder)
+    companies: InOrder = field(default_factory=InOrder)
+    leads: InOrder = field(default_factory=InOrder)
+    conversions: InOrder = field(default_factory=InOrder)  # leads converted
 
     def absorb(self, other: Changes) -> None:
         """Add what ``other`` changed to these changes."""

@@ -10,9 +10,13 @@ import re
 
 import asyncpg
 
+from services.projections.report_tables import DDL as REPORT_DDL
+from services.projections.report_tables import REPORT_TABLES
+from services.projections.forms_view import FORM_TABLES
+from services.projections.forms_view import TABLES as FORMS_DDL
 from services.tables import Connection, ensure_tables
 
-LIVE_SCHEMA = "read_models_v5"  # a new shape gets a new name and is built from offset zero
+LIVE_SCHEMA = "read_models_v6"  # a new shape gets a new name and is built from offset zero
 
 __all__ = ["LIVE_SCHEMA", "Connection", "create_read_models"]
 
@@ -297,6 +301,8 @@ READ_MODEL_TABLES = (
     *("scheduled_activities", "timeline"),
     *("contacts", "companies", "leads", "duplicate_suggestions"),
     "lead_conversions",
+    *REPORT_TABLES,
+    *FORM_TABLES,
 )
 
 
@@ -311,6 +317,8 @@ def checked(schema: str) -> str:
 async def create_read_models(pool: asyncpg.Pool, schema: str) -> None:
     """Create the read-model tables in ``schema`` if they are missing."""
     await ensure_tables(pool, _TABLES.format(s=checked(schema)))
+    await ensure_tables(pool, REPORT_DDL.format(s=checked(schema)))
+    await ensure_tables(pool, FORMS_DDL.format(s=checked(schema)))
 
 
 async def drop_read_models(conn: asyncpg.Connection | asyncpg.Pool, schema: str) -> None:

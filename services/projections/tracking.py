@@ -13,6 +13,7 @@ from aiokafka.structs import ConsumerRecord
 from domain.live_update import ReadModelsChanged
 from domain.published_event import InvalidPublishedEvent, PublishedEvent
 from services.dead_letters import Failure, Retrying, set_aside
+from services.projections.forms_view import apply as apply_forms
 from services.projections.inbox_view import Changes
 from services.projections.inbox_view import apply as apply_inbox
 from services.projections.people_view import apply as apply_people
@@ -140,25 +141,26 @@ async def _apply_batch(  # noqa: PLR0913
 async def notify_changes(conn: Connection, changes: Changes) -> None:
     """Tell the gateways what changed, when the transaction commits."""
     changed = ReadModelsChanged(
-        conversation_ids=tuple(sorted(changes.conversations)),
+        conversation_ids=tuple(changes.conversations),
         message_notification_ids=tuple(changes.messages),
-        deal_ids=tuple(sorted(changes.deals)),
-        activity_ids=tuple(sorted(changes.activities)),
+        deal_ids=tuple(changes.deals),
+        activity_ids=tuple(changes.activities),
         reminder_activity_ids=tuple(changes.reminders),
-        contact_ids=tuple(sorted(changes.contacts)),
-        company_ids=tuple(sorted(changes.companies)),
-        lead_ids=tuple(sorted(changes.leads)),
-        converted_lead_ids=tuple(sorted(changes.conversions)),
+        contact_ids=tuple(changes.contacts),
+        company_ids=tuple(changes.companies),
+        lead_ids=tuple(changes.leads),
+        converted_lead_ids=tuple(changes.conversions),
     )
     for payload in changed.payloads():
         await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, payload)
 
 
 async def apply(conn: Connection, schema: str, event: PublishedEvent, changes: Changes) -> None:
-    """Apply one event to every read model of ``schema``: the inbox's, the sales', then the people's."""
+    """Apply one event to every read model of ``schema``: the inbox's, the sales', the people's, the forms'."""
     await apply_inbox(conn, schema, event, changes)
     await apply_sales(conn, schema, event, changes)
     await apply_people(conn, schema, event, changes)
+    await apply_forms(conn, schema, event, changes)
 
 
 def _event(record: ConsumerRecord[bytes, bytes]) -> PublishedEvent:

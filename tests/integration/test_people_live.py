@@ -20,6 +20,7 @@ import pytest
 from application.event_store import EventStore
 from application.receive_messages import receive_messages
 from application.work_day import change_work_day
+from bench.waiting import until
 from domain.inbound import InboundMessage
 from services.bootstrap import build_event_store
 from services.settings import Settings
@@ -69,6 +70,13 @@ async def pushed_by_role(store: EventStore, settings: Settings, running: Running
         finally:
             north.close()
         lead = str(received.lead_id)
+
+        async def routed_to_anna() -> bool:
+            answer = await http.get(f"/api/leads/{lead}", headers={"Authorization": f"Bearer {tokens['anna']}"})
+            return answer.status_code == 200
+
+        # The router gives the lead to Anna in its own time: only then is it hers, and her head's, to be told.
+        await until(routed_to_anna, 60, "the lead routed to Anna")
         for who in PEOPLE:  # last, each enters one of their own: every console is told its own last
             await send("POST", who, "/api/contacts", {"name": f"Last of {who}"})
 

@@ -16,6 +16,7 @@ from domain.attachments import Attachment
 from domain.channels import MAX_ADDRESS_LENGTH, Channel, ChannelAddress
 from domain.conversation import DeliveryOutcome
 from domain.delivery_report import DeliveryReport
+from domain.form_touch import Answer, FormTouch
 from domain.inbound import MAX_ID_LENGTH, InboundMessage
 from domain.intake import Intake
 from domain.lead_details import LeadDetails
@@ -25,6 +26,7 @@ from services.record_shapes import (
     AttachmentRecord,
     DeliveryReportRecord,
     EventRecord,
+    FormRecord,
     InboundRecord,
     IntakeRecord,
     OutboundRecord,
@@ -34,6 +36,17 @@ from services.record_shapes import (
 
 AT = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 IDS = (UUID(int=1), UUID(int=2), UUID(int=3))
+FORM = FormTouch(
+    form_id=IDS[0],
+    form_version=2,
+    submission_key="k-0123456789",
+    answers=(Answer("name", "Your name", "Anna"),),
+    consent_text="I agree.",
+    page_url="https://shop.example/?utm_source=google",
+    utm=(("utm_source", "google"),),
+    responsible_manager_id=IDS[1],
+    creates="deal",
+)
 FILE = Attachment(sha256="0" * 64, filename="a.pdf", content_type="application/pdf", size=1, kept=True)
 
 # Every field set: what each record holds at its fullest.
@@ -63,9 +76,11 @@ FULL: list[tuple[type[BaseModel], dict[str, Any]]] = [
                 details=LeadDetails.checked("1250.50", "EUR", "CRM licences", "10 seats"),
             ),
             edit_of="<m0@x>",
+            form=FORM,
         ).to_dict(),
     ),
     (AttachmentRecord, FILE.to_dict()),
+    (FormRecord, FORM.to_dict()),
     (
         IntakeRecord,
         Intake(

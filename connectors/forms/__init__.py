@@ -1,0 +1,1 @@
+"""Web forms: the public endpoint the embedded snippet reads forms from and sends submissions to."""

@@ -1,0 +1,50 @@
+"""Every report the console and REST offer, by name: what it shows, and which filters it takes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import asyncpg
+
+from services.console import deal_reports, sales_analytics
+from services.console.report_filters import FILTERS, ON_PEOPLE, ReportFilter
+from services.console.tabular_export import Table
+
+Build = Callable[[asyncpg.Pool, ReportFilter], Awaitable[Table]]
+
+
+@dataclass(frozen=True)
+class Report:
+    """One report: its name in the URL, how it is built, and the filters it takes."""
+
+    name: str
+    build: Build
+    takes: tuple[str, ...] = FILTERS
+
+    @property
+    def about(self) -> str:
+        """What the report shows, as its builder says."""
+        return (self.build.__doc__ or "").strip()
+
+
+REPORTS: dict[str, Report] = {
+    report.name: report
+    for report in (
+        Report("deals-by-manager", deal_reports.deals_by_manager),
+        Report("deals-by-contact", deal_reports.deals_by_contact),
+        Report("company-profitability", deal_reports.company_profitability),
+        Report("deals-by-company", deal_reports.deals_by_company),
+        Report("won-deals", deal_reports.won_deals),
+        Report("overdue-deals", deal_reports.overdue_deals),
+        Report("expected-sales", deal_reports.expected_sales),
+        Report("open-deals-by-stage", deal_reports.open_deals_by_stage),
+        Report("product-income", deal_reports.product_income),
+        Report("deal-board", sales_analytics.deal_board),
+        Report("funnel", sales_analytics.deal_board),
+        Report("funnel-conversion", sales_analytics.funnel_conversion),
+        Report("activities", sales_analytics.activities_by_manager, ON_PEOPLE),
+        Report("activities-by-department", sales_analytics.activities_by_department, ON_PEOPLE),
+        Report("operators", sales_analytics.operators, ON_PEOPLE),
+    )
+}

@@ -1,0 +1,114 @@
+"""Tables as files people open in a spreadsheet: CSV (UTF-8 with a BOM) and XLSX.
+
+Any export of rows writes through here. A CSV cell that starts with ``=``, ``+``, ``-``, ``@`` (or a tab
+or carriage return) is a formula to a spreadsheet, so it is written with a leading apostrophe: a name
+such as ``=HYPERLINK(...)`` typed by a customer is shown, never run. XLSX cells are written as values
+of their type (a text is a text cell, never a formula). Amounts stay exact: decimal text in CSV, a
+number cell in XLSX; times are written in UTC.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import TYPE_STRING
+from starlette.responses import Response
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_SHEET_TITLE = 31  # what Excel allows
+
+
+class TableFormat(enum.StrEnum):
+    """The file formats a table is exported in."""
+
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows under named columns, with the title a file of them is named after."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: Sequence[Sequence[object]]
+
+
+def csv_bytes(table: Table) -> bytes:
+    """The table as CSV: a header line, then a line per row; formula-like cells neutralised."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([_csv_cell(c) for c in table.columns])
+    writer.writerows([_csv_cell(value) for value in row] for row in table.rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM tells spreadsheets it is UTF-8
+
+
+def xlsx_bytes(table: Table) -> bytes:
+    """The table as an XLSX workbook of one sheet: a header row, then a row per row."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_sheet_title(table.title))
+    sheet.append(list(table.columns))
+    for row in table.rows:
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def file_response(table: Table, form: TableFormat) -> Response:
+    """The table as a download in ``form``, named after its title."""
+    name = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in table.title) or "table"
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{form.value}"'}
+    if form is TableFormat.CSV:
+        return Response(csv_bytes(table), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(xlsx_bytes(table), media_type=XLSX_TYPE, headers=headers)
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _csv_cell(value: object) -> str:
+    text = _text(value)
+    if isinstance(value, int | float | Decimal):
+        return text  # a number, negative ones included, is a number
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _xlsx_cell(sheet: Any, value: object) -> object:  # noqa: ANN401 - openpyxl's sheet is untyped
+    if value is None or isinstance(value, bool | int | float | Decimal):
+        return value
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None)  # XLSX holds no zone; the column is UTC
+    if isinstance(value, date):
+        return value
+    text = _text(value)
+    if text.startswith("="):
+        # openpyxl takes a text starting with "=" for a formula: the cell is told it is text.
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.data_type = TYPE_STRING
+        return cell
+    return text
+
+
+def _sheet_title(title: str) -> str:
+    cleaned = "".join(c for c in title if c not in "[]:*?/\\")
+    return cleaned[:MAX_SHEET_TITLE] or "Sheet"
