@@ -2,6 +2,13 @@
 #   docker run switchboard                         -> switchboard gateway
 #   docker run switchboard switchboard router      (also: ingest, projections, topics, rebuild, route, dead-letters)
 
+FROM node:22-slim AS console
+WORKDIR /src/console
+COPY console/package.json console/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY console ./
+RUN npm run build
+
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
@@ -10,6 +17,7 @@ COPY domain ./domain
 COPY application ./application
 COPY connectors ./connectors
 COPY services ./services
+COPY --from=console /src/services/console/static/console ./services/console/static/console
 RUN pip wheel --no-deps --wheel-dir /wheels .
 
 FROM python:3.11-slim

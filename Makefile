@@ -1,27 +1,46 @@
 # Switchboard: `make run` starts the whole system locally, `make test` runs every check.
-# Both install what they need: Java and Maven (Debian packages), the virtualenv, Kafka's jars.
+# Both install what they need: Java and Maven (Debian packages), the virtualenv, Kafka's jars,
+# and build the operators' console (npm ci, then Vite) into the gateway's package.
 
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export SWITCHBOARD_CACHE_DIR ?= $(CURDIR)/.cache
+NPM ?= npm
+CONSOLE_BUILT := services/console/static/console/index.html
+CONSOLE_SOURCES := $(shell find console/src -type f) $(addprefix console/,index.html vite.config.ts tsconfig.json)
 
-.PHONY: run test lint unit integration bench bench-mail chaos system-deps deps kafka-jars clean
+.PHONY: run test lint unit integration bench bench-mail chaos system-deps deps kafka-jars console console-deps clean
 
-run: deps kafka-jars
+run: deps kafka-jars console
 	$(BIN)/switchboard-dev run
 
-test: lint kafka-jars
+test: lint kafka-jars console
+	cd console && $(NPM) test --silent
 	$(BIN)/python -m pytest
 
-lint: deps
+lint: deps console-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	cd console && $(NPM) run --silent typecheck
 
-unit: deps
+# The console's dependencies exactly as locked, then its build; each redone only when its inputs change.
+console: $(CONSOLE_BUILT)
+
+console-deps: console/node_modules/.installed
+
+console/node_modules/.installed: console/package.json console/package-lock.json
+	cd console && $(NPM) ci --no-audit --no-fund
+	touch $@
+
+$(CONSOLE_BUILT): console/node_modules/.installed $(CONSOLE_SOURCES)
+	cd console && $(NPM) run --silent build
+
+unit: deps console-deps
+	cd console && $(NPM) test --silent
 	$(BIN)/python -m pytest tests/unit
 
 integration: deps kafka-jars
@@ -71,4 +90,4 @@ kafka-jars: deps system-deps
 	$(BIN)/switchboard-dev kafka-jars --cache-dir '$(SWITCHBOARD_CACHE_DIR)'
 
 clean:
-	rm -rf $(VENV) .local .mypy_cache .ruff_cache
+	rm -rf $(VENV) .local .mypy_cache .ruff_cache console/node_modules services/console/static/console

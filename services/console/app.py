@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from application.event_store import EventStore
@@ -34,6 +34,7 @@ from services.console.accounts import Operator, Role, create_accounts_table, log
 from services.console.attachments import download, find_attachment
 from services.console.body_limit import BodyLimit
 from services.console.client_address import client_address
+from services.console.console_page import console_files, console_page, console_policy
 from services.console.crm_routes import crm_routes
 from services.console.floods import Floods, too_many
 from services.console.forms_api import FormsApi
@@ -327,7 +328,8 @@ def build_app(settings: Settings) -> Starlette:
             Route("/api/mail/rejections", gateway.rejected_mail),
             Route("/api/widget/session", gateway.widget_session, methods=["POST"]),
             Route("/api/widget/history", gateway.widget_history, methods=["POST"]),
-            Route("/", lambda _: FileResponse(STATIC / "console.html")),
+            Route("/", console_page),
+            Mount("/console", app=console_files()),
             Route("/widget", lambda _: FileResponse(STATIC / "widget.html")),
             WebSocketRoute("/ws/console", gateway.console_socket),
             *crm_routes(gateway.sales, lambda: gateway.pool, lambda request: _bearer(gateway, request)),
@@ -363,9 +365,7 @@ def build_app(settings: Settings) -> Starlette:
 
 
 def _page_policies(settings: Settings) -> dict[str, str]:
-    console = page_policy(
-        STATIC / "console.html", connect=[websocket_origin(settings.console_url)], frame_ancestors=["'none'"]
-    )
+    console = console_policy(connect=[websocket_origin(settings.console_url)])
     widget = page_policy(
         STATIC / "widget.html",
         connect=[websocket_origin(settings.webchat_url)],

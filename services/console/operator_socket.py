@@ -19,7 +19,9 @@ import asyncpg
 import structlog
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from application.errors import UnknownManager
 from application.event_store import EventStore
+from application.managers import ManagerLoad, manager_load
 from domain.errors import DomainError
 from domain.text import TextKind, is_clean
 from services.console.accounts import Operator
@@ -110,8 +112,15 @@ async def _seated(gateway: Gateway, socket: WebSocket, operator: Operator) -> No
         await gateway.presence.opened(operator.manager_id)
         conversations, more = await visible_conversations(gateway.pool, operator)
         seat.known.update(c["id"] for c in conversations)
+        manager = await _manager(gateway.store, operator)
         seat.open(
-            {"type": "ready", "operator": operator.as_dict(), "conversations": conversations, "next_cursor": more}
+            {
+                "type": "ready",
+                "operator": operator.as_dict(),
+                "manager": manager,
+                "conversations": conversations,
+                "next_cursor": more,
+            }
         )
         reading = asyncio.create_task(_read_commands(gateway, seat))
         given_up = asyncio.create_task(seat.gone.wait())
@@ -139,6 +148,14 @@ async def _seated(gateway: Gateway, socket: WebSocket, operator: Operator) -> No
                     CLOSE_UNAUTHENTICATED, "your session ended (logout, expiry or an account change): log in again"
                 )
         await gateway.presence.closed(operator.manager_id)
+
+
+async def _manager(store: EventStore, operator: Operator) -> ManagerLoad | None:
+    """The operator's work day and load, for the console to show from the start; None for an account without one."""
+    try:
+        return await asyncio.to_thread(manager_load, store, operator.manager_id)
+    except UnknownManager:
+        return None
 
 
 async def _read_commands(gateway: Gateway, seat: Seat) -> None:

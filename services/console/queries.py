@@ -17,7 +17,12 @@ S = LIVE_SCHEMA
 
 _CONVERSATION = (
     "SELECT id, channel, address, status, lead_id, manager_id, lead_status, offered_to, message_count,"  # noqa: S608 - fixed schema
-    f" last_message, last_message_at, opened_at FROM {S}.conversations"
+    " last_message, last_message_at, opened_at, contact_id,"
+    # The customer by name, as their contact (or the one it was merged into) is called now.
+    f" (SELECT COALESCE(survivor.name, ct.name) FROM {S}.contacts ct"
+    f" LEFT JOIN {S}.contacts survivor ON survivor.id = ct.merged_into"
+    f" WHERE ct.id = {S}.conversations.contact_id) AS customer_name"
+    f" FROM {S}.conversations"
 )
 _MESSAGE = (
     "SELECT notification_id, conversation_id, message_id, author, manager_id, text, at, subject, attachments,"  # noqa: S608

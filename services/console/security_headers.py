@@ -1,8 +1,9 @@
 """Headers every gateway answer carries, so a browser confines what the pages may do.
 
-The console and the widget are single pages whose one script and one style sheet are inline; the
-policy names them by their SHA-256, computed from the files served, so nothing else inline runs
-(no injected markup, no ``on...=`` attribute, no ``eval``). Nothing may frame the console or the
+The widget is a single page whose one script and one style sheet are inline; the policy names them
+by their SHA-256, computed from the file served, so nothing else inline runs (no injected markup,
+no ``on...=`` attribute, no ``eval``). The console loads its built files from the gateway itself
+(``'self'``) and has nothing inline. Nothing may frame the console or the
 API; the widget is made to be framed by the sites that embed it, any site unless
 ``widget_frame_ancestors`` names them.
 """
@@ -26,15 +27,18 @@ _ALWAYS = {"x-content-type-options": "nosniff", "referrer-policy": "no-referrer"
 def inline_hashes(page: Path) -> dict[str, list[str]]:
     """The CSP sources of a page's inline scripts and style sheets: ``{"script": [...], "style": [...]}``."""
     found: dict[str, list[str]] = {"script": [], "style": []}
+    if not page.is_file():  # a page not built yet: nothing inline to allow
+        return found
     for kind, body in _INLINE.findall(page.read_text(encoding="utf-8")):
         digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
         found[kind].append(f"'sha256-{digest}'")
     return found
 
 
-def page_policy(page: Path, *, connect: list[str], frame_ancestors: list[str]) -> str:
-    """The Content-Security-Policy of one of our pages."""
-    inline = {kind: " ".join(sources) or "'none'" for kind, sources in inline_hashes(page).items()}
+def page_policy(page: Path, *, connect: list[str], frame_ancestors: list[str], own_files: bool = False) -> str:
+    """The Content-Security-Policy of one of our pages; ``own_files`` lets it load scripts and styles from us."""
+    own = ["'self'"] if own_files else []
+    inline = {kind: " ".join((*own, *sources)) or "'none'" for kind, sources in inline_hashes(page).items()}
     reachable = " ".join(("'self'", *connect))
     return "; ".join(
         (

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from bench.waiting import until
 from devstack.demo import DEMO_PASSWORD
+from services.console.console_page import PAGE as CONSOLE_PAGE
 from services.settings import Settings
 from tests.services_running import RunningServices, load_demo, services
 
@@ -25,6 +26,7 @@ LAGGING = "We ship them tomorrow."
 
 
 def test_a_visitor_and_an_operator_chat_in_real_browsers(settings: Settings, tmp_path: Path) -> None:
+    assert CONSOLE_PAGE.is_file(), "build the console first: make console"
     load_demo(settings)
     with services(settings, tmp_path / "logs") as running:
         asyncio.run(running.healthy())

@@ -276,7 +276,9 @@ def test_the_dockerfile_builds_a_non_root_gateway_image() -> None:
     instructions = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     froms = [line for line in instructions if line.upper().startswith("FROM ")]
     assert froms
-    assert all(line.split()[1] == "python:3.11-slim" for line in froms)
+    # The console is built in a Node stage of its own; only its built files reach a Python stage.
+    assert froms[0].split() == ["FROM", "node:22-slim", "AS", "console"]
+    assert all(line.split()[1] == "python:3.11-slim" for line in froms[1:])
     assert "pip install" in text
     users = [line.split()[1] for line in instructions if line.upper().startswith("USER ")]
     assert users
@@ -287,10 +289,16 @@ def test_the_dockerfile_builds_a_non_root_gateway_image() -> None:
 
 
 def test_the_image_carries_the_product_and_neither_the_development_stack_nor_the_benchmarks() -> None:
-    copied = {
-        line.split()[1]
-        for line in DOCKERFILE.read_text().splitlines()
-        if line.upper().startswith("COPY ") and "--from" not in line
-    }
-    assert copied == {"pyproject.toml", "domain", "application", "connectors", "services"}
+    stages = re.split(r"^FROM ", DOCKERFILE.read_text(), flags=re.MULTILINE)[1:]
+    copied = [
+        {line.split()[1] for line in stage.splitlines() if line.upper().startswith("COPY ") and "--from" not in line}
+        for stage in stages
+    ]
+    assert copied[0] == {"console/package.json", "console"}  # the console's sources, built in its stage
+    assert copied[1] == {"pyproject.toml", "domain", "application", "connectors", "services"}
+    assert copied[2:] == [set()]
+    from_console = [line for line in DOCKERFILE.read_text().splitlines() if line.startswith("COPY --from=console")]
+    assert from_console == [
+        "COPY --from=console /src/services/console/static/console ./services/console/static/console"
+    ]
     assert not re.search(r"pip (wheel|install)[^\n]*\[", DOCKERFILE.read_text())  # installed with no extra

@@ -1,0 +1,94 @@
+import { age, customerName, isOfferedTo } from "../conversations";
+import { ChannelIcon } from "./ChannelIcon";
+import { unread } from "../unread";
+import type { Conversation, Message, Operator } from "../types";
+
+interface Props {
+  rows: Conversation[];
+  operator: Operator;
+  current: string | null;
+  seen: ReadonlyMap<string, number>;
+  messages: ReadonlyMap<string, readonly Message[]>;
+  now: number;
+  open: (id: string) => void;
+  accept: (leadId: string) => void;
+  toReply: () => void;
+  more: (() => void) | null;
+}
+
+/** The conversations, newest activity first; ↑/↓ move, Enter goes to the reply box. */
+export function ConversationList({ rows, operator, current, seen, messages, now, open, accept, toReply, more }: Props) {
+  const showMore = more && (
+    <button id="more" type="button" onClick={more}>
+      Show more conversations
+    </button>
+  );
+  function keys(event: KeyboardEvent) {
+    const at = rows.findIndex((c) => c.id === current);
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      const next = rows[event.key === "ArrowDown" ? Math.min(rows.length - 1, at + 1) : Math.max(0, at - 1)];
+      if (next) open(next.id);
+    } else if (event.key === "Enter" && current) {
+      event.preventDefault();
+      toReply();
+    }
+  }
+
+  if (rows.length === 0) {
+    return (
+      <div id="list" class="empty muted">
+        No conversations here.
+        {showMore}
+      </div>
+    );
+  }
+  return (
+    <div id="list" role="listbox" tabIndex={0} aria-label="Conversations" onKeyDown={keys}>
+      {rows.map((c) => {
+        const count = c.id === current ? 0 : unread.count(c.message_count, seen.get(c.id));
+        const offered = isOfferedTo(c, operator);
+        // The customer waits when theirs is the last word this console has seen.
+        const said = messages.get(c.id);
+        const waiting = c.status !== "closed" && said?.[said.length - 1]?.author === "customer";
+        return (
+          <div
+            key={c.id}
+            role="option"
+            data-id={c.id}
+            aria-selected={c.id === current}
+            class={`row${c.id === current ? " active" : ""}${count ? " unread" : ""}`}
+            onClick={() => open(c.id)}
+          >
+            <div class="line">
+              <ChannelIcon channel={c.channel} />
+              <span class="name">{customerName(c)}</span>
+              <span class={waiting ? "age waiting" : "age"} title={waiting ? "the customer waits for a reply" : ""}>
+                {age(c.last_message_at ?? c.opened_at, now)}
+              </span>
+              {count > 0 && <span class="badge">{count}</span>}
+            </div>
+            <div class="line">
+              <span class="preview muted">{c.last_message ?? ""}</span>
+              {c.status === "closed" && <span class="tag">closed</span>}
+              {c.manager_id === null && !offered && c.status !== "closed" && <span class="tag">unassigned</span>}
+              {offered && c.lead_id && (
+                <button
+                  type="button"
+                  class="accept"
+                  onClick={(event) => {
+                    event.stopPropagation();
+                    accept(c.lead_id ?? "");
+                  }}
+                >
+                  Accept
+                </button>
+              )}
+            </div>
+          </div>
+        );
+      })}
+      {showMore}
+    </div>
+  );
+}

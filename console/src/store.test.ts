@@ -1,0 +1,175 @@
+import { describe, expect, it } from "vitest";
+import type { Connection, SocketEvents } from "./socket";
+import { type Alert, ConsoleStore } from "./store";
+import type { Conversation, Frame, Message, Operator } from "./types";
+
+const ME: Operator = { manager_id: "m-me", name: "Anna", email: "anna@example.com", role: "manager" };
+
+class FakeSocket implements Connection {
+  sent: Record<string, unknown>[] = [];
+  online = true;
+  connect(): void {}
+  stop(): void {}
+  send(frame: Record<string, unknown>): boolean {
+    if (this.online) this.sent.push(frame);
+    return this.online;
+  }
+  last(): Record<string, unknown> {
+    const frame = this.sent[this.sent.length - 1];
+    if (!frame) throw new Error("nothing sent");
+    return frame;
+  }
+}
+
+function conversation(id: string, change: Partial<Conversation> = {}): Conversation {
+  return {
+    id,
+    channel: "webchat",
+    address: `webchat:${id}`,
+    status: "open",
+    lead_id: `lead-${id}`,
+    manager_id: ME.manager_id,
+    lead_status: "assigned",
+    offered_to: [],
+    message_count: 1,
+    last_message: "hello",
+    last_message_at: "2026-12-03T10:00:00+00:00",
+    opened_at: "2026-12-03T10:00:00+00:00",
+    ...change,
+  };
+}
+
+function message(place: number, conversationId = "c1", change: Partial<Message> = {}): Message {
+  return {
+    notification_id: place,
+    conversation_id: conversationId,
+    message_id: `m${place}`,
+    author: "customer",
+    text: `message ${place}`,
+    at: "2026-12-03T10:00:00+00:00",
+    ...change,
+  };
+}
+
+function places(from: number, to: number): Message[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => message(from + i));
+}
+
+function opened() {
+  const socket = new FakeSocket();
+  const alerts: Alert[] = [];
+  let events: SocketEvents | undefined;
+  const store = new ConsoleStore("token", (alert) => alerts.push(alert), () => undefined, (given) => {
+    events = given;
+    return socket;
+  });
+  const receive = (frame: Frame) => events?.frame(frame);
+  const ready = (conversations: Conversation[], more: string | null = null) =>
+    receive({ type: "ready", operator: ME, manager: null, conversations, next_cursor: more });
+  const answer = (messages: Message[], cursor: string | null) =>
+    receive({
+      type: "history",
+      conversation_id: "c1",
+      messages,
+      next_cursor: cursor,
+      request_id: socket.last()["request_id"] as string,
+    });
+  return { store, socket, alerts, receive, ready, answer };
+}
+
+const shown = (store: ConsoleStore, id = "c1") => (store.state.messages.get(id) ?? []).map((m) => m.notification_id);
+
+describe("resuming after the socket dropped", () => {
+  it("pages back until it meets what it held, and shows each message once", () => {
+    const { store, socket, ready, answer } = opened();
+    ready([conversation("c1")]);
+    store.open("c1");
+    answer([message(1), message(2)], null);
+
+    socket.online = false; // the gateway goes away; 300 messages are written meanwhile
+    ready([conversation("c1", { message_count: 302 })]);
+    socket.online = true;
+    ready([conversation("c1", { message_count: 302 })]);
+    expect(socket.last()).toMatchObject({ type: "history", conversation_id: "c1" });
+    expect(socket.last()).not.toHaveProperty("cursor");
+    answer(places(203, 302), "before-203");
+    expect(socket.last()).toMatchObject({ cursor: "before-203" });
+    answer(places(103, 202), "before-103");
+    expect(socket.last()).toMatchObject({ cursor: "before-103" });
+    answer(places(2, 102), "before-2"); // reaches what was held: no page more
+    const asked = socket.sent.length;
+    expect(shown(store)).toEqual(places(1, 302).map((m) => m.notification_id));
+    expect(socket.sent.length).toBe(asked);
+  });
+
+  it("keeps the cursor to earlier messages of the first page, not of a refreshed one", () => {
+    const { store, socket, ready, answer } = opened();
+    ready([conversation("c1")]);
+    store.open("c1");
+    answer(places(101, 200), "before-101");
+    ready([conversation("c1")]);
+    answer(places(151, 250), "before-151");
+    expect(store.state.earlier.get("c1")).toBe("before-101");
+    store.showEarlier();
+    expect(socket.last()).toMatchObject({ cursor: "before-101" });
+    answer(places(1, 100), null);
+    expect(shown(store)).toEqual(places(1, 250).map((m) => m.notification_id));
+    expect(store.state.earlier.get("c1")).toBeNull();
+  });
+
+  it("sends a reply typed while offline once it is back, under the same request id, and shows it once", () => {
+    const { store, socket, receive, ready, answer } = opened();
+    ready([conversation("c1")]);
+    store.open("c1");
+    answer([message(1)], null);
+    socket.online = false;
+    store.reply("On my way");
+    expect(store.state.pending).toHaveLength(1);
+    socket.online = true;
+    ready([conversation("c1")]);
+    const sent = socket.sent.filter((f) => f["type"] === "reply");
+    expect(sent).toHaveLength(1);
+    const requestId = sent[0]?.["request_id"] as string;
+    expect(requestId).toBe(store.state.pending[0]?.request_id);
+    receive({ type: "ack", request_id: requestId, reply_id: "r1" });
+    receive({ type: "message", message: message(2, "c1", { message_id: "r1", author: "manager", text: "On my way" }) });
+    receive({ type: "message", message: message(2, "c1", { message_id: "r1", author: "manager", text: "On my way" }) });
+    expect(store.state.pending).toHaveLength(0);
+    expect(shown(store)).toEqual([1, 2]);
+  });
+
+  it("forgets conversations the first page should have held and no longer does", () => {
+    const { store, ready } = opened();
+    ready([conversation("c1"), conversation("c2")]);
+    ready([conversation("c1")]);
+    expect([...store.state.conversations.keys()]).toEqual(["c1"]);
+  });
+});
+
+describe("what an operator may no longer see", () => {
+  it("leaves with its messages when a colleague takes it", () => {
+    const { store, receive, ready } = opened();
+    ready([conversation("c1", { manager_id: null, offered_to: [ME.manager_id] })]);
+    receive({ type: "message", message: message(1) });
+    receive({ type: "conversation_removed", id: "c1" });
+    expect(store.state.conversations.has("c1")).toBe(false);
+    expect(store.state.messages.has("c1")).toBe(false);
+  });
+});
+
+describe("alerts", () => {
+  it("rings for an offer and for a lead the router assigns, not for the first page nor a lead taken here", () => {
+    const { store, alerts, receive, ready } = opened();
+    ready([conversation("old")]);
+    const offer = conversation("c1", { manager_id: null, offered_to: [ME.manager_id], lead_status: "offered" });
+    receive({ type: "conversation", conversation: offer });
+    store.accept("lead-c1");
+    receive({ type: "conversation", conversation: conversation("c1") });
+    receive({ type: "conversation", conversation: conversation("c2", { manager_id: null }) });
+    receive({ type: "conversation", conversation: conversation("c2") });
+    expect(alerts.map((a) => [a.kind, a.conversation.id])).toEqual([
+      ["offered", "c1"],
+      ["assigned", "c2"],
+    ]);
+  });
+});
