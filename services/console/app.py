@@ -36,6 +36,7 @@ from services.console.body_limit import BodyLimit
 from services.console.client_address import client_address
 from services.console.console_page import console_files, console_page, console_policy
 from services.console.crm_routes import crm_routes
+from services.console.exports_api import ExportsApi
 from services.console.floods import Floods, too_many
 from services.console.forms_api import FormsApi
 from services.console.health import CachedHealth, check_health
@@ -342,6 +343,7 @@ def build_app(settings: Settings) -> Starlette:
             *ConversionApi(
                 gateway.sales, lambda request: _bearer(gateway, request), settings.default_phone_region
             ).routes(),
+            *ExportsApi(gateway.sales, lambda: gateway.pool, lambda request: _bearer(gateway, request)).routes(),
             Route("/form.js", lambda _: FileResponse(STATIC / "form.js", media_type="text/javascript")),
             *FormsApi(
                 lambda: gateway.store,

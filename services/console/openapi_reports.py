@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.console.exports_api import EXPORTS
 from services.console.openapi_parts import authed, query
 from services.console.report_catalogue import REPORTS
 from services.console.report_filters import MAX_AMOUNT_TEXT, MAX_NAME
@@ -24,6 +25,19 @@ FILTERS = [
     query("format", {"type": "string", "enum": ["json", *(f.value for f in TableFormat)]}, "json unless csv or xlsx"),
 ]
 NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string", "enum": list(REPORTS)}}
+KIND = {"name": "kind", "in": "path", "required": True, "schema": {"type": "string", "enum": list(EXPORTS)}}
+EXPORT_FILTERS = [
+    query("format", {"type": "string", "enum": [f.value for f in TableFormat]}, "csv unless xlsx"),
+    query("responsible", {"type": "string", "maxLength": 36}, "a manager's id, or me"),
+    query("company", UUID_TEXT),
+    query("tag", {"type": "string", "maxLength": 256}),
+    query("vip", {"type": "string", "enum": ["true", "false"]}),
+    query("source", {"type": "string", "maxLength": 256}),
+    query("status", {"type": "string", "maxLength": 256}, "a lead's qualification"),
+    query("q", {"type": "string", "maxLength": 256}, "a name, an e-mail or a phone's digits"),
+    query("pipeline", UUID_TEXT),
+    query("stage", UUID_TEXT),
+]
 
 
 def report_paths() -> dict[str, dict[str, Any]]:
@@ -38,6 +52,16 @@ def report_paths() -> dict[str, dict[str, Any]]:
                 403,
                 404,
                 parameters=[NAME, *FILTERS],
+            )
+        },
+        "/api/exports/{kind}": {
+            "get": authed(
+                "every record of a kind the caller's role may export, filtered as its list, as a CSV or XLSX file;"
+                " a filter the list does not take is refused",
+                400,
+                403,
+                404,
+                parameters=[KIND, *EXPORT_FILTERS],
             )
         },
     }

@@ -48,11 +48,11 @@ class Visible:
     observed: bool
 
     @classmethod
-    def of(cls, permissions: Permissions, who: Actor, entity: Entity) -> Visible:
-        """What ``who`` may see of ``entity``, by the rule."""
-        if permissions.scope(who.role, entity, Action.VIEW) is Scope.NONE:
+    def of(cls, permissions: Permissions, who: Actor, entity: Entity, action: Action = Action.VIEW) -> Visible:
+        """What ``who`` may see (or ``action``, such as export) of ``entity``, by the rule."""
+        if permissions.scope(who.role, entity, action) is Scope.NONE:
             return cls(who.user_id, (), observed=False)
-        holders = permissions.visible_holders(who, entity)
+        holders = permissions.visible_holders(who, entity, action)
         return cls(who.user_id, None if holders is None else tuple(sorted(holders)), observed=True)
 
     @property
