@@ -1,4 +1,4 @@
-"""Reply to a customer: the operator holding the conversation writes; the same request is stored once."""
+"""Reply to a customer: the operator holding the conversation, or one invited into it, writes; stored once."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from application.receiving import REPLY_RECEIPTS
 from application.unit_of_work import UnitOfWork
 from domain.conversation import Conversation, MessageReceipt
 from domain.identities import message_receipt_id, reply_id
+from domain.manager import Manager
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,11 @@ def reply(  # noqa: PLR0913 - who replies, to what, with what, and once: each is
         conversation = work.find(conversation_id, Conversation)
         if conversation is None:
             raise UnknownConversation(conversation_id)
-        lead = held_lead(work, conversation_id, manager_id, any_conversation=any_conversation)
+        invited = manager_id in conversation.participants
+        lead = held_lead(work, conversation_id, manager_id, any_conversation=any_conversation or invited)
         at = store.clock()
-        conversation.record_reply(rid, manager_id, text, at)
+        author = work.find(manager_id, Manager)  # the name the customer sees beside the reply
+        conversation.record_reply(rid, manager_id, text, at, operator_name=author.name if author else "")
         work.add(MessageReceipt(REPLY_RECEIPTS, str(rid), conversation_id))
         if lead is not None:
             lead.mark_answered(manager_id, at)

@@ -47,9 +47,11 @@ class OutboundReply:
     # The customer's message this one answers, and the thread's ids: what a mail client threads by.
     in_reply_to: str = ""
     references: tuple[str, ...] = ()
+    operator_name: str = ""  # who answers, as a web-chat visitor sees them; other channels leave it out
 
     def __post_init__(self) -> None:
         _text("text", self.text, MAX_REPLY_TEXT, TextKind.TEXT, required=False)
+        _text("operator_name", self.operator_name, MAX_NAME_LENGTH, TextKind.LINE, required=False)
         _text("source", self.source, MAX_NAME_LENGTH, TextKind.LINE, required=False)
         _text("subject", self.subject, MAX_SUBJECT_LENGTH, TextKind.LINE, required=False)
         _text("in_reply_to", self.in_reply_to, MAX_ID_LENGTH, TextKind.IDENTIFIER, required=False)
@@ -80,6 +82,8 @@ class OutboundReply:
             "subject": self.subject,
             "in_reply_to": self.in_reply_to,
             "references": list(self.references),
+            # Left out when empty, so a record reads as it always has where no name is known.
+            **({"operator_name": self.operator_name} if self.operator_name else {}),
         }
 
     @classmethod
@@ -109,6 +113,7 @@ class OutboundReply:
             subject=_optional(data, "subject"),
             in_reply_to=_optional(data, "in_reply_to"),
             references=_strings(data, "references"),
+            operator_name=_optional(data, "operator_name"),
         )
 
 

@@ -18,11 +18,13 @@ from application.work_day import change_work_day
 from domain.errors import DomainError
 from domain.text import TextKind, checked_text
 from services.console.accounts import Operator
+from services.console.chat_commands import CHAT_COMMANDS
 from services.console.paging import requested
 from services.console.queries import HISTORY, history
 from services.console.sales_access import SalesAccess
 from services.console.sales_acts import complete, move
 from services.console.sales_http import version_field
+from services.console.typing import tell_closed, typing
 
 log = structlog.get_logger()
 
@@ -86,7 +88,7 @@ async def accept(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: 
     return {"type": "ack", "lead_id": str(lead)}
 
 
-async def close(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+async def close(store: EventStore, pool: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
     """Close a conversation held by the operator (anyone's, for those who see everything)."""
     conversation_id = _uuid(frame, "conversation_id")
     await asyncio.to_thread(
@@ -96,6 +98,7 @@ async def close(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: d
         operator.manager_id,
         any_conversation=operator.role.sees_everything,
     )
+    await tell_closed(pool, conversation_id)
     return {"type": "ack", "conversation_id": str(conversation_id)}
 
 
@@ -127,6 +130,8 @@ COMMANDS: dict[str, Command] = {
     "close": close,
     "move_deal": move_deal,
     "complete_activity": complete_activity,
+    **CHAT_COMMANDS,
+    "typing": typing,
 }
 
 
