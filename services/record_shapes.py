@@ -124,6 +124,9 @@ class ReplyRecord(BaseModel):
     subject: str = Field(default="", max_length=MAX_SUBJECT_LENGTH)
     in_reply_to: str = Field(default="", max_length=MAX_ID_LENGTH, description="The customer's message it answers.")
     references: list[str] = Field(default=[], max_length=MAX_REFERENCES, description="The thread's message ids.")
+    operator_name: str = Field(
+        default="", max_length=MAX_NAME_LENGTH, description=f"Who answers, as a web-chat visitor sees them. {_LEFT_OUT}"
+    )
 
 
 class QueuePositionRecord(BaseModel):

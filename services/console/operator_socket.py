@@ -23,6 +23,7 @@ from application.event_store import EventStore
 from domain.errors import DomainError
 from domain.text import TextKind, is_clean
 from services.console.accounts import Operator
+from services.console.chat_queries import pinned
 from services.console.client_address import client_address
 from services.console.commands import MAX_REQUEST_ID, dispatch
 from services.console.floods import Floods
@@ -110,8 +111,15 @@ async def _seated(gateway: Gateway, socket: WebSocket, operator: Operator) -> No
         await gateway.presence.opened(operator.manager_id)
         conversations, more = await visible_conversations(gateway.pool, operator)
         seat.known.update(c["id"] for c in conversations)
+        pins = await pinned(gateway.pool, operator)
         seat.open(
-            {"type": "ready", "operator": operator.as_dict(), "conversations": conversations, "next_cursor": more}
+            {
+                "type": "ready",
+                "operator": operator.as_dict(),
+                "conversations": conversations,
+                "next_cursor": more,
+                "pinned": pins,
+            }
         )
         reading = asyncio.create_task(_read_commands(gateway, seat))
         given_up = asyncio.create_task(seat.gone.wait())
