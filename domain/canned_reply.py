@@ -8,7 +8,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import DomainError
 from domain.identities import canned_reply_id
-from domain.text import TextKind, checked_text
+from domain.text import InvalidText, TextKind, checked_text
 
 MAX_SHORTCUT, MAX_CANNED_TEXT, MAX_TEAM_NAME = 40, 4000, 100
 TEAM, OPERATOR = "team", "operator"
@@ -32,8 +32,7 @@ def checked_shortcut(shortcut: object) -> str:
     """A shortcut as operators type it after a slash: one word, compared without case."""
     value = checked_text("shortcut", shortcut, max_length=MAX_SHORTCUT, kind=TextKind.IDENTIFIER).lower()
     if not all(c.isalnum() or c in "-_" for c in value):
-        msg = "'shortcut' may hold only letters, digits, '-' and '_'"
-        raise CannedReplyRefused(msg)
+        raise InvalidText("shortcut", "may hold only letters, digits, '-' and '_'")
     return value
 
 

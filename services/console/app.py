@@ -34,6 +34,7 @@ from services.console.accounts import Operator, Role, create_accounts_table, log
 from services.console.attachments import download, find_attachment
 from services.console.body_limit import BodyLimit
 from services.console.chat_rest import ChatRest
+from services.console.chat_typing import visitor_typing
 from services.console.client_address import client_address
 from services.console.crm_routes import crm_routes
 from services.console.floods import Floods, too_many
@@ -58,7 +59,6 @@ from services.console.sales_access import SalesAccess
 from services.console.sales_live import SalesPushes
 from services.console.security_headers import SecurityHeaders, page_policy, websocket_origin
 from services.console.sessions import SessionWatch, create_sessions_table, end_session, open_session
-from services.console.typing import visitor_typing
 from services.console.widget_chat import WidgetChat, chat_state
 from services.heartbeat import TABLES as HEARTBEATS
 from services.heartbeat import beat

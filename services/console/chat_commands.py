@@ -32,6 +32,10 @@ log = structlog.get_logger()
 MAX_NOTE_LENGTH, MAX_REQUEST_ID = 10_000, 200
 
 
+class NotYourRole(DomainError):
+    """The operator's role does not allow this act (REST answers 403)."""
+
+
 def uuid_field(frame: dict[str, Any], key: str) -> UUID:
     """The id in ``frame[key]``, or ValueError naming the field."""
     try:
@@ -61,7 +65,7 @@ async def transfer(store: EventStore, _: asyncpg.Pool, operator: Operator, frame
     )
     if override and not everything:
         msg = "only heads, directors and admins send a conversation to a colleague who is not at work"
-        raise DomainError(msg)
+        raise NotYourRole(msg)
     done = await asyncio.to_thread(
         transfer_to_colleague,
         store,
@@ -165,7 +169,7 @@ async def save_canned_reply(store: EventStore, operator: Operator, body: dict[st
     team = body.get("team")
     if team is not None and not operator.role.sees_everything:
         msg = "a team's canned replies are written by heads, directors and admins; write it in your own list"
-        raise DomainError(msg)
+        raise NotYourRole(msg)
     owner = list_name(team, None if team is not None else operator.manager_id)
     done = await asyncio.to_thread(write_canned_reply, store, owner, shortcut, text, operator.manager_id)
     log.info("canned_reply_written", canned_reply_id=str(done.id), owner=owner, changed=done.changed)

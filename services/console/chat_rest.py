@@ -2,7 +2,8 @@
 
 They run the same commands as the console's socket, with the same role checks, and answer:
 200 with the result; 400 ``{"error"}`` for a body that is wrong (the message names the field);
-401 without a session; 404 for a conversation or canned reply that does not exist or is not the
+401 without a session; 403 for what the caller's role may not do (a manager's override, a team's
+canned replies); 404 for a conversation or canned reply that does not exist or is not the
 caller's to act on, alike; 409 when the conversation's state refuses the act (the message says why).
 """
 
@@ -23,7 +24,7 @@ from domain.canned_reply import CannedReplyRefused
 from domain.errors import DomainError
 from domain.text import InvalidText
 from services.console.accounts import Operator
-from services.console.chat_commands import remove_canned, save_canned_reply, transfer
+from services.console.chat_commands import NotYourRole, remove_canned, save_canned_reply, transfer
 from services.console.chat_queries import canned_replies
 from services.console.request_body import BadInput, json_object
 
@@ -42,6 +43,8 @@ def refusal(error: Exception) -> JSONResponse | None:
         isinstance(error, ValueError) and not isinstance(error, DomainError)
     ):
         return JSONResponse({"error": str(error)}, status_code=400)
+    if isinstance(error, NotYourRole):
+        return JSONResponse({"error": str(error)}, status_code=403)
     if isinstance(error, DomainError):
         return JSONResponse({"error": str(error)}, status_code=409)
     return None

@@ -19,12 +19,12 @@ from domain.errors import DomainError
 from domain.text import TextKind, checked_text
 from services.console.accounts import Operator
 from services.console.chat_commands import CHAT_COMMANDS
+from services.console.chat_typing import tell_closed, typing
 from services.console.paging import requested
 from services.console.queries import HISTORY, history
 from services.console.sales_access import SalesAccess
 from services.console.sales_acts import complete, move
 from services.console.sales_http import version_field
-from services.console.typing import tell_closed, typing
 
 log = structlog.get_logger()
 

@@ -44,6 +44,7 @@ def chat_paths() -> dict[str, dict[str, Any]]:
             "post": authed(
                 "give a conversation to a colleague or a team",
                 400,
+                403,
                 404,
                 409,
                 413,
@@ -53,7 +54,7 @@ def chat_paths() -> dict[str, dict[str, Any]]:
         },
         "/api/canned-replies": {
             "get": authed("the canned replies the caller may use: every team's and their own"),
-            "post": authed("write a canned reply", 400, 409, 413, body=CannedReplyBody),
+            "post": authed("write a canned reply", 400, 403, 409, 413, body=CannedReplyBody),
         },
         "/api/canned-replies/{canned_reply_id}": {
             "delete": authed("remove a canned reply", 400, 404, 409, parameters=[path_id("canned_reply_id")])
