@@ -40,12 +40,12 @@ from websockets.typing import Origin
 
 from connectors.client_address import Network, client_of
 from connectors.rate_limit import RateLimiter
+from connectors.webchat_chat import CHAT_FRAMES, Typing, VisitorChat, is_typing, signal_frame
 from connectors.webchat_limits import WidgetLimits
 from connectors.webchat_outbox import Outbox
-from connectors.webchat_profile import ProfileRefused, VisitorProfile, profile_of
 from domain import json_input
 from domain.channels import Channel
-from domain.chat_signal import ChatSignal, SignalKind
+from domain.chat_signal import ChatSignal
 from domain.errors import InvalidInboundMessage
 from domain.identities import conversation_id
 from domain.inbound import MAX_ID_LENGTH, MAX_TEXT_LENGTH, InboundMessage
@@ -61,13 +61,9 @@ CLOSE_TOO_BIG = 1009
 CLOSE_TRY_AGAIN_LATER = 1013
 MAX_CLIENT_ID_LENGTH = MAX_ID_LENGTH // 2  # the visitor id and a slash come before it in the message id
 MAX_TOKEN_LENGTH = 4096
-# A visitor's typing is passed on at most about once a second: the widget sends it every few seconds.
-TYPING_PER_SECOND, TYPING_BURST = 1.0, 3
-TYPING_FRAME = '{"type": "typing"}'
 
 VerifyVisitor = Callable[[str], str | None]
 Publish = Callable[[InboundMessage], Awaitable[None]]
-Typing = Callable[[str], Awaitable[None]]
 
 
 class FrameError(Exception):
@@ -96,7 +92,7 @@ def parse_frame(raw: str | bytes) -> dict[str, Any]:
         _check_field(frame, "id", f"an 'id' of 1..{MAX_CLIENT_ID_LENGTH} characters", MAX_CLIENT_ID_LENGTH)
         _check_field(frame, "text", "a non-empty 'text'", MAX_TEXT_LENGTH, TextKind.TEXT)
         return frame
-    if kind in ("typing", "introduce"):
+    if kind in CHAT_FRAMES:
         return frame
     expected = "'hello', 'message', 'typing' or 'introduce'"
     raise FrameError("unknown_type", f"unknown frame type {kind!r:.60}; expected {expected}")
@@ -147,10 +143,7 @@ class WebchatConnector:
         self._source = source
         self._limits = limits or WidgetLimits()
         self._messages = RateLimiter(self._limits.messages_per_second, self._limits.message_burst)
-        self._on_typing = on_typing
-        self._phone_region = phone_region
-        self._typing = RateLimiter(TYPING_PER_SECOND, TYPING_BURST)
-        self._profiles: dict[str, VisitorProfile] = {}  # while the visitor has a socket open here
+        self._chat = VisitorChat(on_typing, phone_region)
         self._visitors: dict[str, set[Outbox]] = defaultdict(set)
         self._conversations: dict[str, str] = {}  # conversation id -> visitor id, for queue notices
         self._open: Counter[str] = Counter()  # client address -> open sockets
@@ -192,14 +185,10 @@ class WebchatConnector:
 
     def signal(self, signal: ChatSignal) -> int:
         """Show a chat signal (an operator typing, the conversation closed) on the visitor's open sockets."""
-        if signal.kind is SignalKind.OPERATOR_TYPING:
-            frame = {"type": "typing", "operator": signal.operator_name}
-        elif signal.kind is SignalKind.CONVERSATION_CLOSED:
-            frame = {"type": "closed"}
-        else:
+        frame = signal_frame(signal)
+        if frame is None:
             return 0
-        encoded = json.dumps(frame)
-        return sum(outbox.put(encoded) for outbox in list(self._visitors.get(signal.visitor_id, ())))
+        return sum(outbox.put(frame) for outbox in list(self._visitors.get(signal.visitor_id, ())))
 
     def open_sockets(self, visitor_id: str) -> int:
         """How many sockets ``visitor_id`` holds open here (one being closed as too slow included)."""
@@ -242,7 +231,7 @@ class WebchatConnector:
             self._visitors[visitor_id].discard(outbox)
             if not self._visitors[visitor_id]:
                 del self._visitors[visitor_id]
-                self._profiles.pop(visitor_id, None)
+                self._chat.forget(visitor_id)
                 self._conversations.pop(str(conversation_id(Channel.WEBCHAT, visitor_id)), None)
             await outbox.stop()
 
@@ -271,7 +260,7 @@ class WebchatConnector:
         return visitor_id
 
     async def _on_frame(self, outbox: Outbox, visitor_id: str, raw: str | bytes) -> None:
-        if _looks_like_typing(raw):
+        if is_typing(raw):
             await self._typed(outbox, visitor_id)
             return
         # Every frame counts, refused ones too: each costs a parse and an answer.
@@ -282,10 +271,10 @@ class WebchatConnector:
             return
         try:
             frame = _message_frame(raw)
-            if frame["type"] in ("typing", "introduce"):
-                await self._introduced(outbox, visitor_id, frame)
+            if frame["type"] in CHAT_FRAMES:
+                await self._chat_frame(outbox, visitor_id, frame)
                 return
-            profile = self._profiles.get(visitor_id, VisitorProfile())
+            profile = self._chat.profile(visitor_id)
             message = replace(
                 InboundMessage.from_visitor(
                     visitor_id, frame["id"], frame["text"], datetime.now(tz=UTC), self._source, profile.name
@@ -308,32 +297,16 @@ class WebchatConnector:
         await outbox.answer(json.dumps({"type": "accepted", "id": frame["id"]}))
 
     async def _typed(self, outbox: Outbox, visitor_id: str) -> None:
-        """A visitor typing: passed on to the operators, never stored; too many are refused like messages."""
-        if not self._typing.allow(visitor_id):
-            await outbox.answer(rate_limited_frame(self._typing.retry_after(visitor_id)))
-            return
-        if self._on_typing is not None:
-            try:
-                await self._on_typing(visitor_id)
-            except Exception:  # noqa: BLE001 - a typing indicator lost is no harm; the chat goes on
-                log.warning("webchat_typing_not_passed_on", visitor_id=visitor_id)
+        retry_after = await self._chat.typed(visitor_id)
+        if retry_after is not None:
+            await outbox.answer(rate_limited_frame(retry_after))
 
-    async def _introduced(self, outbox: Outbox, visitor_id: str, frame: dict[str, Any]) -> None:
+    async def _chat_frame(self, outbox: Outbox, visitor_id: str, frame: dict[str, Any]) -> None:
         if frame["type"] == "typing":  # a typing frame not written the way the widget writes it
             await self._typed(outbox, visitor_id)
             return
-        try:
-            self._profiles[visitor_id] = profile_of(frame, self._phone_region)
-        except ProfileRefused as refused:
-            await outbox.answer(error_frame("invalid_profile", str(refused)))
-            return
-        log.info("webchat_introduced", visitor_id=visitor_id)
-        await outbox.answer(json.dumps({"type": "introduced"}))
-
-
-def _looks_like_typing(raw: str | bytes) -> bool:
-    # The widget's typing frame, exactly: no parse for the most frequent frame of all.
-    return raw in (TYPING_FRAME, TYPING_FRAME.replace(" ", ""))
+        refused = self._chat.introduce(visitor_id, frame)
+        await outbox.answer(error_frame("invalid_profile", refused) if refused else json.dumps({"type": "introduced"}))
 
 
 def unavailable_frame(retry_after: int = UNAVAILABLE_RETRY_SECONDS) -> str:
