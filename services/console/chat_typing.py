@@ -59,10 +59,16 @@ async def typing(_: EventStore, pool: asyncpg.Pool, operator: Operator, frame: d
 
 
 async def tell_closed(pool: asyncpg.Pool, conversation: UUID) -> None:
-    """Tell a web-chat visitor their conversation was closed now, so the widget asks for a rating."""
-    _, visitor = await _webchat_visitor(pool, conversation)
-    if visitor is not None:
-        await send(pool, TO_VISITORS, ChatSignal(SignalKind.CONVERSATION_CLOSED, visitor))
+    """Tell a web-chat visitor their conversation was closed now, so the widget asks for a rating.
+
+    The close is stored already: a notice lost here is asked for by the widget's history when it opens again.
+    """
+    try:
+        _, visitor = await _webchat_visitor(pool, conversation)
+        if visitor is not None:
+            await send(pool, TO_VISITORS, ChatSignal(SignalKind.CONVERSATION_CLOSED, visitor))
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        log.warning("closed_notice_not_sent", conversation_id=str(conversation), reason=str(error))
 
 
 def visitor_typing(pool: asyncpg.Pool, seats: Callable[[], Iterable[Seat]]) -> Callable[[ChatSignal], Any]:
