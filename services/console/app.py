@@ -94,7 +94,7 @@ class Gateway:
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
         """Open the pool, the event store, live updates and the Kafka client."""
-        self.pool = await create_pool(self.settings, size=8)
+        self.pool = await create_pool(self.settings, size=9)  # one of them listens for visitors' signals
         stop = asyncio.Event()
         background: list[asyncio.Task[None]] = []
         opened: list[Callable[[], Awaitable[object]]] = [self.pool.close]

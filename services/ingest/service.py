@@ -81,9 +81,9 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     )
 
     # One connection per mailbox, Telegram bot and VK community holds its watcher's or poller's lock,
-    # beside the ones shared by the rest.
+    # and one listens for the operators' signals to visitors, beside the ones shared by the rest.
     pool = await create_pool(
-        settings, size=4 + len(settings.mailboxes) + len(settings.telegram_bots) + len(settings.vk_communities)
+        settings, size=5 + len(settings.mailboxes) + len(settings.telegram_bots) + len(settings.vk_communities)
     )
     outbound = OutboundFollower(settings, topics.outbound, webchat.deliver, pool)
     signals = SignalListener(pool, TO_VISITORS, functools.partial(_show_signal, webchat))

@@ -146,6 +146,14 @@ async def chat_actions(settings: Settings, running: RunningServices, ids: dict[s
             headers={"Authorization": f"Bearer {other_token}"},
         )
     assert refused.status_code == 404, refused.text
+    holder_token = await session(settings, holder_email, PASSWORD)
+    async with httpx.AsyncClient(base_url=settings.console_url) as http:
+        overridden = await http.post(
+            f"/api/conversations/{cid}/transfer",
+            json={"to_manager_id": str(ids["clara@chat.test"]), "override": "Clara is off today, but still"},
+            headers={"Authorization": f"Bearer {holder_token}"},
+        )
+    assert overridden.status_code == 403, overridden.text  # a manager does not override a colleague's absence
 
     # Typing, both ways: the visitor's reaches the holder's console and not the other's; the holder's the widget.
     await guest.send(json.dumps({"type": "typing"}))
