@@ -34,7 +34,11 @@ def handed_leads(records: list[ConsumerRecord[bytes, bytes]]) -> list[UUID]:
 
 
 async def route_handed(store: EventStore, records: list[ConsumerRecord[bytes, bytes]]) -> None:
-    """Route each lead handed to a team within it; one that fails now waits for the next place to open."""
+    """Route each lead handed to a team within it.
+
+    A lead its own data keeps from routing is logged and stays unassigned, for an operator to transfer;
+    any other error (the database away) is raised, and the batch is read again: routing twice is harmless.
+    """
     for lead in handed_leads(records):
         try:
             holder = await asyncio.to_thread(route_handed_lead, store, lead)
