@@ -27,7 +27,9 @@ from application.work_day import WorkDayAction, change_work_day
 from bench.waiting import until
 from services.bootstrap import build_event_store
 from services.console.accounts import Role, add_account
+from services.projections.rebuild import differences, rebuild
 from services.projections.schema import LIVE_SCHEMA
+from services.projections.tracking import load_position
 from services.settings import Settings
 from services.topics import Topics
 from tests.integration.console_frames import Frame, console, frames_until, session
@@ -245,10 +247,23 @@ async def chat_actions(settings: Settings, running: RunningServices, ids: dict[s
         )
         assert row is not None
         assert (row["rating"], row["rating_comment"]) == (5, "Fast!")
+        await rebuilt_equals_live(settings, pool)
     finally:
         await pool.close()
     for socket in (*consoles.values(), guest):
         await socket.close()
+
+
+async def rebuilt_equals_live(settings: Settings, pool: asyncpg.Pool) -> None:
+    """The read models built again from the log equal the live ones: notes, invitations, pins, ratings too."""
+    last = await pool.fetchval("SELECT max(notification_id) FROM switchboard_events")
+
+    async def caught_up() -> bool:
+        return (await load_position(pool, LIVE_SCHEMA)).notification_id >= last
+
+    await until(caught_up, WAIT, f"the projections to reach notification {last}", interval=0.2)
+    await rebuild(settings, pool)
+    assert await differences(pool, LIVE_SCHEMA, "read_models_rebuild") == {}
 
 
 async def outbound_records(settings: Settings, expected: int) -> list[Frame]:
