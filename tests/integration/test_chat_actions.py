@@ -216,6 +216,8 @@ async def chat_actions(settings: Settings, running: RunningServices, ids: dict[s
     # Closed: the widget is told and asks for a rating; the rating is stored on the conversation, once.
     assert (await command(dora, {"type": "close", "conversation_id": cid}))["type"] == "ack"
     await frames_until(guest, of("closed"))
+    # The widget is told at once; its history says so once the read models have the close.
+    await frames_until(clara, conversation_frame(cid, status="closed"))
     async with httpx.AsyncClient(base_url=settings.console_url) as http:
         history = (await http.post("/api/widget/history", json={"token": widget["token"]})).json()
         rated = await http.post("/api/widget/rating", json={"token": widget["token"], "rating": 5, "comment": "Fast!"})
