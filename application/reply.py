@@ -1,4 +1,4 @@
-"""Reply to a customer: the operator holding the conversation writes; the same request is stored once."""
+"""Reply to a customer: the operator holding the conversation, or one invited into it, writes; stored once."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from domain.attachments import Attachment
 from domain.channels import Channel
 from domain.conversation import Conversation, MessageReceipt
 from domain.identities import message_receipt_id, reply_id
+from domain.manager import Manager
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,12 @@ def reply(  # noqa: PLR0913 - who replies, to what, with what, and once: each is
             raise UnknownConversation(conversation_id)
         if conversation.channel == Channel.PHONE:
             raise NotWritten(conversation_id)  # no channel would carry the reply: it would wait for ever
-        lead = held_lead(work, conversation_id, manager_id, any_conversation=any_conversation)
+        invited = manager_id in conversation.participants
+        lead = held_lead(work, conversation_id, manager_id, any_conversation=any_conversation or invited)
         at = store.clock()
-        conversation.record_reply(rid, manager_id, text, at, attachments)
+        author = work.find(manager_id, Manager)  # the name the customer sees beside the reply
+        name = author.name if author else ""
+        conversation.record_reply(rid, manager_id, text, at, attachments, operator_name=name)
         work.add(MessageReceipt(REPLY_RECEIPTS, str(rid), conversation_id))
         if lead is not None:
             lead.mark_answered(manager_id, at)

@@ -3,10 +3,15 @@
 Frames from the widget (JSON text):
     {"type": "hello", "token": "<visitor token>"}       first, once
     {"type": "message", "id": "<client id>", "text": "..."}
+    {"type": "typing"}                                  the visitor is typing (shown to operators, not stored)
+    {"type": "introduce", "name": ..., "email": ..., "phone": ..., "consent": true}   the pre-chat form
 Frames to the widget:
     {"type": "welcome", "visitor_id": "..."}
     {"type": "accepted", "id": "<client id>"}           the message is durably queued
-    {"type": "reply", "id": "...", "text": "...", "at": "..."}
+    {"type": "reply", "id": "...", "text": "...", "at": "...", "operator": "<name>"}
+    {"type": "introduced"}                              the form was taken: the messages after it carry it
+    {"type": "typing", "operator": "<name>"}            an operator is typing
+    {"type": "closed"}                                  the conversation was closed: the widget asks for a rating
     {"type": "queue", "position": 3}                    nobody is free yet: the visitor's place
     {"type": "error", "code": "...", "detail": "..."}   the frame changed nothing ("rate_limited" and
                                                         "unavailable" also say when to send it again)
@@ -24,6 +29,7 @@ import contextlib
 import json
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,10 +40,12 @@ from websockets.typing import Origin
 
 from connectors.client_address import Network, client_of
 from connectors.rate_limit import RateLimiter
+from connectors.webchat_chat import CHAT_FRAMES, Typing, VisitorChat, is_typing, signal_frame
 from connectors.webchat_limits import WidgetLimits
 from connectors.webchat_outbox import Outbox
 from domain import json_input
 from domain.channels import Channel
+from domain.chat_signal import ChatSignal
 from domain.errors import InvalidInboundMessage
 from domain.identities import conversation_id
 from domain.inbound import MAX_ID_LENGTH, MAX_TEXT_LENGTH, InboundMessage
@@ -84,7 +92,10 @@ def parse_frame(raw: str | bytes) -> dict[str, Any]:
         _check_field(frame, "id", f"an 'id' of 1..{MAX_CLIENT_ID_LENGTH} characters", MAX_CLIENT_ID_LENGTH)
         _check_field(frame, "text", "a non-empty 'text'", MAX_TEXT_LENGTH, TextKind.TEXT)
         return frame
-    raise FrameError("unknown_type", f"unknown frame type {kind!r:.60}; expected 'hello' or 'message'")
+    if kind in CHAT_FRAMES:
+        return frame
+    expected = "'hello', 'message', 'typing' or 'introduce'"
+    raise FrameError("unknown_type", f"unknown frame type {kind!r:.60}; expected {expected}")
 
 
 def _check_field(
@@ -122,6 +133,8 @@ class WebchatConnector:
         max_frame_bytes: int,
         source: str = "widget",
         limits: WidgetLimits | None = None,
+        on_typing: Typing | None = None,
+        phone_region: str = "",
     ) -> None:
         self._verify = verify_visitor
         self._publish = publish
@@ -130,6 +143,7 @@ class WebchatConnector:
         self._source = source
         self._limits = limits or WidgetLimits()
         self._messages = RateLimiter(self._limits.messages_per_second, self._limits.message_burst)
+        self._chat = VisitorChat(on_typing, phone_region)
         self._visitors: dict[str, set[Outbox]] = defaultdict(set)
         self._conversations: dict[str, str] = {}  # conversation id -> visitor id, for queue notices
         self._open: Counter[str] = Counter()  # client address -> open sockets
@@ -157,6 +171,7 @@ class WebchatConnector:
             visitor_id = outbound.address.value
             at = outbound.sent_at.isoformat()
             frame = {"type": "reply", "id": str(outbound.reply_id), "text": outbound.text, "at": at}
+            frame["operator"] = outbound.operator_name
         else:
             return 0
         outboxes = list(self._visitors.get(visitor_id, ()))
@@ -167,6 +182,13 @@ class WebchatConnector:
         await asyncio.sleep(0)
         log.info("webchat_delivered", kind=outbound.kind, conversation_id=str(outbound.conversation_id), sockets=queued)
         return queued
+
+    def signal(self, signal: ChatSignal) -> int:
+        """Show a chat signal (an operator typing, the conversation closed) on the visitor's open sockets."""
+        frame = signal_frame(signal)
+        if frame is None:
+            return 0
+        return sum(outbox.put(frame) for outbox in list(self._visitors.get(signal.visitor_id, ())))
 
     def open_sockets(self, visitor_id: str) -> int:
         """How many sockets ``visitor_id`` holds open here (one being closed as too slow included)."""
@@ -209,6 +231,7 @@ class WebchatConnector:
             self._visitors[visitor_id].discard(outbox)
             if not self._visitors[visitor_id]:
                 del self._visitors[visitor_id]
+                self._chat.forget(visitor_id)
                 self._conversations.pop(str(conversation_id(Channel.WEBCHAT, visitor_id)), None)
             await outbox.stop()
 
@@ -237,6 +260,9 @@ class WebchatConnector:
         return visitor_id
 
     async def _on_frame(self, outbox: Outbox, visitor_id: str, raw: str | bytes) -> None:
+        if is_typing(raw):
+            await self._typed(outbox, visitor_id)
+            return
         # Every frame counts, refused ones too: each costs a parse and an answer.
         if not self._messages.allow(visitor_id):
             retry_after = self._messages.retry_after(visitor_id)
@@ -245,8 +271,15 @@ class WebchatConnector:
             return
         try:
             frame = _message_frame(raw)
-            message = InboundMessage.from_visitor(
-                visitor_id, frame["id"], frame["text"], datetime.now(tz=UTC), source=self._source
+            if frame["type"] in CHAT_FRAMES:
+                await self._chat_frame(outbox, visitor_id, frame)
+                return
+            profile = self._chat.profile(visitor_id)
+            message = replace(
+                InboundMessage.from_visitor(
+                    visitor_id, frame["id"], frame["text"], datetime.now(tz=UTC), self._source, profile.name
+                ),
+                intake=profile.intake,
             )
         except FrameError as error:
             await outbox.answer(error_frame(error.code, error.detail))
@@ -262,6 +295,18 @@ class WebchatConnector:
             return
         log.info("webchat_received", message_id=message.channel_message_id, visitor_id=visitor_id)
         await outbox.answer(json.dumps({"type": "accepted", "id": frame["id"]}))
+
+    async def _typed(self, outbox: Outbox, visitor_id: str) -> None:
+        retry_after = await self._chat.typed(visitor_id)
+        if retry_after is not None:
+            await outbox.answer(rate_limited_frame(retry_after))
+
+    async def _chat_frame(self, outbox: Outbox, visitor_id: str, frame: dict[str, Any]) -> None:
+        if frame["type"] == "typing":  # a typing frame not written the way the widget writes it
+            await self._typed(outbox, visitor_id)
+            return
+        refused = self._chat.introduce(visitor_id, frame)
+        await outbox.answer(error_frame("invalid_profile", refused) if refused else json.dumps({"type": "introduced"}))
 
 
 def unavailable_frame(retry_after: int = UNAVAILABLE_RETRY_SECONDS) -> str:

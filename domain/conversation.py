@@ -15,6 +15,12 @@ from domain.channels import Channel
 from domain.errors import DomainError
 from domain.identities import conversation_id, message_receipt_id
 
+MIN_RATING, MAX_RATING = 1, 5
+
+
+class ChatActRefused(DomainError):
+    """An act on a conversation that its state does not allow; the message says why."""
+
 
 class CannotCarryFiles(DomainError):
     """A reply with files in a channel that cannot deliver them (the web chat, VK)."""
@@ -53,6 +59,10 @@ class Conversation(Aggregate):
         self.last_message_id = ""
         self.references: list[str] = []
         self.delivered: list[str] = []  # replies whose delivery ended, one way or the other
+        self.participants: list[UUID] = []  # colleagues invited in beside the holder
+        self.notes: list[str] = []  # hidden notes between colleagues, by id: stored once
+        self.closed_by: UUID | None = None
+        self.rated = False  # the visitor rated the conversation since it was last closed
 
     def record_customer_message(self, message: CustomerMessage) -> None:
         """Record what the customer wrote."""
@@ -74,10 +84,16 @@ class Conversation(Aggregate):
             channel_message_id=edit.channel_message_id, edit_of=edit.edit_of, text=edit.text, edited_at=edit.edited_at
         )
 
-    def record_reply(
-        self, reply_id: UUID, manager_id: UUID, text: str, sent_at: datetime, attachments: tuple[Attachment, ...] = ()
+    def record_reply(  # noqa: PLR0913 - the reply, its files and its author's name
+        self,
+        reply_id: UUID,
+        manager_id: UUID,
+        text: str,
+        sent_at: datetime,
+        attachments: tuple[Attachment, ...] = (),
+        operator_name: str = "",
     ) -> None:
-        """Record an operator's reply, with where and how it must be delivered.
+        """Record an operator's reply, with where and how it must be delivered, and who answers.
 
         CannotCarryFiles if the reply has files and the conversation's channel cannot deliver them.
         """
@@ -95,6 +111,7 @@ class Conversation(Aggregate):
             in_reply_to=self.last_message_id,
             references=list(self.references),
             attachments=[attachment.to_dict() for attachment in attachments],
+            operator_name=operator_name,
         )
 
     def record_delivery(self, reply_id: UUID, outcome: DeliveryOutcome, detail: str) -> None:
@@ -116,9 +133,72 @@ class Conversation(Aggregate):
         if self.status is ConversationStatus.OPEN:
             self._closed(by=by)
 
+    def reopen(self, by: UUID) -> None:
+        """An operator opens a closed conversation again; refused while it is open."""
+        if self.status is not ConversationStatus.CLOSED:
+            msg = f"conversation {self.id} is open: only a closed conversation is reopened"
+            raise ChatActRefused(msg)
+        self._reopened(by=by)
+
+    def add_note(self, note_id: UUID, manager_id: UUID, text: str, at: datetime) -> bool:
+        """A hidden note between colleagues: never published to the customer; False if stored already."""
+        if str(note_id) in self.notes:
+            return False
+        self._note_added(note_id=note_id, manager_id=manager_id, text=text, at=at)
+        return True
+
+    def invite(self, manager_id: UUID, by: UUID) -> None:
+        """A colleague joins the conversation beside its holder: they see all of it and may reply."""
+        if manager_id in self.participants:
+            msg = f"manager {manager_id} is already in conversation {self.id}"
+            raise ChatActRefused(msg)
+        self._colleague_invited(manager_id=manager_id, by=by)
+
+    def leave(self, manager_id: UUID) -> None:
+        """An invited colleague leaves the conversation."""
+        if manager_id not in self.participants:
+            msg = f"manager {manager_id} was not invited into conversation {self.id}"
+            raise ChatActRefused(msg)
+        self._colleague_left(manager_id=manager_id)
+
+    def rate(self, rating: int, comment: str, at: datetime) -> None:
+        """The visitor's rating of a closed conversation (1 to 5) and their comment; once per closing."""
+        if self.status is not ConversationStatus.CLOSED:
+            msg = "a conversation is rated once it is closed"
+            raise ChatActRefused(msg)
+        if self.rated:
+            msg = "this conversation was rated already"
+            raise ChatActRefused(msg)
+        if isinstance(rating, bool) or not isinstance(rating, int) or not MIN_RATING <= rating <= MAX_RATING:
+            msg = f"'rating' must be a whole number from {MIN_RATING} to {MAX_RATING}"
+            raise ChatActRefused(msg)
+        self._rated(rating=rating, comment=comment, at=at)
+
     @event("Closed")
     def _closed(self, by: UUID | None) -> None:
         self.status = ConversationStatus.CLOSED
+        self.closed_by = by
+        self.rated = False
+
+    @event("Reopened")
+    def _reopened(self, by: UUID) -> None:
+        self.status = ConversationStatus.OPEN
+
+    @event("NoteAdded")
+    def _note_added(self, note_id: UUID, manager_id: UUID, text: str, at: datetime) -> None:
+        self.notes.append(str(note_id))
+
+    @event("ColleagueInvited")
+    def _colleague_invited(self, manager_id: UUID, by: UUID) -> None:
+        self.participants.append(manager_id)
+
+    @event("ColleagueLeft")
+    def _colleague_left(self, manager_id: UUID) -> None:
+        self.participants.remove(manager_id)
+
+    @event("Rated")
+    def _rated(self, rating: int, comment: str, at: datetime) -> None:
+        self.rated = True
 
     @event("CustomerWrote")
     def _customer_wrote(  # noqa: PLR0913 - the whole of a customer's message
@@ -161,6 +241,7 @@ class Conversation(Aggregate):
         in_reply_to: str = "",
         references: list[str] | None = None,
         attachments: list[dict[str, Any]] | None = None,
+        operator_name: str = "",
     ) -> None:
         self.message_count += 1
         self.status = ConversationStatus.OPEN

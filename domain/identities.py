@@ -73,3 +73,18 @@ def call_backs_id(number: str) -> UUID:
 def calls_awaiting_id(lead: UUID) -> UUID:
     """The calls on a lead that wait for it to have a manager."""
     return uuid5(_NAMESPACE, f"calls-awaiting/{lead}")
+
+
+def pinboard_id(manager: UUID) -> UUID:
+    """The conversations one operator pinned to the top of their list."""
+    return uuid5(_NAMESPACE, f"pins/{manager}")
+
+
+def canned_reply_id(scope: str, shortcut: str) -> UUID:
+    """A canned reply, by whose list it is in (a team's or an operator's) and its shortcut."""
+    return uuid5(_NAMESPACE, f"canned/{scope}/{shortcut.strip().lower()}")
+
+
+def note_id(conversation: UUID, request_id: str) -> UUID:
+    """A hidden note between colleagues, identified by the console's request id."""
+    return uuid5(_NAMESPACE, f"note/{conversation}/{request_id}")

@@ -88,6 +88,7 @@ class Lead(Aggregate):
         self.junk_reason = ""
         self.details = LeadDetails()
         self.conversations = [conversation_id]  # the one that opened it, then any linked to it
+        self.handed_to: str | None = None  # the team an operator handed it to, for the router to route within
 
     @property
     def queued(self) -> bool:
@@ -175,6 +176,66 @@ class Lead(Aggregate):
         """A closed lead comes back when the customer writes again; it is routed anew, arriving ``arrived_at``."""
         if self.status is LeadStatus.CLOSED:
             self._reopened(conversation_id=self.conversation_id, arrived_at=arrived_at)
+
+    def transfer(self, to: UUID, by: UUID, *, override: str = "") -> UUID | None:
+        """An operator hands the lead to a named colleague, who holds it from now; returns who held it.
+
+        ``override`` says why the colleague's presence or capacity was not respected, when it was not.
+        """
+        if self.status is LeadStatus.CLOSED:
+            msg = f"lead {self.id} is closed: reopen its conversation before transferring it"
+            raise LeadClosed(msg)
+        holder = self.manager_id
+        if holder == to:
+            msg = f"lead {self.id} is already held by manager {to}"
+            raise LeadAlreadyAssigned(msg)
+        reasons = {"strategy": "transfer", "transferred_by": str(by), "from": str(holder) if holder else None}
+        if override:
+            reasons["override"] = override
+        self._transferred(manager_id=to, conversation_id=self.conversation_id, reasons=reasons, answer_by=None)
+        return holder
+
+    def hand_to_team(self, team: str, by: UUID) -> UUID | None:
+        """An operator hands the lead to a team: the router routes it among the team; returns who held it."""
+        if self.status is LeadStatus.CLOSED:
+            msg = f"lead {self.id} is closed: reopen its conversation before handing it to a team"
+            raise LeadClosed(msg)
+        holder = self.manager_id
+        self._handed_to_team(conversation_id=self.conversation_id, team=team, by=by, manager_id=holder)
+        return holder
+
+    @property
+    def awaits_team(self) -> str | None:
+        """The team the lead was handed to while nobody has taken it yet there."""
+        return self.handed_to if self.status is LeadStatus.NEW else None
+
+    @event("Transferred")
+    def _transferred(
+        self, manager_id: UUID, conversation_id: UUID, reasons: dict[str, Any], answer_by: datetime | None
+    ) -> None:
+        if self.manager_id is not None:
+            self.tried.append(self.manager_id)
+        self.manager_id = manager_id
+        self.status = LeadStatus.ASSIGNED
+        self.offered_to = []
+        self.answer_by = answer_by
+        self.answered = False
+        self.queue_name = None
+        self.queue_position = None
+        self.handed_to = None
+
+    @event("HandedToTeam")
+    def _handed_to_team(self, conversation_id: UUID, team: str, by: UUID, manager_id: UUID | None) -> None:
+        if manager_id is not None:
+            self.tried.append(manager_id)
+        self.manager_id = None
+        self.status = LeadStatus.NEW
+        self.offered_to = []
+        self.answer_by = None
+        self.offer_expires_at = None
+        self.queue_name = None
+        self.queue_position = None
+        self.handed_to = team
 
     def take_in_progress(self, by: UUID) -> None:
         """A manager starts working the lead (a junk one too, found to be real after all)."""

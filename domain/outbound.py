@@ -50,9 +50,11 @@ class OutboundReply:
     references: tuple[str, ...] = ()
     # Files the operator sent with the reply, by content hash in the attachment store.
     attachments: tuple[Attachment, ...] = ()
+    operator_name: str = ""  # who answers, as a web-chat visitor sees them; other channels leave it out
 
     def __post_init__(self) -> None:
         _text("text", self.text, MAX_REPLY_TEXT, TextKind.TEXT, required=False)
+        _text("operator_name", self.operator_name, MAX_NAME_LENGTH, TextKind.LINE, required=False)
         if len(self.attachments) > MAX_ATTACHMENTS:
             msg = f"'attachments' must hold at most {MAX_ATTACHMENTS} files"
             raise InvalidOutboundMessage(msg)
@@ -87,6 +89,8 @@ class OutboundReply:
             "in_reply_to": self.in_reply_to,
             "references": list(self.references),
             **({"attachments": [a.to_dict() for a in self.attachments]} if self.attachments else {}),
+            # Left out when empty, so a record reads as it always has where no name is known.
+            **({"operator_name": self.operator_name} if self.operator_name else {}),
         }
 
     @classmethod
@@ -117,6 +121,7 @@ class OutboundReply:
             in_reply_to=_optional(data, "in_reply_to"),
             references=_strings(data, "references"),
             attachments=_attachments(data),
+            operator_name=_optional(data, "operator_name"),
         )
 
 

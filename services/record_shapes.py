@@ -148,6 +148,9 @@ class ReplyRecord(BaseModel):
     attachments: list[AttachmentRecord] = Field(
         default=[], max_length=MAX_ATTACHMENTS, description=f"Files sent with the reply. {_LEFT_OUT}"
     )
+    operator_name: str = Field(
+        default="", max_length=MAX_NAME_LENGTH, description=f"Who answers, as a web-chat visitor sees them. {_LEFT_OUT}"
+    )
 
 
 class QueuePositionRecord(BaseModel):

@@ -28,11 +28,14 @@ from domain.identities import conversation_id
 from domain.text import InvalidText, TextKind
 from services.attachment_store import create_store
 from services.bootstrap import build_admin, build_event_store, create_pool, instance_name
+from services.chat_signals import FROM_VISITORS, SignalListener
 from services.console import openapi
 from services.console.account_routes import AccountRoutes
 from services.console.accounts import Operator, Role, create_accounts_table, log_in, session_operator
 from services.console.attachments import download, find_attachment
 from services.console.body_limit import BodyLimit
+from services.console.chat_rest import ChatRest
+from services.console.chat_typing import visitor_typing
 from services.console.client_address import client_address
 from services.console.console_page import console_files, console_page, console_policy
 from services.console.crm_routes import crm_routes
@@ -63,6 +66,7 @@ from services.console.sales_live import SalesPushes
 from services.console.security_headers import SecurityHeaders, page_policy, websocket_origin
 from services.console.sessions import SessionWatch, create_sessions_table, end_session, open_session
 from services.console.uploads import upload_route
+from services.console.widget_chat import WidgetChat, chat_state
 from services.heartbeat import TABLES as HEARTBEATS
 from services.heartbeat import beat
 from services.projections.schema import LIVE_SCHEMA, create_read_models
@@ -97,7 +101,7 @@ class Gateway:
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
         """Open the pool, the event store, live updates and the Kafka client."""
-        self.pool = await create_pool(self.settings, size=8)
+        self.pool = await create_pool(self.settings, size=9)  # one of them listens for visitors' signals
         stop = asyncio.Event()
         background: list[asyncio.Task[None]] = []
         opened: list[Callable[[], Awaitable[object]]] = [self.pool.close]
@@ -117,6 +121,9 @@ class Gateway:
             )
             await self.live.start()
             opened.append(self.live.stop)
+            visitors = SignalListener(self.pool, FROM_VISITORS, visitor_typing(self.pool, self.live.seats))
+            await visitors.start()
+            opened.append(visitors.stop)
             instance = instance_name("gateway")
             self.presence = ConsolePresence(
                 self.pool,
@@ -263,7 +270,8 @@ class Gateway:
         if visitor_id is None:
             return JSONResponse({"error": "a valid visitor token is needed"}, status_code=401)
         conversation = conversation_id(Channel.WEBCHAT, visitor_id)
-        return JSONResponse({"messages": await visitor_history(self.pool, conversation)})
+        messages = await visitor_history(self.pool, conversation)
+        return JSONResponse({"messages": messages, "conversation": await chat_state(self.pool, conversation)})
 
     async def widget_session(self, request: Request) -> Response:
         """A visitor token for the widget; a still-valid token keeps its visitor; new ones are limited per address."""
@@ -304,6 +312,7 @@ def build_app(settings: Settings) -> Starlette:
     async def authenticate(request: Request) -> Operator | None:
         return await _bearer(gateway, request)
 
+    widget_chat = WidgetChat(gateway, gateway.address)
     app = Starlette(
         routes=[
             Route("/api/leads/{lead_id}/routing", rest.routing),
@@ -329,9 +338,12 @@ def build_app(settings: Settings) -> Starlette:
             Route("/api/mail/rejections", gateway.rejected_mail),
             Route("/api/widget/session", gateway.widget_session, methods=["POST"]),
             Route("/api/widget/history", gateway.widget_history, methods=["POST"]),
+            Route("/api/widget/rating", widget_chat.rating, methods=["POST"]),
+            *ChatRest(lambda: gateway.store, lambda: gateway.pool, lambda request: _bearer(gateway, request)).routes(),
             Route("/", console_page),
             Mount("/console", app=console_files()),
             Route("/widget", lambda _: FileResponse(STATIC / "widget.html")),
+            Route("/widget.js", lambda _: FileResponse(STATIC / "widget.js", media_type="text/javascript")),
             WebSocketRoute("/ws/console", gateway.console_socket),
             *crm_routes(gateway.sales, lambda: gateway.pool, lambda request: _bearer(gateway, request)),
             *people_routes(

@@ -18,6 +18,8 @@ from application.work_day import change_work_day
 from domain.errors import DomainError
 from domain.text import TextKind, checked_text
 from services.console.accounts import Operator
+from services.console.chat_commands import CHAT_COMMANDS
+from services.console.chat_typing import tell_closed, typing
 from services.console.lead_conversion import answer, convert
 from services.console.paging import requested
 from services.console.people_commands import PEOPLE_COMMANDS
@@ -93,7 +95,7 @@ async def accept(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: 
     return {"type": "ack", "lead_id": str(lead)}
 
 
-async def close(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+async def close(store: EventStore, pool: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
     """Close a conversation held by the operator (anyone's, for those who see everything)."""
     conversation_id = _uuid(frame, "conversation_id")
     await asyncio.to_thread(
@@ -103,6 +105,7 @@ async def close(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: d
         operator.manager_id,
         any_conversation=operator.role.sees_everything,
     )
+    await tell_closed(pool, conversation_id)
     return {"type": "ack", "conversation_id": str(conversation_id)}
 
 
@@ -143,6 +146,8 @@ COMMANDS: dict[str, Command] = {
     "complete_activity": complete_activity,
     **PEOPLE_COMMANDS,
     "convert_lead": convert_lead,
+    **CHAT_COMMANDS,
+    "typing": typing,
 }
 
 

@@ -17,7 +17,7 @@ from starlette.websockets import WebSocket
 
 from domain.live_update import InvalidLiveUpdate, ReadModelsChanged
 from services.console.accounts import Operator
-from services.console.queries import conversations_by_id, messages_by_notification, plain
+from services.console.queries import conversations_by_id, messages_by_notification, plain, sees
 from services.console.sales_live import Changed, SalesPushes
 from services.console.sessions import NOTIFY_CHANNEL as SESSIONS_ENDED
 from services.projections.tracking import NOTIFY_CHANNEL
@@ -170,6 +170,10 @@ class LiveUpdates:
         """How many consoles are open on this gateway."""
         return len(self._seats)
 
+    def seats(self) -> list[Seat]:
+        """The consoles open on this gateway now."""
+        return list(self._seats)
+
     def join(self, seat: Seat) -> None:
         """Start sending updates to a seat."""
         self._seats.add(seat)
@@ -274,14 +278,14 @@ class LiveUpdates:
 def _push_to(seat: Seat, updates: list[tuple[asyncpg.Record, str]], news: list[tuple[asyncpg.Record, str]]) -> None:
     for row, frame in updates:
         key = str(row["id"])
-        if seat.operator.may_see(row["manager_id"], row["offered_to"]):
+        if sees(seat.operator, row):
             seat.known.add(key)
             seat.send_text(frame)
         elif key in seat.known:  # taken by someone else, or moved away: gone from this console
             seat.known.discard(key)
             seat.send_text(_encode({"type": "conversation_removed", "id": key}))
     for row, frame in news:
-        if seat.operator.may_see(row["manager_id"], row["offered_to"]):
+        if sees(seat.operator, row):
             seat.send_text(frame)
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from domain.manager import MAX_CAPACITY
 from services.console.accounts import Role
+from services.console.openapi_chat import chat_paths
 from services.console.openapi_conversion import conversion_paths
 from services.console.openapi_crm import crm_paths
 from services.console.openapi_forms import forms_paths
@@ -164,10 +165,12 @@ def document() -> dict[str, Any]:
             "version": VERSION,
             "description": 'The console\'s HTTP API. Every error is JSON {"error": ...}; bodies are JSON objects.',
         },
-        "paths": _paths() | crm_paths() | people_paths() | conversion_paths() | forms_paths(),
+        "paths": _paths() | crm_paths() | people_paths() | conversion_paths() | forms_paths() | chat_paths(),
         "components": {"securitySchemes": {"session": {"type": "http", "scheme": "bearer"}}},
         "x-websockets": {
             "/ws/console": 'the operator console: {"type": "auth", "token"} first, then commands'
-            " (reply, history, work_day, accept, close, move_deal, complete_activity, convert_lead) and live updates",
+            " (reply, history, work_day, accept, close, move_deal, complete_activity, convert_lead, take_lead,"
+            " qualify_lead, mark_lead_junk, change_lead, update_contact, transfer, invite, leave, note, reopen,"
+            " pin, unpin, pins, typing, canned_replies, save_canned_reply, delete_canned_reply) and live updates",
         },
     }

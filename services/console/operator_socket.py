@@ -25,6 +25,7 @@ from application.managers import ManagerLoad, manager_load
 from domain.errors import DomainError
 from domain.text import TextKind, is_clean
 from services.console.accounts import Operator
+from services.console.chat_queries import pinned
 from services.console.client_address import client_address
 from services.console.commands import MAX_REQUEST_ID, dispatch
 from services.console.floods import Floods
@@ -113,6 +114,7 @@ async def _seated(gateway: Gateway, socket: WebSocket, operator: Operator) -> No
         conversations, more = await visible_conversations(gateway.pool, operator)
         seat.known.update(c["id"] for c in conversations)
         manager = await _manager(gateway.store, operator)
+        pins = await pinned(gateway.pool, operator)
         seat.open(
             {
                 "type": "ready",
@@ -120,6 +122,7 @@ async def _seated(gateway: Gateway, socket: WebSocket, operator: Operator) -> No
                 "manager": manager,
                 "conversations": conversations,
                 "next_cursor": more,
+                "pinned": pins,
             }
         )
         reading = asyncio.create_task(_read_commands(gateway, seat))

@@ -17,11 +17,11 @@ S = LIVE_SCHEMA
 
 _CONVERSATION = (
     "SELECT id, channel, address, status, lead_id, manager_id, lead_status, offered_to, message_count,"  # noqa: S608 - fixed schema
-    " last_message, last_message_at, opened_at, contact_id,"
-    # The customer by name, as their contact (or the one it was merged into) is called now.
-    f" (SELECT COALESCE(survivor.name, ct.name) FROM {S}.contacts ct"
+    " last_message, last_message_at, opened_at, contact_id, participants, closed_by, rating, rating_comment,"
+    # The customer by name, as their contact (or the one it was merged into) is called now; else as they said.
+    f" COALESCE((SELECT COALESCE(survivor.name, ct.name) FROM {S}.contacts ct"
     f" LEFT JOIN {S}.contacts survivor ON survivor.id = ct.merged_into"
-    f" WHERE ct.id = {S}.conversations.contact_id) AS customer_name"
+    f" WHERE ct.id = {S}.conversations.contact_id), NULLIF(customer_name, '')) AS customer_name"
     f" FROM {S}.conversations"
 )
 _MESSAGE = (
@@ -29,6 +29,11 @@ _MESSAGE = (
     f" delivery, delivery_detail, edited_at FROM {S}.messages"
 )
 _JSON_COLUMNS = frozenset({"attachments"})
+
+
+def sees(operator: Operator, row: asyncpg.Record) -> bool:
+    """Whether the operator may see a conversation row: held, offered to them, invited in, or their role sees all."""
+    return operator.may_see(row["manager_id"], [*row["offered_to"], *(row.get("participants") or ())])
 
 
 def plain(row: asyncpg.Record) -> dict[str, Any]:
@@ -61,7 +66,9 @@ async def visible_conversations(
     args: list[Any] = []
     if not operator.role.sees_everything:
         args.append(operator.manager_id)
-        where.append(f"(manager_id = ${len(args)} OR ${len(args)} = ANY(offered_to))")
+        where.append(
+            f"(manager_id = ${len(args)} OR ${len(args)} = ANY(offered_to) OR ${len(args)} = ANY(participants))"
+        )
     if page.after is not None:
         at, after_id = page.after
         args.append(after_id)
@@ -94,7 +101,7 @@ async def messages_by_notification(pool: asyncpg.Pool, ids: list[int]) -> list[a
         await pool.fetch(
             f"SELECT m.notification_id, m.conversation_id, m.message_id, m.author, m.manager_id AS author_id,"  # noqa: S608
             f" m.text, m.at, m.subject, m.attachments, m.delivery, m.delivery_detail, m.edited_at, c.manager_id,"
-            " c.offered_to"
+            " c.offered_to, c.participants"
             f" FROM {S}.messages m"
             f" JOIN {S}.conversations c ON c.id = m.conversation_id"
             " WHERE m.notification_id = ANY($1::bigint[]) ORDER BY m.notification_id",
@@ -111,8 +118,11 @@ async def history(
     The latest page comes first, each page oldest first, as a chat shows them.
     """
     page = page or Page(DEFAULT_PAGE)
-    holder = await pool.fetchrow(f"SELECT manager_id, offered_to FROM {S}.conversations WHERE id = $1", conversation_id)  # noqa: S608
-    if holder is None or not operator.may_see(holder["manager_id"], holder["offered_to"]):
+    holder = await pool.fetchrow(
+        f"SELECT manager_id, offered_to, participants FROM {S}.conversations WHERE id = $1",  # noqa: S608
+        conversation_id,
+    )
+    if holder is None or not sees(operator, holder):
         return None
     before = page.after[0] if page.after is not None else None
     rows = await pool.fetch(
@@ -129,11 +139,14 @@ async def history(
 async def visitor_history(pool: asyncpg.Pool, conversation_id: UUID, limit: int = 200) -> list[dict[str, Any]]:
     """A web-chat visitor's own conversation as the widget shows it: who wrote, what, when; the latest last.
 
-    Only what the visitor may see: no operator ids, no delivery details.
+    Only what the visitor may see: the customer's messages and the operators' replies, each reply with
+    its operator's name; no hidden note, no operator ids, no delivery details.
     """
     rows = await pool.fetch(
-        f"SELECT message_id AS id, author, text, at FROM (SELECT * FROM {S}.messages WHERE conversation_id = $1"  # noqa: S608
-        " ORDER BY notification_id DESC LIMIT $2) latest ORDER BY notification_id",
+        "SELECT latest.message_id AS id, latest.author, latest.text, latest.at, COALESCE(mg.name, '') AS operator"  # noqa: S608
+        f" FROM (SELECT * FROM {S}.messages WHERE conversation_id = $1 AND author IN ('customer', 'manager')"
+        f" ORDER BY notification_id DESC LIMIT $2) latest LEFT JOIN {S}.managers mg ON mg.id = latest.manager_id"
+        " ORDER BY latest.notification_id",
         conversation_id,
         limit,
     )

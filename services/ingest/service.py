@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 
 import structlog
 from faststream.kafka import KafkaBroker
@@ -11,10 +12,12 @@ from faststream.kafka.publisher import DefaultPublisher
 from connectors.webchat import WebchatConnector
 from connectors.webchat_limits import WidgetLimits
 from domain.call_event import CallEvent
+from domain.chat_signal import ChatSignal, SignalKind
 from domain.delivery_report import DeliveryReport
 from domain.inbound import InboundMessage
 from services import bootstrap
 from services.bootstrap import create_pool, instance_name
+from services.chat_signals import FROM_VISITORS, TO_VISITORS, SignalListener, send
 from services.heartbeat import beat
 from services.ingest.calls import call_lines
 from services.ingest.mail import run_mail
@@ -85,15 +88,19 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         origins=settings.origins,
         max_frame_bytes=settings.webchat_max_frame_bytes,
         limits=widget_limits(settings),
+        on_typing=lambda visitor: send(pool, FROM_VISITORS, ChatSignal(SignalKind.VISITOR_TYPING, visitor)),
+        phone_region=settings.default_phone_region,
     )
 
     # One connection per mailbox, Telegram bot and VK community holds its watcher's or poller's lock,
-    # beside the ones shared by the rest.
+    # and one listens for the operators' signals to visitors, beside the ones shared by the rest.
     pool = await create_pool(
-        settings, size=4 + len(settings.mailboxes) + len(settings.telegram_bots) + len(settings.vk_communities)
+        settings, size=5 + len(settings.mailboxes) + len(settings.telegram_bots) + len(settings.vk_communities)
     )
     outbound = OutboundFollower(settings, topics.outbound, webchat.deliver, pool)
+    signals = SignalListener(pool, TO_VISITORS, functools.partial(_show_signal, webchat))
     await broker.start()
+    await signals.start()
     await outbound.start()
     delivering = asyncio.create_task(outbound.run())
     # Without its reply follower ingest would look alive and deliver nothing: it stops, to be restarted.
@@ -117,9 +124,14 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         server.close()
         await server.wait_closed()
         delivering.cancel()
+        await signals.stop()
         await outbound.stop()
         await broker.stop()
         await pool.close()
+
+
+async def _show_signal(webchat: WebchatConnector, signal: ChatSignal) -> None:
+    webchat.signal(signal)
 
 
 def widget_limits(settings: Settings) -> WidgetLimits:

@@ -11,6 +11,8 @@ from uuid import UUID
 
 from domain.identities import lead_id
 from domain.published_event import PublishedEvent
+from services.projections.chat_view import ALSO
+from services.projections.chat_view import HANDLERS as CHAT_HANDLERS
 from services.tables import Connection
 
 Handler = Callable[[Connection, str, PublishedEvent, "Changes"], Awaitable[None]]
@@ -81,9 +83,11 @@ class Changes:
 
 async def apply(conn: Connection, schema: str, event: PublishedEvent, changes: Changes) -> None:
     """Apply one public domain event to the read models in ``schema``."""
-    handler = _HANDLERS.get(event.type)
+    handler = _HANDLERS.get(event.type) or CHAT_HANDLERS.get(event.type)
     if handler is not None:
         await handler(conn, schema, event, changes)
+    if (also := ALSO.get(event.type)) is not None:
+        await also(conn, schema, event, changes)
 
 
 def _storable(text: str) -> str:
@@ -326,6 +330,8 @@ _HANDLERS = {
     "Conversation.ReplyFailed": _delivery(None),
     "Contact.ActivityLogged": _activity_logged,
     "Lead.Assigned": _lead_assigned,
+    "Lead.Transferred": _lead_assigned,
+    "Lead.HandedToTeam": _lead_status("new"),
     "Lead.Queued": _lead_status("queued"),
     "Lead.Offered": _lead_status("offered"),
     "Lead.Released": _lead_status("new"),

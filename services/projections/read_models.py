@@ -31,7 +31,11 @@ class ReadModel:
 
 
 READ_MODELS: tuple[ReadModel, ...] = (
-    ReadModel("inbox", ("conversations", "messages", "assignments", "managers", "activities"), inbox_view.apply),
+    ReadModel(
+        "inbox",
+        ("conversations", "messages", "assignments", "managers", "activities", "pins", "canned_replies"),
+        inbox_view.apply,
+    ),
     ReadModel(
         "sales",
         (

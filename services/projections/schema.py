@@ -295,6 +295,26 @@ CREATE TABLE IF NOT EXISTS {s}.lead_conversions (
     converted_at timestamptz NOT NULL,
     converted_by uuid
 );
+-- The chat: colleagues invited in, the customer's name as they gave it, the visitor's rating.
+ALTER TABLE {s}.conversations ADD COLUMN IF NOT EXISTS participants uuid[] NOT NULL DEFAULT '{{}}';
+ALTER TABLE {s}.conversations ADD COLUMN IF NOT EXISTS customer_name text NOT NULL DEFAULT '';
+ALTER TABLE {s}.conversations ADD COLUMN IF NOT EXISTS closed_by uuid;
+ALTER TABLE {s}.conversations ADD COLUMN IF NOT EXISTS rating integer;
+ALTER TABLE {s}.conversations ADD COLUMN IF NOT EXISTS rating_comment text NOT NULL DEFAULT '';
+CREATE TABLE IF NOT EXISTS {s}.pins (
+    manager_id uuid NOT NULL,
+    conversation_id uuid NOT NULL,
+    pinned_at timestamptz NOT NULL,
+    PRIMARY KEY (manager_id, conversation_id)
+);
+CREATE TABLE IF NOT EXISTS {s}.canned_replies (
+    id uuid PRIMARY KEY,
+    owner text NOT NULL,
+    shortcut text NOT NULL,
+    text text NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS canned_replies_owner ON {s}.canned_replies (owner, shortcut);
 """
 
 READ_MODEL_TABLES = (
@@ -305,6 +325,7 @@ READ_MODEL_TABLES = (
     "lead_conversions",
     *REPORT_TABLES,
     *FORM_TABLES,
+    *("pins", "canned_replies"),
 )
 
 

@@ -17,6 +17,7 @@ from aiokafka.structs import ConsumerRecord
 from application.event_store import EventStore
 from application.queue_draining import DRAINING_EVENTS, Drain, drain, drain_after
 from services.one_by_one import RECORD_ERRORS
+from services.router.handed_leads import route_handed
 from services.router.outbox import TYPE_HEADER
 
 log = structlog.get_logger()
@@ -46,7 +47,8 @@ def drains_of(records: list[ConsumerRecord[bytes, bytes]]) -> list[Drain]:
 
 
 async def react(store: EventStore, records: list[ConsumerRecord[bytes, bytes]]) -> None:
-    """Drain every queue the batch's events opened a place in."""
+    """Route the leads handed to a team, then drain every queue the batch's events opened a place in."""
+    await route_handed(store, records)
     for wanted in drains_of(records):
         manager = str(wanted.manager_id) if wanted.manager_id else None
         try:

@@ -88,7 +88,7 @@ async def test_bad_frames_get_errors_and_the_good_ones_around_them_are_kept(inge
         assert await frame(socket) == {"type": "accepted", "id": "m1"}
         await socket.send("{not json")
         assert (await frame(socket))["code"] == "invalid_json"
-        await socket.send(json.dumps({"type": "typing"}))
+        await socket.send(json.dumps({"type": "shouting"}))
         assert (await frame(socket))["code"] == "unknown_type"
         await socket.send(json.dumps({"type": "message", "id": "m-empty", "text": "  "}))
         assert (await frame(socket))["code"] == "invalid_message"

@@ -105,6 +105,7 @@ FULL: list[tuple[type[BaseModel], dict[str, Any]]] = [
             in_reply_to="<m1@x>",
             references=("<m0@x>", "<m1@x>"),
             attachments=(FILE,),
+            operator_name="Anna Petrova",
         ).to_dict(),
     ),
     (QueuePositionRecord, QueuePosition(IDS[0], 2).to_dict()),

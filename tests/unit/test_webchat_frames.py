@@ -48,16 +48,16 @@ def test_a_frame_must_be_an_object(raw: str) -> None:
     assert code_of(raw) == "invalid_frame"
 
 
-@pytest.mark.parametrize("raw", ['{"type": "typing"}', "{}", '{"type": null}', '{"type": "MESSAGE"}'])
+@pytest.mark.parametrize("raw", ['{"type": "shouting"}', "{}", '{"type": null}', '{"type": "MESSAGE"}'])
 def test_unknown_type(raw: str) -> None:
-    with pytest.raises(FrameError, match="expected 'hello' or 'message'") as caught:
+    with pytest.raises(FrameError, match="expected 'hello', 'message', 'typing' or 'introduce'") as caught:
         parse_frame(raw)
     assert caught.value.code == "unknown_type"
 
 
 def test_unknown_type_names_what_was_sent() -> None:
-    with pytest.raises(FrameError, match="unknown frame type 'typing'"):
-        parse_frame('{"type": "typing"}')
+    with pytest.raises(FrameError, match="unknown frame type 'shouting'"):
+        parse_frame('{"type": "shouting"}')
 
 
 @pytest.mark.parametrize(
