@@ -374,6 +374,8 @@ def build_app(settings: Settings) -> Starlette:
         ],
         lifespan=gateway.lifespan,
     )
+    # A path with a slash too many is no route: not a redirect to one that may take another method.
+    app.router.redirect_slashes = False
     app.state.gateway = gateway
     return app
 
