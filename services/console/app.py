@@ -339,7 +339,9 @@ def build_app(settings: Settings) -> Starlette:
             Route("/api/widget/session", gateway.widget_session, methods=["POST"]),
             Route("/api/widget/history", gateway.widget_history, methods=["POST"]),
             Route("/api/widget/rating", widget_chat.rating, methods=["POST"]),
-            *ChatRest(lambda: gateway.store, lambda: gateway.pool, lambda request: _bearer(gateway, request)).routes(),
+            *ChatRest(
+                lambda: gateway.store, lambda: gateway.pool, lambda request: _bearer(gateway, request), gateway.sales
+            ).routes(),
             Route("/", console_page),
             Mount("/console", app=console_files()),
             Route("/widget", lambda _: FileResponse(STATIC / "widget.html")),

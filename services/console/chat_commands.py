@@ -11,7 +11,6 @@ import asyncio
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 import structlog
 
 from application.add_note import add_note
@@ -26,6 +25,7 @@ from domain.errors import DomainError
 from domain.text import TextKind, checked_text
 from services.console.accounts import Operator
 from services.console.chat_queries import canned_replies, own_list, pinned, visible
+from services.console.desk import Desk
 
 log = structlog.get_logger()
 
@@ -45,7 +45,7 @@ def uuid_field(frame: dict[str, Any], key: str) -> UUID:
         raise ValueError(msg) from None
 
 
-async def transfer(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+async def transfer(desk: Desk, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
     """Give a conversation to a colleague (``to_manager_id``) or to a team (``team``), one of them."""
     conversation_id = uuid_field(frame, "conversation_id")
     everything = operator.role.sees_everything
@@ -55,7 +55,7 @@ async def transfer(store: EventStore, _: asyncpg.Pool, operator: Operator, frame
     if "team" in frame:
         team = checked_text("team", frame["team"], max_length=MAX_TEAM_NAME, kind=TextKind.LINE)
         done = await asyncio.to_thread(
-            hand_to_team, store, conversation_id, operator.manager_id, team, any_conversation=everything
+            hand_to_team, desk.store, conversation_id, operator.manager_id, team, any_conversation=everything
         )
         log.info("conversation_handed_to_team", conversation_id=str(conversation_id), team=team)
         return {"type": "ack", "conversation_id": str(conversation_id), "team": team}
@@ -68,7 +68,7 @@ async def transfer(store: EventStore, _: asyncpg.Pool, operator: Operator, frame
         raise NotYourRole(msg)
     done = await asyncio.to_thread(
         transfer_to_colleague,
-        store,
+        desk.store,
         conversation_id,
         operator.manager_id,
         to,
@@ -79,12 +79,12 @@ async def transfer(store: EventStore, _: asyncpg.Pool, operator: Operator, frame
     return {"type": "ack", "conversation_id": str(conversation_id), "to_manager_id": str(to)}
 
 
-async def invite(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+async def invite(desk: Desk, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
     """Bring a colleague (``manager_id``) into a conversation beside its holder."""
     conversation_id, colleague = uuid_field(frame, "conversation_id"), uuid_field(frame, "manager_id")
     await asyncio.to_thread(
         invite_colleague,
-        store,
+        desk.store,
         conversation_id,
         operator.manager_id,
         colleague,
@@ -94,14 +94,14 @@ async def invite(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: 
     return {"type": "ack", "conversation_id": str(conversation_id), "manager_id": str(colleague)}
 
 
-async def leave(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+async def leave(desk: Desk, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
     """Leave a conversation one was invited into."""
     conversation_id = uuid_field(frame, "conversation_id")
-    await asyncio.to_thread(leave_conversation, store, conversation_id, operator.manager_id)
+    await asyncio.to_thread(leave_conversation, desk.store, conversation_id, operator.manager_id)
     return {"type": "ack", "conversation_id": str(conversation_id)}
 
 
-async def note(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+async def note(desk: Desk, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
     """A hidden note for colleagues; the customer never sees it, in any channel."""
     text = checked_text("text", frame.get("text"), max_length=MAX_NOTE_LENGTH, kind=TextKind.TEXT)
     request_id = checked_text(
@@ -110,7 +110,7 @@ async def note(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: di
     conversation_id = uuid_field(frame, "conversation_id")
     stored = await asyncio.to_thread(
         add_note,
-        store,
+        desk.store,
         conversation_id,
         operator.manager_id,
         text,
@@ -121,44 +121,46 @@ async def note(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: di
     return {"type": "ack", "note_id": str(stored.note_id)}
 
 
-async def reopen(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+async def reopen(desk: Desk, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
     """Open a closed conversation again; who reopens it holds it when at work with room."""
     conversation_id = uuid_field(frame, "conversation_id")
     done = await asyncio.to_thread(
-        reopen_conversation, store, conversation_id, operator.manager_id, any_conversation=operator.role.sees_everything
+        reopen_conversation,
+        desk.store,
+        conversation_id,
+        operator.manager_id,
+        any_conversation=operator.role.sees_everything,
     )
     holder = str(done.holder) if done.holder else None
     return {"type": "ack", "conversation_id": str(conversation_id), "holder": holder}
 
 
 def _pinning(*, pin: bool) -> Any:  # noqa: ANN401 - a command
-    async def command(
-        store: EventStore, pool: asyncpg.Pool, operator: Operator, frame: dict[str, Any]
-    ) -> dict[str, Any]:
+    async def command(desk: Desk, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
         conversation_id = uuid_field(frame, "conversation_id")
-        if pin and not await visible(pool, operator, conversation_id):
+        if pin and not await visible(desk.pool, operator, conversation_id):
             msg = f"conversation {conversation_id} is not visible to you"
             raise DomainError(msg)
-        pins = await asyncio.to_thread(pin_conversation, store, operator.manager_id, conversation_id, pinned=pin)
+        pins = await asyncio.to_thread(pin_conversation, desk.store, operator.manager_id, conversation_id, pinned=pin)
         return {"type": "pins", "pinned": [str(p) for p in pins]}
 
     command.__doc__ = "Pin a conversation to the top of one's own list." if pin else "Take a conversation's pin off."
     return command
 
 
-async def show_pins(_: EventStore, pool: asyncpg.Pool, operator: Operator, __: dict[str, Any]) -> dict[str, Any]:
+async def show_pins(desk: Desk, operator: Operator, __: dict[str, Any]) -> dict[str, Any]:
     """The operator's pinned conversations, the latest pinned first."""
-    return {"type": "pins", "pinned": await pinned(pool, operator)}
+    return {"type": "pins", "pinned": await pinned(desk.pool, operator)}
 
 
-async def show_canned(_: EventStore, pool: asyncpg.Pool, operator: Operator, __: dict[str, Any]) -> dict[str, Any]:
+async def show_canned(desk: Desk, operator: Operator, __: dict[str, Any]) -> dict[str, Any]:
     """The canned replies the operator may use: every team's and their own."""
-    return {"type": "canned_replies", "canned_replies": await canned_replies(pool, operator)}
+    return {"type": "canned_replies", "canned_replies": await canned_replies(desk.pool, operator)}
 
 
-async def save_canned(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+async def save_canned(desk: Desk, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
     """Write a canned reply (``shortcut``, ``text``) in one's own list, or a ``team``'s (heads and above)."""
-    written = await save_canned_reply(store, operator, frame)
+    written = await save_canned_reply(desk.store, operator, frame)
     return {"type": "ack", "canned_reply": written}
 
 
@@ -176,12 +178,10 @@ async def save_canned_reply(store: EventStore, operator: Operator, body: dict[st
     return {"id": str(done.id), "owner": owner, "shortcut": shortcut, "text": text}
 
 
-async def delete_canned(
-    store: EventStore, _: asyncpg.Pool, operator: Operator, frame: dict[str, Any]
-) -> dict[str, Any]:
+async def delete_canned(desk: Desk, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
     """Remove a canned reply (``id``) from one's own list, or from a team's (heads and above)."""
     reply = uuid_field(frame, "id")
-    await remove_canned(store, operator, reply)
+    await remove_canned(desk.store, operator, reply)
     return {"type": "ack", "id": str(reply)}
 
 

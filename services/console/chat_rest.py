@@ -26,7 +26,9 @@ from domain.text import InvalidText
 from services.console.accounts import Operator
 from services.console.chat_commands import NotYourRole, remove_canned, save_canned_reply, transfer
 from services.console.chat_queries import canned_replies
+from services.console.desk import Desk
 from services.console.request_body import BadInput, json_object
+from services.console.sales_access import SalesAccess
 
 Authenticate = Callable[[Request], Awaitable[Operator | None]]
 _NOT_FOUND = (NotYourConversation, UnknownConversation, UnknownManager)
@@ -54,11 +56,16 @@ class ChatRest:
     """The chat's routes, each checking the caller's session and role."""
 
     def __init__(
-        self, store: Callable[[], EventStore], pool: Callable[[], asyncpg.Pool], authenticate: Authenticate
+        self,
+        store: Callable[[], EventStore],
+        pool: Callable[[], asyncpg.Pool],
+        authenticate: Authenticate,
+        sales: SalesAccess,
     ) -> None:
         self._store = store
         self._pool = pool
         self._authenticate = authenticate
+        self._sales = sales
 
     def routes(self) -> list[BaseRoute]:
         """Every route of the chat's REST."""
@@ -88,7 +95,7 @@ class ChatRest:
         """Transfer a conversation to a colleague (``to_manager_id``) or a team (``team``)."""
         body = await json_object(request)
         frame = {**body, "conversation_id": request.path_params["conversation_id"]}
-        done = await transfer(self._store(), self._pool(), operator, frame)
+        done = await transfer(Desk(self._store(), self._pool(), self._sales), operator, frame)
         return {key: value for key, value in done.items() if key != "type"}
 
     async def listed(self, operator: Operator, _: Request) -> dict[str, Any]:

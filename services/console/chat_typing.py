@@ -14,7 +14,6 @@ from uuid import UUID
 import asyncpg
 import structlog
 
-from application.event_store import EventStore
 from connectors.rate_limit import RateLimiter
 from domain.channels import Channel
 from domain.chat_signal import ChatSignal, SignalKind
@@ -22,6 +21,7 @@ from domain.errors import DomainError
 from domain.identities import conversation_id
 from services.chat_signals import TO_VISITORS, send
 from services.console.accounts import Operator
+from services.console.desk import Desk
 from services.console.live import Seat
 from services.console.queries import conversations_by_id, sees
 from services.projections.schema import LIVE_SCHEMA
@@ -41,20 +41,20 @@ async def _webchat_visitor(pool: asyncpg.Pool, conversation: UUID) -> tuple[asyn
     return row, visitor
 
 
-async def typing(_: EventStore, pool: asyncpg.Pool, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+async def typing(desk: Desk, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
     """Tell the visitor the operator is typing; ``sent`` is false when limited or not a web chat."""
     try:
         conversation = UUID(str(frame.get("conversation_id")))
     except ValueError:
         msg = "'conversation_id' must be an id"
         raise ValueError(msg) from None
-    row, visitor = await _webchat_visitor(pool, conversation)
+    row, visitor = await _webchat_visitor(desk.pool, conversation)
     if row is None or not sees(operator, row):
         msg = f"conversation {conversation} is not visible to you"
         raise DomainError(msg)
     sent = visitor is not None and OPERATOR_TYPING.allow(f"{operator.manager_id}/{conversation}")
     if sent and visitor is not None:
-        await send(pool, TO_VISITORS, ChatSignal(SignalKind.OPERATOR_TYPING, visitor, operator.name))
+        await send(desk.pool, TO_VISITORS, ChatSignal(SignalKind.OPERATOR_TYPING, visitor, operator.name))
     return {"type": "ack", "conversation_id": str(conversation), "sent": sent}
 
 

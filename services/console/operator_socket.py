@@ -28,11 +28,13 @@ from services.console.accounts import Operator
 from services.console.chat_queries import pinned
 from services.console.client_address import client_address
 from services.console.commands import MAX_REQUEST_ID, dispatch
+from services.console.desk import Desk
 from services.console.floods import Floods
 from services.console.live import LiveUpdates, Seat
 from services.console.presence import ConsolePresence
 from services.console.queries import visible_conversations
 from services.console.request_body import BadInput, parse_object
+from services.console.sales_access import SalesAccess
 from services.console.sessions import SessionWatch
 from services.settings import Settings
 
@@ -47,6 +49,7 @@ class Gateway(Protocol):
     live: LiveUpdates
     presence: ConsolePresence
     sessions: SessionWatch
+    sales: SalesAccess
 
     async def operator_for(self, token: str) -> Operator | None:
         """The operator a session token belongs to."""
@@ -199,7 +202,8 @@ async def _command(gateway: Gateway, seat: Seat, raw: str) -> None:
         await seat.answer(_error(problem.code, str(problem), None))
         return
     try:
-        reply = await dispatch(gateway.store, gateway.pool, seat.operator, frame)
+        desk = Desk(gateway.store, gateway.pool, gateway.sales, gateway.settings.default_phone_region)
+        reply = await dispatch(desk, seat.operator, frame)
     except (DomainError, ValueError) as error:
         await seat.answer(_error("refused", str(error), request_id))
         return

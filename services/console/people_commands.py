@@ -9,26 +9,23 @@ may not see, or that does not exist, is refused alike.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 import structlog
 
 from application.errors import UnknownContact, UnknownLead
-from application.event_store import EventStore
 from domain.errors import InvalidField
 from services.console.accounts import Operator
 from services.console.contacts_api import change_contact
+from services.console.desk import Command, Desk
 from services.console.leads_api import change_details, qualify
-from services.console.sales_access import NotVisible, SalesAccess
+from services.console.sales_access import NotVisible
 from services.console.sales_http import version_field
 
 log = structlog.get_logger()
 
 Frame = dict[str, Any]
-Command = Callable[[EventStore, asyncpg.Pool, Operator, Frame], Awaitable[Frame]]
 
 
 def _id(frame: Frame, key: str) -> UUID:
@@ -39,12 +36,10 @@ def _id(frame: Frame, key: str) -> UUID:
 
 
 def _qualifying(act: str) -> Command:
-    async def command(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: Frame) -> Frame:
+    async def command(desk: Desk, operator: Operator, frame: Frame) -> Frame:
         lead_id = _id(frame, "lead_id")
         try:
-            saved = await qualify(
-                SalesAccess(lambda: store), operator, act, lead_id, frame.get("reason"), version_field(frame)
-            )
+            saved = await qualify(desk.sales, operator, act, lead_id, frame.get("reason"), version_field(frame))
         except UnknownLead:
             msg = "no lead among those you may see"
             raise NotVisible(msg) from None
@@ -54,22 +49,22 @@ def _qualifying(act: str) -> Command:
     return command
 
 
-async def change_lead(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: Frame) -> Frame:
+async def change_lead(desk: Desk, operator: Operator, frame: Frame) -> Frame:
     """Change what a lead the operator may edit is about."""
     lead_id = _id(frame, "lead_id")
     try:
-        saved = await change_details(SalesAccess(lambda: store), operator, lead_id, frame)
+        saved = await change_details(desk.sales, operator, lead_id, frame)
     except UnknownLead:
         msg = "no lead among those you may see"
         raise NotVisible(msg) from None
     return {"type": "ack", "lead_id": str(lead_id), "version": saved.version}
 
 
-async def update_contact(store: EventStore, _: asyncpg.Pool, operator: Operator, frame: Frame) -> Frame:
+async def update_contact(desk: Desk, operator: Operator, frame: Frame) -> Frame:
     """Change details of a contact the operator may edit."""
     contact_id = _id(frame, "contact_id")
     try:
-        saved = await change_contact(SalesAccess(lambda: store), operator, contact_id, frame)
+        saved = await change_contact(desk.sales, operator, contact_id, frame)
     except UnknownContact:
         msg = "no contact among those you may see"
         raise NotVisible(msg) from None

@@ -25,6 +25,8 @@ from domain.lead import Lead
 from domain.permissions import Action, Entity, Permissions, Role, Scope
 from services.console.accounts import Operator
 from services.console.accounts import Role as AccountRole
+from services.console.commands import dispatch
+from services.console.desk import Desk
 from services.console.lead_conversion import conversion_pushed, convert
 from services.console.sales_access import NotAllowed, NotVisible, SalesAccess
 from tests.router_reactions import routed
@@ -119,3 +121,16 @@ def test_a_conversion_is_told_to_whoever_may_see_the_lead_or_a_record_it_became(
     }
     # Anna holds the lead; Boris was made responsible for the company and the deal; Hanna heads them both.
     assert viewers == {"anna", "boris", "hanna"}
+
+
+def test_the_console_command_converts_by_the_gateways_rule_and_reads_phones_in_its_region(store: EventStore) -> None:
+    lead, people = office(store)
+    no_companies = Permissions({(Role.MANAGER, Entity.COMPANY, Action.CREATE): Scope.NONE})
+    desk = Desk(store, None, SalesAccess(lambda: store, no_companies), default_phone_region="LV")  # type: ignore[arg-type]
+    frame = {"type": "convert_lead", "lead_id": str(lead)}
+    with pytest.raises(NotAllowed, match="may not create a company"):
+        asyncio.run(dispatch(desk, people["anna"], frame | BUSINESS))
+    done = asyncio.run(dispatch(desk, people["anna"], frame | {"contact": {"name": "Ilze", "phones": ["2000 0000"]}}))
+    assert done["type"] == "ack", done
+    contact = store.repository.get(UUID(done["contact_id"]))
+    assert [phone.number for phone in contact.phones] == ["+37120000000"]
