@@ -80,6 +80,8 @@ class LongPoller:
                 await self._poll_once()
                 backoff = 1.0
             except Exception as error:  # noqa: BLE001 - VK, its file servers or Kafka away: asked again from ts
+                if stop.is_set():
+                    return  # a request cut short by stopping is no failure of VK's: the state stays as it was
                 # Nothing after the saved ts was taken for done: it is asked for again.
                 self._server = None
                 problem = str(error) or type(error).__name__

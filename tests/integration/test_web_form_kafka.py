@@ -65,7 +65,7 @@ async def test_with_kafka_down_a_submission_gets_503_and_is_taken_when_sent_agai
         definition.source,
         json.dumps(definition.to_dict()),
     )
-    broker, inbound, _ = build_broker(configured)
+    broker, inbound, *_ = build_broker(configured)
 
     async def publish(message: InboundMessage) -> None:
         await inbound.publish(message.to_dict(), key=message.key.encode())
