@@ -105,6 +105,13 @@ class Contact(Aggregate):
         """A contact a manager enters by hand; addresses are added to it after."""
         return cls(name=checked_name(name), by=by, source=checked_line("source", source, MAX_SOURCE_LENGTH))
 
+    @classmethod
+    def register_as(cls, contact_id: UUID, name: str, by: UUID | None, source: str = "") -> Contact:
+        """A contact whose id its origin derives (a line of an import), so it cannot be registered twice."""
+        source = checked_line("source", source, MAX_SOURCE_LENGTH)
+        registered: type[Any] = getattr(cls, "Registered")  # noqa: B009 - the @event decorator makes it
+        return cls._create(registered, id=contact_id, name=checked_name(name), address="", by=by, source=source)
+
     @property
     def emails(self) -> list[str]:
         """Its e-mail addresses."""

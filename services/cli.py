@@ -19,6 +19,7 @@ from uuid import UUID
 from domain.errors import DomainError
 from services import account_commands
 from services.bootstrap import create_pool, run_service
+from services.imports import command as import_command
 from services.settings import ConfigurationError, Settings, load_settings
 
 SERVICES = ("ingest", "router", "projections", "gateway")
@@ -182,6 +183,7 @@ def _main(argv: list[str] | None = None) -> int:
     _route_parser(commands)
     _dead_letters_parser(commands)
     account_commands.add_parser(commands)
+    import_command.add_parser(commands)
     asyncapi = commands.add_parser("asyncapi", help="write the topics' AsyncAPI document, generated from the code")
     asyncapi.add_argument(
         "--output", type=Path, default=None, help="where to write it (default docs/asyncapi.json; .yaml for YAML)"
@@ -206,6 +208,7 @@ def _main(argv: list[str] | None = None) -> int:
         "route": _route,
         "dead-letters": lambda s, a: asyncio.run(_dead_letters(s, a)),
         "accounts": account_commands.run,
+        "import": import_command.run,
     }
     if args.command in tasks:
         return tasks[args.command](settings, args)

@@ -190,6 +190,12 @@ class Settings(BaseSettings):
         default=120.0, gt=0, description="A VK reply claimed this long ago by a stopped sender is taken over."
     )
     http_max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Larger HTTP request bodies get 413.")
+    import_batch_rows: int = Field(
+        default=500, ge=1, le=10_000, description="Rows of an imported file saved per transaction."
+    )
+    import_max_bytes: int = Field(
+        default=50 * 1024 * 1024, ge=1024, description="Larger files sent to POST /api/imports get 413."
+    )
     trusted_proxies: list[IPvAnyNetwork] = Field(
         default_factory=list,
         description="Proxies (addresses or networks) whose X-Forwarded-For names the client; none by default.",

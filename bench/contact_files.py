@@ -1,0 +1,86 @@
+"""Files of contacts as people bring them, generated: a spreadsheet's CSV with some bad rows, a vCard address book.
+
+The CSV is what Excel saves in Russian: semicolons, cp1251, no byte-order mark. Every hundredth row
+is bad in one of the ways such files are (a number that is no phone, an e-mail without a domain,
+an empty name), and every hundredth (another one) repeats an earlier row's e-mail: the same person.
+A name with markup is kept as the text it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+HEADER = "ФИО;Телефон;E-mail;Компания;Должность"
+BAD_EVERY = 100
+COMPANY_EVERY = 20  # rows per company
+
+
+@dataclass
+class ContactFile:
+    """A generated CSV file and what importing it must give."""
+
+    data: bytes
+    rows: int
+    bad_lines: dict[int, str] = field(default_factory=dict)  # line -> the column at fault
+    repeated_lines: list[int] = field(default_factory=list)  # lines whose e-mail an earlier line has
+    markup_lines: dict[int, str] = field(default_factory=dict)  # line -> the name as written
+
+    @property
+    def contacts(self) -> int:
+        """How many contacts importing it creates."""
+        return self.rows - len(self.bad_lines) - len(self.repeated_lines)
+
+
+def phone(n: int) -> str:
+    """A valid Russian mobile number, written as people do."""
+    digits = f"{n:07d}"
+    return f"+7 (916) {digits[:3]}-{digits[3:5]}-{digits[5:]}"
+
+
+def contact_csv(rows: int) -> ContactFile:
+    """``rows`` data rows (line 1 is the header, so row ``n`` is on line ``n + 2``)."""
+    made = ContactFile(b"", rows)
+    lines = [HEADER]
+    for n in range(rows):
+        line = n + 2
+        name, tel, mail = f"Иван Петров {n}", phone(n), f"ivan.petrov{n}@example.ru"
+        kind = n % BAD_EVERY
+        if n >= BAD_EVERY and kind == 1:
+            tel, made.bad_lines[line] = "12-34", "Телефон"
+        elif n >= BAD_EVERY and kind == 2:  # noqa: PLR2004 - the kinds of bad rows, in turn
+            mail, made.bad_lines[line] = f"ivan.petrov{n}@", "E-mail"
+        elif n >= BAD_EVERY and kind == 3:  # noqa: PLR2004
+            name, made.bad_lines[line] = "", "ФИО"
+        elif n >= BAD_EVERY and kind == 4:  # noqa: PLR2004 - the same person as the row a hundred before
+            tel, mail = phone(n), f"ivan.petrov{n - BAD_EVERY}@example.ru"
+            made.repeated_lines.append(line)
+        elif kind == 5:  # noqa: PLR2004
+            name = f"<b>Анна</b> <script>alert({n})</script>"
+            made.markup_lines[line] = name
+        lines.append(f"{name};{tel};{mail};ООО «Ромашка {n // COMPANY_EVERY}»;Менеджер")
+    made.data = ("\r\n".join(lines) + "\r\n").encode("cp1251")
+    return made
+
+
+def vcards(count: int) -> bytes:
+    """``count`` cards, versions 3.0 and 4.0 in turn, each with a name, phone, e-mail, company, title, note, address."""
+    cards = []
+    for n in range(count):
+        if n % 2:
+            cards.append(
+                "BEGIN:VCARD\r\nVERSION:4.0\r\n"
+                f"FN:Anna Berzina {n}\r\nN:Berzina;Anna;;;\r\n"
+                f"TEL;VALUE=uri;TYPE=cell:tel:+3712{n:07d}\r\n"
+                f"EMAIL;TYPE=work:anna{n}@example.lv\r\nORG:Acme {n // COMPANY_EVERY};Sales\r\n"
+                f"TITLE:Buyer\r\nNOTE:Met at the fair\\, booth {n}\r\nADR;TYPE=work:;;Brivibas {n};Riga;;LV-1010;Latvia\r\n"
+                "END:VCARD\r\n"
+            )
+        else:
+            cards.append(
+                "BEGIN:VCARD\r\nVERSION:3.0\r\n"
+                f"N:Ozols;Janis;;;\r\nFN:Janis Ozols {n}\r\n"
+                f"TEL;TYPE=CELL:+3712{n:07d}\r\nEMAIL;TYPE=INTERNET:janis{n}@example.lv\r\n"
+                f"ORG:Acme {n // COMPANY_EVERY}\r\nTITLE:Engineer\r\nNOTE:Called twice\r\n"
+                f"ADR;TYPE=WORK:;;Elizabetes {n};Riga;;LV-1050;Latvia\r\nEND:VCARD\r\n"
+            )
+    return "".join(cards).encode()
