@@ -11,8 +11,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 HEADER = "ФИО;Телефон;E-mail;Компания;Должность"
+FIRST = ("Иван", "Анна", "Пётр", "Мария", "Олег", "Елена", "Сергей", "Ольга", "Дмитрий", "Наталья", "Юрий", "Ирина")
+LAST = ("Петров", "Смирнов", "Кузнецов", "Попов", "Волков", "Зайцев", "Соколов", "Лебедев", "Новиков", "Морозов")
+LATIN = {
+    "Иван": "ivan",
+    "Анна": "anna",
+    "Пётр": "petr",
+    "Мария": "maria",
+    "Олег": "oleg",
+    "Елена": "elena",
+    "Сергей": "sergey",
+    "Ольга": "olga",
+    "Дмитрий": "dmitry",
+    "Наталья": "natalia",
+    "Юрий": "yury",
+    "Ирина": "irina",
+}
+DOMAINS = ("example.ru", "mail.example", "corp.example", "shop.example", "post.example", "inbox.example")
 BAD_EVERY = 100
 COMPANY_EVERY = 20  # rows per company
+REPEATS = 4  # a repeated row has the e-mail of the row this many before
 
 
 @dataclass
@@ -37,27 +55,38 @@ def phone(n: int) -> str:
     return f"+7 (916) {digits[:3]}-{digits[3:5]}-{digits[5:]}"
 
 
+def person(n: int) -> str:
+    """Row ``n``'s name: first and last names in turn, and a number, so that every name is another person's."""
+    return f"{FIRST[n % len(FIRST)]} {LAST[n // len(FIRST) % len(LAST)]} {n}"
+
+
+def email_of(n: int) -> str:
+    """Row ``n``'s e-mail, at one of a few domains, as varied as real mailboxes."""
+    first = FIRST[n % len(FIRST)]
+    return f"{LATIN[first]}.{n * 7919 % 100_003:05d}.{n}@{DOMAINS[n // 7 % len(DOMAINS)]}"
+
+
 def contact_csv(rows: int) -> ContactFile:
     """``rows`` data rows (line 1 is the header, so row ``n`` is on line ``n + 2``)."""
     made = ContactFile(b"", rows)
     lines = [HEADER]
     for n in range(rows):
         line = n + 2
-        name, tel, mail = f"Иван Петров {n}", phone(n), f"ivan.petrov{n}@example.ru"
+        name, tel, mail = person(n), phone(n), email_of(n)
         kind = n % BAD_EVERY
         if n >= BAD_EVERY and kind == 1:
             tel, made.bad_lines[line] = "12-34", "Телефон"
-        elif n >= BAD_EVERY and kind == 2:  # noqa: PLR2004 - the kinds of bad rows, in turn
-            mail, made.bad_lines[line] = f"ivan.petrov{n}@", "E-mail"
-        elif n >= BAD_EVERY and kind == 3:  # noqa: PLR2004
+        elif n >= BAD_EVERY and kind == 2:
+            mail, made.bad_lines[line] = email_of(n).partition("@")[0] + "@", "E-mail"
+        elif n >= BAD_EVERY and kind == 3:
             name, made.bad_lines[line] = "", "ФИО"
-        elif n >= BAD_EVERY and kind == 4:  # noqa: PLR2004 - the same person as the row a hundred before
-            tel, mail = phone(n), f"ivan.petrov{n - BAD_EVERY}@example.ru"
+        elif n >= BAD_EVERY and kind == 4:
+            tel, mail = phone(n), email_of(n - REPEATS)
             made.repeated_lines.append(line)
-        elif kind == 5:  # noqa: PLR2004
+        elif kind == 5:
             name = f"<b>Анна</b> <script>alert({n})</script>"
             made.markup_lines[line] = name
-        lines.append(f"{name};{tel};{mail};ООО «Ромашка {n // COMPANY_EVERY}»;Менеджер")
+        lines.append(f"{name};{tel};{mail};\u041e\u041e\u041e «Ромашка {n // COMPANY_EVERY}»;Менеджер")
     made.data = ("\r\n".join(lines) + "\r\n").encode("cp1251")
     return made
 
@@ -72,7 +101,8 @@ def vcards(count: int) -> bytes:
                 f"FN:Anna Berzina {n}\r\nN:Berzina;Anna;;;\r\n"
                 f"TEL;VALUE=uri;TYPE=cell:tel:+3712{n:07d}\r\n"
                 f"EMAIL;TYPE=work:anna{n}@example.lv\r\nORG:Acme {n // COMPANY_EVERY};Sales\r\n"
-                f"TITLE:Buyer\r\nNOTE:Met at the fair\\, booth {n}\r\nADR;TYPE=work:;;Brivibas {n};Riga;;LV-1010;Latvia\r\n"
+                f"TITLE:Buyer\r\nNOTE:Met at the fair\\, booth {n}\r\n"
+                f"ADR;TYPE=work:;;Brivibas {n};Riga;;LV-1010;Latvia\r\n"
                 "END:VCARD\r\n"
             )
         else:

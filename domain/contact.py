@@ -99,6 +99,7 @@ class Contact(Aggregate):
         self.merged_into: UUID | None = None
         self.merged_from: list[UUID] = []
         self.duplicate_suggestions: list[UUID] = []  # DuplicateSuggestion ids naming this contact
+        self.unsubscribed = False  # from campaigns' mail, by following a mail's link
 
     @classmethod
     def register(cls, name: str, by: UUID | None, source: str = "") -> Contact:
@@ -242,6 +243,14 @@ class Contact(Aggregate):
             forwarded_by=activity.forwarded_by,
         )
 
+    def unsubscribe(self, campaign_id: UUID) -> bool:
+        """The customer wants no more campaign mail (they followed a campaign's link); False if they had said so."""
+        self._check_not_merged()
+        if self.unsubscribed:
+            return False
+        self._unsubscribed(campaign_id=campaign_id)
+        return True
+
     def _take_over(self, merged: Contact, by: UUID | None) -> None:
         """What ``merged`` has and this contact lacks, each recorded as an ordinary change."""
         for address in merged.addresses:
@@ -285,6 +294,10 @@ class Contact(Aggregate):
         forwarded_by: str = "",
     ) -> None:
         self.activities.append(channel_message_id)
+
+    @event("Unsubscribed")
+    def _unsubscribed(self, campaign_id: UUID) -> None:
+        self.unsubscribed = True
 
     @event("DuplicateSuggested")
     def _duplicate_suggested(self, suggestion_id: UUID, other_contact_id: UUID, reasons: list[str]) -> None:

@@ -37,6 +37,8 @@ from services.console.client_address import client_address
 from services.console.crm_routes import crm_routes
 from services.console.floods import Floods, too_many
 from services.console.health import CachedHealth, check_health
+from services.console.imports_api import PATH as IMPORTS_PATH
+from services.console.imports_api import imports_route
 from services.console.live import LiveUpdates
 from services.console.metrics import metrics_endpoint
 from services.console.operator_socket import serve_console
@@ -58,6 +60,7 @@ from services.console.sales_access import SalesAccess
 from services.console.sales_live import SalesPushes
 from services.console.security_headers import SecurityHeaders, page_policy, websocket_origin
 from services.console.sessions import SessionWatch, create_sessions_table, end_session, open_session
+from services.console.unsubscribe_route import unsubscribe_route
 from services.console.uploads import upload_route
 from services.heartbeat import TABLES as HEARTBEATS
 from services.heartbeat import beat
@@ -335,13 +338,25 @@ def build_app(settings: Settings) -> Starlette:
                 lambda request: _bearer(gateway, request),
                 settings.default_phone_region,
             ),
+            unsubscribe_route(lambda: gateway.store, gateway.signer),
+            imports_route(
+                lambda: gateway.store,
+                lambda: gateway.pool,
+                lambda request: _bearer(gateway, request),
+                gateway.sales.permissions,
+                settings.import_batch_rows,
+                settings.default_phone_region,
+            ),
         ],
         middleware=[
             Middleware(SecurityHeaders, pages=_page_policies(settings), framed=frozenset({"/widget"})),
             Middleware(
                 BodyLimit,
                 max_bytes=settings.http_max_body_bytes,
-                larger={"/api/attachments": max(settings.attachment_max_bytes, settings.http_max_body_bytes)},
+                larger={
+                    "/api/attachments": max(settings.attachment_max_bytes, settings.http_max_body_bytes),
+                    IMPORTS_PATH: max(settings.import_max_bytes, settings.http_max_body_bytes),
+                },
             ),
         ],
         lifespan=gateway.lifespan,
