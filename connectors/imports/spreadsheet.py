@@ -91,7 +91,7 @@ class Sheet:
         reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
         next(reader, None)
         line = reader.line_num + 1
-        for cells in reader:
+        for cells in _read(reader):
             row = ImportRow(line, name_column=self.name_column)
             for column, what, text in zip(self.columns, self.fields, cells, strict=False):
                 if what is None:
@@ -104,11 +104,24 @@ class Sheet:
             line = reader.line_num + 1
 
 
+def _read(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+    try:
+        yield from reader
+    except csv.Error as error:  # a cell past the size limit, a quote never closed at the end
+        line = getattr(reader, "line_num", 0)
+        msg = f"line {line} cannot be read as CSV: {error}"
+        raise UnreadableFile(msg) from None
+
+
 def decoded(data: bytes) -> tuple[str, str]:
     """The file's text and the encoding it was read in; UnreadableFile when it is no text."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return data.decode(encoding), encoding
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError as error:
+                msg = f"the file starts as {encoding} but is not: byte {error.start} cannot be read"
+                raise UnreadableFile(msg) from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
