@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import formataddr, make_msgid
 from uuid import UUID, uuid4
 
@@ -30,6 +31,8 @@ from services.tables import ensure_tables
 from services.tokens import Signer
 
 log = structlog.get_logger()
+# Lines up to SMTP's limit: the unsubscribe link is one long word, which a 78-column fold would encode.
+_POLICY = SMTP.clone(max_line_length=998)
 UNSUBSCRIBE = "unsubscribe"
 UNSUBSCRIBE_TTL_SECONDS = 5 * 365 * 24 * 3600  # a mail read years later still unsubscribes
 TABLES = """
@@ -176,11 +179,13 @@ async def _mark(pool: asyncpg.Pool, row: asyncpg.Record, status: str, detail: st
 
 
 async def _send(pool: asyncpg.Pool, store: EventStore, sender: Sender, row: asyncpg.Record) -> str:
-    contact = await asyncio.to_thread(store.load, row["contact_id"])
+    # asyncpg's own UUID type is not one the event store can record.
+    contact_id, campaign_id, sent_by = (UUID(str(row[k])) for k in ("contact_id", "campaign_id", "sent_by"))
+    contact = await asyncio.to_thread(store.load, contact_id)
     if not isinstance(contact, Contact) or contact.unsubscribed:
         await _mark(pool, row, "skipped", "the contact unsubscribed")
         return "skipped"
-    mail = EmailMessage()
+    mail = EmailMessage(policy=_POLICY)
     mail["From"] = formataddr((sender.display_name, sender.address))
     mail["To"] = row["email"]
     mail["Subject"] = row["subject"]
@@ -195,10 +200,10 @@ async def _send(pool: asyncpg.Pool, store: EventStore, sender: Sender, row: asyn
 
     result = await hand_over(sender.server, mail, sender.address, row["email"], before_data=sending)
     if result.handover is Handover.ACCEPTED:
+        sent_at = datetime.now(tz=UTC)
         await asyncio.to_thread(
-            log_campaign_mail, store, row["contact_id"], row["campaign_id"], row["subject"], row["body"],
-            datetime.now(tz=UTC), row["sent_by"],
-        )  # fmt: skip
+            log_campaign_mail, store, contact_id, campaign_id, row["subject"], row["body"], sent_at, sent_by
+        )
         await _mark(pool, row, "sent", result.detail)
         return "sent"
     retry = result.handover is Handover.RETRY and row["attempts"] < sender.max_attempts
