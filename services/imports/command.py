@@ -71,7 +71,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{args.file}: {error}; nothing was imported", file=sys.stderr)  # noqa: T201
         return 1
     print(file=sys.stderr)  # noqa: T201 - end the progress bar's line
-    print(json.dumps(report, ensure_ascii=False, indent=1))  # noqa: T201
+    print(json.dumps(report, ensure_ascii=False))  # noqa: T201 - one line, the last: after any log lines
     return 0
 
 
