@@ -276,6 +276,8 @@ class Contact(Aggregate):
             self._joined_company(company_id=merged.company_id, by=by)
         if merged.responsible_manager_id is not None and self.responsible_manager_id is None:
             self._responsible_manager_changed(manager_id=merged.responsible_manager_id, by=by)
+        if merged.unsubscribed and not self.unsubscribed:
+            self._unsubscribed(campaign_id=None)  # the person asked, under the contact merged
 
     def _check_not_merged(self) -> None:
         if self.merged_into is not None:
@@ -296,7 +298,7 @@ class Contact(Aggregate):
         self.activities.append(channel_message_id)
 
     @event("Unsubscribed")
-    def _unsubscribed(self, campaign_id: UUID) -> None:
+    def _unsubscribed(self, campaign_id: UUID | None) -> None:
         self.unsubscribed = True
 
     @event("DuplicateSuggested")
