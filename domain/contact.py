@@ -276,8 +276,6 @@ class Contact(Aggregate):
             self._joined_company(company_id=merged.company_id, by=by)
         if merged.responsible_manager_id is not None and self.responsible_manager_id is None:
             self._responsible_manager_changed(manager_id=merged.responsible_manager_id, by=by)
-        if merged.unsubscribed and not self.unsubscribed:
-            self._unsubscribed(campaign_id=None)  # the person asked, under the contact merged
 
     def _check_not_merged(self) -> None:
         if self.merged_into is not None:
@@ -375,4 +373,6 @@ def merge(survivor: Contact, merged: Contact, by: UUID | None, why: str) -> None
         merged_id=merged.id, by=by, why=why, name=merged.name, activities=list(merged.activities)
     )
     survivor._take_over(merged, by)  # noqa: SLF001
+    if merged.unsubscribed and not survivor.unsubscribed:
+        survivor._unsubscribed(campaign_id=None)  # noqa: SLF001 - the person asked, under the contact merged
     merged._merged_into(survivor_id=survivor.id, by=by, why=why)  # noqa: SLF001
