@@ -66,8 +66,10 @@ def suggest(work: UnitOfWork, one: UUID, other: UUID, reasons: list[str]) -> UUI
 
     Both contacts note the suggestion, so either one lists it.
     """
+    if not reasons:
+        return None  # before loading either: a contact is compared with everyone listed under its keys
     first, second = contact_of(work, one), contact_of(work, other)
-    if not reasons or first is None or second is None or first.id == second.id:
+    if first is None or second is None or first.id == second.id:
         return None
     suggestion = pair_suggestion_id(first.id, second.id)
     if work.get(suggestion) is not None:

@@ -22,6 +22,10 @@ class UnitOfWork:
         # In the order first touched: new aggregates are saved, and their events numbered, in this order.
         self._touched: dict[UUID, Aggregate | None] = {}
 
+    def know(self, found: dict[UUID, Aggregate | None]) -> None:
+        """Aggregates loaded in bulk ahead of use (None: known not to exist); those already touched stay."""
+        self._prefetched.update({k: v for k, v in found.items() if k not in self._touched})
+
     def get(self, aggregate_id: UUID) -> Aggregate | None:
         """The aggregate, loaded once; None if it does not exist."""
         if aggregate_id not in self._touched:

@@ -51,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     chaos.add_argument("--messages", type=int, default=100_000, help="messages sent through the widget")
     chaos.add_argument("--rate", type=float, default=100.0, help="messages per second; the load lasts messages/rate")
     chaos.add_argument("--kills", type=int, default=10, help="SIGKILLs spread over the services during the load")
+    imports = commands.add_parser("imports", help="contacts imported per second from a CSV, beside asyncpg COPY")
+    imports.add_argument("--rows", type=int, default=50_000, help="rows of the generated spreadsheet")
+    imports.add_argument("--batch", type=int, default=100, help="rows per transaction")
+    imports.add_argument("--output", type=Path, help="JSON results (default .local/bench/imports.json)")
     args = parser.parse_args(argv)
     try:
         return _run(args)
@@ -92,6 +96,10 @@ def _run(args: argparse.Namespace) -> int:  # noqa: PLR0911 - one return per sui
 
         print(run_routing_bench(quick=args.quick))
         return 0
+    if args.command == "imports":
+        from bench.imports import run_imports_bench  # noqa: PLC0415
+
+        return run_imports_bench(rows=args.rows, batch=args.batch, output=args.output or RESULTS / "imports.json")
     if args.command == "chaos":
         from bench.chaos import run_chaos  # noqa: PLC0415
 

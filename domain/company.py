@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -64,6 +65,14 @@ class Company(Aggregate):
     def register(cls, details: CompanyDetails, by: UUID | None) -> Company:
         """A new company; its other details are set right after, each an event of its own."""
         company = cls(name=details.name, by=by)
+        company.describe(details, by)
+        return company
+
+    @classmethod
+    def register_as(cls, company_id: UUID, details: CompanyDetails, by: UUID | None) -> Company:
+        """A new company whose id its origin derives (its name in an import), so it is registered once."""
+        registered: type[Any] = getattr(cls, "Registered")  # noqa: B009 - the @event decorator makes it
+        company = cls._create(registered, id=company_id, name=details.name, by=by)
         company.describe(details, by)
         return company
 

@@ -99,11 +99,19 @@ class Contact(Aggregate):
         self.merged_into: UUID | None = None
         self.merged_from: list[UUID] = []
         self.duplicate_suggestions: list[UUID] = []  # DuplicateSuggestion ids naming this contact
+        self.unsubscribed = False  # from campaigns' mail, by following a mail's link
 
     @classmethod
     def register(cls, name: str, by: UUID | None, source: str = "") -> Contact:
         """A contact a manager enters by hand; addresses are added to it after."""
         return cls(name=checked_name(name), by=by, source=checked_line("source", source, MAX_SOURCE_LENGTH))
+
+    @classmethod
+    def register_as(cls, contact_id: UUID, name: str, by: UUID | None, source: str = "") -> Contact:
+        """A contact whose id its origin derives (a line of an import), so it cannot be registered twice."""
+        source = checked_line("source", source, MAX_SOURCE_LENGTH)
+        registered: type[Any] = getattr(cls, "Registered")  # noqa: B009 - the @event decorator makes it
+        return cls._create(registered, id=contact_id, name=checked_name(name), address="", by=by, source=source)
 
     @property
     def emails(self) -> list[str]:
@@ -235,6 +243,14 @@ class Contact(Aggregate):
             forwarded_by=activity.forwarded_by,
         )
 
+    def unsubscribe(self, campaign_id: UUID) -> bool:
+        """The customer wants no more campaign mail (they followed a campaign's link); False if they had said so."""
+        self._check_not_merged()
+        if self.unsubscribed:
+            return False
+        self._unsubscribed(campaign_id=campaign_id)
+        return True
+
     def _take_over(self, merged: Contact, by: UUID | None) -> None:
         """What ``merged`` has and this contact lacks, each recorded as an ordinary change."""
         for address in merged.addresses:
@@ -278,6 +294,10 @@ class Contact(Aggregate):
         forwarded_by: str = "",
     ) -> None:
         self.activities.append(channel_message_id)
+
+    @event("Unsubscribed")
+    def _unsubscribed(self, campaign_id: UUID | None) -> None:
+        self.unsubscribed = True
 
     @event("DuplicateSuggested")
     def _duplicate_suggested(self, suggestion_id: UUID, other_contact_id: UUID, reasons: list[str]) -> None:
@@ -353,4 +373,6 @@ def merge(survivor: Contact, merged: Contact, by: UUID | None, why: str) -> None
         merged_id=merged.id, by=by, why=why, name=merged.name, activities=list(merged.activities)
     )
     survivor._take_over(merged, by)  # noqa: SLF001
+    if merged.unsubscribed and not survivor.unsubscribed:
+        survivor._unsubscribed(campaign_id=None)  # noqa: SLF001 - the person asked, under the contact merged
     merged._merged_into(survivor_id=survivor.id, by=by, why=why)  # noqa: SLF001

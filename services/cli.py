@@ -17,8 +17,9 @@ from typing import Any
 from uuid import UUID
 
 from domain.errors import DomainError
-from services import account_commands, replay_command
+from services import account_commands, campaign_command, replay_command
 from services.bootstrap import create_pool, run_service
+from services.imports import command as import_command
 from services.settings import ConfigurationError, Settings, load_settings
 
 SERVICES = ("ingest", "router", "projections", "gateway")
@@ -183,6 +184,8 @@ def _main(argv: list[str] | None = None) -> int:
     _dead_letters_parser(commands)
     account_commands.add_parser(commands)
     replay_command.add_parser(commands)
+    import_command.add_parser(commands)
+    campaign_command.add_parser(commands)
     asyncapi = commands.add_parser("asyncapi", help="write the topics' AsyncAPI document, generated from the code")
     asyncapi.add_argument(
         "--output", type=Path, default=None, help="where to write it (default docs/asyncapi.json; .yaml for YAML)"
@@ -208,6 +211,8 @@ def _main(argv: list[str] | None = None) -> int:
         "dead-letters": lambda s, a: asyncio.run(_dead_letters(s, a)),
         "accounts": account_commands.run,
         "replay": replay_command.run,
+        "import": import_command.run,
+        "campaign": campaign_command.run,
     }
     if args.command in tasks:
         return tasks[args.command](settings, args)

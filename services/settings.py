@@ -244,6 +244,15 @@ class Settings(BaseSettings):
         default=120.0, gt=0, description="A VK reply claimed this long ago by a stopped sender is taken over."
     )
     http_max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Larger HTTP request bodies get 413.")
+    import_batch_rows: int = Field(
+        default=100, ge=1, le=1_000, description="Rows of an imported file saved per transaction."
+    )
+    campaign_mails_per_second: float = Field(
+        default=10.0, gt=0, le=1000, description="Campaign mails handed to the SMTP server per second, at most."
+    )
+    import_max_bytes: int = Field(
+        default=50 * 1024 * 1024, ge=1024, description="Larger files sent to POST /api/imports get 413."
+    )
     trusted_proxies: list[IPvAnyNetwork] = Field(
         default_factory=list,
         description="Proxies (addresses or networks) whose X-Forwarded-For names the client; none by default.",

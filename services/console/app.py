@@ -43,6 +43,8 @@ from services.console.exports_api import ExportsApi
 from services.console.floods import Floods, too_many
 from services.console.forms_api import FormsApi
 from services.console.health import CachedHealth, check_health
+from services.console.imports_api import PATH as IMPORTS_PATH
+from services.console.imports_api import imports_route
 from services.console.lead_conversion import ConversionApi
 from services.console.live import LiveUpdates
 from services.console.metrics import metrics_endpoint
@@ -65,6 +67,7 @@ from services.console.sales_access import SalesAccess
 from services.console.sales_live import SalesPushes
 from services.console.security_headers import SecurityHeaders, page_policy, websocket_origin
 from services.console.sessions import SessionWatch, create_sessions_table, end_session, open_session
+from services.console.unsubscribe_route import unsubscribe_route
 from services.console.uploads import upload_route
 from services.console.widget_chat import WidgetChat, chat_state
 from services.heartbeat import TABLES as HEARTBEATS
@@ -365,13 +368,25 @@ def build_app(settings: Settings) -> Starlette:
                 lambda request: _bearer(gateway, request),
                 (settings.console_url, settings.forms_url),
             ).routes(),
+            unsubscribe_route(lambda: gateway.store, gateway.signer),
+            imports_route(
+                lambda: gateway.store,
+                lambda: gateway.pool,
+                lambda request: _bearer(gateway, request),
+                gateway.sales.permissions,
+                settings.import_batch_rows,
+                settings.default_phone_region,
+            ),
         ],
         middleware=[
             Middleware(SecurityHeaders, pages=_page_policies(settings), framed=frozenset({"/widget"})),
             Middleware(
                 BodyLimit,
                 max_bytes=settings.http_max_body_bytes,
-                larger={"/api/attachments": max(settings.attachment_max_bytes, settings.http_max_body_bytes)},
+                larger={
+                    "/api/attachments": max(settings.attachment_max_bytes, settings.http_max_body_bytes),
+                    IMPORTS_PATH: max(settings.import_max_bytes, settings.http_max_body_bytes),
+                },
             ),
         ],
         lifespan=gateway.lifespan,

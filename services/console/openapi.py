@@ -101,6 +101,7 @@ def _paths() -> dict[str, dict[str, Any]]:
         path_id("contact_id"),
     )
     sha = {"name": "sha256", "in": "path", "required": True, "schema": {"type": "string"}}
+    token = {"name": "token", "in": "query", "required": True, "schema": {"type": "string"}}
     page = {"parameters": PAGE}
     return {
         "/": {"get": operation("the operators' console page")},
@@ -128,6 +129,26 @@ def _paths() -> dict[str, dict[str, Any]]:
             )
         },
         "/api/attachments/{sha256}": {"get": authed("an attachment's bytes", 404, 410, parameters=[sha])},
+        "/unsubscribe": {
+            method: operation(
+                "a campaign mail's unsubscribe link: GET shows a button, POST honours it", 400, parameters=[token]
+            )
+            for method in ("get", "post")
+        },
+        "/api/imports": {
+            "post": authed(
+                "import contacts from a CSV or vCard file (the body, X-Filename its name): the report of every row",
+                400,
+                403,
+                413,
+                parameters=[
+                    {"name": "X-Filename", "in": "header", "required": True, "schema": {"type": "string"}},
+                    {"name": "dry_run", "in": "query", "schema": {"type": "string", "enum": ["true", "false"]}},
+                    {"name": "mapping", "in": "query", "schema": {"type": "string"}},
+                ],
+                requestBody={"required": True, "content": {"application/octet-stream": {"schema": {}}}},
+            )
+        },
         "/api/mail/rejections": {"get": authed("a page of the mails not accepted", 400, 403, **page)},
         "/api/work-day": {"post": authed("the caller's own work day", 400, 413, body=WorkDay)},
         "/api/managers/{manager_id}/capacity": {

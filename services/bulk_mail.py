@@ -1,0 +1,213 @@
+"""Campaign mail: a template sent to a segment of contacts through a mailbox's SMTP, each contact once.
+
+A campaign's mails are queued in ``campaign_mails`` keyed by the campaign and the contact, so
+queueing again adds no second mail. A sender claims a queued mail (a claim token, and a lease a
+stopped sender's claim expires after), marks it ``sending`` just before it goes over the wire, and
+records the outcome; one left ``sending`` by a stopped sender is marked uncertain, never sent again.
+A contact who unsubscribed before their mail goes is skipped. Each mail sent is an activity on the
+contact; sending is throttled to the configured rate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formataddr, make_msgid
+from uuid import UUID, uuid4
+
+import asyncpg
+import structlog
+
+from application.event_store import EventStore
+from application.log_campaign_mail import log_campaign_mail
+from connectors.mail.smtp import Handover, SmtpServer, hand_over
+from domain.bulk_mail import MailTemplate
+from domain.contact import Contact
+from services.tables import ensure_tables
+from services.tokens import Signer
+
+log = structlog.get_logger()
+# Lines up to SMTP's limit: the unsubscribe link is one long word, which a 78-column fold would encode.
+_POLICY = SMTP.clone(max_line_length=998)
+UNSUBSCRIBE = "unsubscribe"
+UNSUBSCRIBE_TTL_SECONDS = 5 * 365 * 24 * 3600  # a mail read years later still unsubscribes
+TABLES = """
+CREATE TABLE IF NOT EXISTS campaign_mails (
+    campaign_id uuid NOT NULL,
+    contact_id uuid NOT NULL,
+    email text NOT NULL,
+    subject text NOT NULL,
+    body text NOT NULL,
+    unsubscribe_link text NOT NULL,
+    sent_by uuid NOT NULL,
+    status text NOT NULL DEFAULT 'queued',
+    attempts integer NOT NULL DEFAULT 0,
+    claim uuid,
+    claimed_at timestamptz,
+    detail text,
+    queued_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (campaign_id, contact_id)
+);
+CREATE INDEX IF NOT EXISTS campaign_mails_queued ON campaign_mails (queued_at) WHERE status = 'queued';
+"""
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A contact a campaign goes to, with what its fields are filled from."""
+
+    contact_id: UUID
+    email: str
+    name: str
+    company: str = ""
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """One sending of one template: its id keys its mails, so a contact gets it once."""
+
+    campaign_id: UUID
+    template: MailTemplate
+    sent_by: UUID
+
+
+@dataclass(frozen=True)
+class Sender:
+    """The mailbox campaigns go out from, the link unsubscribing goes to, and how fast mail may go."""
+
+    address: str
+    display_name: str
+    server: SmtpServer
+    unsubscribe_url: str  # the gateway's /unsubscribe, to which the token is appended
+    signer: Signer
+    per_second: float = 10.0
+    max_attempts: int = 5
+    lease_seconds: float = 300.0
+
+
+def unsubscribe_token(signer: Signer, campaign_id: UUID, contact_id: UUID) -> str:
+    """The signed token of one contact's unsubscribe link in one campaign."""
+    return signer.issue(UNSUBSCRIBE, f"{campaign_id}/{contact_id}", UNSUBSCRIBE_TTL_SECONDS)
+
+
+def unsubscribing(signer: Signer, token: str) -> tuple[UUID, UUID] | None:
+    """The campaign and contact a genuine unsubscribe token names; None for anything else."""
+    subject = signer.subject(UNSUBSCRIBE, token)
+    campaign, _, contact = (subject or "").partition("/")
+    try:
+        return UUID(campaign), UUID(contact)
+    except ValueError:
+        return None
+
+
+async def queue_campaign(
+    pool: asyncpg.Pool, sender: Sender, campaign: Campaign, recipients: Sequence[Recipient]
+) -> int:
+    """Queue one mail per recipient, filled for them; those queued before are left alone. How many were new."""
+    await ensure_tables(pool, TABLES)
+    rows = []
+    for r in recipients:
+        link = f"{sender.unsubscribe_url}?token={unsubscribe_token(sender.signer, campaign.campaign_id, r.contact_id)}"
+        first = r.name.split()[0] if r.name.split() else ""
+        values = {"name": r.name, "first_name": first, "email": r.email, "company": r.company, "unsubscribe_url": link}
+        subject, body = campaign.template.filled(values)
+        rows.append((campaign.campaign_id, r.contact_id, r.email, subject, body, link, campaign.sent_by))
+    async with pool.acquire() as conn, conn.transaction():
+        before = await conn.fetchval("SELECT count(*) FROM campaign_mails WHERE campaign_id = $1", campaign.campaign_id)
+        await conn.executemany(
+            "INSERT INTO campaign_mails (campaign_id, contact_id, email, subject, body, unsubscribe_link, sent_by)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            rows,
+        )
+        after = await conn.fetchval("SELECT count(*) FROM campaign_mails WHERE campaign_id = $1", campaign.campaign_id)
+    log.info("campaign_queued", campaign_id=str(campaign.campaign_id), queued=after - before)
+    return int(after - before)
+
+
+async def send_queued(pool: asyncpg.Pool, store: EventStore, sender: Sender, campaign_id: UUID) -> dict[str, int]:
+    """Send the campaign's queued mails at the sender's rate until none is left; the count of each outcome."""
+    await ensure_tables(pool, TABLES)
+    await _expire_leases(pool, sender, campaign_id)
+    outcomes: dict[str, int] = {}
+    interval = 1.0 / sender.per_second
+    while (claimed := await _claim(pool, campaign_id)) is not None:
+        started = asyncio.get_running_loop().time()
+        outcome = await _send(pool, store, sender, claimed)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        await asyncio.sleep(max(0.0, interval - (asyncio.get_running_loop().time() - started)))  # the throttle
+    log.info("campaign_sent", campaign_id=str(campaign_id), **outcomes)
+    return outcomes
+
+
+async def _claim(pool: asyncpg.Pool, campaign_id: UUID) -> asyncpg.Record | None:
+    return await pool.fetchrow(
+        "UPDATE campaign_mails SET status = 'claimed', claim = $2, claimed_at = now(), attempts = attempts + 1"
+        " WHERE (campaign_id, contact_id) = (SELECT campaign_id, contact_id FROM campaign_mails"
+        "  WHERE campaign_id = $1 AND status = 'queued' ORDER BY queued_at, contact_id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+        " RETURNING *",
+        campaign_id,
+        uuid4(),
+    )
+
+
+async def _expire_leases(pool: asyncpg.Pool, sender: Sender, campaign_id: UUID) -> None:
+    # Claimed but not yet sending: nothing went out, so it may go. Sending: it may have gone; never again.
+    await pool.execute(
+        "UPDATE campaign_mails SET status = CASE status WHEN 'claimed' THEN 'queued' ELSE 'uncertain' END,"
+        " detail = CASE status WHEN 'sending' THEN 'the sender stopped while handing it over; not sent again' END"
+        " WHERE campaign_id = $1 AND status IN ('claimed', 'sending')"
+        " AND claimed_at < now() - make_interval(secs => $2)",
+        campaign_id,
+        sender.lease_seconds,
+    )
+
+
+async def _mark(pool: asyncpg.Pool, row: asyncpg.Record, status: str, detail: str = "") -> bool:
+    done = await pool.execute(
+        "UPDATE campaign_mails SET status = $4, detail = $5 WHERE campaign_id = $1 AND contact_id = $2 AND claim = $3",
+        row["campaign_id"],
+        row["contact_id"],
+        row["claim"],
+        status,
+        detail,
+    )
+    return str(done).endswith(" 1")
+
+
+async def _send(pool: asyncpg.Pool, store: EventStore, sender: Sender, row: asyncpg.Record) -> str:
+    # asyncpg's own UUID type is not one the event store can record.
+    contact_id, campaign_id, sent_by = (UUID(str(row[k])) for k in ("contact_id", "campaign_id", "sent_by"))
+    contact = await asyncio.to_thread(store.load, contact_id)
+    if not isinstance(contact, Contact) or contact.unsubscribed:
+        await _mark(pool, row, "skipped", "the contact unsubscribed")
+        return "skipped"
+    mail = EmailMessage(policy=_POLICY)
+    mail["From"] = formataddr((sender.display_name, sender.address))
+    mail["To"] = row["email"]
+    mail["Subject"] = row["subject"]
+    mail["Message-ID"] = make_msgid(domain=sender.address.rpartition("@")[2] or None)
+    mail["List-Unsubscribe"] = f"<{row['unsubscribe_link']}>"
+    mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    mail.set_content(row["body"])
+
+    async def sending() -> None:
+        if not await _mark(pool, row, "sending"):
+            raise asyncio.CancelledError  # the claim was taken over: this sender must not send it
+
+    result = await hand_over(sender.server, mail, sender.address, row["email"], before_data=sending)
+    if result.handover is Handover.ACCEPTED:
+        sent_at = datetime.now(tz=UTC)
+        await asyncio.to_thread(
+            log_campaign_mail, store, contact_id, campaign_id, row["subject"], row["body"], sent_at, sent_by
+        )
+        await _mark(pool, row, "sent", result.detail)
+        return "sent"
+    retry = result.handover is Handover.RETRY and row["attempts"] < sender.max_attempts
+    status = "queued" if retry else "uncertain" if result.handover is Handover.UNCERTAIN else "failed"
+    await _mark(pool, row, status, result.detail)
+    log.info("campaign_mail_not_sent", contact_id=str(row["contact_id"]), status=status, detail=result.detail)
+    return status

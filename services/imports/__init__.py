@@ -1,0 +1,1 @@
+"""Importing contacts from files: reading them, the import's checkpoint, and its report."""
