@@ -38,6 +38,7 @@ from connectors.calls.signing import (
     check_twilio,
 )
 from connectors.calls.twilio import NothingToRecord, read_status_callback, sent_at
+from connectors.request_body import BodyTooLarge, read_within
 from domain.call_event import CallEvent, InvalidCallEvent
 
 log = structlog.get_logger()
@@ -100,9 +101,8 @@ class CallWebhooks:
         if line is None or line.provider != provider:
             return _refused(404, "no such line")
         bound = log.bind(line=line.name, provider=provider)
-        body = await _body(request, self.max_body_bytes)
         try:
-            event = read(request, line, self._within_limit(body))
+            event = read(request, line, await self._body(request))
         except Refused as refused:
             bound.info("call_event_refused", status=refused.status, reason=refused.detail, field=refused.field)
             return _refused(refused.status, refused.detail, refused.field)
@@ -111,10 +111,13 @@ class CallWebhooks:
             return _json(200, {"status": "ignored", "reason": str(nothing)})
         return await self._take(event, bound)
 
-    def _within_limit(self, body: bytes | None) -> bytes:
-        if body is None:
-            raise Refused(413, f"the body is over {self.max_body_bytes} bytes")
-        return body
+    async def _body(self, request: Request) -> bytes:
+        try:
+            return await read_within(request, self.max_body_bytes)
+        except BodyTooLarge:
+            raise Refused(413, f"the body is over {self.max_body_bytes} bytes") from None
+        except ClientDisconnect:
+            return b""  # the sender is gone and hears no answer; an empty body is refused like any other
 
     def _read_generic(self, request: Request, line: Line, body: bytes) -> CallEvent:
         try:
@@ -175,24 +178,6 @@ class CallWebhooks:
             return _json(503, {"error": "the event could not be stored yet; send it again later"})
         bound.info("call_event_accepted")
         return _json(200, {"status": "accepted", "call_id": event.call_id, "event": event.kind.value})
-
-
-async def _body(request: Request, limit: int) -> bytes | None:
-    """The body, or None as soon as it is known to be over ``limit`` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                return None
-            chunks.append(chunk)
-    except ClientDisconnect:
-        return b""
-    return b"".join(chunks)
 
 
 def _depth(value: object) -> int:

@@ -28,6 +28,7 @@ from starlette.routing import Route
 
 from connectors.client_address import Network, client_of
 from connectors.rate_limit import RateLimiter
+from connectors.request_body import BodyTooLarge, read_within
 from domain.errors import InvalidInboundMessage
 from domain.form_submission import FormVersion, InvalidSubmission, read_submission
 from domain.inbound import InboundMessage
@@ -61,10 +62,6 @@ class FormLimits:
     trusted_proxies: Sequence[Network] = ()
     publish_timeout: float = 10.0
     default_phone_region: str = ""
-
-
-class _TooLarge(Exception):
-    pass
 
 
 def form_routes(find: FindForm, publish: Publish, origins: Sequence[str], limits: FormLimits) -> list[Route]:
@@ -139,8 +136,8 @@ async def _submit(  # noqa: PLR0911 - one answer per refusal the module names
     if found is None or found.archived:
         return _answer(404, {"error": "no such form"}, origin=origin, unread=True)
     try:
-        data = loads(await _body(request, limits.max_body_bytes), parse_constant=_no_constants)
-    except _TooLarge:
+        data = loads(await read_within(request, limits.max_body_bytes), parse_constant=_no_constants)
+    except BodyTooLarge:
         body = {"error": f"the submission is over the limit of {limits.max_body_bytes} bytes"}
         return _answer(413, body, origin=origin, unread=True)
     except ClientDisconnect:
@@ -187,19 +184,6 @@ def _allowed(origin: str, allowed: frozenset[str], found: PublishedForm | None) 
     if not origin:
         return False
     return origin in allowed or (found is not None and origin in found.form.definition.allowed_origins)
-
-
-async def _body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _TooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _no_constants(name: str) -> float:

@@ -26,6 +26,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from connectors.request_body import BodyTooLarge, read_within
 from connectors.telegram.updates import CustomerMessage, Ignored, InvalidUpdate, TryLater, read_update
 from domain.errors import InvalidInboundMessage
 
@@ -46,10 +47,6 @@ class WebhookBot:
     accept: Accept
 
 
-class _TooLarge(Exception):
-    pass
-
-
 def webhook_routes(bots: Mapping[str, WebhookBot], max_body_bytes: int) -> list[Route]:
     """The webhook route for the given bots (none when no bot takes webhooks)."""
     if not bots:
@@ -66,8 +63,8 @@ def webhook_routes(bots: Mapping[str, WebhookBot], max_body_bytes: int) -> list[
             log.warning("telegram_webhook_refused", bot=name, reason="secret token missing or wrong")
             return _answer(401, "the secret token is missing or wrong", unread=True)
         try:
-            body = await _body(request, max_body_bytes)
-        except _TooLarge:
+            body = await read_within(request, max_body_bytes)
+        except BodyTooLarge:
             return _answer(413, f"the update is over the limit of {max_body_bytes} bytes", unread=True)
         except ClientDisconnect:
             return Response(status_code=400)
@@ -97,19 +94,6 @@ async def _take(bot: WebhookBot, body: bytes) -> Response:
         log.warning("telegram_update_deferred", bot=bot.name, update_id=update.update_id, reason=str(later))
         return _answer(503, "the update cannot be taken now; send it again later")
     return JSONResponse({"ok": True})
-
-
-async def _body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _TooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _no_constants(name: str) -> float:

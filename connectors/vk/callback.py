@@ -29,6 +29,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from connectors.request_body import BodyTooLarge, read_within
 from connectors.vk.downloads import MediaUnavailable
 from connectors.vk.events import (
     CONFIRMATION,
@@ -66,10 +67,13 @@ class CallbackEndpoint:
     async def handle(self, request: Request) -> Response:
         """Answer one request from VK (or from someone pretending to be VK)."""
         bound = log.bind(community=self.community.name)
-        body = await _body(request, self.max_body_bytes)
-        if body is None:
+        try:
+            body = await read_within(request, self.max_body_bytes)
+        except BodyTooLarge:
             bound.info("vk_callback_refused", status=413, reason="body over the limit")
             return _refused(413, f"the body is over {self.max_body_bytes} bytes")
+        except ClientDisconnect:
+            body = b""  # VK is gone and hears no answer; an empty body is refused like any other
         try:
             data = json.loads(body.decode("utf-8"), parse_constant=_no_constants)
         except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError too
@@ -124,24 +128,6 @@ class CallbackEndpoint:
             return _refused(503, "the message could not be stored yet; send it again later")
         bound.info("vk_message_accepted")
         return _ok()
-
-
-async def _body(request: Request, limit: int) -> bytes | None:
-    """The body, or None as soon as it is known to be over ``limit`` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                return None
-            chunks.append(chunk)
-    except ClientDisconnect:
-        return b""
-    return b"".join(chunks)
 
 
 def _no_constants(name: str) -> float:

@@ -12,7 +12,10 @@ from __future__ import annotations
 import json
 
 import structlog
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from connectors.request_body import BodyTooLarge, read_within
 
 log = structlog.get_logger()
 
@@ -34,25 +37,15 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit = self.larger.get(scope.get("path", ""), self.max_bytes)
-        declared = _content_length(scope)
-        if declared is not None and declared > limit:
-            await self._refuse(scope, send, f"declared {declared} bytes", limit)
+        try:
+            body = await read_within(Request(scope, receive), limit)
+        except BodyTooLarge as too_large:
+            how = "streamed past the limit" if too_large.declared is None else f"declared {too_large.declared} bytes"
+            await self._refuse(scope, send, how, limit)
             return
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                await self._refuse(scope, send, "streamed past the limit", limit)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        await self.app(scope, _replay(b"".join(chunks), receive), send)
+        except ClientDisconnect:
+            return
+        await self.app(scope, _replay(body, receive), send)
 
     async def _refuse(self, scope: Scope, send: Send, how: str, limit: int) -> None:
         log.info("request_body_too_large", path=scope.get("path"), how=how, limit=limit)
@@ -70,14 +63,6 @@ class BodyLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
-
-
-def _content_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", []):
-        if name == b"content-length":
-            # The server already refused a length that is not a number; stay safe if it did not.
-            return int(value) if value.isdigit() else None
-    return None
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
