@@ -3,13 +3,16 @@
 Python's parser recurses once per level and stops at the interpreter's recursion limit with a
 RecursionError, whose handling depends on how deep the caller's stack already is. Counting the
 depth first makes the answer the same every time: ``TooDeep``, a ValueError naming the limit.
+
+Python's parser also takes ``NaN``, ``Infinity`` and ``-Infinity``, which JSON has not: passed as
+``parse_constant``, ``refuse_constant`` refuses them with a ValueError naming the word.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, NoReturn
 
 MAX_DEPTH = 32  # our deepest message (a rules file, a mail's parts) nests under ten levels
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -38,3 +41,9 @@ def loads(raw: str | bytes, *, max_depth: int = MAX_DEPTH, **options: Any) -> An
         msg = f"the JSON nests deeper than {max_depth} levels"
         raise TooDeep(msg)
     return json.loads(text, **options)
+
+
+def refuse_constant(name: str) -> NoReturn:
+    """For ``parse_constant``: a ValueError, as ``NaN``, ``Infinity`` and ``-Infinity`` are no JSON numbers."""
+    msg = f"{name} is not a JSON number"
+    raise ValueError(msg)

@@ -40,6 +40,7 @@ from connectors.calls.signing import (
 from connectors.calls.twilio import NothingToRecord, read_status_callback, sent_at
 from connectors.request_body import BodyTooLarge, read_within
 from domain.call_event import CallEvent, InvalidCallEvent
+from domain.json_input import refuse_constant
 
 log = structlog.get_logger()
 
@@ -132,7 +133,7 @@ class CallWebhooks:
         except NotVouchedFor as refused:
             raise Refused(401, str(refused)) from None
         try:
-            data = json.loads(body.decode("utf-8"), parse_constant=_no_constants)
+            data = json.loads(body.decode("utf-8"), parse_constant=refuse_constant)
         except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError too
             raise Refused(400, "send one JSON object, UTF-8 encoded", "body") from None
         if _depth(data) > MAX_JSON_DEPTH:
@@ -187,11 +188,6 @@ def _depth(value: object) -> int:
     if isinstance(value, list):
         return 1 + max((_depth(v) for v in value), default=0)
     return 0
-
-
-def _no_constants(name: str) -> float:
-    msg = f"{name} is not a JSON number"
-    raise ValueError(msg)
 
 
 def _refused(status: int, detail: str, field: str | None = None) -> Response:

@@ -32,7 +32,7 @@ from connectors.request_body import BodyTooLarge, read_within
 from domain.errors import InvalidInboundMessage
 from domain.form_submission import FormVersion, InvalidSubmission, read_submission
 from domain.inbound import InboundMessage
-from domain.json_input import loads
+from domain.json_input import loads, refuse_constant
 
 log = structlog.get_logger()
 
@@ -136,7 +136,7 @@ async def _submit(  # noqa: PLR0911 - one answer per refusal the module names
     if found is None or found.archived:
         return _answer(404, {"error": "no such form"}, origin=origin, unread=True)
     try:
-        data = loads(await read_within(request, limits.max_body_bytes), parse_constant=_no_constants)
+        data = loads(await read_within(request, limits.max_body_bytes), parse_constant=refuse_constant)
     except BodyTooLarge:
         body = {"error": f"the submission is over the limit of {limits.max_body_bytes} bytes"}
         return _answer(413, body, origin=origin, unread=True)
@@ -184,11 +184,6 @@ def _allowed(origin: str, allowed: frozenset[str], found: PublishedForm | None) 
     if not origin:
         return False
     return origin in allowed or (found is not None and origin in found.form.definition.allowed_origins)
-
-
-def _no_constants(name: str) -> float:
-    msg = f"{name} is not a JSON number"
-    raise ValueError(msg)
 
 
 def _answer(

@@ -29,6 +29,7 @@ from starlette.routing import Route
 from connectors.request_body import BodyTooLarge, read_within
 from connectors.telegram.updates import CustomerMessage, Ignored, InvalidUpdate, TryLater, read_update
 from domain.errors import InvalidInboundMessage
+from domain.json_input import refuse_constant
 
 log = structlog.get_logger()
 
@@ -76,7 +77,7 @@ def webhook_routes(bots: Mapping[str, WebhookBot], max_body_bytes: int) -> list[
 async def _take(bot: WebhookBot, body: bytes) -> Response:
     try:
         # Decoded as UTF-8 only: json.loads would take UTF-16 and UTF-32 bytes too, which Telegram never sends.
-        data = json.loads(body.decode("utf-8"), parse_constant=_no_constants)
+        data = json.loads(body.decode("utf-8"), parse_constant=refuse_constant)
         update = read_update(data)
     except (ValueError, RecursionError) as error:  # InvalidUpdate and UnicodeDecodeError are ValueErrors
         detail = str(error) if isinstance(error, InvalidUpdate) else "send UTF-8 JSON, not nested too deeply"
@@ -94,11 +95,6 @@ async def _take(bot: WebhookBot, body: bytes) -> Response:
         log.warning("telegram_update_deferred", bot=bot.name, update_id=update.update_id, reason=str(later))
         return _answer(503, "the update cannot be taken now; send it again later")
     return JSONResponse({"ok": True})
-
-
-def _no_constants(name: str) -> float:
-    msg = f"{name} is not a JSON number"
-    raise ValueError(msg)
 
 
 def _answer(status: int, error: str, *, unread: bool = False) -> Response:

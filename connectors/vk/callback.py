@@ -43,6 +43,7 @@ from connectors.vk.events import (
 )
 from connectors.vk.inbound import Community, message_id
 from domain.errors import InvalidInboundMessage
+from domain.json_input import refuse_constant
 
 log = structlog.get_logger()
 
@@ -75,7 +76,7 @@ class CallbackEndpoint:
         except ClientDisconnect:
             body = b""  # VK is gone and hears no answer; an empty body is refused like any other
         try:
-            data = json.loads(body.decode("utf-8"), parse_constant=_no_constants)
+            data = json.loads(body.decode("utf-8"), parse_constant=refuse_constant)
         except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError too
             bound.info("vk_callback_refused", status=400, reason="not JSON")
             return _refused(400, "send one JSON object, UTF-8 encoded and not nested too deeply")
@@ -128,11 +129,6 @@ class CallbackEndpoint:
             return _refused(503, "the message could not be stored yet; send it again later")
         bound.info("vk_message_accepted")
         return _ok()
-
-
-def _no_constants(name: str) -> float:
-    msg = f"{name} is not a JSON number"
-    raise ValueError(msg)
 
 
 def _ok() -> Response:

@@ -25,15 +25,10 @@ class BadInput(ValueError):
         self.code = code
 
 
-def _no_constants(name: str) -> float:
-    msg = f"{name} is not a JSON number"
-    raise ValueError(msg)
-
-
 def parse_object(raw: str | bytes) -> dict[str, Any]:
     """The JSON object in ``raw``, or BadInput with code ``invalid_json`` or ``invalid_frame``."""
     try:
-        value = json_input.loads(raw, parse_constant=_no_constants)
+        value = json_input.loads(raw, parse_constant=json_input.refuse_constant)
     except ValueError:  # UnicodeDecodeError and nesting too deep are ValueErrors too
         raise BadInput("invalid_json", "send valid JSON, UTF-8 encoded and not nested too deeply") from None
     if not isinstance(value, dict):

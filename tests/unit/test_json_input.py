@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.json_input import MAX_DEPTH, TooDeep, depth, loads
+from domain.json_input import MAX_DEPTH, TooDeep, depth, loads, refuse_constant
 
 values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(),
@@ -49,3 +49,9 @@ def test_json_at_the_limit_parses() -> None:
 def test_bytes_that_are_not_utf8_are_a_value_error() -> None:
     with pytest.raises(ValueError, match="utf-8"):
         loads(b"\xff\xfe{}")
+
+
+@pytest.mark.parametrize("word", ["NaN", "Infinity", "-Infinity"])
+def test_numbers_json_does_not_have_are_refused_by_name(word: str) -> None:
+    with pytest.raises(ValueError, match=f"^{word} is not a JSON number$"):
+        loads(f'{{"amount": {word}}}', parse_constant=refuse_constant)
