@@ -156,8 +156,8 @@ class CallEvent:
         """An event from JSON data, or InvalidCallEvent naming the field at fault."""
         if not isinstance(data, dict):
             raise InvalidCallEvent("event", "must be a JSON object")
-        kind = _enum(CallEventKind, data.get("kind"), "kind")
-        direction = _enum(CallDirection, data["direction"], "direction") if "direction" in data else None
+        kind = one_of(CallEventKind, data.get("kind"), "kind")
+        direction = one_of(CallDirection, data["direction"], "direction") if "direction" in data else None
         at = data.get("occurred_at")
         try:
             occurred_at = datetime.fromisoformat(at) if isinstance(at, str) else None
@@ -166,18 +166,18 @@ class CallEvent:
         if occurred_at is None:
             raise InvalidCallEvent("occurred_at", "must be an ISO 8601 time")
         return cls(
-            line=_string(data, "line"),
-            call_id=_string(data, "call_id"),
+            line=string_field(data, "line"),
+            call_id=string_field(data, "call_id"),
             kind=kind,
             occurred_at=occurred_at,
             direction=direction,
-            caller=_string(data, "caller", required=False),
-            callee=_string(data, "callee", required=False),
-            extension=_string(data, "extension", required=False),
-            duration_seconds=_seconds(data, "duration_seconds"),
-            disposition=_string(data, "disposition", required=False),
-            recording_url=_string(data, "recording_url", required=False),
-            recording_seconds=_seconds(data, "recording_seconds"),
+            caller=string_field(data, "caller", required=False),
+            callee=string_field(data, "callee", required=False),
+            extension=string_field(data, "extension", required=False),
+            duration_seconds=seconds_field(data, "duration_seconds"),
+            disposition=string_field(data, "disposition", required=False),
+            recording_url=string_field(data, "recording_url", required=False),
+            recording_seconds=seconds_field(data, "recording_seconds"),
         )
 
 
@@ -203,21 +203,24 @@ def _matching(field: str, value: object, pattern: re.Pattern[str], allowed: str)
         raise InvalidCallEvent(field, f"may hold only {allowed}")
 
 
-def _enum(kinds: type[E], value: object, field: str) -> E:
+def one_of(kinds: type[E], value: object, field: str) -> E:
+    """The member of ``kinds`` that ``value`` names; InvalidCallEvent listing them if none does."""
     try:
         return kinds(str(value))
     except ValueError:
         raise InvalidCallEvent(field, f"must be one of {', '.join(k.value for k in kinds)}") from None
 
 
-def _string(data: dict[str, Any], field: str, *, required: bool = True) -> str:
+def string_field(data: dict[str, Any], field: str, *, required: bool = True) -> str:
+    """``data[field]`` if it is a string (empty when absent and not required); InvalidCallEvent if not."""
     value = data.get(field, None if required else "")
     if not isinstance(value, str):
         raise InvalidCallEvent(field, "must be a string")
     return value
 
 
-def _seconds(data: dict[str, Any], field: str) -> int | None:
+def seconds_field(data: dict[str, Any], field: str) -> int | None:
+    """``data[field]`` if it is a whole number (None when absent); InvalidCallEvent if not."""
     value = data.get(field)
     if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
         raise InvalidCallEvent(field, "must be a whole number of seconds")

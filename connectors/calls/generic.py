@@ -17,21 +17,31 @@ Fields this format does not know are passed over.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from domain.call_event import CallDirection, CallEvent, CallEventKind, InvalidCallEvent
+from domain.call_event import (
+    CallDirection,
+    CallEvent,
+    CallEventKind,
+    InvalidCallEvent,
+    one_of,
+    seconds_field,
+    string_field,
+)
 from domain.phones import InvalidPhone, phone_number
 from domain.text import InvalidText
-
-E = TypeVar("E", CallEventKind, CallDirection)
 
 
 def read_call_event(data: object, line: str, default_region: str) -> CallEvent:
     """The call event a request's JSON describes, or InvalidCallEvent naming the field at fault."""
     if not isinstance(data, dict):
         raise InvalidCallEvent("body", "must be one JSON object")
-    kind = _choice(CallEventKind, data, "event")
-    direction = _choice(CallDirection, data, "direction") if "direction" in data or kind != "recording" else None
+    kind = one_of(CallEventKind, data.get("event"), "event")
+    direction = (
+        one_of(CallDirection, data.get("direction"), "direction")
+        if "direction" in data or kind != "recording"
+        else None
+    )
     ends = {"from": data.get("from", ""), "to": data.get("to", "")}
     if direction is not None:
         customer = "from" if direction is CallDirection.INCOMING else "to"
@@ -40,17 +50,17 @@ def read_call_event(data: object, line: str, default_region: str) -> CallEvent:
         ends[ours] = _our_end(ours, ends[ours], default_region)
     return CallEvent(
         line=line,
-        call_id=_string(data, "call_id"),
+        call_id=string_field(data, "call_id"),
         kind=kind,
         occurred_at=_moment(data, "at"),
         direction=direction,
-        caller=_string(ends, "from", required=False),
-        callee=_string(ends, "to", required=False),
-        extension=_string(data, "extension", required=False),
-        duration_seconds=_seconds(data, "duration"),
-        disposition=_string(data, "disposition", required=False),
-        recording_url=_string(data, "recording_url", required=False),
-        recording_seconds=_seconds(data, "recording_duration"),
+        caller=string_field(ends, "from", required=False),
+        callee=string_field(ends, "to", required=False),
+        extension=string_field(data, "extension", required=False),
+        duration_seconds=seconds_field(data, "duration"),
+        disposition=string_field(data, "disposition", required=False),
+        recording_url=string_field(data, "recording_url", required=False),
+        recording_seconds=seconds_field(data, "recording_duration"),
     )
 
 
@@ -73,29 +83,8 @@ def _our_end(field: str, value: object, region: str) -> object:
         return value  # the event's own rule says what an extension may be
 
 
-def _choice(kinds: type[E], data: dict[str, Any], field: str) -> E:
-    try:
-        return kinds(data[field])
-    except (KeyError, ValueError, TypeError):
-        raise InvalidCallEvent(field, f"must be one of {', '.join(k.value for k in kinds)}") from None
-
-
-def _string(data: dict[str, Any], field: str, *, required: bool = True) -> str:
-    value = data.get(field, None if required else "")
-    if not isinstance(value, str):
-        raise InvalidCallEvent(field, "must be a string")
-    return value
-
-
-def _seconds(data: dict[str, Any], field: str) -> int | None:
-    value = data.get(field)
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-        raise InvalidCallEvent(field, "must be a whole number of seconds")
-    return value
-
-
 def _moment(data: dict[str, Any], field: str) -> datetime:
-    value = _string(data, field)
+    value = string_field(data, field)
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
