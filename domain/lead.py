@@ -215,26 +215,16 @@ class Lead(Aggregate):
     ) -> None:
         if self.manager_id is not None:
             self.tried.append(self.manager_id)
-        self.manager_id = manager_id
-        self.status = LeadStatus.ASSIGNED
-        self.offered_to = []
-        self.answer_by = answer_by
+        self._routed(LeadStatus.ASSIGNED, manager_id, answer_by)
         self.answered = False
-        self.queue_name = None
-        self.queue_position = None
         self.handed_to = None
 
     @event("HandedToTeam")
     def _handed_to_team(self, conversation_id: UUID, team: str, by: UUID, manager_id: UUID | None) -> None:
         if manager_id is not None:
             self.tried.append(manager_id)
-        self.manager_id = None
-        self.status = LeadStatus.NEW
-        self.offered_to = []
-        self.answer_by = None
+        self._routed(LeadStatus.NEW, None, None)
         self.offer_expires_at = None
-        self.queue_name = None
-        self.queue_position = None
         self.handed_to = team
 
     def take_in_progress(self, by: UUID) -> None:
@@ -356,13 +346,8 @@ class Lead(Aggregate):
     def _assigned(
         self, manager_id: UUID, conversation_id: UUID, reasons: dict[str, Any], answer_by: datetime | None
     ) -> None:
-        self.manager_id = manager_id
-        self.status = LeadStatus.ASSIGNED
-        self.offered_to = []
-        self.answer_by = answer_by
+        self._routed(LeadStatus.ASSIGNED, manager_id, answer_by)
         self.answered = False
-        self.queue_name = None
-        self.queue_position = None
 
     @event("Queued")
     def _queued(self, conversation_id: UUID, queue: str | None, position: int, reasons: dict[str, Any]) -> None:
@@ -402,11 +387,15 @@ class Lead(Aggregate):
 
     @event("Closed")
     def _closed(self, conversation_id: UUID, by: UUID | None) -> None:
-        self.status = LeadStatus.CLOSED
-        self.manager_id = None
-        self.offered_to = []
         # No deadline runs on a closed lead: neither re-routing an unanswered one nor expiring an offer.
-        self.answer_by = None
+        self._routed(LeadStatus.CLOSED, None, None)
         self.offer_expires_at = None
+
+    def _routed(self, status: LeadStatus, manager_id: UUID | None, answer_by: datetime | None) -> None:
+        """Where routing has the lead now: ``status``, held by ``manager_id`` (or nobody), no queue, no offer."""
+        self.status = status
+        self.manager_id = manager_id
+        self.answer_by = answer_by
+        self.offered_to = []
         self.queue_name = None
         self.queue_position = None
