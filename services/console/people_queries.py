@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -16,7 +17,7 @@ from uuid import UUID
 import asyncpg
 
 from domain.text import TextKind, checked_text
-from services.console.sales_paging import Page
+from services.console.paging import Page
 from services.console.sales_queries import Query, Visible, plain
 from services.projections.schema import LIVE_SCHEMA
 
@@ -84,9 +85,28 @@ def _searched(query: Query, text: str, name: str, emails: str, phones: str) -> s
     return f"({' OR '.join(found)})"
 
 
-def _page(query: Query, page: Page, table: str) -> None:
+def _of_contact(query: Query, only: PeopleFilter, equal: Sequence[tuple[str, object]]) -> None:
+    """Keep the rows whose ``equal`` columns hold the values given, and whose contact ``c`` has the tag and search."""
+    for column, value in equal:
+        if value is not None:
+            query.where(f"{column} = {query.arg(value)}")
+    if only.tag is not None:
+        query.where(f"{query.arg(only.tag)} = ANY(c.tags)")
+    if only.search is not None:
+        query.where(_searched(query, only.search, "c.name", "c.emails", "c.phones"))
+
+
+async def _latest(
+    pool: asyncpg.Pool, select: str, table: str, query: Query, page: Page
+) -> tuple[list[asyncpg.Record], str | None]:
+    """The page of ``select``'s rows that ``query`` keeps, the latest created first, and the next page's cursor."""
     if page.after is not None:
         query.where(f"({table}.created_at, {table}.id) < ({query.arg(page.after[0])}, {query.arg(page.after[1])})")
+    rows = await pool.fetch(
+        f"{select}{query.clause} ORDER BY {table}.created_at DESC, {table}.id DESC LIMIT {page.limit + 1}",
+        *query.args,
+    )
+    return page.of(rows, lambda r: (r["created_at"], r["id"]))
 
 
 def _contact(row: asyncpg.Record) -> dict[str, Any]:
@@ -107,23 +127,14 @@ async def contacts(
     query = Query()
     query.where("c.merged_into IS NULL")
     query.where(query.visible(seen, "c.responsible_id"))
-    for column, value in (
-        ("responsible_id", only.responsible_id),
-        ("company_id", only.company_id),
-        ("vip", only.vip),
-        ("source", only.source),
-    ):
-        if value is not None:
-            query.where(f"c.{column} = {query.arg(value)}")
-    if only.tag is not None:
-        query.where(f"{query.arg(only.tag)} = ANY(c.tags)")
-    if only.search is not None:
-        query.where(_searched(query, only.search, "c.name", "c.emails", "c.phones"))
-    _page(query, page, "c")
-    rows = await pool.fetch(
-        f"{_CONTACT}{query.clause} ORDER BY c.created_at DESC, c.id DESC LIMIT {page.limit + 1}", *query.args
+    equal = (
+        ("c.responsible_id", only.responsible_id),
+        ("c.company_id", only.company_id),
+        ("c.vip", only.vip),
+        ("c.source", only.source),
     )
-    given, cursor = page.of(rows, lambda r: (r["created_at"], r["id"]))
+    _of_contact(query, only, equal)
+    given, cursor = await _latest(pool, _CONTACT, "c", query, page)
     return [_contact(r) for r in given], cursor
 
 
@@ -152,11 +163,7 @@ async def companies(
         query.where(f"c.responsible_id = {query.arg(only.responsible_id)}")
     if only.search is not None:
         query.where(_searched(query, only.search, "c.name || ' ' || c.domain", "c.emails", "c.phones"))
-    _page(query, page, "c")
-    rows = await pool.fetch(
-        f"{_COMPANY}{query.clause} ORDER BY c.created_at DESC, c.id DESC LIMIT {page.limit + 1}", *query.args
-    )
-    given, cursor = page.of(rows, lambda r: (r["created_at"], r["id"]))
+    given, cursor = await _latest(pool, _COMPANY, "c", query, page)
     return [_company(r) for r in given], cursor
 
 
@@ -193,24 +200,15 @@ async def leads(
     """
     query = Query()
     query.where(query.visible(seen, "l.manager_id"))
-    for column, value in (
+    equal = (
         ("l.manager_id", only.responsible_id),
         ("l.qualification", only.status),
         ("l.source", only.source),
         ("c.company_id", only.company_id),
         ("c.vip", only.vip),
-    ):
-        if value is not None:
-            query.where(f"{column} = {query.arg(value)}")
-    if only.tag is not None:
-        query.where(f"{query.arg(only.tag)} = ANY(c.tags)")
-    if only.search is not None:
-        query.where(_searched(query, only.search, "c.name", "c.emails", "c.phones"))
-    _page(query, page, "l")
-    rows = await pool.fetch(
-        f"{_LEAD}{query.clause} ORDER BY l.created_at DESC, l.id DESC LIMIT {page.limit + 1}", *query.args
     )
-    given, cursor = page.of(rows, lambda r: (r["created_at"], r["id"]))
+    _of_contact(query, only, equal)
+    given, cursor = await _latest(pool, _LEAD, "l", query, page)
     return [_lead(r) for r in given], cursor
 
 
