@@ -13,8 +13,8 @@ import asyncpg
 
 from domain.permissions import Action, Actor, Entity, Permissions, Scope
 from services.bulk_mail import Recipient
+from services.console.paging import MAX_PAGE, Page, decode
 from services.console.people_queries import PeopleFilter, contacts
-from services.console.sales_paging import MAX_PAGE, Page, requested
 from services.console.sales_queries import BY_TIME, Visible
 
 
@@ -32,7 +32,7 @@ async def segment(pool: asyncpg.Pool, permissions: Permissions, who: Actor, only
     found: list[Recipient] = []
     cursor: str | None = None
     while True:
-        page = Page(MAX_PAGE) if cursor is None else requested({"limit": MAX_PAGE, "cursor": cursor}, BY_TIME)
+        page = Page(MAX_PAGE, None if cursor is None else decode(cursor, BY_TIME))
         listed, cursor = await contacts(pool, seen, page, only)
         found.extend(
             Recipient(UUID(str(c["id"])), c["emails"][0], c["name"], (c["company"] or {}).get("name") or "")

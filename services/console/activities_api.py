@@ -22,6 +22,7 @@ from domain.errors import InvalidField
 from domain.permissions import Entity, Holding
 from services.console.accounts import Operator
 from services.console.activity_queries import ActivityFilter, ActivityState, activities, activity, timeline
+from services.console.paging import CRM_PAGE, requested
 from services.console.sales_access import NotVisible, SalesAccess
 from services.console.sales_acts import acting, complete, edit_activity
 from services.console.sales_http import (
@@ -37,7 +38,6 @@ from services.console.sales_http import (
     query_id,
     version_field,
 )
-from services.console.sales_paging import requested
 from services.console.sales_queries import BY_DUE, BY_PLACE, BY_TIME, Visible
 
 Body = dict[str, Any]
@@ -92,7 +92,7 @@ class ActivitiesApi:
         )
         permissions = self._access.permissions
         seen = (Visible.of(permissions, who, Entity.ACTIVITY), Visible.of(permissions, who, Entity.DEAL))
-        page = requested(params, BY_TIME if state is ActivityState.DONE else BY_DUE)
+        page = requested(params, BY_TIME if state is ActivityState.DONE else BY_DUE, default=CRM_PAGE)
         found, cursor = await activities(self._pool(), seen, page, only)
         return {"activities": found, "next_cursor": cursor}
 
@@ -165,6 +165,6 @@ class ActivitiesApi:
         subject_id = path_id(request, "subject_id")
         who = await acting(self._access, operator)
         await asyncio.to_thread(self._access.subject, who, kind, subject_id)
-        page = requested(request.query_params, BY_PLACE)
+        page = requested(request.query_params, BY_PLACE, default=CRM_PAGE)
         found, cursor = await timeline(self._pool(), kind, subject_id, page)
         return {"subject_kind": kind, "subject_id": str(subject_id), "timeline": found, "next_cursor": cursor}

@@ -14,7 +14,7 @@ from uuid import UUID
 
 import asyncpg
 
-from services.console.sales_paging import Page
+from services.console.paging import Page
 from services.console.sales_queries import EPOCH, Query, S, Visible, plain
 
 _ACTIVITY = (

@@ -26,6 +26,7 @@ from domain.errors import InvalidField
 from domain.permissions import Action
 from domain.pipeline import StageDraft
 from services.console.accounts import Operator
+from services.console.paging import CRM_PAGE, requested
 from services.console.sales_access import NotVisible, SalesAccess
 from services.console.sales_http import (
     Answer,
@@ -39,7 +40,6 @@ from services.console.sales_http import (
     version_field,
     whole_field,
 )
-from services.console.sales_paging import requested
 from services.console.sales_queries import BY_NAME, BY_TIME, pipeline, pipelines, product, products
 
 
@@ -80,7 +80,7 @@ class CatalogueApi:
     async def _pipelines(self, operator: Operator, request: Request, _: dict[str, Any]) -> Answer:
         """The pipelines with their stages in order, the oldest first; ?limit, ?cursor."""
         await self._may(operator, Action.VIEW)
-        found, cursor = await pipelines(self._pool(), requested(request.query_params, BY_TIME))
+        found, cursor = await pipelines(self._pool(), requested(request.query_params, BY_TIME, default=CRM_PAGE))
         return {"pipelines": found, "next_cursor": cursor}
 
     async def _pipeline(self, operator: Operator, request: Request, _: dict[str, Any]) -> Answer:
@@ -154,7 +154,7 @@ class CatalogueApi:
         active = request.query_params.get("active")
         if active not in (None, "true", "false"):
             raise InvalidField("active", "must be true or false")
-        page = requested(request.query_params, BY_NAME)
+        page = requested(request.query_params, BY_NAME, default=CRM_PAGE)
         found, cursor = await products(self._pool(), page, None if active is None else active == "true")
         return {"products": found, "next_cursor": cursor}
 

@@ -21,12 +21,12 @@ from domain.company import Company, CompanyDetails
 from domain.errors import InvalidField
 from domain.permissions import Action, Entity, Holding
 from services.console.accounts import Operator
+from services.console.paging import CRM_PAGE, requested
 from services.console.people_http import Body, people_filter, route, texts_field
 from services.console.people_queries import companies, company
 from services.console.sales_access import NotVisible, SalesAccess
 from services.console.sales_acts import acting
 from services.console.sales_http import Answer, Authenticate, id_field, path_id, version_field
-from services.console.sales_paging import requested
 from services.console.sales_queries import BY_TIME, Visible
 
 DETAILS = ("name", "domain", "address", "industry")
@@ -64,7 +64,8 @@ class CompaniesApi:
         who = await acting(self._access, operator)
         seen = Visible.of(self._access.permissions, who, Entity.COMPANY)
         only = people_filter(request, operator, without=("company", "tag", "vip", "source", "status"))
-        found, cursor = await companies(self._pool(), seen, requested(request.query_params, BY_TIME), only)
+        page = requested(request.query_params, BY_TIME, default=CRM_PAGE)
+        found, cursor = await companies(self._pool(), seen, page, only)
         return {"companies": found, "next_cursor": cursor}
 
     async def _company(self, operator: Operator, request: Request, _: Body) -> Answer:

@@ -27,12 +27,12 @@ from application.update_contact import ContactChanges, update_contact
 from domain.errors import InvalidField
 from domain.permissions import Action, Entity, Holding
 from services.console.accounts import Operator
+from services.console.paging import CRM_PAGE, requested
 from services.console.people_http import Body, object_field, people_filter, route, texts_field
 from services.console.people_queries import contact, contacts
 from services.console.sales_access import NotVisible, SalesAccess
 from services.console.sales_acts import acting
 from services.console.sales_http import Answer, Authenticate, flag_field, given, id_field, path_id, version_field
-from services.console.sales_paging import requested
 from services.console.sales_queries import BY_TIME, Visible
 
 
@@ -120,7 +120,8 @@ class ContactsApi:
         who = await acting(self._access, operator)
         seen = Visible.of(self._access.permissions, who, Entity.CONTACT)
         only = people_filter(request, operator, without=("status",))
-        found, cursor = await contacts(self._pool(), seen, requested(request.query_params, BY_TIME), only)
+        page = requested(request.query_params, BY_TIME, default=CRM_PAGE)
+        found, cursor = await contacts(self._pool(), seen, page, only)
         return {"contacts": found, "next_cursor": cursor}
 
     async def _contact(self, operator: Operator, request: Request, _: Body) -> Answer:

@@ -28,6 +28,7 @@ from application.set_deal_amount import set_deal_amount
 from domain.errors import InvalidField
 from domain.permissions import Actor, Entity, Holding
 from services.console.accounts import Operator
+from services.console.paging import CRM_PAGE, requested
 from services.console.sales_access import NotVisible, SalesAccess
 from services.console.sales_acts import acting, edit_deal, move
 from services.console.sales_http import (
@@ -42,7 +43,6 @@ from services.console.sales_http import (
     query_id,
     version_field,
 )
-from services.console.sales_paging import requested
 from services.console.sales_queries import BY_TIME, DealFilter, Visible, deal, deals
 
 Body = dict[str, Any]
@@ -92,7 +92,7 @@ class DealsApi:
             responsible_id=operator.manager_id if responsible == "me" else query_id(request, "responsible"),
         )
         seen = Visible.of(self._access.permissions, who, Entity.DEAL)
-        found, cursor = await deals(self._pool(), seen, requested(params, BY_TIME), only)
+        found, cursor = await deals(self._pool(), seen, requested(params, BY_TIME, default=CRM_PAGE), only)
         return {"deals": found, "next_cursor": cursor}
 
     async def _deal(self, operator: Operator, request: Request, _: Body) -> Answer:

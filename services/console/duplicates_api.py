@@ -25,12 +25,12 @@ from domain.duplicates import DuplicateSuggestion
 from domain.errors import InvalidField
 from domain.permissions import Action, Actor, Entity
 from services.console.accounts import Operator
+from services.console.paging import CRM_PAGE, requested
 from services.console.people_http import Body, route
 from services.console.people_queries import suggestions
 from services.console.sales_access import SalesAccess
 from services.console.sales_acts import acting
 from services.console.sales_http import Answer, Authenticate, given, id_field, path_id, version_field
-from services.console.sales_paging import requested
 from services.console.sales_queries import BY_TIME, Visible
 
 log = structlog.get_logger()
@@ -58,7 +58,8 @@ class DuplicatesApi:
         """Open suggested duplicates whose contacts the caller may both see, the latest first; ?limit, ?cursor."""
         who = await acting(self._access, operator)
         seen = Visible.of(self._access.permissions, who, Entity.CONTACT)
-        found, cursor = await suggestions(self._pool(), seen, requested(request.query_params, BY_TIME))
+        page = requested(request.query_params, BY_TIME, default=CRM_PAGE)
+        found, cursor = await suggestions(self._pool(), seen, page)
         return {"duplicates": found, "next_cursor": cursor}
 
     async def _of_contact(self, operator: Operator, request: Request, _: Body) -> Answer:
@@ -68,7 +69,7 @@ class DuplicatesApi:
         resolved = await asyncio.to_thread(resolve_contact, self._access.store(), asked)
         await asyncio.to_thread(self._access.subject, who, "contact", resolved.contact_id)
         seen = Visible.of(self._access.permissions, who, Entity.CONTACT)
-        page = requested(request.query_params, BY_TIME)
+        page = requested(request.query_params, BY_TIME, default=CRM_PAGE)
         found, cursor = await suggestions(self._pool(), seen, page, resolved.contact_id)
         return {"duplicates": found, "next_cursor": cursor}
 

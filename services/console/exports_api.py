@@ -26,12 +26,12 @@ from starlette.routing import BaseRoute, Route
 from domain.errors import DomainError, InvalidField
 from domain.permissions import Action, Entity, Scope
 from services.console.accounts import Operator
+from services.console.paging import Page
 from services.console.people_http import people_filter
 from services.console.people_queries import companies, contacts, leads
 from services.console.sales_access import NotAllowed, NotVisible, SalesAccess
 from services.console.sales_acts import acting
 from services.console.sales_http import Authenticate, query_id, refusal
-from services.console.sales_paging import Page
 from services.console.sales_queries import DealFilter, Visible, deals
 from services.console.tabular_export import Table, TableFormat, file_response
 

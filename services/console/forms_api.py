@@ -12,7 +12,6 @@ import asyncio
 import html
 import json
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -28,13 +27,13 @@ from application.event_store import EventStore
 from domain.web_form import FormArchived, FormDefinition
 from services.console.accounts import Operator, Role
 from services.console.lead_access import lead_visible
+from services.console.paging import CRM_PAGE, CursorShape, requested
 from services.console.sales_access import NotAllowed, NotVisible
 from services.console.sales_http import Answer, Authenticate, Handler, guarded, id_field, path_id, version_field
-from services.console.sales_paging import requested
 from services.projections.schema import LIVE_SCHEMA
 
-BY_TIME = (datetime, UUID)
-BY_NOTIFICATION = (int,)
+BY_TIME: CursorShape = ("at", "id")
+BY_NOTIFICATION: CursorShape = ("int",)
 _FORM = f"SELECT id, definition, archived, defined_at, changed_at, version FROM {LIVE_SCHEMA}.web_forms"  # noqa: S608
 _SUBMISSION = (
     "SELECT lead_id, form_id, form_version, contact_id, conversation_id, answers, consent_text, consented_at,"  # noqa: S608
@@ -95,7 +94,7 @@ class FormsApi:
 
     async def _forms(self, _: Operator, request: Request, __: dict[str, Any]) -> Answer:
         """Every form, the first defined first, archived ones too; ?limit, ?cursor."""
-        page = requested(request.query_params, BY_TIME)
+        page = requested(request.query_params, BY_TIME, default=CRM_PAGE)
         after = "" if page.after is None else " WHERE (defined_at, id) > ($1, $2)"
         rows = await self._pool().fetch(
             f"{_FORM}{after} ORDER BY defined_at, id LIMIT {page.limit + 1}", *(page.after or ())
@@ -137,7 +136,7 @@ class FormsApi:
     async def _submissions(self, _: Operator, request: Request, __: dict[str, Any]) -> Answer:
         """What visitors submitted, the first first: lead, contact, answers, consent and source; ?limit, ?cursor."""
         form_id = path_id(request, "form_id")
-        page = requested(request.query_params, BY_NOTIFICATION)
+        page = requested(request.query_params, BY_NOTIFICATION, default=CRM_PAGE)
         rows = await self._pool().fetch(
             f"{_SUBMISSION} WHERE form_id = $1 AND notification_id > $2 ORDER BY notification_id LIMIT $3",
             form_id,

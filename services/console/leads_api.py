@@ -23,12 +23,12 @@ from domain.lead import Lead, Qualification
 from domain.lead_details import LeadDetails
 from domain.permissions import Action, Entity
 from services.console.accounts import Operator
+from services.console.paging import CRM_PAGE, requested
 from services.console.people_http import Body, people_filter, route
 from services.console.people_queries import lead, leads
 from services.console.sales_access import NotVisible, SalesAccess
 from services.console.sales_acts import acting
 from services.console.sales_http import Answer, Authenticate, path_id, version_field
-from services.console.sales_paging import requested
 from services.console.sales_queries import BY_TIME, Visible
 
 log = structlog.get_logger()
@@ -117,7 +117,8 @@ class LeadsApi:
         if only.status is not None and only.status not in {q.value for q in Qualification}:
             raise InvalidField("status", f"must be one of {', '.join(q.value for q in Qualification)}")
         seen = Visible.of(self._access.permissions, who, Entity.LEAD)
-        found, cursor = await leads(self._pool(), seen, requested(request.query_params, BY_TIME), only)
+        page = requested(request.query_params, BY_TIME, default=CRM_PAGE)
+        found, cursor = await leads(self._pool(), seen, page, only)
         return {"leads": found, "next_cursor": cursor}
 
     async def _lead(self, operator: Operator, request: Request, _: Body) -> Answer:

@@ -16,13 +16,17 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from domain.errors import InvalidField
+
 MAX_PAGE = 200
 DEFAULT_PAGE = 100
+CRM_PAGE = 50  # the CRM's lists (contacts, deals, activities, ...) show fewer rows unless asked
 MAX_CURSOR = 512  # characters: every cursor we give is far shorter
+_MAX_LIMIT_DIGITS = len(str(MAX_PAGE))  # int() of a longer run of digits only costs time
 
 
-class BadPage(ValueError):
-    """A ``limit`` or ``cursor`` that is no page of this list; the message names the field."""
+class BadPage(InvalidField):
+    """A ``limit`` or ``cursor`` that is no page of this list; ``field`` names which."""
 
 
 # The type of each part of a list's sort key: "at" (a time), "id" (a UUID), "int", "text"; "at?" may be null.
@@ -43,23 +47,25 @@ class Page:
         return given, (encode(key(given[-1])) if more and given else None)
 
 
-def requested(params: Mapping[str, Any], shape: CursorShape, *, in_query: bool = True) -> Page:
+def requested(
+    params: Mapping[str, Any], shape: CursorShape, *, in_query: bool = True, default: int = DEFAULT_PAGE
+) -> Page:
     """The page a query string (or, ``in_query=False``, a command frame) asks for; BadPage naming the field.
 
     In a query string both come as text; in a frame ``limit`` is a number and ``cursor`` a string or null.
+    ``default`` rows are given when no ``limit`` is asked.
     """
     limit = params.get("limit")
     if limit is None:
-        chosen = DEFAULT_PAGE
+        chosen = default
     elif in_query and isinstance(limit, str) and limit.isascii() and limit.isdigit():
-        chosen = int(limit)
+        chosen = int(limit) if len(limit) <= _MAX_LIMIT_DIGITS else 0
     elif not in_query and isinstance(limit, int) and not isinstance(limit, bool):
         chosen = limit
     else:
         chosen = 0
     if not 1 <= chosen <= MAX_PAGE:
-        msg = f"'limit' must be a whole number from 1 to {MAX_PAGE}"
-        raise BadPage(msg)
+        raise BadPage("limit", f"must be a whole number from 1 to {MAX_PAGE}")
     cursor = params.get("cursor")
     return Page(chosen, None if cursor is None else decode(cursor, shape))
 
@@ -75,12 +81,12 @@ def encode(key: tuple[Any, ...]) -> str:
 
 def decode(cursor: object, shape: CursorShape) -> tuple[Any, ...]:
     """The sort key a cursor carries, each part of its type; BadPage if it is not one of this list's."""
-    wrong = BadPage("'cursor' is not one this list gave; start again without it")
+    wrong = BadPage("cursor", "is not one this list gave; start again without it")
     if not isinstance(cursor, str) or not cursor or len(cursor) > MAX_CURSOR:
         raise wrong
     try:
         parts = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):
         raise wrong from None
     if not isinstance(parts, list) or len(parts) != len(shape):
         raise wrong

@@ -12,15 +12,15 @@ from uuid import UUID
 import asyncpg
 
 from domain.permissions import Action, Actor, Entity, Permissions, Scope
-from services.console.sales_paging import Page, Shape
+from services.console.paging import CursorShape, Page
 from services.projections.schema import LIVE_SCHEMA
 
 S = LIVE_SCHEMA
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-BY_TIME: Shape = (datetime, UUID)
-BY_NAME: Shape = (str, UUID)
-BY_DUE: Shape = (int, datetime, UUID)  # no due time last, then by due time, then by id
-BY_PLACE: Shape = (datetime, int)
+BY_TIME: CursorShape = ("at", "id")
+BY_NAME: CursorShape = ("text", "id")
+BY_DUE: CursorShape = ("int", "at", "id")  # no due time last, then by due time, then by id
+BY_PLACE: CursorShape = ("at", "int")
 
 _DEAL = (
     "SELECT d.id, d.title, d.pipeline_id, d.stage_id, s.name AS stage_name, d.stage_kind, d.amount, d.currency,"  # noqa: S608 - fixed schema

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.errors import InvalidField
 from services.console.paging import DEFAULT_PAGE, MAX_PAGE, BadPage, Page, decode, encode, requested
 
 SHAPES = [("at?", "id"), ("int",), ("at", "int"), ("at", "text", "int", "int")]
@@ -65,3 +66,17 @@ def test_nothing_but_badpage_comes_of_any_cursor(cursor: object) -> None:
     for shape in SHAPES:
         with contextlib.suppress(BadPage):
             decode(cursor, shape)
+
+
+def test_a_limit_of_more_digits_than_any_page_is_refused_without_reading_it() -> None:
+    with pytest.raises(BadPage, match="'limit' must be a whole number"):
+        requested({"limit": "1" * 5000}, ("int",))
+
+
+def test_a_refused_page_names_its_field_as_every_field_error_does() -> None:
+    with pytest.raises(InvalidField) as refused:
+        requested({"cursor": "nope"}, ("int",))
+    assert (refused.value.field, str(refused.value)) == (
+        "cursor",
+        "'cursor' is not one this list gave; start again without it",
+    )
