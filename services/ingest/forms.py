@@ -20,7 +20,7 @@ from domain.errors import InvalidField
 from domain.form_submission import FormVersion
 from domain.text import InvalidText
 from domain.web_form import FormDefinition
-from services.ingest.mail_delivery import ReportOutcome
+from services.ingest.delivery_rows import ReportOutcome
 from services.ingest.messenger_parts import Messenger, Publish
 from services.projections.schema import LIVE_SCHEMA
 from services.settings import Settings

@@ -15,8 +15,9 @@ from connectors.mail.smtp import SmtpServer
 from connectors.mail.watcher import Mailbox, MailboxWatcher, Timing
 from domain.inbound import InboundMessage
 from services.dead_letters import Retrying
+from services.ingest.delivery_rows import ReportOutcome, Retries
 from services.ingest.leading import leading, supervised
-from services.ingest.mail_delivery import MailSender, ReportOutcome, Retries, SendingMailbox
+from services.ingest.mail_delivery import MailSender, SendingMailbox
 from services.ingest.mail_state import PostgresMailboxState
 from services.ingest.reply_queue import ReplyQueue
 from services.settings import MailboxSettings, Settings

@@ -15,7 +15,7 @@ import asyncpg
 from starlette.routing import BaseRoute
 
 from domain.inbound import InboundMessage
-from services.ingest.mail_delivery import ReportOutcome
+from services.ingest.delivery_rows import ReportOutcome
 from services.settings import Settings
 
 Publish = Callable[[InboundMessage], Awaitable[None]]

@@ -16,8 +16,8 @@ import structlog
 import uvicorn
 from starlette.applications import Starlette
 
+from services.ingest.delivery_rows import ReportOutcome
 from services.ingest.forms import start_forms
-from services.ingest.mail_delivery import ReportOutcome
 from services.ingest.messenger_parts import Messenger, Publish, Starter, Task
 from services.ingest.telegram import start_telegram
 from services.ingest.vk import start_vk

@@ -20,8 +20,8 @@ from telegram.error import TelegramError
 from connectors.telegram.api import BotConnection, connect_bot, scrubbed
 from connectors.telegram.polling import Poller, PollTiming
 from connectors.telegram.webhook import Accept, WebhookBot, webhook_routes
+from services.ingest.delivery_rows import ReportOutcome, Retries
 from services.ingest.leading import leading, supervised
-from services.ingest.mail_delivery import ReportOutcome, Retries
 from services.ingest.messenger_parts import Messenger, Publish
 from services.ingest.telegram_intake import Intake
 from services.ingest.telegram_replies import TelegramReplyQueue

@@ -29,22 +29,18 @@ from connectors.telegram.api import Failure
 from connectors.telegram.sending import PartNotSent, PartSent, send_file, send_part, split_text
 from domain.attachments import Attachment
 from domain.conversation import DeliveryOutcome
-from domain.delivery_report import DeliveryReport
 from domain.errors import DomainError
 from domain.outbound import OutboundReply
 from services.attachment_store import file_content
-from services.ingest.mail_delivery import ReportOutcome, Retries
+from services.ingest.delivery_rows import DeliveryRows, LostClaim, ReportOutcome, Retries
 from services.ingest.telegram_replies import TABLES
 from services.tables import ensure_tables
 
 log = structlog.get_logger()
 
 UNCERTAIN_DETAIL = "the sender stopped while handing the reply to Telegram; not sent again, so it cannot arrive twice"
+_CLAIMED = "reply_id, conversation_id, bot, chat_id, payload, attempts, parts_sent, claim"
 _UNAVAILABLE = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
-
-
-class LostClaim(Exception):
-    """Another sender took the reply over after this one's lease ran out: this one must not send it."""
 
 
 class TelegramSender:
@@ -59,6 +55,7 @@ class TelegramSender:
         queued: asyncio.Event,
     ) -> None:
         self._pool = pool
+        self._rows = DeliveryRows(pool, "telegram_deliveries", _CLAIMED)
         self._bots = bots
         self._report = report
         self._retries = retries
@@ -94,11 +91,11 @@ class TelegramSender:
         now = time.monotonic()
         held = [bot for bot, until in self._held_until.items() if until > now]
         return await self._pool.fetchrow(
-            "UPDATE telegram_deliveries SET status = 'claimed', claimed_at = now(), attempts = attempts + 1,"
+            "UPDATE telegram_deliveries SET status = 'claimed', claimed_at = now(), attempts = attempts + 1,"  # noqa: S608
             " claim = $1 WHERE reply_id = (SELECT reply_id FROM telegram_deliveries WHERE status = 'queued'"
             " AND next_attempt_at <= now() AND NOT bot = ANY($2::text[]) ORDER BY next_attempt_at LIMIT 1"
             " FOR UPDATE SKIP LOCKED)"
-            " RETURNING reply_id, conversation_id, bot, chat_id, payload, attempts, parts_sent, claim",
+            f" RETURNING {_CLAIMED}",
             uuid4(),
             held,
         )
@@ -188,17 +185,7 @@ class TelegramSender:
         )
 
     async def _finish(self, reply_id: UUID, claim: UUID, outcome: DeliveryOutcome, detail: str) -> None:
-        status = "sent" if outcome is DeliveryOutcome.SENT else "failed"
-        # A row taken over meanwhile is the other sender's; a reply it marked uncertain stays so.
-        await self._pool.execute(
-            "UPDATE telegram_deliveries SET status = $2, outcome = $3, detail = $4"
-            " WHERE reply_id = $1 AND claim = $5 AND outcome IS NULL",
-            reply_id,
-            status,
-            outcome.value,
-            detail[:2000],
-            claim,
-        )
+        await self._rows.finish(reply_id, claim, outcome, detail[:2000])
 
     async def _take_over_stopped(self) -> None:
         """Rows a stopped sender held: claimed ones are queued again, those in flight are uncertain."""
@@ -220,21 +207,4 @@ class TelegramSender:
             log.warning("telegram_reply_uncertain", reply_id=str(row["reply_id"]), parts_sent=row["parts_sent"])
 
     async def _record_outcomes(self) -> None:
-        """Report each ended delivery to the router once; the conversation ignores a second outcome."""
-        rows = await self._pool.fetch(
-            "SELECT reply_id, conversation_id, outcome, detail FROM telegram_deliveries"
-            " WHERE outcome IS NOT NULL AND NOT outcome_recorded LIMIT 100"
-        )
-        for row in rows:
-            conversation_id, reply_id = UUID(str(row["conversation_id"])), UUID(str(row["reply_id"]))
-            report = DeliveryReport(conversation_id, reply_id, DeliveryOutcome(row["outcome"]), row["detail"] or "")
-            try:
-                await self._report(report)
-            except Exception as error:  # noqa: BLE001 - the outcome stays unrecorded and is tried again
-                log.warning(
-                    "telegram_outcome_unrecorded", reply_id=str(reply_id), error=str(error) or type(error).__name__
-                )
-                continue
-            await self._pool.execute(
-                "UPDATE telegram_deliveries SET outcome_recorded = true WHERE reply_id = $1", reply_id
-            )
+        await self._rows.report_outcomes(self._report, "telegram_outcome_unrecorded")

@@ -22,12 +22,12 @@ from connectors.vk.inbound import Community, Receiver
 from connectors.vk.longpoll import LongPoller, Report
 from connectors.vk.names import SenderNames
 from services.dead_letters import Retrying
+from services.ingest.delivery_rows import ReportOutcome, Retries
 from services.ingest.leading import leading, supervised
-from services.ingest.mail_delivery import ReportOutcome
 from services.ingest.messenger_parts import Messenger, Publish
 from services.ingest.vk_deliveries import VkDeliveries
 from services.ingest.vk_replies import VkReplyQueue
-from services.ingest.vk_sender import Pacing, VkSender
+from services.ingest.vk_sender import VkSender
 from services.ingest.vk_state import VkState
 from services.settings import Settings, VkCommunitySettings
 from services.topics import Topics
@@ -60,8 +60,9 @@ async def start_vk(settings: Settings, pool: asyncpg.Pool, publish: Publish, rep
         queued,
         Retrying(settings.dead_letter_attempts, settings.dead_letter_backoff_seconds),
     )
-    pacing = Pacing(
+    pacing = Retries(
         first_seconds=settings.vk_retry_seconds,
+        max_seconds=600.0,  # at most ten minutes between tries of a VK reply, shorter than mail's hour
         max_attempts=settings.vk_max_attempts,
         lease_seconds=settings.vk_send_lease_seconds,
     )

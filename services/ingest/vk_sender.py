@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from uuid import UUID
 
 import asyncpg
@@ -22,29 +21,14 @@ from connectors.mail.waiting import first_of
 from connectors.vk.api import CommunityApi
 from connectors.vk.delivery import Handover, send_reply
 from domain.conversation import DeliveryOutcome
-from domain.delivery_report import DeliveryReport
 from domain.errors import DomainError
 from domain.outbound import OutboundReply
-from services.ingest.mail_delivery import ReportOutcome
+from services.ingest.delivery_rows import ReportOutcome, Retries
 from services.ingest.vk_deliveries import VkDeliveries
 
 log = structlog.get_logger()
 
 UNAVAILABLE = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
-
-
-@dataclass(frozen=True)
-class Pacing:
-    """How soon and how often a reply VK did not take is tried again, and when a stopped sender's is taken over."""
-
-    first_seconds: float = 2.0
-    max_seconds: float = 600.0
-    max_attempts: int = 8
-    lease_seconds: float = 120.0
-
-    def wait_after(self, attempts: int) -> float:
-        """Seconds before the next attempt, doubling each time."""
-        return float(min(self.first_seconds * 2 ** (attempts - 1), self.max_seconds))
 
 
 class VkSender:
@@ -55,7 +39,7 @@ class VkSender:
         deliveries: VkDeliveries,
         communities: Mapping[str, CommunityApi],
         report: ReportOutcome,
-        pacing: Pacing,
+        pacing: Retries,
         queued: asyncio.Event,
     ) -> None:
         self._deliveries = deliveries
@@ -124,14 +108,4 @@ class VkSender:
             await self._deliveries.finish(reply_id, claim, outcome, attempt.detail)
 
     async def _report_outcomes(self) -> None:
-        """Report each ended delivery to the router once; the conversation ignores a second outcome."""
-        for row in await self._deliveries.unreported():
-            # asyncpg has a UUID type of its own, which the event store does not serialize.
-            conversation_id, reply_id = UUID(str(row["conversation_id"])), UUID(str(row["reply_id"]))
-            report = DeliveryReport(conversation_id, reply_id, DeliveryOutcome(row["outcome"]), row["detail"] or "")
-            try:
-                await self._report(report)
-            except Exception as error:  # noqa: BLE001 - the outcome stays unreported and is tried again
-                log.warning("vk_outcome_unreported", reply_id=str(reply_id), error=str(error) or type(error).__name__)
-                continue
-            await self._deliveries.reported(reply_id)
+        await self._deliveries.report_outcomes(self._report, "vk_outcome_unreported")

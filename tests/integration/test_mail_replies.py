@@ -37,7 +37,8 @@ from domain.delivery_report import DeliveryReport
 from domain.identities import lead_id, reply_id
 from domain.outbound import OutboundReply
 from services.attachment_store import create_store, keep_files
-from services.ingest.mail_delivery import TABLES, MailSender, ReportOutcome, Retries, SendingMailbox
+from services.ingest.delivery_rows import ReportOutcome, Retries
+from services.ingest.mail_delivery import TABLES, MailSender, SendingMailbox
 from services.ingest.reply_queue import ReplyQueue
 from services.router.outbox import for_the_customer
 from services.router.published import public_event

@@ -25,7 +25,7 @@ from domain.outbound import OutboundReply
 from services.attachment_store import create_store, keep_files
 from services.bootstrap import build_producer
 from services.dead_letters import letters
-from services.ingest.mail_delivery import Retries
+from services.ingest.delivery_rows import Retries
 from services.ingest.telegram_replies import TELEGRAM_REPLIES, TelegramReplyQueue
 from services.ingest.telegram_sender import UNCERTAIN_DETAIL, TelegramSender
 from services.settings import Settings
