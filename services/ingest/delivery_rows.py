@@ -97,6 +97,25 @@ class DeliveryRows:
             claim,
         )
 
+    async def fail_stopped_in_flight(self, lease: float, detail: str) -> list[asyncpg.Record]:
+        """For a channel that never sends a reply twice: rows a stopped sender held past ``lease`` seconds.
+
+        Claimed ones are queued again; those it was handing over are failed as uncertain (and returned).
+        """
+        await self._pool.execute(
+            f"UPDATE {self._table} SET status = 'queued', claimed_at = NULL, claim = NULL"  # noqa: S608
+            " WHERE status = 'claimed' AND claimed_at < now() - make_interval(secs => $1)",
+            lease,
+        )
+        return await self._pool.fetch(
+            f"UPDATE {self._table} SET status = 'failed', outcome = $2, detail = $3"  # noqa: S608
+            " WHERE status = 'sending' AND claimed_at < now() - make_interval(secs => $1)"
+            f" RETURNING {self._claimed_columns}",
+            lease,
+            DeliveryOutcome.UNCERTAIN.value,
+            detail,
+        )
+
     async def unreported(self, limit: int = 100) -> list[asyncpg.Record]:
         """Ended deliveries the router has not been told of yet."""
         return await self._pool.fetch(

@@ -188,22 +188,7 @@ class TelegramSender:
         await self._rows.finish(reply_id, claim, outcome, detail[:2000])
 
     async def _take_over_stopped(self) -> None:
-        """Rows a stopped sender held: claimed ones are queued again, those in flight are uncertain."""
-        lease = self._retries.lease_seconds
-        await self._pool.execute(
-            "UPDATE telegram_deliveries SET status = 'queued', claimed_at = NULL, claim = NULL"
-            " WHERE status = 'claimed' AND claimed_at < now() - make_interval(secs => $1)",
-            lease,
-        )
-        taken = await self._pool.fetch(
-            "UPDATE telegram_deliveries SET status = 'failed', outcome = $2, detail = $3"
-            " WHERE status = 'sending' AND claimed_at < now() - make_interval(secs => $1)"
-            " RETURNING reply_id, parts_sent",
-            lease,
-            DeliveryOutcome.UNCERTAIN.value,
-            UNCERTAIN_DETAIL,
-        )
-        for row in taken:
+        for row in await self._rows.fail_stopped_in_flight(self._retries.lease_seconds, UNCERTAIN_DETAIL):
             log.warning("telegram_reply_uncertain", reply_id=str(row["reply_id"]), parts_sent=row["parts_sent"])
 
     async def _record_outcomes(self) -> None:
