@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { add, shown, totalsByCurrency } from "./money";
+import { add, count, shown, totalsByCurrency } from "./money";
 
 describe("amounts", () => {
   it("adds decimal text exactly, where floats would not", () => {
@@ -29,5 +29,9 @@ describe("amounts", () => {
   it("groups thousands for reading", () => {
     expect(shown("1234567.50", "EUR")).toBe("1 234 567.50 EUR");
     expect(shown("-1000", "USD")).toBe("-1 000 USD");
+  });
+
+  it("writes counts without the trailing zeros of their decimal text", () => {
+    expect(["4.000", "2.500", "10", "100.0", 3].map(count)).toEqual(["4", "2.5", "10", "100", "3"]);
   });
 });

@@ -37,3 +37,9 @@ export function shown(amount: string, currency: string): string {
   const grouped = whole.replace("-", "").replace(/\B(?=(\d{3})+(?!\d))/g, " ");
   return `${sign}${grouped}${fraction ? `.${fraction}` : ""} ${currency}`;
 }
+
+/** A count as people write it: "4.000" is 4, "2.500" is 2.5. */
+export function count(value: string | number): string {
+  const text = String(value);
+  return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
+}

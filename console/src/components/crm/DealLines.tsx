@@ -1,4 +1,4 @@
-import { shown } from "../../crm/money";
+import { count, shown } from "../../crm/money";
 import type { DealLine } from "../../crm/types";
 
 /** The deal's products: what, how many, at what price, and each line's total. */
@@ -18,7 +18,7 @@ export function DealLines({ lines, currency }: { lines: readonly DealLine[]; cur
         {lines.map((line) => (
           <tr key={line.line_id}>
             <td>{line.name}</td>
-            <td>{String(line.quantity)}</td>
+            <td>{count(line.quantity)}</td>
             <td>{shown(line.price, currency)}</td>
             <td>{shown(line.total, currency)}</td>
           </tr>

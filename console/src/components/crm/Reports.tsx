@@ -22,7 +22,7 @@ export function Reports({ token, frames }: { token: string; frames: FrameSource 
   const [filters, setFilters] = useState<Filters>({});
   const about = listed.value?.find((r) => r.name === name);
   const query = about ? reportQuery(filters, about.filters) : null;
-  const table = useLoaded(() => (query === null ? Promise.resolve(null) : crm.report(token, name, query)), `${name}?${query ?? ""}`);
+  const table = useLoaded(() => (query === null ? Promise.resolve(null) : crm.report(token, name, query)), query === null ? "" : `${name}?${query}`);
 
   useEffect(
     () =>
