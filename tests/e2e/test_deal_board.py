@@ -156,12 +156,13 @@ def funnel(**deals: int) -> str:
 def dragged_and_seen_live(anna: Page, hanna: Page, reports: Page, deals: dict[str, str]) -> None:
     """Anna drags Tyres from New to Proposal: Hanna's board and funnel show it without a reload."""
     expect(tile(hanna, deals["Tyres"], "New")).to_be_visible(timeout=WAIT_MS)
-    expect(hanna.locator(f'#board [data-stage="{STAGE["New"]}"] .totals li')).to_have_text(["170.00 EUR", "40.00 USD"])
+    new_totals = hanna.locator(f'#board [data-stage="{STAGE["New"]}"] .totals li')
+    expect(new_totals).to_have_text(["170.00 EUR", "40.00 USD"], timeout=WAIT_MS)
     tile(anna, deals["Tyres"], "New").drag_to(anna.locator(f'#board [data-stage="{STAGE["Proposal"]}"]'))
     expect(tile(anna, deals["Tyres"], "Proposal")).to_be_visible()
     expect(tile(hanna, deals["Tyres"], "Proposal")).to_be_visible(timeout=WAIT_MS)
     expect(hanna.locator(f'#board [data-stage="{STAGE["Proposal"]}"] .totals li')).to_have_text(["100.00 EUR"])
-    expect(hanna.locator(f'#board [data-stage="{STAGE["New"]}"] .totals li')).to_have_text(["70.00 EUR", "40.00 USD"])
+    expect(new_totals).to_have_text(["70.00 EUR", "40.00 USD"])
     expect(chart(reports)).to_have_attribute("aria-label", funnel(New=2, Proposal=1), timeout=WAIT_MS)
     expect(anna.locator("#board-notice")).to_have_text("")
 
@@ -202,7 +203,7 @@ def deal_card_shows_everything(anna: Page, deals: dict[str, str]) -> None:
     card = anna.locator("#card")
     expect(card.locator("#card-stage")).to_have_text("Proposal", timeout=WAIT_MS)
     expect(card.locator(".lines tbody td")).to_have_text(["Winter tyre", "4", "25.00 EUR", "100.00 EUR"])
-    expect(card.locator(".activities li")).to_have_count(3)
+    expect(card.locator(".activities li")).to_have_count(3, timeout=WAIT_MS)
     expect(card.locator(".timeline li")).not_to_have_count(0)
     anna.screenshot(path=SCREENSHOTS / "deal-card.png")
     anna.keyboard.press("Escape")

@@ -22,7 +22,14 @@ export function ReportChart({ data }: { data: ChartData }) {
     chart.current = new Chart(canvas.current, {
       type: "bar",
       data: { labels: [], datasets: [] },
-      options: { animation: false, responsive: true, maintainAspectRatio: false, plugins: { legend: { position: "bottom" } } },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        plugins: { legend: { position: "bottom" } },
+        // Counts of deals and tasks: whole steps on the scale, never 0.5 of a deal.
+        scales: { x: { ticks: { precision: 0 } }, y: { ticks: { precision: 0 } } },
+      },
     });
     return () => {
       chart.current?.destroy();

@@ -1,14 +1,5 @@
+import { happened, said } from "../../crm/timeline";
 import type { TimelineEntry } from "../../crm/types";
-
-// The parts of an entry's summary worth a line, in the order people read them.
-const TOLD = ["title", "text", "stage", "from_stage", "to_stage", "reason", "result", "status", "amount"];
-
-function said(entry: TimelineEntry): string {
-  const parts = TOLD.filter((k) => typeof entry.summary[k] === "string" || typeof entry.summary[k] === "number").map((k) =>
-    String(entry.summary[k]),
-  );
-  return parts.join(" · ");
-}
 
 /** What happened with a record, oldest first, each entry's words shown as text. */
 export function Timeline({ entries }: { entries: readonly TimelineEntry[] }) {
@@ -17,7 +8,7 @@ export function Timeline({ entries }: { entries: readonly TimelineEntry[] }) {
     <ol class="timeline">
       {entries.map((e) => (
         <li key={e.notification_id}>
-          <span class="muted">{new Date(e.at).toLocaleString()}</span> <b>{e.kind.replaceAll("_", " ")}</b> {said(e)}
+          <span class="muted">{new Date(e.at).toLocaleString()}</span> <b>{happened(e.kind)}</b> {said(e)}
         </li>
       ))}
     </ol>
