@@ -5,8 +5,8 @@ const entry = (summary: Record<string, unknown>) => ({ notification_id: 1, at: "
 
 describe("a timeline entry in words", () => {
   it("names what happened as people say it", () => {
-    expect(happened("Deal.StageChanged")).toBe("Stage changed");
-    expect(happened("Activity.Scheduled")).toBe("Scheduled");
+    expect(happened("Deal.StageChanged")).toBe("Deal stage changed");
+    expect(happened("Activity.Scheduled")).toBe("Activity scheduled");
     expect(happened("lead_converted")).toBe("Lead converted");
   });
 

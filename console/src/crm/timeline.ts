@@ -1,14 +1,13 @@
-// A timeline entry in words: what happened ("Deal.StageChanged" is "Stage changed") and what it says.
+// A timeline entry in words: what happened ("Deal.StageChanged" is "Deal stage changed") and what it says.
 
 import type { TimelineEntry } from "./types";
 
 // The parts of an entry's summary worth a line, in the order people read them.
 const TOLD = ["title", "subject", "text", "stage", "reason", "result", "status", "amount"];
 
-/** "Deal.StageChanged" as "Stage changed"; a kind without a dot is kept, its underscores as spaces. */
+/** "Deal.StageChanged" as "Deal stage changed"; underscores and dots as spaces. */
 export function happened(kind: string): string {
-  const event = kind.includes(".") ? kind.slice(kind.lastIndexOf(".") + 1) : kind.replaceAll("_", " ");
-  const words = event.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+  const words = kind.replace(/[._]/g, " ").replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
