@@ -81,6 +81,24 @@ describe("other reports as charts", () => {
     });
   });
 
+  it("names a listed deal's bar by its title, not by its stage or manager", () => {
+    const table: ReportTable = {
+      report: "overdue-deals",
+      columns: ["deal_id", "title", "pipeline", "stage", "responsible", "amount", "currency", "days_overdue"],
+      rows: [{ deal_id: "d", title: "Tyres", pipeline: "Sales", stage: "New", responsible: "Anna", amount: "100.00", currency: "EUR", days_overdue: 3 }],
+    };
+    expect(chartOf(table)).toEqual({ labels: ["Tyres"], datasets: [{ label: "days_overdue", data: [3] }], horizontal: false });
+  });
+
+  it("never names a bar by its currency", () => {
+    const table: ReportTable = {
+      report: "company-profitability",
+      columns: ["company_id", "currency", "name", "won", "income"],
+      rows: [{ company_id: "c", currency: "EUR", name: "Acme", won: 2, income: "300" }],
+    };
+    expect(chartOf(table)?.labels).toEqual(["Acme"]);
+  });
+
   it("has nothing to draw for no rows, or for rows without figures", () => {
     expect(chartOf({ report: "won-deals", columns: ["title"], rows: [] })).toBeNull();
     expect(chartOf({ report: "x", columns: ["title"], rows: [{ title: "only words" }] })).toBeNull();

@@ -11,7 +11,8 @@ export interface ChartData {
 }
 
 const FUNNELS = new Set(["funnel", "deal-board"]);
-const NAME_COLUMNS = ["stage", "manager", "responsible", "department", "queue", "company", "contact", "product", "title", "pipeline"];
+// The column that names a bar, by preference: a deal listed by its title, else what the figures are per.
+const NAME_COLUMNS = ["title", "stage", "manager", "responsible", "department", "queue", "company", "contact", "product", "pipeline"];
 
 function isId(column: string): boolean {
   return column === "id" || column.endsWith("_id");
@@ -59,7 +60,7 @@ function conversion(table: ReportTable, pipelineId: string): ChartData {
 
 function generic(table: ReportTable): ChartData | null {
   const first = table.rows[0] ?? {};
-  const name = NAME_COLUMNS.find((c) => table.columns.includes(c)) ?? table.columns.find((c) => !isId(c) && typeof first[c] === "string");
+  const name = NAME_COLUMNS.find((c) => table.columns.includes(c)) ?? table.columns.find((c) => !isId(c) && c !== "currency" && typeof first[c] === "string");
   if (!name) return null;
   const counts = table.columns.filter((c) => !isId(c) && table.rows.every((r) => r[c] === null || typeof r[c] === "number"));
   const amounts = table.columns.filter(
