@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import type { FrameSource, RecordRef } from "../../crm/types";
 import { DealBoard } from "./DealBoard";
 import { RecordPanel } from "./RecordPanel";
-import { Reports } from "./Reports";
+import { LazyReports } from "./LazyReports";
 import { TasksToday } from "./TasksToday";
 import "./crm.css";
 
@@ -20,7 +20,7 @@ export function CrmScreen({ view, token, frames }: Props) {
       <div class="crm-view">
         {view === "deals" && <DealBoard token={token} frames={frames} current={record?.kind === "deal" ? record.id : null} open={(id) => open({ kind: "deal", id })} />}
         {view === "tasks" && <TasksToday token={token} frames={frames} open={open} />}
-        {view === "reports" && <Reports token={token} frames={frames} />}
+        {view === "reports" && <LazyReports token={token} frames={frames} />}
       </div>
       {record && <RecordPanel token={token} record={record} frames={frames} open={open} />}
     </main>
