@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { crm } from "../../crm/api";
 import { columns, withDeal, withoutDeal } from "../../crm/board";
 import { dropOf, moveDeal, shownMoved } from "../../crm/drag";
@@ -31,17 +31,23 @@ export function DealBoard({ token, frames, current, open }: Props) {
   const loaded = useLoaded(() => (pipelineId ? crm.deals(token, pipelineId) : Promise.resolve([])), `${token} ${pipelineId}`);
   const [deals, setDeals] = useState<ReadonlyMap<string, Deal>>(new Map());
   const [notice, setNotice] = useState("");
+  const known = useRef(new Set<string>());
+  known.current = new Set((pipelines.value ?? []).map((p) => p.id));
 
   useEffect(() => setDeals(new Map((loaded.value ?? []).map((d) => [d.id, d]))), [loaded.value]);
 
   useEffect(
     () =>
       frames((frame) => {
-        if (frame.type === "deal") setDeals((shownDeals) => withDeal(shownDeals, frame.deal, pipelineId));
+        if (frame.type === "deal") {
+          setDeals((shownDeals) => withDeal(shownDeals, frame.deal, pipelineId));
+          // A deal in a pipeline this board has not heard of: the pipeline is new, or was not yet read.
+          if (!known.current.has(frame.deal.pipeline_id)) void pipelines.reload();
+        }
         else if (frame.type === "deal_removed") setDeals((shownDeals) => withoutDeal(shownDeals, frame.id));
         else if (frame.type === "ready") void loaded.reload(); // back after a drop: what changed meanwhile
       }),
-    [frames, pipelineId, loaded.reload],
+    [frames, pipelineId, loaded.reload, pipelines.reload],
   );
 
   const board = useMemo(() => (pipeline ? columns(pipeline, deals.values()) : []), [pipeline, deals]);
