@@ -148,6 +148,22 @@ def chart(page: Page) -> Locator:
     return page.locator("#report-canvas")
 
 
+# The extent of the bars drawn on the chart's canvas (the first colour, #2d5be3), above the legend.
+BARS_DRAWN = """
+(canvas) => {
+  const { width, height } = canvas;
+  const pixels = canvas.getContext("2d").getImageData(0, 0, width, height - 40).data;
+  let left = width, right = -1, top = height, bottom = -1;
+  for (let i = 0; i < pixels.length; i += 4) {
+    if (pixels[i] !== 45 || pixels[i + 1] !== 91 || pixels[i + 2] !== 227) continue;
+    const x = (i / 4) % width, y = Math.floor(i / 4 / width);
+    left = Math.min(left, x); right = Math.max(right, x); top = Math.min(top, y); bottom = Math.max(bottom, y);
+  }
+  return right < 0 ? null : { width: right - left + 1, height: bottom - top + 1 };
+}
+"""
+
+
 def funnel(**deals: int) -> str:
     """The words of the funnel chart with ``deals`` in their stages, none in the others."""
     return "deals: " + ", ".join(f"{s.name} {deals.get(s.name, 0)}" for s in DEFAULT_STAGES)
@@ -173,6 +189,10 @@ def funnel_filtered(reports: Page) -> None:
     reports.press("#filter-min_amount", "Enter")
     expect(chart(reports)).to_have_attribute("aria-label", funnel(Qualification=1, Proposal=1), timeout=WAIT_MS)
     expect(reports.locator("#report-rows")).not_to_contain_text("USD")
+    # Drawn, not only described: two bars of one deal each, lying on their side across the chart.
+    bars = chart(reports).evaluate(BARS_DRAWN)
+    assert bars is not None
+    assert bars["width"] > 2 * bars["height"], bars
     reports.screenshot(path=SCREENSHOTS / "reports-funnel.png")
 
 
