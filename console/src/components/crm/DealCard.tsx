@@ -30,14 +30,14 @@ export function DealCard({ token, dealId, frames, open }: Props) {
     () =>
       frames((frame) => {
         if (frame.type === "deal" && frame.deal.id === dealId) {
-          void deal.reload();
-          void timeline.reload();
+          void deal.refresh();
+          void timeline.refresh();
         } else if (frame.type === "activity" && frame.activity.subject_id === dealId) {
-          void activities.reload();
-          void timeline.reload();
+          void activities.refresh();
+          void timeline.refresh();
         }
       }),
-    [frames, dealId, deal.reload, activities.reload, timeline.reload],
+    [frames, dealId, deal.refresh, activities.refresh, timeline.refresh],
   );
 
   const d = deal.value;

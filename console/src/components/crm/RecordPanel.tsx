@@ -1,4 +1,4 @@
-import { useEffect } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import type { FrameSource, RecordRef } from "../../crm/types";
 import { DealCard } from "./DealCard";
 import { LeadCard } from "./LeadCard";
@@ -11,8 +11,20 @@ interface Props {
   open: (record: RecordRef | null) => void;
 }
 
-/** The card of the record opened, beside the screen; Esc or Close puts it away. */
+/**
+ * The card of the record opened, beside the screen; Esc or Close puts it away. The card takes the
+ * focus when it opens (Tab goes on into it) and gives it back to what opened it when it closes.
+ */
 export function RecordPanel({ token, record, frames, open }: Props) {
+  const panel = useRef<HTMLElement>(null);
+  const opener = useRef<Element | null>(document.activeElement);
+  useEffect(() => panel.current?.focus(), [record.kind, record.id]);
+  useEffect(
+    () => () => {
+      if (opener.current instanceof HTMLElement && opener.current.isConnected) opener.current.focus();
+    },
+    [],
+  );
   useEffect(() => {
     const away = (event: KeyboardEvent) => {
       if (event.key === "Escape") open(null);
@@ -21,7 +33,7 @@ export function RecordPanel({ token, record, frames, open }: Props) {
     return () => removeEventListener("keydown", away);
   }, [open]);
   return (
-    <aside id="record" aria-label="Record">
+    <aside id="record" aria-label="Record" tabIndex={-1} ref={panel}>
       <button type="button" id="close-card" class="close" onClick={() => open(null)} aria-label="Close the card">
         ×
       </button>

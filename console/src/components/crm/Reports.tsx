@@ -27,9 +27,9 @@ export function Reports({ token, frames }: { token: string; frames: FrameSource 
   useEffect(
     () =>
       frames((frame) => {
-        if (frame.type === "reports_changed" || frame.type === "ready") void table.reload();
+        if (frame.type === "reports_changed" || frame.type === "ready") void table.refresh();
       }),
-    [frames, table.reload],
+    [frames, table.refresh],
   );
 
   const chart = useMemo(() => (table.value ? chartOf(table.value, filters.pipeline ?? "") : null), [table.value, filters.pipeline]);

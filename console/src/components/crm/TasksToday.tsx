@@ -24,9 +24,9 @@ export function TasksToday({ token, frames, open }: Props) {
   useEffect(
     () =>
       frames((frame) => {
-        if (frame.type === "activity" || frame.type === "ready") void due.reload();
+        if (frame.type === "activity" || frame.type === "ready") void due.refresh();
       }),
-    [frames, due.reload],
+    [frames, due.refresh],
   );
   const day = dueToday(due.value ?? [], now);
 

@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { coalesced } from "../../crm/coalesced";
 import { Forbidden } from "../../crm/api";
 
 export interface Loaded<T> {
@@ -7,6 +8,8 @@ export interface Loaded<T> {
   problem: string;
   forbidden: boolean;
   reload: () => Promise<void>;
+  /** Read again after a live change; changes told while a read is under way make one more read, not one each. */
+  refresh: () => Promise<void>;
 }
 
 /**
@@ -36,6 +39,8 @@ export function useLoaded<T>(load: () => Promise<T>, key: string): Loaded<T> {
     }
   }, []);
 
+  const refresh = useMemo(() => coalesced(reload), [reload]);
+
   useEffect(() => {
     setValue(null);
     setProblem("");
@@ -43,5 +48,5 @@ export function useLoaded<T>(load: () => Promise<T>, key: string): Loaded<T> {
     void reload();
   }, [key, reload]);
 
-  return { value, problem, forbidden, reload };
+  return { value, problem, forbidden, reload, refresh };
 }
