@@ -2,10 +2,10 @@
 
 Anna drags her deal to another stage: her head Hanna's open board changes live. Boris moves his own
 deal from the keyboard: Hanna's open funnel changes live; he never sees (nor is sent) a colleague's
-deal. The funnel follows its filters. Anna's deal card shows its products, activities and timeline;
-her tasks screen shows what is overdue and what is due today. Nothing breaks the page's
-Content-Security-Policy, the chart included. Screenshots of the board, the deal card, the tasks and
-the reports go to ``.local/screenshots``.
+deal. The funnel follows its filters. Anna's deal card shows its products, activities and timeline,
+and its contact's card the customer's markup as text; her tasks screen shows what is overdue and
+what is due today. Nothing breaks the page's Content-Security-Policy, the chart included.
+Screenshots of the board, the deal card, the tasks and the reports go to ``.local/screenshots``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from domain.pipeline import DEFAULT_PIPELINE_ID, DEFAULT_STAGES, stage_id
 from services.bootstrap import build_event_store
 from services.console.console_page import PAGE as CONSOLE_PAGE
 from services.settings import Settings
+from tests.e2e.test_browser import HOSTILE, assert_nothing_ran
 from tests.e2e.test_console import CHROMIUM, SCREENSHOTS, WAIT_MS
 from tests.integration.crm_world import PASSWORD, people
 from tests.services_running import services
@@ -87,7 +88,7 @@ def test_a_deal_moved_by_a_manager_moves_live_for_her_head_and_stays_hidden_from
 
 
 def opened_with_tasks(settings: Settings) -> dict[str, str]:
-    """Anna's Tyres (with a product) and Rims, Boris's Chains; Anna's tasks about Tyres, one overdue."""
+    """Anna's Tyres (with a product and a contact) and Rims, Boris's Chains; Anna's tasks about Tyres, one overdue."""
     now = datetime.now(UTC)
     with httpx.Client(base_url=settings.console_url) as http:
 
@@ -101,12 +102,14 @@ def opened_with_tasks(settings: Settings) -> dict[str, str]:
         for who in ("anna", "boris"):
             login = http.post("/api/login", json={"email": f"{who}@example.com", "password": PASSWORD})
             tokens[who] = login.json()["token"]
+        # The customer typed her own name, markup and all, into a form: it is shown as text.
+        contact = call("anna", "/api/contacts", {"name": HOSTILE, "phones": ["+44 20 7946 0018"]})["id"]
         deals = {
-            title: call(who, "/api/deals", {"title": title, "currency": currency, "amount": amount})["id"]
-            for who, title, currency, amount in (
-                ("anna", "Tyres", "EUR", "100"),
-                ("anna", "Rims", "USD", "40"),
-                ("boris", "Chains", "EUR", "70"),
+            title: call(who, "/api/deals", {"title": title, "currency": currency, "amount": amount, **more})["id"]
+            for who, title, currency, amount, more in (
+                ("anna", "Tyres", "EUR", "100", {"contact_id": contact}),
+                ("anna", "Rims", "USD", "40", {}),
+                ("boris", "Chains", "EUR", "70", {}),
             )
         }
         call("anna", f"/api/deals/{deals['Tyres']}/lines", {"name": "Winter tyre", "price": "25", "quantity": 4})
@@ -219,7 +222,7 @@ def moved_from_the_keyboard_unseen_by_colleagues(boris: Page, hanna: Page, deals
 
 
 def deal_card_shows_everything(anna: Page, deals: dict[str, str]) -> None:
-    """The card of Tyres: its stage, the product line, its open tasks and its timeline."""
+    """The card of Tyres: its stage, the product line, its open tasks, its timeline and its contact."""
     tile(anna, deals["Tyres"], "Proposal").click()
     card = anna.locator("#card")
     expect(card.locator("#card-stage")).to_have_text("Proposal", timeout=WAIT_MS)
@@ -227,6 +230,9 @@ def deal_card_shows_everything(anna: Page, deals: dict[str, str]) -> None:
     expect(card.locator(".activities li")).to_have_count(3, timeout=WAIT_MS)
     expect(card.locator(".timeline li")).not_to_have_count(0)
     anna.screenshot(path=SCREENSHOTS / "deal-card.png")
+    card.get_by_role("button", name="Contact").click()
+    expect(anna.locator("#card[data-contact] h2")).to_contain_text(HOSTILE, timeout=WAIT_MS)
+    assert_nothing_ran(anna, "#record")
     anna.keyboard.press("Escape")
     expect(card).to_have_count(0)
 
