@@ -46,6 +46,7 @@ export class ConsoleStore {
     more: null,
   };
   private readonly listeners = new Set<() => void>();
+  private readonly frameListeners = new Set<(frame: { type: string }) => void>();
   private readonly asked = new Map<string, Asked>();
   private readonly socket: Connection;
   private readonly accepted = new Set<string>(); // leads taken here: no need to announce them
@@ -72,6 +73,12 @@ export class ConsoleStore {
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Every frame the socket brings, as it comes: for screens that keep their own state (the CRM's). */
+  onFrame(listener: (frame: { type: string }) => void): () => void {
+    this.frameListeners.add(listener);
+    return () => this.frameListeners.delete(listener);
   }
 
   // Commands --------------------------------------------------------------------------------------
@@ -147,6 +154,7 @@ export class ConsoleStore {
   // Frames ----------------------------------------------------------------------------------------
 
   private receive(frame: Frame): void {
+    for (const listener of this.frameListeners) listener(frame);
     switch (frame.type) {
       case "ready":
         return this.ready(frame.operator, frame.manager ?? null, frame.conversations, frame.next_cursor);

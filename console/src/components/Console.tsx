@@ -8,6 +8,9 @@ import { ConversationList } from "./ConversationList";
 import { ConversationView } from "./ConversationView";
 import { Filters } from "./Filters";
 import { TopBar } from "./TopBar";
+import { CrmScreen } from "./crm/CrmScreen";
+import { Views, type View } from "./crm/Views";
+import type { FrameSource } from "../crm/types";
 
 const HASH = /^#c=([0-9a-f-]{36})$/;
 
@@ -46,6 +49,8 @@ export function Console({ token, loggedOut }: { token: string; loggedOut: (reaso
   const [search, setSearch] = useState("");
   const searchBox = useRef<HTMLInputElement>(null);
   const replyBox = useRef<HTMLTextAreaElement>(null);
+  const [view, setView] = useState<View>("chats");
+  const frames = useMemo(() => store.onFrame.bind(store) as unknown as FrameSource, [store]);
 
   const operator = state.operator;
   const rows = useMemo(() => {
@@ -126,7 +131,9 @@ export function Console({ token, loggedOut }: { token: string; loggedOut: (reaso
         notice={state.notice}
         logOut={() => void logOut(token)}
       />
-      <main id="main">
+      <Views view={view} choose={setView} />
+      {view !== "chats" && <CrmScreen view={view} token={token} frames={frames} />}
+      <main id="main" hidden={view !== "chats"}>
         <aside id="sidebar">
           <Filters
             filter={filter}
