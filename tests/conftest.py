@@ -14,6 +14,7 @@ import pytest
 from devstack.kafka import LocalKafka, ensure_kafka_jars
 from devstack.ports import free_port
 from devstack.postgres import LocalPostgres
+from services.console import passwords
 from services.settings import Settings
 from services.topics import create_topics
 from tests.mail_servers import dovecot, mail_user, smtp_sink
@@ -21,6 +22,19 @@ from tests.mail_servers import dovecot, mail_user, smtp_sink
 __all__ = ["dovecot", "mail_user", "smtp_sink"]  # fixtures shared by every test module
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Accounts made by a test are hashed at scrypt's least cost, except in the tests of the hashing.
+
+    Today's cost is a defence against a stolen table, worth a tenth of a second per login in production
+    and minutes across the suite's thousands of accounts and logins. A hash carries its cost, so the
+    services a test starts verify these at theirs.
+    """
+    unit = REPO_ROOT / "tests" / "unit" in request.node.path.parents
+    if not unit and request.node.get_closest_marker("password_cost") is None:
+        monkeypatch.setattr(passwords, "COST", {"n": 2**4, "r": 8, "p": 1})
 
 
 @pytest.fixture(scope="session")
