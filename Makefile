@@ -16,9 +16,12 @@ CONSOLE_SOURCES := $(shell find console/src -type f) $(addprefix console/,index.
 run: deps kafka-jars console
 	$(BIN)/switchboard-dev run
 
+# The suite runs on TEST_WORKERS processes, each with its own PostgreSQL and Kafka: most of a test's
+# time is spent waiting on a broker, a database or a browser, so three keep two cores busy.
+TEST_WORKERS ?= 3
 test: lint kafka-jars console
 	cd console && $(NPM) test --silent
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: deps console-deps
 	$(BIN)/ruff check .

@@ -14,13 +14,27 @@ import pytest
 from devstack.kafka import LocalKafka, ensure_kafka_jars
 from devstack.ports import free_port
 from devstack.postgres import LocalPostgres
+from services.console import passwords
 from services.settings import Settings
-from services.topics import create_topics
 from tests.mail_servers import dovecot, mail_user, smtp_sink
+from tests.topic_supply import TopicSupply
 
 __all__ = ["dovecot", "mail_user", "smtp_sink"]  # fixtures shared by every test module
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Accounts made by a test are hashed at scrypt's least cost, except in the tests of the hashing.
+
+    Today's cost is a defence against a stolen table, worth a tenth of a second per login in production
+    and minutes across the suite's thousands of accounts and logins. A hash carries its cost, so the
+    services a test starts verify these at theirs.
+    """
+    unit = REPO_ROOT / "tests" / "unit" in request.node.path.parents
+    if not unit and request.node.get_closest_marker("password_cost") is None:
+        monkeypatch.setattr(passwords, "COST", {"n": 2**4, "r": 8, "p": 1})
 
 
 @pytest.fixture(scope="session")
@@ -64,20 +78,26 @@ def database(postgres: LocalPostgres) -> str:
     return postgres.url.rsplit("/", 1)[0] + f"/{name}"
 
 
+@pytest.fixture(scope="session")
+def topic_supply(kafka: LocalKafka) -> Iterator[TopicSupply]:
+    """Each test's topics, made ahead while the tests before it run."""
+    template = Settings(kafka_bootstrap=kafka.bootstrap_servers, secret_key=secrets.token_urlsafe(24))
+    with TopicSupply(template) as supply:
+        yield supply
+
+
 @pytest.fixture
-def settings(database: str, kafka: LocalKafka) -> Settings:
+def settings(database: str, kafka: LocalKafka, topic_supply: TopicSupply) -> Settings:
     """Settings for one test: its own database and its own topics."""
-    configured = Settings(
+    return Settings(
         database_url=database,
         kafka_bootstrap=kafka.bootstrap_servers,
-        topic_prefix=f"t{secrets.token_hex(5)}",
+        topic_prefix=topic_supply.take(),
         secret_key=secrets.token_urlsafe(24),
         http_port=free_port(),
         webchat_port=free_port(),
         webhooks_port=free_port(),
     )
-    asyncio.run(create_topics(configured))
-    return configured
 
 
 def settings_env(settings: Settings) -> dict[str, str]:

@@ -15,7 +15,7 @@ import asyncpg
 import httpx
 
 from bench.waiting import until
-from devstack.processes import spawn, stop
+from devstack.processes import spawn, stop_together
 from services.console.accounts import Role, add_account
 from services.settings import Settings
 from tests.conftest import settings_env
@@ -42,8 +42,7 @@ class RunningServices:
         process.wait()
 
     def stop_all(self) -> None:
-        for process in self.processes.values():
-            stop(process)
+        stop_together(self.processes.values())
 
     def log_tail(self, service: str, chars: int = 3000) -> str:
         path = self.logs / f"{service}.log"

@@ -103,7 +103,9 @@ class FakeBotApi:
         assert self._server is not None
         assert self._thread is not None
         self._server.should_exit = True
+        self._server.force_exit = True  # a stalled send is never answered: its connection is not waited for
         self._thread.join(10)
+        assert not self._thread.is_alive(), "the fake Bot API did not stop"
 
     # What tests do.
 

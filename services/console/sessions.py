@@ -10,7 +10,6 @@ which is how expiry closes them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import secrets
 from collections.abc import Callable
@@ -142,17 +141,30 @@ class SessionWatch:
     async def run(self, stop: asyncio.Event) -> None:
         """Check until ``stop`` is set; a failed check is logged and tried again at the next turn."""
         turns = 0
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._told.wait(), self._recheck)
-            self._told.clear()
-            try:
-                await self.check()
-                turns += 1
-                if turns % 1000 == 1:
-                    await forget_old(self._pool)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-                log.warning("sessions_not_checked", reason=str(error) or type(error).__name__)
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                told = asyncio.ensure_future(self._told.wait())
+                # Stopping wakes the watch at once: a gateway shuts down without waiting out a recheck.
+                await asyncio.wait({told, stopping}, timeout=self._recheck, return_when=asyncio.FIRST_COMPLETED)
+                told.cancel()
+                if stop.is_set():
+                    return
+                self._told.clear()
+                turns = await self._turn(turns)
+        finally:
+            stopping.cancel()
+
+    async def _turn(self, turns: int) -> int:
+        """One check; every thousandth also forgets old sessions. A failure is logged, not raised."""
+        try:
+            await self.check()
+            turns += 1
+            if turns % 1000 == 1:
+                await forget_old(self._pool)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            log.warning("sessions_not_checked", reason=str(error) or type(error).__name__)
+        return turns
 
     async def check(self) -> None:
         """End the consoles of every watched session that is over."""

@@ -33,6 +33,7 @@ class Derivations:
         monkeypatch.setattr(hashlib, "scrypt", counted)
 
 
+@pytest.mark.password_cost
 async def test_an_unknown_email_costs_the_same_derivation_as_a_known_one_off_the_loop(
     pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -54,6 +55,7 @@ def legacy_hash(password: str) -> str:
     return f"scrypt${salt.hex()}${hashlib.scrypt(password.encode(), salt=salt, **LEGACY).hex()}"  # type: ignore[arg-type]
 
 
+@pytest.mark.password_cost
 async def test_a_hash_of_the_old_cost_still_logs_in_and_is_brought_up_to_date(pool: asyncpg.Pool) -> None:
     await create_accounts_table(pool)
     manager = uuid4()

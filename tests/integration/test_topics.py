@@ -120,6 +120,7 @@ def test_topics_made_before_are_brought_in_line_and_a_second_run_changes_nothing
                 found = await describe(settings, [topics.domain_events, topics.inbound])
                 if found[topics.domain_events]["retention.ms"] == "-1":
                     return found
+                await asyncio.sleep(0.2)  # asked again a moment later, not in a loop that starves the broker
 
     found = asyncio.run(in_line())
     assert found[topics.inbound]["retention.ms"] == str(INBOUND_RETENTION_MS)
