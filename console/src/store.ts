@@ -49,6 +49,7 @@ export class ConsoleStore {
   private readonly asked = new Map<string, Asked>();
   private readonly socket: Connection;
   private readonly accepted = new Set<string>(); // leads taken here: no need to announce them
+  private readonly watchers = new Set<(frame: { type: string }) => void>();
   private sequence = 0;
   private everReady = false;
 
@@ -72,6 +73,21 @@ export class ConsoleStore {
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Every frame the gateway sends, for parts of the console that keep state of their own (the chat's actions). */
+  watch(watcher: (frame: { type: string }) => void): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
+  }
+
+  /** Send a command with a request id (the frame's, or one of its own); null (and a notice) when not connected. */
+  act(frame: Record<string, unknown>): string | null {
+    // A command stored once per request id (a note) brings an id unique for good, not this page's sequence.
+    const request_id = typeof frame.request_id === "string" ? frame.request_id : `c${++this.sequence}`;
+    if (this.socket.send({ ...frame, request_id })) return request_id;
+    this.set({ notice: "not connected: try again in a moment" });
+    return null;
   }
 
   // Commands --------------------------------------------------------------------------------------
@@ -147,6 +163,7 @@ export class ConsoleStore {
   // Frames ----------------------------------------------------------------------------------------
 
   private receive(frame: Frame): void {
+    for (const watcher of this.watchers) watcher(frame);
     switch (frame.type) {
       case "ready":
         return this.ready(frame.operator, frame.manager ?? null, frame.conversations, frame.next_cursor);
@@ -286,9 +303,7 @@ export class ConsoleStore {
   }
 
   private command(frame: Record<string, unknown>): void {
-    if (!this.socket.send({ ...frame, request_id: `c${++this.sequence}` })) {
-      this.set({ notice: "not connected: try again in a moment" });
-    }
+    this.act(frame);
   }
 
   private updatePending(requestId: string, change: Partial<PendingReply>): void {

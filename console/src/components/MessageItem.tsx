@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { download } from "../api";
 import type { Attachment, Message, PendingReply } from "../types";
+import { NoteItem } from "./NoteItem";
 
 function Delivery({ message, reported }: { message: Message; reported: boolean }) {
   if (message.author !== "manager") return null;
@@ -40,9 +41,11 @@ interface ItemProps {
   token: string;
   reported: boolean;
   me: string;
+  names?: ReadonlyMap<string, string>; // colleagues' names by id, for who wrote a hidden note
 }
 
-export function MessageItem({ message, token, reported, me }: ItemProps) {
+export function MessageItem({ message, token, reported, me, names = new Map() }: ItemProps) {
+  if (message.author === "note") return <NoteItem message={message} me={me} names={names} />;
   return (
     <div class={`message ${message.author}`} data-message={message.message_id}>
       {message.subject && <div class="subject">{message.subject}</div>}
