@@ -7,7 +7,7 @@ export type Filter = "all" | "mine" | "team" | "unassigned" | "offered" | "close
 export const FILTERS: ReadonlyArray<[Filter, string]> = [
   ["all", "Open"],
   ["mine", "Mine"],
-  ["team", "My team's"],
+  ["team", "Team"],
   ["unassigned", "Unassigned"],
   ["offered", "Offers"],
   ["closed", "Closed"],

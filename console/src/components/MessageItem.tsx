@@ -30,10 +30,10 @@ function AttachmentLink({ attachment, token }: { attachment: Attachment; token: 
 }
 
 /** Who of the team wrote a reply, as the operator reading it would say it. */
-function writer(message: Message, me: string): string {
+function writer(message: Message, me: string, names: ReadonlyMap<string, string>): string {
   if (message.author !== "manager") return "";
   const who = message.author_id !== undefined ? message.author_id : message.manager_id;
-  return who === me ? "you · " : "a colleague · ";
+  return who === me ? "you · " : `${names.get(who ?? "") ?? "a colleague"} · `;
 }
 
 interface ItemProps {
@@ -52,7 +52,7 @@ export function MessageItem({ message, token, reported, me, names = new Map() }:
       <div class="text">{message.text}</div>
       {message.attachments?.map((a) => <AttachmentLink key={a.sha256} attachment={a} token={token} />)}
       <div class="meta muted">
-        {writer(message, me)}
+        {writer(message, me, names)}
         {new Date(message.at).toLocaleTimeString()}
         {message.edited_at && " · edited"}
       </div>
