@@ -7,7 +7,8 @@ operators. With a second conversation newer, the first pinned goes to the top, a
 whole after a reload. A colleague invited sees everything said before they came, is seen typing, and
 leaves; the conversation transferred to them is theirs live with its history, and the one who gave it
 is refused it from then on. Closed, the widget asks for a rating, which the console shows; reopened,
-it is open again. The director's "my team's" filter holds both. The widget never shows the note.
+it is open again; handed to the team, the router gives it to the team's other manager. The director's
+"my team's" filter holds both conversations. The widget never shows the note.
 Screenshots of each screen go to ``.local/screenshots`` (not committed).
 """
 
@@ -61,6 +62,7 @@ def test_operators_transfer_invite_note_pin_close_and_see_typing(settings: Setti
                 transferred(anna, boris, first)
                 refused_once_given(anna, settings, first)
                 closed_rated_and_reopened(boris, eva)
+                handed_to_the_team(boris, anna, first)
                 team_filter(browser, settings, {first, second})
                 expect(eva.locator("#log")).not_to_contain_text(NOTE)
                 assert NOTE not in eva.content()
@@ -253,6 +255,21 @@ def closed_rated_and_reopened(boris: Page, eva: Page) -> None:
     boris.click("#reopen")
     expect(boris.locator("#heading .close")).to_be_visible(timeout=WAIT_MS)
     expect(boris.locator("#reopen")).to_have_count(0)
+
+
+def handed_to_the_team(boris: Page, anna: Page, first: str) -> None:
+    """From the keyboard, Boris hands it to his team: the router gives it to Anna, at work with room."""
+    boris.focus("#transferOpen")
+    boris.keyboard.press("Enter")
+    expect(boris.locator("#transferTo")).to_be_focused()
+    boris.locator("#transferTo").select_option("team:sales")
+    boris.locator("#transfer button[type=submit]").press("Enter")
+    expect(boris.locator(f"#list .row[data-id='{first}']")).to_have_count(0, timeout=WAIT_MS)
+    row = anna.locator(f"#list .row[data-id='{first}']")
+    expect(row).to_have_count(1, timeout=WAIT_MS)
+    row.click()
+    expect(anna.locator("#heading .close")).to_be_visible(timeout=WAIT_MS)
+    expect(texts(anna)).to_have_text(history(), timeout=WAIT_MS)
 
 
 def team_filter(browser: Browser, settings: Settings, conversations: set[str]) -> None:

@@ -20,6 +20,11 @@ export function ConversationActions({ conversation: c, operator, chat, close }: 
   const [form, setForm] = useState<"transfer" | "invite" | null>(null);
   useEffect(() => setForm(null), [c.id]);
   const me = operator.manager_id;
+  // A form closed gives the focus back to the button that opened it, for the keyboard to go on from there.
+  const done = (opener: string) => () => {
+    setForm(null);
+    requestAnimationFrame(() => document.getElementById(opener)?.focus());
+  };
   const { colleagues, teams, pinned } = chat.state;
   const open = c.status !== "closed";
   const acts = open && (c.manager_id === me || operator.role !== "manager");
@@ -71,10 +76,10 @@ export function ConversationActions({ conversation: c, operator, chat, close }: 
           holder={c.manager_id}
           toColleague={(id) => chat.transfer(c.id, id)}
           toTeam={(team) => chat.handToTeam(c.id, team)}
-          cancel={() => setForm(null)}
+          cancel={done("transferOpen")}
         />
       )}
-      {form === "invite" && <InviteForm colleagues={invitable} invite={(id) => chat.invite(c.id, id)} cancel={() => setForm(null)} />}
+      {form === "invite" && <InviteForm colleagues={invitable} invite={(id) => chat.invite(c.id, id)} cancel={done("inviteOpen")} />}
     </>
   );
 }

@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { Colleague } from "../chat";
 import { ColleagueOptions } from "./ColleagueChoice";
 
@@ -11,6 +11,9 @@ interface Props {
 /** Invite a colleague into the open conversation beside its holder: they see all of it, from its start. */
 export function InviteForm({ colleagues, invite, cancel }: Props) {
   const [who, setWho] = useState("");
+  const choice = useRef<HTMLSelectElement>(null);
+  // Opened from the keyboard, the choice takes the focus (autofocus works only when a page loads).
+  useEffect(() => choice.current?.focus(), []);
   function submit(event: Event) {
     event.preventDefault();
     if (!who) return;
@@ -21,7 +24,7 @@ export function InviteForm({ colleagues, invite, cancel }: Props) {
     <form id="invite" class="act-form" onSubmit={submit} onKeyDown={(e) => e.key === "Escape" && cancel()}>
       <label>
         Invite{" "}
-        <select id="inviteWho" value={who} onChange={(e) => setWho(e.currentTarget.value)} autoFocus>
+        <select id="inviteWho" value={who} onChange={(e) => setWho(e.currentTarget.value)} ref={choice}>
           <option value="">choose…</option>
           <ColleagueOptions colleagues={colleagues} />
         </select>

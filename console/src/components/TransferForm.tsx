@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { Colleague } from "../chat";
 import { WORK_DAYS } from "./ColleagueChoice";
 
@@ -15,6 +15,9 @@ interface Props {
 export function TransferForm({ colleagues, teams, holder, toColleague, toTeam, cancel }: Props) {
   const others = colleagues.filter((c) => c.id !== holder);
   const [to, setTo] = useState("");
+  const choice = useRef<HTMLSelectElement>(null);
+  // Opened from the keyboard, the choice takes the focus (autofocus works only when a page loads).
+  useEffect(() => choice.current?.focus(), []);
   function submit(event: Event) {
     event.preventDefault();
     const [kind, value] = to.split(/:(.*)/s);
@@ -27,7 +30,7 @@ export function TransferForm({ colleagues, teams, holder, toColleague, toTeam, c
     <form id="transfer" class="act-form" onSubmit={submit} onKeyDown={(e) => e.key === "Escape" && cancel()}>
       <label>
         Transfer to{" "}
-        <select id="transferTo" value={to} onChange={(e) => setTo(e.currentTarget.value)} autoFocus>
+        <select id="transferTo" value={to} onChange={(e) => setTo(e.currentTarget.value)} ref={choice}>
           <option value="">choose…</option>
           <optgroup label="Colleagues">
             {others.map((c) => (
