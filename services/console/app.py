@@ -215,7 +215,7 @@ class Gateway:
         return JSONResponse({"status": "logged out"})
 
     async def conversations(self, request: Request) -> Response:
-        """A page of the conversations the bearer of the token may see (``limit``, ``cursor``)."""
+        """A page of the conversations the bearer of the token may see (``limit``, ``cursor``, ``filter=team``)."""
         operator = await _bearer(self, request)
         if operator is None:
             return JSONResponse({"error": "log in first: Authorization: Bearer <token>"}, status_code=401)
@@ -223,7 +223,10 @@ class Gateway:
             page = requested(request.query_params, CONVERSATIONS)
         except BadPage as error:
             return bad_request(str(error))
-        found, more = await visible_conversations(self.pool, operator, page)
+        only = request.query_params.get("filter")
+        if only not in (None, "team"):
+            return bad_request("'filter' may only be 'team' (the open conversations of your teams)")
+        found, more = await visible_conversations(self.pool, operator, page, team=only == "team")
         return JSONResponse({"conversations": found, "next_cursor": more})
 
     async def attachment(self, request: Request) -> Response:
