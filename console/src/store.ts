@@ -114,6 +114,13 @@ export class ConsoleStore {
     }
   }
 
+  /** Conversations read apart from the pages (a filter's own page): listed too, kept live like the others. */
+  include(listed: readonly Conversation[]): void {
+    const conversations = new Map(this.state.conversations);
+    for (const c of listed) if (!conversations.has(c.id)) conversations.set(c.id, c);
+    this.set({ conversations });
+  }
+
   /** Older messages of the open conversation, before those shown. */
   showEarlier(): void {
     const id = this.state.current;

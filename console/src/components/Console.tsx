@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { logOut } from "../api";
+import { logOut, teamConversations } from "../api";
 import { announce } from "../alerts";
 import { teamMates, typists } from "../chat";
 import { isOfferedTo, keeps, matches, pinnedFirst, type Filter } from "../conversations";
@@ -70,6 +70,14 @@ export function Console({ token, loggedOut }: { token: string; loggedOut: (reaso
     store.open(id);
     history.replaceState(null, "", id ? `#c=${id}` : location.pathname);
   }
+
+  // My team's: the gateway's own page of them, beyond the pages the list has read.
+  useEffect(() => {
+    if (filter !== "team") return;
+    teamConversations(token)
+      .then((page) => store.include(page.conversations))
+      .catch(() => undefined); // the list keeps what it has; the socket's pages still hold the team's
+  }, [filter, token, store]);
 
   // A link to a conversation (#c=<id>) opens it, on load and when followed.
   useEffect(() => {
