@@ -163,7 +163,7 @@ export function Console({ token, loggedOut }: { token: string; loggedOut: (reaso
             toReply={() => replyBox.current?.focus()}
             more={state.more ? () => void store.showMore() : null}
             pinned={pinned}
-            typing={(id) => typists(chat.state, id, now).length > 0}
+            typing={(id) => typists(chat.state, id, Date.now()).length > 0}
           />
         </aside>
         <ConversationView
