@@ -59,7 +59,8 @@ export function ReplyBox({ send, box, token, carriesFiles, note, canned = [], ty
       else if (event.key === "ArrowUp") setChosen((at - 1 + choices.length) % choices.length);
       else if (event.key === "Escape") setDismissed(true);
       else pick(choices[at] ?? choices[0]!);
-    } else if (event.key === "n" && event.altKey && note) {
+    } else if (event.altKey && event.code === "KeyN" && note) {
+      // By the key's place, not its letter: Alt+N types a character of its own on some layouts (a Mac's "˜").
       event.preventDefault();
       setHidden((h) => !h);
     } else if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
