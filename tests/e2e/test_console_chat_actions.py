@@ -203,6 +203,7 @@ def invited_sees_everything_then_leaves(anna: Page, boris: Page, first: str) -> 
     expect(texts(boris)).to_have_text(history(), timeout=WAIT_MS)
     expect(boris.locator("#messages .message.note .meta")).to_contain_text("Anna Petrova ·")
     expect(boris.locator("#leave")).to_be_visible()
+    expect(boris.locator("#participants")).to_have_text("with you")
     boris.locator("#replyText").press_sequentially("Let me see")
     expect(anna.locator("#typing")).to_have_text("Boris Ivanov is typing…", timeout=WAIT_MS)
     boris.screenshot(path=SCREENSHOTS / "chat-invited.png")

@@ -31,7 +31,7 @@ export function ConversationActions({ conversation: c, operator, chat, close }: 
   const participants = c.participants ?? [];
   const isPinned = pinned.includes(c.id);
   const invitable = colleagues.filter((m) => m.id !== me && m.id !== c.manager_id && !participants.includes(m.id));
-  const names = participants.map((id) => colleagues.find((m) => m.id === id)?.name ?? "a colleague");
+  const names = participants.map((id) => (id === me ? "you" : colleagues.find((m) => m.id === id)?.name ?? "a colleague"));
   return (
     <>
       {names.length > 0 && (
