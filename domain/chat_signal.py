@@ -11,6 +11,7 @@ import enum
 import json
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from domain.errors import DomainError
 from domain.text import InvalidText, TextKind, checked_text
@@ -76,5 +77,54 @@ class ChatSignal:
             data = json.loads(payload)
         except ValueError:
             msg = "a chat signal must be JSON"
+            raise InvalidChatSignal(msg) from None
+        return cls.from_dict(data)
+
+
+@dataclass(frozen=True)
+class ColleagueTyping:
+    """An operator types in a conversation (any channel): shown to the colleagues who may see it, on every gateway."""
+
+    conversation_id: UUID
+    manager_id: UUID
+    name: str
+
+    def __post_init__(self) -> None:
+        try:
+            checked_text("name", self.name, max_length=MAX_OPERATOR_NAME, kind=TextKind.LINE)
+        except InvalidText as invalid:
+            raise InvalidChatSignal(str(invalid)) from None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The signal as plain JSON-ready data."""
+        return {"conversation_id": str(self.conversation_id), "manager_id": str(self.manager_id), "name": self.name}
+
+    def to_payload(self) -> str:
+        """The signal as a notification's payload."""
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ColleagueTyping:  # noqa: ANN401 - untrusted input
+        """Read a signal, or raise InvalidChatSignal naming what is wrong."""
+        if not isinstance(data, dict):
+            msg = "a colleague's typing must be a JSON object"
+            raise InvalidChatSignal(msg)
+        ids = {}
+        for key in ("conversation_id", "manager_id"):
+            try:
+                ids[key] = UUID(str(data.get(key)))
+            except ValueError:
+                msg = f"'{key}' must be an id"
+                raise InvalidChatSignal(msg) from None
+        name = data.get("name")
+        return cls(ids["conversation_id"], ids["manager_id"], name if isinstance(name, str) else "")
+
+    @classmethod
+    def from_payload(cls, payload: str) -> ColleagueTyping:
+        """Read a notification's payload, or raise InvalidChatSignal."""
+        try:
+            data = json.loads(payload)
+        except ValueError:
+            msg = "a colleague's typing must be JSON"
             raise InvalidChatSignal(msg) from None
         return cls.from_dict(data)

@@ -2,7 +2,7 @@
 
 Both processes hold the database already; a notification reaches whoever listens now and nobody
 later, which is what a typing indicator needs. Signals to the widget go on ``TO_VISITORS``, the
-visitor's on ``FROM_VISITORS``.
+visitor's on ``FROM_VISITORS``, an operator's typing to colleagues on other gateways on ``AMONG_COLLEAGUES``.
 """
 
 from __future__ import annotations
@@ -10,33 +10,45 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
 
 import asyncpg
 import structlog
 from asyncpg.pool import PoolConnectionProxy
 
-from domain.chat_signal import ChatSignal, InvalidChatSignal
+from domain.chat_signal import ChatSignal, ColleagueTyping, InvalidChatSignal
 from services.tables import Connection
 
 log = structlog.get_logger()
 
 TO_VISITORS = "switchboard_chat_to_visitors"
 FROM_VISITORS = "switchboard_chat_from_visitors"
+AMONG_COLLEAGUES = "switchboard_chat_among_colleagues"
 RECHECK_SECONDS = 1.0
 
 
-async def send(pool: asyncpg.Pool, channel: str, signal: ChatSignal) -> None:
+Signal = TypeVar("Signal", ChatSignal, ColleagueTyping)
+
+
+async def send(pool: asyncpg.Pool, channel: str, signal: ChatSignal | ColleagueTyping) -> None:
     """Notify whoever listens on ``channel`` now."""
     await pool.execute("SELECT pg_notify($1, $2)", channel, signal.to_payload())
 
 
-class SignalListener:
-    """Listens on one channel and hands each readable signal to ``on_signal``; listens anew after a loss."""
+class SignalListener(Generic[Signal]):
+    """Listens on one channel and hands each signal ``read`` reads to ``on_signal``; listens anew after a loss."""
 
-    def __init__(self, pool: asyncpg.Pool, channel: str, on_signal: Callable[[ChatSignal], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        channel: str,
+        on_signal: Callable[[Signal], Awaitable[None]],
+        read: Callable[[str], Signal],
+    ) -> None:
         self._pool = pool
         self._channel = channel
-        self._on_signal = on_signal
+        self._on_signal: Callable[[Signal], Awaitable[None]] = on_signal
+        self._read: Callable[[str], Signal] = read
         self._connection: PoolConnectionProxy[asyncpg.Record] | None = None
         self._signals: asyncio.Queue[str] = asyncio.Queue(maxsize=10_000)
         self._tasks: list[asyncio.Task[None]] = []
@@ -91,7 +103,7 @@ class SignalListener:
         while True:
             payload = await self._signals.get()
             try:
-                await self._on_signal(ChatSignal.from_payload(payload))
+                await self._on_signal(self._read(payload))
             except InvalidChatSignal as error:
                 log.warning("chat_signal_unreadable", channel=self._channel, reason=str(error))
             except Exception:

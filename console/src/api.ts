@@ -47,6 +47,13 @@ export async function conversationsAfter(
   return (await response.json()) as { conversations: Conversation[]; next_cursor: string | null };
 }
 
+/** The first page of the open conversations of the operator's teams, among those the operator may see. */
+export async function teamConversations(token: string): Promise<{ conversations: Conversation[]; next_cursor: string | null }> {
+  const response = await fetch("/api/conversations?filter=team", { headers: { Authorization: `Bearer ${token}` } });
+  if (!response.ok) throw new Error(await problem(response));
+  return (await response.json()) as { conversations: Conversation[]; next_cursor: string | null };
+}
+
 /** The customer's contact in the CRM, or null when the CRM has none the operator may see. */
 export async function contactCard(token: string, contactId: string): Promise<Contact | null> {
   const response = await fetch(`/api/contacts/${encodeURIComponent(contactId)}`, {

@@ -2,11 +2,12 @@
 
 import type { Conversation, Message, Operator } from "./types";
 
-export type Filter = "all" | "mine" | "unassigned" | "offered" | "closed";
+export type Filter = "all" | "mine" | "team" | "unassigned" | "offered" | "closed";
 
 export const FILTERS: ReadonlyArray<[Filter, string]> = [
   ["all", "Open"],
   ["mine", "Mine"],
+  ["team", "Team"],
   ["unassigned", "Unassigned"],
   ["offered", "Offers"],
   ["closed", "Closed"],
@@ -52,13 +53,16 @@ export function isOfferedTo(c: Conversation, operator: Operator): boolean {
   return c.manager_id === null && c.offered_to.includes(operator.manager_id);
 }
 
-export function keeps(filter: Filter, c: Conversation, operator: Operator): boolean {
+/** Whether the list's filter keeps a conversation; ``team`` holds the operator's team mates (themselves included). */
+export function keeps(filter: Filter, c: Conversation, operator: Operator, team: ReadonlySet<string> = new Set()): boolean {
   const closed = c.status === "closed";
   switch (filter) {
     case "all":
       return !closed;
     case "mine":
       return !closed && c.manager_id === operator.manager_id;
+    case "team":
+      return !closed && (c.manager_id !== null ? team.has(c.manager_id) : c.offered_to.some((id) => team.has(id)));
     case "unassigned":
       return !closed && c.manager_id === null;
     case "offered":
@@ -78,6 +82,12 @@ export function matches(c: Conversation, search: string, messages: readonly Mess
   const said = messages.map((m) => `${m.subject ?? ""} ${m.text}`);
   const haystack = [customerName(c), c.address, c.last_message ?? "", ...said].join("\n").toLowerCase();
   return words.every((word) => haystack.includes(word));
+}
+
+/** Pinned conversations first, the latest pinned on top; the others by activity. */
+export function pinnedFirst(pinned: readonly string[]): (a: Conversation, b: Conversation) => number {
+  const place = new Map(pinned.map((id, n) => [id, n]));
+  return (a, b) => (place.get(a.id) ?? Infinity) - (place.get(b.id) ?? Infinity) || byActivity(a, b);
 }
 
 /** Newest activity first, as the gateway pages them. */

@@ -173,3 +173,26 @@ describe("alerts", () => {
     ]);
   });
 });
+
+describe("the chat's hooks on the store", () => {
+  it("lists conversations read apart from its pages, without replacing the live ones", () => {
+    const { store, ready, receive } = opened();
+    ready([conversation("c1", { last_message: "live" })]);
+    store.include([conversation("c1", { last_message: "stale" }), conversation("c2")]);
+    expect([...store.state.conversations.keys()]).toEqual(["c1", "c2"]);
+    expect(store.state.conversations.get("c1")?.last_message).toBe("live");
+    receive({ type: "conversation", conversation: conversation("c2", { last_message: "news" }) });
+    expect(store.state.conversations.get("c2")?.last_message).toBe("news");
+  });
+
+  it("shows every frame to its watchers, and keeps a command's own request id", () => {
+    const { store, socket, ready } = opened();
+    const seen: string[] = [];
+    store.watch((frame) => seen.push(frame.type));
+    ready([]);
+    expect(seen).toEqual(["ready"]);
+    expect(store.act({ type: "note", request_id: "n-1" })).toBe("n-1");
+    expect(store.act({ type: "pins" })).toMatch(/^c\d+$/);
+    expect(socket.sent.map((f) => f.request_id)).toEqual(["n-1", expect.stringMatching(/^c\d+$/)]);
+  });
+});

@@ -46,10 +46,10 @@ export class ConsoleStore {
     more: null,
   };
   private readonly listeners = new Set<() => void>();
-  private readonly frameListeners = new Set<(frame: { type: string }) => void>();
   private readonly asked = new Map<string, Asked>();
   private readonly socket: Connection;
   private readonly accepted = new Set<string>(); // leads taken here: no need to announce them
+  private readonly watchers = new Set<(frame: { type: string }) => void>();
   private sequence = 0;
   private everReady = false;
 
@@ -75,10 +75,19 @@ export class ConsoleStore {
     return () => this.listeners.delete(listener);
   }
 
-  /** Every frame the socket brings, as it comes: for screens that keep their own state (the CRM's). */
-  onFrame(listener: (frame: { type: string }) => void): () => void {
-    this.frameListeners.add(listener);
-    return () => this.frameListeners.delete(listener);
+  /** Every frame the gateway sends, for parts of the console that keep state of their own (the chat's actions). */
+  watch(watcher: (frame: { type: string }) => void): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
+  }
+
+  /** Send a command with a request id (the frame's, or one of its own); null (and a notice) when not connected. */
+  act(frame: Record<string, unknown>): string | null {
+    // A command stored once per request id (a note) brings an id unique for good, not this page's sequence.
+    const request_id = typeof frame.request_id === "string" ? frame.request_id : `c${++this.sequence}`;
+    if (this.socket.send({ ...frame, request_id })) return request_id;
+    this.set({ notice: "not connected: try again in a moment" });
+    return null;
   }
 
   // Commands --------------------------------------------------------------------------------------
@@ -103,6 +112,13 @@ export class ConsoleStore {
     } catch (problem) {
       this.set({ notice: problem instanceof Error ? problem.message : String(problem) });
     }
+  }
+
+  /** Conversations read apart from the pages (a filter's own page): listed too, kept live like the others. */
+  include(listed: readonly Conversation[]): void {
+    const conversations = new Map(this.state.conversations);
+    for (const c of listed) if (!conversations.has(c.id)) conversations.set(c.id, c);
+    this.set({ conversations });
   }
 
   /** Older messages of the open conversation, before those shown. */
@@ -154,7 +170,7 @@ export class ConsoleStore {
   // Frames ----------------------------------------------------------------------------------------
 
   private receive(frame: Frame): void {
-    for (const listener of this.frameListeners) listener(frame);
+    for (const watcher of this.watchers) watcher(frame);
     switch (frame.type) {
       case "ready":
         return this.ready(frame.operator, frame.manager ?? null, frame.conversations, frame.next_cursor);
@@ -294,9 +310,7 @@ export class ConsoleStore {
   }
 
   private command(frame: Record<string, unknown>): void {
-    if (!this.socket.send({ ...frame, request_id: `c${++this.sequence}` })) {
-      this.set({ notice: "not connected: try again in a moment" });
-    }
+    this.act(frame);
   }
 
   private updatePending(requestId: string, change: Partial<PendingReply>): void {

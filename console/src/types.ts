@@ -33,6 +33,10 @@ export interface Conversation {
   // The customer's contact in the CRM, and its name once known (a pre-chat form, a messenger profile).
   contact_id?: string | null;
   customer_name?: string | null;
+  // Colleagues invited in beside the holder, and the visitor's rating once closed (the chat's read model).
+  participants?: string[];
+  rating?: number | null;
+  rating_comment?: string | null;
 }
 
 /** A contact as the CRM keeps it (GET /api/contacts/{id}). */

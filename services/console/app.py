@@ -24,18 +24,19 @@ from starlette.websockets import WebSocket
 from application.event_store import EventStore
 from application.work_day import come_online, go_offline
 from domain.channels import Channel
+from domain.chat_signal import ChatSignal, ColleagueTyping
 from domain.identities import conversation_id
 from domain.text import InvalidText, TextKind
 from services.attachment_store import create_store
 from services.bootstrap import build_admin, build_event_store, create_pool, instance_name
-from services.chat_signals import FROM_VISITORS, SignalListener
+from services.chat_signals import AMONG_COLLEAGUES, FROM_VISITORS, SignalListener
 from services.console import openapi
 from services.console.account_routes import AccountRoutes
 from services.console.accounts import Operator, Role, create_accounts_table, log_in, session_operator
 from services.console.attachments import download, find_attachment
 from services.console.body_limit import BodyLimit
 from services.console.chat_rest import ChatRest
-from services.console.chat_typing import visitor_typing
+from services.console.chat_typing import colleague_typing, visitor_typing
 from services.console.client_address import client_address
 from services.console.console_page import console_files, console_page, console_policy
 from services.console.crm_routes import crm_routes
@@ -104,7 +105,7 @@ class Gateway:
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
         """Open the pool, the event store, live updates and the Kafka client."""
-        self.pool = await create_pool(self.settings, size=9)  # one of them listens for visitors' signals
+        self.pool = await create_pool(self.settings, size=10)  # two of them listen for visitors' and colleagues' typing
         stop = asyncio.Event()
         background: list[asyncio.Task[None]] = []
         opened: list[Callable[[], Awaitable[object]]] = [self.pool.close]
@@ -124,9 +125,16 @@ class Gateway:
             )
             await self.live.start()
             opened.append(self.live.stop)
-            visitors = SignalListener(self.pool, FROM_VISITORS, visitor_typing(self.pool, self.live.seats))
+            visitors = SignalListener(
+                self.pool, FROM_VISITORS, visitor_typing(self.pool, self.live.seats), ChatSignal.from_payload
+            )
             await visitors.start()
             opened.append(visitors.stop)
+            colleagues = SignalListener(
+                self.pool, AMONG_COLLEAGUES, colleague_typing(self.pool, self.live.seats), ColleagueTyping.from_payload
+            )
+            await colleagues.start()
+            opened.append(colleagues.stop)
             instance = instance_name("gateway")
             self.presence = ConsolePresence(
                 self.pool,
@@ -207,7 +215,7 @@ class Gateway:
         return JSONResponse({"status": "logged out"})
 
     async def conversations(self, request: Request) -> Response:
-        """A page of the conversations the bearer of the token may see (``limit``, ``cursor``)."""
+        """A page of the conversations the bearer of the token may see (``limit``, ``cursor``, ``filter=team``)."""
         operator = await _bearer(self, request)
         if operator is None:
             return JSONResponse({"error": "log in first: Authorization: Bearer <token>"}, status_code=401)
@@ -215,7 +223,10 @@ class Gateway:
             page = requested(request.query_params, CONVERSATIONS)
         except BadPage as error:
             return bad_request(str(error))
-        found, more = await visible_conversations(self.pool, operator, page)
+        only = request.query_params.get("filter")
+        if only not in (None, "team"):
+            return bad_request("'filter' may only be 'team' (the open conversations of your teams)")
+        found, more = await visible_conversations(self.pool, operator, page, team=only == "team")
         return JSONResponse({"conversations": found, "next_cursor": more})
 
     async def attachment(self, request: Request) -> Response:

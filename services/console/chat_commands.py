@@ -1,4 +1,4 @@
-"""The console's chat commands: transfer, invite and leave, hidden notes, pins, reopen, canned replies.
+"""The console's chat commands: transfer, invite and leave, hidden notes, pins, reopen, canned replies, colleagues.
 
 Each is checked against the operator's role on the server, as every command is: a manager acts on
 the conversations they hold (or were invited into, for notes, replies and leaving), heads and above
@@ -24,7 +24,7 @@ from domain.canned_reply import MAX_CANNED_TEXT, MAX_TEAM_NAME, checked_shortcut
 from domain.errors import DomainError
 from domain.text import TextKind, checked_text
 from services.console.accounts import Operator
-from services.console.chat_queries import canned_replies, own_list, pinned, visible
+from services.console.chat_queries import canned_replies, colleagues, own_list, pinned, visible
 from services.console.desk import Desk
 
 log = structlog.get_logger()
@@ -153,6 +153,11 @@ async def show_pins(desk: Desk, operator: Operator, __: dict[str, Any]) -> dict[
     return {"type": "pins", "pinned": await pinned(desk.pool, operator)}
 
 
+async def show_colleagues(desk: Desk, _: Operator, __: dict[str, Any]) -> dict[str, Any]:
+    """Who a conversation may go to or be shared with (``colleagues``), and the ``teams``."""
+    return {"type": "colleagues", **await colleagues(desk.pool)}
+
+
 async def show_canned(desk: Desk, operator: Operator, __: dict[str, Any]) -> dict[str, Any]:
     """The canned replies the operator may use: every team's and their own."""
     return {"type": "canned_replies", "canned_replies": await canned_replies(desk.pool, operator)}
@@ -200,6 +205,7 @@ CHAT_COMMANDS = {
     "pin": _pinning(pin=True),
     "unpin": _pinning(pin=False),
     "pins": show_pins,
+    "colleagues": show_colleagues,
     "canned_replies": show_canned,
     "save_canned_reply": save_canned,
     "delete_canned_reply": delete_canned,

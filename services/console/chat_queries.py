@@ -1,4 +1,4 @@
-"""Reading the chat's own read models for the console: pins, canned replies, who may see a conversation."""
+"""Reading the chat's own read models for the console: pins, canned replies, colleagues, who may see a conversation."""
 
 from __future__ import annotations
 
@@ -49,3 +49,19 @@ async def canned_replies(pool: asyncpg.Pool, operator: Operator) -> list[dict[st
         f"{TEAM}:%",
     )
     return [plain(r) for r in rows]
+
+
+async def colleagues(pool: asyncpg.Pool) -> dict[str, Any]:
+    """Everyone a conversation may be transferred to or shared with, by name, and every team.
+
+    Each colleague with their work day, load and teams, so the console can say who is at work and
+    which conversations are the operator's team's; names and work days only, nothing of their leads.
+    """
+    people = await pool.fetch(
+        "SELECT m.id, m.name, m.work_day, m.open_leads, m.capacity,"  # noqa: S608 - fixed schema
+        f" COALESCE(ARRAY(SELECT t.name FROM {S}.team_members tm JOIN {S}.teams t ON t.id = tm.team_id"
+        f" WHERE tm.manager_id = m.id ORDER BY t.name), '{{}}') AS teams"
+        f" FROM {S}.managers m ORDER BY m.name, m.id"
+    )
+    teams = await pool.fetch(f"SELECT name FROM {S}.teams ORDER BY name")  # noqa: S608
+    return {"colleagues": [plain(r) for r in people], "teams": [r["name"] for r in teams]}

@@ -1,8 +1,9 @@
 """Typing indicators and the closed notice between the console and the widget: live, never in the log.
 
-An operator's ``typing`` command reaches the visitor's widget; a visitor's typing reaches the consoles
-of the operators who may see the conversation. Both are rate limited, and dropped rather than queued:
-a typing indicator late is worth nothing.
+An operator's ``typing`` command reaches the visitor's widget and the consoles of the colleagues who may
+see the conversation, on every gateway; a visitor's typing reaches the consoles of the operators who may
+see the conversation. Both are rate limited, and dropped rather than queued: a typing indicator late is
+worth nothing.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import structlog
 
 from connectors.rate_limit import RateLimiter
 from domain.channels import Channel
-from domain.chat_signal import ChatSignal, SignalKind
+from domain.chat_signal import ChatSignal, ColleagueTyping, SignalKind
 from domain.errors import DomainError
 from domain.identities import conversation_id
-from services.chat_signals import TO_VISITORS, send
+from services.chat_signals import AMONG_COLLEAGUES, TO_VISITORS, send
 from services.console.accounts import Operator
 from services.console.desk import Desk
 from services.console.live import Seat
@@ -42,7 +43,10 @@ async def _webchat_visitor(pool: asyncpg.Pool, conversation: UUID) -> tuple[asyn
 
 
 async def typing(desk: Desk, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
-    """Tell the visitor the operator is typing; ``sent`` is false when limited or not a web chat."""
+    """Tell the visitor and colleagues the operator is typing.
+
+    ``sent`` says whether the visitor was told: false when limited or not a web chat.
+    """
     try:
         conversation = UUID(str(frame.get("conversation_id")))
     except ValueError:
@@ -52,10 +56,12 @@ async def typing(desk: Desk, operator: Operator, frame: dict[str, Any]) -> dict[
     if row is None or not sees(operator, row):
         msg = f"conversation {conversation} is not visible to you"
         raise DomainError(msg)
-    sent = visitor is not None and OPERATOR_TYPING.allow(f"{operator.manager_id}/{conversation}")
-    if sent and visitor is not None:
+    if not OPERATOR_TYPING.allow(f"{operator.manager_id}/{conversation}"):
+        return {"type": "ack", "conversation_id": str(conversation), "sent": False}
+    await send(desk.pool, AMONG_COLLEAGUES, ColleagueTyping(conversation, operator.manager_id, operator.name))
+    if visitor is not None:
         await send(desk.pool, TO_VISITORS, ChatSignal(SignalKind.OPERATOR_TYPING, visitor, operator.name))
-    return {"type": "ack", "conversation_id": str(conversation), "sent": sent}
+    return {"type": "ack", "conversation_id": str(conversation), "sent": visitor is not None}
 
 
 async def tell_closed(pool: asyncpg.Pool, conversation: UUID) -> None:
@@ -84,6 +90,27 @@ def visitor_typing(pool: asyncpg.Pool, seats: Callable[[], Iterable[Seat]]) -> C
         frame = {"type": "typing", "conversation_id": str(conversation), "who": "visitor"}
         for seat in seats():
             if sees(seat.operator, rows[0]):
+                seat.send(frame)
+
+    return on_signal
+
+
+def colleague_typing(pool: asyncpg.Pool, seats: Callable[[], Iterable[Seat]]) -> Callable[[ColleagueTyping], Any]:
+    """What the gateway does with an operator's typing: show it to the other open consoles that may see the chat."""
+
+    async def on_signal(signal: ColleagueTyping) -> None:
+        rows = await conversations_by_id(pool, [signal.conversation_id])
+        if not rows:
+            return
+        frame = {
+            "type": "typing",
+            "conversation_id": str(signal.conversation_id),
+            "who": "colleague",
+            "manager_id": str(signal.manager_id),
+            "name": signal.name,
+        }
+        for seat in seats():
+            if seat.operator.manager_id != signal.manager_id and sees(seat.operator, rows[0]):
                 seat.send(frame)
 
     return on_signal

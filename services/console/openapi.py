@@ -111,7 +111,13 @@ def _paths() -> dict[str, dict[str, Any]]:
         "/api/openapi.json": {"get": operation("this document")},
         "/api/login": {"post": operation("a session token for an operator", 400, 401, 413, 429, body=Credentials)},
         "/api/logout": {"post": authed("end the caller's session and close its consoles")},
-        "/api/conversations": {"get": authed("a page of the conversations the caller may see", 400, **page)},
+        "/api/conversations": {
+            "get": authed(
+                "a page of the conversations the caller may see; filter=team: the open ones of the caller's teams",
+                400,
+                parameters=[*PAGE, {"name": "filter", "in": "query", "schema": {"type": "string", "enum": ["team"]}}],
+            )
+        },
         "/api/leads/{lead_id}/routing": {
             "get": authed("a page of a lead's routing decisions", 400, 404, parameters=[lead, *PAGE])
         },

@@ -58,9 +58,12 @@ REJECTIONS: CursorShape = ("at", "text", "int", "int")
 
 
 async def visible_conversations(
-    pool: asyncpg.Pool, operator: Operator, page: Page | None = None
+    pool: asyncpg.Pool, operator: Operator, page: Page | None = None, *, team: bool = False
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of the operator's conversations, newest activity first, and the cursor to the next page."""
+    """A page of the operator's conversations, newest activity first, and the cursor to the next page.
+
+    ``team``: only those held by, or offered to, someone who shares a team with the operator.
+    """
     page = page or Page(DEFAULT_PAGE)
     where: list[str] = []
     args: list[Any] = []
@@ -69,6 +72,13 @@ async def visible_conversations(
         where.append(
             f"(manager_id = ${len(args)} OR ${len(args)} = ANY(offered_to) OR ${len(args)} = ANY(participants))"
         )
+    if team:
+        args.append(operator.manager_id)
+        mates = (
+            f"ARRAY(SELECT mate.manager_id FROM {S}.team_members mine"  # noqa: S608 - fixed schema
+            f" JOIN {S}.team_members mate ON mate.team_id = mine.team_id WHERE mine.manager_id = ${len(args)})"
+        )
+        where.append(f"status <> 'closed' AND (manager_id = ANY({mates}) OR offered_to && {mates})")
     if page.after is not None:
         at, after_id = page.after
         args.append(after_id)

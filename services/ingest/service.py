@@ -98,7 +98,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         settings, size=5 + len(settings.mailboxes) + len(settings.telegram_bots) + len(settings.vk_communities)
     )
     outbound = OutboundFollower(settings, topics.outbound, webchat.deliver, pool)
-    signals = SignalListener(pool, TO_VISITORS, functools.partial(_show_signal, webchat))
+    signals = SignalListener(pool, TO_VISITORS, functools.partial(_show_signal, webchat), ChatSignal.from_payload)
     await broker.start()
     await signals.start()
     await outbound.start()

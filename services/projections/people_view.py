@@ -294,6 +294,9 @@ HANDLERS: dict[str, Handler] = {
     "Company.ResponsibleManagerChanged": _set("companies", "responsible_id = $2::uuid", "manager_id"),
     "Lead.Created": _lead_created,
     "Lead.Assigned": _lead_status("assigned", holder=True),
+    "Lead.Transferred": _lead_status("assigned", holder=True),
+    # The hand-over names who had it; the lead waits for the router, with no holder until it routes it.
+    "Lead.HandedToTeam": _lead_status("new"),
     "Lead.Queued": _lead_status("queued"),
     "Lead.Offered": _lead_status("offered"),
     "Lead.OfferWithdrawn": _lead_status("new"),

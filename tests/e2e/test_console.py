@@ -206,7 +206,7 @@ def director_moves_and_filters(browser: Browser, settings: Settings) -> None:
     clara.keyboard.press("Alt+ArrowDown")
     expect(rows.nth(1)).to_have_attribute("aria-selected", "true")
     expect(clara.locator("#heading .name")).not_to_have_text(first)
-    expect(clara.locator(".message.manager .meta").first).to_contain_text("a colleague ·", timeout=WAIT_MS)
+    expect(clara.locator(".message.manager .meta").first).to_contain_text("Boris Ivanov ·", timeout=WAIT_MS)
     clara.keyboard.press("Alt+ArrowUp")
     expect(rows.nth(0)).to_have_attribute("aria-selected", "true")
     expect(clara.locator("#messages")).to_contain_text("A second question about delivery")

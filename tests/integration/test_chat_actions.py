@@ -166,6 +166,19 @@ async def chat_actions(settings: Settings, running: RunningServices, ids: dict[s
     assert not [f for f in before_barrier if f["type"] == "typing"], before_barrier
     assert (await command(holder, {"type": "typing", "conversation_id": cid}))["sent"] is True
     await frames_until(guest, of("typing", operator=holder_name))
+    # ...and the consoles of colleagues who may see the conversation, not of those who may not.
+    typist = await frames_until(clara, of("typing", conversation_id=cid, who="colleague"))
+    assert (typist[-1]["name"], typist[-1]["manager_id"]) == (holder_name, str(ids[holder_email]))
+    await other.send(json.dumps({"type": "pins", "request_id": "barrier 2"}))
+    before_barrier = await frames_until(other, lambda f: f.get("request_id") == "barrier 2")
+    assert not [f for f in before_barrier if f["type"] == "typing"], before_barrier
+
+    # Who a conversation may go to: every colleague by name, with their teams and whether at work.
+    listed = await command(other, {"type": "colleagues"})
+    assert {c["name"]: (c["teams"], c["work_day"]) for c in listed["colleagues"]} == {
+        name: ([team], "started" if working else "not_started") for name, _, team, working in PEOPLE.values()
+    }
+    assert listed["teams"] == ["board", "sales", "support"]
 
     # A reply shows its operator's name; a hidden note reaches colleagues and never the visitor.
     await command(holder, {"type": "reply", "conversation_id": cid, "text": "Yes, in two days."})

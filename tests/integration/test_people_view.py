@@ -21,17 +21,23 @@ from application.lead_qualification import mark_lead_junk, qualify_lead, take_le
 from application.managers import register_manager
 from application.merge_contacts import merge_contacts
 from application.receive_messages import receive_messages
+from application.transfer_conversation import hand_to_team, transfer_to_colleague
 from application.update_company import CompanyChanges, update_company
 from application.update_contact import ContactChanges, update_contact
+from application.work_day import change_work_day
+from domain.channels import Channel
 from domain.company import CompanyDetails
 from domain.conversation import Conversation
 from domain.duplicates import suggestion_id
+from domain.identities import conversation_id, lead_id
 from domain.inbound import InboundMessage
+from domain.lead import Lead
 from domain.lead_details import LeadDetails
 from services.projections.schema import LIVE_SCHEMA
 from services.settings import Settings
 from tests.integration.test_sales_view import applied_one_by_one_differs, read
 from tests.projected import project
+from tests.router_reactions import routed
 
 pytestmark = pytest.mark.integration
 
@@ -124,3 +130,26 @@ def test_people_and_leads_read_as_they_stand_and_a_merge_points_at_the_survivor(
     assert statuses[with_third] == "dismissed"
     assert "merged" in statuses.values()
     assert asyncio.run(applied_one_by_one_differs(settings)) == {}
+
+
+def test_a_lead_transferred_or_handed_to_a_team_is_read_where_it_went(store: EventStore, settings: Settings) -> None:
+    ann, ben = (register_manager(store, name, f"{name}@example.com", 5, "sales") for name in ("ann", "ben"))
+    register_manager(store, "sue", "sue@example.com", 5, "support")  # away: the lead waits in support's queue
+    for manager in (ann, ben):
+        routed(store, change_work_day, manager, "start")
+    message = InboundMessage.from_visitor("v9", "m1", "Tyres?", datetime.now(UTC))
+    routed(store, receive_messages, [message])
+    chat = conversation_id(Channel.WEBCHAT, "v9")
+    first = store.load(lead_id(chat))
+    assert isinstance(first, Lead)
+    assert first.manager_id is not None
+    other = ben if first.manager_id == ann else ann
+    transfer_to_colleague(store, chat, first.manager_id, other)
+    asyncio.run(project(settings, store))
+    [row] = read(settings, f"SELECT status, manager_id FROM {S}.leads WHERE id = $1", lead_id(chat))
+    assert (row["status"], row["manager_id"]) == ("assigned", other)
+
+    hand_to_team(store, chat, other, "support")
+    asyncio.run(project(settings, store))
+    [row] = read(settings, f"SELECT status, manager_id FROM {S}.leads WHERE id = $1", lead_id(chat))
+    assert row["manager_id"] is None

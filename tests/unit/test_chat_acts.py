@@ -10,7 +10,7 @@ import pytest
 
 from domain.canned_reply import CannedReply, CannedReplyRefused, checked_shortcut, list_name
 from domain.channels import Channel, ChannelAddress
-from domain.chat_signal import ChatSignal, InvalidChatSignal, SignalKind
+from domain.chat_signal import ChatSignal, ColleagueTyping, InvalidChatSignal, SignalKind
 from domain.conversation import ChatActRefused, Conversation
 from domain.lead import Lead, LeadClosed, LeadStatus
 from domain.outbound import OutboundReply
@@ -167,6 +167,22 @@ def test_a_chat_signal_round_trips_and_refuses_what_it_cannot_read() -> None:
     for bad in ("[]", "{", unknown, anonymous):
         with pytest.raises(InvalidChatSignal):
             ChatSignal.from_payload(bad)
+
+
+def test_a_colleagues_typing_round_trips_and_refuses_what_it_cannot_read() -> None:
+    signal = ColleagueTyping(uuid4(), uuid4(), "Anna <b>Petrova</b>")
+    assert ColleagueTyping.from_payload(signal.to_payload()) == signal
+    good = signal.to_dict()
+    for bad in (
+        "[]",
+        "not json",
+        json.dumps({**good, "conversation_id": "nope"}),
+        json.dumps({**good, "manager_id": None}),
+        json.dumps({**good, "name": ""}),
+        json.dumps({**good, "name": "two\nlines"}),
+    ):
+        with pytest.raises(InvalidChatSignal):
+            ColleagueTyping.from_payload(bad)
 
 
 def test_a_reply_carries_the_operators_name_only_when_there_is_one() -> None:

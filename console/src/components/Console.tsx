@@ -1,8 +1,10 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { logOut } from "../api";
+import { logOut, teamConversations } from "../api";
 import { announce } from "../alerts";
-import { byActivity, isOfferedTo, keeps, matches, type Filter } from "../conversations";
+import { teamMates, typists } from "../chat";
+import { isOfferedTo, keeps, matches, pinnedFirst, type Filter } from "../conversations";
 import { ConsoleStore } from "../store";
+import { useChat } from "../useChat";
 import { ContactCard } from "./ContactCard";
 import { ConversationList } from "./ConversationList";
 import { ConversationView } from "./ConversationView";
@@ -42,6 +44,7 @@ function useNow(): number {
 
 export function Console({ token, loggedOut }: { token: string; loggedOut: (reason: string) => void }) {
   const store = useStore(token, loggedOut);
+  const chat = useChat(store);
   const { state } = store;
   const now = useNow();
   const [filter, setFilter] = useState<Filter>("all");
@@ -50,15 +53,17 @@ export function Console({ token, loggedOut }: { token: string; loggedOut: (reaso
   const searchBox = useRef<HTMLInputElement>(null);
   const replyBox = useRef<HTMLTextAreaElement>(null);
   const [view, setView] = useState<View>("chats");
-  const frames = useMemo(() => store.onFrame.bind(store) as unknown as FrameSource, [store]);
+  const frames = useMemo(() => store.watch.bind(store) as unknown as FrameSource, [store]);
 
   const operator = state.operator;
+  const { colleagues, pinned } = chat.state;
+  const mates = useMemo(() => teamMates(colleagues, operator?.manager_id ?? ""), [colleagues, operator]);
   const rows = useMemo(() => {
     if (!operator) return [];
     return [...state.conversations.values()]
-      .filter((c) => keeps(filter, c, operator) && (!channel || c.channel === channel) && matches(c, search, state.messages.get(c.id)))
-      .sort(byActivity);
-  }, [state.conversations, state.messages, operator, filter, channel, search]);
+      .filter((c) => keeps(filter, c, operator, mates) && (!channel || c.channel === channel) && matches(c, search, state.messages.get(c.id)))
+      .sort(pinnedFirst(pinned));
+  }, [state.conversations, state.messages, operator, filter, channel, search, mates, pinned]);
   const channels = useMemo(() => [...new Set([...state.conversations.values()].map((c) => c.channel))].sort(), [state.conversations]);
   const offers = operator ? [...state.conversations.values()].filter((c) => isOfferedTo(c, operator)) : [];
 
@@ -70,6 +75,14 @@ export function Console({ token, loggedOut }: { token: string; loggedOut: (reaso
     store.open(id);
     history.replaceState(null, "", id ? `#c=${id}` : location.pathname);
   }
+
+  // My team's: the gateway's own page of them, beyond the pages the list has read.
+  useEffect(() => {
+    if (filter !== "team") return;
+    teamConversations(token)
+      .then((page) => store.include(page.conversations))
+      .catch(() => undefined); // the list keeps what it has; the socket's pages still hold the team's
+  }, [filter, token, store]);
 
   // A link to a conversation (#c=<id>) opens it, on load and when followed.
   useEffect(() => {
@@ -156,6 +169,8 @@ export function Console({ token, loggedOut }: { token: string; loggedOut: (reaso
             accept={(leadId) => store.accept(leadId)}
             toReply={() => replyBox.current?.focus()}
             more={state.more ? () => void store.showMore() : null}
+            pinned={pinned}
+            typing={(id) => typists(chat.state, id, Date.now()).length > 0}
           />
         </aside>
         <ConversationView
@@ -172,6 +187,7 @@ export function Console({ token, loggedOut }: { token: string; loggedOut: (reaso
           showEarlier={() => store.showEarlier()}
           accept={(leadId) => store.accept(leadId)}
           close={(id) => store.close(id)}
+          chat={chat}
         />
         {current && <ContactCard conversation={current} operator={operator} token={token} />}
       </main>

@@ -14,10 +14,13 @@ interface Props {
   accept: (leadId: string) => void;
   toReply: () => void;
   more: (() => void) | null;
+  pinned?: readonly string[];
+  typing?: (conversationId: string) => boolean; // whether the customer or a colleague types in it now
 }
 
 /** The conversations, newest activity first; ↑/↓ move, Enter goes to the reply box. */
-export function ConversationList({ rows, operator, current, seen, messages, now, open, accept, toReply, more }: Props) {
+export function ConversationList(props: Props) {
+  const { rows, operator, current, seen, messages, now, open, accept, toReply, more, pinned = [], typing } = props;
   const showMore = more && (
     <button id="more" type="button" onClick={more}>
       Show more conversations
@@ -57,11 +60,17 @@ export function ConversationList({ rows, operator, current, seen, messages, now,
             role="option"
             data-id={c.id}
             aria-selected={c.id === current}
+            data-pinned={pinned.includes(c.id) || undefined}
             class={`row${c.id === current ? " active" : ""}${count ? " unread" : ""}`}
             onClick={() => open(c.id)}
           >
             <div class="line">
               <ChannelIcon channel={c.channel} />
+              {pinned.includes(c.id) && (
+                <span class="pin" title="pinned" aria-label="pinned">
+                  ▲
+                </span>
+              )}
               <span class="name">{customerName(c)}</span>
               <span class={waiting ? "age waiting" : "age"} title={waiting ? "the customer waits for a reply" : ""}>
                 {age(c.last_message_at ?? c.opened_at, now)}
@@ -70,6 +79,7 @@ export function ConversationList({ rows, operator, current, seen, messages, now,
             </div>
             <div class="line">
               <span class="preview muted">{c.last_message ?? ""}</span>
+              {typing?.(c.id) && <span class="tag typing-mark">typing…</span>}
               {c.status === "closed" && <span class="tag">closed</span>}
               {c.manager_id === null && !offered && c.status !== "closed" && <span class="tag">unassigned</span>}
               {offered && c.lead_id && (

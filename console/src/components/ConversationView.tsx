@@ -1,7 +1,11 @@
 import type { RefObject } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import { carriesFiles, customerName, deliveryReported, isOfferedTo } from "../conversations";
+import { typists, type ChatStore } from "../chat";
 import { ChannelIcon } from "./ChannelIcon";
+import { ConversationActions } from "./ConversationActions";
+import { RatingMark } from "./RatingMark";
+import { TypingIndicator } from "./TypingIndicator";
 import type { Conversation, Message, Operator, PendingReply, Upload } from "../types";
 import { MessageItem, PendingItem } from "./MessageItem";
 import { ReplyBox } from "./ReplyBox";
@@ -20,11 +24,13 @@ interface Props {
   showEarlier: () => void;
   accept: (leadId: string) => void;
   close: (conversationId: string) => void;
+  chat: ChatStore;
 }
 
 /** One conversation: its whole history, page by page, what is still being sent, and the reply box. */
 export function ConversationView(props: Props) {
-  const { id, conversation: c, operator, messages, pending, token } = props;
+  const { id, conversation: c, operator, messages, pending, token, chat } = props;
+  const names = new Map(chat.state.colleagues.map((m) => [m.id, m.name]));
   const pane = useRef<HTMLDivElement>(null);
   const following = useRef(true);
   const shownId = useRef<string | null>(null);
@@ -59,16 +65,13 @@ export function ConversationView(props: Props) {
             <ChannelIcon channel={c.channel} />
             <b class="name">{customerName(c)}</b>
             <span class="muted">{c.status}</span>
-            {c.status !== "closed" && (c.manager_id === operator.manager_id || operator.role !== "manager") && (
-              <button type="button" class="close" onClick={() => props.close(c.id)}>
-                Close
-              </button>
-            )}
+            <RatingMark conversation={c} />
             {isOfferedTo(c, operator) && c.lead_id && (
               <button type="button" class="accept" onClick={() => props.accept(c.lead_id ?? "")}>
                 Accept lead
               </button>
             )}
+            <ConversationActions conversation={c} operator={operator} chat={chat} close={props.close} />
           </>
         ) : (
           <span class="muted">This conversation is not in your list.</span>
@@ -87,13 +90,23 @@ export function ConversationView(props: Props) {
             token={token}
             reported={deliveryReported(c?.channel ?? "")}
             me={operator.manager_id}
+            names={names}
           />
         ))}
         {pending.map((p) => (
           <PendingItem key={p.request_id} reply={p} retry={() => props.retry(p.request_id)} />
         ))}
       </div>
-      <ReplyBox send={props.reply} box={props.replyBox} token={token} carriesFiles={carriesFiles(c?.channel ?? "")} />
+      <TypingIndicator who={typists(chat.state, id, Date.now())} />
+      <ReplyBox
+        send={props.reply}
+        box={props.replyBox}
+        token={token}
+        carriesFiles={carriesFiles(c?.channel ?? "")}
+        note={(text) => chat.note(id, text)}
+        canned={chat.state.canned}
+        typing={() => chat.typing(id)}
+      />
     </section>
   );
 }

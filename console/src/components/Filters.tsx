@@ -31,6 +31,7 @@ export function Filters({ filter, setFilter, channel, channels, setChannel, sear
             role="tab"
             data-filter={value}
             aria-selected={filter === value}
+            title={value === "team" ? "My team's: held by or offered to someone of my teams" : undefined}
             class={filter === value ? "selected" : ""}
             onClick={() => setFilter(value)}
           >

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { download } from "../api";
 import type { Attachment, Message, PendingReply } from "../types";
+import { NoteItem } from "./NoteItem";
 
 function Delivery({ message, reported }: { message: Message; reported: boolean }) {
   if (message.author !== "manager") return null;
@@ -29,10 +30,10 @@ function AttachmentLink({ attachment, token }: { attachment: Attachment; token: 
 }
 
 /** Who of the team wrote a reply, as the operator reading it would say it. */
-function writer(message: Message, me: string): string {
+function writer(message: Message, me: string, names: ReadonlyMap<string, string>): string {
   if (message.author !== "manager") return "";
   const who = message.author_id !== undefined ? message.author_id : message.manager_id;
-  return who === me ? "you · " : "a colleague · ";
+  return who === me ? "you · " : `${names.get(who ?? "") ?? "a colleague"} · `;
 }
 
 interface ItemProps {
@@ -40,16 +41,18 @@ interface ItemProps {
   token: string;
   reported: boolean;
   me: string;
+  names?: ReadonlyMap<string, string>; // colleagues' names by id, for who wrote a hidden note
 }
 
-export function MessageItem({ message, token, reported, me }: ItemProps) {
+export function MessageItem({ message, token, reported, me, names = new Map() }: ItemProps) {
+  if (message.author === "note") return <NoteItem message={message} me={me} names={names} />;
   return (
     <div class={`message ${message.author}`} data-message={message.message_id}>
       {message.subject && <div class="subject">{message.subject}</div>}
       <div class="text">{message.text}</div>
       {message.attachments?.map((a) => <AttachmentLink key={a.sha256} attachment={a} token={token} />)}
       <div class="meta muted">
-        {writer(message, me)}
+        {writer(message, me, names)}
         {new Date(message.at).toLocaleTimeString()}
         {message.edited_at && " · edited"}
       </div>

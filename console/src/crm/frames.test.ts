@@ -13,7 +13,7 @@ describe("the socket's frames for the CRM's screens", () => {
       return quiet;
     });
     const heard: string[] = [];
-    const stop = store.onFrame((frame) => heard.push(frame.type));
+    const stop = store.watch((frame) => heard.push(frame.type));
     const deal = { type: "deal", deal: { id: "d1" } } as unknown as Frame;
     events?.frame(deal);
     events?.frame({ type: "conversation_removed", id: "c1" });
