@@ -88,14 +88,16 @@ def suggest_lookalikes(work: UnitOfWork, contact: Contact, before: ContactCard |
         if (old := work.find(lookalikes_id(key), Lookalikes)) is not None:
             old.unlist(contact.id)
     suggested: list[UUID] = []
+    compared: set[UUID] = set()  # a contact under several of the same keys is compared once
     for key in sorted(keys):
         group = work.find(lookalikes_id(key), Lookalikes)
         if group is None:
-            group = Lookalikes(key=key)
-            work.add(group)
-        found = (
-            suggest(work, contact.id, other.contact_id, likeness(card, other)) for other in group.others(contact.id)
-        )
-        suggested.extend(s for s in found if s is not None)
+            work.add(Lookalikes.listing(key, card))
+            continue
+        for other in group.others(contact.id):
+            if other.contact_id not in compared:
+                compared.add(other.contact_id)
+                if (found := suggest(work, contact.id, other.contact_id, likeness(card, other))) is not None:
+                    suggested.append(found)
         group.list_contact(card)
     return suggested

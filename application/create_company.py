@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from application.assigning import Assigning
+from application.company_matching import enter_company
 from application.errors import UnknownManager
 from application.event_store import EventStore
 from application.unit_of_work import UnitOfWork
@@ -56,6 +57,7 @@ def create_company(  # noqa: PLR0913 - a company's whole first card
                 raise UnknownManager(responsible_manager_id)
             company.make_responsible(responsible_manager_id, by)
         work.add(company)
+        enter_company(work, company)
         return CompanySaved(company.id, company.version)
 
     return store.transact(command)

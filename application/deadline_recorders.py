@@ -31,6 +31,15 @@ class PostgresDeadlineRecorder(PostgresApplicationRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
         table = Identifier(datastore.schema, events_table_name.removesuffix("_events") + "_timers")
         self._table = table
+        self._insert_columns = SQL(
+            "INSERT INTO {schema}.{events} (originator_id, originator_version, topic, state)"
+            " SELECT * FROM unnest(%s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[])"
+            " RETURNING notification_id"
+        ).format(
+            schema=Identifier(datastore.schema),
+            events=Identifier(events_table_name),
+            id_type=SQL(datastore.originator_id_type),
+        )
         self.sql_create_statements.append(
             SQL(
                 "CREATE TABLE IF NOT EXISTS {table} (subject_id uuid NOT NULL, kind text NOT NULL,"
@@ -67,6 +76,23 @@ class PostgresDeadlineRecorder(PostgresApplicationRecorder):
                 ([d.subject_id for d in running], [d.kind.value for d in running], [d.due_at for d in running]),
             )
         super()._insert_events(curs, stored_events, **kwargs)
+
+    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any) -> None:  # noqa: ANN401 - the library's signature
+        # The library sends the events as one array of a composite type, which the driver writes
+        # as text a field at a time (escaping every state's bytes); four arrays of plain columns,
+        # sent in binary, carry the same rows at a fraction of the cost: an import saves thousands.
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(
+            self._insert_columns,
+            (
+                [e.originator_id for e in stored_events],
+                [e.originator_version for e in stored_events],
+                [e.topic for e in stored_events],
+                [e.state for e in stored_events],
+            ),
+            binary=True,
+        )
 
     def due(self, kind: TimerKind, at: datetime, limit: int) -> list[UUID]:
         """Aggregates whose timer of ``kind`` is due at or before ``at``, the earliest first."""

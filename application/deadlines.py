@@ -7,6 +7,7 @@ restart, without reading a read model.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,9 +37,16 @@ class DeadlineBook(Protocol):
 
 def deadlines_of(aggregates: Iterable[Aggregate]) -> list[Deadline]:
     """Every timer of the aggregates among these that have unsaved events, as it now stands."""
+    timed = [a for a in aggregates if a.pending_events and _is_timed(type(a))]
     return [
         Deadline(aggregate.id, kind, due_at)
-        for aggregate in aggregates
-        if isinstance(aggregate, Timed) and aggregate.pending_events
+        for aggregate in timed
+        if isinstance(aggregate, Timed)  # known already: of a timed class, checked once per class
         for kind, due_at in aggregate.timers().items()
     ]
+
+
+@functools.cache
+def _is_timed(kind: type[Aggregate]) -> bool:
+    # Once per class: checking a protocol walks its attributes, and a batch saves thousands of aggregates.
+    return issubclass(kind, Timed)

@@ -70,7 +70,8 @@ class EventStore(Application[UUID]):
         for attempt in range(MAX_ATTEMPTS):
             work = UnitOfWork(self.load, prefetch())
             result = command(work, Assigning(work, self.team, self.clock))
-            changed = list(work.changed())
+            # Only what has new events: the rest would cost the library a protocol check each.
+            changed = [a for a in work.changed() if a.pending_events]
             try:
                 self.save(*changed, **{DEADLINES: deadlines_of(changed)})
             except IntegrityError:

@@ -19,10 +19,12 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from application.assigning import Assigning
+from application.company_matching import company_found, directory_keys, enter_company
 from application.contact_matching import add_reach, card_of, owner_of, suggest_lookalikes
 from application.event_store import EventStore
 from application.unit_of_work import UnitOfWork
 from domain.company import Company, CompanyDetails
+from domain.company_directory import company_entry_id
 from domain.contact import Contact, email_key
 from domain.duplicates import ContactCard, lookalike_keys, lookalikes_id
 from domain.errors import DomainError
@@ -96,6 +98,7 @@ def ids_of(import_of: UUID, rows: Sequence[ImportedContact]) -> set[UUID]:
         ids.add(contact_id)
         ids.update(address_book_entry_id(a) for a in row.addresses)
         ids.update(lookalikes_id(k) for k in lookalike_keys(ContactCard(contact_id, row.name, row.emails)))
+        ids.update(company_entry_id(k) for k in directory_keys(row.company, row.emails))
         if row.company:
             ids.add(imported_company_id(row.company))
     return ids
@@ -124,8 +127,8 @@ def _apply(  # noqa: PLR0913 - one row, where it goes, and how
     gained = {k: v for k, v in row.details if k not in contact.custom_fields}
     if gained:
         contact.change_custom_fields(dict(gained), by)
-    if row.company and contact.company_id is None:
-        _join(work, contact, row.company, by)
+    if contact.company_id is None:
+        _join(work, contact, row, by)
     if suggest:
         suggest_lookalikes(work, contact, None if verdict == CREATED else before)
     if verdict == UNCHANGED and contact.version != version:
@@ -133,11 +136,17 @@ def _apply(  # noqa: PLR0913 - one row, where it goes, and how
     return RowOutcome(row.line, verdict, contact.id)
 
 
-def _join(work: UnitOfWork, contact: Contact, name: str, by: UUID) -> None:
-    company_id = imported_company_id(name)
-    company = work.find(company_id, Company)
+def _join(work: UnitOfWork, contact: Contact, row: ImportedContact, by: UUID) -> None:
+    """The row's company: the one its name or its e-mails' domain finds, or a new one of that name."""
+    company = company_found(work, directory_keys(row.company, row.emails))
     if company is None:
-        company = Company.register_as(company_id, CompanyDetails.checked(name), by)
-        work.add(company)
+        if not row.company:
+            return
+        company_id = imported_company_id(row.company)
+        company = work.find(company_id, Company)
+        if company is None:
+            company = Company.register_as(company_id, CompanyDetails.checked(row.company), by)
+            work.add(company)
+        enter_company(work, company)
     contact.join_company(company.id, by)
     company.link_contact(contact.id, by)

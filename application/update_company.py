@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from application.assigning import Assigning
+from application.company_matching import enter_company
 from application.create_company import CompanySaved, company_emails, company_phones
 from application.errors import UnknownCompany, UnknownManager, check_version
 from application.event_store import EventStore
@@ -54,6 +55,7 @@ def update_company(  # noqa: PLR0913 - which, who, what, at which version, and h
         check_version("company", company, expected_version)
         if changes.details is not None:
             company.describe(changes.details, by)
+            enter_company(work, company)  # a new name or domain finds it too; the old ones still do
         if phones is not None:
             company.set_phones(phones, by)
         if emails is not None:

@@ -5,15 +5,22 @@ The same e-mail or phone is certain and joins the contact in the address book; w
 two typos apart) is suggested.
 
 Finding likely pairs among all contacts works by keys, as record linkage does: every contact is
-listed under a few keys (its normalized full name, the name part of each e-mail, the first and last
-letters of it within its domain), and is compared only with those listed under the same keys. Two
-e-mail names two typos apart share a key unless the typos hit both ends of the name; that is the
-price of never comparing against every contact. A key remembers its newest ``MAX_LISTED`` contacts.
+listed under a few keys (its normalized full name, the name part of each e-mail, and the near-keys
+of that name part within its domain), and is compared only with those listed under the same keys.
+
+The near-keys are each half of the e-mail's name part, as written and with any one letter left out
+(a deletion neighbourhood): two typos either spare one half, or leave each half one letter apart,
+and either way the two names share a near-key. So two e-mail names in one domain at most two typos
+apart always meet, once both are at least ``MIN_NEAR_MEETING`` letters long (shorter ones when the
+typos spare an end). A near-key names half a mailbox, so it lists the few mailboxes that close to
+it, however many contacts a domain has; comparing stays cheap as the address book grows. A key
+remembers its newest ``MAX_LISTED`` contacts (a near-key ``MAX_NEAR_LISTED``).
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import unicodedata
 from dataclasses import dataclass
 from uuid import UUID, uuid5
@@ -27,8 +34,12 @@ MIN_NAME_WORDS = 2  # a first name alone ("Anna") says nothing about being the s
 MIN_NAME_PART = 4  # "ab@" and "ac@" in one domain are two people more often than one typo
 # "anna@" at two domains is two Annas; "anna.berzina@" (or "aberzina@") at two is likely one person.
 MIN_MAILBOX_NAME = 6
-EDGE = 2  # letters at each end of an e-mail's name part that its two near-keys are made of
+MIN_NEAR_KEY = 2  # a near-key of one letter would list half a domain
+MIN_NEAR_MEETING = 6  # names this long always meet under a near-key when two typos apart
 MAX_LISTED = 100
+# A near-key lists many only when half a mailbox is common (a first name and a digit); the pairs it
+# would add meet under their other half's keys, so it needs only its newest few.
+MAX_NEAR_LISTED = 20
 # Shared mailboxes: the same name part at two domains is two businesses, not one person.
 SHARED_MAILBOXES = frozenset(
     [
@@ -70,7 +81,12 @@ class ContactCard:
     name: str
     emails: tuple[str, ...] = ()
 
+    def __deepcopy__(self, memo: dict[int, object]) -> ContactCard:
+        """Itself: nothing in it can change, and a key lists a hundred of them, copied with every load."""
+        return self
 
+
+@functools.lru_cache(maxsize=4096)
 def normalized_name(name: str) -> str:
     """A name as compared: accents, case, punctuation and spacing aside ("Anna  Bērziņa" is "anna berzina")."""
     decomposed = unicodedata.normalize("NFKD", name.casefold())
@@ -91,8 +107,21 @@ def lookalike_keys(card: ContactCard) -> set[str]:
         if len(local) >= MIN_MAILBOX_NAME:
             keys.add(f"mailbox:{local}")
         if len(local) >= MIN_NAME_PART:
-            keys |= {f"near:{domain}/{local[:EDGE]}", f"near:{domain}/~{local[-EDGE:]}"}
+            keys |= {f"near:{domain}/{key}" for key in near_keys(local)}
     return keys
+
+
+def near_keys(local: str) -> set[str]:
+    """Each half of an e-mail's name part, whole and with each one letter left out (``^`` head, ``$`` tail)."""
+    half = len(local) // 2
+    head, tail = local[:half], local[half:]
+    return {f"^{k}" for k in _one_left_out(head) if len(k) >= MIN_NEAR_KEY} | {
+        f"${k}" for k in _one_left_out(tail) if len(k) >= MIN_NEAR_KEY
+    }
+
+
+def _one_left_out(text: str) -> set[str]:
+    return {text} | {text[:i] + text[i + 1 :] for i in range(len(text))}
 
 
 def likeness(one: ContactCard, other: ContactCard) -> list[str]:
@@ -124,6 +153,16 @@ def edit_distance(one: str, other: str, limit: int) -> int:
     """Levenshtein distance between two strings, or ``limit + 1`` as soon as it is known to exceed ``limit``."""
     if abs(len(one) - len(other)) > limit:
         return limit + 1
+    # What both begin and end with costs nothing: mailboxes of one domain mostly share a first name.
+    start = 0
+    while start < min(len(one), len(other)) and one[start] == other[start]:
+        start += 1
+    end = 0
+    while end < min(len(one), len(other)) - start and one[-1 - end] == other[-1 - end]:
+        end += 1
+    one, other = one[start : len(one) - end], other[start : len(other) - end]
+    if not one or not other:
+        return min(max(len(one), len(other)), limit + 1)
     previous = list(range(len(other) + 1))
     for i, a in enumerate(one, start=1):
         current = [i]
@@ -154,10 +193,19 @@ class Lookalikes(Aggregate):
         """One list per key."""
         return lookalikes_id(key)
 
+    @classmethod
+    def listing(cls, key: str, card: ContactCard) -> Lookalikes:
+        """A new key, listing its first contact: one event, as most keys list one or two contacts."""
+        return cls(key=key, contact_id=card.contact_id, name=card.name, emails=list(card.emails))
+
     @event("Started")
-    def __init__(self, key: str) -> None:
+    def __init__(
+        self, key: str, contact_id: UUID | None = None, name: str = "", emails: list[str] | None = None
+    ) -> None:
         self.key = key
         self.cards: list[ContactCard] = []
+        if contact_id is not None:
+            self.cards.append(ContactCard(contact_id, name, tuple(emails or ())))
 
     def others(self, contact_id: UUID) -> list[ContactCard]:
         """Everyone listed but ``contact_id``."""
@@ -176,7 +224,8 @@ class Lookalikes(Aggregate):
     @event("Listed")
     def _listed(self, contact_id: UUID, name: str, emails: list[str]) -> None:
         kept = [card for card in self.cards if card.contact_id != contact_id]
-        self.cards = [*kept, ContactCard(contact_id, name, tuple(emails))][-MAX_LISTED:]
+        most = MAX_NEAR_LISTED if self.key.startswith("near:") else MAX_LISTED
+        self.cards = [*kept, ContactCard(contact_id, name, tuple(emails))][-most:]
 
     @event("Unlisted")
     def _unlisted(self, contact_id: UUID) -> None:

@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass, field
 from uuid import UUID, uuid5
 
+from domain.company_directory import company_name_key
 from domain.contact_details import MAX_CUSTOM_TEXT_LENGTH, checked_name
 from domain.emails import email_address
 from domain.phones import Phone, phone_number
@@ -133,5 +134,5 @@ def imported_contact_id(import_of: UUID, line: int) -> UUID:
 
 
 def imported_company_id(name: str) -> UUID:
-    """The company an import names: one per name, whatever its case and spacing, across imports."""
-    return uuid5(_NAMESPACE, f"company/{' '.join(name.casefold().split())}")
+    """The company an import names: one per name, whatever its case, spacing or legal form, across imports."""
+    return uuid5(_NAMESPACE, f"company/{company_name_key(name)}")

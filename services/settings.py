@@ -250,6 +250,12 @@ class Settings(BaseSettings):
     campaign_mails_per_second: float = Field(
         default=10.0, gt=0, le=1000, description="Campaign mails handed to the SMTP server per second, at most."
     )
+    import_lease_seconds: float = Field(
+        default=60.0, gt=0, description="An import job whose gateway stopped is taken up again after this long."
+    )
+    import_poll_seconds: float = Field(
+        default=2.0, gt=0, description="How often a gateway looks for import jobs another gateway was sent."
+    )
     import_max_bytes: int = Field(
         default=50 * 1024 * 1024, ge=1024, description="Larger files sent to POST /api/imports get 413."
     )

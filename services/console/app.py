@@ -45,7 +45,7 @@ from services.console.floods import Floods, too_many
 from services.console.forms_api import FormsApi
 from services.console.health import CachedHealth, check_health
 from services.console.imports_api import PATH as IMPORTS_PATH
-from services.console.imports_api import imports_route
+from services.console.imports_api import ImportsApi
 from services.console.lead_conversion import ConversionApi
 from services.console.live import LiveUpdates
 from services.console.metrics import metrics_endpoint
@@ -73,6 +73,8 @@ from services.console.uploads import upload_route
 from services.console.widget_chat import WidgetChat, chat_state
 from services.heartbeat import TABLES as HEARTBEATS
 from services.heartbeat import beat
+from services.imports.jobs import ImportJobs, JobSettings
+from services.ingest.leading import supervised
 from services.projections.schema import LIVE_SCHEMA, create_read_models
 from services.settings import Settings
 from services.tables import ensure_tables
@@ -95,6 +97,16 @@ class Gateway:
         self.floods = Floods(settings)
         self.health = CachedHealth(self._check_health, settings.health_cache_seconds)
         self.sales = SalesAccess(lambda: self.store)
+        self.imports = ImportJobs(
+            lambda: self.store,
+            lambda: self.pool,
+            JobSettings(
+                settings.import_batch_rows,
+                settings.default_phone_region,
+                settings.import_lease_seconds,
+                settings.import_poll_seconds,
+            ),
+        )
         self.pool: asyncpg.Pool
         self.store: EventStore
         self.live: LiveUpdates
@@ -148,6 +160,8 @@ class Gateway:
                 asyncio.create_task(beat(self.pool, "gateway", instance, stop)),
                 asyncio.create_task(self.presence.sweep_forever(stop)),
                 asyncio.create_task(self.sessions.run(stop)),
+                # Imports sent here run in the background, and those a stopped gateway left are taken up.
+                asyncio.create_task(supervised("imports", "jobs", self.imports.run, stop)),
             ]
             self.kafka = build_admin(self.settings)
             await self.kafka.start()
@@ -380,14 +394,14 @@ def build_app(settings: Settings) -> Starlette:
                 (settings.console_url, settings.forms_url),
             ).routes(),
             unsubscribe_route(lambda: gateway.store, gateway.signer),
-            imports_route(
+            *ImportsApi(
                 lambda: gateway.store,
                 lambda: gateway.pool,
                 lambda request: _bearer(gateway, request),
                 gateway.sales.permissions,
-                settings.import_batch_rows,
+                lambda: gateway.imports,
                 settings.default_phone_region,
-            ),
+            ).routes(),
         ],
         middleware=[
             Middleware(SecurityHeaders, pages=_page_policies(settings), framed=frozenset({"/widget"})),

@@ -143,16 +143,28 @@ def _paths() -> dict[str, dict[str, Any]]:
         },
         "/api/imports": {
             "post": authed(
-                "import contacts from a CSV or vCard file (the body, X-Filename its name): the report of every row",
+                "import contacts from a CSV or vCard file (the body, X-Filename its name) as a job (202, its id and"
+                " url); a dry run answers with the report of every row",
+                200,
                 400,
                 403,
                 413,
+                ok=202,
                 parameters=[
                     {"name": "X-Filename", "in": "header", "required": True, "schema": {"type": "string"}},
                     {"name": "dry_run", "in": "query", "schema": {"type": "string", "enum": ["true", "false"]}},
                     {"name": "mapping", "in": "query", "schema": {"type": "string"}},
                 ],
                 requestBody={"required": True, "content": {"application/octet-stream": {"schema": {}}}},
+            )
+        },
+        "/api/imports/{job_id}": {
+            "get": authed(
+                "an import job's status, rows done of all, and once done its report of every refused row",
+                400,
+                403,
+                404,
+                parameters=[{"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}],
             )
         },
         "/api/mail/rejections": {"get": authed("a page of the mails not accepted", 400, 403, **page)},

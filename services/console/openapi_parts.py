@@ -16,6 +16,7 @@ PAGE = [
 SAID = {
     200: "done",
     201: "made",
+    202: "taken: it runs in the background, and the answer says where to follow it",
     400: "bad input; the error names the field",
     401: "no valid session",
     403: "the role may not",

@@ -1,4 +1,4 @@
-"""POST /api/imports: a director imports or previews a file; a manager may not; a bad file changes nothing."""
+"""POST /api/imports: a director previews a file, then imports it as a job; a manager may not; bad files fail."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from bench.contact_files import contact_csv
 from services.console.accounts import Role
 from services.settings import Settings
 from tests.integration.gateway_server import PASSWORD, add_operator, serving
+from tests.integration.test_import_jobs import finished
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio, pytest.mark.timeout(300)]
 
@@ -40,9 +41,12 @@ async def test_a_director_previews_then_imports_a_file_and_a_manager_may_not(
         assert preview.status_code == 200, preview.text
         assert (preview.json()["dry_run"], preview.json()["created"]) == (True, made.contacts)
 
-        done = await http.post("/api/imports?dry_run=false", content=made.data, headers={**dora, **named})
-        assert done.status_code == 200, done.text
-        report = done.json()
+        sent = await http.post("/api/imports?dry_run=false", content=made.data, headers={**dora, **named})
+        assert sent.status_code == 202, sent.text
+        assert (await http.get(sent.json()["url"], headers=max_)).status_code == 403
+        done = await finished(http, sent.json()["url"], dora)
+        assert done["status"] == "done", done
+        report = done["report"]
         assert (report["created"], {r["line"]: r["column"] for r in report["refused"]}) == (
             made.contacts,
             made.bad_lines,

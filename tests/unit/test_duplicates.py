@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.duplicates import (
+    MIN_NEAR_MEETING,
     ContactCard,
     DuplicateSuggestion,
     Lookalikes,
@@ -117,3 +118,37 @@ def test_two_emails_one_typo_apart_in_one_domain_always_meet_under_a_key(names: 
     one, other = card("", f"{name}@firm.lv"), card("", f"{typo}@firm.lv")
     assert lookalike_keys(one) & lookalike_keys(other)
     assert [r for r in likeness(one, other) if r.startswith("similar e-mails")]
+
+
+@st.composite
+def two_typos_apart(draw: st.DrawFn) -> tuple[str, str]:
+    name = draw(st.text("abcdefgh", min_size=MIN_NEAR_MEETING + 2, max_size=14))
+    typo = name
+    for _ in range(2):
+        at = draw(st.integers(0, len(typo) - 1))
+        letter = draw(st.sampled_from("xyz"))
+        typo = draw(
+            st.sampled_from(
+                [typo[:at] + letter + typo[at + 1 :], typo[:at] + typo[at + 1 :], typo[:at] + letter + typo[at:]]
+            )
+        )
+    return name, typo
+
+
+@given(two_typos_apart())
+def test_two_emails_two_typos_apart_in_one_domain_meet_under_a_key_wherever_the_typos_are(
+    names: tuple[str, str],
+) -> None:
+    name, typo = names
+    assert lookalike_keys(card("", f"{name}@firm.lv")) & lookalike_keys(card("", f"{typo}@firm.lv"))
+
+
+def test_a_near_key_lists_only_mailboxes_close_to_it_however_many_share_a_first_name() -> None:
+    firm = [card("", f"ivan.{n * 7919 % 100_003:05d}.{n}@firm.lv") for n in range(2_000)]
+    listed: dict[str, int] = {}
+    for each in firm:
+        for key in lookalike_keys(each):
+            listed[key] = listed.get(key, 0) + 1
+    lengths = sorted(listed.values())
+    # Half a mailbox and a letter less of it lists one or two; only a name and a digit is common.
+    assert lengths[len(lengths) * 95 // 100] <= 2

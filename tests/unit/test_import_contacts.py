@@ -5,10 +5,12 @@ from __future__ import annotations
 from uuid import uuid4
 
 from application.contact_matching import owner_of
+from application.create_company import create_company
 from application.create_contact import create_contact
 from application.event_store import EventStore
 from application.import_contacts import import_contacts, preview_contacts
 from application.unit_of_work import UnitOfWork
+from domain.company import Company, CompanyDetails
 from domain.contact import Contact, email_key
 from domain.import_rows import ImportedContact
 from domain.phones import phone_number
@@ -92,3 +94,56 @@ def test_the_preview_decides_as_the_import_would_and_saves_nothing() -> None:
 
     assert [o.verdict for o in preview] == ["created", "updated"]
     assert owner_of(UnitOfWork(store.load), email_key("a@x.lv")) is None
+
+
+def company_of(store: EventStore, email: str) -> Company:
+    company = store.load(contact_with(store, email).company_id or uuid4())
+    assert isinstance(company, Company)
+    return company
+
+
+def test_rows_naming_one_company_in_different_ways_join_one_company() -> None:
+    store = in_memory()
+    rows = [
+        row(2, "Anna Berzina", emails=("anna@a.lv",), company="Acme, Inc."),
+        row(3, "Janis Ozols", emails=("janis@b.lv",), company="ACME  LLC"),
+        row(
+            4,
+            "Olga Petrova",
+            emails=("olga@c.ru",),
+            company="\u041e\u041e\u041e \u00ab\u0420\u043e\u043c\u0430\u0448\u043a\u0430\u00bb",
+        ),
+        row(
+            5,
+            "Ivan Popov",
+            emails=("ivan@d.ru",),
+            company="\u0440\u043e\u043c\u0430\u0448\u043a\u0430 \u041e\u041e\u041e",
+        ),
+    ]
+
+    import_contacts(store, IMPORT, rows, BY)
+
+    assert company_of(store, "anna@a.lv").id == company_of(store, "janis@b.lv").id
+    assert company_of(store, "olga@c.ru").id == company_of(store, "ivan@d.ru").id
+    assert company_of(store, "anna@a.lv").id != company_of(store, "olga@c.ru").id
+
+
+def test_a_row_joins_the_company_made_by_hand_whose_name_or_domain_it_has() -> None:
+    store = in_memory()
+    acme = create_company(store, BY, CompanyDetails.checked("Acme Corporation", domain="acme.com")).company_id
+    rows = [
+        row(2, "Anna Berzina", emails=("anna@acme.com",), company="Acme Europe"),  # its domain is Acme's
+        row(3, "Janis Ozols", emails=("janis@gmail.com",), company="acme corp."),  # its name is Acme's
+        row(4, "Olga Petrova", emails=("olga@acme.com",)),  # no company named: its domain says
+        row(5, "Ivan Popov", emails=("ivan@gmail.com",)),  # a free mailbox says nothing
+    ]
+
+    import_contacts(store, IMPORT, rows, BY)
+
+    assert company_of(store, "anna@acme.com").id == acme
+    assert company_of(store, "janis@gmail.com").id == acme
+    assert company_of(store, "olga@acme.com").id == acme
+    assert contact_with(store, "ivan@gmail.com").company_id is None
+    company = store.load(acme)
+    assert isinstance(company, Company)
+    assert len(company.contacts) == 3
