@@ -1,7 +1,9 @@
 """The read models: each one's name, the tables it fills, what it reads of others, and its projector.
 
 The live projection applies every read model to each event in this order; a replay builds any of
-them into a new version beside the live one. A new read model is one more entry here (its tables in
+them into a new version beside the live one. Both apply the same projectors to a ``rows.Rows``, which
+holds the rows in memory: the live projection reads each row it needs from PostgreSQL, a replay has
+them all already. A new read model is one more entry here (its tables in
 ``schema.py``); ``switchboard replay NAME`` then fills it from the whole history.
 """
 
@@ -15,9 +17,9 @@ from services.projections import forms_view, inbox_view, people_view, sales_view
 from services.projections.forms_view import FORM_TABLES
 from services.projections.inbox_view import Changes
 from services.projections.report_tables import REPORT_TABLES
-from services.tables import Connection
+from services.projections.rows import Rows
 
-Projector = Callable[[Connection, str, PublishedEvent, Changes], Awaitable[None]]
+Projector = Callable[[Rows, PublishedEvent, Changes], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -76,9 +78,7 @@ def with_what_they_read(models: Iterable[ReadModel]) -> tuple[ReadModel, ...]:
     return tuple(model for model in READ_MODELS if model.name in needed)
 
 
-async def apply_to(
-    conn: Connection, schema: str, models: Iterable[ReadModel], event: PublishedEvent, changes: Changes
-) -> None:
-    """Apply one event to ``models`` in ``schema``, in order."""
+async def apply_to(rows: Rows, models: Iterable[ReadModel], event: PublishedEvent, changes: Changes) -> None:
+    """Apply one event to ``models``, in order, in memory; ``rows.write()`` then stores what changed."""
     for model in models:
-        await model.projector(conn, schema, event, changes)
+        await model.projector(rows, event, changes)
