@@ -26,6 +26,8 @@ NOTE = "note"
 
 
 def _storable(text: str) -> str:
+    if text.isascii() and "\x00" not in text:
+        return text
     return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
 
 

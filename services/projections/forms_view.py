@@ -49,6 +49,11 @@ async def apply(rows: Rows, event: PublishedEvent, changes: Changes) -> None:
         await handler(rows, event, changes)
 
 
+def handles(event_type: str) -> bool:
+    """Whether events of ``event_type`` change the forms' read models."""
+    return event_type in HANDLERS
+
+
 async def _defined(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     definition = e.data["definition"]
     form = rows.new_row(

@@ -54,6 +54,11 @@ class InOrder:
     __hash__ = None  # type: ignore[assignment]
 
 
+class _Unnoted(InOrder):
+    def add(self, record_id: UUID) -> None:
+        """Note nothing."""
+
+
 @dataclass
 class Changes:
     """What one batch changed, for the console's live updates; records in the order of their latest change."""
@@ -67,6 +72,19 @@ class Changes:
     companies: InOrder = field(default_factory=InOrder)
     leads: InOrder = field(default_factory=InOrder)
     conversions: InOrder = field(default_factory=InOrder)  # leads converted
+
+    @classmethod
+    def ignored(cls) -> Changes:
+        """Changes nobody is told of (a version not yet read): records are not noted, which costs nothing."""
+        return cls(
+            conversations=_Unnoted(),
+            deals=_Unnoted(),
+            activities=_Unnoted(),
+            contacts=_Unnoted(),
+            companies=_Unnoted(),
+            leads=_Unnoted(),
+            conversions=_Unnoted(),
+        )
 
     def absorb(self, other: Changes) -> None:
         """Add what ``other`` changed to these changes."""
@@ -90,9 +108,16 @@ async def apply(rows: Rows, event: PublishedEvent, changes: Changes) -> None:
         await also(rows, event, changes)
 
 
+def handles(event_type: str) -> bool:
+    """Whether events of ``event_type`` change the inbox's read models."""
+    return event_type in _HANDLERS or event_type in CHAT_HANDLERS or event_type in ALSO
+
+
 def _storable(text: str) -> str:
     # PostgreSQL text cannot hold NUL, nor can UTF-8 carry a lone surrogate; ids are cleaned as well
     # as text, so an event carrying either is shown rather than set aside.
+    if text.isascii() and "\x00" not in text:
+        return text
     return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
 
 

@@ -36,6 +36,11 @@ async def apply(rows: Rows, event: PublishedEvent, changes: Changes) -> None:
         {"Contact": changes.contacts, "Company": changes.companies, "Lead": changes.leads}[kind].add(event.aggregate_id)
 
 
+def handles(event_type: str) -> bool:
+    """Whether events of ``event_type`` change the people read models (every event of theirs is a version)."""
+    return event_type in HANDLERS or event_type.partition(".")[0] in KINDS
+
+
 def _set(table: str, *fields: str, read: Callable[[Any], Any] | None = None, **sets: object) -> Handler:
     """A handler that sets ``fields`` (column, or column=event field) from the event, read by ``read``, and ``sets``."""
 

@@ -24,11 +24,12 @@ Projector = Callable[[Rows, PublishedEvent, Changes], Awaitable[None]]
 
 @dataclass(frozen=True)
 class ReadModel:
-    """One read model: the ``tables`` its ``projector`` writes, and the read models whose tables it reads."""
+    """One read model: the ``tables`` its ``projector`` writes, the event types it ``handles``, what it reads."""
 
     name: str
     tables: tuple[str, ...]
     projector: Projector
+    handles: Callable[[str], bool]
     reads: tuple[str, ...] = ()
 
 
@@ -37,6 +38,7 @@ READ_MODELS: tuple[ReadModel, ...] = (
         "inbox",
         ("conversations", "messages", "assignments", "managers", "activities", "pins", "canned_replies"),
         inbox_view.apply,
+        inbox_view.handles,
     ),
     ReadModel(
         "sales",
@@ -46,11 +48,14 @@ READ_MODELS: tuple[ReadModel, ...] = (
             *REPORT_TABLES,
         ),
         sales_view.apply,
+        sales_view.handles,
         # Timelines place a conversation's messages on its contact's and lead's: it reads the inbox's.
         reads=("inbox",),
     ),
-    ReadModel("people", ("contacts", "companies", "leads", "duplicate_suggestions"), people_view.apply),
-    ReadModel("forms", FORM_TABLES, forms_view.apply),
+    ReadModel(
+        "people", ("contacts", "companies", "leads", "duplicate_suggestions"), people_view.apply, people_view.handles
+    ),
+    ReadModel("forms", FORM_TABLES, forms_view.apply, forms_view.handles),
 )
 
 
@@ -67,6 +72,12 @@ def named(names: Iterable[str]) -> tuple[ReadModel, ...]:
         msg = f"no read model named {', '.join(map(repr, unknown))}; there are {', '.join(sorted(known))}"
         raise UnknownReadModel(msg)
     return tuple(model for model in READ_MODELS if not wanted or model.name in wanted)
+
+
+def wanted_by(models: Iterable[ReadModel]) -> Callable[[str], bool]:
+    """Whether an event type changes any of ``models``."""
+    chosen = tuple(models)
+    return lambda event_type: any(model.handles(event_type) for model in chosen)
 
 
 def with_what_they_read(models: Iterable[ReadModel]) -> tuple[ReadModel, ...]:

@@ -20,7 +20,7 @@ import structlog
 from domain.published_event import PublishedEvent
 from services.projections import event_log, versions
 from services.projections.inbox_view import Changes
-from services.projections.read_models import READ_MODELS, ReadModel, apply_to, named, with_what_they_read
+from services.projections.read_models import READ_MODELS, ReadModel, apply_to, named, wanted_by, with_what_they_read
 from services.projections.rows import Rows
 from services.projections.schema import LIVE_SCHEMA, create_read_models
 from services.projections.tracking import EVENT_ERRORS, HANDOVER_LOCK, PROJECTION, load_position, notify_changes
@@ -115,12 +115,12 @@ async def _replay(  # noqa: PLR0913
             break
         if at >= target:
             return Replayed(chosen, at, events, time.monotonic() - started, switched=False, differences={})
-        async for page in event_log.batches(pool, at, target, PAGE):
+        async for page in event_log.batches(pool, at, target, PAGE, wanted_by(built)):
             async with pool.acquire() as conn, conn.transaction():
                 rows.conn = conn
-                await _apply(rows, built, page, Changes())
-                events += len(page)
-                at = page[-1].notification_id
+                await apply_page(rows, built, page.events, Changes.ignored())
+                events += page.read
+                at = page.last
                 rate = events / max(time.monotonic() - started, 1e-9)
                 await versions.record(conn, at, target, rate)
             rows.written()
@@ -222,14 +222,14 @@ async def _apply_range(
         found = await event_log.read_after(rows.conn, after, PAGE, up_to)
         if not found:
             break
-        await _apply(rows, models, [event_log.published(row) for row in found], changes or Changes())
+        await apply_page(rows, models, [event_log.published(row) for row in found], changes or Changes())
         rows.written()
         after = found[-1]["notification_id"]
         applied += len(found)
     return applied
 
 
-async def _apply(rows: Rows, models: tuple[ReadModel, ...], events: list[PublishedEvent], changes: Changes) -> None:
+async def apply_page(rows: Rows, models: tuple[ReadModel, ...], events: list[PublishedEvent], changes: Changes) -> None:
     """Apply ``events`` in order and write them; one that fails on its own is logged and passed over.
 
     The live projection keeps such an event as a dead letter of its own. A row the database refuses
@@ -261,14 +261,12 @@ async def _apply(rows: Rows, models: tuple[ReadModel, ...], events: list[Publish
 
 async def _folded(rows: Rows, models: tuple[ReadModel, ...], event: PublishedEvent, changes: Changes) -> None:
     at = rows.mark()
-    applied = Changes()
     try:
-        await apply_to(rows, models, event, applied)
+        # A skipped event may leave a record among the changes: the consoles are told it changed, as no harm.
+        await apply_to(rows, models, event, changes)
     except EVENT_ERRORS as error:
         rows.undo(at)
         _skipped(rows, event, error)
-    else:
-        changes.absorb(applied)
 
 
 def _skipped(rows: Rows, event: PublishedEvent, error: Exception) -> None:

@@ -43,14 +43,17 @@ class _Table:
         self.rows: dict[Key, Row | None] = {}
         self.dirty: set[Key] = set()  # changed since the last write
         self.new: set[Key] = set()  # changed since the last write, and with no row in the database
-        self.found: dict[tuple[str, ...], dict[Key, set[Key]]] = {cols: {} for cols in shape.lookups}
+        # The lookups' indexes, each made when first used (most tables are never looked up in a replay).
+        self.found: dict[tuple[str, ...], dict[Key, set[Key]]] = {}
         self.looked_up: dict[tuple[str, ...], set[Key]] = {cols: set() for cols in shape.lookups}
 
     def key(self, row: Mapping[str, Any]) -> Key:
+        if len(self.shape.key) == 1:
+            return (row[self.shape.key[0]],)
         return tuple(row[c] for c in self.shape.key)
 
     def index(self, key: Key, row: Row | None, *, add: bool) -> None:
-        if row is None:
+        if row is None or not self.found:
             return
         for cols, found in self.found.items():
             value = tuple(row[c] for c in cols)
@@ -61,10 +64,18 @@ class _Table:
                 if keys is not None:
                     keys.discard(key)
 
+    def indexed(self, cols: tuple[str, ...]) -> dict[Key, set[Key]]:
+        found = self.found.get(cols)
+        if found is None:
+            found = self.found[cols] = {}
+            for key, row in self.rows.items():
+                if row is not None:
+                    found.setdefault(tuple(row[c] for c in cols), set()).add(key)
+        return found
+
     def forget(self) -> None:
         self.rows.clear()
-        for found in self.found.values():
-            found.clear()
+        self.found.clear()
         for looked_up in self.looked_up.values():
             looked_up.clear()
         self.complete = False
@@ -115,7 +126,7 @@ class Rows:
                     t.rows[key] = row
                     t.index(key, row, add=True)
             t.looked_up[columns].add(value)
-        keys = t.found[columns].get(value, ())
+        keys = t.indexed(columns).get(value, ())
         found = (t.rows[key] for key in sorted(keys, key=_order))
         return [row for row in found if row is not None]
 

@@ -45,6 +45,8 @@ def clean(value: Any) -> Any:  # noqa: ANN401 - any JSON value
     The domain refuses both on the way in; an event from before that rule is shown, not set aside.
     """
     if isinstance(value, str):
+        if value.isascii() and "\x00" not in value:  # the usual text, with nothing to clean: checked quickly
+            return value
         return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
     if isinstance(value, Mapping):
         return {clean(str(k)): clean(v) for k, v in value.items()}
@@ -67,7 +69,9 @@ async def on_timelines(
     at: datetime | None = None,
 ) -> None:
     """Put ``event`` on the timeline of each record in ``places`` (kind, id; None ids are skipped)."""
-    text = json.dumps(clean(summary))
+    text = json.dumps(summary)
+    if "\\u" in text:  # non-ASCII text is escaped so: only then can there be a NUL or a lone surrogate to clean
+        text = json.dumps(clean(summary))
     for kind, record in dict.fromkeys(places):
         if record is not None:
             entry = {

@@ -25,6 +25,11 @@ async def apply(rows: Rows, event: PublishedEvent, changes: Changes) -> None:
     await reports_view.apply(rows, event, changes)
 
 
+def handles(event_type: str) -> bool:
+    """Whether events of ``event_type`` change the sales read models."""
+    return event_type in HANDLERS or event_type in reports_view.HANDLERS
+
+
 async def _versioned(rows: Rows, table: str, e: PublishedEvent) -> None:
     await rows.update(table, e.aggregate_id, version=e.version)
 
