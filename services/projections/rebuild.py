@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncpg
 
 from services.projections import event_log
-from services.projections.inbox_view import Changes
-from services.projections.read_models import READ_MODELS, wanted_by
-from services.projections.replay import PAGE, apply_page
+from services.projections.read_models import READ_MODELS
+from services.projections.replay_pages import apply_pages
 from services.projections.rows import Rows
 from services.projections.schema import READ_MODEL_TABLES, checked, create_read_models, drop_read_models
 from services.projections.tracking import PROJECTION, Position
+from services.tables import Connection
 
 REBUILD_SCHEMA = "read_models_rebuild"
 
@@ -29,22 +29,18 @@ async def rebuild(pool: asyncpg.Pool, schema: str = REBUILD_SCHEMA) -> Position:
     await drop_read_models(pool, schema)
     await create_read_models(pool, schema)
     rows = Rows(schema, complete=True)
-    at, head = 0, await event_log.head(pool)
-    if not head:
-        return Position(notification_id=0, kafka_offset=-1)
-    async for page in event_log.batches(pool, 0, head, PAGE, wanted_by(READ_MODELS)):
-        async with pool.acquire() as conn, conn.transaction():
-            rows.conn = conn
-            await apply_page(rows, READ_MODELS, page.events, Changes.ignored())
-            at = page.last
-            await conn.execute(
-                f"INSERT INTO {checked(schema)}.position (projection, notification_id, kafka_offset)"  # noqa: S608
-                " VALUES ($1, $2, -1)"
-                " ON CONFLICT (projection) DO UPDATE SET notification_id = EXCLUDED.notification_id",
-                PROJECTION,
-                at,
-            )
-        rows.written()
+    head = await event_log.head(pool)
+
+    async def record(conn: Connection, at: int) -> None:
+        await conn.execute(
+            f"INSERT INTO {checked(schema)}.position (projection, notification_id, kafka_offset)"  # noqa: S608
+            " VALUES ($1, $2, -1)"
+            " ON CONFLICT (projection) DO UPDATE SET notification_id = EXCLUDED.notification_id",
+            PROJECTION,
+            at,
+        )
+
+    at = (await apply_pages(pool, rows, READ_MODELS, 0, head, record))[0] if head else 0
     return Position(notification_id=at, kafka_offset=-1)
 
 

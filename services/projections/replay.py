@@ -11,24 +11,23 @@ the live projection then goes on from, so no event is applied twice or missed.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 import asyncpg
 import structlog
 
-from domain.published_event import PublishedEvent
 from services.projections import event_log, versions
 from services.projections.inbox_view import Changes
-from services.projections.read_models import READ_MODELS, ReadModel, apply_to, named, wanted_by, with_what_they_read
+from services.projections.read_models import READ_MODELS, ReadModel, named, with_what_they_read
+from services.projections.replay_pages import PAGE, apply_page, apply_pages
 from services.projections.rows import Rows
 from services.projections.schema import LIVE_SCHEMA, create_read_models
-from services.projections.tracking import EVENT_ERRORS, HANDOVER_LOCK, PROJECTION, load_position, notify_changes
+from services.projections.tracking import HANDOVER_LOCK, PROJECTION, load_position, notify_changes
 from services.tables import DDL_LOCK, Connection
 
 log = structlog.get_logger()
 
-PAGE = 10_000  # events read, applied in memory and written together, with the replay's position
 # Switch once this close to the head of the log: the rest is applied while the live projection waits.
 CLOSE_ENOUGH = PAGE
 SWITCH_ATTEMPTS = 50
@@ -115,17 +114,9 @@ async def _replay(  # noqa: PLR0913
             break
         if at >= target:
             return Replayed(chosen, at, events, time.monotonic() - started, switched=False, differences={})
-        async for page in event_log.batches(pool, at, target, PAGE, wanted_by(built)):
-            async with pool.acquire() as conn, conn.transaction():
-                rows.conn = conn
-                await apply_page(rows, built, page.events, Changes.ignored())
-                events += page.read
-                at = page.last
-                rate = events / max(time.monotonic() - started, 1e-9)
-                await versions.record(conn, at, target, rate)
-            rows.written()
-            if on_progress is not None:
-                on_progress(at, target, rate)
+        record, told = _recorder(target, at, started), _told(on_progress, target)
+        at, read = await apply_pages(pool, rows, built, at, target, record, told)
+        events += read
     at, switched, found, last = await _switch(pool, rows, models, built, verify=verify, lock_timeout_ms=lock_timeout_ms)
     events += last
     seconds = time.monotonic() - started
@@ -229,53 +220,15 @@ async def _apply_range(
     return applied
 
 
-async def apply_page(rows: Rows, models: tuple[ReadModel, ...], events: list[PublishedEvent], changes: Changes) -> None:
-    """Apply ``events`` in order and write them; one that fails on its own is logged and passed over.
+def _recorder(target: int, start: int, started: float) -> Callable[[Connection, int], Awaitable[None]]:
+    async def record(conn: Connection, at: int) -> None:
+        await versions.record(conn, at, target, (at - start) / max(time.monotonic() - started, 1e-9))
 
-    The live projection keeps such an event as a dead letter of its own. A row the database refuses
-    fails the whole write: the page is then written again one event at a time to find the event.
-    """
-    assert rows.conn is not None
-    mark = rows.mark()
-    try:
-        async with rows.conn.transaction():
-            for event in events:
-                await _folded(rows, models, event, changes)
-            await rows.write()
-    except EVENT_ERRORS:
-        rows.undo(mark)
-    else:
-        return
-    for event in events:
-        at = rows.mark()
-        try:
-            async with rows.conn.transaction():
-                await apply_to(rows, models, event, Changes())
-                await rows.write()
-        except EVENT_ERRORS as error:
-            rows.undo(at)
-            _skipped(rows, event, error)
-        else:
-            rows.written()
+    return record
 
 
-async def _folded(rows: Rows, models: tuple[ReadModel, ...], event: PublishedEvent, changes: Changes) -> None:
-    at = rows.mark()
-    try:
-        # A skipped event may leave a record among the changes: the consoles are told it changed, as no harm.
-        await apply_to(rows, models, event, changes)
-    except EVENT_ERRORS as error:
-        rows.undo(at)
-        _skipped(rows, event, error)
-
-
-def _skipped(rows: Rows, event: PublishedEvent, error: Exception) -> None:
-    log.warning(
-        "replay_event_skipped",
-        schema=rows.schema,
-        notification_id=event.notification_id,
-        event_type=event.type,
-        aggregate_id=str(event.aggregate_id),
-        error_type=type(error).__name__,
-        error=str(error),
-    )
+def _told(on_progress: Progress | None, target: int) -> Callable[[int, int], None] | None:
+    if on_progress is None:
+        return None
+    started = time.monotonic()
+    return lambda at, events: on_progress(at, target, events / max(time.monotonic() - started, 1e-9))

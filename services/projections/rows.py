@@ -12,9 +12,14 @@ what each event replaced is enough to undo an event that fails on its own.
 
 from __future__ import annotations
 
+import asyncio
+import operator
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
+
+import asyncpg
 
 from services.projections.row_shapes import SHAPES, Shape
 from services.tables import Connection
@@ -81,6 +86,16 @@ class _Table:
         self.complete = False
 
 
+@dataclass
+class Changed:
+    """One table's changes since the last write: rows new to it, rows changed, and keys of rows removed."""
+
+    name: str
+    fresh: list[Row] = field(default_factory=list)
+    known: list[Row] = field(default_factory=list)
+    gone: list[Key] = field(default_factory=list)
+
+
 _ABSENT = object()  # a journal's note that a key was not in memory before
 
 
@@ -92,7 +107,10 @@ class Rows:
             msg = f"schema name {schema!r} must be lower-case letters, digits and underscores"
             raise ValueError(msg)
         self.schema = schema
-        self.conn: Connection | None = None
+        # Where rows missing from memory are read: the current transaction, or a pool between them.
+        self.conn: Connection | asyncpg.Pool | None = None
+        # A write of earlier changes going on on another connection: reads wait for it to end first.
+        self.pending: asyncio.Future[Any] | None = None
         self._tables = {name: _Table(name, shape, complete=complete) for name, shape in SHAPES.items()}
         self._journal: list[tuple[_Table, Key, object, bool, bool]] = []
         self._columns: dict[str, tuple[str, ...]] = {}
@@ -108,7 +126,7 @@ class Rows:
         if t.complete:
             return None
         where = " AND ".join(f"{c} = ${n}" for n, c in enumerate(t.shape.key, 1))
-        record = await self._db.fetchrow(f"SELECT * FROM {self.schema}.{table} WHERE {where}", *key)  # noqa: S608
+        record = await (await self._reader()).fetchrow(f"SELECT * FROM {self.schema}.{table} WHERE {where}", *key)  # noqa: S608
         row = None if record is None else dict(record)
         t.rows[key] = row
         t.index(key, row, add=True)
@@ -119,7 +137,8 @@ class Rows:
         t = self._tables[table]
         if not t.complete and value not in t.looked_up[columns]:
             where = " AND ".join(f"{c} = ${n}" for n, c in enumerate(columns, 1))
-            for record in await self._db.fetch(f"SELECT * FROM {self.schema}.{table} WHERE {where}", *value):  # noqa: S608
+            reader = await self._reader()
+            for record in await reader.fetch(f"SELECT * FROM {self.schema}.{table} WHERE {where}", *value):  # noqa: S608
                 row = dict(record)
                 key = t.key(row)
                 if key not in t.rows:  # what is in memory is newer than the database
@@ -225,7 +244,7 @@ class Rows:
             if t.shape.evicted:
                 continue
             t.forget()
-            for record in await self._db.fetch(f"SELECT * FROM {self.schema}.{name}"):  # noqa: S608
+            for record in await (await self._reader()).fetch(f"SELECT * FROM {self.schema}.{name}"):  # noqa: S608
                 row = dict(record)
                 key = t.key(row)
                 t.rows[key] = row
@@ -234,37 +253,56 @@ class Rows:
 
     async def write(self) -> int:
         """Write every change since the last write; the rows written. Memory is left as it was if it fails."""
+        return await self.write_out(self._db, self._changed())
+
+    def take(self) -> list[Changed]:
+        """Every change since the last write, to write with ``write_out`` while more events are applied.
+
+        From here on the changes are no longer undone, and rows a replay does not keep are forgotten.
+        """
+        changed = self._changed()
+        self.written()
+        return changed
+
+    async def write_out(self, conn: Connection, changed: list[Changed]) -> int:
+        """Write ``changed`` (new rows with COPY, changed ones upserted, removed ones deleted); the rows written."""
         written = 0
-        for t in self._tables.values():
-            if not t.dirty:
-                continue
-            columns = await self._columns_of(t.name)
-            fresh: list[tuple[Any, ...]] = []
-            known: list[tuple[Any, ...]] = []
-            gone: list[Key] = []
-            for key in t.dirty:
-                row = t.rows.get(key)
-                if row is None:
-                    if key not in t.new:
-                        gone.append(key)
-                    continue
-                if row.keys() != set(columns):
+        for table in changed:
+            t = self._tables[table.name]
+            columns = await self._columns_of(conn, t.name)
+            values, whole = _values_of(columns), set(columns)
+            for row in (*table.fresh, *table.known):
+                if row.keys() != whole:
                     msg = f"{t.name} has columns {sorted(columns)}, a row has {sorted(row)}"
                     raise UnknownColumns(msg)
-                (fresh if key in t.new else known).append(tuple(row[c] for c in columns))
-            await self._delete(t, gone)
+            await self._delete(conn, t, table.gone)
             try:
-                if fresh:
-                    await self._db.copy_records_to_table(
-                        t.name, schema_name=self.schema, records=fresh, columns=columns
-                    )
-                await self._upsert(t, columns, known)
+                if table.fresh:
+                    records = [values(row) for row in table.fresh]
+                    await conn.copy_records_to_table(t.name, schema_name=self.schema, records=records, columns=columns)
+                await self._upsert(conn, t, columns, [values(row) for row in table.known])
             except OverflowError as error:
                 # COPY hands on the encoder's error where a statement would have said DataError.
                 msg = f"a row of {t.name} holds a value PostgreSQL cannot store: {error}"
                 raise UnwritableRow(msg) from error
-            written += len(fresh) + len(known) + len(gone)
+            written += len(table.fresh) + len(table.known) + len(table.gone)
         return written
+
+    def _changed(self) -> list[Changed]:
+        changed = []
+        for t in self._tables.values():
+            if not t.dirty:
+                continue
+            table = Changed(t.name)
+            for key in t.dirty:
+                row = t.rows.get(key)
+                if row is None:
+                    if key not in t.new:
+                        table.gone.append(key)
+                else:
+                    (table.fresh if key in t.new else table.known).append(row)
+            changed.append(table)
+        return changed
 
     def written(self) -> None:
         """The last write committed: forget what it wrote, and the rows a replay does not keep."""
@@ -275,12 +313,12 @@ class Rows:
             if t.shape.evicted:
                 t.forget()
 
-    async def _delete(self, t: _Table, keys: list[Key]) -> None:
+    async def _delete(self, conn: Connection, t: _Table, keys: list[Key]) -> None:
         if keys:
             where = " AND ".join(f"{c} = ${n}" for n, c in enumerate(t.shape.key, 1))
-            await self._db.executemany(f"DELETE FROM {self.schema}.{t.name} WHERE {where}", keys)  # noqa: S608
+            await conn.executemany(f"DELETE FROM {self.schema}.{t.name} WHERE {where}", keys)  # noqa: S608
 
-    async def _upsert(self, t: _Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    async def _upsert(self, conn: Connection, t: _Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         if not rows:
             return
         names = ", ".join(columns)
@@ -289,17 +327,17 @@ class Rows:
         conflict = f"ON CONFLICT ({', '.join(t.shape.key)}) DO UPDATE SET {sets}"
         if len(rows) <= _FEW:
             values = ", ".join(f"${n}" for n in range(1, len(columns) + 1))
-            await self._db.executemany(f"INSERT INTO {target} ({names}) VALUES ({values}) {conflict}", rows)  # noqa: S608
+            await conn.executemany(f"INSERT INTO {target} ({names}) VALUES ({values}) {conflict}", rows)  # noqa: S608
             return
         held = f"upserted_{t.name}"
-        await self._db.execute(f"CREATE TEMP TABLE {held} (LIKE {target}) ON COMMIT DROP")
-        await self._db.copy_records_to_table(held, records=rows, columns=columns)
-        await self._db.execute(f"INSERT INTO {target} ({names}) SELECT {names} FROM {held} {conflict}")  # noqa: S608
-        await self._db.execute(f"DROP TABLE {held}")
+        await conn.execute(f"CREATE TEMP TABLE {held} (LIKE {target}) ON COMMIT DROP")
+        await conn.copy_records_to_table(held, records=rows, columns=columns)
+        await conn.execute(f"INSERT INTO {target} ({names}) SELECT {names} FROM {held} {conflict}")  # noqa: S608
+        await conn.execute(f"DROP TABLE {held}")
 
-    async def _columns_of(self, table: str) -> tuple[str, ...]:
+    async def _columns_of(self, conn: Connection, table: str) -> tuple[str, ...]:
         if not self._columns:
-            records = await self._db.fetch(
+            records = await conn.fetch(
                 "SELECT table_name, array_agg(column_name::text ORDER BY ordinal_position) AS columns"
                 " FROM information_schema.columns WHERE table_schema = $1 GROUP BY table_name",
                 self.schema,
@@ -307,12 +345,27 @@ class Rows:
             self._columns = {r["table_name"]: tuple(r["columns"]) for r in records}
         return self._columns[table]
 
+    async def _reader(self) -> Connection | asyncpg.Pool:
+        if self.pending is not None and not self.pending.done():
+            await asyncio.wait([self.pending])
+        if self.conn is None:
+            msg = "rows are read inside a transaction or from a pool: set Rows.conn first"
+            raise RuntimeError(msg)
+        return self.conn
+
     @property
     def _db(self) -> Connection:
-        if self.conn is None:
+        if self.conn is None or isinstance(self.conn, asyncpg.Pool):
             msg = "rows are read and written inside a transaction: set Rows.conn first"
             raise RuntimeError(msg)
         return self.conn
+
+
+def _values_of(columns: tuple[str, ...]) -> Callable[[Row], tuple[Any, ...]]:
+    """A row's values in the order of ``columns``, read at C speed."""
+    if len(columns) == 1:
+        return lambda row: (row[columns[0]],)
+    return operator.itemgetter(*columns)
 
 
 def _order(key: Key) -> Key:

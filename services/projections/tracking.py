@@ -126,7 +126,7 @@ async def _apply_batch(  # noqa: PLR0913
                 current = Position(notification_id, record.offset)
                 continue
             if careful:
-                failure = await _apply_tried(rows, event, changes, retrying)
+                failure = await _apply_tried(conn, rows, event, changes, retrying)
                 if failure is not None:
                     await _set_aside(conn, schema, consumer, record, event, failure)
             else:
@@ -179,15 +179,16 @@ def _event(record: ConsumerRecord[bytes, bytes]) -> PublishedEvent:
         raise UnreadableEvent(msg) from None
 
 
-async def _apply_tried(rows: Rows, event: PublishedEvent, changes: Changes, retrying: Retrying) -> Failure | None:
+async def _apply_tried(
+    conn: Connection, rows: Rows, event: PublishedEvent, changes: Changes, retrying: Retrying
+) -> Failure | None:
     """Apply and write one event under a savepoint, trying again after a pause; the failure if every try failed."""
-    assert rows.conn is not None
     first_failed_at: datetime | None = None
     for attempt in range(1, retrying.attempts + 1):
         applied = Changes()
         mark = rows.mark()
         try:
-            async with rows.conn.transaction():  # a savepoint: a failed event undoes only itself
+            async with conn.transaction():  # a savepoint: a failed event undoes only itself
                 await apply(rows, event, applied)
                 await rows.write()
         except EVENT_ERRORS as error:
