@@ -1,6 +1,6 @@
 """The read models' tables, created in a schema of their own.
 
-A rebuild fills a second schema from offset zero, so the live one keeps
+A replay fills a second schema from the event store, so the live one keeps
 serving while it runs.
 """
 

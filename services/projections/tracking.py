@@ -78,8 +78,7 @@ async def apply_records(  # noqa: PLR0913 - where to apply, what, and what to do
     crash) are skipped, so each event has its effect once. An event that fails
     on its own is tried ``retrying.attempts`` times, then set aside as a dead
     letter of ``consumer`` in the same transaction as the position moving past
-    it (a rebuild passes no consumer: it logs what it skips, which the live
-    projection has already kept).
+    it (with no consumer it only logs what it skips).
     """
     try:
         return await _apply_batch(pool, schema, records, position, notify, consumer, retrying, careful=False)
