@@ -167,7 +167,7 @@ async def _drained_and_checked(settings: Settings, accepted: set[str], sent: set
     await watcher.start()
     try:
         await watcher.drained(drain)
-        return await check_all(settings, pool, accepted, sent)
+        return await check_all(pool, accepted, sent)
     except TimedOut as error:
         return [Check("pipeline drained", str(error), ok=False)]
     finally:

@@ -13,7 +13,6 @@ import asyncpg
 
 from services.projections.rebuild import REBUILD_SCHEMA, differences, rebuild
 from services.projections.schema import LIVE_SCHEMA
-from services.settings import Settings
 
 EVENTS = "switchboard_events"
 _STATE = "convert_from(state, 'UTF8')::jsonb"
@@ -29,14 +28,14 @@ class Check:
     ok: bool
 
 
-async def check_all(settings: Settings, pool: asyncpg.Pool, accepted: set[str], sent: set[str]) -> list[Check]:
+async def check_all(pool: asyncpg.Pool, accepted: set[str], sent: set[str]) -> list[Check]:
     """Every check, in the order they are printed."""
     counts = await _event_counts(pool)
     return [
         *(await _nothing_lost(pool, accepted, sent)),
         *(await _no_duplicates_in_store(pool, counts)),
         *(await _no_duplicates_in_read_models(pool, counts)),
-        await _equal_to_rebuild(settings, pool),
+        await _equal_to_rebuild(pool),
         *(await _leads_assigned_once(pool, counts)),
         *(await _capacity_held(pool)),
     ]
@@ -128,8 +127,8 @@ async def _no_duplicates_in_read_models(pool: asyncpg.Pool, counts: dict[str, tu
     ]
 
 
-async def _equal_to_rebuild(settings: Settings, pool: asyncpg.Pool) -> Check:
-    position = await rebuild(settings, pool)
+async def _equal_to_rebuild(pool: asyncpg.Pool) -> Check:
+    position = await rebuild(pool)
     diff = await differences(pool, LIVE_SCHEMA, REBUILD_SCHEMA)
     found = f"rebuilt to notification {position.notification_id}; " + ("equal" if not diff else f"rows differ: {diff}")
     return Check("read models equal a rebuild from the log", found, not diff)

@@ -1,4 +1,4 @@
-"""Read-model rebuild rate: the whole domain-event log replayed into a scratch schema."""
+"""Read-model rebuild rate: the whole event store replayed into a scratch schema, as ``switchboard replay`` does."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ import time
 import asyncpg
 
 from services.projections.rebuild import rebuild
-from services.settings import Settings
 
 
-async def measure_replay(settings: Settings, pool: asyncpg.Pool) -> tuple[int, float]:
-    """Rebuild from offset zero; the events replayed and the seconds it took."""
+async def measure_replay(pool: asyncpg.Pool) -> tuple[int, float]:
+    """Rebuild from the start of the log; the events replayed and the seconds it took."""
     started = time.monotonic()
-    position = await rebuild(settings, pool)
-    return position.kafka_offset + 1, time.monotonic() - started
+    position = await rebuild(pool)
+    return position.notification_id, time.monotonic() - started

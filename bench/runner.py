@@ -112,7 +112,7 @@ async def _measure(cluster: Cluster, supervisor: Supervisor, sizes: Sizes, seed:
         await _latency(settings, token, sizes, seed, results)
         rates = []
         for n in range(sizes.runs):
-            events, seconds = await measure_replay(settings, pool)
+            events, seconds = await measure_replay(pool)
             rates.append(events / seconds)
             print(f"replay run {n + 1} of {sizes.runs}: {events:,} events in {seconds:.1f}s")
         results.figures["replay"] = Figure.of(rates)

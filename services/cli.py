@@ -54,23 +54,6 @@ async def _topics(settings: Settings) -> None:
     print(json.dumps(topics.__dict__))  # noqa: T201
 
 
-async def _rebuild(settings: Settings, *, verify: bool) -> int:
-    from services.projections.rebuild import differences, rebuild  # noqa: PLC0415
-    from services.projections.schema import LIVE_SCHEMA  # noqa: PLC0415
-
-    pool = await create_pool(settings)
-    try:
-        position = await rebuild(settings, pool)
-        print(f"rebuilt read models up to notification {position.notification_id}")  # noqa: T201
-        if verify:
-            diff = await differences(pool, LIVE_SCHEMA, "read_models_rebuild")
-            print("equal to the live read models" if not diff else f"differs from live: {diff}")  # noqa: T201
-            return 1 if diff else 0
-    finally:
-        await pool.close()
-    return 0
-
-
 def _dead_letters_parser(commands: Any) -> None:  # noqa: ANN401 - argparse's private subparsers type
     letters = commands.add_parser("dead-letters", help="records and events set aside: list them, re-drive them")
     actions = letters.add_subparsers(dest="action", required=True)
@@ -176,10 +159,6 @@ def _main(argv: list[str] | None = None) -> int:
     for name in SERVICES:
         commands.add_parser(name, help=f"run the {name} service")
     commands.add_parser("topics", help="create the Kafka topics with their partitions")
-    rebuild = commands.add_parser("rebuild", help="rebuild the read models from the log into a scratch schema")
-    rebuild.add_argument(
-        "--verify", action="store_true", help="compare with the live read models; exit 1 if they differ"
-    )
     _route_parser(commands)
     _dead_letters_parser(commands)
     account_commands.add_parser(commands)
@@ -214,9 +193,7 @@ def _main(argv: list[str] | None = None) -> int:
         "import": import_command.run,
         "campaign": campaign_command.run,
     }
-    if args.command in tasks:
-        return tasks[args.command](settings, args)
-    return asyncio.run(_rebuild(settings, verify=args.verify))
+    return tasks[args.command](settings, args)
 
 
 if __name__ == "__main__":

@@ -27,9 +27,10 @@ from services.dead_letters import (
     letters,
     mark_redriven,
 )
-from services.projections.inbox_view import Changes, apply
+from services.projections.inbox_view import Changes
+from services.projections.rows import Rows
 from services.projections.schema import LIVE_SCHEMA
-from services.projections.tracking import EVENT_ERRORS, notify_changes
+from services.projections.tracking import EVENT_ERRORS, apply, notify_changes
 
 log = structlog.get_logger()
 
@@ -105,7 +106,10 @@ async def _reapply(pool: asyncpg.Pool, letter: Letter, by: str) -> Redriven:
         event = PublishedEvent.from_dict(json.loads(letter.value or b""))
         changes = Changes()
         async with pool.acquire() as conn, conn.transaction():
-            await apply(conn, LIVE_SCHEMA, event, changes)
+            rows = Rows(LIVE_SCHEMA)
+            rows.conn = conn
+            await apply(rows, event, changes)
+            await rows.write()
             await mark_redriven(conn, letter.id, by)
             await notify_changes(conn, changes)
     except _REAPPLY_ERRORS as error:

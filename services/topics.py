@@ -27,8 +27,8 @@ FOREVER = -1
 # Inbound is the buffer between ingest and the router, which commits only after storing a batch:
 # a week lets a router that was down over a long weekend catch up; what it stored is in the event store.
 INBOUND_RETENTION_MS = 7 * DAY_MS
-# Domain events are kept for good: `switchboard rebuild` and every new read model replay them from
-# offset zero. Compaction would drop all but an aggregate's last event, so it is time that is unlimited.
+# Domain events are kept for good, though nothing depends on it: replay reads the event store. Compaction
+# would drop all but an aggregate's last event, so it is time that is unlimited.
 DOMAIN_EVENTS_RETENTION_MS = FOREVER
 # Replies wait here for the mail sender's group and for the ingest holding the visitor's socket; a
 # reply undelivered after a week is stale, and the conversation in the event store still shows it.

@@ -13,63 +13,58 @@ from uuid import UUID
 from domain.published_event import PublishedEvent
 from services.projections.conversions_view import converted_places
 from services.projections.inbox_view import Changes
+from services.projections.rows import Rows
 from services.projections.sales_rows import Handler, clean, moment, on_timelines, shortened
-from services.tables import Connection
 
 
-async def _places(conn: Connection, s: str, subject_kind: str, subject_id: UUID) -> list[tuple[str, UUID | None]]:
+async def _places(rows: Rows, subject_kind: str, subject_id: UUID) -> list[tuple[str, UUID | None]]:
     places: list[tuple[str, UUID | None]] = [(subject_kind, subject_id)]
     if subject_kind == "deal":
-        deal = await conn.fetchrow(
-            f"SELECT contact_id, company_id, lead_id FROM {s}.deals WHERE id = $1",  # noqa: S608 - checked schema
-            subject_id,
-        )
+        deal = await rows.get("deals", subject_id)
         if deal is not None:
             places += [("contact", deal["contact_id"]), ("company", deal["company_id"]), ("lead", deal["lead_id"])]
     return places
 
 
-async def _scheduled(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
+async def _scheduled(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
     d = e.data
     subject_id = UUID(d["subject_id"])
-    await conn.execute(
-        f"INSERT INTO {s}.scheduled_activities (id, kind, call_back, title, description, subject_kind, subject_id,"  # noqa: S608
-        " responsible_id, due_at, remind_at, scheduled_at, scheduled_by, version)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING",
-        e.aggregate_id,
-        d["kind"],
-        d["call_back"],
-        clean(d["title"]),
-        clean(d["description"]),
-        d["subject_kind"],
-        subject_id,
-        UUID(d["responsible_id"]),
-        moment(d.get("due_at")),
-        moment(d.get("remind_at")),
-        moment(d["at"]),
-        UUID(d["by"]),
-        e.version,
+    activity = rows.new_row(
+        "scheduled_activities",
+        id=e.aggregate_id,
+        kind=d["kind"],
+        call_back=d["call_back"],
+        title=clean(d["title"]),
+        description=clean(d["description"]),
+        subject_kind=d["subject_kind"],
+        subject_id=subject_id,
+        responsible_id=UUID(d["responsible_id"]),
+        due_at=moment(d.get("due_at")),
+        remind_at=moment(d.get("remind_at")),
+        scheduled_at=moment(d["at"]),
+        scheduled_by=UUID(d["by"]),
+        version=e.version,
     )
+    await rows.insert("scheduled_activities", activity)
     summary = {
         "activity_id": str(e.aggregate_id),
         **{k: d.get(k) for k in ("kind", "call_back", "title", "due_at", "responsible_id", "by")},
     }
-    await on_timelines(conn, s, e, await _places(conn, s, d["subject_kind"], subject_id), summary, moment(d["at"]))
+    await on_timelines(rows, e, await _places(rows, d["subject_kind"], subject_id), summary, moment(d["at"]))
     ch.activities.add(e.aggregate_id)
 
 
-async def _rescheduled(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
+async def _rescheduled(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
     d = e.data
+    remind_at = moment(d.get("remind_at"))
+    current = await rows.get("scheduled_activities", e.aggregate_id)
     # A reminder moved to another time is to fire again (as the activity itself says).
+    fired = None if current is None or current["remind_at"] != remind_at else current["reminder_fired_at"]
     await _changed(
-        conn,
-        s,
+        rows,
         e,
         ch,
-        "due_at = $3, remind_at = $4,"
-        " reminder_fired_at = CASE WHEN remind_at IS DISTINCT FROM $4 THEN NULL ELSE reminder_fired_at END",
-        moment(d.get("due_at")),
-        moment(d.get("remind_at")),
+        {"due_at": moment(d.get("due_at")), "remind_at": remind_at, "reminder_fired_at": fired},
         timeline={
             "due_at": d.get("due_at"),
             "remind_at": d.get("remind_at"),
@@ -78,44 +73,31 @@ async def _rescheduled(conn: Connection, s: str, e: PublishedEvent, ch: Changes)
     )
 
 
-async def _completed(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
+async def _completed(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
     d = e.data
     result = clean(d["result"])
-    await _changed(
-        conn, s, e, ch, "done = true, done_at = $3, result = $4", moment(d["at"]), result, timeline={"result": result}
-    )
+    done = {"done": True, "done_at": moment(d["at"]), "result": result}
+    await _changed(rows, e, ch, done, timeline={"result": result})
 
 
-async def _call_noted(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
+async def _call_noted(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
     d = e.data
     keys = ("line", "extension", "duration_seconds", "disposition", "recording_url", "recording_seconds")
     call = clean({k: d.get(k) for k in keys})
-    await _changed(conn, s, e, ch, "call = $3::jsonb", json.dumps(call), timeline={"call": call})
+    await _changed(rows, e, ch, {"call": json.dumps(call)}, timeline={"call": call})
 
 
-async def _reminder_fired(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
+async def _reminder_fired(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
     # A reminder is told to its manager, not recorded on anyone's timeline.
-    if await _changed(conn, s, e, ch, "reminder_fired_at = $3", moment(e.data["at"])):
+    if await _changed(rows, e, ch, {"reminder_fired_at": moment(e.data["at"])}):
         ch.reminders.append(e.aggregate_id)
 
 
-async def _changed(  # noqa: PLR0913 - the row's change and what the timeline says of it
-    conn: Connection,
-    s: str,
-    e: PublishedEvent,
-    ch: Changes,
-    sets: str,
-    *values: object,
-    timeline: dict[str, object] | None = None,
+async def _changed(
+    rows: Rows, e: PublishedEvent, ch: Changes, sets: dict[str, object], *, timeline: dict[str, object] | None = None
 ) -> bool:
-    """Update the activity's row (``$3``... are ``values``); False if no such activity."""
-    row = await conn.fetchrow(
-        f"UPDATE {s}.scheduled_activities SET version = $2, {sets} WHERE id = $1"  # noqa: S608 - fixed SQL
-        " RETURNING kind, title, subject_kind, subject_id",
-        e.aggregate_id,
-        e.version,
-        *values,
-    )
+    """Update the activity's row with ``sets``; False if no such activity."""
+    row = await rows.update("scheduled_activities", e.aggregate_id, version=e.version, **sets)
     if row is None:
         return False
     ch.activities.add(e.aggregate_id)
@@ -123,17 +105,14 @@ async def _changed(  # noqa: PLR0913 - the row's change and what the timeline sa
         d = e.data
         summary = {"activity_id": str(e.aggregate_id), "kind": row["kind"], "title": row["title"], **timeline}
         summary["by"] = d.get("by")
-        places = await _places(conn, s, row["subject_kind"], row["subject_id"])
-        await on_timelines(conn, s, e, places, summary, moment(d.get("at")))
+        places = await _places(rows, row["subject_kind"], row["subject_id"])
+        await on_timelines(rows, e, places, summary, moment(d.get("at")))
     return True
 
 
-async def _message(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+async def _message(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     d = e.data
-    conversation = await conn.fetchrow(
-        f"SELECT contact_id, lead_id, channel FROM {s}.conversations WHERE id = $1",  # noqa: S608
-        e.aggregate_id,
-    )
+    conversation = await rows.get("conversations", e.aggregate_id)
     if conversation is None:
         return
     customer = e.type.endswith("CustomerWrote")
@@ -146,11 +125,11 @@ async def _message(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> N
         "text": shortened(d["text"]),
     }
     places = [("contact", conversation["contact_id"]), ("lead", conversation["lead_id"])]
-    places += await converted_places(conn, s, conversation["lead_id"])
-    await on_timelines(conn, s, e, places, summary, moment(d["received_at"] if customer else d["sent_at"]))
+    places += await converted_places(rows, conversation["lead_id"])
+    await on_timelines(rows, e, places, summary, moment(d["received_at"] if customer else d["sent_at"]))
 
 
-async def _mail_copied(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+async def _mail_copied(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     d = e.data
     summary = {
         "kind": d["kind"],
@@ -159,7 +138,7 @@ async def _mail_copied(conn: Connection, s: str, e: PublishedEvent, _: Changes) 
         "manager_id": d.get("manager_id"),
         "forwarded_by": d.get("forwarded_by", ""),
     }
-    await on_timelines(conn, s, e, [("contact", e.aggregate_id)], summary, moment(d["occurred_at"]))
+    await on_timelines(rows, e, [("contact", e.aggregate_id)], summary, moment(d["occurred_at"]))
 
 
 HANDLERS: dict[str, Handler] = {

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from domain.published_event import PublishedEvent
-from services.tables import Connection
+from services.projections.rows import Rows
 
 
 class Changes(Protocol):
@@ -26,111 +26,104 @@ NOTE = "note"
 
 
 def _storable(text: str) -> str:
+    if text.isascii() and "\x00" not in text:
+        return text
     return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
 
 
-async def _note_added(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
+async def _note_added(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
     d = e.data
-    await conn.execute(
-        f"INSERT INTO {s}.messages (notification_id, conversation_id, message_id, author, manager_id, text, at)"  # noqa: S608 - checked schema
-        " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-        e.notification_id,
-        e.aggregate_id,
-        d["note_id"],
-        NOTE,
-        UUID(d["manager_id"]),
-        _storable(d["text"]),
-        datetime.fromisoformat(d["at"]),
+    note = rows.new_row(
+        "messages",
+        notification_id=e.notification_id,
+        conversation_id=e.aggregate_id,
+        message_id=d["note_id"],
+        author=NOTE,
+        manager_id=UUID(d["manager_id"]),
+        text=_storable(d["text"]),
+        at=datetime.fromisoformat(d["at"]),
     )
+    await rows.insert("messages", note, fresh=True)
     ch.conversations.add(e.aggregate_id)
     ch.messages.append(e.notification_id)
 
 
-def _participants(change: str) -> Callable[[Connection, str, PublishedEvent, Changes], Awaitable[None]]:
-    async def handle(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
-        await conn.execute(
-            f"UPDATE {s}.conversations SET participants = {change} WHERE id = $1",  # noqa: S608 - fixed expressions
-            e.aggregate_id,
-            UUID(e.data["manager_id"]),
-        )
+def _participants(*, invited: bool) -> Callable[[Rows, PublishedEvent, Changes], Awaitable[None]]:
+    async def handle(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
+        manager = UUID(e.data["manager_id"])
+        conversation = await rows.get("conversations", e.aggregate_id)
+        if conversation is not None:
+            others = [m for m in conversation["participants"] if m != manager]
+            rows.replace("conversations", conversation, participants=[*others, manager] if invited else others)
         ch.conversations.add(e.aggregate_id)
 
     return handle
 
 
-async def _customer_named(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+async def _customer_named(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     name = _storable(e.data.get("sender_name") or "")
     if name:  # the latest name the customer gave; a message without one keeps it
-        await conn.execute(f"UPDATE {s}.conversations SET customer_name = $2 WHERE id = $1", e.aggregate_id, name)  # noqa: S608
+        await rows.update("conversations", e.aggregate_id, customer_name=name)
 
 
-async def _closed(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+async def _closed(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     by = e.data.get("by")
-    await conn.execute(
-        f"UPDATE {s}.conversations SET closed_by = $2, rating = NULL, rating_comment = '' WHERE id = $1",  # noqa: S608
-        e.aggregate_id,
-        UUID(by) if by else None,
+    await rows.update(
+        "conversations", e.aggregate_id, closed_by=UUID(by) if by else None, rating=None, rating_comment=""
     )
 
 
-async def _reopened(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
-    await conn.execute(f"UPDATE {s}.conversations SET status = 'open' WHERE id = $1", e.aggregate_id)  # noqa: S608
+async def _reopened(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
+    await rows.update("conversations", e.aggregate_id, status="open")
     ch.conversations.add(e.aggregate_id)
 
 
-async def _rated(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
-    await conn.execute(
-        f"UPDATE {s}.conversations SET rating = $2, rating_comment = $3 WHERE id = $1",  # noqa: S608
-        e.aggregate_id,
-        int(e.data["rating"]),
-        _storable(e.data["comment"]),
+async def _rated(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
+    await rows.update(
+        "conversations", e.aggregate_id, rating=int(e.data["rating"]), rating_comment=_storable(e.data["comment"])
     )
     ch.conversations.add(e.aggregate_id)
 
 
-def _pin(*, pinned: bool) -> Callable[[Connection, str, PublishedEvent, Changes], Awaitable[None]]:
-    async def handle(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+def _pin(*, pinned: bool) -> Callable[[Rows, PublishedEvent, Changes], Awaitable[None]]:
+    async def handle(rows: Rows, e: PublishedEvent, _: Changes) -> None:
         manager, conversation = UUID(e.data["manager_id"]), UUID(e.data["conversation_id"])
         if pinned:
-            await conn.execute(
-                f"INSERT INTO {s}.pins (manager_id, conversation_id, pinned_at) VALUES ($1, $2, $3)"  # noqa: S608
-                " ON CONFLICT DO NOTHING",
-                manager,
-                conversation,
-                e.occurred_at,
-            )
+            pin = rows.new_row("pins", manager_id=manager, conversation_id=conversation, pinned_at=e.occurred_at)
+            await rows.insert("pins", pin)
         else:
-            await conn.execute(
-                f"DELETE FROM {s}.pins WHERE manager_id = $1 AND conversation_id = $2",  # noqa: S608
-                manager,
-                conversation,
-            )
+            await rows.delete("pins", manager, conversation)
 
     return handle
 
 
-async def _canned_written(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+async def _canned_written(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     # A removed reply written again comes back, in its list under its shortcut.
     d = e.data
-    await conn.execute(
-        f"INSERT INTO {s}.canned_replies (id, owner, shortcut, text, updated_at) VALUES ($1, $2, $3, $4, $5)"  # noqa: S608
-        " ON CONFLICT (id) DO UPDATE SET text = EXCLUDED.text, updated_at = EXCLUDED.updated_at",
-        e.aggregate_id,
-        _storable(d["owner"]),
-        _storable(d["shortcut"]),
-        _storable(d["text"]),
-        e.occurred_at,
+    current = await rows.get("canned_replies", e.aggregate_id)
+    text = _storable(d["text"])
+    if current is not None:
+        rows.replace("canned_replies", current, text=text, updated_at=e.occurred_at)
+        return
+    reply = rows.new_row(
+        "canned_replies",
+        id=e.aggregate_id,
+        owner=_storable(d["owner"]),
+        shortcut=_storable(d["shortcut"]),
+        text=text,
+        updated_at=e.occurred_at,
     )
+    await rows.put("canned_replies", reply)
 
 
-async def _canned_removed(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
-    await conn.execute(f"DELETE FROM {s}.canned_replies WHERE id = $1", e.aggregate_id)  # noqa: S608
+async def _canned_removed(rows: Rows, e: PublishedEvent, _: Changes) -> None:
+    await rows.delete("canned_replies", e.aggregate_id)
 
 
 HANDLERS: dict[str, Any] = {
     "Conversation.NoteAdded": _note_added,
-    "Conversation.ColleagueInvited": _participants("array_append(array_remove(participants, $2), $2)"),
-    "Conversation.ColleagueLeft": _participants("array_remove(participants, $2)"),
+    "Conversation.ColleagueInvited": _participants(invited=True),
+    "Conversation.ColleagueLeft": _participants(invited=False),
     "Conversation.Reopened": _reopened,
     "Conversation.Rated": _rated,
     "Pinboard.ConversationPinned": _pin(pinned=True),

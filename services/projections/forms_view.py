@@ -10,8 +10,8 @@ import json
 
 from domain.published_event import PublishedEvent
 from services.projections.inbox_view import Changes
+from services.projections.rows import Rows
 from services.projections.sales_rows import Handler, clean, moment, uuid_or_none
-from services.tables import Connection
 
 TABLES = """
 CREATE TABLE IF NOT EXISTS {s}.web_forms (
@@ -42,68 +42,67 @@ CREATE INDEX IF NOT EXISTS form_submissions_form ON {s}.form_submissions (form_i
 FORM_TABLES = ("web_forms", "form_submissions")
 
 
-async def apply(conn: Connection, schema: str, event: PublishedEvent, changes: Changes) -> None:
-    """Apply one public domain event to the forms' read models in ``schema``."""
+async def apply(rows: Rows, event: PublishedEvent, changes: Changes) -> None:
+    """Apply one public domain event to the forms' read models."""
     handler = HANDLERS.get(event.type)
     if handler is not None:
-        await handler(conn, schema, event, changes)
+        await handler(rows, event, changes)
 
 
-async def _defined(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+def handles(event_type: str) -> bool:
+    """Whether events of ``event_type`` change the forms' read models."""
+    return event_type in HANDLERS
+
+
+async def _defined(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     definition = e.data["definition"]
-    await conn.execute(
-        f"INSERT INTO {s}.web_forms (id, name, source, definition, defined_at, defined_by, changed_at, version)"  # noqa: S608
-        " VALUES ($1, $2, $3, $4, $5, $6, $5, $7) ON CONFLICT (id) DO NOTHING",
-        e.aggregate_id,
-        clean(definition["name"]),
-        clean(definition["source"]),
-        json.dumps(definition),
-        e.occurred_at,
-        uuid_or_none(e.data.get("by")),
-        e.version,
+    form = rows.new_row(
+        "web_forms",
+        id=e.aggregate_id,
+        name=clean(definition["name"]),
+        source=clean(definition["source"]),
+        definition=json.dumps(definition),
+        defined_at=e.occurred_at,
+        defined_by=uuid_or_none(e.data.get("by")),
+        changed_at=e.occurred_at,
+        version=e.version,
     )
+    await rows.insert("web_forms", form)
 
 
-async def _changed(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+async def _changed(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     definition = e.data["definition"]
-    await conn.execute(
-        f"UPDATE {s}.web_forms SET name = $2, source = $3, definition = $4, changed_at = $5, version = $6"  # noqa: S608
-        " WHERE id = $1",
+    await rows.update(
+        "web_forms",
         e.aggregate_id,
-        clean(definition["name"]),
-        clean(definition["source"]),
-        json.dumps(definition),
-        e.occurred_at,
-        e.version,
+        name=clean(definition["name"]),
+        source=clean(definition["source"]),
+        definition=json.dumps(definition),
+        changed_at=e.occurred_at,
+        version=e.version,
     )
 
 
-async def _archived(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
-    await conn.execute(
-        f"UPDATE {s}.web_forms SET archived = true, changed_at = $2, version = $3 WHERE id = $1",  # noqa: S608
-        e.aggregate_id,
-        e.occurred_at,
-        e.version,
-    )
+async def _archived(rows: Rows, e: PublishedEvent, _: Changes) -> None:
+    await rows.update("web_forms", e.aggregate_id, archived=True, changed_at=e.occurred_at, version=e.version)
 
 
-async def _received(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+async def _received(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     d = e.data
-    await conn.execute(
-        f"INSERT INTO {s}.form_submissions (lead_id, form_id, form_version, contact_id, conversation_id, answers,"  # noqa: S608
-        " consent_text, consented_at, source, notification_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-        " ON CONFLICT (lead_id) DO NOTHING",
-        uuid_or_none(d["lead_id"]),
-        uuid_or_none(d["form_id"]),
-        int(d["form_version"]),
-        uuid_or_none(d["contact_id"]),
-        uuid_or_none(d["conversation_id"]),
-        json.dumps(d["answers"]),
-        clean(d["consent_text"]),
-        moment(d["consented_at"]),
-        json.dumps(d["source"]),
-        e.notification_id,
+    submission = rows.new_row(
+        "form_submissions",
+        lead_id=uuid_or_none(d["lead_id"]),
+        form_id=uuid_or_none(d["form_id"]),
+        form_version=int(d["form_version"]),
+        contact_id=uuid_or_none(d["contact_id"]),
+        conversation_id=uuid_or_none(d["conversation_id"]),
+        answers=json.dumps(d["answers"]),
+        consent_text=clean(d["consent_text"]),
+        consented_at=moment(d["consented_at"]),
+        source=json.dumps(d["source"]),
+        notification_id=e.notification_id,
     )
+    await rows.insert("form_submissions", submission)
 
 
 HANDLERS: dict[str, Handler] = {

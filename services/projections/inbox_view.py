@@ -6,16 +6,16 @@ import json
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Self
+from typing import Self
 from uuid import UUID
 
 from domain.identities import lead_id
 from domain.published_event import PublishedEvent
 from services.projections.chat_view import ALSO
 from services.projections.chat_view import HANDLERS as CHAT_HANDLERS
-from services.tables import Connection
+from services.projections.rows import Rows
 
-Handler = Callable[[Connection, str, PublishedEvent, "Changes"], Awaitable[None]]
+Handler = Callable[[Rows, PublishedEvent, "Changes"], Awaitable[None]]
 
 
 class InOrder:
@@ -54,6 +54,11 @@ class InOrder:
     __hash__ = None  # type: ignore[assignment]
 
 
+class _Unnoted(InOrder):
+    def add(self, record_id: UUID) -> None:
+        """Note nothing."""
+
+
 @dataclass
 class Changes:
     """What one batch changed, for the console's live updates; records in the order of their latest change."""
@@ -68,6 +73,19 @@ class Changes:
     leads: InOrder = field(default_factory=InOrder)
     conversions: InOrder = field(default_factory=InOrder)  # leads converted
 
+    @classmethod
+    def ignored(cls) -> Changes:
+        """Changes nobody is told of (a version not yet read): records are not noted, which costs nothing."""
+        return cls(
+            conversations=_Unnoted(),
+            deals=_Unnoted(),
+            activities=_Unnoted(),
+            contacts=_Unnoted(),
+            companies=_Unnoted(),
+            leads=_Unnoted(),
+            conversions=_Unnoted(),
+        )
+
     def absorb(self, other: Changes) -> None:
         """Add what ``other`` changed to these changes."""
         self.conversations |= other.conversations
@@ -81,18 +99,25 @@ class Changes:
         self.conversions |= other.conversions
 
 
-async def apply(conn: Connection, schema: str, event: PublishedEvent, changes: Changes) -> None:
-    """Apply one public domain event to the read models in ``schema``."""
+async def apply(rows: Rows, event: PublishedEvent, changes: Changes) -> None:
+    """Apply one public domain event to the inbox's read models."""
     handler = _HANDLERS.get(event.type) or CHAT_HANDLERS.get(event.type)
     if handler is not None:
-        await handler(conn, schema, event, changes)
+        await handler(rows, event, changes)
     if (also := ALSO.get(event.type)) is not None:
-        await also(conn, schema, event, changes)
+        await also(rows, event, changes)
+
+
+def handles(event_type: str) -> bool:
+    """Whether events of ``event_type`` change the inbox's read models."""
+    return event_type in _HANDLERS or event_type in CHAT_HANDLERS or event_type in ALSO
 
 
 def _storable(text: str) -> str:
     # PostgreSQL text cannot hold NUL, nor can UTF-8 carry a lone surrogate; ids are cleaned as well
     # as text, so an event carrying either is shown rather than set aside.
+    if text.isascii() and "\x00" not in text:
+        return text
     return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
 
 
@@ -100,25 +125,25 @@ def _at(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-async def _conversation_opened(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
+async def _conversation_opened(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
     d = e.data
-    await conn.execute(
-        f"INSERT INTO {s}.conversations (id, channel, thread, address, contact_id, status, lead_id, opened_at)"  # noqa: S608 - checked schema
-        " VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) ON CONFLICT (id) DO NOTHING",
-        e.aggregate_id,
-        _storable(d["channel"]),
-        _storable(d["thread"]),
-        _storable(d["address"]),
-        UUID(d["contact_id"]),
-        lead_id(e.aggregate_id),
-        e.occurred_at,
+    row = rows.new_row(
+        "conversations",
+        id=e.aggregate_id,
+        channel=_storable(d["channel"]),
+        thread=_storable(d["thread"]),
+        address=_storable(d["address"]),
+        contact_id=UUID(d["contact_id"]),
+        status="open",
+        lead_id=lead_id(e.aggregate_id),
+        opened_at=e.occurred_at,
     )
+    await rows.insert("conversations", row)
     ch.conversations.add(e.aggregate_id)
 
 
 async def _message(  # noqa: PLR0913
-    conn: Connection,
-    s: str,
+    rows: Rows,
     e: PublishedEvent,
     ch: Changes,
     *,
@@ -130,195 +155,187 @@ async def _message(  # noqa: PLR0913
     conversation_id = e.aggregate_id
     d = e.data
     text = _storable(d["text"])
-    await conn.execute(
-        f"INSERT INTO {s}.messages (notification_id, conversation_id, message_id, author, manager_id, text, at,"  # noqa: S608
-        " subject, attachments) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        e.notification_id,
-        conversation_id,
-        _storable(message_id),
-        author,
-        manager_id,
-        text,
-        at,
-        _storable(d.get("subject") or ""),
-        json.dumps(d.get("attachments") or []),
+    message = rows.new_row(
+        "messages",
+        notification_id=e.notification_id,
+        conversation_id=conversation_id,
+        message_id=_storable(message_id),
+        author=author,
+        manager_id=manager_id,
+        text=text,
+        at=at,
+        subject=_storable(d.get("subject") or ""),
+        attachments=json.dumps(d.get("attachments") or []),
     )
-    reopen = ", status = 'open'" if author == "customer" else ""
-    await conn.execute(
-        f"UPDATE {s}.conversations SET message_count = message_count + 1,"  # noqa: S608
-        f" last_message = $2, last_message_at = $3{reopen} WHERE id = $1",
-        conversation_id,
-        text,
-        at,
-    )
+    if not await rows.insert("messages", message, fresh=True):
+        raise DuplicateMessage(e.notification_id)
+    conversation = await rows.get("conversations", conversation_id)
+    if conversation is not None:
+        reopened = {"status": "open"} if author == "customer" else {}
+        rows.replace(
+            "conversations",
+            conversation,
+            message_count=conversation["message_count"] + 1,
+            last_message=text,
+            last_message_at=at,
+            **reopened,
+        )
     ch.conversations.add(e.aggregate_id)
     ch.messages.append(e.notification_id)
 
 
-async def _customer_wrote(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
+class DuplicateMessage(ValueError):
+    """A message stored under a notification id that has one already."""
+
+    def __init__(self, notification_id: int) -> None:
+        super().__init__(f"a message with notification id {notification_id} is stored already")
+
+
+async def _customer_wrote(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
     d = e.data
     await _message(
-        conn, s, e, ch, message_id=d["channel_message_id"], author="customer", manager_id=None, at=_at(d["received_at"])
+        rows, e, ch, message_id=d["channel_message_id"], author="customer", manager_id=None, at=_at(d["received_at"])
     )
 
 
-async def _operator_replied(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
+async def _operator_replied(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
     d = e.data
     manager_id = UUID(d["manager_id"])
-    await _message(
-        conn, s, e, ch, message_id=d["reply_id"], author="manager", manager_id=manager_id, at=_at(d["sent_at"])
-    )
+    await _message(rows, e, ch, message_id=d["reply_id"], author="manager", manager_id=manager_id, at=_at(d["sent_at"]))
 
 
-async def _customer_edited(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
+async def _customer_edited(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
     d = e.data
     text = _storable(d["text"])
-    edited = await conn.fetchval(
-        f"UPDATE {s}.messages SET text = $3, edited_at = $4"  # noqa: S608 - checked schema
-        " WHERE conversation_id = $1 AND message_id = $2 AND author = 'customer' RETURNING notification_id",
-        e.aggregate_id,
-        _storable(d["edit_of"]),
-        text,
-        _at(d["edited_at"]),
-    )
-    if edited is None:
+    message_id = _storable(d["edit_of"])
+    edited_at = _at(d["edited_at"])
+    messages = await rows.where("messages", ("conversation_id",), e.aggregate_id)
+    edited = [m for m in messages if m["message_id"] == message_id and m["author"] == "customer"]
+    if not edited:
         return
+    for message in edited:
+        rows.replace("messages", message, text=text, edited_at=edited_at)
     # The conversation's preview follows the edit when the edited message is its latest.
-    await conn.execute(
-        f"UPDATE {s}.conversations c SET last_message = $2 WHERE id = $1 AND NOT EXISTS"  # noqa: S608
-        f" (SELECT 1 FROM {s}.messages m WHERE m.conversation_id = $1 AND m.notification_id > $3)",
-        e.aggregate_id,
-        text,
-        edited,
-    )
+    if messages[-1]["notification_id"] == edited[0]["notification_id"]:
+        await rows.update("conversations", e.aggregate_id, last_message=text)
     ch.conversations.add(e.aggregate_id)
 
 
 def _delivery(outcome: str | None) -> Handler:
-    async def handle(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
+    async def handle(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
         d = e.data
-        notification_id = await conn.fetchval(
-            f"UPDATE {s}.messages SET delivery = $3, delivery_detail = $4"  # noqa: S608
-            " WHERE conversation_id = $1 AND message_id = $2 RETURNING notification_id",
-            e.aggregate_id,
-            _storable(d["reply_id"]),
-            _storable(outcome or d["reason"]),
-            _storable(d["detail"]),
-        )
-        if notification_id is not None:
+        reply_id = _storable(d["reply_id"])
+        delivery, detail = _storable(outcome or d["reason"]), _storable(d["detail"])
+        found = False
+        for message in await rows.where("messages", ("conversation_id",), e.aggregate_id):
+            if message["message_id"] == reply_id:
+                rows.replace("messages", message, delivery=delivery, delivery_detail=detail)
+                found = True
+        if found:
             ch.conversations.add(e.aggregate_id)
 
     return handle
 
 
-async def _activity_logged(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+async def _activity_logged(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     d = e.data
-    await conn.execute(
-        f"INSERT INTO {s}.activities (notification_id, contact_id, kind, message_id, subject, text, manager_id,"  # noqa: S608
-        " attachments, at, forwarded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
-        e.notification_id,
-        e.aggregate_id,
-        _storable(d["kind"]),
-        _storable(d["channel_message_id"]),
-        _storable(d["subject"]),
-        _storable(d["text"]),
-        UUID(d["manager_id"]) if d.get("manager_id") else None,
-        json.dumps(d["attachments"]),
-        _at(d["occurred_at"]),
-        _storable(d.get("forwarded_by", "")),
+    row = rows.new_row(
+        "activities",
+        notification_id=e.notification_id,
+        contact_id=e.aggregate_id,
+        kind=_storable(d["kind"]),
+        message_id=_storable(d["channel_message_id"]),
+        subject=_storable(d["subject"]),
+        text=_storable(d["text"]),
+        manager_id=UUID(d["manager_id"]) if d.get("manager_id") else None,
+        attachments=json.dumps(d["attachments"]),
+        at=_at(d["occurred_at"]),
+        forwarded_by=_storable(d.get("forwarded_by", "")),
     )
+    await rows.insert("activities", row, fresh=True)
 
 
-async def _lead_assigned(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
+async def _lead_assigned(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
     d = e.data
     conversation_id = UUID(d["conversation_id"])
     manager_id = UUID(d["manager_id"])
     answer_by = d.get("answer_by")
-    await conn.execute(
-        f"INSERT INTO {s}.assignments (lead_id, conversation_id, manager_id, assigned_at, reasons, answer_by)"  # noqa: S608
-        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (lead_id) DO UPDATE SET manager_id = EXCLUDED.manager_id,"
-        " assigned_at = EXCLUDED.assigned_at, reasons = EXCLUDED.reasons, answer_by = EXCLUDED.answer_by,"
-        " answered = false",
-        e.aggregate_id,
-        conversation_id,
-        manager_id,
-        e.occurred_at,
-        json.dumps(d["reasons"]),
-        _at(answer_by) if answer_by else None,
+    current = await rows.get("assignments", e.aggregate_id)
+    assignment = rows.new_row(
+        "assignments",
+        lead_id=e.aggregate_id,
+        # A lead keeps the conversation it was first assigned with.
+        conversation_id=current["conversation_id"] if current else conversation_id,
+        manager_id=manager_id,
+        assigned_at=e.occurred_at,
+        reasons=json.dumps(d["reasons"]),
+        answer_by=_at(answer_by) if answer_by else None,
+        answered=False,
     )
-    await conn.execute(
-        f"UPDATE {s}.conversations SET manager_id = $2, lead_status = 'assigned', offered_to = '{{}}' WHERE id = $1",  # noqa: S608
-        conversation_id,
-        manager_id,
-    )
+    await rows.put("assignments", assignment)
+    await rows.update("conversations", conversation_id, manager_id=manager_id, lead_status="assigned", offered_to=[])
     ch.conversations.add(conversation_id)
 
 
-def _lead_status(status: str) -> Any:  # noqa: ANN401
-    async def handler(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
+def _lead_status(status: str) -> Handler:
+    async def handler(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
         conversation_id = UUID(e.data["conversation_id"])
         offered = [UUID(m) for m in e.data.get("manager_ids", [])]
         expires = e.data.get("expires_at")
-        await conn.execute(
-            f"UPDATE {s}.conversations SET lead_status = $2, offered_to = $3, offer_expires_at = $4"  # noqa: S608
-            " WHERE id = $1",
+        await rows.update(
+            "conversations",
             conversation_id,
-            status,
-            offered,
-            _at(expires) if expires else None,
+            lead_status=status,
+            offered_to=offered,
+            offer_expires_at=_at(expires) if expires else None,
         )
         if status in ("new", "closed"):  # released or closed: no current assignment
-            await conn.execute(f"DELETE FROM {s}.assignments WHERE lead_id = $1", e.aggregate_id)  # noqa: S608
+            await rows.delete("assignments", e.aggregate_id)
         ch.conversations.add(conversation_id)
 
     return handler
 
 
-async def _lead_answered(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
-    await conn.execute(f"UPDATE {s}.assignments SET answered = true WHERE lead_id = $1", e.aggregate_id)  # noqa: S608
+async def _lead_answered(rows: Rows, e: PublishedEvent, _: Changes) -> None:
+    await rows.update("assignments", e.aggregate_id, answered=True)
 
 
-async def _conversation_status(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
-    await conn.execute(f"UPDATE {s}.conversations SET status = 'closed' WHERE id = $1", e.aggregate_id)  # noqa: S608
+async def _conversation_status(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
+    await rows.update("conversations", e.aggregate_id, status="closed")
     ch.conversations.add(e.aggregate_id)
 
 
-async def _manager_registered(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+async def _manager_registered(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     d = e.data
-    await conn.execute(
-        f"INSERT INTO {s}.managers (id, name, email, work_day, capacity) VALUES ($1, $2, $3, 'not_started', $4)"  # noqa: S608
-        " ON CONFLICT (id) DO NOTHING",
-        e.aggregate_id,
-        _storable(d["name"]),
-        _storable(d["email"]),
-        d["capacity"],
+    row = rows.new_row(
+        "managers",
+        id=e.aggregate_id,
+        name=_storable(d["name"]),
+        email=_storable(d["email"]),
+        work_day="not_started",
+        capacity=d["capacity"],
     )
+    await rows.insert("managers", row)
 
 
-def _work_day(state: str) -> Any:  # noqa: ANN401
-    async def handler(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
-        await conn.execute(f"UPDATE {s}.managers SET work_day = $2 WHERE id = $1", e.aggregate_id, state)  # noqa: S608
+def _work_day(state: str) -> Handler:
+    async def handler(rows: Rows, e: PublishedEvent, _: Changes) -> None:
+        await rows.update("managers", e.aggregate_id, work_day=state)
 
     return handler
 
 
-def _load_change(delta: int) -> Any:  # noqa: ANN401
-    async def handler(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
-        await conn.execute(
-            f"UPDATE {s}.managers SET open_leads = open_leads + $2 WHERE id = $1",  # noqa: S608
-            e.aggregate_id,
-            delta,
-        )
+def _load_change(delta: int) -> Handler:
+    async def handler(rows: Rows, e: PublishedEvent, _: Changes) -> None:
+        manager = await rows.get("managers", e.aggregate_id)
+        if manager is not None:
+            rows.replace("managers", manager, open_leads=manager["open_leads"] + delta)
 
     return handler
 
 
-async def _capacity_changed(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
-    await conn.execute(
-        f"UPDATE {s}.managers SET capacity = $2 WHERE id = $1",  # noqa: S608
-        e.aggregate_id,
-        e.data["capacity"],
-    )
+async def _capacity_changed(rows: Rows, e: PublishedEvent, _: Changes) -> None:
+    await rows.update("managers", e.aggregate_id, capacity=e.data["capacity"])
 
 
 _HANDLERS = {

@@ -9,289 +9,283 @@ contact are shown on the survivor, and chains of merges point straight at the la
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
 from domain.published_event import PublishedEvent
 from services.projections.inbox_view import Changes
+from services.projections.rows import Rows
 from services.projections.sales_rows import Handler, clean, moment, money, uuid_or_none
-from services.tables import Connection
 
 KINDS = {"Contact": "contacts", "Company": "companies", "Lead": "leads"}
 EMAIL, PHONE = "email:", "phone:"
 
 
-async def apply(conn: Connection, schema: str, event: PublishedEvent, changes: Changes) -> None:
-    """Apply one public domain event to the people read models in ``schema``."""
+async def apply(rows: Rows, event: PublishedEvent, changes: Changes) -> None:
+    """Apply one public domain event to the people read models."""
     kind = event.type.partition(".")[0]
     handler = HANDLERS.get(event.type)
     if handler is not None:
-        await handler(conn, schema, event, changes)
+        await handler(rows, event, changes)
     if kind in KINDS:
         # Every event of the record, handled or not (an activity logged, a lead queued), is a version.
-        await conn.execute(
-            f"UPDATE {schema}.{KINDS[kind]} SET version = greatest(version, $2) WHERE id = $1",  # noqa: S608 - fixed
-            event.aggregate_id,
-            event.version,
-        )
+        record = await rows.get(KINDS[kind], event.aggregate_id)
+        if record is not None and event.version > record["version"]:
+            rows.replace(KINDS[kind], record, version=event.version)
         {"Contact": changes.contacts, "Company": changes.companies, "Lead": changes.leads}[kind].add(event.aggregate_id)
 
 
-def _set(table: str, sets: str, *fields: str) -> Handler:
-    """A handler that runs ``UPDATE table SET sets`` with $2... taken (cleaned) from the event's ``fields``."""
+def handles(event_type: str) -> bool:
+    """Whether events of ``event_type`` change the people read models (every event of theirs is a version)."""
+    return event_type in HANDLERS or event_type.partition(".")[0] in KINDS
 
-    async def handle(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
-        values = [clean(e.data[f]) if isinstance(e.data[f], str) else e.data[f] for f in fields]
-        await conn.execute(f"UPDATE {s}.{table} SET {sets} WHERE id = $1", e.aggregate_id, *values)  # noqa: S608
+
+def _set(table: str, *fields: str, read: Callable[[Any], Any] | None = None, **sets: object) -> Handler:
+    """A handler that sets ``fields`` (column, or column=event field) from the event, read by ``read``, and ``sets``."""
+
+    async def handle(rows: Rows, e: PublishedEvent, _: Changes) -> None:
+        values: dict[str, object] = {}
+        for f in fields:
+            column, _eq, name = f.partition("=")
+            value = e.data[name or column]
+            value = clean(value) if isinstance(value, str) else value
+            values[column] = read(value) if read else value
+        await rows.update(table, e.aggregate_id, **values, **sets)
 
     return handle
 
 
-def _phone(number: str, text: str) -> str:
-    return json.dumps([{"number": clean(number), "text": clean(text)}])
+def _as_uuid(value: object) -> UUID | None:
+    return None if value is None else UUID(str(value))
 
 
-async def _contact_registered(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+async def _contact_registered(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     d = e.data
-    await conn.execute(
-        f"INSERT INTO {s}.contacts (id, name, source, created_at, version) VALUES ($1, $2, $3, $4, $5)"  # noqa: S608
-        " ON CONFLICT (id) DO NOTHING",
-        e.aggregate_id,
-        clean(d["name"]),
-        clean(d.get("source", "")),
-        e.occurred_at,
-        e.version,
+    contact = rows.new_row(
+        "contacts",
+        id=e.aggregate_id,
+        name=clean(d["name"]),
+        source=clean(d.get("source", "")),
+        created_at=e.occurred_at,
+        version=e.version,
     )
+    await rows.insert("contacts", contact)
     address = clean(d.get("address") or "")
     if address.startswith(PHONE):
         number = address.removeprefix(PHONE)
-        await _add_phone(conn, s, "contacts", e.aggregate_id, number, number)
+        await _add_phone(rows, "contacts", e.aggregate_id, number, number)
     elif address.startswith(EMAIL):
-        await _append(conn, s, "contacts", "emails", e.aggregate_id, address.removeprefix(EMAIL))
+        await _append(rows, "contacts", "emails", e.aggregate_id, address.removeprefix(EMAIL))
     elif address:
-        await _append(conn, s, "contacts", "messenger_ids", e.aggregate_id, address)
+        await _append(rows, "contacts", "messenger_ids", e.aggregate_id, address)
 
 
-async def _add_phone(conn: Connection, s: str, table: str, record: UUID, number: str, text: str) -> None:  # noqa: PLR0913
-    await conn.execute(
-        f"UPDATE {s}.{table} SET phones = phones || $2::jsonb WHERE id = $1"  # noqa: S608 - fixed table
-        " AND NOT phones @> $3::jsonb",
-        record,
-        _phone(number, text),
-        json.dumps([{"number": clean(number)}]),
-    )
+async def _add_phone(rows: Rows, table: str, record: UUID, number: str, text: str) -> None:
+    row = await rows.get(table, record)
+    if row is None:
+        return
+    phones = json.loads(row["phones"])
+    number = clean(number)
+    if not any(isinstance(p, dict) and p.get("number") == number for p in phones):
+        rows.replace(table, row, phones=json.dumps([*phones, {"number": number, "text": clean(text)}]))
 
 
-async def _append(conn: Connection, s: str, table: str, column: str, record: UUID, value: str) -> None:  # noqa: PLR0913
-    await conn.execute(
-        f"UPDATE {s}.{table} SET {column} = array_append({column}, $2)"  # noqa: S608 - fixed table and column
-        f" WHERE id = $1 AND NOT $2 = ANY({column})",
-        record,
-        clean(value),
-    )
+async def _append(rows: Rows, table: str, column: str, record: UUID, value: str) -> None:
+    row = await rows.get(table, record)
+    value = clean(value)
+    if row is not None and value not in row[column]:
+        rows.replace(table, row, **{column: [*row[column], value]})
 
 
-async def _contact_phone(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
-    await _add_phone(conn, s, "contacts", e.aggregate_id, e.data["number"], e.data["text"])
+async def _contact_phone(rows: Rows, e: PublishedEvent, _: Changes) -> None:
+    await _add_phone(rows, "contacts", e.aggregate_id, e.data["number"], e.data["text"])
 
 
-async def _contact_email(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
-    await _append(conn, s, "contacts", "emails", e.aggregate_id, e.data["email"])
+async def _contact_email(rows: Rows, e: PublishedEvent, _: Changes) -> None:
+    await _append(rows, "contacts", "emails", e.aggregate_id, e.data["email"])
 
 
-async def _contact_address(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
-    await _append(conn, s, "contacts", "messenger_ids", e.aggregate_id, e.data["address"])
+async def _contact_address(rows: Rows, e: PublishedEvent, _: Changes) -> None:
+    await _append(rows, "contacts", "messenger_ids", e.aggregate_id, e.data["address"])
 
 
-async def _profile(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+async def _profile(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     d = e.data
-    await conn.execute(
-        f"UPDATE {s}.contacts SET vip = $2, language = $3, region = $4, tags = $5 WHERE id = $1",  # noqa: S608
+    await rows.update(
+        "contacts",
         e.aggregate_id,
-        bool(d["vip"]),
-        clean(d["language"]),
-        clean(d["region"]),
-        clean(list(d["tags"])),
+        vip=bool(d["vip"]),
+        language=clean(d["language"]),
+        region=clean(d["region"]),
+        tags=clean(list(d["tags"])),
     )
 
 
-async def _custom_fields(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+async def _custom_fields(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     d = e.data
-    await conn.execute(
-        f"UPDATE {s}.contacts SET custom_fields = (custom_fields || $2::jsonb) - $3::text[] WHERE id = $1",  # noqa: S608
-        e.aggregate_id,
-        json.dumps(clean(d["values"])),
-        clean(list(d["removed"])),
-    )
+    values, removed = clean(d["values"]), clean(list(d["removed"]))
+    if not isinstance(values, dict):
+        msg = f"custom field values must be an object, not {type(values).__name__}"
+        raise TypeError(msg)
+    contact = await rows.get("contacts", e.aggregate_id)
+    if contact is not None:
+        fields = {**json.loads(contact["custom_fields"]), **values}
+        for name in removed:
+            fields.pop(name, None)
+        rows.replace("contacts", contact, custom_fields=json.dumps(fields))
 
 
-async def _merged(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
-    await conn.execute(
-        f"UPDATE {s}.contacts SET merged_from = array_append(merged_from, $2) WHERE id = $1",  # noqa: S608
-        e.aggregate_id,
-        UUID(e.data["merged_id"]),
-    )
+async def _merged(rows: Rows, e: PublishedEvent, _: Changes) -> None:
+    contact = await rows.get("contacts", e.aggregate_id)
+    if contact is not None:
+        rows.replace("contacts", contact, merged_from=[*contact["merged_from"], UUID(e.data["merged_id"])])
 
 
-async def _merged_into(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
+async def _merged_into(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
     survivor = UUID(e.data["survivor_id"])
-    merged = await conn.fetch(
-        f"UPDATE {s}.contacts SET merged_into = $2 WHERE id = $1 OR merged_into = $1 RETURNING id",  # noqa: S608
-        e.aggregate_id,
-        survivor,
-    )
-    gone = [row["id"] for row in merged]
-    leads = await conn.fetch(
-        f"UPDATE {s}.leads SET contact_id = $2 WHERE contact_id = ANY($1::uuid[]) RETURNING id",  # noqa: S608
-        gone,
-        survivor,
-    )
-    ch.leads.update(row["id"] for row in leads)
+    merged = [
+        await rows.get("contacts", e.aggregate_id),
+        *await rows.where("contacts", ("merged_into",), e.aggregate_id),
+    ]
+    gone = list(dict.fromkeys(contact["id"] for contact in merged if contact is not None))
+    for contact_id in gone:
+        await rows.update("contacts", contact_id, merged_into=survivor)
+    for contact_id in gone:
+        for lead in await rows.where("leads", ("contact_id",), contact_id):
+            rows.replace("leads", lead, contact_id=survivor)
+            ch.leads.add(lead["id"])
     ch.contacts.add(survivor)
 
 
-async def _company_registered(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
-    await conn.execute(
-        f"INSERT INTO {s}.companies (id, name, created_at, version) VALUES ($1, $2, $3, $4)"  # noqa: S608
-        " ON CONFLICT (id) DO NOTHING",
-        e.aggregate_id,
-        clean(e.data["name"]),
-        e.occurred_at,
-        e.version,
+async def _company_registered(rows: Rows, e: PublishedEvent, _: Changes) -> None:
+    company = rows.new_row(
+        "companies", id=e.aggregate_id, name=clean(e.data["name"]), created_at=e.occurred_at, version=e.version
     )
+    await rows.insert("companies", company)
 
 
-async def _company_phone(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+async def _company_phone(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     if e.type.endswith("Added"):
-        await _add_phone(conn, s, "companies", e.aggregate_id, e.data["number"], e.data["text"])
-    else:
-        await conn.execute(
-            f"UPDATE {s}.companies SET phones = coalesce((SELECT jsonb_agg(p) FROM jsonb_array_elements(phones) p"  # noqa: S608
-            " WHERE p->>'number' <> $2), '[]') WHERE id = $1",
-            e.aggregate_id,
-            clean(e.data["number"]),
-        )
+        await _add_phone(rows, "companies", e.aggregate_id, e.data["number"], e.data["text"])
+        return
+    number = clean(e.data["number"])
+    company = await rows.get("companies", e.aggregate_id)
+    if company is not None:
+        kept = [p for p in json.loads(company["phones"]) if _number(p) not in (None, number)]
+        rows.replace("companies", company, phones=json.dumps(kept))
 
 
-async def _company_email(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+def _number(phone: object) -> str | None:
+    """A phone's number as ``->>'number'`` reads it: None when it has none."""
+    if not isinstance(phone, dict) or phone.get("number") is None:
+        return None
+    value = phone["number"]
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+async def _company_email(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     if e.type.endswith("Added"):
-        await _append(conn, s, "companies", "emails", e.aggregate_id, e.data["email"])
-    else:
-        await conn.execute(
-            f"UPDATE {s}.companies SET emails = array_remove(emails, $2) WHERE id = $1",  # noqa: S608
-            e.aggregate_id,
-            clean(e.data["email"]),
-        )
+        await _append(rows, "companies", "emails", e.aggregate_id, e.data["email"])
+        return
+    email = clean(e.data["email"])
+    company = await rows.get("companies", e.aggregate_id)
+    if company is not None:
+        rows.replace("companies", company, emails=[m for m in company["emails"] if m != email])
 
 
-async def _lead_created(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+async def _lead_created(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     d = e.data
     conversation = UUID(d["conversation_id"])
-    await conn.execute(
-        f"INSERT INTO {s}.leads (id, conversation_id, contact_id, channel, source, status, conversations,"  # noqa: S608
-        " arrived_at, created_at, version) VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8, $9)"
-        " ON CONFLICT (id) DO NOTHING",
-        e.aggregate_id,
-        conversation,
-        UUID(d["contact_id"]),
-        clean(d["channel"]),
-        clean(d.get("source", "")),
-        [conversation],
-        moment(d.get("arrived_at")),
-        e.occurred_at,
-        e.version,
+    lead = rows.new_row(
+        "leads",
+        id=e.aggregate_id,
+        conversation_id=conversation,
+        contact_id=UUID(d["contact_id"]),
+        channel=clean(d["channel"]),
+        source=clean(d.get("source", "")),
+        status="new",
+        conversations=[conversation],
+        arrived_at=moment(d.get("arrived_at")),
+        created_at=e.occurred_at,
+        version=e.version,
     )
+    await rows.insert("leads", lead)
 
 
 def _lead_status(status: str, *, holder: bool = False) -> Handler:
     """Where routing has the lead now; ``holder``: the event names its manager, else it has none."""
 
-    async def handle(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+    async def handle(rows: Rows, e: PublishedEvent, _: Changes) -> None:
         manager = uuid_or_none(e.data.get("manager_id")) if holder else None
-        await conn.execute(
-            f"UPDATE {s}.leads SET status = $2, manager_id = $3 WHERE id = $1",  # noqa: S608
-            e.aggregate_id,
-            status,
-            manager,
-        )
+        await rows.update("leads", e.aggregate_id, status=status, manager_id=manager)
 
     return handle
 
 
-async def _lead_details(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+async def _lead_details(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     d = e.data
-    await conn.execute(
-        f"UPDATE {s}.leads SET amount = $2, currency = $3, product_interest = $4, comment = $5 WHERE id = $1",  # noqa: S608
+    await rows.update(
+        "leads",
         e.aggregate_id,
-        None if d.get("amount") is None else money(d["amount"]),
-        clean(d["currency"]),
-        clean(d["product_interest"]),
-        clean(d["comment"]),
+        amount=None if d.get("amount") is None else money(d["amount"]),
+        currency=clean(d["currency"]),
+        product_interest=clean(d["product_interest"]),
+        comment=clean(d["comment"]),
     )
 
 
-async def _conversation_linked(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
-    await _append_id(conn, s, e.aggregate_id, UUID(e.data["conversation_id"]))
+async def _conversation_linked(rows: Rows, e: PublishedEvent, _: Changes) -> None:
+    lead = await rows.get("leads", e.aggregate_id)
+    conversation = UUID(e.data["conversation_id"])
+    if lead is not None and conversation not in lead["conversations"]:
+        rows.replace("leads", lead, conversations=[*lead["conversations"], conversation])
 
 
-async def _append_id(conn: Connection, s: str, lead: UUID, conversation: UUID) -> None:
-    await conn.execute(
-        f"UPDATE {s}.leads SET conversations = array_append(conversations, $2)"  # noqa: S608
-        " WHERE id = $1 AND NOT $2 = ANY(conversations)",
-        lead,
-        conversation,
-    )
-
-
-async def _suggested(conn: Connection, s: str, e: PublishedEvent, ch: Changes) -> None:
+async def _suggested(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
     d = e.data
     contacts = [UUID(c) for c in d["contact_ids"]]
-    await conn.execute(
-        f"INSERT INTO {s}.duplicate_suggestions (id, contact_ids, reasons, status, suggested_at, version)"  # noqa: S608
-        " VALUES ($1, $2, $3, 'open', $4, $5) ON CONFLICT (id) DO NOTHING",
-        e.aggregate_id,
-        contacts,
-        json.dumps(clean(list(d["reasons"]))),
-        e.occurred_at,
-        e.version,
+    suggestion = rows.new_row(
+        "duplicate_suggestions",
+        id=e.aggregate_id,
+        contact_ids=contacts,
+        reasons=json.dumps(clean(list(d["reasons"]))),
+        status="open",
+        suggested_at=e.occurred_at,
+        version=e.version,
     )
+    await rows.insert("duplicate_suggestions", suggestion)
     ch.contacts.update(contacts)
 
 
 def _suggestion(status: str) -> Handler:
-    async def handle(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
-        await conn.execute(
-            f"UPDATE {s}.duplicate_suggestions SET status = $2, version = $3 WHERE id = $1",  # noqa: S608
-            e.aggregate_id,
-            status,
-            e.version,
-        )
+    async def handle(rows: Rows, e: PublishedEvent, _: Changes) -> None:
+        await rows.update("duplicate_suggestions", e.aggregate_id, status=status, version=e.version)
 
     return handle
 
 
 HANDLERS: dict[str, Handler] = {
     "Contact.Registered": _contact_registered,
-    "Contact.Renamed": _set("contacts", "name = $2", "name"),
-    "Contact.SourceChanged": _set("contacts", "source = $2", "source"),
-    "Contact.ResponsibleManagerChanged": _set("contacts", "responsible_id = $2::uuid", "manager_id"),
+    "Contact.Renamed": _set("contacts", "name"),
+    "Contact.SourceChanged": _set("contacts", "source"),
+    "Contact.ResponsibleManagerChanged": _set("contacts", "responsible_id=manager_id", read=_as_uuid),
     "Contact.ProfileUpdated": _profile,
     "Contact.CustomFieldsChanged": _custom_fields,
     "Contact.PhoneAdded": _contact_phone,
     "Contact.EmailAdded": _contact_email,
     "Contact.AddressAdded": _contact_address,
-    "Contact.JoinedCompany": _set("contacts", "company_id = $2::uuid", "company_id"),
-    "Contact.LeftCompany": _set("contacts", "company_id = NULL"),
+    "Contact.JoinedCompany": _set("contacts", "company_id", read=_as_uuid),
+    "Contact.LeftCompany": _set("contacts", company_id=None),
     "Contact.Merged": _merged,
     "Contact.MergedInto": _merged_into,
     "Company.Registered": _company_registered,
-    "Company.DetailsChanged": _set(
-        "companies", "name = $2, domain = $3, address = $4, industry = $5", "name", "domain", "address", "industry"
-    ),
+    "Company.DetailsChanged": _set("companies", "name", "domain", "address", "industry"),
     "Company.PhoneAdded": _company_phone,
     "Company.PhoneRemoved": _company_phone,
     "Company.EmailAdded": _company_email,
     "Company.EmailRemoved": _company_email,
-    "Company.ResponsibleManagerChanged": _set("companies", "responsible_id = $2::uuid", "manager_id"),
+    "Company.ResponsibleManagerChanged": _set("companies", "responsible_id=manager_id", read=_as_uuid),
     "Lead.Created": _lead_created,
     "Lead.Assigned": _lead_status("assigned", holder=True),
     "Lead.Transferred": _lead_status("assigned", holder=True),
@@ -303,9 +297,9 @@ HANDLERS: dict[str, Handler] = {
     "Lead.Released": _lead_status("new"),
     "Lead.Reopened": _lead_status("new"),
     "Lead.Closed": _lead_status("closed"),
-    "Lead.TakenInProgress": _set("leads", "qualification = 'in_progress', junk_reason = ''"),
-    "Lead.Qualified": _set("leads", "qualification = 'qualified'"),
-    "Lead.MarkedJunk": _set("leads", "qualification = 'junk', junk_reason = $2", "reason"),
+    "Lead.TakenInProgress": _set("leads", qualification="in_progress", junk_reason=""),
+    "Lead.Qualified": _set("leads", qualification="qualified"),
+    "Lead.MarkedJunk": _set("leads", "junk_reason=reason", qualification="junk"),
     "Lead.DetailsChanged": _lead_details,
     "Lead.ConversationLinked": _conversation_linked,
     "DuplicateSuggestion.Suggested": _suggested,

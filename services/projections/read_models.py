@@ -1,7 +1,9 @@
 """The read models: each one's name, the tables it fills, what it reads of others, and its projector.
 
 The live projection applies every read model to each event in this order; a replay builds any of
-them into a new version beside the live one. A new read model is one more entry here (its tables in
+them into a new version beside the live one. Both apply the same projectors to a ``rows.Rows``, which
+holds the rows in memory: the live projection reads each row it needs from PostgreSQL, a replay has
+them all already. A new read model is one more entry here (its tables in
 ``schema.py``); ``switchboard replay NAME`` then fills it from the whole history.
 """
 
@@ -15,18 +17,19 @@ from services.projections import forms_view, inbox_view, people_view, sales_view
 from services.projections.forms_view import FORM_TABLES
 from services.projections.inbox_view import Changes
 from services.projections.report_tables import REPORT_TABLES
-from services.tables import Connection
+from services.projections.rows import Rows
 
-Projector = Callable[[Connection, str, PublishedEvent, Changes], Awaitable[None]]
+Projector = Callable[[Rows, PublishedEvent, Changes], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class ReadModel:
-    """One read model: the ``tables`` its ``projector`` writes, and the read models whose tables it reads."""
+    """One read model: the ``tables`` its ``projector`` writes, the event types it ``handles``, what it reads."""
 
     name: str
     tables: tuple[str, ...]
     projector: Projector
+    handles: Callable[[str], bool]
     reads: tuple[str, ...] = ()
 
 
@@ -35,6 +38,7 @@ READ_MODELS: tuple[ReadModel, ...] = (
         "inbox",
         ("conversations", "messages", "assignments", "managers", "activities", "pins", "canned_replies"),
         inbox_view.apply,
+        inbox_view.handles,
     ),
     ReadModel(
         "sales",
@@ -44,11 +48,14 @@ READ_MODELS: tuple[ReadModel, ...] = (
             *REPORT_TABLES,
         ),
         sales_view.apply,
+        sales_view.handles,
         # Timelines place a conversation's messages on its contact's and lead's: it reads the inbox's.
         reads=("inbox",),
     ),
-    ReadModel("people", ("contacts", "companies", "leads", "duplicate_suggestions"), people_view.apply),
-    ReadModel("forms", FORM_TABLES, forms_view.apply),
+    ReadModel(
+        "people", ("contacts", "companies", "leads", "duplicate_suggestions"), people_view.apply, people_view.handles
+    ),
+    ReadModel("forms", FORM_TABLES, forms_view.apply, forms_view.handles),
 )
 
 
@@ -67,6 +74,12 @@ def named(names: Iterable[str]) -> tuple[ReadModel, ...]:
     return tuple(model for model in READ_MODELS if not wanted or model.name in wanted)
 
 
+def wanted_by(models: Iterable[ReadModel]) -> Callable[[str], bool]:
+    """Whether an event type changes any of ``models``."""
+    chosen = tuple(models)
+    return lambda event_type: any(model.handles(event_type) for model in chosen)
+
+
 def with_what_they_read(models: Iterable[ReadModel]) -> tuple[ReadModel, ...]:
     """``models`` and every read model they read, in the order they are applied."""
     needed = {model.name for model in models}
@@ -76,9 +89,7 @@ def with_what_they_read(models: Iterable[ReadModel]) -> tuple[ReadModel, ...]:
     return tuple(model for model in READ_MODELS if model.name in needed)
 
 
-async def apply_to(
-    conn: Connection, schema: str, models: Iterable[ReadModel], event: PublishedEvent, changes: Changes
-) -> None:
-    """Apply one event to ``models`` in ``schema``, in order."""
+async def apply_to(rows: Rows, models: Iterable[ReadModel], event: PublishedEvent, changes: Changes) -> None:
+    """Apply one event to ``models``, in order, in memory; ``rows.write()`` then stores what changed."""
     for model in models:
-        await model.projector(conn, schema, event, changes)
+        await model.projector(rows, event, changes)

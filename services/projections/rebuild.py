@@ -1,58 +1,47 @@
-"""Rebuilding read models from offset zero, and comparing them with the live ones."""
+"""A scratch copy of the read models built from the event store, and comparing two copies.
+
+``rebuild`` fills a schema of its own from the whole notification log with the replay's own code (the
+rows in memory, a page of events at a time, written with COPY), switching nothing: tests and the
+fault-injection run compare it with the live read models (a read model rebuilt from the log equals
+the live one).
+"""
 
 from __future__ import annotations
 
-import time
-
 import asyncpg
-from aiokafka import TopicPartition
 
-from services.bootstrap import build_consumer
-from services.projections.schema import (
-    READ_MODEL_TABLES,
-    checked,
-    create_read_models,
-    drop_read_models,
-)
-from services.projections.tracking import Position, apply_records
-from services.settings import Settings
-from services.topics import Topics
+from services.projections import event_log
+from services.projections.read_models import READ_MODELS
+from services.projections.replay_pages import apply_pages
+from services.projections.rows import Rows
+from services.projections.schema import READ_MODEL_TABLES, checked, create_read_models, drop_read_models
+from services.projections.tracking import PROJECTION, Position
+from services.tables import Connection
 
 REBUILD_SCHEMA = "read_models_rebuild"
 
 
-class RebuildStalled(RuntimeError):
-    """The log stopped yielding records before the rebuild reached its end."""
+async def rebuild(pool: asyncpg.Pool, schema: str = REBUILD_SCHEMA) -> Position:
+    """Build ``schema`` afresh from the whole event store as it stands now; the position it reached.
 
-
-async def rebuild(
-    settings: Settings, pool: asyncpg.Pool, schema: str = REBUILD_SCHEMA, stall_seconds: float = 30.0
-) -> Position:
-    """Build ``schema`` afresh from the whole domain-event log as it stands now."""
+    The schema is dropped first: never name the live one while the projection runs.
+    """
     await drop_read_models(pool, schema)
     await create_read_models(pool, schema)
-    partition = TopicPartition(Topics.named(settings.topic_prefix).domain_events, 0)
-    consumer = build_consumer(settings)
-    await consumer.start()
-    position = Position(notification_id=0, kafka_offset=-1)
-    try:
-        consumer.assign([partition])
-        end = (await consumer.end_offsets([partition]))[partition]
-        # A plain seek: seek_to_beginning can lose a race with the reset that assign() starts.
-        consumer.seek(partition, 0)
-        idle_since = time.monotonic()
-        while position.kafka_offset + 1 < end:
-            batch = await consumer.getmany(partition, timeout_ms=1000, max_records=5000)
-            records = [r for r in batch.get(partition, []) if r.offset < end]
-            if records:
-                position = await apply_records(pool, schema, records, position, notify=False)
-                idle_since = time.monotonic()
-            elif time.monotonic() - idle_since > stall_seconds:
-                msg = f"no records for {stall_seconds:.0f}s at offset {position.kafka_offset + 1} of {end}"
-                raise RebuildStalled(msg)
-    finally:
-        await consumer.stop()
-    return position
+    rows = Rows(schema, complete=True)
+    head = await event_log.head(pool)
+
+    async def record(conn: Connection, at: int) -> None:
+        await conn.execute(
+            f"INSERT INTO {checked(schema)}.position (projection, notification_id, kafka_offset)"  # noqa: S608
+            " VALUES ($1, $2, -1)"
+            " ON CONFLICT (projection) DO UPDATE SET notification_id = EXCLUDED.notification_id",
+            PROJECTION,
+            at,
+        )
+
+    at = (await apply_pages(pool, rows, READ_MODELS, 0, head, record))[0] if head else 0
+    return Position(notification_id=at, kafka_offset=-1)
 
 
 async def differences(pool: asyncpg.Pool, left: str, right: str) -> dict[str, int]:

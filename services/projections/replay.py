@@ -1,7 +1,8 @@
 """Replay: a new version of read models built from the event store, then switched to without downtime.
 
-``replay`` builds the next version from the notification log in large batches, storing its position
-with each batch (a killed replay goes on from there), catches up with the head of the log, and puts
+``replay`` builds the next version from the notification log in large pages, applying each page to
+rows held in memory and writing them with COPY, storing its position with each page (a killed replay
+reads the rows back and goes on from there), catches up with the head of the log, and puts
 the new tables in place of the live ones. The live projection keeps following the domain-events
 topic into whichever tables are live; at the switch both stand at the same notification id, which
 the live projection then goes on from, so no event is applied twice or missed.
@@ -10,27 +11,25 @@ the live projection then goes on from, so no event is applied twice or missed.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import cast
 
 import asyncpg
 import structlog
 
-from domain.published_event import PublishedEvent
 from services.projections import event_log, versions
-from services.projections.combined_writes import CombinedWrites
 from services.projections.inbox_view import Changes
-from services.projections.read_models import READ_MODELS, ReadModel, apply_to, named, with_what_they_read
+from services.projections.read_models import READ_MODELS, ReadModel, named, with_what_they_read
+from services.projections.replay_pages import PAGE, apply_page, apply_pages
+from services.projections.rows import Rows
 from services.projections.schema import LIVE_SCHEMA, create_read_models
-from services.projections.tracking import EVENT_ERRORS, HANDOVER_LOCK, PROJECTION, load_position, notify_changes
+from services.projections.tracking import HANDOVER_LOCK, PROJECTION, load_position, notify_changes
 from services.tables import DDL_LOCK, Connection
 
 log = structlog.get_logger()
 
-BATCH = 5000
 # Switch once this close to the head of the log: the rest is applied while the live projection waits.
-CLOSE_ENOUGH = BATCH
+CLOSE_ENOUGH = PAGE
 SWITCH_ATTEMPTS = 50
 REPLAY_LOCK = 0x5B0A_0004  # pg advisory lock key: one replay at a time
 
@@ -100,6 +99,12 @@ async def _replay(  # noqa: PLR0913
     started = time.monotonic()
     at = (await versions.begin(pool, chosen, restart=restart)).notification_id
     log.info("replay_started", read_models=chosen, notification_id=at)
+    # The next version's tables start empty: every row is then made here, and none needs reading back.
+    rows = Rows(versions.NEXT_SCHEMA, complete=at == 0)
+    if at:
+        async with pool.acquire() as conn:
+            rows.conn = conn
+            await rows.load_whole(table for model in built for table in model.tables)
     events = 0
     while True:
         target = await event_log.head(pool)
@@ -109,24 +114,19 @@ async def _replay(  # noqa: PLR0913
             break
         if at >= target:
             return Replayed(chosen, at, events, time.monotonic() - started, switched=False, differences={})
-        async for batch in event_log.batches(pool, at, target, BATCH):
-            async with pool.acquire() as conn, conn.transaction():
-                await _apply(conn, versions.NEXT_SCHEMA, built, batch, Changes())
-                events += len(batch)
-                at = batch[-1].notification_id
-                rate = events / max(time.monotonic() - started, 1e-9)
-                await versions.record(conn, at, target, rate)
-            if on_progress is not None:
-                on_progress(at, target, rate)
-    at, switched, found, last = await _switch(pool, models, built, verify=verify, lock_timeout_ms=lock_timeout_ms)
+        record, told = _recorder(target, at, started), _told(on_progress, target)
+        at, read = await apply_pages(pool, rows, built, at, target, record, told)
+        events += read
+    at, switched, found, last = await _switch(pool, rows, models, built, verify=verify, lock_timeout_ms=lock_timeout_ms)
     events += last
     seconds = time.monotonic() - started
     log.info("replay_done", read_models=chosen, notification_id=at, switched=switched, events=events)
     return Replayed(chosen, at, events, seconds, switched=switched, differences=found)
 
 
-async def _switch(
+async def _switch(  # noqa: PLR0913
     pool: asyncpg.Pool,
+    rows: Rows,
     models: tuple[ReadModel, ...],
     built: tuple[ReadModel, ...],
     *,
@@ -135,6 +135,8 @@ async def _switch(
 ) -> tuple[int, bool, dict[str, tuple[int, list[versions.DifferingRow]]], int]:
     """Bring both versions to the same event, compare them if asked, and put the new one in place."""
     await create_read_models(pool, LIVE_SCHEMA)
+    # The indexes a replay left out while it filled the tables: made once, not kept up row by row.
+    await create_read_models(pool, versions.NEXT_SCHEMA)
     staying = tuple(model for model in READ_MODELS if model not in models)
     tables = tuple(table for model in models for table in model.tables)
     for attempt in range(1, SWITCH_ATTEMPTS + 1):
@@ -148,7 +150,8 @@ async def _switch(
                 replayed = await versions.checkpoint(conn)
                 assert replayed is not None  # begin() made it
                 target = max(live.notification_id, replayed.notification_id, await event_log.head(conn))
-                last = await _apply_range(conn, versions.NEXT_SCHEMA, built, replayed.notification_id, target)
+                rows.conn = conn
+                last = await _apply_range(rows, built, replayed.notification_id, target)
                 if verify:
                     found = await _compare(conn, models, live.notification_id, target, tables)
                     if found:
@@ -156,7 +159,9 @@ async def _switch(
                         return target, False, found, last
                 # The read models that stay live are brought to the same event, so one position holds for all.
                 changes = Changes()
-                await _apply_range(conn, LIVE_SCHEMA, staying, live.notification_id, target, changes)
+                live_rows = Rows(LIVE_SCHEMA)
+                live_rows.conn = conn
+                await _apply_range(live_rows, staying, live.notification_id, target, changes)
                 await notify_changes(conn, changes)
                 await versions.put_in_place(conn, tables, lock_timeout_ms)
                 await conn.execute(
@@ -169,6 +174,10 @@ async def _switch(
                 )
         except asyncpg.LockNotAvailableError:
             log.info("replay_switch_waiting", attempt=attempt)
+            # What the try wrote was rolled back with it: the rows are read again from where the version stands.
+            async with pool.acquire() as conn:
+                rows.conn = conn
+                await rows.load_whole(table for model in built for table in model.tables)
             continue
         log.info("read_models_switched", tables=tables, notification_id=target, live_was_at=live.notification_id)
         return target, True, {}, last
@@ -185,56 +194,41 @@ async def _compare(
     """The rows that differ between the live and the new version, both at ``target``; nothing of live changes."""
     try:
         async with conn.transaction():
-            await _apply_range(conn, LIVE_SCHEMA, models, live_at, target)
+            live_rows = Rows(LIVE_SCHEMA)
+            live_rows.conn = conn
+            await _apply_range(live_rows, models, live_at, target)
             found = await versions.differing_rows(conn, LIVE_SCHEMA, versions.NEXT_SCHEMA, tables)
             raise _RollBack  # noqa: TRY301 - leave the savepoint, undoing it
     except _RollBack:
         return found
 
 
-async def _apply_range(  # noqa: PLR0913
-    conn: Connection, schema: str, models: tuple[ReadModel, ...], after: int, up_to: int, changes: Changes | None = None
+async def _apply_range(
+    rows: Rows, models: tuple[ReadModel, ...], after: int, up_to: int, changes: Changes | None = None
 ) -> int:
-    """Apply the events after ``after`` up to ``up_to`` to ``models`` in ``schema``; how many there were."""
+    """Apply the events after ``after`` up to ``up_to`` to ``models`` and write them; how many there were."""
+    assert rows.conn is not None
     applied = 0
     while models and after < up_to:
-        rows = await event_log.read_after(conn, after, BATCH, up_to)
-        if not rows:
+        found = await event_log.read_after(rows.conn, after, PAGE, up_to)
+        if not found:
             break
-        await _apply(conn, schema, models, [event_log.published(row) for row in rows], changes or Changes())
-        after = rows[-1]["notification_id"]
-        applied += len(rows)
+        await apply_page(rows, models, [event_log.published(row) for row in found], changes or Changes())
+        rows.written()
+        after = found[-1]["notification_id"]
+        applied += len(found)
     return applied
 
 
-async def _apply(
-    conn: Connection, schema: str, models: tuple[ReadModel, ...], events: list[PublishedEvent], changes: Changes
-) -> None:
-    """Apply ``events`` in order; one that fails on its own is logged and passed over.
+def _recorder(target: int, start: int, started: float) -> Callable[[Connection, int], Awaitable[None]]:
+    async def record(conn: Connection, at: int) -> None:
+        await versions.record(conn, at, target, (at - start) / max(time.monotonic() - started, 1e-9))
 
-    The live projection keeps such an event as a dead letter of its own.
-    """
-    try:
-        async with conn.transaction():
-            combined = CombinedWrites(conn, schema)
-            # The projectors use only what CombinedWrites has of a connection.
-            held = cast("Connection", combined)
-            for event in events:
-                await apply_to(held, schema, models, event, changes)
-            await combined.flush()
-    except EVENT_ERRORS:
-        # Which event failed is found again without holding writes back, one savepoint each.
-        for event in events:
-            try:
-                async with conn.transaction():
-                    await apply_to(conn, schema, models, event, changes)
-            except EVENT_ERRORS as error:
-                log.warning(
-                    "replay_event_skipped",
-                    schema=schema,
-                    notification_id=event.notification_id,
-                    event_type=event.type,
-                    aggregate_id=str(event.aggregate_id),
-                    error_type=type(error).__name__,
-                    error=str(error),
-                )
+    return record
+
+
+def _told(on_progress: Progress | None, target: int) -> Callable[[int, int], None] | None:
+    if on_progress is None:
+        return None
+    started = time.monotonic()
+    return lambda at, events: on_progress(at, target, events / max(time.monotonic() - started, 1e-9))

@@ -7,108 +7,87 @@ lead was closed. Operator metrics are read from those rows.
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from domain.published_event import PublishedEvent
 from services.projections.inbox_view import Changes
+from services.projections.rows import Rows
 from services.projections.sales_rows import Handler, clean, moment
-from services.tables import Connection
 
 
-async def apply(conn: Connection, schema: str, event: PublishedEvent, changes: Changes) -> None:
-    """Apply one public domain event to the reports' own read models in ``schema``."""
+async def apply(rows: Rows, event: PublishedEvent, changes: Changes) -> None:
+    """Apply one public domain event to the reports' own read models."""
     handler = HANDLERS.get(event.type)
     if handler is not None:
-        await handler(conn, schema, event, changes)
+        await handler(rows, event, changes)
 
 
-async def _team_formed(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
-    await conn.execute(
-        f"INSERT INTO {s}.teams (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",  # noqa: S608
-        e.aggregate_id,
-        clean(e.data["name"]),
-    )
+async def _team_formed(rows: Rows, e: PublishedEvent, _: Changes) -> None:
+    await rows.insert("teams", rows.new_row("teams", id=e.aggregate_id, name=clean(e.data["name"])))
 
 
-async def _member_added(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
-    await conn.execute(
-        f"INSERT INTO {s}.team_members (team_id, manager_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",  # noqa: S608
-        e.aggregate_id,
-        UUID(str(e.data["manager_id"])),
-    )
+async def _member_added(rows: Rows, e: PublishedEvent, _: Changes) -> None:
+    member = rows.new_row("team_members", team_id=e.aggregate_id, manager_id=UUID(str(e.data["manager_id"])))
+    await rows.insert("team_members", member)
 
 
-async def _lead_created(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+async def _lead_created(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     d = e.data
     arrived = moment(d.get("arrived_at")) or e.occurred_at
-    await conn.execute(
-        f"INSERT INTO {s}.lead_sources (lead_id, conversation_id, source, created_at)"  # noqa: S608
-        " VALUES ($1, $2, $3, $4) ON CONFLICT (lead_id) DO NOTHING",
-        e.aggregate_id,
-        UUID(str(d["conversation_id"])),
-        clean(d.get("source") or d["channel"]),
-        arrived,
+    source = rows.new_row(
+        "lead_sources",
+        lead_id=e.aggregate_id,
+        conversation_id=UUID(str(d["conversation_id"])),
+        source=clean(d.get("source") or d["channel"]),
+        created_at=arrived,
     )
-    await _waiting(conn, s, e.aggregate_id, arrived)
+    await rows.insert("lead_sources", source)
+    await _waiting(rows, e.aggregate_id, arrived)
 
 
-async def _waiting(conn: Connection, s: str, lead_id: UUID, since: object) -> None:
-    await conn.execute(
-        f"INSERT INTO {s}.lead_waiting (lead_id, queue, since) VALUES ($1, '', $2) ON CONFLICT DO NOTHING",  # noqa: S608
-        lead_id,
-        since,
-    )
+async def _waiting(rows: Rows, lead_id: UUID, since: datetime) -> None:
+    await rows.insert("lead_waiting", rows.new_row("lead_waiting", lead_id=lead_id, queue="", since=since))
 
 
-async def _back_to_queues(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
-    await _waiting(conn, s, e.aggregate_id, e.occurred_at)
+async def _back_to_queues(rows: Rows, e: PublishedEvent, _: Changes) -> None:
+    await _waiting(rows, e.aggregate_id, e.occurred_at)
 
 
-async def _queued(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+async def _queued(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     # It waits since it arrived (or was released), not since it was put in a queue.
-    await _waiting(conn, s, e.aggregate_id, e.occurred_at)
-    await conn.execute(
-        f"UPDATE {s}.lead_waiting SET queue = $2 WHERE lead_id = $1",  # noqa: S608
-        e.aggregate_id,
-        clean(e.data.get("queue") or ""),
+    await _waiting(rows, e.aggregate_id, e.occurred_at)
+    await rows.update("lead_waiting", e.aggregate_id, queue=clean(e.data.get("queue") or ""))
+
+
+async def _assigned(rows: Rows, e: PublishedEvent, _: Changes) -> None:
+    waited = await rows.delete("lead_waiting", e.aggregate_id)
+    handling = rows.new_row(
+        "lead_handling",
+        lead_id=e.aggregate_id,
+        notification_id=e.notification_id,
+        conversation_id=UUID(str(e.data["conversation_id"])),
+        manager_id=UUID(str(e.data["manager_id"])),
+        queue=waited["queue"] if waited else "",
+        waited_from=waited["since"] if waited else e.occurred_at,
+        assigned_at=e.occurred_at,
     )
+    await rows.insert("lead_handling", handling, fresh=True)
 
 
-async def _assigned(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
-    waited = await conn.fetchrow(
-        f"DELETE FROM {s}.lead_waiting WHERE lead_id = $1 RETURNING queue, since",  # noqa: S608
-        e.aggregate_id,
-    )
-    await conn.execute(
-        f"INSERT INTO {s}.lead_handling (lead_id, notification_id, conversation_id, manager_id, queue, waited_from,"  # noqa: S608
-        " assigned_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-        e.aggregate_id,
-        e.notification_id,
-        UUID(str(e.data["conversation_id"])),
-        UUID(str(e.data["manager_id"])),
-        waited["queue"] if waited else "",
-        waited["since"] if waited else e.occurred_at,
-        e.occurred_at,
-    )
+async def _answered(rows: Rows, e: PublishedEvent, _: Changes) -> None:
+    manager = UUID(str(e.data["manager_id"]))
+    at = moment(e.data.get("at")) or e.occurred_at
+    for handling in await rows.where("lead_handling", ("lead_id",), e.aggregate_id):
+        if handling["manager_id"] == manager and handling["first_answer_at"] is None:
+            rows.replace("lead_handling", handling, first_answer_at=at)
 
 
-async def _answered(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
-    await conn.execute(
-        f"UPDATE {s}.lead_handling SET first_answer_at = $3"  # noqa: S608
-        " WHERE lead_id = $1 AND manager_id = $2 AND first_answer_at IS NULL",
-        e.aggregate_id,
-        UUID(str(e.data["manager_id"])),
-        moment(e.data.get("at")) or e.occurred_at,
-    )
-
-
-async def _closed(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
-    await conn.execute(f"DELETE FROM {s}.lead_waiting WHERE lead_id = $1", e.aggregate_id)  # noqa: S608
-    await conn.execute(
-        f"UPDATE {s}.lead_handling SET resolved_at = $2 WHERE lead_id = $1 AND resolved_at IS NULL",  # noqa: S608
-        e.aggregate_id,
-        e.occurred_at,
-    )
+async def _closed(rows: Rows, e: PublishedEvent, _: Changes) -> None:
+    await rows.delete("lead_waiting", e.aggregate_id)
+    for handling in await rows.where("lead_handling", ("lead_id",), e.aggregate_id):
+        if handling["resolved_at"] is None:
+            rows.replace("lead_handling", handling, resolved_at=e.occurred_at)
 
 
 HANDLERS: dict[str, Handler] = {

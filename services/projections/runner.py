@@ -12,8 +12,11 @@ from aiokafka import TopicPartition
 from services.bootstrap import build_consumer, create_pool, instance_name
 from services.dead_letters import PROJECTIONS, Retrying, create_dead_letters
 from services.heartbeat import beat
+from services.projections import event_log
+from services.projections.replay import replay
 from services.projections.schema import LIVE_SCHEMA, create_read_models
-from services.projections.tracking import apply_records, load_position
+from services.projections.tracking import Position, apply_records, load_position
+from services.projections.versions import ReplayUnderWay
 from services.settings import Settings
 from services.topics import Topics
 
@@ -37,6 +40,8 @@ async def follow(settings: Settings, pool: asyncpg.Pool, schema: str, stop: asyn
     # Letters are re-driven into the live read models; any other schema only logs what it skips.
     letters_of = PROJECTIONS if schema == LIVE_SCHEMA else None
     position = await load_position(pool, schema)
+    if schema == LIVE_SCHEMA and position.notification_id == 0:
+        position = await _filled_from_the_store(pool)
     partition = TopicPartition(Topics.named(settings.topic_prefix).domain_events, 0)
     # Should a reset to the earliest offset ever win over the seek below, re-reading is harmless:
     # applied events are skipped.
@@ -67,6 +72,23 @@ async def follow(settings: Settings, pool: asyncpg.Pool, schema: str, stop: asyn
                 failures = 0
     finally:
         await consumer.stop()
+
+
+async def _filled_from_the_store(pool: asyncpg.Pool) -> Position:
+    """Live read models found empty are filled by replay from the event store, which keeps every event.
+
+    The domain-events topic may have lost its oldest records to retention; the topic is then followed
+    from the replay's position (its records up to there are passed over by notification id).
+    """
+    head = await event_log.head(pool)
+    if head:
+        log.info("projection_filling_by_replay", schema=LIVE_SCHEMA, notification_id=head)
+        try:
+            await replay(pool)
+        except ReplayUnderWay:
+            # Another process is filling it; its switch moves the stored position this one goes on from.
+            log.info("projection_replay_under_way", schema=LIVE_SCHEMA)
+    return await load_position(pool, LIVE_SCHEMA)
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:

@@ -11,9 +11,9 @@ from uuid import UUID
 
 from domain.published_event import PublishedEvent
 from services.projections.inbox_view import Changes
-from services.tables import Connection
+from services.projections.rows import Rows
 
-Handler = Callable[[Connection, str, PublishedEvent, Changes], Awaitable[None]]
+Handler = Callable[[Rows, PublishedEvent, Changes], Awaitable[None]]
 SUMMARY_TEXT = 500  # characters of a message or a mail a timeline entry shows; the whole is a click away
 # The links every deal event carries: where it is placed, not what it says.
 LINKS = ("contact_id", "company_id", "lead_id")
@@ -45,6 +45,8 @@ def clean(value: Any) -> Any:  # noqa: ANN401 - any JSON value
     The domain refuses both on the way in; an event from before that rule is shown, not set aside.
     """
     if isinstance(value, str):
+        if value.isascii() and "\x00" not in value:  # the usual text, with nothing to clean: checked quickly
+            return value
         return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
     if isinstance(value, Mapping):
         return {clean(str(k)): clean(v) for k, v in value.items()}
@@ -59,26 +61,28 @@ def shortened(text: object) -> str:
     return whole if len(whole) <= SUMMARY_TEXT else whole[: SUMMARY_TEXT - 1] + "…"
 
 
-async def on_timelines(  # noqa: PLR0913 - where, which event, on whose timelines, what it says, and when
-    conn: Connection,
-    schema: str,
+async def on_timelines(
+    rows: Rows,
     event: PublishedEvent,
     places: Iterable[tuple[str, UUID | None]],
     summary: Mapping[str, Any],
     at: datetime | None = None,
 ) -> None:
     """Put ``event`` on the timeline of each record in ``places`` (kind, id; None ids are skipped)."""
-    rows = [
-        (kind, record, event.notification_id, at or event.occurred_at, event.type, json.dumps(clean(summary)))
-        for kind, record in dict.fromkeys(places)
-        if record is not None
-    ]
-    if rows:
-        await conn.executemany(
-            f"INSERT INTO {schema}.timeline (subject_kind, subject_id, notification_id, at, kind, summary)"  # noqa: S608 - checked schema
-            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-            rows,
-        )
+    text = json.dumps(summary)
+    if "\\u" in text:  # non-ASCII text is escaped so: only then can there be a NUL or a lone surrogate to clean
+        text = json.dumps(clean(summary))
+    for kind, record in dict.fromkeys(places):
+        if record is not None:
+            entry = {
+                "subject_kind": kind,
+                "subject_id": record,
+                "notification_id": event.notification_id,
+                "at": at or event.occurred_at,
+                "kind": event.type,
+                "summary": text,
+            }
+            await rows.insert("timeline", entry, fresh=True)
 
 
 def told(data: Mapping[str, Any], *leave_out: str) -> dict[str, Any]:

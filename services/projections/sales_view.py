@@ -7,118 +7,105 @@ reads its current name from ``stages``; the stage history keeps the name as it w
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from domain.published_event import PublishedEvent
 from services.projections import activities_view, conversions_view, deals_view, reports_view
 from services.projections.inbox_view import Changes
+from services.projections.rows import Rows
 from services.projections.sales_rows import Handler, clean, money
-from services.tables import Connection
 
 
-async def apply(conn: Connection, schema: str, event: PublishedEvent, changes: Changes) -> None:
-    """Apply one public domain event to the sales read models in ``schema``."""
+async def apply(rows: Rows, event: PublishedEvent, changes: Changes) -> None:
+    """Apply one public domain event to the sales read models."""
     handler = HANDLERS.get(event.type)
     if handler is not None:
-        await handler(conn, schema, event, changes)
-    await reports_view.apply(conn, schema, event, changes)
+        await handler(rows, event, changes)
+    await reports_view.apply(rows, event, changes)
 
 
-async def _versioned(conn: Connection, s: str, table: str, e: PublishedEvent) -> None:
-    await conn.execute(f"UPDATE {s}.{table} SET version = $2 WHERE id = $1", e.aggregate_id, e.version)  # noqa: S608
+def handles(event_type: str) -> bool:
+    """Whether events of ``event_type`` change the sales read models."""
+    return event_type in HANDLERS or event_type in reports_view.HANDLERS
 
 
-async def _pipeline_created(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+async def _versioned(rows: Rows, table: str, e: PublishedEvent) -> None:
+    await rows.update(table, e.aggregate_id, version=e.version)
+
+
+def _stage_row(rows: Rows, pipeline_id: UUID, stage: dict[str, Any], position: int) -> dict[str, Any]:
+    return rows.new_row(
+        "stages",
+        id=UUID(stage["id"]),
+        pipeline_id=pipeline_id,
+        name=clean(stage["name"]),
+        kind=stage["kind"],
+        probability=stage["probability"],
+        position=position,
+    )
+
+
+async def _pipeline_created(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     d = e.data
-    await conn.execute(
-        f"INSERT INTO {s}.pipelines (id, name, created_at, version) VALUES ($1, $2, $3, $4)"  # noqa: S608
-        " ON CONFLICT (id) DO NOTHING",
-        e.aggregate_id,
-        clean(d["name"]),
-        e.occurred_at,
-        e.version,
+    pipeline = rows.new_row(
+        "pipelines", id=e.aggregate_id, name=clean(d["name"]), created_at=e.occurred_at, version=e.version
     )
-    await conn.executemany(
-        f"INSERT INTO {s}.stages (id, pipeline_id, name, kind, probability, position)"  # noqa: S608
-        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
-        [
-            (UUID(stage["id"]), e.aggregate_id, clean(stage["name"]), stage["kind"], stage["probability"], place)
-            for place, stage in enumerate(d["stages"])
-        ],
-    )
+    await rows.insert("pipelines", pipeline)
+    for place, stage in enumerate(d["stages"]):
+        await rows.insert("stages", _stage_row(rows, e.aggregate_id, stage, place))
 
 
-async def _stage_added(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+async def _stage_added(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     d = e.data
-    stage = d["stage"]
-    await conn.execute(
-        f"UPDATE {s}.stages SET position = position + 1 WHERE pipeline_id = $1 AND position >= $2",  # noqa: S608
-        e.aggregate_id,
-        d["position"],
-    )
-    await conn.execute(
-        f"INSERT INTO {s}.stages (id, pipeline_id, name, kind, probability, position)"  # noqa: S608
-        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
-        UUID(stage["id"]),
-        e.aggregate_id,
-        clean(stage["name"]),
-        stage["kind"],
-        stage["probability"],
-        d["position"],
-    )
-    await _versioned(conn, s, "pipelines", e)
+    position = d["position"]
+    for stage in await rows.where("stages", ("pipeline_id",), e.aggregate_id):
+        if stage["position"] >= position:
+            rows.replace("stages", stage, position=stage["position"] + 1)
+    await rows.insert("stages", _stage_row(rows, e.aggregate_id, d["stage"], position))
+    await _versioned(rows, "pipelines", e)
 
 
 def _stage(column: str) -> Handler:
-    async def handle(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+    async def handle(rows: Rows, e: PublishedEvent, _: Changes) -> None:
         value = e.data["name" if column == "name" else "probability"]
-        await conn.execute(
-            f"UPDATE {s}.stages SET {column} = $2 WHERE id = $1",  # noqa: S608 - fixed column
-            UUID(e.data["stage_id"]),
-            clean(value),
-        )
-        await _versioned(conn, s, "pipelines", e)
+        await rows.update("stages", UUID(e.data["stage_id"]), **{column: clean(value)})
+        await _versioned(rows, "pipelines", e)
 
     return handle
 
 
-async def _stages_reordered(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
-    await conn.execute(
-        f"UPDATE {s}.stages SET position = o.n - 1 FROM unnest($2::uuid[]) WITH ORDINALITY AS o(id, n)"  # noqa: S608
-        " WHERE stages.id = o.id AND stages.pipeline_id = $1",
-        e.aggregate_id,
-        [UUID(stage) for stage in e.data["order"]],
-    )
-    await _versioned(conn, s, "pipelines", e)
+async def _stages_reordered(rows: Rows, e: PublishedEvent, _: Changes) -> None:
+    order = [UUID(stage) for stage in e.data["order"]]
+    for stage in await rows.where("stages", ("pipeline_id",), e.aggregate_id):
+        if stage["id"] in order:
+            rows.replace("stages", stage, position=order.index(stage["id"]))
+    await _versioned(rows, "pipelines", e)
 
 
-async def _product_created(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
+async def _product_created(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     d = e.data
-    await conn.execute(
-        f"INSERT INTO {s}.products (id, name, sku, category, price, currency, active, created_at, version)"  # noqa: S608
-        " VALUES ($1, $2, $3, $4, $5, $6, true, $7, $8) ON CONFLICT (id) DO NOTHING",
-        e.aggregate_id,
-        clean(d["name"]),
-        clean(d["sku"]),
-        clean(d["category"]),
-        money(d["price"]),
-        d["currency"],
-        e.occurred_at,
-        e.version,
+    product = rows.new_row(
+        "products",
+        id=e.aggregate_id,
+        name=clean(d["name"]),
+        sku=clean(d["sku"]),
+        category=clean(d["category"]),
+        price=money(d["price"]),
+        currency=d["currency"],
+        active=True,
+        created_at=e.occurred_at,
+        version=e.version,
     )
+    await rows.insert("products", product)
 
 
-def _product(sets: str, *fields: str) -> Handler:
-    """A product's change: ``sets`` with $3... taken from the event's ``fields``."""
+def _product(*fields: str, **sets: object) -> Handler:
+    """A product's change: its ``fields`` taken from the event, and ``sets``."""
 
-    async def handle(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
-        values = [money(e.data[f]) if f == "price" else clean(e.data[f]) for f in fields]
-        await conn.execute(
-            f"UPDATE {s}.products SET version = $2, {sets} WHERE id = $1",  # noqa: S608 - fixed SQL
-            e.aggregate_id,
-            e.version,
-            *values,
-        )
+    async def handle(rows: Rows, e: PublishedEvent, _: Changes) -> None:
+        values = {f: money(e.data[f]) if f == "price" else clean(e.data[f]) for f in fields}
+        await rows.update("products", e.aggregate_id, version=e.version, **values, **sets)
 
     return handle
 
@@ -130,10 +117,10 @@ HANDLERS: dict[str, Handler] = {
     "Pipeline.StageProbabilityChanged": _stage("probability"),
     "Pipeline.StagesReordered": _stages_reordered,
     "Product.Created": _product_created,
-    "Product.DetailsChanged": _product("name = $3, sku = $4, category = $5", "name", "sku", "category"),
-    "Product.PriceChanged": _product("price = $3, currency = $4", "price", "currency"),
-    "Product.Deactivated": _product("active = false"),
-    "Product.Reactivated": _product("active = true"),
+    "Product.DetailsChanged": _product("name", "sku", "category"),
+    "Product.PriceChanged": _product("price", "currency"),
+    "Product.Deactivated": _product(active=False),
+    "Product.Reactivated": _product(active=True),
     **deals_view.HANDLERS,
     **activities_view.HANDLERS,
     **conversions_view.HANDLERS,

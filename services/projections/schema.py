@@ -1,6 +1,6 @@
 """The read models' tables, created in a schema of their own.
 
-A rebuild fills a second schema from offset zero, so the live one keeps
+A replay fills a second schema from the event store, so the live one keeps
 serving while it runs.
 """
 
@@ -337,11 +337,18 @@ def checked(schema: str) -> str:
     return schema
 
 
-async def create_read_models(pool: asyncpg.Pool, schema: str) -> None:
-    """Create the read-model tables in ``schema`` if they are missing."""
-    await ensure_tables(pool, _TABLES.format(s=checked(schema)))
-    await ensure_tables(pool, REPORT_DDL.format(s=checked(schema)))
-    await ensure_tables(pool, FORMS_DDL.format(s=checked(schema)))
+async def create_read_models(pool: asyncpg.Pool, schema: str, *, indexes: bool = True) -> None:
+    """Create the read-model tables in ``schema`` if they are missing.
+
+    Without ``indexes`` only the tables and their primary keys are made: a replay fills them faster
+    so, and makes the indexes once it is done.
+    """
+    for ddl in (_TABLES, REPORT_DDL, FORMS_DDL):
+        text = ddl.format(s=checked(schema))
+        await ensure_tables(pool, text if indexes else _INDEX.sub("", text))
+
+
+_INDEX = re.compile(r"CREATE INDEX[^;]*;")
 
 
 async def drop_read_models(conn: asyncpg.Connection | asyncpg.Pool, schema: str) -> None:

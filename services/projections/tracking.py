@@ -15,6 +15,7 @@ from domain.published_event import InvalidPublishedEvent, PublishedEvent
 from services.dead_letters import Failure, Retrying, set_aside
 from services.projections.inbox_view import Changes
 from services.projections.read_models import READ_MODELS, apply_to
+from services.projections.rows import Rows
 from services.projections.schema import checked
 from services.tables import Connection
 
@@ -77,8 +78,7 @@ async def apply_records(  # noqa: PLR0913 - where to apply, what, and what to do
     crash) are skipped, so each event has its effect once. An event that fails
     on its own is tried ``retrying.attempts`` times, then set aside as a dead
     letter of ``consumer`` in the same transaction as the position moving past
-    it (a rebuild passes no consumer: it logs what it skips, which the live
-    projection has already kept).
+    it (with no consumer it only logs what it skips).
     """
     try:
         return await _apply_batch(pool, schema, records, position, notify, consumer, retrying, careful=False)
@@ -107,6 +107,8 @@ async def _apply_batch(  # noqa: PLR0913
         stored = await load_position(conn, schema)
         if stored.notification_id > current.notification_id:
             current = Position(stored.notification_id, current.kafka_offset)
+        rows = Rows(schema)
+        rows.conn = conn
         for record in records:
             current = Position(current.notification_id, record.offset)
             try:
@@ -123,12 +125,13 @@ async def _apply_batch(  # noqa: PLR0913
                 current = Position(notification_id, record.offset)
                 continue
             if careful:
-                failure = await _apply_tried(conn, schema, event, changes, retrying)
+                failure = await _apply_tried(conn, rows, event, changes, retrying)
                 if failure is not None:
                     await _set_aside(conn, schema, consumer, record, event, failure)
             else:
-                await apply(conn, schema, event, changes)
+                await apply(rows, event, changes)
             current = Position(notification_id, record.offset)
+        await rows.write()
         await conn.execute(
             f"INSERT INTO {checked(schema)}.position (projection, notification_id, kafka_offset)"  # noqa: S608
             " VALUES ($1, $2, $3) ON CONFLICT (projection) DO UPDATE"
@@ -159,9 +162,9 @@ async def notify_changes(conn: Connection, changes: Changes) -> None:
         await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, payload)
 
 
-async def apply(conn: Connection, schema: str, event: PublishedEvent, changes: Changes) -> None:
-    """Apply one event to every read model of ``schema``, in the order of ``READ_MODELS``."""
-    await apply_to(conn, schema, READ_MODELS, event, changes)
+async def apply(rows: Rows, event: PublishedEvent, changes: Changes) -> None:
+    """Apply one event to every read model, in the order of ``READ_MODELS``, in memory."""
+    await apply_to(rows, READ_MODELS, event, changes)
 
 
 def _event(record: ConsumerRecord[bytes, bytes]) -> PublishedEvent:
@@ -176,21 +179,25 @@ def _event(record: ConsumerRecord[bytes, bytes]) -> PublishedEvent:
 
 
 async def _apply_tried(
-    conn: Connection, schema: str, event: PublishedEvent, changes: Changes, retrying: Retrying
+    conn: Connection, rows: Rows, event: PublishedEvent, changes: Changes, retrying: Retrying
 ) -> Failure | None:
-    """Apply one event under a savepoint, trying again after a pause; the failure if every try failed."""
+    """Apply and write one event under a savepoint, trying again after a pause; the failure if every try failed."""
     first_failed_at: datetime | None = None
     for attempt in range(1, retrying.attempts + 1):
         applied = Changes()
+        mark = rows.mark()
         try:
             async with conn.transaction():  # a savepoint: a failed event undoes only itself
-                await apply(conn, schema, event, applied)
+                await apply(rows, event, applied)
+                await rows.write()
         except EVENT_ERRORS as error:
+            rows.undo(mark)
             first_failed_at = first_failed_at or datetime.now(tz=UTC)
             if attempt == retrying.attempts:
                 return Failure.of(error, attempt, first_failed_at)
             await retrying.pause(attempt)
             continue
+        rows.written()
         changes.absorb(applied)
         return None
     raise AssertionError  # pragma: no cover - the loop returns

@@ -58,7 +58,7 @@ async def begin(pool: asyncpg.Pool, read_models: tuple[str, ...], *, restart: bo
     """The checkpoint of the replay of ``read_models``: where a stopped one was, or the start of the log."""
     if restart:
         await drop(pool, NEXT_SCHEMA)
-    await create_read_models(pool, NEXT_SCHEMA)
+    await create_read_models(pool, NEXT_SCHEMA, indexes=False)
     await ensure_tables(pool, _REPLAY_TABLE.format(s=NEXT_SCHEMA))
     found = await checkpoint(pool)
     if found is not None and found.read_models != read_models:

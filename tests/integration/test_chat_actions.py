@@ -277,7 +277,7 @@ async def rebuilt_equals_live(settings: Settings, pool: asyncpg.Pool) -> None:
         return (await load_position(pool, LIVE_SCHEMA)).notification_id >= last
 
     await until(caught_up, WAIT, f"the projections to reach notification {last}", interval=0.2)
-    await rebuild(settings, pool)
+    await rebuild(pool)
     assert await differences(pool, LIVE_SCHEMA, "read_models_rebuild") == {}
 
 

@@ -11,12 +11,12 @@ from application.event_store import EventStore
 from application.managers import register_manager
 from services.bootstrap import build_producer
 from services.dead_letters import OUTBOX_RELAY, letters
-from services.projections.rebuild import rebuild
 from services.projections.schema import LIVE_SCHEMA
 from services.redrive import redrive
 from services.router.outbox import MAX_EVENT_BYTES, OutboxRelay
 from services.settings import Settings
 from services.topics import Topics
+from tests.projected import follow_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio, pytest.mark.timeout(120)]
 
@@ -45,7 +45,7 @@ async def test_an_event_too_large_for_the_log_is_withheld_and_the_log_goes_on(
         assert f"holds {MAX_EVENT_BYTES}" in letter.error
 
         # The projection applies everything around the stand-in and keeps no second letter of it.
-        await rebuild(settings, pool, LIVE_SCHEMA)
+        await follow_topic(settings, pool, LIVE_SCHEMA)
         names = {r["id"]: r["name"] for r in await pool.fetch(f"SELECT id, name FROM {LIVE_SCHEMA}.managers")}
         assert names == {before: "Anna", after: "Boris"}
         assert [letter.id] == [w.id for w in await letters(pool)]

@@ -14,15 +14,18 @@ import pytest
 from aiokafka import TopicPartition
 
 from application.event_store import EventStore
-from services.bootstrap import build_admin, build_consumer
+from application.managers import register_manager
+from services.bootstrap import build_admin, build_consumer, build_producer
 from services.cli import main as cli_main
 from services.console.metrics import render
 from services.projections import event_log, versions
-from services.projections.rebuild import differences
+from services.projections.rebuild import REBUILD_SCHEMA, differences, rebuild
 from services.projections.replay import REPLAY_LOCK, replay
-from services.projections.schema import LIVE_SCHEMA, READ_MODEL_TABLES, create_read_models
+from services.projections.runner import follow
+from services.projections.schema import LIVE_SCHEMA, READ_MODEL_TABLES, create_read_models, drop_read_models
 from services.projections.tracking import Position, apply_records, load_position
 from services.projections.versions import tables_of
+from services.router.outbox import OutboxRelay
 from services.settings import Settings
 from services.topics import Topics, create_topics
 from tests.conftest import REPO_ROOT, settings_env
@@ -131,10 +134,53 @@ def test_a_replay_needs_nothing_of_the_domain_events_topic(store: EventStore, se
                 r["tablename"]
                 for r in await pool.fetch("SELECT tablename FROM pg_tables WHERE schemaname = $1", LIVE_SCHEMA)
             }
+
+            # A projection that starts on empty read models fills them from the event store, not the empty
+            # topic, then follows the topic for what comes next.
+            await drop_read_models(pool, LIVE_SCHEMA)
+            await versions.drop(pool, versions.PREVIOUS_SCHEMA)
+            stop = asyncio.Event()
+            following = asyncio.create_task(follow(settings, pool, LIVE_SCHEMA, stop, notify=False))
+            try:
+
+                async def filled() -> bool:
+                    assert not following.done(), following
+                    return await _position(pool) == head
+
+                await _until(filled, timeout=60)
+                await rebuild(pool)
+                assert await differences(pool, LIVE_SCHEMA, REBUILD_SCHEMA) == {}
+                later = await asyncio.to_thread(register_manager, store, "Vera", "vera@example.com", 2, settings.team)
+                await _relayed(settings, store, pool, after=head)
+
+                async def followed() -> bool:
+                    return await _position(pool) > head
+
+                await _until(followed, timeout=60)
+                assert await pool.fetchval(f"SELECT name FROM {LIVE_SCHEMA}.managers WHERE id = $1", later) == "Vera"
+            finally:
+                stop.set()
+                await following
         finally:
             await pool.close()
 
     asyncio.run(scenario())
+
+
+async def _position(pool: asyncpg.Pool) -> int:
+    if await pool.fetchval("SELECT to_regclass($1)", f"{LIVE_SCHEMA}.position") is None:
+        return 0
+    return (await load_position(pool, LIVE_SCHEMA)).notification_id
+
+
+async def _relayed(settings: Settings, store: EventStore, pool: asyncpg.Pool, *, after: int) -> None:
+    producer = build_producer(settings)
+    await producer.start()
+    try:
+        relay = OutboxRelay(store, producer, pool, Topics.named(settings.topic_prefix))
+        await relay.publish_after(after)
+    finally:
+        await producer.stop()
 
 
 def test_metrics_show_each_read_models_lag_and_a_replays_progress(store: EventStore, settings: Settings) -> None:

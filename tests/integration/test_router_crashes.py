@@ -140,6 +140,6 @@ async def check_read_models(settings: Settings, pool: asyncpg.Pool) -> None:
         f" (SELECT count(*) FROM {LIVE_SCHEMA}.assignments) AS assignments"
     )
     assert dict(counts) == {"conversations": VISITORS, "messages": TOTAL, "assignments": VISITORS}
-    rebuilt = await rebuild(settings, pool)
+    rebuilt = await rebuild(pool)
     assert rebuilt.notification_id == last
     assert await differences(pool, LIVE_SCHEMA, "read_models_rebuild") == {}

@@ -117,7 +117,7 @@ async def _rebuilt_equals_live(settings: Settings) -> None:
             return (await load_position(pool, LIVE_SCHEMA)).notification_id >= last
 
         await until(caught_up, 60, f"the projections to reach notification {last}", interval=0.2)
-        await rebuild(settings, pool)
+        await rebuild(pool)
         assert await differences(pool, LIVE_SCHEMA, "read_models_rebuild") == {}
         assert await pool.fetchval("SELECT count(*) FROM read_models_rebuild.form_submissions") == 2
     finally:

@@ -1,0 +1,183 @@
+"""Pages of the log applied in memory while the page before is written: a replay's main loop.
+
+Python applies page N+1 to the rows in memory while PostgreSQL writes page N (COPY, upserts, and the
+position reached, in one transaction), so the two cores work at once. Pages are committed in order.
+Should a page's write fail (a value the database refuses), the rows are read back as the last
+committed page left them and the pages since are applied and written again one event at a time,
+which finds the event and passes over it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import asyncpg
+import structlog
+
+from domain.published_event import PublishedEvent
+from services.projections import event_log
+from services.projections.event_log import Page
+from services.projections.inbox_view import Changes
+from services.projections.read_models import ReadModel, apply_to, wanted_by
+from services.projections.rows import Changed, Rows
+from services.projections.tracking import EVENT_ERRORS
+from services.tables import Connection
+
+log = structlog.get_logger()
+
+PAGE = 10_000  # events read, applied in memory and written together, with the position reached
+
+# Stores the position a page reached, in the transaction that writes the page.
+Record = Callable[[Connection, int], Awaitable[None]]
+Progress = Callable[[int, int], None]  # (notification id reached, events applied so far)
+
+
+@dataclass
+class _Unsaved:
+    page: Page
+    write: asyncio.Task[int]
+
+
+async def apply_pages(  # noqa: PLR0913 - where from, to what, up to where, and what to record
+    pool: asyncpg.Pool,
+    rows: Rows,
+    models: tuple[ReadModel, ...],
+    after: int,
+    up_to: int,
+    record: Record,
+    progress: Progress | None = None,
+) -> tuple[int, int]:
+    """Apply the log after ``after`` up to ``up_to`` to ``models``, page by page.
+
+    The last notification id applied, and how many events the pages held.
+    """
+    rows.conn = pool
+    unsaved: list[_Unsaved] = []
+    events = 0
+    try:
+        async for page in event_log.batches(pool, after, up_to, PAGE, wanted_by(models)):
+            changes = Changes.ignored()
+            for event in page.events:
+                await folded(rows, models, event, changes)
+            changed = rows.take()
+            again = await _saved(pool, rows, models, unsaved, record, page)
+            if again is None:
+                write = asyncio.create_task(_write(pool, rows, changed, page.last, record))
+                rows.pending = write
+                unsaved = [_Unsaved(page, write)]
+            else:
+                rows, unsaved = again, []
+            events += page.read
+            if progress is not None:
+                progress(page.last, events)
+            after = page.last
+        await _saved(pool, rows, models, unsaved, record, None)
+    finally:
+        for left in unsaved:
+            if not left.write.done():
+                left.write.cancel()
+    return after, events
+
+
+async def _write(pool: asyncpg.Pool, rows: Rows, changed: list[Changed], last: int, record: Record) -> int:
+    async with pool.acquire() as conn, conn.transaction():
+        written = await rows.write_out(conn, changed)
+        await record(conn, last)
+    return written
+
+
+async def _saved(  # noqa: PLR0913
+    pool: asyncpg.Pool,
+    rows: Rows,
+    models: tuple[ReadModel, ...],
+    unsaved: list[_Unsaved],
+    record: Record,
+    applied: Page | None,
+) -> Rows | None:
+    """Wait for the writes of ``unsaved`` pages; None if they were written.
+
+    If one failed, those pages and the page ``applied`` since are written again one event at a time,
+    into rows read back from the database, which are returned.
+    """
+    try:
+        for left in unsaved:
+            await left.write
+    except EVENT_ERRORS as error:
+        log.warning("replay_page_refused", schema=rows.schema, error_type=type(error).__name__, error=str(error))
+        pages = [left.page for left in unsaved] + ([applied] if applied else [])
+        return await _again(pool, rows, models, pages, record)
+    return None
+
+
+async def _again(
+    pool: asyncpg.Pool, rows: Rows, models: tuple[ReadModel, ...], pages: list[Page], record: Record
+) -> Rows:
+    fresh = Rows(rows.schema)
+    async with pool.acquire() as conn:
+        fresh.conn = conn
+        await fresh.load_whole(table for model in models for table in model.tables)
+        for page in pages:
+            async with conn.transaction():
+                await apply_page(fresh, models, page.events, Changes.ignored())
+                await record(conn, page.last)
+            fresh.written()
+    fresh.conn = pool
+    return fresh
+
+
+async def apply_page(rows: Rows, models: tuple[ReadModel, ...], events: list[PublishedEvent], changes: Changes) -> None:
+    """Apply ``events`` in order and write them; one that fails on its own is logged and passed over.
+
+    The live projection keeps such an event as a dead letter of its own. A row the database refuses
+    fails the whole write: the page is then written again one event at a time to find the event.
+    """
+    conn = rows.conn
+    if conn is None or isinstance(conn, asyncpg.Pool):
+        msg = "a page is written in the caller's transaction: set Rows.conn to its connection"
+        raise RuntimeError(msg)
+    mark = rows.mark()
+    try:
+        async with conn.transaction():
+            for event in events:
+                await folded(rows, models, event, changes)
+            await rows.write()
+    except EVENT_ERRORS:
+        rows.undo(mark)
+    else:
+        return
+    for event in events:
+        at = rows.mark()
+        try:
+            async with conn.transaction():
+                await apply_to(rows, models, event, Changes())
+                await rows.write()
+        except EVENT_ERRORS as error:
+            rows.undo(at)
+            _skipped(rows, event, error)
+        else:
+            rows.written()
+
+
+async def folded(rows: Rows, models: tuple[ReadModel, ...], event: PublishedEvent, changes: Changes) -> None:
+    """Apply one event in memory; one that fails is undone, logged and passed over."""
+    at = rows.mark()
+    try:
+        # A skipped event may leave a record among the changes: the consoles are told it changed, as no harm.
+        await apply_to(rows, models, event, changes)
+    except EVENT_ERRORS as error:
+        rows.undo(at)
+        _skipped(rows, event, error)
+
+
+def _skipped(rows: Rows, event: PublishedEvent, error: Exception) -> None:
+    log.warning(
+        "replay_event_skipped",
+        schema=rows.schema,
+        notification_id=event.notification_id,
+        event_type=event.type,
+        aggregate_id=str(event.aggregate_id),
+        error_type=type(error).__name__,
+        error=str(error),
+    )
