@@ -273,6 +273,10 @@ class Settings(BaseSettings):
     )
     console_queue_frames: int = Field(default=1000, ge=10, description="Frames waiting for one console, at most.")
     console_send_timeout: float = Field(default=10.0, gt=0, description="Seconds a console may take to read a frame.")
+    console_compression: bool = Field(
+        default=False,
+        description="Per-message deflate on console sockets: a compressor each, every push compressed per socket.",
+    )
     health_cache_seconds: float = Field(
         default=2.0, ge=0, description="/healthz checks at most this often; answers in between reuse the last check."
     )
