@@ -190,6 +190,9 @@ class Settings(BaseSettings):
     webchat_outbox_frames: int = Field(default=64, ge=1, description="Frames waiting for a widget to read them.")
     webchat_send_timeout_seconds: float = Field(default=10.0, gt=0, description="A widget slower to read is closed.")
     router_batch_size: int = Field(default=200, ge=1)
+    router_idle_wait_ms: int = Field(
+        default=10, ge=1, le=1000, description="An idle router looks for new inbound messages this often."
+    )
     team: str = Field(default="sales", description="The team new leads are routed among.")
     log_level: str = Field(default="info")
     mailboxes: list[MailboxSettings] = Field(
