@@ -109,7 +109,12 @@ async def _seated(gateway: Gateway, socket: WebSocket, operator: Operator) -> No
         operator, socket, queue_frames=settings.console_queue_frames, send_timeout=settings.console_send_timeout
     )
     session_over = asyncio.Event()
-    gateway.sessions.watch(operator.session, session_over.set)
+
+    def end_session() -> None:
+        session_over.set()
+        seat.gone.set()
+
+    gateway.sessions.watch(operator.session, end_session)
     gateway.live.join(seat)
     reading: asyncio.Task[None] | None = None
     try:
@@ -129,13 +134,12 @@ async def _seated(gateway: Gateway, socket: WebSocket, operator: Operator) -> No
             }
         )
         reading = asyncio.create_task(_read_commands(gateway, seat))
-        given_up = asyncio.create_task(seat.gone.wait())
-        ended = asyncio.create_task(session_over.wait())
-        await asyncio.wait({reading, given_up, ended}, return_when=asyncio.FIRST_COMPLETED)
-        given_up.cancel()
-        ended.cancel()
+        # One event for the three ways a seat ends (the socket closes, it is given up, its session
+        # ends) rather than a task waiting on each: a thousand consoles would hold two thousand.
+        reading.add_done_callback(lambda _: seat.gone.set())
+        await seat.gone.wait()
     finally:
-        gateway.sessions.unwatch(operator.session, session_over.set)
+        gateway.sessions.unwatch(operator.session, end_session)
         gateway.live.leave(seat)
         if reading is not None:
             reading.cancel()
