@@ -24,7 +24,8 @@ class BurstRun:
     messages: int
     visitors: int
     sent_in: float  # seconds to send the whole burst
-    last_after_end: float  # seconds from the burst's end to its last message on the console
+    last_after_end: float  # seconds from the burst's end to its last message on the console (or to giving up)
+    on_console: int  # fewer than ``messages`` when the wait ran out first
     p50: float
     p99: float
 
@@ -54,6 +55,7 @@ async def measure_burst(  # noqa: PLR0913 - one measurement, all its inputs
         visitors=visitors,
         sent_in=run.sent_in,
         last_after_end=max(0.0, run.last_push_after_start - run.sent_in),
+        on_console=run.on_console,
         p50=percentile(run.latencies, 0.5),
         p99=percentile(run.latencies, 0.99),
     )

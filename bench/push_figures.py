@@ -44,7 +44,7 @@ async def latency_figures(  # noqa: PLR0913 - one phase of the run, all its inpu
         kafka50.append(percentile(kafka, 0.5) * 1000)
         kafka99.append(percentile(kafka, 0.99) * 1000)
         print(
-            f"  p50 {p50s[-1]:.0f} ms, p99 {p99s[-1]:.0f} ms over {len(run.latencies)} messages"
+            f"  p50 {p50s[-1]:.0f} ms, p99 {p99s[-1]:.0f} ms over {run.on_console} of {run.sent} messages"
             f" (after the notification: p50 {gateway50[-1]:.0f}, p99 {gateway99[-1]:.0f} ms);"
             f" raw Kafka round trip p50 {kafka50[-1]:.1f}, p99 {kafka99[-1]:.1f} ms"
         )
@@ -68,6 +68,8 @@ async def burst_figures(  # noqa: PLR0913 - one phase of the run, all its inputs
         burst = await measure_burst(settings, token, pool, seed + 300 + n, BURST_VISITORS, BURST_EACH, within)
         lags.append(burst.last_after_end)
         p99s.append(burst.p99 * 1000)
+        if burst.on_console < burst.messages:
+            print(f"  only {burst.on_console:,} of {burst.messages:,} on the console when the wait ran out")
         print(
             f"  sent in {burst.sent_in:.2f}s; last on the console {burst.last_after_end:.2f}s after;"
             f" push p50 {burst.p50 * 1000:.0f} ms, p99 {burst.p99 * 1000:.0f} ms"
