@@ -117,6 +117,9 @@ class Seat:
                 # thousand consoles would make a thousand.
                 async with asyncio.timeout(self.send_timeout):
                     await self.socket.send_text(text)
+                # Let go of the frame sent before waiting for the next: an idle console would
+                # otherwise hold its last frame, often its whole first page, until it is pushed to.
+                text = ""
                 text = self._queue.get_nowait() if not self._queue.empty() else await self._queue.get()
         except TimeoutError:
             self._mark_too_slow()
