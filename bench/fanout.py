@@ -1,7 +1,12 @@
 """Console fan-out: live updates delivered to many operator sockets on one gateway.
 
-Each run starts the gateway afresh, so its resident memory before and after
-the sockets connect gives the memory each connection costs.
+Each run starts the gateway afresh. Its resident memory is read when half the
+sockets are open and when all are: the growth between, per socket, is what one
+more socket costs (the first half also pays once for what does not grow with
+sockets, such as the allocator's arenas and the database pool, which the
+figure from before the first socket includes). Push latency is
+timed from the publish (the whole pipeline) and from the projection's
+notification (the gateway's fan-out alone, with the sockets and the client).
 """
 
 from __future__ import annotations
@@ -10,10 +15,13 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 
+import asyncpg
+
 from bench.console import OperatorSocket, Tally
 from bench.cpu import rss_bytes
 from bench.customers import Plan
 from bench.doors import InboundDoor
+from bench.notified import Notifications
 from bench.progress import Progress
 from bench.stats import percentile
 from bench.supervisor import Supervisor
@@ -31,11 +39,14 @@ class FanoutRun:
     delivered: int
     p50: float
     p99: float
-    bytes_per_connection: float
+    after_notification_p50: float
+    after_notification_p99: float
+    bytes_per_connection: float  # the second half's growth per socket
+    bytes_per_connection_from_start: float  # the growth from before the first socket, per socket
 
 
 async def measure_fanout(  # noqa: PLR0913 - one measurement, all its inputs
-    settings: Settings, supervisor: Supervisor, token: str, sockets: int, plan: Plan, within: float
+    settings: Settings, supervisor: Supervisor, token: str, sockets: int, plan: Plan, within: float, pool: asyncpg.Pool
 ) -> FanoutRun:
     """Connect ``sockets`` director consoles, publish ``plan`` at its rate, time every push on every socket."""
     supervisor.restart("gateway")
@@ -43,6 +54,7 @@ async def measure_fanout(  # noqa: PLR0913 - one measurement, all its inputs
     warm = Tally()
     await (await OperatorSocket.open(settings, token, warm)).close()
     before = rss_bytes(supervisor.pid("gateway"))
+    half, at_half = sockets // 2, 0
     tally = Tally()
     operators: list[OperatorSocket] = []
     progress = Progress("fan-out: operator sockets connected", sockets)
@@ -51,17 +63,21 @@ async def measure_fanout(  # noqa: PLR0913 - one measurement, all its inputs
             batch = min(CONNECT_AT_ONCE, sockets - len(operators))
             operators += await asyncio.gather(*(OperatorSocket.open(settings, token, tally) for _ in range(batch)))
             progress.set(len(operators))
+            if not at_half and len(operators) >= half:
+                half, at_half = len(operators), rss_bytes(supervisor.pid("gateway"))
         progress.close()
         after = rss_bytes(supervisor.pid("gateway"))
         door = InboundDoor(settings)
-        await door.start()
-        try:
-            await door.publish(plan.touches, paced=True)
-        finally:
-            await door.stop()
-        expected = len(plan.touches) * sockets
-        with contextlib.suppress(TimeoutError):  # reported as fewer delivered than expected
-            await tally.reach(expected, within)
+        async with Notifications(settings) as notifications:
+            await door.start()
+            try:
+                await door.publish(plan.touches, paced=True)
+            finally:
+                await door.stop()
+            expected = len(plan.touches) * sockets
+            with contextlib.suppress(TimeoutError):  # reported as fewer delivered than expected
+                await tally.reach(expected, within)
+            from_notification = await notifications.after_notification(pool, tally)
     finally:
         await asyncio.gather(*(o.close() for o in operators))
     latencies = tally.all_latencies()
@@ -71,5 +87,8 @@ async def measure_fanout(  # noqa: PLR0913 - one measurement, all its inputs
         delivered=len(latencies),
         p50=percentile(latencies, 0.5),
         p99=percentile(latencies, 0.99),
-        bytes_per_connection=(after - before) / sockets,
+        after_notification_p50=percentile(from_notification, 0.5),
+        after_notification_p99=percentile(from_notification, 0.99),
+        bytes_per_connection=(after - at_half) / max(1, sockets - half),
+        bytes_per_connection_from_start=(after - before) / sockets,
     )

@@ -18,17 +18,15 @@ from bench.cluster import Cluster
 from bench.console import log_in
 from bench.cpu import CpuMeter, Group, find_process
 from bench.customers import plan
-from bench.fanout import FanoutRun, measure_fanout
-from bench.latency import measure_latency
 from bench.positions import Watcher
+from bench.push_figures import burst_figures, fanout_figures, latency_figures, push_ratios
 from bench.replay import measure_replay
 from bench.report import Results, load_previous, save, table
-from bench.stats import Figure, percentile
+from bench.stats import Figure
 from bench.supervisor import SERVICES, Supervisor
 from bench.team import DIRECTOR, PASSWORD, hire
 from bench.throughput import STAGES, ThroughputRun, measure_throughput
 from services.bootstrap import create_pool
-from services.settings import Settings
 from services.topics import create_topics
 
 MANAGERS = 4
@@ -51,8 +49,8 @@ class Sizes:
     fanout_messages: int
 
 
-FULL = Sizes(3, 20_000, 10_000, 2_000, 50.0, 20.0, 1_000, 5.0, 40)
-QUICK = Sizes(1, 2_000, 2_000, 200, 50.0, 4.0, 1_000, 5.0, 8)
+FULL = Sizes(3, 20_000, 10_000, 2_000, 200.0, 20.0, 1_000, 5.0, 40)
+QUICK = Sizes(1, 2_000, 2_000, 200, 200.0, 4.0, 1_000, 5.0, 8)
 
 
 def run_bench(*, quick: bool, output: Path, seed: int | None = None) -> int:
@@ -109,14 +107,22 @@ async def _measure(cluster: Cluster, supervisor: Supervisor, sizes: Sizes, seed:
             print(f"  {runs[-1].rate:,.0f} msg/s")
         _throughput_figures(runs, results)
         token = await log_in(settings, DIRECTOR, PASSWORD)
-        await _latency(settings, token, sizes, seed, results)
+        results.figures.update(
+            await latency_figures(
+                settings, pool, token, sizes.latency_rate, sizes.latency_seconds, sizes.runs, seed, WAIT_SECONDS
+            )
+        )
+        results.figures.update(await burst_figures(settings, pool, token, sizes.runs, seed, WAIT_SECONDS))
         rates = []
         for n in range(sizes.runs):
             events, seconds = await measure_replay(pool)
             rates.append(events / seconds)
             print(f"replay run {n + 1} of {sizes.runs}: {events:,} events in {seconds:.1f}s")
         results.figures["replay"] = Figure.of(rates)
-        await _fanout(settings, supervisor, token, sizes, seed, results)
+        shape = (sizes.fanout_sockets, sizes.fanout_rate, sizes.fanout_messages)
+        results.figures.update(
+            await fanout_figures(settings, supervisor, pool, token, shape, sizes.runs, seed, WAIT_SECONDS)
+        )
     finally:
         await watcher.stop()
         await pool.close()
@@ -135,38 +141,9 @@ async def _measure(cluster: Cluster, supervisor: Supervisor, sizes: Sizes, seed:
         }
     )
     results.compute_ratios()
+    push_ratios(results)
     _name_slowest(results)
     return results
-
-
-async def _latency(settings: Settings, token: str, sizes: Sizes, seed: int, results: Results) -> None:
-    p50s, p99s = [], []
-    for n in range(sizes.runs):
-        print(f"latency run {n + 1} of {sizes.runs} at {sizes.latency_rate:.0f} msg/s")
-        workload = plan(seed + 100 + n, int(sizes.latency_rate * sizes.latency_seconds), sizes.latency_rate, f"l{n}-")
-        latencies = await measure_latency(settings, token, workload, WAIT_SECONDS)
-        p50s.append(percentile(latencies, 0.5) * 1000)
-        p99s.append(percentile(latencies, 0.99) * 1000)
-        print(f"  p50 {p50s[-1]:.0f} ms, p99 {p99s[-1]:.0f} ms over {len(latencies)} messages")
-    results.figures["latency_p50"] = Figure.of(p50s)
-    results.figures["latency_p99"] = Figure.of(p99s)
-
-
-async def _fanout(  # noqa: PLR0913 - one phase of the run, all its inputs
-    settings: Settings, supervisor: Supervisor, token: str, sizes: Sizes, seed: int, results: Results
-) -> None:
-    runs: list[FanoutRun] = []
-    for n in range(sizes.runs):
-        print(f"fan-out run {n + 1} of {sizes.runs}: {sizes.fanout_sockets} sockets, {sizes.fanout_rate:.0f} msg/s")
-        workload = plan(seed + 200 + n, sizes.fanout_messages, sizes.fanout_rate, f"f{n}-")
-        f = await measure_fanout(settings, supervisor, token, sizes.fanout_sockets, workload, WAIT_SECONDS)
-        runs.append(f)
-        kib = f.bytes_per_connection / 1024
-        print(f"  {f.delivered:,}/{f.expected:,} pushes, p99 {f.p99 * 1000:.0f} ms, {kib:.0f} KiB/socket")
-    results.figures["fanout_p50"] = Figure.of([f.p50 * 1000 for f in runs])
-    results.figures["fanout_p99"] = Figure.of([f.p99 * 1000 for f in runs])
-    results.figures["fanout_memory"] = Figure.of([f.bytes_per_connection / 1024 for f in runs])
-    results.figures["fanout_delivered"] = Figure.of([100 * f.delivered / f.expected for f in runs])
 
 
 async def _ceilings(cluster: Cluster, sizes: Sizes, seed: int, results: Results) -> None:

@@ -190,6 +190,9 @@ class Settings(BaseSettings):
     webchat_outbox_frames: int = Field(default=64, ge=1, description="Frames waiting for a widget to read them.")
     webchat_send_timeout_seconds: float = Field(default=10.0, gt=0, description="A widget slower to read is closed.")
     router_batch_size: int = Field(default=200, ge=1)
+    router_idle_wait_ms: int = Field(
+        default=10, ge=1, le=1000, description="An idle router looks for new inbound messages this often."
+    )
     team: str = Field(default="sales", description="The team new leads are routed among.")
     log_level: str = Field(default="info")
     mailboxes: list[MailboxSettings] = Field(
@@ -279,6 +282,10 @@ class Settings(BaseSettings):
     )
     console_queue_frames: int = Field(default=1000, ge=10, description="Frames waiting for one console, at most.")
     console_send_timeout: float = Field(default=10.0, gt=0, description="Seconds a console may take to read a frame.")
+    console_compression: bool = Field(
+        default=False,
+        description="Per-message deflate on console sockets: a compressor each, every push compressed per socket.",
+    )
     health_cache_seconds: float = Field(
         default=2.0, ge=0, description="/healthz checks at most this often; answers in between reuse the last check."
     )

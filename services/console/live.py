@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +16,7 @@ from starlette.websockets import WebSocket
 
 from domain.live_update import InvalidLiveUpdate, ReadModelsChanged
 from services.console.accounts import Operator
+from services.console.frames import encode_frame
 from services.console.queries import conversations_by_id, messages_by_notification, plain, sees
 from services.console.sales_live import Changed, SalesPushes
 from services.console.sessions import NOTIFY_CHANNEL as SESSIONS_ENDED
@@ -60,11 +60,11 @@ class Seat:
 
     def open(self, first_page: dict[str, Any]) -> None:
         """Send the first page, then the frames queued while it was read: the list first, every change after it."""
-        self._writer = asyncio.create_task(self._write(_encode(first_page)))
+        self._writer = asyncio.create_task(self._write(encode_frame(first_page)))
 
     def send(self, frame: dict[str, Any]) -> None:
         """Queue a frame for this console."""
-        self.send_text(_encode(frame))
+        self.send_text(encode_frame(frame))
 
     def send_text(self, text: str) -> None:
         """Queue an encoded frame; a full queue gives the seat up."""
@@ -85,7 +85,7 @@ class Seat:
         if self.gone.is_set():
             return
         try:
-            await asyncio.wait_for(self._queue.put(_encode(frame)), self.send_timeout)
+            await asyncio.wait_for(self._queue.put(encode_frame(frame)), self.send_timeout)
         except TimeoutError:
             self._give_up()
 
@@ -113,8 +113,14 @@ class Seat:
     async def _write(self, text: str) -> None:
         try:
             while True:
-                await asyncio.wait_for(self.socket.send_text(text), self.send_timeout)
-                text = await self._queue.get()
+                # A timeout scope, not wait_for: wait_for makes a task of every send, and a push to a
+                # thousand consoles would make a thousand.
+                async with asyncio.timeout(self.send_timeout):
+                    await self.socket.send_text(text)
+                # Let go of the frame sent before waiting for the next: an idle console would
+                # otherwise hold its last frame, often its whole first page, until it is pushed to.
+                text = ""
+                text = self._queue.get_nowait() if not self._queue.empty() else await self._queue.get()
         except TimeoutError:
             self._mark_too_slow()
         except Exception:  # noqa: BLE001 - a socket that has gone: its handler sees the disconnect
@@ -262,13 +268,16 @@ class LiveUpdates:
             message_ids.update(changed.message_notification_ids)
             sales.add(changed)
         order = {conversation_id: n for n, conversation_id in enumerate(conversation_ids)}
-        found = await conversations_by_id(self._pool, list(conversation_ids))
+        # Both reads at once, on two connections: a push waits for one round trip, not two.
+        found, messages = await asyncio.gather(
+            conversations_by_id(self._pool, list(conversation_ids)),
+            messages_by_notification(self._pool, sorted(message_ids)),
+        )
         conversations = sorted(found, key=lambda row: order[UUID(str(row["id"]))])
-        messages = await messages_by_notification(self._pool, sorted(message_ids))
         # Each frame is encoded once and queued for every seat without waiting: a slow console
         # holds up nobody, and is given up when its own queue is full.
-        updates = [(row, _encode({"type": "conversation", "conversation": plain(row)})) for row in conversations]
-        news = [(row, _encode({"type": "message", "message": plain(row)})) for row in messages]
+        updates = [(row, encode_frame({"type": "conversation", "conversation": plain(row)})) for row in conversations]
+        news = [(row, encode_frame({"type": "message", "message": plain(row)})) for row in messages]
         for seat in list(self._seats):
             _push_to(seat, updates, news)
         if self._sales is not None:
@@ -283,11 +292,7 @@ def _push_to(seat: Seat, updates: list[tuple[asyncpg.Record, str]], news: list[t
             seat.send_text(frame)
         elif key in seat.known:  # taken by someone else, or moved away: gone from this console
             seat.known.discard(key)
-            seat.send_text(_encode({"type": "conversation_removed", "id": key}))
+            seat.send_text(encode_frame({"type": "conversation_removed", "id": key}))
     for row, frame in news:
         if sees(seat.operator, row):
             seat.send_text(frame)
-
-
-def _encode(frame: dict[str, Any]) -> str:
-    return json.dumps(frame, default=str)

@@ -109,33 +109,24 @@ async def _seated(gateway: Gateway, socket: WebSocket, operator: Operator) -> No
         operator, socket, queue_frames=settings.console_queue_frames, send_timeout=settings.console_send_timeout
     )
     session_over = asyncio.Event()
-    gateway.sessions.watch(operator.session, session_over.set)
+
+    def end_session() -> None:
+        session_over.set()
+        seat.gone.set()
+
+    gateway.sessions.watch(operator.session, end_session)
     gateway.live.join(seat)
     reading: asyncio.Task[None] | None = None
     try:
         await gateway.presence.opened(operator.manager_id)
-        conversations, more = await visible_conversations(gateway.pool, operator)
-        seat.known.update(c["id"] for c in conversations)
-        manager = await _manager(gateway.store, operator)
-        pins = await pinned(gateway.pool, operator)
-        seat.open(
-            {
-                "type": "ready",
-                "operator": operator.as_dict(),
-                "manager": manager,
-                "conversations": conversations,
-                "next_cursor": more,
-                "pinned": pins,
-            }
-        )
+        seat.open(await _first_page(gateway, seat))
         reading = asyncio.create_task(_read_commands(gateway, seat))
-        given_up = asyncio.create_task(seat.gone.wait())
-        ended = asyncio.create_task(session_over.wait())
-        await asyncio.wait({reading, given_up, ended}, return_when=asyncio.FIRST_COMPLETED)
-        given_up.cancel()
-        ended.cancel()
+        # One event for the three ways a seat ends (the socket closes, it is given up, its session
+        # ends) rather than a task waiting on each: a thousand consoles would hold two thousand.
+        reading.add_done_callback(lambda _: seat.gone.set())
+        await seat.gone.wait()
     finally:
-        gateway.sessions.unwatch(operator.session, session_over.set)
+        gateway.sessions.unwatch(operator.session, end_session)
         gateway.live.leave(seat)
         if reading is not None:
             reading.cancel()
@@ -154,6 +145,26 @@ async def _seated(gateway: Gateway, socket: WebSocket, operator: Operator) -> No
                     CLOSE_UNAUTHENTICATED, "your session ended (logout, expiry or an account change): log in again"
                 )
         await gateway.presence.closed(operator.manager_id)
+
+
+async def _first_page(gateway: Gateway, seat: Seat) -> dict[str, Any]:
+    """The ``ready`` frame: a page of conversations, the work day, the pins.
+
+    Read in a function of its own so that nothing of it outlives the sending: held by the
+    console's handler for as long as the console is open, a page of rows costs more than
+    everything else a console holds.
+    """
+    operator = seat.operator
+    conversations, more = await visible_conversations(gateway.pool, operator)
+    seat.known.update(c["id"] for c in conversations)
+    return {
+        "type": "ready",
+        "operator": operator.as_dict(),
+        "manager": await _manager(gateway.store, operator),
+        "conversations": conversations,
+        "next_cursor": more,
+        "pinned": await pinned(gateway.pool, operator),
+    }
 
 
 async def _manager(store: EventStore, operator: Operator) -> ManagerLoad | None:

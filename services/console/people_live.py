@@ -15,6 +15,7 @@ import asyncpg
 
 from domain.permissions import Action, Actor, Entity, Holding
 from services.console.accounts import Operator
+from services.console.frames import Encoded
 from services.console.people_queries import companies_by_id, contacts_by_id, leads_by_id
 from services.console.sales_access import SalesAccess
 
@@ -29,6 +30,9 @@ class Console(Protocol):
 
     def send(self, frame: dict[str, Any]) -> None:
         """Queue a frame for the console, never waiting."""
+
+    def send_text(self, text: str) -> None:
+        """Queue an encoded frame for the console, never waiting."""
 
 
 class PeoplePushes:
@@ -52,19 +56,23 @@ class PeoplePushes:
         }
         if not any(rows.values()):
             return
+        frames = Encoded()
         for console in consoles:
             who = actors[console.operator.manager_id]
             for kind, entity in KINDS:
                 for row in rows[kind]:
-                    self._tell(console, who, kind, entity, row)
+                    self._tell(console, who, (kind, entity), row, frames)
 
-    def _tell(self, console: Console, who: Actor, kind: str, entity: Entity, row: dict[str, Any]) -> None:
+    def _tell(
+        self, console: Console, who: Actor, what: tuple[str, Entity], row: dict[str, Any], frames: Encoded
+    ) -> None:
+        kind, entity = what
         key = f"{kind}:{row['id']}"
         responsible = row["responsible_id"]
         holding = Holding(UUID(responsible) if responsible else None)
         if self._access.permissions.allows(who, entity, Action.VIEW, holding):
             console.known_people.add(key)
-            console.send({"type": kind, kind: row})
+            console.send_text(frames.of(kind, kind, row))
         elif key in console.known_people:  # handed to someone the operator may not follow
             console.known_people.discard(key)
             console.send({"type": f"{kind}_removed", "id": row["id"]})

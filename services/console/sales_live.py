@@ -23,6 +23,7 @@ from domain.live_update import ReadModelsChanged
 from domain.permissions import Action, Actor, Entity, Holding
 from services.console.accounts import Operator
 from services.console.activity_queries import activities_by_id
+from services.console.frames import Encoded, encode_frame
 from services.console.lead_conversion import Seen, conversion_pushed
 from services.console.people_live import PeoplePushes
 from services.console.report_live import reports_changed
@@ -39,6 +40,9 @@ class Console(Protocol):
 
     def send(self, frame: dict[str, Any]) -> None:
         """Queue a frame for the console, never waiting."""
+
+    def send_text(self, text: str) -> None:
+        """Queue an encoded frame for the console, never waiting."""
 
 
 @dataclass
@@ -90,20 +94,21 @@ class SalesPushes:
         on_deals = {UUID(a["subject_id"]) for a in activities.values() if a["subject_kind"] == "deal"}
         deals = {row["id"]: row for row in await deals_by_id(self._pool, sorted({*changed.deals, *on_deals}))}
         actors = await self._actors({console.operator for console in open_consoles})
-        conversions = await self._conversions(changed)
+        conversions = [(seen, encode_frame(frame)) for seen, frame in await self._conversions(changed)]
+        frames = Encoded()
         for console in open_consoles:
             who = actors[console.operator.manager_id]
             shown = [deals[str(d)] for d in changed.deals if str(d) in console.known_deals and str(d) in deals]
             for deal_id in changed.deals:
-                self._deal(console, who, deals.get(str(deal_id)))
+                self._deal(console, who, deals.get(str(deal_id)), frames)
             for activity_id in changed.activities:
                 row = activities.get(str(activity_id))
                 if row is not None and self._sees(who, row, deals.get(row["subject_id"])):
-                    console.send({"type": "activity", "activity": row})
+                    console.send_text(frames.of("activity", "activity", row))
             for activity_id in changed.reminders:
                 row = activities.get(str(activity_id))
                 if row is not None and row["responsible_id"] == str(console.operator.manager_id):
-                    console.send({"type": "reminder", "activity": row})
+                    console.send_text(frames.of("reminder", "activity", row))
             self._tell_conversions(console, who, conversions)
             touched = [deals[str(d)] for d in changed.deals if str(d) in deals]
             done = [activities[str(a)] for a in changed.activities if str(a) in activities]
@@ -111,10 +116,10 @@ class SalesPushes:
                 console.send(told)
         await self._people.push(changed.people, open_consoles, actors)
 
-    def _tell_conversions(self, console: Console, who: Actor, conversions: list[tuple[Seen, dict[str, Any]]]) -> None:
-        for seen, frame in conversions:
+    def _tell_conversions(self, console: Console, who: Actor, conversions: list[tuple[Seen, str]]) -> None:
+        for seen, text in conversions:
             if any(self._access.permissions.allows(who, entity, Action.VIEW, held) for entity, held in seen):
-                console.send(frame)
+                console.send_text(text)
 
     async def _conversions(self, changed: Changed) -> list[tuple[Seen, dict[str, Any]]]:
         store = self._access.store()
@@ -125,14 +130,14 @@ class SalesPushes:
         found = await asyncio.gather(*(asyncio.to_thread(self._access.actor, o) for o in operators))
         return {who.user_id: who for who in found}
 
-    def _deal(self, console: Console, who: Actor, row: dict[str, Any] | None) -> None:
+    def _deal(self, console: Console, who: Actor, row: dict[str, Any] | None, frames: Encoded) -> None:
         if row is None:
             return
         key = row["id"]
         holding = Holding(UUID(row["responsible_id"]), frozenset(UUID(o) for o in row["observers"]))
         if self._access.permissions.allows(who, Entity.DEAL, Action.VIEW, holding):
             console.known_deals.add(key)
-            console.send({"type": "deal", "deal": row})
+            console.send_text(frames.of("deal", "deal", row))
         elif key in console.known_deals:  # handed to someone else: gone from this console
             console.known_deals.discard(key)
             console.send({"type": "deal_removed", "id": key})

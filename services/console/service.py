@@ -29,6 +29,9 @@ def server(settings: Settings) -> uvicorn.Server:
         ws="websockets-sansio",
         # A bigger frame is refused by the server before it is buffered whole: closed with 1009.
         ws_max_size=settings.console_max_frame_bytes,
+        # Off by default: a push to many consoles would be compressed once per socket, each socket with
+        # its own compressor's memory, where without it the same encoded frame goes to every socket.
+        ws_per_message_deflate=settings.console_compression,
         # Who the client is comes from trusted_proxies alone (services/console/client_address.py);
         # uvicorn would otherwise believe X-Forwarded-For from any local peer.
         proxy_headers=False,
