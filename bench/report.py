@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.hops import hop_table
 from bench.stats import Figure
 
 LABELS = {
@@ -26,6 +27,7 @@ LABELS = {
     "ceiling_store_events": ("ceiling: event store batched writes", "events/s"),
     "ceiling_copy": ("ceiling: asyncpg COPY of the event rows", "rows/s"),
     "events_per_message": ("stored events per inbound message", "events"),
+    "router_cpu_per_message": ("router CPU per inbound message", "ms"),
 }
 
 
@@ -42,6 +44,7 @@ class Results:
     slowest_stage: str = ""
     evidence: str = ""
     setup: dict[str, Any] = field(default_factory=dict)
+    hops: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)  # run -> span -> p50/p90/p99
 
     def compute_ratios(self) -> None:
         """Each pipeline figure as a share of the ceiling measured in the same run."""
@@ -67,6 +70,7 @@ class Results:
             "slowest_stage": self.slowest_stage,
             "evidence": self.evidence,
             "setup": self.setup,
+            "hops": self.hops,
         }
 
     def summary(self) -> str:
@@ -106,6 +110,8 @@ def table(results: Results, previous: dict[str, Any] | None) -> str:
         "CPU during throughput runs (share of one core): " + ", ".join(f"{k} {v:.0%}" for k, v in results.cpu.items())
     )
     lines.append(f"slowest stage: {results.slowest_stage}. {results.evidence}")
+    if results.hops:
+        lines += ["", hop_table(results.hops)]
     return "\n".join(lines)
 
 

@@ -19,6 +19,7 @@ from bench.console import log_in
 from bench.cpu import CpuMeter, Group, find_process
 from bench.customers import plan
 from bench.fanout import FanoutRun, measure_fanout
+from bench.hops import HopClock, hop_figures, track_commit_times
 from bench.latency import measure_latency
 from bench.positions import Watcher
 from bench.replay import measure_replay
@@ -63,6 +64,7 @@ def run_bench(*, quick: bool, output: Path, seed: int | None = None) -> int:
     cluster = Cluster("bench")
     started = time.monotonic()
     cluster.start()
+    track_commit_times(cluster)
     print(f"  own PostgreSQL and Kafka up in {time.monotonic() - started:.1f}s under {cluster.workdir}")
     supervisor = Supervisor(cluster.env(), cluster.logs, cluster.settings.console_url)
     ok = False
@@ -105,11 +107,18 @@ async def _measure(cluster: Cluster, supervisor: Supervisor, sizes: Sizes, seed:
         for n in range(sizes.runs):
             print(f"throughput run {n + 1} of {sizes.runs}")
             workload = plan(seed + n, sizes.messages, None, f"t{n}-")
-            runs.append(await measure_throughput(settings, watcher, meter, workload, WAIT_SECONDS))
+            clock = HopClock(settings)
+            await clock.start(pool)
+            try:
+                runs.append(await measure_throughput(settings, watcher, meter, workload, WAIT_SECONDS))
+                passages = await clock.passages(pool, (t.channel_message_id for t in workload.touches))
+            finally:
+                await clock.stop()
+            results.hops[f"throughput run {n + 1}, published as fast as Kafka takes it"] = hop_figures(passages)
             print(f"  {runs[-1].rate:,.0f} msg/s")
         _throughput_figures(runs, results)
         token = await log_in(settings, DIRECTOR, PASSWORD)
-        await _latency(settings, token, sizes, seed, results)
+        await _latency(settings, pool, token, sizes, seed, results)
         rates = []
         for n in range(sizes.runs):
             events, seconds = await measure_replay(settings, pool)
@@ -139,12 +148,21 @@ async def _measure(cluster: Cluster, supervisor: Supervisor, sizes: Sizes, seed:
     return results
 
 
-async def _latency(settings: Settings, token: str, sizes: Sizes, seed: int, results: Results) -> None:
+async def _latency(  # noqa: PLR0913 - one phase of the run, all its inputs
+    settings: Settings, pool: asyncpg.Pool, token: str, sizes: Sizes, seed: int, results: Results
+) -> None:
     p50s, p99s = [], []
     for n in range(sizes.runs):
         print(f"latency run {n + 1} of {sizes.runs} at {sizes.latency_rate:.0f} msg/s")
         workload = plan(seed + 100 + n, int(sizes.latency_rate * sizes.latency_seconds), sizes.latency_rate, f"l{n}-")
-        latencies = await measure_latency(settings, token, workload, WAIT_SECONDS)
+        clock = HopClock(settings)
+        await clock.start(pool, token)
+        try:
+            latencies = await measure_latency(settings, token, workload, WAIT_SECONDS)
+            passages = await clock.passages(pool, (t.channel_message_id for t in workload.touches))
+        finally:
+            await clock.stop()
+        results.hops[f"latency run {n + 1}, {sizes.latency_rate:.0f} msg/s through the widget"] = hop_figures(passages)
         p50s.append(percentile(latencies, 0.5) * 1000)
         p99s.append(percentile(latencies, 0.99) * 1000)
         print(f"  p50 {p50s[-1]:.0f} ms, p99 {p99s[-1]:.0f} ms over {len(latencies)} messages")
@@ -215,6 +233,9 @@ def _process_groups(cluster: Cluster, supervisor: Supervisor) -> list[Group]:
 def _throughput_figures(runs: list[ThroughputRun], results: Results) -> None:
     results.figures["throughput"] = Figure.of([r.rate for r in runs])
     results.figures["events_per_message"] = Figure.of([r.events_per_message for r in runs])
+    # CPU seconds the router used during the run, over the messages it stored; the goal is 0.2 ms.
+    per_message = [r.cpu["router"] * r.seconds / r.messages * 1000 for r in runs]
+    results.figures["router_cpu_per_message"] = Figure.of(per_message)
     upstream = "published"
     results.stages["publish"] = {
         "done_at": statistics.median(r.done_at["published"] for r in runs),
