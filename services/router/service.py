@@ -36,6 +36,9 @@ from services.topics import Topics
 log = structlog.get_logger()
 
 CONSUMER_GROUP = "router"
+# How long a batch subscriber waits for records; when none came, faststream also sleeps this long before
+# asking again, so the first message after a quiet spell waited up to twice its default of 200 ms.
+BATCH_WAIT_MS = 20
 
 
 def build_broker(settings: Settings, store: EventStore, pool: asyncpg.Pool) -> KafkaBroker:
@@ -60,6 +63,7 @@ def build_broker(settings: Settings, store: EventStore, pool: asyncpg.Pool) -> K
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=raw_records,
+        batch_timeout_ms=BATCH_WAIT_MS,
     )
     async def on_inbound(batch: InboundBatch) -> None:
         await inbound.store(batch)
@@ -73,6 +77,7 @@ def build_broker(settings: Settings, store: EventStore, pool: asyncpg.Pool) -> K
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=raw_records,
+        batch_timeout_ms=BATCH_WAIT_MS,
     )
     async def on_domain_events(batch: EventBatch) -> None:
         await queue_reactions.react(store, batch)
@@ -86,6 +91,7 @@ def build_broker(settings: Settings, store: EventStore, pool: asyncpg.Pool) -> K
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=raw_records,
+        batch_timeout_ms=BATCH_WAIT_MS,
     )
     async def on_delivery_reports(batch: DeliveryReportBatch) -> None:
         async def record(item: Any) -> None:  # noqa: ANN401 - a ConsumerRecord
@@ -104,6 +110,7 @@ def build_broker(settings: Settings, store: EventStore, pool: asyncpg.Pool) -> K
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=raw_records,
+        batch_timeout_ms=BATCH_WAIT_MS,
     )
     async def on_calls(batch: CallEventBatch) -> None:
         async def record(item: Any) -> None:  # noqa: ANN401 - a ConsumerRecord
@@ -120,6 +127,7 @@ def build_broker(settings: Settings, store: EventStore, pool: asyncpg.Pool) -> K
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=raw_records,
+        batch_timeout_ms=BATCH_WAIT_MS,
     )
     async def on_assignments(batch: EventBatch) -> None:
         await call_reactions.react(store, lines, batch)
