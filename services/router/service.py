@@ -36,9 +36,10 @@ from services.topics import Topics
 log = structlog.get_logger()
 
 CONSUMER_GROUP = "router"
-# How long a batch subscriber waits for records; when none came, faststream also sleeps this long before
-# asking again, so the first message after a quiet spell waited up to twice its default of 200 ms.
-BATCH_WAIT_MS = 20
+# How long the inbound subscriber waits for records; when none came, faststream sleeps this long before
+# asking again, and a message arriving meanwhile waits out the sleep (up to 200 ms by default). The other
+# subscribers keep the default: nobody waits on them by the millisecond, and each poll costs CPU when idle.
+INBOUND_WAIT_MS = 20
 
 
 def build_broker(settings: Settings, store: EventStore, pool: asyncpg.Pool) -> KafkaBroker:
@@ -63,7 +64,7 @@ def build_broker(settings: Settings, store: EventStore, pool: asyncpg.Pool) -> K
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=raw_records,
-        batch_timeout_ms=BATCH_WAIT_MS,
+        batch_timeout_ms=INBOUND_WAIT_MS,
     )
     async def on_inbound(batch: InboundBatch) -> None:
         await inbound.store(batch)
@@ -77,7 +78,6 @@ def build_broker(settings: Settings, store: EventStore, pool: asyncpg.Pool) -> K
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=raw_records,
-        batch_timeout_ms=BATCH_WAIT_MS,
     )
     async def on_domain_events(batch: EventBatch) -> None:
         await queue_reactions.react(store, batch)
@@ -91,7 +91,6 @@ def build_broker(settings: Settings, store: EventStore, pool: asyncpg.Pool) -> K
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=raw_records,
-        batch_timeout_ms=BATCH_WAIT_MS,
     )
     async def on_delivery_reports(batch: DeliveryReportBatch) -> None:
         async def record(item: Any) -> None:  # noqa: ANN401 - a ConsumerRecord
@@ -110,7 +109,6 @@ def build_broker(settings: Settings, store: EventStore, pool: asyncpg.Pool) -> K
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=raw_records,
-        batch_timeout_ms=BATCH_WAIT_MS,
     )
     async def on_calls(batch: CallEventBatch) -> None:
         async def record(item: Any) -> None:  # noqa: ANN401 - a ConsumerRecord
@@ -127,7 +125,6 @@ def build_broker(settings: Settings, store: EventStore, pool: asyncpg.Pool) -> K
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=raw_records,
-        batch_timeout_ms=BATCH_WAIT_MS,
     )
     async def on_assignments(batch: EventBatch) -> None:
         await call_reactions.react(store, lines, batch)
