@@ -46,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     replay.add_argument("--deals", type=int, help="deals in the history (default 10,000; 164 events each)")
     routing = commands.add_parser("routing", help="routing decisions/s, routed leads/s, the event store's ceiling")
     routing.add_argument("--quick", action="store_true", help="a short run for a smoke check")
+    routers = commands.add_parser("routers", help="sustained msg/s with one router, then two in one consumer group")
+    routers.add_argument("--messages", type=int, default=4_000, help="messages published in each phase")
+    routers.add_argument("--rounds", type=int, default=2, help="phases of each: one router, two, one, two, ...")
+    routers.add_argument("--seed", type=int, help="seed of the synthetic customers (default: random)")
     chaos = commands.add_parser("chaos", help="kill services, Kafka and Postgres under load; check nothing is lost")
     chaos.add_argument("--seed", type=int, help="seed of the load and the kill moments (default: random, printed)")
     chaos.add_argument("--messages", type=int, default=100_000, help="messages sent through the widget")
@@ -96,6 +100,10 @@ def _run(args: argparse.Namespace) -> int:  # noqa: PLR0911 - one return per sui
 
         print(run_routing_bench(quick=args.quick))
         return 0
+    if args.command == "routers":
+        from bench.routers import run_routers_bench  # noqa: PLC0415
+
+        return run_routers_bench(messages=args.messages, rounds=args.rounds, seed=args.seed)
     if args.command == "imports":
         from bench.imports import run_imports_bench  # noqa: PLC0415
 

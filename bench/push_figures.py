@@ -14,6 +14,7 @@ import asyncpg
 from bench.burst import measure_burst
 from bench.customers import plan
 from bench.fanout import FanoutRun, measure_fanout
+from bench.hops import HopClock, hop_figures
 from bench.latency import measure_latency
 from bench.latency_ceiling import kafka_round_trip
 from bench.report import Results
@@ -28,15 +29,33 @@ MESSAGE_FRAME_BYTES = 600  # about a pushed customer message of the plans' lengt
 
 
 async def latency_figures(  # noqa: PLR0913 - one phase of the run, all its inputs
-    settings: Settings, pool: asyncpg.Pool, token: str, rate: float, seconds: float, runs: int, seed: int, within: float
+    settings: Settings,
+    pool: asyncpg.Pool,
+    token: str,
+    rate: float,
+    seconds: float,
+    runs: int,
+    seed: int,
+    within: float,
+    hops: dict[str, dict[str, dict[str, float]]],
 ) -> dict[str, Figure]:
-    """Push latency at ``rate`` through the widget, its gateway share, and the raw Kafka round trip."""
+    """Push latency at ``rate`` through the widget, its gateway share, and the raw Kafka round trip.
+
+    Each run's per-hop table goes into ``hops``.
+    """
     p50s, p99s, gateway50, gateway99, kafka50, kafka99 = [], [], [], [], [], []
     for n in range(runs):
         print(f"latency run {n + 1} of {runs} at {rate:.0f} msg/s")
         workload = plan(seed + 100 + n, int(rate * seconds), rate, f"l{n}-")
         kafka = await kafka_round_trip(settings, workload, f"{settings.topic_prefix}.round-trip-{n}", within)
-        run = await measure_latency(settings, token, workload, within, pool)
+        clock = HopClock(settings)
+        await clock.start(pool, token)
+        try:
+            run = await measure_latency(settings, token, workload, within, pool)
+            passages = await clock.passages(pool, (t.channel_message_id for t in workload.touches))
+        finally:
+            await clock.stop()
+        hops[f"latency run {n + 1}, {rate:.0f} msg/s through the widget"] = hop_figures(passages)
         p50s.append(percentile(run.latencies, 0.5) * 1000)
         p99s.append(percentile(run.latencies, 0.99) * 1000)
         gateway50.append(percentile(run.after_notification, 0.5) * 1000)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.hops import hop_table
 from bench.stats import Figure
 
 LABELS = {
@@ -37,6 +38,7 @@ LABELS = {
     "fanout_gateway_p99": ("fan-out after the notification, p99", "ms"),
     "ceiling_broadcast_p50": ("ceiling: raw websocket broadcast, p50", "ms"),
     "ceiling_broadcast_p99": ("ceiling: raw websocket broadcast, p99", "ms"),
+    "router_cpu_per_message": ("router CPU per inbound message", "ms"),
 }
 
 
@@ -53,6 +55,7 @@ class Results:
     slowest_stage: str = ""
     evidence: str = ""
     setup: dict[str, Any] = field(default_factory=dict)
+    hops: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)  # run -> span -> p50/p90/p99
 
     def compute_ratios(self) -> None:
         """Each pipeline figure as a share of the ceiling measured in the same run."""
@@ -78,6 +81,7 @@ class Results:
             "slowest_stage": self.slowest_stage,
             "evidence": self.evidence,
             "setup": self.setup,
+            "hops": self.hops,
         }
 
     def summary(self) -> str:
@@ -117,6 +121,8 @@ def table(results: Results, previous: dict[str, Any] | None) -> str:
         "CPU during throughput runs (share of one core): " + ", ".join(f"{k} {v:.0%}" for k, v in results.cpu.items())
     )
     lines.append(f"slowest stage: {results.slowest_stage}. {results.evidence}")
+    if results.hops:
+        lines += ["", hop_table(results.hops)]
     return "\n".join(lines)
 
 

@@ -16,7 +16,7 @@ import structlog
 from aiokafka.structs import ConsumerRecord
 
 from application.event_store import EventStore
-from application.follow_up_waiting_calls import follow_up_waiting_calls
+from application.follow_up_waiting_calls import follow_up_waiting_calls, leads_with_waiting_calls
 from domain.call_lines import CallLine
 from services.one_by_one import RECORD_ERRORS
 from services.router.outbox import TYPE_HEADER
@@ -45,7 +45,10 @@ def assigned_leads(records: list[ConsumerRecord[bytes, bytes]]) -> list[UUID]:
 
 async def react(store: EventStore, lines: Mapping[str, CallLine], records: list[ConsumerRecord[bytes, bytes]]) -> None:
     """Follow up the waiting calls of every lead the batch gave a manager."""
-    for lead in assigned_leads(records):
+    assigned = assigned_leads(records)
+    if not assigned:
+        return
+    for lead in await asyncio.to_thread(leads_with_waiting_calls, store, assigned):
         try:
             followed = await asyncio.to_thread(follow_up_waiting_calls, store, lead, lines)
         except RECORD_ERRORS:

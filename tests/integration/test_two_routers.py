@@ -60,7 +60,7 @@ def test_two_routers_never_double_assign_or_exceed_capacity(settings: Settings, 
             asyncio.run(drive(settings, store, managers))
         check_log(store)
         for name in ("router", "router-2"):  # both instances took part
-            assert '"inbound_received"' in (tmp_path / "logs" / f"{name}.log").read_text(), name
+            assert '"inbound_stored"' in (tmp_path / "logs" / f"{name}.log").read_text(), name
     finally:
         store.close()
 

@@ -12,7 +12,7 @@ import pytest
 from application.errors import NotWritten
 from application.event_store import EventStore
 from application.fire_reminder import due_reminders
-from application.follow_up_waiting_calls import follow_up_waiting_calls
+from application.follow_up_waiting_calls import follow_up_waiting_calls, leads_with_waiting_calls
 from application.managers import register_manager
 from application.record_call import CallOutcome, record_call
 from application.reply import reply
@@ -222,6 +222,20 @@ def test_a_new_callers_missed_call_waits_for_the_lead_to_be_held_then_is_its_man
     assert (task.responsible_id, task.due_at) == (anna, datetime(2026, 3, 9, 7, 0, tzinfo=UTC))
     assert loaded(store, call_activity_id(recorded.call_id), Activity).done
     assert follow_up_waiting_calls(store, recorded.lead_id, {"shop": line}) == []  # followed up once
+
+
+def test_only_leads_with_calls_still_waiting_are_followed_up(store: EventStore, clock: Clock) -> None:
+    line = CallLine("shop", HOURS)
+    lead = record_call(store, fact(CallEventKind.MISSED, at=datetime(2026, 3, 7, 10, 0, tzinfo=UTC)), line).lead_id
+    assert lead is not None
+    never = UUID(int=7)
+    assert leads_with_waiting_calls(store, [never, lead]) == [lead]
+    anna = register_manager(store, "Anna", "anna@example.com", 5, "sales")
+    clock.now = datetime(2026, 3, 9, 7, 5, tzinfo=UTC)
+    routed(store, change_work_day, anna, "start")
+    assert follow_up_waiting_calls(store, lead, {"shop": line}) != []
+    assert leads_with_waiting_calls(store, [never, lead]) == []  # its list is empty now
+    assert leads_with_waiting_calls(store, []) == []
 
 
 def test_a_known_customer_whose_manager_is_away_is_routed_like_any_lead(store: EventStore, anna: UUID) -> None:
