@@ -75,16 +75,23 @@ class LongPoller:
         """Poll until ``stop`` is set; after a failure wait a little longer each time, then go on."""
         self._ts = await self._load()
         backoff = 1.0
+        dropped = False
         while not stop.is_set():
             try:
                 await self._poll_once()
-                backoff = 1.0
+                backoff, dropped = 1.0, False
             except Exception as error:  # noqa: BLE001 - VK, its file servers or Kafka away: asked again from ts
                 if stop.is_set():
                     return  # a request cut short by stopping is no failure of VK's: the state stays as it was
                 # Nothing after the saved ts was taken for done: it is asked for again.
                 self._server = None
                 problem = str(error) or type(error).__name__
+                if isinstance(error, httpx.TransportError) and not dropped:
+                    # A long poll's connection dropped once (a proxy's or the server's idle cut) is asked
+                    # again at once; only a second failure in a row is VK away.
+                    dropped = True
+                    log.info("vk_long_poll_dropped", community=self._name, error=problem)
+                    continue
                 log.warning("vk_long_poll_failed", community=self._name, error=problem, retry_in=backoff)
                 await self._say(ok=False, state="reconnecting", error=problem)
                 with contextlib.suppress(TimeoutError):
