@@ -66,6 +66,8 @@ async def _hold(
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), LOCK_RETRY_SECONDS)
+        if stop.is_set():
+            break  # the work stops with the process at once, not a round trip later, after its clients closed
         try:
             await asyncio.wait_for(conn.fetchval("SELECT 1"), LOCK_RETRY_SECONDS)
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
