@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, datetime, time
+
+from starlette.requests import Request
 
 from application.event_store import EventStore
 from application.managers import change_capacity, register_manager, set_working_hours
 from application.widget_availability import anyone_available
 from application.work_day import WorkDayAction, change_work_day, come_online, go_offline
 from domain.presence import Shift, WorkingHours
+from services.console.widget_availability import WidgetAvailability
 
 MONDAY_NOON = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -58,3 +63,48 @@ def test_outside_hours_at_capacity_offline_or_in_another_team_is_not_available()
     change_work_day(events, boris, WorkDayAction.START)
     come_online(events, boris)
     assert anyone_available(events) is False
+
+
+def test_the_gateway_computes_the_answer_once_per_period_however_many_ask() -> None:
+    asked: list[int] = []
+    now = [0.0]
+
+    def compute() -> bool:
+        asked.append(1)
+        return len(asked) > 1
+
+    cached = WidgetAvailability(compute, 5.0, clock=lambda: now[0])
+    asyncio.run(asking(cached, now, asked))
+
+
+async def asking(cached: WidgetAvailability, now: list[float], asked: list[int]) -> None:
+    async def ask_many() -> list[bool]:
+        return list(await asyncio.gather(*(cached.available() for _ in range(50))))
+
+    assert await ask_many() == [False] * 50
+    now[0] = 4.9
+    assert await ask_many() == [False] * 50
+    assert len(asked) == 1
+    now[0] = 5.0
+    assert await ask_many() == [True] * 50
+    assert len(asked) == 2
+
+    response = await cached.route(Request({"type": "http", "method": "GET", "headers": []}))
+    assert json.loads(bytes(response.body)) == {"available": True}  # nothing more: no names, no counts
+    assert response.headers["cache-control"] == "public, max-age=5"
+
+
+def test_a_failing_store_leaves_the_chat_offered_and_is_not_asked_per_visitor() -> None:
+    asked: list[int] = []
+
+    def compute() -> bool:
+        asked.append(1)
+        raise OSError("database away")
+
+    cached = WidgetAvailability(compute, 5.0, clock=lambda: 0.0)
+
+    async def twice() -> list[bool]:
+        return [await cached.available(), await cached.available()]
+
+    assert asyncio.run(twice()) == [True, True]
+    assert len(asked) == 1
