@@ -141,6 +141,14 @@ def _away(candidate: Candidate, situation: Situation, rule: Rule) -> SkipReason 
     return None
 
 
+_LIVE_CHAT = Rule(name="live chat", require_online=True)
+
+
+def can_chat_now(candidate: Candidate, situation: Situation) -> bool:
+    """Whether the manager could answer a visitor live now: at work, within hours, console open, under capacity."""
+    return _away(candidate, situation, _LIVE_CHAT) is None and candidate.open_leads < candidate.capacity
+
+
 def decide(lead: LeadFacts, situation: Situation) -> RoutingDecision:
     """Route one lead: the first matching rule, then its strategy among the eligible managers."""
     local = situation.rules.local_time(lead.received_at).time().replace(tzinfo=None)

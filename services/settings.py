@@ -273,6 +273,9 @@ class Settings(BaseSettings):
     widget_history_seconds: float = Field(
         default=1.0, gt=0, description="After a burst of 20, one widget history read per address this often."
     )
+    widget_availability_seconds: float = Field(
+        default=5.0, gt=0, le=300, description="How long the widget's 'is anyone available' answer is reused."
+    )
     login_seconds: float = Field(
         default=5.0, gt=0, description="After a burst of 20, one login attempt per address this often."
     )

@@ -22,6 +22,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from application.event_store import EventStore
+from application.widget_availability import anyone_available
 from application.work_day import come_online, go_offline
 from domain.channels import Channel
 from domain.chat_signal import ChatSignal, ColleagueTyping
@@ -70,6 +71,7 @@ from services.console.security_headers import SecurityHeaders, page_policy, webs
 from services.console.sessions import SessionWatch, create_sessions_table, end_session, open_session
 from services.console.unsubscribe_route import unsubscribe_route
 from services.console.uploads import upload_route
+from services.console.widget_availability import WidgetAvailability
 from services.console.widget_chat import WidgetChat, chat_state
 from services.heartbeat import TABLES as HEARTBEATS
 from services.heartbeat import beat
@@ -341,6 +343,7 @@ def build_app(settings: Settings) -> Starlette:
         return await _bearer(gateway, request)
 
     widget_chat = WidgetChat(gateway, gateway.address)
+    availability = WidgetAvailability(lambda: anyone_available(gateway.store), settings.widget_availability_seconds)
     app = Starlette(
         routes=[
             Route("/api/leads/{lead_id}/routing", rest.routing),
@@ -367,6 +370,7 @@ def build_app(settings: Settings) -> Starlette:
             Route("/api/widget/session", gateway.widget_session, methods=["POST"]),
             Route("/api/widget/history", gateway.widget_history, methods=["POST"]),
             Route("/api/widget/rating", widget_chat.rating, methods=["POST"]),
+            Route("/api/widget/availability", availability.route, methods=["GET"]),
             *ChatRest(
                 lambda: gateway.store, lambda: gateway.pool, lambda request: _bearer(gateway, request), gateway.sales
             ).routes(),

@@ -64,5 +64,8 @@ def chat_paths() -> dict[str, dict[str, Any]]:
                 "the visitor rates their closed conversation", 400, 401, 404, 409, 413, 429, body=RatingBody
             )
         },
+        "/api/widget/availability": {
+            "get": operation('whether anyone can chat now, {"available": true|false}: else the widget offers a form')
+        },
         "/widget.js": {"get": operation("the script tag that embeds the widget, themed by its data- attributes")},
     }

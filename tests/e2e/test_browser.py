@@ -41,12 +41,20 @@ def test_a_visitor_and_an_operator_chat_in_real_browsers(settings: Settings, tmp
                 browser.close()
 
 
-def chat(console: Page, widget: Page, settings: Settings) -> None:
+def log_in(console: Page, settings: Settings, email: str) -> None:
+    """An operator at their console: someone the widget's visitors can chat with if their day is started."""
     console.goto(settings.console_url + "/")
-    console.fill("#email", "clara@example.com")
+    console.fill("#email", email)
     console.fill("#password", DEMO_PASSWORD)
     console.click("#login button")
     expect(console.locator("#app")).to_be_visible(timeout=WAIT_MS)
+
+
+def chat(console: Page, widget: Page, settings: Settings) -> None:
+    log_in(console, settings, "clara@example.com")
+    # With nobody at work the widget would offer the offline form: the director starts her day to chat.
+    console.click("[data-day=start]")
+    expect(console.locator("#day")).to_have_text("work day: working", timeout=WAIT_MS)
 
     widget.goto(settings.console_url + "/widget")
     expect(widget.locator("#state")).to_have_text("online", timeout=WAIT_MS)
@@ -117,6 +125,7 @@ def test_a_visitor_held_off_by_the_rate_limit_loses_no_message(settings: Setting
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
             try:
+                log_in(browser.new_page(), limited, "anna@example.com")  # someone to chat with, or the offline form
                 widget = browser.new_page()
                 widget.goto(limited.console_url + "/widget")
                 expect(widget.locator("#state")).to_have_text("online", timeout=WAIT_MS)

@@ -2,6 +2,8 @@
 
 Themed by the tag, the pre-chat form first; the operator's typing and name shown, the visitor's typing
 shown to the operator, a hidden note never on the page, and after closing the rating asked and stored.
+With every console closed, nobody is available: the widget offers the offline form instead, and the
+message left there becomes a lead whose contact has the visitor's e-mail.
 A screenshot of the widget is left in the test's folder for a reviewer.
 """
 
@@ -16,8 +18,9 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+import httpx
 import pytest
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from bench.waiting import until
 from devstack.demo import DEMO_PASSWORD
@@ -32,6 +35,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 WAIT_MS = 30_000
 SHOP = "http://localhost:9/shop.html"  # another origin than the gateway, on this machine as the gateway is
 NOTE = "hidden: ask the warehouse first"
+LEFT = "Please call me about size 44 <script>alert(1)</script>"
 
 
 async def command(socket: Any, frame: Frame) -> Frame:
@@ -56,12 +60,14 @@ def test_the_embedded_widget_shows_a_person_typing_names_and_asks_for_a_rating(
     settings: Settings, tmp_path: Path
 ) -> None:
     load_demo(settings)
+    settings = settings.model_copy(update={"widget_availability_seconds": 1.0})  # the test waits for changes
     with services(settings, tmp_path / "logs") as running:
         asyncio.run(running.healthy())
         asyncio.run(embedded(settings, tmp_path))
 
 
 async def embedded(settings: Settings, folder: Path) -> None:
+    await available(settings, expected=False)  # the demo's managers are at work, but no console is open
     consoles = {
         email: await console(settings, await session(settings, email, DEMO_PASSWORD))
         for email in ("anna@example.com", "boris@example.com")
@@ -74,14 +80,78 @@ async def embedded(settings: Settings, folder: Path) -> None:
             executable_path=CHROMIUM, args=["--no-sandbox", f"--disable-features={local}"]
         )
         try:
-            page = await browser.new_page()
-            await page.route(SHOP, lambda route: route.fulfill(content_type="text/html", body=shop_page(settings)))
-            await page.goto(SHOP)
+            await available(settings, expected=True)
+            page = await shop(browser, settings)
             await chat(page, settings, consoles, folder)
+            for socket in consoles.values():
+                await socket.close()
+            await available(settings, expected=False)
+            await leave_a_message(await shop(browser, settings), settings, folder)
         finally:
             await browser.close()
     for socket in consoles.values():
         await socket.close()
+
+
+async def shop(browser: Browser, settings: Settings) -> Page:
+    """The shop's page in a browser context of its own: a new visitor, nothing kept from another."""
+    page = await (await browser.new_context()).new_page()
+    await page.route(SHOP, lambda route: route.fulfill(content_type="text/html", body=shop_page(settings)))
+    await page.goto(SHOP)
+    return page
+
+
+async def available(settings: Settings, *, expected: bool) -> None:
+    async with httpx.AsyncClient(base_url=settings.console_url) as http:
+
+        async def answered() -> bool:
+            response = await http.get("/api/widget/availability")
+            assert response.json() in ({"available": True}, {"available": False})  # nothing else, ever
+            return bool(response.json()["available"] is expected)
+
+        await until(answered, WAIT_MS / 1000, f"availability {expected}", interval=0.2)
+
+
+async def leave_a_message(page: Page, settings: Settings, folder: Path) -> None:
+    widget = page.frame_locator("iframe")
+    await expect(widget.locator("#offline")).to_be_visible(timeout=WAIT_MS)
+    await expect(widget.locator("#off-notice")).to_contain_text("Nobody is online now")
+    await expect(widget.locator("#send")).to_be_hidden()
+    await expect(widget.locator("#prechat")).to_be_hidden()
+    await widget.locator("#off-name").fill("Olga <i>Late</i>")
+    await widget.locator("#off-text").fill(LEFT)
+    await widget.locator("#offline button").click()
+    await expect(widget.locator("#off-error")).to_contain_text("e-mail or a phone")
+    await widget.locator("#off-email").fill("olga@example.com")
+    await widget.locator("#offline button").click()
+    await expect(widget.locator("#off-error")).to_contain_text("agree")
+    await widget.locator("#off-consent").check()
+    await widget.locator("#offline button").click()
+    await expect(widget.locator("#left")).to_contain_text("we have your message", timeout=WAIT_MS)
+    await expect(widget.locator("#offline")).to_be_hidden()
+    await expect(widget.locator("#log")).to_contain_text(LEFT)  # as text: the script never runs
+    await page.screenshot(path=folder / "widget-offline.png")
+    assert await lead_of(settings, "olga@example.com") == ("Olga <i>Late</i>", LEFT)
+
+
+async def lead_of(settings: Settings, email: str) -> tuple[str, str]:
+    """The name on the contact with ``email`` and the text of its lead's conversation."""
+    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=1)
+    try:
+
+        async def found() -> tuple[str, str] | None:
+            row = await pool.fetchrow(
+                f"SELECT c.name, m.text FROM {LIVE_SCHEMA}.contacts c"
+                f" JOIN {LIVE_SCHEMA}.leads l ON l.contact_id = c.id"
+                f" JOIN {LIVE_SCHEMA}.messages m ON m.conversation_id = l.conversation_id"
+                " WHERE $1 = ANY(c.emails)",
+                email,
+            )
+            return (row["name"], row["text"]) if row is not None else None
+
+        return await until(found, WAIT_MS / 1000, "the offline message's lead")
+    finally:
+        await pool.close()
 
 
 async def chat(page: Page, settings: Settings, consoles: dict[str, Any], folder: Path) -> None:
