@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from services.console import deal_reports, sales_analytics
+from services.console import activity_reports, deal_reports, funnel_report, sales_analytics
 from services.console.report_filters import FILTERS, ON_PEOPLE, ReportFilter
 from services.console.tabular_export import Table
 
@@ -42,9 +42,9 @@ REPORTS: dict[str, Report] = {
         Report("product-income", deal_reports.product_income),
         Report("deal-board", sales_analytics.deal_board),
         Report("funnel", sales_analytics.deal_board),
-        Report("funnel-conversion", sales_analytics.funnel_conversion),
-        Report("activities", sales_analytics.activities_by_manager, ON_PEOPLE),
-        Report("activities-by-department", sales_analytics.activities_by_department, ON_PEOPLE),
+        Report("funnel-conversion", funnel_report.funnel_conversion),
+        Report("activities", activity_reports.activities_by_manager, ON_PEOPLE),
+        Report("activities-by-department", activity_reports.activities_by_department, ON_PEOPLE),
         Report("operators", sales_analytics.operators, ON_PEOPLE),
     )
 }

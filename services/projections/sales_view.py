@@ -10,7 +10,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from domain.published_event import PublishedEvent
-from services.projections import activities_view, conversions_view, deals_view, reports_view
+from services.projections import activities_view, conversions_view, deals_view, report_totals, reports_view
 from services.projections.inbox_view import Changes
 from services.projections.sales_rows import Handler, clean, money
 from services.tables import Connection
@@ -19,9 +19,11 @@ from services.tables import Connection
 async def apply(conn: Connection, schema: str, event: PublishedEvent, changes: Changes) -> None:
     """Apply one public domain event to the sales read models in ``schema``."""
     handler = HANDLERS.get(event.type)
+    await report_totals.before(conn, schema, event)
     if handler is not None:
         await handler(conn, schema, event, changes)
     await reports_view.apply(conn, schema, event, changes)
+    await report_totals.after(conn, schema, event)
 
 
 async def _versioned(conn: Connection, s: str, table: str, e: PublishedEvent) -> None:
