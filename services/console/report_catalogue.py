@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from services.console import activity_reports, deal_reports, funnel_report, sales_analytics
+from services.console import activity_reports, deal_lists, deal_reports, funnel_report, sales_analytics
 from services.console.report_filters import FILTERS, ON_PEOPLE, ReportFilter
+from services.console.sales_paging import Shape
 from services.console.tabular_export import Table
 
 Build = Callable[[asyncpg.Pool, ReportFilter], Awaitable[Table]]
@@ -21,6 +22,7 @@ class Report:
     name: str
     build: Build
     takes: tuple[str, ...] = FILTERS
+    pages: Shape | None = None  # the shape of its cursor, for a report given a page at a time
 
     @property
     def about(self) -> str:
@@ -35,9 +37,9 @@ REPORTS: dict[str, Report] = {
         Report("deals-by-contact", deal_reports.deals_by_contact),
         Report("company-profitability", deal_reports.company_profitability),
         Report("deals-by-company", deal_reports.deals_by_company),
-        Report("won-deals", deal_reports.won_deals),
-        Report("overdue-deals", deal_reports.overdue_deals),
-        Report("expected-sales", deal_reports.expected_sales),
+        Report("won-deals", deal_lists.won_deals, pages=deal_lists.BY_CLOSED),
+        Report("overdue-deals", deal_lists.overdue_deals, pages=deal_lists.BY_CLOSING),
+        Report("expected-sales", deal_lists.expected_sales, pages=deal_lists.BY_WEIGHT),
         Report("open-deals-by-stage", deal_reports.open_deals_by_stage),
         Report("product-income", deal_reports.product_income),
         Report("deal-board", sales_analytics.deal_board),

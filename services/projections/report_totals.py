@@ -52,6 +52,9 @@ CREATE TABLE IF NOT EXISTS {s}.stage_days (
     deals integer NOT NULL,
     PRIMARY KEY (responsible_id, day, pipeline_id, stage_id, later_stage_id)
 );
+-- The orders the list reports are paged in.
+CREATE INDEX IF NOT EXISTS deals_won_closed ON {s}.deals (closed_at, id) WHERE outcome = 'won';
+CREATE INDEX IF NOT EXISTS deals_open_expected ON {s}.deals (expected_close, id) WHERE closed_at IS NULL;
 CREATE INDEX IF NOT EXISTS scheduled_activities_due_at ON {s}.scheduled_activities (due_at) WHERE NOT done;
 CREATE INDEX IF NOT EXISTS scheduled_activities_done_at ON {s}.scheduled_activities (done_at) WHERE done;
 """
