@@ -117,7 +117,8 @@ class LeadsApi:
         if only.status is not None and only.status not in {q.value for q in Qualification}:
             raise InvalidField("status", f"must be one of {', '.join(q.value for q in Qualification)}")
         seen = Visible.of(self._access.permissions, who, Entity.LEAD)
-        found, cursor = await leads(self._pool(), seen, requested(request.query_params, BY_TIME), only)
+        page = requested(request.query_params, BY_TIME)
+        found, cursor = await leads(self._pool(), seen, page, only, self._access.store().team)
         return {"leads": found, "next_cursor": cursor}
 
     async def _lead(self, operator: Operator, request: Request, _: Body) -> Answer:

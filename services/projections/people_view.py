@@ -202,19 +202,26 @@ async def _lead_created(conn: Connection, s: str, e: PublishedEvent, _: Changes)
     )
 
 
-def _lead_status(status: str, *, holder: bool = False) -> Handler:
-    """Where routing has the lead now; ``holder``: the event names its manager, else it has none."""
+def _lead_status(status: str, *, holder: bool = False, place: str = "") -> Handler:
+    """Where routing has the lead now; ``holder``: the event names its manager, else it has none.
+
+    ``place`` sets its queue and offers as the event leaves them (SQL with $4: the event's data).
+    """
 
     async def handle(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
         manager = uuid_or_none(e.data.get("manager_id")) if holder else None
         await conn.execute(
-            f"UPDATE {s}.leads SET status = $2, manager_id = $3 WHERE id = $1",  # noqa: S608
+            f"UPDATE {s}.leads SET status = $2, manager_id = $3{place} WHERE id = $1",  # noqa: S608 - fixed SQL
             e.aggregate_id,
             status,
             manager,
+            *([json.dumps(e.data)] if "$4" in place else []),
         )
 
     return handle
+
+
+_TAKEN = ", queue = NULL, offered_to = '{}'"  # held, handed on or closed: no queue, no offers
 
 
 async def _lead_details(conn: Connection, s: str, e: PublishedEvent, _: Changes) -> None:
@@ -293,13 +300,17 @@ HANDLERS: dict[str, Handler] = {
     "Company.EmailRemoved": _company_email,
     "Company.ResponsibleManagerChanged": _set("companies", "responsible_id = $2::uuid", "manager_id"),
     "Lead.Created": _lead_created,
-    "Lead.Assigned": _lead_status("assigned", holder=True),
-    "Lead.Queued": _lead_status("queued"),
-    "Lead.Offered": _lead_status("offered"),
-    "Lead.OfferWithdrawn": _lead_status("new"),
+    "Lead.Assigned": _lead_status("assigned", holder=True, place=_TAKEN),
+    "Lead.Transferred": _lead_status("assigned", holder=True, place=_TAKEN),
+    "Lead.HandedToTeam": _lead_status("new", place=_TAKEN),
+    "Lead.Queued": _lead_status("queued", place=", queue = $4::jsonb ->> 'queue', offered_to = '{}'"),
+    "Lead.Offered": _lead_status(
+        "offered", place=", offered_to = ARRAY(SELECT jsonb_array_elements_text($4::jsonb -> 'manager_ids'))::uuid[]"
+    ),
+    "Lead.OfferWithdrawn": _lead_status("new", place=", offered_to = '{}'"),
     "Lead.Released": _lead_status("new"),
     "Lead.Reopened": _lead_status("new"),
-    "Lead.Closed": _lead_status("closed"),
+    "Lead.Closed": _lead_status("closed", place=_TAKEN),
     "Lead.TakenInProgress": _set("leads", "qualification = 'in_progress', junk_reason = ''"),
     "Lead.Qualified": _set("leads", "qualification = 'qualified'"),
     "Lead.MarkedJunk": _set("leads", "qualification = 'junk', junk_reason = $2", "reason"),
