@@ -38,19 +38,17 @@ def _entries(f: ReportFilter, q: Query) -> str:
 def _counts(f: ReportFilter, q: Query) -> str:
     """SQL of the entries per stage (``later_id`` = ``stage_id``) and per stage reached after it."""
     cut = split(f.since, f.until) if not _on_deals(f) else None
-    rows = Query()
-    rows.args = q.args  # one numbering for the whole statement
-    tables = _entries(f, rows)
+    parts = []
     if cut is None or cut.spans or not cut.whole_days:
-        spans = [(f.since, f.until)] if cut is None else list(cut.spans)
+        rows = Query()
+        rows.args = q.args  # one numbering for the whole statement
+        tables = _entries(f, rows)
         within = []
-        for since, until in spans:
+        for since, until in [(f.since, f.until)] if cut is None else list(cut.spans):
             bounds = [f"e.entered_at >= {q.arg(since)}"] if since is not None else []
             bounds += [f"e.entered_at < {q.arg(until)}"] if until is not None else []
             within.append(f"({' AND '.join(bounds) or 'true'})")
         rows.where(f"({' OR '.join(within)})")
-    parts = []
-    if cut is None or cut.spans or not cut.whole_days:
         parts.append(
             f"SELECT e.stage_id, later AS later_id, 1 AS deals FROM {tables}"  # noqa: S608 - fixed SQL
             f" CROSS JOIN LATERAL unnest(array_prepend(e.stage_id, e.reached)) AS later{rows.clause}"

@@ -27,6 +27,7 @@ from application.reschedule_activity import reschedule_activity
 from application.schedule_activity import NewActivity, schedule_activity
 from application.update_contact import ContactChanges, update_contact
 from services.console import reports_api
+from services.console.report_catalogue import REPORTS
 from services.projections.report_totals import TOTALS_TABLES, refill
 from services.projections.schema import LIVE_SCHEMA
 from services.settings import Settings
@@ -125,6 +126,27 @@ def test_list_reports_come_a_page_at_a_time_and_their_files_hold_every_row(
     sheet = load_workbook(io.BytesIO(as_xlsx.content)).active
     assert sheet is not None
     assert [row[0].value for row in list(sheet.iter_rows())[1:]] == [str(d["d1"]), str(d["d5"])]
+
+
+def test_every_report_answers_every_role_alike_from_the_days_kept_and_from_the_rows(
+    sales: tuple[World, History],
+) -> None:
+    crm, _ = sales
+    days = {"from": "2026-03-01", "to": "2026-03-31"}
+    # Part-days at either end: read from the rows, not the days kept, and nothing happened in them.
+    moments = {"from": "2026-02-28T12:00:00+00:00", "to": "2026-04-01T06:30:00+00:00"}
+    for who in ("dora", "hanna", "anna"):
+        for name in REPORTS:
+            by_days, by_rows = (crm.get(who, f"/api/reports/{name}", **period) for period in (days, moments))
+            assert by_days.status_code == by_rows.status_code == 200, (who, name, by_days.text, by_rows.text)
+            if name in {"funnel-conversion", "activities", "activities-by-department"}:
+                assert by_days.json()["rows"] == by_rows.json()["rows"], (who, name)
+    anna = answer(crm, "funnel-conversion", responsible=str(crm.ids["anna"]), **days)["rows"]
+    assert {(r["stage"], r["entered"]) for r in anna if r["later_stage"] == "Won"} == {
+        ("New", 2),
+        ("Qualification", 2),
+        ("Proposal", 1),
+    }
 
 
 def test_the_counts_kept_ahead_equal_a_count_of_the_rows_after_every_kind_of_change(
