@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS {s}.stage_times (
     PRIMARY KEY (deal_id, stage_id)
 );
 CREATE INDEX IF NOT EXISTS stage_times_entered ON {s}.stage_times (entered_at);
+CREATE INDEX IF NOT EXISTS stage_times_responsible ON {s}.stage_times (responsible_id, entered_at);
 -- Deals that first entered a stage on a day (later_stage_id = stage_id), and of those, how many entered
 -- each other stage after; per responsible manager, and for everyone (responsible_id all zeros).
 CREATE TABLE IF NOT EXISTS {s}.stage_days (
