@@ -277,6 +277,9 @@ CREATE TABLE IF NOT EXISTS {s}.leads (
 CREATE INDEX IF NOT EXISTS leads_listed ON {s}.leads (created_at, id);
 CREATE INDEX IF NOT EXISTS leads_manager ON {s}.leads (manager_id);
 CREATE INDEX IF NOT EXISTS leads_contact ON {s}.leads (contact_id);
+-- Where a lead not yet taken stands: whose queue it waits in, and who it is on offer to now.
+ALTER TABLE {s}.leads ADD COLUMN IF NOT EXISTS queue text;
+ALTER TABLE {s}.leads ADD COLUMN IF NOT EXISTS offered_to uuid[] NOT NULL DEFAULT '{{}}';
 CREATE TABLE IF NOT EXISTS {s}.duplicate_suggestions (
     id uuid PRIMARY KEY,
     contact_ids uuid[] NOT NULL,
