@@ -56,6 +56,10 @@ class PostgresDeadlineRecorder(PostgresApplicationRecorder):
         deadlines: list[Deadline] = kwargs.get(DEADLINES) or []
         ended = [d for d in deadlines if d.due_at is None]
         running = [d for d in deadlines if d.due_at is not None]
+        if deadlines:
+            # The events table first, then the deadlines, as the DDL every new store runs takes them:
+            # a save that held the deadlines while waiting for the events deadlocked with it.
+            self._lock_table(curs)
         # One statement each, however many leads the transaction touched: a batch of inbound messages
         # saves hundreds of leads, and a statement per deadline would cost a round trip each.
         if ended:

@@ -34,18 +34,33 @@ def appoint_head(store: EventStore, team: str, manager_id: UUID) -> None:
 
 def department_members(store: EventStore, manager_id: UUID) -> frozenset[UUID]:
     """Everyone in the departments ``manager_id`` heads (themselves included when they head one)."""
+    return _departments(store, manager_id)[1]
+
+
+def _departments(store: EventStore, manager_id: UUID) -> tuple[frozenset[str], frozenset[UUID]]:
+    """The teams ``manager_id`` heads, and everyone in them."""
     manager = store.load(manager_id)
     if not isinstance(manager, Manager):
-        return frozenset()
+        return frozenset(), frozenset()
+    names: set[str] = set()
     members: set[UUID] = set()
     for name in manager.heads:
         squad = store.load(team_id(name))
         if isinstance(squad, Team) and squad.head == manager_id:
+            names.add(name)
             members.update(squad.members)
-    return frozenset(members)
+    return frozenset(names), frozenset(members)
 
 
 def actor(store: EventStore, manager_id: UUID, role: Role) -> Actor:
-    """A user as the permission rule sees them; only a head's departments count."""
-    members = department_members(store, manager_id) if role is Role.HEAD else frozenset()
-    return Actor(manager_id, role, members)
+    """A user as the permission rule sees them; only a head's departments and teams count."""
+    if role is not Role.HEAD:
+        return Actor(manager_id, role)
+    names, members = _departments(store, manager_id)
+    return Actor(manager_id, role, members, names | frozenset(teams_of(store, manager_id)))
+
+
+def teams_of(store: EventStore, manager_id: UUID) -> list[str]:
+    """The teams ``manager_id`` works in, among those routing knows (reading only)."""
+    work = UnitOfWork(store.load, {})  # never saved
+    return Assigning(work, store.team, store.clock).teams_of(manager_id)

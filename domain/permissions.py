@@ -82,14 +82,22 @@ class Actor:
     user_id: UUID
     role: Role
     department_members: frozenset[UUID] = frozenset()  # members of the departments they head
+    departments: frozenset[str] = frozenset()  # a head's teams: those they head or work in
 
 
 @dataclass(frozen=True)
 class Holding:
-    """Whose a record is: its responsible manager, and who observes it."""
+    """Whose a record is: its responsible manager, and who observes it.
+
+    A lead is also seen by whoever it is on offer to now, and by the heads of its ``teams``: the
+    teams of whoever holds it or has it on offer, the one whose queue it waits in, and the default
+    team for a lead with no place at all.
+    """
 
     responsible_id: UUID | None
     observers: frozenset[UUID] = frozenset()
+    offered_to: frozenset[UUID] = frozenset()
+    teams: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -108,10 +116,17 @@ class Permissions:
         if scope is Scope.ALL:
             return True
         own = holding.responsible_id == actor.user_id or actor.user_id in holding.observers
+        # An offer or a queue lets people look at the lead, not work it before it is theirs.
+        looking = action is Action.VIEW
         if scope is Scope.OWN:
-            return own
+            return own or (looking and actor.user_id in holding.offered_to)
         if scope is Scope.DEPARTMENT:
-            return own or (holding.responsible_id is not None and holding.responsible_id in actor.department_members)
+            members = actor.department_members
+            if own or (holding.responsible_id is not None and holding.responsible_id in members):
+                return True
+            return looking and bool(
+                holding.offered_to & (members | {actor.user_id}) or holding.teams & actor.departments
+            )
         return False
 
     def visible_holders(self, actor: Actor, entity: Entity, action: Action = Action.VIEW) -> frozenset[UUID] | None:

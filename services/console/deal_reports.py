@@ -7,29 +7,17 @@ The period is when deals were opened, except where a report says otherwise.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import asyncpg
 
 from services.console.report_sql import Query, ReportFilter, Table, tabled
 from services.console.sales_queries import S
 
-DAYS_AHEAD = timedelta(days=30)  # how far expected sales look when no period is given
-MAX_LISTED = 10_000  # rows of a list report; a longer list wants a narrower period
 WON, LOST = "d.outcome = 'won'", "d.outcome = 'lost'"
 _VOLUME = (
     f"count(*) AS deals, count(*) FILTER (WHERE {WON}) AS won, count(*) FILTER (WHERE {LOST}) AS lost,"
     f" round(count(*) FILTER (WHERE {WON})::numeric / count(*), 4) AS won_share,"
     f" round(count(*) FILTER (WHERE {LOST})::numeric / count(*), 4) AS lost_share,"
     f" coalesce(sum(d.amount) FILTER (WHERE {WON}), 0) AS income"
-)
-_DEAL_ROW = (
-    "d.id AS deal_id, d.title, p.name AS pipeline, st.name AS stage, d.responsible_id, m.name AS responsible,"
-    " d.contact_id, d.company_id, d.amount, d.currency"
-)
-_DEAL_JOINS = (
-    f" LEFT JOIN {S}.pipelines p ON p.id = d.pipeline_id LEFT JOIN {S}.stages st ON st.id = d.stage_id"
-    f" LEFT JOIN {S}.managers m ON m.id = d.responsible_id"
 )
 
 
@@ -58,13 +46,28 @@ async def deals_by_company(pool: asyncpg.Pool, f: ReportFilter) -> Table:
     return await _volume_by(pool, f, "company_id", "deals-by-company")
 
 
+_VOLUME_SUMS = (
+    f"count(*) AS deals, count(*) FILTER (WHERE {WON}) AS won, count(*) FILTER (WHERE {LOST}) AS lost,"
+    f" coalesce(sum(d.amount) FILTER (WHERE {WON}), 0) AS income"
+)
+
+
 async def _volume_by(pool: asyncpg.Pool, f: ReportFilter, column: str, title: str) -> Table:
+    """Counted per record first, then per the record it is now (a merged contact's under its survivor), named."""
     q = Query()
     f.deals(q, "d.opened_at")
     q.where(f"d.{column} IS NOT NULL")
+    kind = column.removesuffix("_id")
+    table, now = ("contacts", "coalesce(r.merged_into, k.id)") if kind == "contact" else ("companies", "k.id")
     sql = (
-        f"SELECT d.{column}, d.currency, {_VOLUME} FROM {S}.deals d{q.clause}"  # noqa: S608 - fixed columns
-        f" GROUP BY d.{column}, d.currency ORDER BY income DESC, deals DESC, d.{column}, d.currency"
+        f"WITH counts AS (SELECT d.{column} AS id, d.currency, {_VOLUME_SUMS} FROM {S}.deals d{q.clause}"  # noqa: S608
+        " GROUP BY 1, 2),"
+        f" now AS (SELECT {now} AS id, k.currency, sum(k.deals)::bigint AS deals, sum(k.won)::bigint AS won,"
+        f" sum(k.lost)::bigint AS lost, sum(k.income) AS income FROM counts k LEFT JOIN {S}.{table} r ON r.id = k.id"
+        " GROUP BY 1, 2)"
+        f" SELECT n.id AS {column}, x.name AS {kind}, n.currency, n.deals, n.won, n.lost,"
+        " round(n.won::numeric / n.deals, 4) AS won_share, round(n.lost::numeric / n.deals, 4) AS lost_share, n.income"
+        f" FROM now n LEFT JOIN {S}.{table} x ON x.id = n.id ORDER BY n.income DESC, n.deals DESC, n.id, n.currency"
     )
     return await tabled(pool, title, sql, q)
 
@@ -76,59 +79,12 @@ async def company_profitability(pool: asyncpg.Pool, f: ReportFilter) -> Table:
     q.where(WON)
     q.where("d.company_id IS NOT NULL")
     sql = (
-        "SELECT d.company_id, d.currency, count(*) AS won, sum(d.amount) AS income,"  # noqa: S608
-        f" round(avg(d.amount), 2) AS average_deal FROM {S}.deals d{q.clause}"
-        " GROUP BY d.company_id, d.currency ORDER BY income DESC, d.company_id, d.currency"
+        "WITH won AS (SELECT d.company_id, d.currency, count(*) AS won, sum(d.amount) AS income,"  # noqa: S608
+        f" round(avg(d.amount), 2) AS average_deal FROM {S}.deals d{q.clause} GROUP BY d.company_id, d.currency)"
+        " SELECT w.company_id, c.name AS company, w.currency, w.won, w.income, w.average_deal"
+        f" FROM won w LEFT JOIN {S}.companies c ON c.id = w.company_id ORDER BY w.income DESC, w.company_id, w.currency"
     )
     return await tabled(pool, "company-profitability", sql, q)
-
-
-async def won_deals(pool: asyncpg.Pool, f: ReportFilter) -> Table:
-    """The deals won in the period (closed in it), the latest first."""
-    q = Query()
-    f.deals(q, "d.closed_at")
-    q.where(WON)
-    sql = (
-        f"SELECT {_DEAL_ROW}, d.opened_at, d.closed_at FROM {S}.deals d{_DEAL_JOINS}{q.clause}"  # noqa: S608
-        f" ORDER BY d.closed_at DESC, d.id LIMIT {MAX_LISTED}"
-    )
-    return await tabled(pool, "won-deals", sql, q)
-
-
-async def overdue_deals(pool: asyncpg.Pool, f: ReportFilter) -> Table:
-    """Open deals past their expected close day (the period: their expected close), the longest overdue first."""
-    q = Query()
-    f.deals(q, "d.expected_close")
-    q.where("d.closed_at IS NULL")
-    q.where(f"d.expected_close < {q.arg(f.today)}::date")
-    sql = (
-        f"SELECT {_DEAL_ROW}, d.expected_close, ({q.arg(f.today)}::date - d.expected_close) AS days_overdue"  # noqa: S608
-        f" FROM {S}.deals d{_DEAL_JOINS}{q.clause} ORDER BY d.expected_close, d.id LIMIT {MAX_LISTED}"
-    )
-    return await tabled(pool, "overdue-deals", sql, q)
-
-
-async def expected_sales(pool: asyncpg.Pool, f: ReportFilter) -> Table:
-    """Open deals expected to close in the period (from today, 30 days, unless given), weighted by probability.
-
-    Per pipeline (the deal's type), client (contact and company), responsible manager and currency.
-    """
-    q = Query()
-    f.deals(q, None)
-    q.where("d.closed_at IS NULL")
-    since = f.since.date() if f.since is not None else f.today
-    until = f.until.date() if f.until is not None else since + DAYS_AHEAD
-    q.where(f"d.expected_close >= {q.arg(since)}::date AND d.expected_close < {q.arg(until)}::date")
-    sql = (
-        "SELECT d.pipeline_id, p.name AS pipeline, d.contact_id, d.company_id, d.responsible_id,"  # noqa: S608
-        " m.name AS responsible, d.currency, count(*) AS deals, sum(d.amount) AS amount,"
-        " round(sum(d.amount * d.probability / 100.0), 2) AS weighted_amount"
-        f" FROM {S}.deals d LEFT JOIN {S}.pipelines p ON p.id = d.pipeline_id"
-        f" LEFT JOIN {S}.managers m ON m.id = d.responsible_id{q.clause}"
-        " GROUP BY d.pipeline_id, p.name, d.contact_id, d.company_id, d.responsible_id, m.name, d.currency"
-        " ORDER BY weighted_amount DESC, p.name, m.name, d.currency"
-    )
-    return await tabled(pool, "expected-sales", sql, q)
 
 
 async def open_deals_by_stage(pool: asyncpg.Pool, f: ReportFilter) -> Table:

@@ -118,7 +118,7 @@ class LeadsApi:
             raise InvalidField("status", f"must be one of {', '.join(q.value for q in Qualification)}")
         seen = Visible.of(self._access.permissions, who, Entity.LEAD)
         page = requested(request.query_params, BY_TIME, default=CRM_PAGE)
-        found, cursor = await leads(self._pool(), seen, page, only)
+        found, cursor = await leads(self._pool(), seen, page, only, self._access.store().team)
         return {"leads": found, "next_cursor": cursor}
 
     async def _lead(self, operator: Operator, request: Request, _: Body) -> Answer:

@@ -192,14 +192,15 @@ def _lead(row: asyncpg.Record) -> dict[str, Any]:
 
 
 async def leads(
-    pool: asyncpg.Pool, seen: Visible, page: Page, only: PeopleFilter
+    pool: asyncpg.Pool, seen: Visible, page: Page, only: PeopleFilter, default_team: str = ""
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """The leads ``seen`` covers (by their manager) that match ``only``, the latest first.
+    """The leads ``seen`` covers (held, or on offer or queued where seen) that match ``only``, the latest first.
 
-    VIP, tag, company and the search are their contact's.
+    VIP, tag, company and the search are their contact's. A lead with no place is ``default_team``'s (an
+    export covers what the role holds: no offers, no queues).
     """
     query = Query()
-    query.where(query.visible(seen, "l.manager_id"))
+    query.where(query.visible_lead(seen, default_team))
     equal = (
         ("l.manager_id", only.responsible_id),
         ("l.qualification", only.status),

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from services.console import deal_reports, sales_analytics
+from services.console import activity_reports, deal_lists, deal_reports, funnel_report, sales_analytics
+from services.console.paging import CursorShape
 from services.console.report_filters import FILTERS, ON_PEOPLE, ReportFilter
 from services.console.tabular_export import Table
 
@@ -21,6 +22,7 @@ class Report:
     name: str
     build: Build
     takes: tuple[str, ...] = FILTERS
+    pages: CursorShape | None = None  # the shape of its cursor, for a report given a page at a time
 
     @property
     def about(self) -> str:
@@ -35,16 +37,16 @@ REPORTS: dict[str, Report] = {
         Report("deals-by-contact", deal_reports.deals_by_contact),
         Report("company-profitability", deal_reports.company_profitability),
         Report("deals-by-company", deal_reports.deals_by_company),
-        Report("won-deals", deal_reports.won_deals),
-        Report("overdue-deals", deal_reports.overdue_deals),
-        Report("expected-sales", deal_reports.expected_sales),
+        Report("won-deals", deal_lists.won_deals, pages=deal_lists.BY_CLOSED),
+        Report("overdue-deals", deal_lists.overdue_deals, pages=deal_lists.BY_CLOSING),
+        Report("expected-sales", deal_lists.expected_sales, pages=deal_lists.BY_WEIGHT),
         Report("open-deals-by-stage", deal_reports.open_deals_by_stage),
         Report("product-income", deal_reports.product_income),
         Report("deal-board", sales_analytics.deal_board),
         Report("funnel", sales_analytics.deal_board),
-        Report("funnel-conversion", sales_analytics.funnel_conversion),
-        Report("activities", sales_analytics.activities_by_manager, ON_PEOPLE),
-        Report("activities-by-department", sales_analytics.activities_by_department, ON_PEOPLE),
+        Report("funnel-conversion", funnel_report.funnel_conversion),
+        Report("activities", activity_reports.activities_by_manager, ON_PEOPLE),
+        Report("activities-by-department", activity_reports.activities_by_department, ON_PEOPLE),
         Report("operators", sales_analytics.operators, ON_PEOPLE),
     )
 }

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from domain.errors import InvalidField
 from domain.text import TextKind, checked_text
+from services.console.paging import Page
 from services.console.sales_queries import Query, S
 
 MAX_NAME = 200
@@ -41,6 +42,7 @@ class ReportFilter:
     company_id: UUID | None = None
     source: str | None = None
     today: date = field(default_factory=lambda: datetime.now(UTC).date())
+    page: Page | None = None  # which page of a list report (None: the first, of its usual size)
 
     def deals(self, q: Query, period: str | None, d: str = "d") -> None:
         """Add the conditions on deals (alias ``d``), the period on column ``period`` of them (if any)."""

@@ -46,14 +46,19 @@ class Visible:
     me: UUID
     holders: tuple[UUID, ...] | None
     observed: bool
+    looking: bool = False  # whether leads on offer to ``holders`` and in ``teams``' queues are seen too
+    teams: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, permissions: Permissions, who: Actor, entity: Entity, action: Action = Action.VIEW) -> Visible:
         """What ``who`` may see (or ``action``, such as export) of ``entity``, by the rule."""
-        if permissions.scope(who.role, entity, action) is Scope.NONE:
+        scope = permissions.scope(who.role, entity, action)
+        if scope is Scope.NONE:
             return cls(who.user_id, (), observed=False)
         holders = permissions.visible_holders(who, entity, action)
-        return cls(who.user_id, None if holders is None else tuple(sorted(holders)), observed=True)
+        teams = tuple(sorted(who.departments)) if scope is Scope.DEPARTMENT else ()
+        shown = None if holders is None else tuple(sorted(holders))
+        return cls(who.user_id, shown, observed=True, looking=action is Action.VIEW, teams=teams)
 
     @property
     def nothing(self) -> bool:
@@ -85,6 +90,26 @@ class Query:
         if observers is None or not seen.observed:
             return f"({held})"
         return f"({held} OR {self.arg(seen.me)}::uuid = ANY({observers}))"
+
+    def visible_lead(self, seen: Visible, default_team: str) -> str:
+        """The condition that a lead (alias ``l``) is one ``seen`` covers: held, on offer, or in a team seen.
+
+        The same rule as ``Permissions.allows`` over a lead's holding, in SQL.
+        """
+        held = self.visible(seen, "l.manager_id")
+        if seen.holders is None or not seen.looking:
+            return held
+        offered = f"l.offered_to && {self.arg(list({*seen.holders, seen.me}))}::uuid[]"
+        if not seen.teams:
+            return f"({held} OR {offered})"
+        teams = f"{self.arg(list(seen.teams))}::text[]"
+        unplaced = "l.manager_id IS NULL AND cardinality(l.offered_to) = 0"
+        waiting = f"coalesce(l.queue, CASE WHEN {unplaced} THEN {self.arg(default_team)} END) = ANY({teams})"
+        worked = (
+            f"EXISTS (SELECT 1 FROM {S}.team_members tm JOIN {S}.teams t ON t.id = tm.team_id"  # noqa: S608
+            f" WHERE t.name = ANY({teams}) AND tm.manager_id = ANY(array_append(l.offered_to, l.manager_id)))"
+        )
+        return f"({held} OR {offered} OR {waiting} OR {worked})"
 
     @property
     def clause(self) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import enum
 import io
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -21,7 +21,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import TYPE_STRING
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -42,15 +42,23 @@ class Table:
     title: str
     columns: tuple[str, ...]
     rows: Sequence[Sequence[object]]
+    next: str | None = None  # the cursor to the rows after these, when they are a page of more
 
 
 def csv_bytes(table: Table) -> bytes:
     """The table as CSV: a header line, then a line per row; formula-like cells neutralised."""
+    return csv_part(table.rows, table.columns)
+
+
+def csv_part(rows: Sequence[Sequence[object]], columns: Sequence[str] | None = None) -> bytes:
+    """Lines of CSV for ``rows``; with ``columns``, the file's start (its BOM and header line) before them."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([_csv_cell(c) for c in table.columns])
-    writer.writerows([_csv_cell(value) for value in row] for row in table.rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM tells spreadsheets it is UTF-8
+    if columns is not None:
+        out.write("\ufeff")  # the BOM tells spreadsheets it is UTF-8
+        writer.writerow([_csv_cell(c) for c in columns])
+    writer.writerows([_csv_cell(value) for value in row] for row in rows)
+    return out.getvalue().encode("utf-8")
 
 
 def xlsx_bytes(table: Table) -> bytes:
@@ -67,11 +75,20 @@ def xlsx_bytes(table: Table) -> bytes:
 
 def file_response(table: Table, form: TableFormat) -> Response:
     """The table as a download in ``form``, named after its title."""
-    name = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in table.title) or "table"
-    headers = {"Content-Disposition": f'attachment; filename="{name}.{form.value}"'}
+    headers = _attachment(table.title, form)
     if form is TableFormat.CSV:
         return Response(csv_bytes(table), media_type="text/csv; charset=utf-8", headers=headers)
     return Response(xlsx_bytes(table), media_type=XLSX_TYPE, headers=headers)
+
+
+def streamed_csv(title: str, parts: AsyncIterator[bytes]) -> StreamingResponse:
+    """A CSV download sent as its ``parts`` are made (from ``csv_part``), named after ``title``."""
+    return StreamingResponse(parts, media_type="text/csv; charset=utf-8", headers=_attachment(title, TableFormat.CSV))
+
+
+def _attachment(title: str, form: TableFormat) -> dict[str, str]:
+    name = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in title) or "table"
+    return {"Content-Disposition": f'attachment; filename="{name}.{form.value}"'}
 
 
 def _text(value: object) -> str:

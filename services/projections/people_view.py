@@ -9,7 +9,7 @@ contact are shown on the survivor, and chains of merges point straight at the la
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -213,14 +213,38 @@ async def _lead_created(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     await rows.insert("leads", lead)
 
 
-def _lead_status(status: str, *, holder: bool = False) -> Handler:
-    """Where routing has the lead now; ``holder``: the event names its manager, else it has none."""
+def _lead_status(
+    status: str, *, holder: bool = False, place: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
+) -> Handler:
+    """Where routing has the lead now; ``holder``: the event names its manager, else it has none.
+
+    ``place`` gives its queue and offers as the event (its data) leaves them; without it they stay.
+    """
 
     async def handle(rows: Rows, e: PublishedEvent, _: Changes) -> None:
         manager = uuid_or_none(e.data.get("manager_id")) if holder else None
-        await rows.update("leads", e.aggregate_id, status=status, manager_id=manager)
+        where = {} if place is None else place(e.data)
+        await rows.update("leads", e.aggregate_id, status=status, manager_id=manager, **where)
 
     return handle
+
+
+def _taken(_: Mapping[str, Any]) -> dict[str, Any]:
+    """Held, handed on or closed: no queue, no offers."""
+    return {"queue": None, "offered_to": []}
+
+
+def _queued(d: Mapping[str, Any]) -> dict[str, Any]:
+    queue = d.get("queue")
+    return {"queue": None if queue is None else clean(str(queue)), "offered_to": []}
+
+
+def _offered(d: Mapping[str, Any]) -> dict[str, Any]:
+    return {"offered_to": [UUID(m) for m in d.get("manager_ids") or ()]}
+
+
+def _withdrawn(_: Mapping[str, Any]) -> dict[str, Any]:
+    return {"offered_to": []}
 
 
 async def _lead_details(rows: Rows, e: PublishedEvent, _: Changes) -> None:
@@ -287,16 +311,16 @@ HANDLERS: dict[str, Handler] = {
     "Company.EmailRemoved": _company_email,
     "Company.ResponsibleManagerChanged": _set("companies", "responsible_id=manager_id", read=_as_uuid),
     "Lead.Created": _lead_created,
-    "Lead.Assigned": _lead_status("assigned", holder=True),
-    "Lead.Transferred": _lead_status("assigned", holder=True),
+    "Lead.Assigned": _lead_status("assigned", holder=True, place=_taken),
+    "Lead.Transferred": _lead_status("assigned", holder=True, place=_taken),
     # The hand-over names who had it; the lead waits for the router, with no holder until it routes it.
-    "Lead.HandedToTeam": _lead_status("new"),
-    "Lead.Queued": _lead_status("queued"),
-    "Lead.Offered": _lead_status("offered"),
-    "Lead.OfferWithdrawn": _lead_status("new"),
+    "Lead.HandedToTeam": _lead_status("new", place=_taken),
+    "Lead.Queued": _lead_status("queued", place=_queued),
+    "Lead.Offered": _lead_status("offered", place=_offered),
+    "Lead.OfferWithdrawn": _lead_status("new", place=_withdrawn),
     "Lead.Released": _lead_status("new"),
     "Lead.Reopened": _lead_status("new"),
-    "Lead.Closed": _lead_status("closed"),
+    "Lead.Closed": _lead_status("closed", place=_taken),
     "Lead.TakenInProgress": _set("leads", qualification="in_progress", junk_reason=""),
     "Lead.Qualified": _set("leads", qualification="qualified"),
     "Lead.MarkedJunk": _set("leads", "junk_reason=reason", qualification="junk"),

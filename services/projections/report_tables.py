@@ -9,9 +9,13 @@ The indexes on the shared tables are the ones the reports' filters and groupings
 
 from __future__ import annotations
 
-REPORT_TABLES = ("teams", "team_members", "lead_sources", "lead_handling", "lead_waiting")
+from services.projections.report_totals import DDL as TOTALS_DDL
+from services.projections.report_totals import TOTALS_TABLES
 
-DDL = """
+REPORT_TABLES = ("teams", "team_members", "lead_sources", "lead_handling", "lead_waiting", *TOTALS_TABLES)
+
+DDL = (
+    """
 CREATE TABLE IF NOT EXISTS {s}.teams (
     id uuid PRIMARY KEY,
     name text NOT NULL
@@ -54,3 +58,5 @@ CREATE INDEX IF NOT EXISTS deal_stage_history_entered ON {s}.deal_stage_history 
 CREATE INDEX IF NOT EXISTS scheduled_activities_done
     ON {s}.scheduled_activities (responsible_id, done_at) WHERE done;
 """
+    + TOTALS_DDL
+)

@@ -140,6 +140,8 @@ SHAPES: dict[str, Shape] = {
             "product_interest": "",
             "comment": "",
             "arrived_at": _NONE,
+            "queue": _NONE,
+            "offered_to": _EMPTY,
         },
         lookups=(("contact_id",),),
     ),
@@ -151,6 +153,9 @@ SHAPES: dict[str, Shape] = {
         ("lead_id", "notification_id"), {"first_answer_at": _NONE, "resolved_at": _NONE}, lookups=(("lead_id",),)
     ),
     "lead_waiting": Shape(("lead_id",)),
+    "activity_days": Shape(("responsible_id", "kind", "day")),
+    "stage_times": Shape(("deal_id", "stage_id"), {"seconds": _NONE}, lookups=(("deal_id",),)),
+    "stage_days": Shape(("responsible_id", "day", "pipeline_id", "stage_id", "later_stage_id")),
     "web_forms": Shape(("id",), {"archived": False, "defined_by": _NONE}),
     "form_submissions": Shape(("lead_id",)),
 }

@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.published_event import PublishedEvent
-from services.projections import activities_view, conversions_view, deals_view, reports_view
+from services.projections import activities_view, conversions_view, deals_view, report_totals, reports_view
 from services.projections.inbox_view import Changes
 from services.projections.rows import Rows
 from services.projections.sales_rows import Handler, clean, money
@@ -20,14 +20,16 @@ from services.projections.sales_rows import Handler, clean, money
 async def apply(rows: Rows, event: PublishedEvent, changes: Changes) -> None:
     """Apply one public domain event to the sales read models."""
     handler = HANDLERS.get(event.type)
+    await report_totals.before(rows, event)
     if handler is not None:
         await handler(rows, event, changes)
     await reports_view.apply(rows, event, changes)
+    await report_totals.after(rows, event)
 
 
 def handles(event_type: str) -> bool:
     """Whether events of ``event_type`` change the sales read models."""
-    return event_type in HANDLERS or event_type in reports_view.HANDLERS
+    return event_type in HANDLERS or event_type in reports_view.HANDLERS or event_type in report_totals.EVENTS
 
 
 async def _versioned(rows: Rows, table: str, e: PublishedEvent) -> None:

@@ -16,7 +16,7 @@ from services.projections.report_tables import DDL as REPORT_DDL
 from services.projections.report_tables import REPORT_TABLES
 from services.tables import Connection, ensure_tables
 
-LIVE_SCHEMA = "read_models_v6"  # a new shape gets a new name and is built from offset zero
+LIVE_SCHEMA = "read_models_v7"  # a new shape gets a new name and is built from offset zero
 
 __all__ = ["LIVE_SCHEMA", "Connection", "create_read_models"]
 
@@ -277,6 +277,9 @@ CREATE TABLE IF NOT EXISTS {s}.leads (
 CREATE INDEX IF NOT EXISTS leads_listed ON {s}.leads (created_at, id);
 CREATE INDEX IF NOT EXISTS leads_manager ON {s}.leads (manager_id);
 CREATE INDEX IF NOT EXISTS leads_contact ON {s}.leads (contact_id);
+-- Where a lead not yet taken stands: whose queue it waits in, and who it is on offer to now.
+ALTER TABLE {s}.leads ADD COLUMN IF NOT EXISTS queue text;
+ALTER TABLE {s}.leads ADD COLUMN IF NOT EXISTS offered_to uuid[] NOT NULL DEFAULT '{{}}';
 CREATE TABLE IF NOT EXISTS {s}.duplicate_suggestions (
     id uuid PRIMARY KEY,
     contact_ids uuid[] NOT NULL,

@@ -2,17 +2,22 @@
 
 Contacts and companies: A is Anna's, B Boris's (north), S Sam's (south). Leads: A routed to Anna, S
 to Sam. A manager sees and works their own; a head their department's and nothing of the other
-department; a director and an admin everything. What may not be seen is answered as what does not exist.
+department; a director and an admin everything. A lead not taken yet is also seen by whoever it is on
+offer to, and by the heads of the team whose queue it waits in. What may not be seen is answered as what does not exist.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from uuid import UUID
 
 import pytest
 
+from application.assigning import Assigning
 from application.event_store import EventStore
+from application.unit_of_work import UnitOfWork
 from application.work_day import change_work_day
+from domain.lead import Lead
 from services.settings import Settings
 from tests.integration.crm_world import PEOPLE, World, world
 from tests.integration.people_world import entered, lead_of
@@ -136,3 +141,42 @@ def test_every_act_on_people_and_leads_is_refused_alike_to_whoever_may_not_see_t
     assert crm.get("dora", f"/api/leads/{lead}").json()["status"] == "new"
     assert crm.get("dora", f"/api/contacts/{sams}").json()["merged_from"] == []
     assert crm.get("dora", f"/api/companies/{company}").json()["industry"] == ""
+
+
+def test_a_lead_on_offer_or_in_a_queue_is_seen_by_whom_it_is_offered_to_and_the_heads_of_the_queue(
+    crm: World,
+) -> None:
+    offered, queued = (lead_of(crm, "north", visitor)[0] for visitor in ("vo", "vq"))  # nobody works: not taken
+
+    def placed(lead: UUID, act: Callable[[Lead], None]) -> None:
+        def command(work: UnitOfWork, _: Assigning) -> None:
+            found = work.find(lead, Lead)
+            assert found is not None
+            act(found)
+
+        crm.store.transact(command)
+
+    placed(offered, lambda lead: lead.offer([crm.ids["boris"]], {"why": "the first free"}))
+    placed(queued, lambda lead: lead.offer([crm.ids["sam"]], {"why": "the first free"}))
+    placed(queued, lambda lead: lead.queue("south", 1, {"why": "nobody took it"}))
+    crm.projected()
+    leads = {"offered": str(offered), "queued": str(queued)}
+    seen = {
+        "anna": set(),
+        "boris": {"offered"},
+        "hanna": {"offered"},  # offered to a member of her department
+        "sven": {"queued"},  # waiting in his team's queue
+        "sam": set(),  # the offer to him ended when it was queued
+        "dora": {"offered", "queued"},
+        "adam": {"offered", "queued"},
+    }
+    for who in PEOPLE:
+        listed = {row["id"] for row in crm.get(who, "/api/leads", limit=200).json()["leads"]}
+        assert {name for name, lead in leads.items() if lead in listed} == seen[who], who
+        for name, lead in leads.items():
+            expected = 200 if name in seen[who] else 404
+            assert crm.get(who, f"/api/leads/{lead}").status_code == expected, (who, name)
+            assert crm.get(who, f"/api/leads/{lead}/routing").status_code == expected, (who, name)
+    # Seeing a lead on offer is not working it: that waits until it is taken.
+    edited = crm.send("PATCH", "boris", f"/api/leads/{offered}", {"comment": "Mine"})
+    assert edited.status_code == 403, edited.text

@@ -46,6 +46,18 @@ def test_a_head_sees_nothing_of_another_department() -> None:
         assert not DEFAULT_PERMISSIONS.allows(head, entity, Action.VIEW, Holding(None))
 
 
+def test_a_lead_not_taken_is_seen_by_whom_it_is_offered_to_and_the_heads_of_its_queue_only() -> None:
+    anna, boris = Actor(ANNA, Role.MANAGER), Actor(BORIS, Role.MANAGER)
+    head = Actor(HEAD, Role.HEAD, frozenset({HEAD, ANNA}), frozenset({"north"}))
+    other = Actor(OTHER_HEAD, Role.HEAD, frozenset({OTHER_HEAD, BORIS}), frozenset({"south"}))
+    offered, waiting = Holding(None, offered_to=frozenset({ANNA})), Holding(None, teams=frozenset({"north"}))
+    for holding, seeing in ((offered, {anna, head}), (waiting, {head})):
+        for user in (anna, boris, head, other):
+            assert DEFAULT_PERMISSIONS.allows(user, Entity.LEAD, Action.VIEW, holding) is (user in seeing)
+            # Looking at it is all: it is worked once it is taken.
+            assert not DEFAULT_PERMISSIONS.allows(user, Entity.LEAD, Action.EDIT, holding)
+
+
 def test_the_catalogue_is_seen_by_all_and_changed_by_directors_and_admins() -> None:
     for role in Role:
         user = Actor(uuid4(), role)

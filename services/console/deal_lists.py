@@ -1,0 +1,124 @@
+"""The reports that list deals (won, overdue) or groups of them (expected sales), a page at a time.
+
+A page ends with a cursor to the next one: the sort key of its last row, so the next page starts
+after that row by the index, and page fifty costs what page one does. An export walks every page.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from uuid import UUID
+
+import asyncpg
+
+from domain.errors import InvalidField
+from services.console.paging import CursorShape, Page
+from services.console.report_sql import Query, ReportFilter, Table, paged
+from services.console.sales_queries import S
+
+LIST_PAGE = 1_000  # rows of a page unless asked; an export walks every page
+DAYS_AHEAD = timedelta(days=30)  # how far expected sales look when no period is given
+NOBODY = UUID(int=0)  # stands for "no contact" or "no company" in a sort key
+WON = "d.outcome = 'won'"
+BY_CLOSED: CursorShape = ("at", "id")
+BY_CLOSING: CursorShape = ("text", "id")
+BY_WEIGHT: CursorShape = ("text", "id", "id", "id", "id", "text")
+_DEAL_ROW = (
+    "d.id AS deal_id, d.title, p.name AS pipeline, st.name AS stage, d.responsible_id, m.name AS responsible,"
+    " d.contact_id, c.name AS contact, d.company_id, co.name AS company, d.amount, d.currency"
+)
+_DEAL_JOINS = (
+    f" LEFT JOIN {S}.pipelines p ON p.id = d.pipeline_id LEFT JOIN {S}.stages st ON st.id = d.stage_id"
+    f" LEFT JOIN {S}.managers m ON m.id = d.responsible_id LEFT JOIN {S}.contacts c ON c.id = d.contact_id"
+    f" LEFT JOIN {S}.companies co ON co.id = d.company_id"
+)
+
+
+def _wrong_cursor() -> InvalidField:
+    return InvalidField("cursor", "is not one this list gave; start again without it")
+
+
+async def won_deals(pool: asyncpg.Pool, f: ReportFilter) -> Table:
+    """The deals won in the period (closed in it), the latest first."""
+    q, page = Query(), f.page or Page(LIST_PAGE)
+    f.deals(q, "d.closed_at")
+    q.where(WON)
+    if page.after is not None:
+        q.where(f"(d.closed_at, d.id) < ({q.arg(page.after[0])}, {q.arg(page.after[1])})")
+    sql = (
+        f"SELECT {_DEAL_ROW}, d.opened_at, d.closed_at FROM {S}.deals d{_DEAL_JOINS}{q.clause}"  # noqa: S608
+        f" ORDER BY d.closed_at DESC, d.id DESC LIMIT {page.limit + 1}"
+    )
+    return await paged(pool, "won-deals", sql, q, page, lambda r: (r["closed_at"], r["deal_id"]))
+
+
+async def overdue_deals(pool: asyncpg.Pool, f: ReportFilter) -> Table:
+    """Open deals past their expected close day (the period: their expected close), the longest overdue first."""
+    q, page = Query(), f.page or Page(LIST_PAGE)
+    f.deals(q, "d.expected_close")
+    q.where("d.closed_at IS NULL")
+    q.where(f"d.expected_close < {q.arg(f.today)}::date")
+    if page.after is not None:
+        try:
+            after = date.fromisoformat(page.after[0])
+        except ValueError:
+            raise _wrong_cursor() from None
+        q.where(f"(d.expected_close, d.id) > ({q.arg(after)}::date, {q.arg(page.after[1])})")
+    sql = (
+        f"SELECT {_DEAL_ROW}, d.expected_close, ({q.arg(f.today)}::date - d.expected_close) AS days_overdue"  # noqa: S608
+        f" FROM {S}.deals d{_DEAL_JOINS}{q.clause} ORDER BY d.expected_close, d.id LIMIT {page.limit + 1}"
+    )
+    return await paged(pool, "overdue-deals", sql, q, page, lambda r: (r["expected_close"].isoformat(), r["deal_id"]))
+
+
+async def expected_sales(pool: asyncpg.Pool, f: ReportFilter) -> Table:
+    """Open deals expected to close in the period (from today, 30 days, unless given), weighted by probability.
+
+    Per pipeline (the deal's type), client (contact and company), responsible manager and currency; the
+    heaviest first.
+    """
+    q, page = Query(), f.page or Page(LIST_PAGE)
+    f.deals(q, None)
+    q.where("d.closed_at IS NULL")
+    since = f.since.date() if f.since is not None else f.today
+    until = f.until.date() if f.until is not None else since + DAYS_AHEAD
+    q.where(f"d.expected_close >= {q.arg(since)}::date AND d.expected_close < {q.arg(until)}::date")
+    after = ""
+    if page.after is not None:
+        try:
+            weight = Decimal(page.after[0])
+        except InvalidOperation:
+            raise _wrong_cursor() from None
+        w = q.arg(weight)
+        rest = ", ".join(q.arg(part) for part in page.after[1:])
+        after = (
+            f" WHERE g.weighted_amount < {w} OR (g.weighted_amount = {w}"
+            f" AND (g.pipeline_id, g.contact_key, g.company_key, g.responsible_id, g.currency) > ({rest}))"
+        )
+    nobody = q.arg(NOBODY)
+    sql = (
+        "SELECT g.pipeline_id, p.name AS pipeline, g.contact_id, c.name AS contact, g.company_id,"  # noqa: S608
+        " co.name AS company, g.responsible_id, m.name AS responsible, g.currency, g.deals, g.amount,"
+        " g.weighted_amount, g.contact_key, g.company_key FROM (SELECT d.pipeline_id, d.contact_id, d.company_id,"
+        f" coalesce(d.contact_id, {nobody}) AS contact_key, coalesce(d.company_id, {nobody}) AS company_key,"
+        " d.responsible_id, d.currency, count(*) AS deals, sum(d.amount) AS amount,"
+        f" round(sum(d.amount * d.probability / 100.0), 2) AS weighted_amount FROM {S}.deals d{q.clause}"
+        " GROUP BY d.pipeline_id, d.contact_id, d.company_id, d.responsible_id, d.currency) g"
+        f" LEFT JOIN {S}.pipelines p ON p.id = g.pipeline_id LEFT JOIN {S}.managers m ON m.id = g.responsible_id"
+        f" LEFT JOIN {S}.contacts c ON c.id = g.contact_id LEFT JOIN {S}.companies co ON co.id = g.company_id{after}"
+        " ORDER BY g.weighted_amount DESC, g.pipeline_id, g.contact_key, g.company_key, g.responsible_id, g.currency"
+        f" LIMIT {page.limit + 1}"
+    )
+
+    def key(row: asyncpg.Record) -> tuple[object, ...]:
+        return (
+            f"{row['weighted_amount']:f}",
+            row["pipeline_id"],
+            row["contact_key"],
+            row["company_key"],
+            row["responsible_id"],
+            row["currency"],
+        )
+
+    return await paged(pool, "expected-sales", sql, q, page, key, hidden=("contact_key", "company_key"))
