@@ -75,6 +75,8 @@ async def inbound_records(settings: Settings) -> int:
 
 
 async def stored(pool: asyncpg.Pool, more_than: int) -> tuple[int, int] | None:
+    if await pool.fetchval("SELECT to_regclass('switchboard_events')") is None:
+        return None  # the router has not made the event store yet
     row = await pool.fetchrow(
         "SELECT count(*) AS n, count(DISTINCT convert_from(state, 'UTF8')::jsonb ->> 'channel_message_id') AS ids"
         " FROM switchboard_events WHERE topic LIKE '%Conversation.CustomerWrote'"
