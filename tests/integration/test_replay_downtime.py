@@ -43,7 +43,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
 VISITORS = 10
 DEALS = 12
-COPIED_DEALS = 60  # a generated history beside them, so that the replay takes batches and seconds
+COPIED_DEALS = 150  # a generated history beside them, so that the replay takes pages (three) and seconds
 STALE = " (stale)"
 
 
