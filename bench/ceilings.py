@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from eventsourcing.persistence import ApplicationRecorder
 
@@ -37,15 +37,14 @@ class StoreCeiling:
     events_per_second: float
 
 
-async def kafka_ceiling(settings: Settings, plan: Plan, topic: str, within: float) -> float:
-    """Messages/s through raw produce+consume of the plan's payloads on a fresh topic."""
+async def raw_topic(settings: Settings, topic: str) -> tuple[AIOKafkaConsumer, AIOKafkaProducer]:
+    """A fresh topic of the inbound topic's partitions, a consumer at its start and a producer, both started."""
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
     await admin.start()
     try:
         await admin.create_topics([NewTopic(topic, settings.inbound_partitions, 1)])
     finally:
         await admin.close()
-    records = [inbound_message(t) for t in plan.touches]
     partitions = [TopicPartition(topic, p) for p in range(settings.inbound_partitions)]
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None)
     producer = build_producer(settings)
@@ -54,6 +53,13 @@ async def kafka_ceiling(settings: Settings, plan: Plan, topic: str, within: floa
     consumer.assign(partitions)
     for partition in partitions:
         consumer.seek(partition, 0)
+    return consumer, producer
+
+
+async def kafka_ceiling(settings: Settings, plan: Plan, topic: str, within: float) -> float:
+    """Messages/s through raw produce+consume of the plan's payloads on a fresh topic."""
+    records = [inbound_message(t) for t in plan.touches]
+    consumer, producer = await raw_topic(settings, topic)
     consumed = 0
 
     async def consume() -> None:

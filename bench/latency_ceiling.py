@@ -12,12 +12,9 @@ import asyncio
 import struct
 import time
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-
+from bench.ceilings import raw_topic
 from bench.customers import Plan
 from bench.doors import inbound_message, pace, payload
-from services.bootstrap import build_producer
 from services.settings import Settings
 
 STAMP = struct.Struct("!d")
@@ -25,20 +22,7 @@ STAMP = struct.Struct("!d")
 
 async def kafka_round_trip(settings: Settings, plan: Plan, topic: str, within: float) -> list[float]:
     """Seconds from produce to consume of each of the plan's messages, sent at the plan's pace."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(topic, settings.inbound_partitions, 1)])
-    finally:
-        await admin.close()
-    partitions = [TopicPartition(topic, p) for p in range(settings.inbound_partitions)]
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None)
-    producer = build_producer(settings)
-    await consumer.start()
-    await producer.start()
-    consumer.assign(partitions)
-    for partition in partitions:
-        consumer.seek(partition, 0)
+    consumer, producer = await raw_topic(settings, topic)
     latencies: list[float] = []
 
     async def consume() -> None:
@@ -52,7 +36,10 @@ async def kafka_round_trip(settings: Settings, plan: Plan, topic: str, within: f
         # A record to every partition first: a fresh topic's leaders are still being elected, and the
         # retries that costs are no part of a round trip.
         await asyncio.gather(
-            *[await producer.send(topic, STAMP.pack(time.time()), partition=p.partition) for p in partitions]
+            *[
+                await producer.send(topic, STAMP.pack(time.time()), partition=p)
+                for p in range(settings.inbound_partitions)
+            ]
         )
         reading = asyncio.create_task(consume())
         started = time.monotonic()

@@ -24,10 +24,9 @@ from typing import Any
 
 import asyncpg
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from pydantic import SecretStr
 
+from bench.ceilings import raw_topic
 from bench.cluster import Cluster
 from bench.cpu import cpu_seconds
 from bench.stats import Figure
@@ -39,7 +38,6 @@ from connectors.vk.events import CustomerWrote, read_event
 from connectors.vk.inbound import Community, message_of
 from devstack.vk import LocalVk
 from devstack.vk_events import message_new
-from services.bootstrap import build_producer
 from services.logs import configure_logging
 from services.settings import Settings, VkCommunitySettings
 from services.topics import create_topics
@@ -222,20 +220,7 @@ async def _raw_topic_rate(settings: Settings, events: list[dict[str, Any]]) -> f
         assert isinstance(wrote, CustomerWrote)
         messages.append(message_of(community, wrote, "Customer", []))
     topic = f"{settings.topic_prefix}.vk-raw"
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(topic, settings.inbound_partitions, 1)])
-    finally:
-        await admin.close()
-    partitions = [TopicPartition(topic, p) for p in range(settings.inbound_partitions)]
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None)
-    producer = build_producer(settings)
-    await consumer.start()
-    await producer.start()
-    consumer.assign(partitions)
-    for partition in partitions:
-        consumer.seek(partition, 0)
+    consumer, producer = await raw_topic(settings, topic)
 
     async def consume() -> None:
         consumed = 0
