@@ -30,3 +30,9 @@ def pin_conversation(store: EventStore, manager_id: UUID, conversation_id: UUID,
         return list(board.pinned)
 
     return store.transact(command)
+
+
+def pins_of(store: EventStore, manager_id: UUID) -> list[UUID]:
+    """The manager's pins as the event store has them, the latest first: a pin made a moment ago included."""
+    board = store.load(Pinboard.create_id(manager_id))
+    return list(board.pinned) if isinstance(board, Pinboard) else []

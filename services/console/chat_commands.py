@@ -150,7 +150,7 @@ def _pinning(*, pin: bool) -> Any:  # noqa: ANN401 - a command
 
 async def show_pins(desk: Desk, operator: Operator, __: dict[str, Any]) -> dict[str, Any]:
     """The operator's pinned conversations, the latest pinned first."""
-    return {"type": "pins", "pinned": await pinned(desk.pool, operator)}
+    return {"type": "pins", "pinned": await pinned(desk.pool, desk.store, operator)}
 
 
 async def show_colleagues(desk: Desk, _: Operator, __: dict[str, Any]) -> dict[str, Any]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
+from application.event_store import EventStore
+from application.pin_conversation import pins_of
 from domain.canned_reply import OPERATOR, TEAM
 from services.console.accounts import Operator
 from services.console.queries import plain, sees
@@ -24,15 +27,19 @@ async def visible(pool: asyncpg.Pool, operator: Operator, conversation_id: UUID)
     return row is not None and sees(operator, row)
 
 
-async def pinned(pool: asyncpg.Pool, operator: Operator) -> list[str]:
-    """The conversations the operator pinned and may still see, the latest pinned first."""
+async def pinned(pool: asyncpg.Pool, store: EventStore, operator: Operator) -> list[str]:
+    """The conversations the operator pinned and may still see, the latest pinned first.
+
+    The pins are read from the event store, not the read model: a console opened right after a pin
+    (a reload) shows it even before the projection has applied it.
+    """
+    pins = await asyncio.to_thread(pins_of, store, operator.manager_id)
     rows = await pool.fetch(
-        f"SELECT c.id, c.manager_id, c.offered_to, c.participants FROM {S}.pins p"  # noqa: S608
-        f" JOIN {S}.conversations c ON c.id = p.conversation_id"
-        " WHERE p.manager_id = $1 ORDER BY p.pinned_at DESC",
-        operator.manager_id,
+        f"SELECT id, manager_id, offered_to, participants FROM {S}.conversations WHERE id = ANY($1::uuid[])",  # noqa: S608
+        pins,
     )
-    return [str(r["id"]) for r in rows if sees(operator, r)]
+    seen = {r["id"] for r in rows if sees(operator, r)}
+    return [str(p) for p in pins if p in seen]
 
 
 def own_list(operator: Operator) -> str:

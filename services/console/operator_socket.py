@@ -163,7 +163,7 @@ async def _first_page(gateway: Gateway, seat: Seat) -> dict[str, Any]:
         "manager": await _manager(gateway.store, operator),
         "conversations": conversations,
         "next_cursor": more,
-        "pinned": await pinned(gateway.pool, operator),
+        "pinned": await pinned(gateway.pool, gateway.store, operator),
     }
 
 
