@@ -120,14 +120,20 @@ def terminate(pid: int, *, group: bool = False, timeout: float = STOP_TIMEOUT_SE
     send = os.killpg if group else os.kill
     with contextlib.suppress(ProcessLookupError):
         send(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.1)  # not our child: nothing to wait() on, only its /proc entry to watch
-    if alive(pid):
+    if not await_exit(pid, timeout):
         with contextlib.suppress(ProcessLookupError):
             send(pid, signal.SIGKILL)
-        while alive(pid) and time.monotonic() < deadline + timeout:
-            time.sleep(0.1)
+        await_exit(pid, timeout)
+
+
+def await_exit(pid: int, timeout: float = STOP_TIMEOUT_SECONDS) -> bool:
+    """Wait until ``pid`` has exited (or is a zombie); whether it did within ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while alive(pid):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)  # not our child: nothing to wait() on, only its /proc entry to watch
+    return True
 
 
 def claim(run_file: PidFile) -> None:
@@ -166,6 +172,11 @@ def stop_postgres(data_dir: Path, stop: Callable[[], None]) -> str | None:
         # start only if the pid is alive, and then it belongs to something else.
         return None
     stop()
+    # pg_ctl returns once the lock file is gone, which the postmaster removes just before it exits.
+    if not await_exit(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        await_exit(pid)
     return f"stopped PostgreSQL (pid {pid}, {data_dir}) left running by an earlier run"
 
 
