@@ -4,8 +4,8 @@ Python's parser recurses once per level and stops at the interpreter's recursion
 RecursionError, whose handling depends on how deep the caller's stack already is. Counting the
 depth first makes the answer the same every time: ``TooDeep``, a ValueError naming the limit.
 
-Python's parser also takes ``NaN``, ``Infinity`` and ``-Infinity``, which JSON has not: passed as
-``parse_constant``, ``refuse_constant`` refuses them with a ValueError naming the word.
+Python's parser also takes ``NaN``, ``Infinity`` and ``-Infinity``, which JSON has not: ``loads``
+refuses them with a ValueError naming the word (``refuse_constant``, for callers of ``json.loads``).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def loads(raw: str | bytes, *, max_depth: int = MAX_DEPTH, **options: Any) -> An
     if text.count("[") + text.count("{") > max_depth and depth(text) > max_depth:
         msg = f"the JSON nests deeper than {max_depth} levels"
         raise TooDeep(msg)
-    return json.loads(text, **options)
+    return json.loads(text, **{"parse_constant": refuse_constant, **options})
 
 
 def refuse_constant(name: str) -> NoReturn:

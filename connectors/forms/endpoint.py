@@ -32,7 +32,7 @@ from connectors.request_body import BodyTooLarge, read_within
 from domain.errors import InvalidInboundMessage
 from domain.form_submission import FormVersion, InvalidSubmission, read_submission
 from domain.inbound import InboundMessage
-from domain.json_input import loads, refuse_constant
+from domain.json_input import loads
 
 log = structlog.get_logger()
 
@@ -136,7 +136,7 @@ async def _submit(  # noqa: PLR0911 - one answer per refusal the module names
     if found is None or found.archived:
         return _answer(404, {"error": "no such form"}, origin=origin, unread=True)
     try:
-        data = loads(await read_within(request, limits.max_body_bytes), parse_constant=refuse_constant)
+        data = loads(await read_within(request, limits.max_body_bytes))
     except BodyTooLarge:
         body = {"error": f"the submission is over the limit of {limits.max_body_bytes} bytes"}
         return _answer(413, body, origin=origin, unread=True)

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from domain import json_input
 from domain.errors import InvalidField
 
 MAX_PAGE = 200
@@ -85,7 +86,7 @@ def decode(cursor: object, shape: CursorShape) -> tuple[Any, ...]:
     if not isinstance(cursor, str) or not cursor or len(cursor) > MAX_CURSOR:
         raise wrong
     try:
-        parts = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        parts = json_input.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, ValueError, RecursionError):
         raise wrong from None
     if not isinstance(parts, list) or len(parts) != len(shape):

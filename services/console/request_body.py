@@ -28,7 +28,7 @@ class BadInput(ValueError):
 def parse_object(raw: str | bytes) -> dict[str, Any]:
     """The JSON object in ``raw``, or BadInput with code ``invalid_json`` or ``invalid_frame``."""
     try:
-        value = json_input.loads(raw, parse_constant=json_input.refuse_constant)
+        value = json_input.loads(raw)
     except ValueError:  # UnicodeDecodeError and nesting too deep are ValueErrors too
         raise BadInput("invalid_json", "send valid JSON, UTF-8 encoded and not nested too deeply") from None
     if not isinstance(value, dict):

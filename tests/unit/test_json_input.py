@@ -54,4 +54,6 @@ def test_bytes_that_are_not_utf8_are_a_value_error() -> None:
 @pytest.mark.parametrize("word", ["NaN", "Infinity", "-Infinity"])
 def test_numbers_json_does_not_have_are_refused_by_name(word: str) -> None:
     with pytest.raises(ValueError, match=f"^{word} is not a JSON number$"):
-        loads(f'{{"amount": {word}}}', parse_constant=refuse_constant)
+        loads(f'{{"amount": {word}}}')  # refused without being asked
+    with pytest.raises(ValueError, match=f"^{word} is not a JSON number$"):
+        json.loads(f"[{word}]", parse_constant=refuse_constant)

@@ -57,6 +57,13 @@ def test_a_cursor_of_another_list_is_refused() -> None:
         decode(encode(("2026-01-01T00:00:00", 3)), ("at", "int"))  # a time without its zone
 
 
+@pytest.mark.parametrize("word", ["NaN", "Infinity", "-Infinity"])
+def test_a_cursor_with_a_number_json_has_not_is_refused(word: str) -> None:
+    forged = base64.urlsafe_b64encode(f"[{word}]".encode()).decode().rstrip("=")
+    with pytest.raises(BadPage, match="'cursor'"):
+        decode(forged, ("int",))
+
+
 PARTS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=40))
 ENCODED = st.lists(PARTS, max_size=5).map(lambda parts: base64.urlsafe_b64encode(json.dumps(parts).encode()).decode())
 

@@ -38,7 +38,10 @@ def test_binary_frames_are_refused(raw: bytes) -> None:
     assert caught.value.code == "binary_frame"
 
 
-@pytest.mark.parametrize("raw", ["", "{", "{'type': 'hello'}", "hello", '{"type": "message",}'])
+@pytest.mark.parametrize(
+    "raw",
+    ["", "{", "{'type': 'hello'}", "hello", '{"type": "message",}', '{"type": "typing", "n": NaN}'],
+)
 def test_invalid_json(raw: str) -> None:
     assert code_of(raw) == "invalid_json"
 
