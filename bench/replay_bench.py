@@ -8,6 +8,7 @@ the same rows back with COPY (the figure "COPY out"), then replays every read mo
 from __future__ import annotations
 
 import asyncio
+import resource
 import shutil
 import tempfile
 import time
@@ -53,7 +54,9 @@ async def _measure(url: str, size: Size) -> str:
         events, generated, copy_in = await _generate(pool, size)
         copy_out = await _copy_out(pool)
         bar = Progress("events replayed", events)
+        cpu = _cpu_seconds()
         done = await replay(pool, on_progress=lambda at, _head, _rate: bar.set(at))
+        cpu = _cpu_seconds() - cpu
         bar.close()
     finally:
         await pool.close()
@@ -67,12 +70,19 @@ async def _measure(url: str, size: Size) -> str:
         f"  COPY in (asyncpg, the history's rows)   {events / copy_in:>12,.0f} events/s",
         f"  COPY out (asyncpg, the same rows)       {events / copy_out:>12,.0f} events/s",
         f"  replay into every read model            {replayed:>12,.0f} events/s ({done.seconds:.1f}s)",
+        # What the machine's load does not change: the replay's own CPU time (PostgreSQL's not counted).
+        f"  replay's Python CPU per event           {cpu / done.events * 1e6:>12,.1f} µs ({cpu:.1f}s)",
         (
             f"summary: replay {replayed:,.0f} events/s, {replayed / (events / copy_in):.1%} of COPY in,"
             f" {replayed / (events / copy_out):.1%} of COPY out"
         ),
     ]
     return "\n".join(lines)
+
+
+def _cpu_seconds() -> float:
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
 
 
 async def _generate(pool: asyncpg.Pool, size: Size) -> tuple[int, float, float]:
