@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,14 +17,13 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+import orjson
 
 from domain.published_event import PublishedEvent
 from services.tables import Connection
 
 # The event store's table: the library names it after the application ("switchboard") and "_events".
 EVENTS_TABLE = "switchboard_events"
-# What the store keeps apart from an event's own data (its aggregate's id and version are columns).
-_ENVELOPE = frozenset(("timestamp", "originator_topic"))
 
 
 class UnreadableStoredEvent(ValueError):
@@ -60,7 +58,7 @@ async def read_after(
 
 @dataclass(frozen=True)
 class Page:
-    """A page of the log: the events wanted of it, the last notification id it held, and how many it held."""
+    """A page of the log: the events wanted of it, the last notification id it covers, and how many it covers."""
 
     events: list[PublishedEvent]
     last: int
@@ -73,59 +71,111 @@ async def batches(
     """The log after ``after`` up to ``up_to``, ``size`` events a page; the next page is read while one is applied.
 
     Only events whose type is ``wanted`` are decoded (every one when it is None): the others change
-    nothing, and their JSON is never read.
+    nothing. Their topics are left out of the query once seen, so their rows are not even sent.
     """
-    pending = asyncio.ensure_future(read_after(pool, after, size, up_to))
+    decided: dict[str, bool] = {}
+    unwanted: list[str] = []
+
+    def read(start: int) -> asyncio.Future[list[asyncpg.Record]]:
+        return asyncio.ensure_future(_read_wanted(pool, start, size, up_to, unwanted))
+
+    pending = read(after)
     try:
         while True:
             rows = await pending
             if not rows:
+                if after < up_to:  # the rest of the range holds only unwanted events
+                    yield Page([], up_to, up_to - after)
                 return
-            last = rows[-1]["notification_id"]
-            pending = asyncio.ensure_future(read_after(pool, last, size, up_to))
-            events = [published(row) for row in rows if wanted is None or wanted(row["topic"].rpartition(":")[2])]
-            yield Page(events, last, len(rows))
+            # A short page is the rest of the range: what it left out was unwanted.
+            last = rows[-1]["notification_id"] if len(rows) == size else up_to
+            events = []
+            for row in rows:
+                topic: str = row["topic"]
+                keep = decided.get(topic)
+                if keep is None:
+                    keep = decided[topic] = wanted is None or wanted(topic.rpartition(":")[2])
+                    if not keep:
+                        unwanted.append(topic)
+                if keep:
+                    events.append(published(row))
+            covered = last - after
+            after = last
+            pending = read(last) if last < up_to else asyncio.ensure_future(_nothing())
+            yield Page(events, last, covered)
     finally:
         if not pending.done():
             pending.cancel()
 
 
-def published(row: asyncpg.Record) -> PublishedEvent:
-    """A stored event as the domain-events topic carries it."""
-    state = _TAGS.sub(_untagged_text, row["state"])
-    try:
-        # What the expression above could not untag (a tag in another form) the hook does, or refuses.
-        hook = _untagged if b'"_type_"' in state else None
-        attributes: dict[str, Any] = json.loads(state, object_hook=hook)
-    except (ValueError, RecursionError) as error:
-        msg = f"stored event {row['notification_id']} is not the event store's JSON: {error}"
-        raise UnreadableStoredEvent(msg) from None
-    topic: str = row["topic"]
-    occurred_at = attributes.get("timestamp")
-    if not isinstance(occurred_at, str):
-        msg = f"stored event {row['notification_id']} has no timestamp"
-        raise UnreadableStoredEvent(msg)
-    return PublishedEvent(
-        notification_id=row["notification_id"],
-        type=topic.rpartition(":")[2],
-        aggregate_id=row["originator_id"] if isinstance(row["originator_id"], UUID) else UUID(row["originator_id"]),
-        version=row["originator_version"],
-        occurred_at=datetime.fromisoformat(occurred_at),
-        data={k: v for k, v in attributes.items() if k not in _ENVELOPE},
+async def _read_wanted(
+    pool: asyncpg.Pool, after: int, limit: int, up_to: int, unwanted: list[str]
+) -> list[asyncpg.Record]:
+    return list(
+        await pool.fetch(
+            f"SELECT notification_id, originator_id, originator_version, topic, state FROM {EVENTS_TABLE}"  # noqa: S608
+            " WHERE notification_id > $1 AND notification_id <= $2 AND topic <> ALL($4::text[])"
+            " ORDER BY notification_id LIMIT $3",
+            after,
+            up_to,
+            limit,
+            unwanted,
+        )
     )
 
 
-# A tag as the store's transcoder writes it, with a plain string inside: put in its place as a string.
-_TAGS = re.compile(rb'\{"_type_":"(uuid_hex|datetime_iso|decimal_str)","_data_":"([0-9a-zA-Z:.+\-]*)"\}')
+async def _nothing() -> list[asyncpg.Record]:
+    return []
 
 
-def _untagged_text(match: re.Match[bytes]) -> bytes:
-    data = match.group(2)
-    if match.group(1) == b"uuid_hex":
-        if len(data) != 32:  # noqa: PLR2004 - a UUID's hex digits
-            return match.group(0)
-        return b'"%s-%s-%s-%s-%s"' % (data[:8], data[8:12], data[12:16], data[16:20], data[20:])
-    return b'"%s"' % data
+def published(row: asyncpg.Record) -> PublishedEvent:
+    """A stored event as the domain-events topic carries it."""
+    try:
+        attributes = orjson.loads(row["state"])
+    except orjson.JSONDecodeError:
+        attributes = _loads(row["state"], row["notification_id"])
+    if not isinstance(attributes, dict):
+        msg = f"stored event {row['notification_id']} is not a JSON object"
+        raise UnreadableStoredEvent(msg)
+    _untag_all(attributes)
+    topic: str = row["topic"]
+    occurred_at = attributes.pop("timestamp", None)
+    if not isinstance(occurred_at, str):
+        msg = f"stored event {row['notification_id']} has no timestamp"
+        raise UnreadableStoredEvent(msg)
+    attributes.pop("originator_topic", None)
+    originator_id = row["originator_id"]
+    return PublishedEvent(
+        notification_id=row["notification_id"],
+        type=topic.rpartition(":")[2],
+        aggregate_id=originator_id if isinstance(originator_id, UUID) else UUID(originator_id),
+        version=row["originator_version"],
+        occurred_at=datetime.fromisoformat(occurred_at),
+        data=attributes,
+    )
+
+
+def _loads(state: bytes, notification_id: int) -> Any:  # noqa: ANN401 - any JSON value
+    # What orjson refuses (an integer past 64 bits) the standard library reads, or refuses too.
+    try:
+        return json.loads(state)
+    except (ValueError, RecursionError) as error:
+        msg = f"stored event {notification_id} is not the event store's JSON: {error}"
+        raise UnreadableStoredEvent(msg) from None
+
+
+def _untag_all(values: dict[str, Any] | list[Any]) -> None:
+    """Put each transcoder-tagged value of ``values``, at any depth, in its place as the relay publishes it."""
+    for place, value in values.items() if isinstance(values, dict) else enumerate(values):
+        kind = type(value)
+        if kind is dict:
+            untagged = _untagged(value) if "_type_" in value else value
+            if untagged is value:
+                _untag_all(value)
+            else:
+                values[place] = untagged  # type: ignore[index]
+        elif kind is list:
+            _untag_all(value)
 
 
 def _untagged(value: dict[str, Any]) -> Any:  # noqa: ANN401 - any JSON value

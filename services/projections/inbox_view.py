@@ -165,7 +165,7 @@ async def _message(  # noqa: PLR0913
         text=text,
         at=at,
         subject=_storable(d.get("subject") or ""),
-        attachments=json.dumps(d.get("attachments") or []),
+        attachments=json.dumps(attachments) if (attachments := d.get("attachments")) else "[]",
     )
     if not await rows.insert("messages", message, fresh=True):
         raise DuplicateMessage(e.notification_id)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import operator
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,17 +51,16 @@ class _Table:
         # The lookups' indexes, each made when first used (most tables are never looked up in a replay).
         self.found: dict[tuple[str, ...], dict[Key, set[Key]]] = {}
         self.looked_up: dict[tuple[str, ...], set[Key]] = {cols: set() for cols in shape.lookups}
-
-    def key(self, row: Mapping[str, Any]) -> Key:
-        if len(self.shape.key) == 1:
-            return (row[self.shape.key[0]],)
-        return tuple(row[c] for c in self.shape.key)
+        self.key: Callable[[Row], Key] = _values_of(shape.key)
+        self._lookup_values = {cols: _values_of(cols) for cols in shape.lookups}
+        # Defaults that are lists are copied into each new row, which may change its own.
+        self.lists = tuple(k for k, v in shape.defaults.items() if isinstance(v, list))
 
     def index(self, key: Key, row: Row | None, *, add: bool) -> None:
         if row is None or not self.found:
             return
         for cols, found in self.found.items():
-            value = tuple(row[c] for c in cols)
+            value = self._lookup_values[cols](row)
             if add:
                 found.setdefault(value, set()).add(key)
             else:
@@ -73,9 +72,10 @@ class _Table:
         found = self.found.get(cols)
         if found is None:
             found = self.found[cols] = {}
+            values = self._lookup_values[cols]
             for key, row in self.rows.items():
                 if row is not None:
-                    found.setdefault(tuple(row[c] for c in cols), set()).add(key)
+                    found.setdefault(values(row), set()).add(key)
         return found
 
     def forget(self) -> None:
@@ -153,8 +153,12 @@ class Rows:
 
     def new_row(self, table: str, **values: Any) -> Row:  # noqa: ANN401
         """A whole row of ``table``: ``values`` over the table's defaults."""
-        defaults = self._tables[table].shape.defaults
-        return {**{k: list(v) if isinstance(v, list) else v for k, v in defaults.items()}, **values}
+        t = self._tables[table]
+        row = {**t.shape.defaults, **values}
+        for k in t.lists:
+            if k not in values:
+                row[k] = list(row[k])
+        return row
 
     async def insert(self, table: str, row: Row, *, fresh: bool = False) -> bool:
         """Add ``row`` unless its key has one (ON CONFLICT DO NOTHING); whether it was added.

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
+
+import orjson
 
 from domain.published_event import PublishedEvent
 from services.projections.inbox_view import Changes
@@ -69,9 +70,7 @@ async def on_timelines(
     at: datetime | None = None,
 ) -> None:
     """Put ``event`` on the timeline of each record in ``places`` (kind, id; None ids are skipped)."""
-    text = json.dumps(summary)
-    if "\\u" in text:  # non-ASCII text is escaped so: only then can there be a NUL or a lone surrogate to clean
-        text = json.dumps(clean(summary))
+    text = _json(summary)
     for kind, record in dict.fromkeys(places):
         if record is not None:
             entry = {
@@ -83,6 +82,16 @@ async def on_timelines(
                 "summary": text,
             }
             await rows.insert("timeline", entry, fresh=True)
+
+
+def _json(summary: Mapping[str, Any]) -> str:
+    try:
+        text = orjson.dumps(summary)
+    except orjson.JSONEncodeError:  # a lone surrogate (or a key not text): cleaned, then written again
+        text = b""
+    if not text or b"\\u0000" in text:
+        text = orjson.dumps(clean(summary))
+    return text.decode()
 
 
 def told(data: Mapping[str, Any], *leave_out: str) -> dict[str, Any]:
