@@ -2,10 +2,10 @@
 
 Python applies page N+1 to the rows in memory while PostgreSQL writes page N (COPY, upserts, and the
 position reached, in one transaction), so the two cores work at once. Pages are committed in order.
-The cycle collector runs once a page instead of every few hundred objects, on what that page made
-only, and sets apart what survives (``gc.freeze``): a replay makes and keeps millions of small
+The cycle collector is paused while pages are applied: a replay makes and keeps millions of small
 objects, none in a reference cycle, which the collector would otherwise walk again and again (a
-quarter of a replay's CPU time, measured). Its usual pace resumes at the replay's end.
+quarter of a replay's CPU time, measured; once a page still cost a tenth). What a replay drops is
+freed by reference counting as ever, and the collector resumes at its end.
 Should a page's write fail (a value the database refuses), the rows are read back as the last
 committed page left them and the pages since are applied and written again one event at a time,
 which finds the event and passes over it.
@@ -61,7 +61,7 @@ async def apply_pages(  # noqa: PLR0913 - where from, to what, up to where, and 
     rows.conn = pool
     unsaved: list[_Unsaved] = []
     events = 0
-    frozen, collecting = gc.get_freeze_count(), gc.isenabled()
+    collecting = gc.isenabled()
     gc.disable()
     try:
         async for page in event_log.batches(pool, after, up_to, PAGE, wanted_by(models)):
@@ -77,8 +77,6 @@ async def apply_pages(  # noqa: PLR0913 - where from, to what, up to where, and 
             else:
                 rows, unsaved = again, []
             events += page.read
-            gc.collect(0)
-            gc.freeze()
             if progress is not None:
                 progress(page.last, events)
             after = page.last
@@ -87,8 +85,6 @@ async def apply_pages(  # noqa: PLR0913 - where from, to what, up to where, and 
         for left in unsaved:
             if not left.write.done():
                 left.write.cancel()
-        if not frozen:
-            gc.unfreeze()
         if collecting:
             gc.enable()
     return after, events

@@ -146,7 +146,7 @@ class Rows:
                     t.index(key, row, add=True)
             t.looked_up[columns].add(value)
         keys = t.indexed(columns).get(value, ())
-        found = (t.rows[key] for key in sorted(keys, key=_order))
+        found = (t.rows[key] for key in (sorted(keys, key=_order) if len(keys) > 1 else keys))
         return [row for row in found if row is not None]
 
     # Changing
