@@ -71,8 +71,10 @@ async def _measure(url: str, size: Size) -> str:
         f"  COPY out (asyncpg, the same rows)       {events / copy_out:>12,.0f} events/s",
         f"  replay into every read model            {replayed:>12,.0f} events/s ({done.seconds:.1f}s)",
         # What the machine's load does not change: the replay's own CPU time (PostgreSQL's not counted).
-        f"  replay's Python CPU per event           {cpu / done.events * 1e6:>12,.1f} µs ({cpu:.1f}s,"
-        f" at most {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB resident)",
+        (
+            f"  replay's Python CPU per event           {cpu / done.events * 1e6:>12,.1f} µs ({cpu:.1f}s,"
+            f" at most {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB resident)"
+        ),
         (
             f"summary: replay {replayed:,.0f} events/s, {replayed / (events / copy_in):.1%} of COPY in,"
             f" {replayed / (events / copy_out):.1%} of COPY out"
