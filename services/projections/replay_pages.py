@@ -124,6 +124,7 @@ async def _again(
     pool: asyncpg.Pool, rows: Rows, models: tuple[ReadModel, ...], pages: list[Page], record: Record
 ) -> Rows:
     fresh = Rows(rows.schema)
+    fresh.totals_later = rows.totals_later
     async with pool.acquire() as conn:
         fresh.conn = conn
         await fresh.load_whole(table for model in models for table in model.tables)

@@ -111,6 +111,9 @@ class Rows:
         self.conn: Connection | asyncpg.Pool | None = None
         # A write of earlier changes going on on another connection: reads wait for it to end first.
         self.pending: asyncio.Future[Any] | None = None
+        # The report totals are counted afresh once all events are in (``report_totals.refill``), not
+        # event by event: a replay sets this while it applies pages.
+        self.totals_later = False
         self._tables = {name: _Table(name, shape, complete=complete) for name, shape in SHAPES.items()}
         self._journal: list[tuple[_Table, Key, object, bool, bool]] = []
         self._columns: dict[str, tuple[str, ...]] = {}

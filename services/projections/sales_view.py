@@ -20,11 +20,13 @@ from services.projections.sales_rows import Handler, clean, money
 async def apply(rows: Rows, event: PublishedEvent, changes: Changes) -> None:
     """Apply one public domain event to the sales read models."""
     handler = HANDLERS.get(event.type)
-    await report_totals.before(rows, event)
+    if not rows.totals_later:
+        await report_totals.before(rows, event)
     if handler is not None:
         await handler(rows, event, changes)
     await reports_view.apply(rows, event, changes)
-    await report_totals.after(rows, event)
+    if not rows.totals_later:
+        await report_totals.after(rows, event)
 
 
 def handles(event_type: str) -> bool:

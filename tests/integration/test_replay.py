@@ -70,6 +70,14 @@ def test_a_killed_replay_goes_on_from_its_checkpoint(store: EventStore, settings
             finally:
                 process.send_signal(signal.SIGKILL)
                 process.wait()
+
+            # The killed replay's session ends, and its lock with it, once PostgreSQL sees the connection gone.
+            async def released() -> bool:
+                return not await pool.fetchval(
+                    "SELECT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND objid = $1)", REPLAY_LOCK
+                )
+
+            await _until(released, timeout=60)
             killed_at = await versions.checkpoint(pool)
             assert killed_at is not None
             assert 0 < killed_at.notification_id < total
