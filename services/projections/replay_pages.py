@@ -33,6 +33,7 @@ from services.tables import Connection
 log = structlog.get_logger()
 
 PAGE = 10_000  # events read, applied in memory and written together, with the position reached
+_TURN = 200  # events applied between two turns of the event loop
 
 # Stores the position a page reached, in the transaction that writes the page.
 Record = Callable[[Connection, int], Awaitable[None]]
@@ -66,8 +67,12 @@ async def apply_pages(  # noqa: PLR0913 - where from, to what, up to where, and 
     try:
         async for page in event_log.batches(pool, after, up_to, PAGE, wanted_by(models)):
             changes = Changes.ignored()
-            for event in page.events:
+            for n, event in enumerate(page.events, 1):
                 await folded(rows, models, event, changes)
+                if not n % _TURN:
+                    # Rules never wait on the database here, so the loop would not run the write of the
+                    # page before, nor the read of the next, until this page is done: let them go on.
+                    await asyncio.sleep(0)
             changed = rows.take()
             again = await _saved(pool, rows, models, unsaved, record, page)
             if again is None:
