@@ -21,8 +21,8 @@ from domain.identities import manager_id
 from domain.permissions import DEFAULT_PERMISSIONS, Role
 from services.bootstrap import build_event_store, create_pool
 from services.bulk_mail import Campaign, Sender, queue_campaign, send_queued
-from services.bulk_mail_segment import segment
 from services.console.accounts import find_operator
+from services.console.campaign_segment import segment
 from services.console.people_queries import PeopleFilter
 from services.ingest.mail import sending_mailbox
 from services.settings import Settings

@@ -22,7 +22,7 @@ from domain.contact import Contact
 from domain.identities import manager_id
 from domain.permissions import DEFAULT_PERMISSIONS, Actor, Role
 from services.bulk_mail import Campaign, Sender, queue_campaign, send_queued
-from services.bulk_mail_segment import segment
+from services.console.campaign_segment import segment
 from services.console.people_queries import PeopleFilter
 from services.console.unsubscribe_route import unsubscribe_route
 from services.imports.runner import ImportRequest, run_import
