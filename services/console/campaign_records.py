@@ -25,11 +25,11 @@ from services.console.people_queries import PeopleFilter
 from services.tables import Connection, ensure_tables
 
 log = structlog.get_logger()
-# How each mail stands, as progress counts it: in flight is still queued, a skipped one was unsubscribed.
+# How each mail stands, as progress counts it: claimed or being handed over is sending; skipped was unsubscribed.
 PROGRESS = {
     "queued": "queued",
-    "claimed": "queued",
-    "sending": "queued",
+    "claimed": "sending",
+    "sending": "sending",
     "sent": "sent",
     "failed": "failed",
     "uncertain": "uncertain",
