@@ -111,7 +111,7 @@ class CampaignsApi:
         mailbox = body.get("mailbox", next(iter(self._mailboxes), None))
         if not self._mailboxes:
             raise InvalidField("mailbox", "cannot be chosen: no mailbox is configured to send from")
-        if mailbox not in self._mailboxes:
+        if not isinstance(mailbox, str) or mailbox not in self._mailboxes:
             raise InvalidField("mailbox", f"must be one of the configured mailboxes: {', '.join(self._mailboxes)}")
         only = PeopleFilter(
             tag=optional_text_field(body, "tag", max_length=MAX_TAG),
