@@ -214,7 +214,9 @@ class Settings(BaseSettings):
     mail_retry_seconds: float = Field(default=30.0, gt=0, description="First wait before sending a reply again.")
     mail_max_attempts: int = Field(default=8, ge=1)
     mail_send_lease_seconds: float = Field(
-        default=300.0, gt=0, description="A reply claimed this long ago by a stopped sender is taken over."
+        default=300.0,
+        gt=0,
+        description="A reply or campaign mail claimed this long ago by a stopped sender is taken over.",
     )
     telegram_bots: list[TelegramBotSettings] = Field(
         default_factory=list, description="Telegram bots, as a JSON list (SWITCHBOARD_TELEGRAM_BOTS)."
