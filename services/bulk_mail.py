@@ -11,6 +11,7 @@ contact; sending is throttled to the configured rate.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ log = structlog.get_logger()
 _POLICY = SMTP.clone(max_line_length=998)
 UNSUBSCRIBE = "unsubscribe"
 UNSUBSCRIBE_TTL_SECONDS = 5 * 365 * 24 * 3600  # a mail read years later still unsubscribes
+MAX_RETRY_WAIT = 600.0
 TABLES = """
 CREATE TABLE IF NOT EXISTS campaign_mails (
     campaign_id uuid NOT NULL,
@@ -53,6 +55,8 @@ CREATE TABLE IF NOT EXISTS campaign_mails (
     PRIMARY KEY (campaign_id, contact_id)
 );
 CREATE INDEX IF NOT EXISTS campaign_mails_queued ON campaign_mails (queued_at) WHERE status = 'queued';
+CREATE INDEX IF NOT EXISTS campaign_mails_in_flight ON campaign_mails (campaign_id)
+    WHERE status IN ('claimed', 'sending');
 -- Campaigns made over REST; one that is not sending has none of its mails claimed. The command line's are not here.
 CREATE TABLE IF NOT EXISTS campaigns (
     campaign_id uuid PRIMARY KEY,
@@ -102,6 +106,7 @@ class Sender:
     per_second: float = 10.0
     max_attempts: int = 5
     lease_seconds: float = 300.0
+    retry_seconds: float = 30.0  # the first wait after the server asked to try later; it doubles each time
 
 
 def unsubscribe_token(signer: Signer, campaign_id: UUID, contact_id: UUID) -> str:
@@ -170,11 +175,21 @@ async def send_queued(
     await _expire_leases(pool, sender, campaign_id)
     outcomes: dict[str, int] = {}
     interval = 1.0 / sender.per_second
+    deferred = 0
     while not (stop is not None and stop.is_set()) and (claimed := await _claim(pool, campaign_id)) is not None:
         started = asyncio.get_running_loop().time()
         outcome = await _send(pool, store, sender, claimed)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
-        await asyncio.sleep(max(0.0, interval - (asyncio.get_running_loop().time() - started)))  # the throttle
+        wait = interval - (asyncio.get_running_loop().time() - started)  # the throttle
+        deferred = deferred + 1 if outcome == "queued" else 0
+        if deferred:
+            # The server said "later": whatever troubles it troubles the next mail too, so the campaign waits.
+            wait = max(wait, min(sender.retry_seconds * 2 ** (deferred - 1), MAX_RETRY_WAIT))
+        if wait > 0 and stop is not None and deferred:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), wait)
+        elif wait > 0:
+            await asyncio.sleep(wait)
     log.info("campaign_sent", campaign_id=str(campaign_id), **outcomes)
     return outcomes
 

@@ -112,7 +112,9 @@ class Gateway:
             ),
         )
         self.mailboxes = senders(settings, self.signer)
-        self.campaigns = CampaignSender(lambda: self.store, lambda: self.pool, self.mailboxes)
+        self.campaigns = CampaignSender(
+            lambda: self.store, lambda: self.pool, self.mailboxes, settings.mail_send_lease_seconds
+        )
         self.pool: asyncpg.Pool
         self.store: EventStore
         self.live: LiveUpdates

@@ -147,6 +147,22 @@ async def sending(pool: asyncpg.Pool) -> list[asyncpg.Record]:
     return list(await pool.fetch("SELECT * FROM campaigns WHERE state = 'sending' ORDER BY started_at, campaign_id"))
 
 
+async def take_over_stopped(pool: asyncpg.Pool, lease_seconds: float) -> None:
+    """Settle the mails a stopped sender left claimed in campaigns paused or cancelled since.
+
+    Those of campaigns sending are settled by the sender as it sends them (``bulk_mail``).
+    """
+    await ensure_tables(pool, TABLES)
+    await pool.execute(
+        "UPDATE campaign_mails m SET status = CASE WHEN m.status = 'sending' THEN 'uncertain'"
+        "  WHEN c.state = 'cancelled' THEN 'cancelled' ELSE 'queued' END,"
+        " detail = CASE m.status WHEN 'sending' THEN 'the sender stopped while handing it over; not sent again' END"
+        " FROM campaigns c WHERE c.campaign_id = m.campaign_id AND c.state <> 'sending'"
+        " AND m.status IN ('claimed', 'sending') AND m.claimed_at < now() - make_interval(secs => $1)",
+        lease_seconds,
+    )
+
+
 async def pause_for_mailbox(pool: asyncpg.Pool, campaign_id: UUID) -> None:
     """Pause a campaign whose mailbox is no longer configured."""
     await pool.execute(

@@ -39,7 +39,7 @@ def senders(settings: Settings, signer: Signer) -> dict[str, Sender]:
         found[config.name] = Sender(
             mailbox.address, mailbox.display_name, mailbox.server, f"{settings.console_url}/unsubscribe", signer,
             per_second=settings.campaign_mails_per_second, max_attempts=settings.mail_max_attempts,
-            lease_seconds=settings.mail_send_lease_seconds,
+            lease_seconds=settings.mail_send_lease_seconds, retry_seconds=settings.mail_retry_seconds,
         )  # fmt: skip
     return found
 
@@ -52,9 +52,11 @@ class CampaignSender:
         store: Callable[[], EventStore],
         pool: Callable[[], asyncpg.Pool],
         mailboxes: dict[str, Sender],
+        lease_seconds: float,
         poll_seconds: float = 1.0,
     ) -> None:
         self._store, self._pool, self._mailboxes, self._poll = store, pool, mailboxes, poll_seconds
+        self._lease = lease_seconds
         self._started = asyncio.Event()
 
     def wake(self) -> None:
@@ -68,6 +70,7 @@ class CampaignSender:
     async def _send(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             self._started.clear()
+            await campaigns.take_over_stopped(self._pool(), self._lease)
             for row in await campaigns.sending(self._pool()):
                 if stop.is_set():
                     return

@@ -32,7 +32,7 @@ def crm(store: EventStore, settings: Settings, smtp_sink: SmtpSink) -> Iterator[
         name="sales", address="sales@shop.example", imap_host="127.0.0.1", username="sales",
         password=SecretStr("unused"), smtp_host=smtp_sink.host, smtp_port=smtp_sink.port, smtp_security="none",
     )  # fmt: skip
-    with world(store, settings.model_copy(update={"mailboxes": [mailbox]})) as w:
+    with world(store, settings.model_copy(update={"mailboxes": [mailbox], "mail_retry_seconds": 0.2})) as w:
         yield w
 
 
@@ -63,6 +63,7 @@ def test_a_campaign_mails_what_the_role_may_edit_and_is_seen_as_its_makers_conta
     assert crm.get("sven", f"/api/campaigns/{own}").status_code == 200  # Sam's head
     assert crm.get("hanna", f"/api/campaigns/{own}").status_code == 404  # the other department's head
 
+    smtp_sink.fail_next(1, "451 4.3.0 try again later")  # the server's "later" is waited for, then it goes
     started = crm.post("anna", f"/api/campaigns/{annas}/start")
     assert (started.status_code, started.json()["recipients"]) == (200, 1)
 
@@ -74,5 +75,6 @@ def test_a_campaign_mails_what_the_role_may_edit_and_is_seen_as_its_makers_conta
 
     asyncio.run(until(finished, 30, "Anna's campaign to be sent", interval=0.1))
     assert [m.recipients for m in smtp_sink.messages] == [("a@customer.example",)]  # her own contact only
+    assert crm.get("anna", f"/api/campaigns/{annas}").json()["progress"]["sent"] == 1
     cancelled = crm.post("hanna", f"/api/campaigns/{annas}/cancel")
     assert (cancelled.status_code, cancelled.json()["state"]) == (409, "done")
