@@ -37,6 +37,8 @@ async def _nobody(_: object) -> None:
         ({"text": ""}, "text"),
         ({"text": "Your {phone}"}, "text"),
         ({"text": "A { brace"}, "text"),
+        ({"subject": "Hi {name:d}"}, "subject"),
+        ({"text": "Hi {name!r}"}, "text"),
         ({"segment": {"tag": "x"}}, "segment"),
         ({"tag": "two\nlines"}, "tag"),
         ({"tag": 7}, "tag"),
