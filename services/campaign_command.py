@@ -66,6 +66,7 @@ async def _send(settings: Settings, args: argparse.Namespace, template: MailTemp
     sender = Sender(
         mailbox.address, mailbox.display_name, mailbox.server, f"{settings.console_url}/unsubscribe",
         Signer(settings.require_secret()), per_second=settings.campaign_mails_per_second,
+        retry_seconds=settings.mail_retry_seconds, lease_seconds=settings.mail_send_lease_seconds,
     )  # fmt: skip
     store = build_event_store(settings)
     pool = await create_pool(settings, size=2)
