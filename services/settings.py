@@ -211,7 +211,9 @@ class Settings(BaseSettings):
     mail_idle_seconds: float = Field(default=240.0, gt=0, description="IDLE is renewed and checked this often.")
     mail_poll_seconds: float = Field(default=30.0, gt=0, description="Polling interval where IDLE is not offered.")
     mail_max_backoff: float = Field(default=60.0, gt=0)
-    mail_retry_seconds: float = Field(default=30.0, gt=0, description="First wait before sending a reply again.")
+    mail_retry_seconds: float = Field(
+        default=30.0, gt=0, description="First wait before sending a reply, or the next campaign mail, again."
+    )
     mail_max_attempts: int = Field(default=8, ge=1)
     mail_send_lease_seconds: float = Field(
         default=300.0,
