@@ -105,8 +105,9 @@ class CampaignsApi:
 
     def draft(self, body: dict[str, Any], by: UUID) -> campaigns.CampaignDraft:
         """The campaign the body describes; InvalidField or InvalidText naming the field that is wrong."""
-        for name in sorted(set(body) - FIELDS):
-            raise InvalidField(name, f"is no field of a campaign; send only: {', '.join(sorted(FIELDS))}")
+        unknown = sorted(set(body) - FIELDS)
+        if unknown:  # refused, not ignored: a misspelt filter would mail everyone
+            raise InvalidField(unknown[0], f"is no field of a campaign; send only: {', '.join(sorted(FIELDS))}")
         template = MailTemplate.checked(body.get("subject"), body.get("text"))
         mailbox = body.get("mailbox", next(iter(self._mailboxes), None))
         if not self._mailboxes:
