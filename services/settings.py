@@ -211,10 +211,14 @@ class Settings(BaseSettings):
     mail_idle_seconds: float = Field(default=240.0, gt=0, description="IDLE is renewed and checked this often.")
     mail_poll_seconds: float = Field(default=30.0, gt=0, description="Polling interval where IDLE is not offered.")
     mail_max_backoff: float = Field(default=60.0, gt=0)
-    mail_retry_seconds: float = Field(default=30.0, gt=0, description="First wait before sending a reply again.")
+    mail_retry_seconds: float = Field(
+        default=30.0, gt=0, description="First wait before sending a reply, or the next campaign mail, again."
+    )
     mail_max_attempts: int = Field(default=8, ge=1)
     mail_send_lease_seconds: float = Field(
-        default=300.0, gt=0, description="A reply claimed this long ago by a stopped sender is taken over."
+        default=300.0,
+        gt=0,
+        description="A reply or campaign mail claimed this long ago by a stopped sender is taken over.",
     )
     telegram_bots: list[TelegramBotSettings] = Field(
         default_factory=list, description="Telegram bots, as a JSON list (SWITCHBOARD_TELEGRAM_BOTS)."

@@ -36,6 +36,8 @@ from services.console.account_routes import AccountRoutes
 from services.console.accounts import Operator, Role, create_accounts_table, log_in, session_operator
 from services.console.attachments import download, find_attachment
 from services.console.body_limit import BodyLimit
+from services.console.campaign_sender import CampaignSender, senders
+from services.console.campaigns_api import CampaignsApi
 from services.console.chat_rest import ChatRest
 from services.console.chat_typing import colleague_typing, visitor_typing
 from services.console.client_address import client_address
@@ -109,6 +111,10 @@ class Gateway:
                 settings.import_poll_seconds,
             ),
         )
+        self.mailboxes = senders(settings, self.signer)
+        self.campaigns = CampaignSender(
+            lambda: self.store, lambda: self.pool, self.mailboxes, settings.mail_send_lease_seconds
+        )
         self.pool: asyncpg.Pool
         self.store: EventStore
         self.live: LiveUpdates
@@ -164,6 +170,8 @@ class Gateway:
                 asyncio.create_task(self.sessions.run(stop)),
                 # Imports sent here run in the background, and those a stopped gateway left are taken up.
                 asyncio.create_task(supervised("imports", "jobs", self.imports.run, stop)),
+                # Campaigns' mail, from whichever gateway holds the sender's lock.
+                asyncio.create_task(supervised("campaigns", "sender", self.campaigns.run, stop)),
             ]
             self.kafka = build_admin(self.settings)
             await self.kafka.start()
@@ -398,6 +406,13 @@ def build_app(settings: Settings) -> Starlette:
                 (settings.console_url, settings.forms_url),
             ).routes(),
             unsubscribe_route(lambda: gateway.store, gateway.signer),
+            *CampaignsApi(
+                gateway.sales,
+                lambda: gateway.pool,
+                lambda request: _bearer(gateway, request),
+                gateway.mailboxes,
+                gateway.campaigns.wake,
+            ).routes(),
             *ImportsApi(
                 lambda: gateway.store,
                 lambda: gateway.pool,

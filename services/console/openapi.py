@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from domain.manager import MAX_CAPACITY
 from services.console.accounts import Role
+from services.console.openapi_campaigns import campaigns_paths
 from services.console.openapi_chat import chat_paths
 from services.console.openapi_conversion import conversion_paths
 from services.console.openapi_crm import crm_paths
@@ -204,7 +205,13 @@ def document() -> dict[str, Any]:
             "version": VERSION,
             "description": 'The console\'s HTTP API. Every error is JSON {"error": ...}; bodies are JSON objects.',
         },
-        "paths": _paths() | crm_paths() | people_paths() | conversion_paths() | forms_paths() | chat_paths(),
+        "paths": _paths()
+        | crm_paths()
+        | people_paths()
+        | conversion_paths()
+        | forms_paths()
+        | chat_paths()
+        | campaigns_paths(),
         "components": {"securitySchemes": {"session": {"type": "http", "scheme": "bearer"}}},
         "x-websockets": {
             "/ws/console": 'the operator console: {"type": "auth", "token"} first, then commands'
