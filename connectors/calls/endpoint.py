@@ -39,8 +39,8 @@ from connectors.calls.signing import (
 )
 from connectors.calls.twilio import NothingToRecord, read_status_callback, sent_at
 from connectors.request_body import BodyTooLarge, read_within
+from domain import json_input
 from domain.call_event import CallEvent, InvalidCallEvent
-from domain.json_input import refuse_constant
 
 log = structlog.get_logger()
 
@@ -133,7 +133,7 @@ class CallWebhooks:
         except NotVouchedFor as refused:
             raise Refused(401, str(refused)) from None
         try:
-            data = json.loads(body.decode("utf-8"), parse_constant=refuse_constant)
+            data = json_input.loads(body.decode("utf-8"))
         except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError too
             raise Refused(400, "send one JSON object, UTF-8 encoded", "body") from None
         if _depth(data) > MAX_JSON_DEPTH:

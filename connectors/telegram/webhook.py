@@ -28,8 +28,8 @@ from starlette.routing import Route
 
 from connectors.request_body import BodyTooLarge, read_within
 from connectors.telegram.updates import CustomerMessage, Ignored, InvalidUpdate, TryLater, read_update
+from domain import json_input
 from domain.errors import InvalidInboundMessage
-from domain.json_input import refuse_constant
 
 log = structlog.get_logger()
 
@@ -77,7 +77,7 @@ def webhook_routes(bots: Mapping[str, WebhookBot], max_body_bytes: int) -> list[
 async def _take(bot: WebhookBot, body: bytes) -> Response:
     try:
         # Decoded as UTF-8 only: json.loads would take UTF-16 and UTF-32 bytes too, which Telegram never sends.
-        data = json.loads(body.decode("utf-8"), parse_constant=refuse_constant)
+        data = json_input.loads(body.decode("utf-8"))
         update = read_update(data)
     except (ValueError, RecursionError) as error:  # InvalidUpdate and UnicodeDecodeError are ValueErrors
         detail = str(error) if isinstance(error, InvalidUpdate) else "send UTF-8 JSON, not nested too deeply"

@@ -42,9 +42,11 @@ from connectors.vk.events import (
     read_event,
 )
 from connectors.vk.inbound import Community, message_id
+from domain import json_input
 from domain.errors import InvalidInboundMessage
-from domain.json_input import refuse_constant
 
+# Forwarded messages nest one in another, each two levels deeper; VK's own limit keeps them far above this.
+MAX_DEPTH = 128
 log = structlog.get_logger()
 
 # Publishes the customer's message and returns once Kafka has it.
@@ -76,7 +78,7 @@ class CallbackEndpoint:
         except ClientDisconnect:
             body = b""  # VK is gone and hears no answer; an empty body is refused like any other
         try:
-            data = json.loads(body.decode("utf-8"), parse_constant=refuse_constant)
+            data = json_input.loads(body.decode("utf-8"), max_depth=MAX_DEPTH)
         except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError too
             bound.info("vk_callback_refused", status=400, reason="not JSON")
             return _refused(400, "send one JSON object, UTF-8 encoded and not nested too deeply")
