@@ -2,7 +2,8 @@
 
 Without a session, or with a widget visitor's token, nothing but the public routes answers 2xx. A manager
 and a head of another department get 403 or 404 for a record of the north department's manager, by
-whatever route names its id (contacts, companies, deals, their timelines, activities, imports, exports),
+whatever route names its id (contacts, companies, deals, leads, activities, timelines; imports and
+attachments by ids nobody has),
 and no caller ever gets a 5xx. A route added later is walked as well: the table is the list.
 """
 
@@ -16,9 +17,13 @@ import pytest
 from starlette.routing import Route
 
 from application.event_store import EventStore
+from application.work_day import change_work_day
+from domain.channels import Channel
+from domain.identities import conversation_id
 from services.settings import Settings
 from tests.integration.crm_world import World, world
-from tests.integration.people_world import entered
+from tests.integration.people_world import entered, lead_of
+from tests.router_reactions import routed
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -30,6 +35,7 @@ PUBLIC = re.compile(
 STRANGERS = ("nobody", "visitor")
 OUTSIDERS = ("sam", "sven")  # a manager and the head of the south: anna's records are not theirs
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
+ANNAS = ("contact_id", "company_id", "deal_id", "lead_id", "activity_id", "subject_id")  # route parameters
 
 
 @pytest.fixture
@@ -56,13 +62,26 @@ def test_every_route_refuses_strangers_and_outsiders_and_never_fails(crm: World)
     contact = entered(crm, "anna", "/api/contacts", {"name": "Anna's customer", "emails": ["c@example.lv"]})
     company = entered(crm, "anna", "/api/companies", {"name": "Anna's company"})
     deal = entered(crm, "anna", "/api/deals", {"title": "Anna's deal", "currency": "EUR", "amount": "5"})
+    call: dict[str, object] = {
+        "kind": "call",
+        "subject_kind": "contact",
+        "subject_id": contact,
+        "title": "Call about tyres",
+    }
+    activity = entered(crm, "anna", "/api/activities", call)
+    routed(crm.store, change_work_day, crm.ids["anna"], "start")
+    lead, _ = lead_of(crm, "north", "walker")
     crm.projected()
     ids = {
         "contact_id": contact,
         "company_id": company,
         "deal_id": deal,
         "manager_id": str(crm.ids["anna"]),
-        "id": contact,
+        "lead_id": str(lead),
+        "activity_id": activity,
+        "subject_kind": "contact",
+        "subject_id": contact,
+        "conversation_id": str(conversation_id(Channel.WEBCHAT, "walker")),
         "kind": "contacts",
         "sha256": "0" * 64,
     }
@@ -90,7 +109,14 @@ def test_every_route_refuses_strangers_and_outsiders_and_never_fails(crm: World)
     assert failures == [], "\n".join(map(str, failures))
 
     # The ids are real: their holder and a director read them by the same routes.
-    for kind, record in (("contacts", contact), ("companies", company), ("deals", deal)):
+    records = (
+        ("contacts", contact),
+        ("companies", company),
+        ("deals", deal),
+        ("leads", lead),
+        ("activities", activity),
+    )
+    for kind, record in records:
         for who in ("anna", "dora"):
             assert crm.get(who, f"/api/{kind}/{record}").status_code == 200, (who, kind)
         for who in OUTSIDERS:
@@ -98,4 +124,7 @@ def test_every_route_refuses_strangers_and_outsiders_and_never_fails(crm: World)
 
 
 def _names_anna_record(template: str) -> bool:
-    return any(f"{{{name}}}" in template for name in ("contact_id", "company_id", "deal_id", "id"))
+    return any(
+        f"{{{name}}}" in template
+        for name in ("contact_id", "company_id", "deal_id", "lead_id", "activity_id", "subject_id")
+    )
