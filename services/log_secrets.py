@@ -69,7 +69,11 @@ def hide_in_standard_logging(hidden: SecretsHidden) -> None:
 
     def record(*args: Any, **kwargs: Any) -> logging.LogRecord:  # noqa: ANN401 - LogRecord's own signature
         made = make(*args, **kwargs)
-        made.msg, made.args = hidden.text(made.getMessage()), ()
+        try:
+            message = made.getMessage()
+        except (TypeError, ValueError):  # arguments that do not fit the format: logged as given, never raised
+            message = f"{made.msg} {made.args}"
+        made.msg, made.args = hidden.text(message), ()
         if made.exc_info and not made.exc_text:
             made.exc_text = hidden.text(logging.Formatter().formatException(made.exc_info))
         return made

@@ -43,6 +43,7 @@ def test_fields_exceptions_and_library_records_keep_no_secret(logged: Callable[[
     except ConnectionError:
         log.exception("pool_failed")
         logging.getLogger("uvicorn.error").exception("Exception in ASGI application, %s", DSN)
+    logging.getLogger("library").warning("a format its arguments do not fit %d", BOT_TOKEN)
     written = logged()
     for secret in (*SECRETS, "hunter2-hunter2", "abc.def", "session=abc"):
         assert secret not in written
