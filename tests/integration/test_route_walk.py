@@ -35,6 +35,8 @@ PUBLIC = re.compile(
 STRANGERS = ("nobody", "visitor")
 OUTSIDERS = ("sam", "sven")  # a manager and the head of the south: anna's records are not theirs
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
+# What a manager's role may not use at all: accounts, web forms, the rejected mail.
+NOT_FOR_MANAGERS = ("/api/accounts", "/api/forms", "/api/mail/rejections")
 ANNAS = ("contact_id", "company_id", "deal_id", "lead_id", "activity_id", "subject_id")  # route parameters
 
 
@@ -106,6 +108,8 @@ def test_every_route_refuses_strangers_and_outsiders_and_never_fails(crm: World)
                 failures.append((who, method, template, answer.status_code, "answered a caller without a session"))
             elif who in OUTSIDERS and _names_anna_record(template) and answer.status_code < 300:
                 failures.append((who, method, template, answer.status_code, answer.text[:200]))
+            elif who == "sam" and template.startswith(NOT_FOR_MANAGERS) and answer.status_code != 403:
+                failures.append((who, method, template, answer.status_code, "not refused to a manager"))
     assert failures == [], "\n".join(map(str, failures))
 
     # The ids are real: their holder and a director read them by the same routes.
