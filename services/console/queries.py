@@ -169,16 +169,18 @@ async def activities(
     """A page of a contact's activities (mail copied to the CRM), oldest first, and the cursor to the next.
 
     None if the operator may not see the contact: ``in_crm`` when the CRM's rule lets them see it (a
-    manager their own, a head their department's, a director and an admin all); otherwise only the
-    contacts of the conversations they hold.
+    manager their own, a head their department's, a director and an admin all); otherwise through its
+    conversations, as the console shows them: a manager those they hold, a head and above any.
     """
     if not in_crm:
-        holds = await pool.fetchval(
-            f"SELECT EXISTS (SELECT 1 FROM {S}.conversations WHERE contact_id = $1 AND manager_id = $2)",  # noqa: S608
+        holder = None if operator.role.sees_everything else operator.manager_id
+        talks = await pool.fetchval(
+            f"SELECT EXISTS (SELECT 1 FROM {S}.conversations WHERE contact_id = $1"  # noqa: S608
+            " AND ($2::uuid IS NULL OR manager_id = $2))",
             contact_id,
-            operator.manager_id,
+            holder,
         )
-        if not holds:
+        if not talks:
             return None
     page = page or Page(DEFAULT_PAGE)
     at, after = page.after if page.after is not None else (None, None)
