@@ -10,6 +10,7 @@ Telegram bot token in an API URL, a bearer token, an ``access_token=`` or ``toke
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Iterable, Mapping, MutableMapping
@@ -19,11 +20,12 @@ HIDDEN = "[hidden]"
 SECRET_FIELD = re.compile(r"token|passw|secret|authori[sz]ation|cookie|dsn|api_?key|signature", re.IGNORECASE)
 # The shorter a known secret, the likelier it is to be an ordinary word: those are found by shape only.
 MIN_KNOWN_SECRET = 6
+# Each shape with a part it cannot be without: most log text has none of them and skips the pattern.
 SHAPES = (
-    (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@", re.IGNORECASE), r"\1" + HIDDEN + "@"),
-    (re.compile(r"\bbot\d+:[\w-]{20,}"), "bot" + HIDDEN),
-    (re.compile(r"\b(bearer|basic)\s+[\w.~+/=-]+", re.IGNORECASE), r"\1 " + HIDDEN),
-    (re.compile(r"\b((?:access_)?token|secret|password|key)=[^&\s\"']+", re.IGNORECASE), r"\1=" + HIDDEN),
+    ("://", re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@", re.IGNORECASE), r"\1" + HIDDEN + "@"),
+    ("bot", re.compile(r"\bbot\d+:[\w-]{20,}"), "bot" + HIDDEN),
+    (" ", re.compile(r"\b(bearer|basic)\s+[\w.~+/=-]+", re.IGNORECASE), r"\1 " + HIDDEN),
+    ("=", re.compile(r"\b((?:access_)?token|secret|password|key)=[^&\s\"']+", re.IGNORECASE), r"\1=" + HIDDEN),
 )
 
 
@@ -40,27 +42,39 @@ class SecretsHidden:
 
     def text(self, text: str) -> str:
         """``text`` with every known secret and every secret-shaped part hidden."""
+        if len(text) < MIN_KNOWN_SECRET:
+            return text
         for secret in self._known:
-            text = text.replace(secret, HIDDEN)
-        for shape, replacement in SHAPES:
-            text = shape.sub(replacement, text)
+            if secret in text:
+                text = text.replace(secret, HIDDEN)
+        for needle, shape, replacement in SHAPES:
+            if needle in text:
+                text = shape.sub(replacement, text)
         return text
 
     def _hidden(self, value: object) -> object:
+        if value is None or type(value) in PLAIN:  # the most common values first: no text, no secret
+            return value
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, Mapping):
             return {k: HIDDEN if _secret_field(str(k), v) else self._hidden(v) for k, v in value.items()}
         if isinstance(value, list | tuple | set | frozenset):
             return [self._hidden(v) for v in value]
-        if isinstance(value, int | float | bool) or value is None:
-            return value
         return self.text(str(value))  # what the renderer would write as its text
+
+
+PLAIN = frozenset({int, float, bool})
 
 
 def _secret_field(name: str, value: object) -> bool:
     # A count or a flag named after a secret ("tokens": 3, "secret_set": true) tells nothing away.
-    return bool(SECRET_FIELD.search(name)) and not isinstance(value, bool | int | float) and value is not None
+    return value is not None and type(value) not in PLAIN and _named_secret(name)
+
+
+@functools.lru_cache(maxsize=1024)  # field names are few: each is looked at once
+def _named_secret(name: str) -> bool:
+    return SECRET_FIELD.search(name) is not None
 
 
 def hide_in_standard_logging(hidden: SecretsHidden) -> None:
