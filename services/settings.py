@@ -402,6 +402,17 @@ class Settings(BaseSettings):
             env[f"SWITCHBOARD_{name.upper()}"] = plain if isinstance(plain, str) else json.dumps(plain)
         return env
 
+    def secret_values(self) -> list[str]:
+        """Every secret these settings hold, written out: for hiding them from the logs."""
+        held: list[SecretStr] = [self.secret_key]
+        held += [secret for box in self.mailboxes for secret in (box.password, box.smtp_password)]
+        held += [secret for bot in self.telegram_bots for secret in (bot.token, bot.secret_token)]
+        held += [secret for community in self.vk_communities for secret in (community.token, community.secret)]
+        held += [line.secret for line in self.call_lines]
+        password = urlsplit(self.database_url).password
+        written = [secret.get_secret_value() for secret in held] + ([password, unquote(password)] if password else [])
+        return [value for value in written if value]
+
     def event_store_env(self) -> dict[str, str]:
         """The eventsourcing library's persistence settings for our database."""
         url = urlsplit(self.database_url)

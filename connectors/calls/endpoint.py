@@ -5,6 +5,7 @@ Kafka. What is refused gets a status that says why, and nothing of it is publish
 
 - 404: no line of that name (of that provider);
 - 413: a body over the limit, by its Content-Length or found so while reading;
+- 415: a Content-Type other than the format's (JSON; Twilio's form data);
 - 401: the signature missing or wrong, or the request signed too long ago (or ahead);
 - 400: not what the format documents: not JSON (or form data), a field missing or malformed, a
   customer's number that is no phone number (``{"error", "field"}`` names it);
@@ -38,11 +39,13 @@ from connectors.calls.signing import (
     check_twilio,
 )
 from connectors.calls.twilio import NothingToRecord, read_status_callback, sent_at
-from connectors.request_body import BodyTooLarge, read_within
+from connectors.request_body import BodyTooLarge, WrongMediaType, check_media_type, read_within
+from domain import json_input
 from domain.call_event import CallEvent, InvalidCallEvent
-from domain.json_input import refuse_constant
 
 log = structlog.get_logger()
+
+MEDIA_TYPES = {"generic": "application/json", "twilio": "application/x-www-form-urlencoded"}
 
 Publish = Callable[[CallEvent], Awaitable[None]]
 MAX_JSON_DEPTH = 8
@@ -103,6 +106,11 @@ class CallWebhooks:
             return _refused(404, "no such line")
         bound = log.bind(line=line.name, provider=provider)
         try:
+            check_media_type(request, MEDIA_TYPES[provider])
+        except WrongMediaType as wrong:
+            bound.info("call_event_refused", status=415, reason=str(wrong))
+            return _refused(415, str(wrong))
+        try:
             event = read(request, line, await self._body(request))
         except Refused as refused:
             bound.info("call_event_refused", status=refused.status, reason=refused.detail, field=refused.field)
@@ -133,7 +141,7 @@ class CallWebhooks:
         except NotVouchedFor as refused:
             raise Refused(401, str(refused)) from None
         try:
-            data = json.loads(body.decode("utf-8"), parse_constant=refuse_constant)
+            data = json_input.loads(body.decode("utf-8"))
         except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError too
             raise Refused(400, "send one JSON object, UTF-8 encoded", "body") from None
         if _depth(data) > MAX_JSON_DEPTH:

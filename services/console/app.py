@@ -276,7 +276,8 @@ class Gateway:
             page = requested(request.query_params, ACTIVITIES)
         except BadPage as error:
             return bad_request(str(error))
-        found = await activities(self.pool, operator, contact_id, page)
+        in_crm = await asyncio.to_thread(self.sales.sees, operator, "contact", contact_id)
+        found = await activities(self.pool, operator, contact_id, page, in_crm=in_crm)
         if found is None:
             return JSONResponse({"error": "no such contact among those you may see"}, status_code=404)
         return JSONResponse({"activities": found[0], "next_cursor": found[1]})

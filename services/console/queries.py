@@ -164,21 +164,23 @@ async def visitor_history(pool: asyncpg.Pool, conversation_id: UUID, limit: int 
 
 
 async def activities(
-    pool: asyncpg.Pool, operator: Operator, contact_id: UUID, page: Page | None = None
+    pool: asyncpg.Pool, operator: Operator, contact_id: UUID, page: Page | None = None, *, in_crm: bool = False
 ) -> tuple[list[dict[str, Any]], str | None] | None:
     """A page of a contact's activities (mail copied to the CRM), oldest first, and the cursor to the next.
 
-    None if the operator may not see the contact.
-
-    Heads and above see every contact; a manager sees the contacts of the conversations they hold.
+    None if the operator may not see the contact: ``in_crm`` when the CRM's rule lets them see it (a
+    manager their own, a head their department's, a director and an admin all); otherwise through its
+    conversations, as the console shows them: a manager those they hold, a head and above any.
     """
-    if not operator.role.sees_everything:
-        holds = await pool.fetchval(
-            f"SELECT EXISTS (SELECT 1 FROM {S}.conversations WHERE contact_id = $1 AND manager_id = $2)",  # noqa: S608
+    if not in_crm:
+        holder = None if operator.role.sees_everything else operator.manager_id
+        talks = await pool.fetchval(
+            f"SELECT EXISTS (SELECT 1 FROM {S}.conversations WHERE contact_id = $1"  # noqa: S608
+            " AND ($2::uuid IS NULL OR manager_id = $2))",
             contact_id,
-            operator.manager_id,
+            holder,
         )
-        if not holds:
+        if not talks:
             return None
     page = page or Page(DEFAULT_PAGE)
     at, after = page.after if page.after is not None else (None, None)
