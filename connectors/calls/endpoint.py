@@ -7,11 +7,13 @@ Kafka. What is refused gets a status that says why, and nothing of it is publish
 - 413: a body over the limit, by its Content-Length or found so while reading;
 - 415: a Content-Type other than the format's (JSON; Twilio's form data);
 - 401: the signature missing or wrong, or the request signed too long ago (or ahead);
+- 409: the very request taken already, sent again while its signature is fresh (a replay);
 - 400: not what the format documents: not JSON (or form data), a field missing or malformed, a
   customer's number that is no phone number (``{"error", "field"}`` names it);
 - 503: the event could not be published yet (Kafka away): the provider sends it again.
 
-The same event sent twice is answered 200 both times and recorded once by the router.
+The same event sent again under a new signature (a provider's retry) is answered 200 and recorded
+once by the router.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from connectors.calls.generic import read_call_event
+from connectors.calls.replays import RecentRequests
 from connectors.calls.signing import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -46,6 +49,7 @@ from domain.call_event import CallEvent, InvalidCallEvent
 log = structlog.get_logger()
 
 MEDIA_TYPES = {"generic": "application/json", "twilio": "application/x-www-form-urlencoded"}
+SIGNATURE_HEADERS = {"generic": SIGNATURE_HEADER, "twilio": TWILIO_SIGNATURE_HEADER}
 
 Publish = Callable[[CallEvent], Awaitable[None]]
 MAX_JSON_DEPTH = 8
@@ -82,6 +86,10 @@ class CallWebhooks:
     max_age_seconds: float
     default_region: str = ""
     clock: Callable[[], float] = time.time
+    taken: RecentRequests = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "taken", RecentRequests(self.max_age_seconds))
 
     def routes(self) -> list[Route]:
         """Both webhook routes; a line answers only on its provider's."""
@@ -118,7 +126,14 @@ class CallWebhooks:
         except NothingToRecord as nothing:
             bound.info("call_callback_ignored", reason=str(nothing))
             return _json(200, {"status": "ignored", "reason": str(nothing)})
-        return await self._take(event, bound)
+        signed = f"{line.name} {request.headers.get(SIGNATURE_HEADERS[provider])}"
+        if not self.taken.take(signed):
+            bound.info("call_event_refused", status=409, reason="replayed", call_id=event.call_id)
+            return _refused(409, "this request was taken already; a retry is signed anew")
+        response = await self._take(event, bound)
+        if response.status_code != 200:  # noqa: PLR2004 - only a published event's signature is spent
+            self.taken.give_back(signed)
+        return response
 
     async def _body(self, request: Request) -> bytes:
         try:
