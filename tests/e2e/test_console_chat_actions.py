@@ -123,6 +123,7 @@ def markup_stays_text(anna: Page) -> None:
     expect(anna.locator("#heading .name")).to_have_text(NAME)
     expect(anna.locator("#contact h3")).to_have_text(NAME, timeout=WAIT_MS)
     expect(anna.locator("#contact .last")).to_have_text(HOSTILE)
+    expect(anna.locator("#contact .in-crm")).to_be_visible(timeout=WAIT_MS)
     expect(texts(anna)).to_have_text([HOSTILE], timeout=WAIT_MS)
     notified = anna.evaluate("window.notified")
     assert notified, "the offer was notified"
@@ -194,7 +195,7 @@ def pinned_on_top(anna: Page, first: str, second: str) -> None:
 def invited_sees_everything_then_leaves(anna: Page, boris: Page, first: str) -> None:
     """Boris, invited, sees the conversation from its start, the note too; Anna sees him typing; he leaves."""
     anna.click("#inviteOpen")
-    anna.locator("#inviteWho").select_option(label="Boris Ivanov (at work)")
+    choose(anna, "#inviteTo", "Boris Ivanov (at work, ")
     anna.click("#invite button[type=submit]")
     expect(anna.locator("#participants")).to_have_text("with Boris Ivanov", timeout=WAIT_MS)
     row = boris.locator(f"#list .row[data-id='{first}']")
@@ -214,20 +215,24 @@ def invited_sees_everything_then_leaves(anna: Page, boris: Page, first: str) -> 
 
 
 def transferred(anna: Page, boris: Page, first: str) -> None:
-    """Anna transfers it to Boris: his live, announced, with the whole history; gone from her list."""
+    """Anna transfers it to Boris, who still has it open: his live, announced, with the whole history and the
+    contact card, no click or reload needed; gone from Anna's list and screen at once.
+    """  # noqa: D205 - the story
     anna.click("#transferOpen")
-    choice = anna.locator("#transferTo option", has_text="Boris Ivanov")
     anna.screenshot(path=SCREENSHOTS / "chat-transfer.png")
-    anna.locator("#transferTo").select_option(str(choice.get_attribute("value")))
+    choose(anna, "#transferTo", "Boris Ivanov (at work, ")
     anna.click("#transfer button[type=submit]")
     expect(anna.locator(f"#list .row[data-id='{first}']")).to_have_count(0, timeout=WAIT_MS)
-    row = boris.locator(f"#list .row[data-id='{first}']")
-    expect(row).to_have_count(1, timeout=WAIT_MS)
+    expect(anna.locator("#messages .message")).to_have_count(0)
+    expect(anna.locator("#contact")).to_have_count(0)
+    expect(boris.locator(f"#list .row[data-id='{first}']")).to_have_count(1, timeout=WAIT_MS)
     boris.wait_for_function("window.notified.some((n) => n.title === 'New lead for you')", timeout=WAIT_MS)
-    row.click()
     expect(texts(boris)).to_have_text(history(), timeout=WAIT_MS)
     expect(boris.locator("#heading .close")).to_be_visible()
+    expect(boris.locator("#contact h3")).to_have_text(NAME)
+    expect(boris.locator("#contact .in-crm")).to_be_visible(timeout=WAIT_MS)
     expect(boris.locator("#contact")).to_contain_text("you")
+    assert_nothing_ran(boris, "body")
 
 
 def refused_once_given(anna: Page, settings: Settings, first: str) -> None:
@@ -281,6 +286,12 @@ def team_filter(browser: Browser, settings: Settings, conversations: set[str]) -
     expect(rows).to_have_count(2, timeout=WAIT_MS)
     assert {rows.nth(n).get_attribute("data-id") for n in range(2)} == conversations
     clara.screenshot(path=SCREENSHOTS / "chat-team-filter.png")
+
+
+def choose(page: Page, select: str, label: str) -> None:
+    """Pick the colleague whose option begins with ``label`` (their load follows it)."""
+    option = page.locator(f"{select} option", has_text=label)
+    page.locator(select).select_option(str(option.get_attribute("value")))
 
 
 def history() -> list[str]:
