@@ -1,9 +1,10 @@
 """Transfer a conversation: to a named colleague (the operator's act) or to a team (the router's to route).
 
-A colleague takes the conversation at once, its history with it, and answers for its contact from then on. Their work day must be started
-unless the transfer overrides that with a reason; their capacity holds always, as it does for every
-assignment. A team gets the conversation from the router: this records only that it was handed over,
-and the router routes it among the team (``route_handed_lead``) when it sees the event.
+A colleague takes the conversation at once, its history with it, and answers for its contact from
+then on. Their work day must be started unless the transfer overrides that with a reason; their
+capacity holds always, as it does for every assignment. A team gets the conversation from the router:
+this records only that it was handed over, and the router routes it among the team
+(``route_handed_lead``) when it sees the event.
 """
 
 from __future__ import annotations

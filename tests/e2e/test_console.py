@@ -12,6 +12,7 @@ screen go to ``.local/screenshots`` (not committed).
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from pathlib import Path
 
@@ -30,7 +31,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(300)
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 WAIT_MS = 30_000
 RESTART_MS = 90_000
-SCREENSHOTS = Path(__file__).resolve().parents[2] / ".local" / "screenshots"
+# The screens as a reviewer sees them, at 1280x720: written by every browser test, never committed.
+SCREENSHOTS = Path(
+    os.environ.get("SWITCHBOARD_SCREENSHOTS") or Path(__file__).resolve().parents[2] / ".local" / "screenshots"
+)
 OFFER_TO_ALL = "rules:\n  - name: all\n    team: sales\n    strategy: offer_to_all\n"
 FIRST_REPLY = "Yes, two pairs left.\nWhich colour?"
 WHILE_AWAY = "Are you still there?"

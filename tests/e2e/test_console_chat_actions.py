@@ -217,7 +217,7 @@ def invited_sees_everything_then_leaves(anna: Page, boris: Page, first: str) -> 
 def transferred(anna: Page, boris: Page, first: str) -> None:
     """Anna transfers it to Boris, who still has it open: his live, announced, with the whole history and the
     contact card, no click or reload needed; gone from Anna's list and screen at once.
-    """  # noqa: D205 - the story
+    """
     anna.click("#transferOpen")
     anna.screenshot(path=SCREENSHOTS / "chat-transfer.png")
     choose(anna, "#transferTo", "Boris Ivanov (at work, ")
