@@ -20,6 +20,7 @@ from domain.errors import InvalidField
 from services.console.accounts import Operator
 from services.console.paging import DEFAULT_PAGE, Page
 from services.console.queries import CONVERSATION_ROWS, plain
+from services.console.sales_queries import Query
 from services.projections.schema import LIVE_SCHEMA
 
 S = LIVE_SCHEMA
@@ -72,21 +73,6 @@ class ConversationQuery:
         return cls(chosen, through, words)
 
 
-class _Where:
-    """The conditions of a query over the conversations (as ``c``), with their arguments numbered in order."""
-
-    def __init__(self) -> None:
-        self.clauses: list[str] = []
-        self.args: list[Any] = []
-
-    def arg(self, value: object) -> str:
-        self.args.append(value)
-        return f"${len(self.args)}"
-
-    def sql(self) -> str:
-        return f" WHERE {' AND '.join(self.clauses)}" if self.clauses else ""
-
-
 def _mates(me: str) -> str:
     return (
         f"ARRAY(SELECT mate.manager_id FROM {S}.team_members mine"  # noqa: S608 - fixed schema
@@ -109,18 +95,18 @@ def filter_sql(only: ListFilter, me: str) -> str:
     }[only]
 
 
-def _scoped(operator: Operator, query: ConversationQuery) -> _Where:
+def _scoped(operator: Operator, query: ConversationQuery) -> Query:
     """What the operator may see, in the channel, found by every word: the rows every tab is taken from."""
-    where = _Where()
+    where = Query()
     if not operator.role.sees_everything:
         me = where.arg(operator.manager_id)
-        where.clauses.append(f"(c.manager_id = {me} OR {me} = ANY(c.offered_to) OR {me} = ANY(c.participants))")
+        where.where(f"(c.manager_id = {me} OR {me} = ANY(c.offered_to) OR {me} = ANY(c.participants))")
     if query.channel is not None:
-        where.clauses.append(f"c.channel = {where.arg(query.channel.value)}")
+        where.where(f"c.channel = {where.arg(query.channel.value)}")
     for word in query.words:
         # strpos, not LIKE: a search for "50%" or "a_b" means those characters.
         w = where.arg(word)
-        where.clauses.append(
+        where.where(
             f"(strpos(lower(COALESCE(c.customer_name, '')), {w}) > 0 OR strpos(lower(c.address), {w}) > 0"  # noqa: S608
             f" OR strpos(lower(COALESCE(c.last_message, '')), {w}) > 0"
             f" OR EXISTS (SELECT 1 FROM {S}.messages m WHERE m.conversation_id = c.id"
@@ -139,20 +125,20 @@ async def listed_conversations(
     if query.only is not None:
         # An argument no clause names has no type PostgreSQL can tell: the operator's id only where it counts.
         me = where.arg(operator.manager_id) if query.only in _NAMING_ME else ""
-        where.clauses.append(filter_sql(query.only, me))
+        where.where(filter_sql(query.only, me))
     if page.after is not None:
         at, after_id = page.after
         n = where.arg(after_id)
         if at is None:  # past the conversations with messages: those without, by id
-            where.clauses.append(f"(c.last_message_at IS NULL AND c.id < {n})")
+            where.where(f"(c.last_message_at IS NULL AND c.id < {n})")
         else:
             t = where.arg(at)
-            where.clauses.append(
+            where.where(
                 f"(c.last_message_at < {t} OR (c.last_message_at = {t} AND c.id < {n}) OR c.last_message_at IS NULL)"
             )
     limit = where.arg(page.limit + 1)
     rows = await pool.fetch(
-        f"SELECT * FROM ({CONVERSATION_ROWS}) c{where.sql()}"  # noqa: S608 - fixed schema, numbered arguments
+        f"SELECT * FROM ({CONVERSATION_ROWS}) c{where.clause}"  # noqa: S608 - fixed schema, numbered arguments
         f" ORDER BY c.last_message_at DESC NULLS LAST, c.id DESC LIMIT {limit}",
         *where.args,
     )
@@ -166,7 +152,7 @@ async def counted_conversations(pool: asyncpg.Pool, operator: Operator, query: C
     me = where.arg(operator.manager_id)
     counts = ", ".join(f"count(*) FILTER (WHERE {filter_sql(tab, me)}) AS {tab.value}" for tab in ListFilter)
     row = await pool.fetchrow(
-        f"SELECT {counts} FROM ({CONVERSATION_ROWS}) c{where.sql()}",  # noqa: S608 - fixed schema
+        f"SELECT {counts} FROM ({CONVERSATION_ROWS}) c{where.clause}",  # noqa: S608 - fixed schema
         *where.args,
     )
     return {tab.value: int(row[tab.value]) if row else 0 for tab in ListFilter}

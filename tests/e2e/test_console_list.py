@@ -103,8 +103,10 @@ def searched_by_the_gateway(anna: Page) -> None:
 def moved_by_keyboard(anna: Page) -> None:
     """j/k and the arrows move through the list, the open row in sight; focus drawn; Esc closes a form."""
     rows = anna.locator("#list .row")
+    anna.focus("#list")
     anna.keyboard.press("/")
     expect(anna.locator("#search")).to_be_focused()
+    expect(anna.locator("#search")).to_have_value("")
     anna.keyboard.press("Tab")
     ring = anna.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert ring == "solid", f"the focus is drawn: {ring}"
