@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Connection, SocketEvents } from "./socket";
 import { type Alert, ConsoleStore } from "./store";
 import type { Conversation, Frame, Message, Operator } from "./types";
@@ -211,6 +211,28 @@ describe("the chat's hooks on the store", () => {
     expect(store.state.totals?.all).toBe(250); // a search's counts are not the bar's
     receive({ type: "conversation", conversation: conversation("c4", { last_message: "news" }) });
     expect(store.state.conversations.get("c4")?.last_message).toBe("news");
+  });
+
+  it("counts again after conversations change, and once allowed when the gateway says too many commands", () => {
+    vi.useFakeTimers();
+    try {
+      const { store, socket, ready, receive } = opened();
+      ready([]);
+      const counting = () => socket.sent.filter((f) => f.type === "conversations" && f.limit === 1);
+      receive({ type: "conversation", conversation: conversation("c1") });
+      receive({ type: "conversation", conversation: conversation("c2") });
+      vi.advanceTimersByTime(1000);
+      expect(counting()).toHaveLength(1); // two changes, counted once
+      const refused = counting()[0]?.request_id;
+      receive({ type: "error", code: "rate_limited", detail: "too many commands; slow down", request_id: refused as string, retry_after: 3 });
+      expect(store.state.notice).toBe(""); // nothing the operator must act on
+      vi.advanceTimersByTime(2999);
+      expect(counting()).toHaveLength(1);
+      vi.advanceTimersByTime(1);
+      expect(counting()).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("shows every frame to its watchers, and keeps a command's own request id", () => {

@@ -242,13 +242,13 @@ export class ConsoleStore {
   }
 
   /** The counts again, once, shortly after conversations change: they are the gateway's, of every page. */
-  private countAgain(): void {
+  private countAgain(after = COUNTS_AFTER_MS): void {
     if (this.countsTimer !== null) return;
     this.countsTimer = setTimeout(() => {
       this.countsTimer = null;
       this.askList("counts");
       if (!isWhole(this.state.query)) this.askList("totals");
-    }, COUNTS_AFTER_MS);
+    }, after);
   }
 
   private askList(kind: ListAsked["kind"]): void {
@@ -333,7 +333,10 @@ export class ConsoleStore {
     if (typeof requestId === "string") this.asked.delete(requestId);
     const listAsked = typeof requestId === "string" ? this.listAsked.get(requestId) : undefined;
     if (listAsked) this.listAsked.delete(requestId as string);
-    if (listAsked?.kind === "counts" || listAsked?.kind === "totals") return; // counted again at the next change
+    if (listAsked?.kind === "counts" || listAsked?.kind === "totals") {
+      this.countAgain((retryAfter ?? 1) * 1000); // refused (too many commands): counted once allowed, silently
+      return;
+    }
     this.set({ notice: detail });
   }
 
