@@ -14,20 +14,18 @@ Screenshots of each screen go to ``.local/screenshots`` (not committed).
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from devstack.demo import DEMO_PASSWORD
 from services.console.console_page import PAGE as CONSOLE_PAGE
 from services.settings import Settings
 from tests.e2e.test_browser import HOSTILE, assert_nothing_ran
-from tests.e2e.test_console import CHROMIUM, OFFER_TO_ALL, SCREENSHOTS, WAIT_MS, console, widget
+from tests.e2e.test_console import OFFER_TO_ALL, SCREENSHOTS, WAIT_MS, console, running_with_chromium, widget
 from tests.e2e.test_offers_and_timers import demo_with_rules
-from tests.services_running import services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -42,32 +40,24 @@ RATING_COMMENT = "Quick and kind"
 def test_operators_transfer_invite_note_pin_close_and_see_typing(settings: Settings, tmp_path: Path) -> None:
     assert CONSOLE_PAGE.is_file(), "build the console first: make console"
     demo_with_rules(settings, OFFER_TO_ALL)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with services(settings, tmp_path / "logs") as running:
-        asyncio.run(running.healthy())
+    with running_with_chromium(settings, tmp_path) as (_, browser):
         canned_reply(settings, "anna", "thanks", CANNED)
-        with sync_playwright() as playwright:
-            # Root (as in CI) cannot use Chromium's sandbox; the pages are our own, on 127.0.0.1.
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            try:
-                anna, boris = console(browser, settings, "anna"), console(browser, settings, "boris")
-                eva = introduced(browser, settings)
-                first = taken(anna, boris)
-                markup_stays_text(anna)
-                typing_both_ways(anna, eva)
-                canned_then_note(anna, eva)
-                second = taken(anna, boris, visitor=widget(browser, settings), text=SECOND)
-                pinned_on_top(anna, first, second)
-                invited_sees_everything_then_leaves(anna, boris, first)
-                transferred(anna, boris, first)
-                refused_once_given(anna, settings, first)
-                closed_rated_and_reopened(boris, eva)
-                handed_to_the_team(boris, anna, first)
-                team_filter(browser, settings, {first, second})
-                expect(eva.locator("#log")).not_to_contain_text(NOTE)
-                assert NOTE not in eva.content()
-            finally:
-                browser.close()
+        anna, boris = console(browser, settings, "anna"), console(browser, settings, "boris")
+        eva = introduced(browser, settings)
+        first = taken(anna, boris)
+        markup_stays_text(anna)
+        typing_both_ways(anna, eva)
+        canned_then_note(anna, eva)
+        second = taken(anna, boris, visitor=widget(browser, settings), text=SECOND)
+        pinned_on_top(anna, first, second)
+        invited_sees_everything_then_leaves(anna, boris, first)
+        transferred(anna, boris, first)
+        refused_once_given(anna, settings, first)
+        closed_rated_and_reopened(boris, eva)
+        handed_to_the_team(boris, anna, first)
+        team_filter(browser, settings, {first, second})
+        expect(eva.locator("#log")).not_to_contain_text(NOTE)
+        assert NOTE not in eva.content()
 
 
 def canned_reply(settings: Settings, name: str, shortcut: str, text: str) -> None:

@@ -10,12 +10,11 @@ form. The markup stays text in the list and the preview. Screenshots go to ``SCR
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from application.receive_messages import receive_messages
 from domain.inbound import InboundMessage
@@ -23,10 +22,9 @@ from services.bootstrap import build_event_store
 from services.console.console_page import PAGE as CONSOLE_PAGE
 from services.settings import Settings
 from tests.e2e.test_browser import HOSTILE, assert_nothing_ran
-from tests.e2e.test_console import CHROMIUM, OFFER_TO_ALL, SCREENSHOTS, WAIT_MS, console
+from tests.e2e.test_console import OFFER_TO_ALL, SCREENSHOTS, WAIT_MS, console, running_with_chromium
 from tests.e2e.test_offers_and_timers import demo_with_rules
 from tests.router_reactions import routed
-from tests.services_running import services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -54,19 +52,11 @@ def test_every_filter_pages_and_counts_past_the_first_hundred(settings: Settings
     assert CONSOLE_PAGE.is_file(), "build the console first: make console"
     demo_with_rules(settings, OFFER_TO_ALL)
     visitors_write(settings)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with services(settings, tmp_path / "logs") as running:
-        asyncio.run(running.healthy())
-        with sync_playwright() as playwright:
-            # Root (as in CI) cannot use Chromium's sandbox; the pages are our own, on 127.0.0.1.
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            try:
-                anna = console(browser, settings, "anna")
-                team_pages_and_counts(anna)
-                searched_by_the_gateway(anna)
-                moved_by_keyboard(anna)
-            finally:
-                browser.close()
+    with running_with_chromium(settings, tmp_path) as (_, browser):
+        anna = console(browser, settings, "anna")
+        team_pages_and_counts(anna)
+        searched_by_the_gateway(anna)
+        moved_by_keyboard(anna)
 
 
 def team_pages_and_counts(anna: Page) -> None:
