@@ -17,6 +17,7 @@ import asyncpg
 
 from domain.channels import Channel
 from domain.errors import InvalidField
+from domain.text import InvalidText, TextKind, checked_text
 from services.console.accounts import Operator
 from services.console.paging import DEFAULT_PAGE, Page
 from services.console.queries import CONVERSATION_ROWS, plain
@@ -65,8 +66,10 @@ class ConversationQuery:
             through = Channel(channel) if channel else None
         except ValueError:
             raise BadListQuery("channel", f"must be one of {', '.join(Channel)}") from None
-        if len(search) > MAX_SEARCH:
-            raise BadListQuery("q", f"may be at most {MAX_SEARCH} characters")
+        try:
+            checked_text("q", search, max_length=MAX_SEARCH, kind=TextKind.LINE, required=False)
+        except InvalidText as invalid:  # a NUL or a lone surrogate would fail in PostgreSQL, not here
+            raise BadListQuery("q", invalid.problem) from None
         words = tuple(dict.fromkeys(search.lower().split()))
         if len(words) > MAX_WORDS:
             raise BadListQuery("q", f"may hold at most {MAX_WORDS} words")

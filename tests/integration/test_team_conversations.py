@@ -117,6 +117,6 @@ def test_every_filter_and_search_pages_with_its_cursor_and_counts_only_what_the_
     mine = listed(http, tokens["anna"], "filter=mine")
     assert [c["address"] for c in mine["conversations"]] == ["webchat:v1"]
     assert mine["counts"]["all"] == 1
-    for bad in ("channel=fax", "q=" + "x" * 201, "filter=theirs"):
+    for bad in ("channel=fax", "q=" + "x" * 201, "q=a%00b", "filter=theirs", "limit=0"):
         refused = http.get(f"/api/conversations?{bad}", headers={"Authorization": f"Bearer {tokens['anna']}"})
         assert refused.status_code == 400, bad
