@@ -199,6 +199,10 @@ describe("the chat's hooks on the store", () => {
     expect([...store.state.conversations.keys()]).toEqual(["c1", "c2", "c3"]);
     expect(store.state.more).toBeNull();
     expect(store.state.counts).toEqual(counts);
+    store.list({ filter: "all", channel: "", search: "" });
+    store.list({ filter: "team", channel: "", search: "" });
+    listed([conversation("c2")], "after-c2");
+    expect(store.state.more).toBeNull(); // paged to its end before: every row is here, changes come live
 
     store.list({ filter: "all", channel: "", search: "size 42" });
     const stale = socket.last()["request_id"] as string;

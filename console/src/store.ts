@@ -59,6 +59,8 @@ export class ConsoleStore {
   private readonly asked = new Map<string, Asked>();
   private readonly listAsked = new Map<string, ListAsked>();
   private countsTimer: ReturnType<typeof setTimeout> | null = null;
+  // Queries paged to their end on this socket: all they hold is here, and what changes comes live.
+  private readonly exhausted = new Set<string>();
   private readonly socket: Connection;
   private readonly accepted = new Set<string>(); // leads taken here: no need to announce them
   private readonly watchers = new Set<(frame: { type: string }) => void>();
@@ -215,6 +217,7 @@ export class ConsoleStore {
     this.set({ operator, manager: manager ?? this.state.manager, conversations, seen, more: null });
     // The list's query is asked again on every socket: its first page, cursor and counts.
     this.listAsked.clear();
+    this.exhausted.clear();
     this.askList("first");
     if (!isWhole(this.state.query)) this.askList("totals");
     if (this.everReady) for (const c of listed) this.maybeAlert(before.get(c.id), c);
@@ -238,7 +241,9 @@ export class ConsoleStore {
     for (const c of rows) if (!conversations.has(c.id)) conversations.set(c.id, c);
     const found = new Set(asked.kind === "more" ? this.state.found : []);
     if (this.state.query.search.trim()) for (const c of rows) found.add(c.id);
-    this.set({ conversations, more: cursor, found, ...(counts ? { counts } : {}) });
+    if (cursor === null) this.exhausted.add(asked.key);
+    const more = this.exhausted.has(asked.key) ? null : cursor;
+    this.set({ conversations, more, found, ...(counts ? { counts } : {}) });
   }
 
   /** The counts again, once, shortly after conversations change: they are the gateway's, of every page. */

@@ -88,6 +88,8 @@ def searched_by_the_gateway(anna: Page) -> None:
     expect(anna.locator("#offers")).to_have_text(f"Offers {VISITORS}")  # the bar counts everything
     anna.fill("#search", "")
     expect(rows).to_have_count(VISITORS, timeout=WAIT_MS)
+    expect(anna.locator("[data-filter=team] .count")).to_have_text(f" {VISITORS}", timeout=WAIT_MS)
+    expect(anna.locator("#more")).to_have_count(0)  # paged to its end already: nothing more to show
 
 
 def moved_by_keyboard(anna: Page) -> None:
