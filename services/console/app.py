@@ -42,6 +42,7 @@ from services.console.chat_rest import ChatRest
 from services.console.chat_typing import colleague_typing, visitor_typing
 from services.console.client_address import client_address
 from services.console.console_page import console_files, console_page, console_policy
+from services.console.conversation_list import BadListQuery, ConversationQuery, conversation_list
 from services.console.crm_routes import crm_routes
 from services.console.exports_api import ExportsApi
 from services.console.floods import Floods, too_many
@@ -62,7 +63,6 @@ from services.console.queries import (
     REJECTIONS,
     activities,
     mail_rejections,
-    visible_conversations,
     visitor_history,
 )
 from services.console.request_body import BadInput, bad_request, json_object, optional_text_field, text_field
@@ -239,7 +239,7 @@ class Gateway:
         return JSONResponse({"status": "logged out"})
 
     async def conversations(self, request: Request) -> Response:
-        """A page of the conversations the bearer of the token may see (``limit``, ``cursor``, ``filter=team``)."""
+        """A page of the conversations the bearer may see (``limit``, ``cursor``, ``filter``, ``channel``, ``q``)."""
         operator = await _bearer(self, request)
         if operator is None:
             return JSONResponse({"error": "log in first: Authorization: Bearer <token>"}, status_code=401)
@@ -247,11 +247,11 @@ class Gateway:
             page = requested(request.query_params, CONVERSATIONS)
         except BadPage as error:
             return bad_request(str(error))
-        only = request.query_params.get("filter")
-        if only not in (None, "team"):
-            return bad_request("'filter' may only be 'team' (the open conversations of your teams)")
-        found, more = await visible_conversations(self.pool, operator, page, team=only == "team")
-        return JSONResponse({"conversations": found, "next_cursor": more})
+        try:
+            query = ConversationQuery.of(request.query_params)
+        except BadListQuery as error:
+            return bad_request(str(error))
+        return JSONResponse(await conversation_list(self.pool, operator, page, query))
 
     async def attachment(self, request: Request) -> Response:
         """An attachment's bytes, for an operator who may see a message carrying it."""
