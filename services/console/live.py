@@ -308,14 +308,15 @@ class Pushed:
     """A row of one push: its frame, encoded once, and which operators may see it, asked once each."""
 
     row: asyncpg.Record
-    key: str  # the row's id, one string for every seat that remembers it
+    key: str  # a conversation's id, one string for every seat that remembers it
     frame: str
     _seen_by: dict[Operator, bool] = field(default_factory=dict)
 
     @classmethod
     def of(cls, row: asyncpg.Record, kind: str) -> Pushed:
-        """A conversation's or a message's row as pushed, in a frame of ``kind``."""
-        return cls(row, str(row["id"]), encode_frame({"type": kind, kind: plain(row)}))
+        """A conversation's or a message's row as pushed, in a frame of ``kind`` (a message's has no key)."""
+        key = str(row["id"]) if kind == "conversation" else ""
+        return cls(row, key, encode_frame({"type": kind, kind: plain(row)}))
 
     def seen_by(self, operator: Operator) -> bool:
         """Whether ``operator`` may see the row."""
