@@ -16,7 +16,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, DomainEvent
-from eventsourcing.persistence import ApplicationRecorder, IntegrityError
+from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Transcoder
 from eventsourcing.popo import POPOApplicationRecorder
 from eventsourcing.utils import EnvType
 
@@ -24,6 +24,7 @@ from application.assigning import Assigning
 from application.batch_loading import load_many
 from application.deadline_recorders import DEADLINES, InMemoryDeadlineRecorder, PostgresDeadlineRecorder
 from application.deadlines import DeadlineBook, deadlines_of
+from application.event_json import OrjsonTranscoder
 from application.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
@@ -50,6 +51,12 @@ class EventStore(Application[UUID]):
         )
         self.team = team
         self.clock = clock
+
+    def construct_transcoder(self) -> Transcoder:
+        """The library's JSON format and transcodings, written with orjson."""
+        transcoder = OrjsonTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def construct_recorder(self) -> ApplicationRecorder:
         """The recorder of the configured backend; deadlines are written beside the events on both."""

@@ -92,24 +92,32 @@ async def batches(
 
 def published(row: asyncpg.Record) -> PublishedEvent:
     """A stored event as the domain-events topic carries it."""
-    state = _TAGS.sub(_untagged_text, row["state"])
+    return stored_event(
+        row["notification_id"], row["originator_id"], row["originator_version"], row["topic"], row["state"]
+    )
+
+
+def stored_event(
+    notification_id: int, originator_id: UUID | str, version: int, topic: str, state: bytes
+) -> PublishedEvent:
+    """A stored event, from its columns, as the domain-events topic carries it; no aggregate or event object is made."""
+    state = _TAGS.sub(_untagged_text, state)
     try:
         # What the expression above could not untag (a tag in another form) the hook does, or refuses.
         hook = _untagged if b'"_type_"' in state else None
         attributes: dict[str, Any] = json.loads(state, object_hook=hook)
     except (ValueError, RecursionError) as error:
-        msg = f"stored event {row['notification_id']} is not the event store's JSON: {error}"
+        msg = f"stored event {notification_id} is not the event store's JSON: {error}"
         raise UnreadableStoredEvent(msg) from None
-    topic: str = row["topic"]
     occurred_at = attributes.get("timestamp")
     if not isinstance(occurred_at, str):
-        msg = f"stored event {row['notification_id']} has no timestamp"
+        msg = f"stored event {notification_id} has no timestamp"
         raise UnreadableStoredEvent(msg)
     return PublishedEvent(
-        notification_id=row["notification_id"],
+        notification_id=notification_id,
         type=topic.rpartition(":")[2],
-        aggregate_id=row["originator_id"] if isinstance(row["originator_id"], UUID) else UUID(row["originator_id"]),
-        version=row["originator_version"],
+        aggregate_id=originator_id if isinstance(originator_id, UUID) else UUID(originator_id),
+        version=version,
         occurred_at=datetime.fromisoformat(occurred_at),
         data={k: v for k, v in attributes.items() if k not in _ENVELOPE},
     )
