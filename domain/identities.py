@@ -5,6 +5,7 @@ delivery of the same message collide with the first in the event store, so
 a redelivered message cannot be stored twice.
 """
 
+import functools
 from uuid import UUID, uuid5
 
 _NAMESPACE = UUID("6f1c1c8e-4d0a-4b59-9a53-8f1f0d7c2a10")
@@ -20,6 +21,7 @@ def message_receipt_id(channel: str, channel_message_id: str) -> UUID:
     return uuid5(_NAMESPACE, f"message/{channel}/{channel_message_id}")
 
 
+@functools.lru_cache(maxsize=16_384)  # an import asks for each row's addresses three times
 def address_book_entry_id(address: str) -> UUID:
     """The address-book entry that maps one channel address to its contact."""
     return uuid5(_NAMESPACE, f"address/{address}")
