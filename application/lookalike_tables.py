@@ -67,10 +67,12 @@ class PostgresLookalikeTable:
             curs.execute(query, (asked,), binary=True)
             rows: list[tuple[str, UUID, str, str, int]] = curs.fetchall()  # type: ignore[assignment]
         read = ListingsRead()
+        made: dict[tuple[UUID, str, str], ContactCard] = {}  # a contact is listed under many of the keys
         for key, contact_id, name, emails, position in reversed(rows):  # newest first: reversed, newest last
-            read.cards.setdefault(key, []).append(
-                ContactCard(contact_id, name, tuple(emails.split(_LINES)) if emails else ())
-            )
+            if (card := made.get((contact_id, name, emails))) is None:
+                listed_emails = tuple(emails.split(_LINES)) if emails else ()
+                card = made[contact_id, name, emails] = ContactCard(contact_id, name, listed_emails)
+            read.cards.setdefault(key, []).append(card)
             read.positions[key] = max(read.positions.get(key, 0), position)
         return read
 
@@ -97,7 +99,7 @@ class PostgresLookalikeTable:
                 ([g.key for g in gone], [g.contact_id for g in gone]),
             )
         cards = [
-            (listing.key, str(listing.contact_id), listing.card.name, _LINES.join(listing.card.emails))
+            (listing.key, listing.contact_id, listing.card.name, _LINES.join(listing.card.emails))
             for listing in changes.listings
             if listing.card is not None
         ]

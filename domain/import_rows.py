@@ -135,6 +135,7 @@ def imported_contact_id(import_of: UUID, line: int) -> UUID:
     return uuid5(_NAMESPACE, f"contact/{import_of}/{line}")
 
 
+@functools.lru_cache(maxsize=4096)  # the rows of one company name it one after another
 def imported_company_id(name: str) -> UUID:
     """The company an import names: one per name, whatever its case, spacing or legal form, across imports."""
     return uuid5(_NAMESPACE, f"company/{company_name_key(name)}")
