@@ -30,7 +30,7 @@ from tests.conftest import REPO_ROOT, settings_env
 ROWS = int(os.environ.get("SWITCHBOARD_TEST_IMPORT_ROWS", "50000"))
 ADMIN = manager_id("admin@example.com")
 EVENTS = "switchboard_events"
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 
 def imported(
