@@ -132,12 +132,14 @@ class Contact(Aggregate):
         return cls(name=checked_name(name), by=by, source=checked_line("source", source, MAX_SOURCE_LENGTH))
 
     @classmethod
-    def register_as(cls, contact_id: UUID, name: str, by: UUID | None, source: str = "") -> Contact:
-        """A contact whose id its origin derives (a line of an import), so it cannot be registered twice."""
+    def register_as(cls, contact_id: UUID | None, name: str, by: UUID | None, source: str = "") -> Contact:
+        """A contact whose id its origin derives (a line of an import, a lead), so it cannot be registered twice."""
         return cls.register_known(contact_id, ContactDetails(name), by, source)
 
     @classmethod
-    def register_known(cls, contact_id: UUID, details: ContactDetails, by: UUID | None, source: str = "") -> Contact:
+    def register_known(
+        cls, contact_id: UUID | None, details: ContactDetails, by: UUID | None, source: str = ""
+    ) -> Contact:
         """A contact whose id its origin derives, registered with all it is known by in one event (an import's row).
 
         Its phones and e-mails must be in the address book for it already; ``Registered`` carries them,
