@@ -25,6 +25,7 @@ from application.batch_loading import load_many
 from application.deadline_recorders import DEADLINES, InMemoryDeadlineRecorder, PostgresDeadlineRecorder
 from application.deadlines import DeadlineBook, deadlines_of
 from application.event_json import OrjsonTranscoder
+from application.lookalike_lists import LOOKALIKES, LookalikeBook
 from application.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
@@ -72,15 +73,26 @@ class EventStore(Application[UUID]):
         assert isinstance(recorder, PostgresDeadlineRecorder | InMemoryDeadlineRecorder)
         return recorder
 
+    @property
+    def lookalike_book(self) -> LookalikeBook:
+        """The lookalike lists saved with the events."""
+        recorder = self.recorder
+        assert isinstance(recorder, PostgresDeadlineRecorder | InMemoryDeadlineRecorder)
+        return recorder.lookalikes
+
+    def unit_of_work(self, prefetched: dict[UUID, Aggregate | None] | None = None) -> UnitOfWork:
+        """A unit of work on this store: its aggregates and its lookalike lists."""
+        return UnitOfWork(self.load, prefetched, self.lookalike_book)
+
     def transact(self, command: Command[T], prefetch: Callable[[], dict[UUID, Aggregate | None]] = dict) -> T:
         """Run ``command`` on one unit of work and save what it changed, all or nothing."""
         for attempt in range(MAX_ATTEMPTS):
-            work = UnitOfWork(self.load, prefetch())
+            work = self.unit_of_work(prefetch())
             result = command(work, Assigning(work, self.team, self.clock))
             # Only what has new events: the rest would cost the library a protocol check each.
             changed = [a for a in work.changed() if a.pending_events]
             try:
-                self.save(*changed, **{DEADLINES: deadlines_of(changed)})
+                self.save(*changed, **{DEADLINES: deadlines_of(changed), LOOKALIKES: work.lookalikes.changes()})
             except IntegrityError:
                 if attempt == MAX_ATTEMPTS - 1:
                     raise

@@ -11,7 +11,7 @@ from uuid import UUID, uuid5
 _NAMESPACE = UUID("6f1c1c8e-4d0a-4b59-9a53-8f1f0d7c2a10")
 # Receiving a message derives the same few ids several times (to load them in bulk, then to use
 # them), and routing the team's and its lead's again: remembered, each is hashed once.
-_remembered = functools.lru_cache(maxsize=8192)
+_remembered = functools.lru_cache(maxsize=16_384)
 
 
 @_remembered

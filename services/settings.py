@@ -252,7 +252,7 @@ class Settings(BaseSettings):
     )
     http_max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Larger HTTP request bodies get 413.")
     import_batch_rows: int = Field(
-        default=100, ge=1, le=1_000, description="Rows of an imported file saved per transaction."
+        default=500, ge=1, le=1_000, description="Rows of an imported file saved per transaction."
     )
     campaign_mails_per_second: float = Field(
         default=10.0, gt=0, le=1000, description="Campaign mails handed to the SMTP server per second, at most."
