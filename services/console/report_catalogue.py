@@ -13,6 +13,7 @@ from services.console import (
     deal_lists,
     deal_reports,
     funnel_report,
+    operators_report,
     sales_analytics,
 )
 from services.console.paging import CursorShape
@@ -54,6 +55,6 @@ REPORTS: dict[str, Report] = {
         Report("funnel-conversion", funnel_report.funnel_conversion),
         Report("activities", activity_reports.activities_by_manager, ON_PEOPLE),
         Report("activities-by-department", activity_reports.activities_by_department, ON_PEOPLE),
-        Report("operators", sales_analytics.operators, ON_PEOPLE),
+        Report("operators", operators_report.operators, ON_PEOPLE),
     )
 }
