@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 from collections import defaultdict
-from copy import deepcopy
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
@@ -16,6 +15,8 @@ from eventsourcing.domain import Aggregate, DomainEvent
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder
 from psycopg.sql import SQL, Identifier
+
+from application.aggregate_copies import copy_of
 
 
 def load_many(app: Application[UUID], ids: set[UUID]) -> dict[UUID, Aggregate | None]:
@@ -55,11 +56,11 @@ def load_many(app: Application[UUID], ids: set[UUID]) -> dict[UUID, Aggregate | 
         if base is None and not events:
             found[aggregate_id] = None
             continue
-        aggregate = project_aggregate(deepcopy(base) if events and base is not None else base, events)
+        aggregate = project_aggregate(copy_of(base) if events and base is not None else base, events)
         assert isinstance(aggregate, Aggregate)
         if cache is not None:
             cache.put(aggregate_id, aggregate)
-            aggregate = deepcopy(aggregate)  # commands change their own copy, never the cached one
+            aggregate = copy_of(aggregate)  # commands change their own copy, never the cached one
         found[aggregate_id] = aggregate
     return found
 

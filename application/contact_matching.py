@@ -15,7 +15,7 @@ from application.unit_of_work import UnitOfWork
 from domain.address_book import AddressBookEntry
 from domain.channels import Channel, ChannelAddress
 from domain.contact import Contact, phone_key
-from domain.duplicates import ContactCard, DuplicateSuggestion, Lookalikes, likeness, lookalike_keys, lookalikes_id
+from domain.duplicates import ContactCard, DuplicateSuggestion, likeness, lookalike_keys
 from domain.duplicates import suggestion_id as pair_suggestion_id
 from domain.identities import address_book_entry_id
 from domain.phones import Phone
@@ -33,15 +33,15 @@ def owner_of(work: UnitOfWork, address: str) -> Contact | None:
     return contact_of(work, entry.contact_id) if entry is not None else None
 
 
-def claim(work: UnitOfWork, contact: Contact, address: str) -> UUID | None:
-    """Enter ``address`` in the address book for ``contact``; the id of another contact that has it, if any."""
+def claim(work: UnitOfWork, contact_id: UUID, address: str) -> UUID | None:
+    """Enter ``address`` in the address book for the contact; the id of another contact that has it, if any."""
     entry = work.find(address_book_entry_id(address), AddressBookEntry)
     if entry is None:
-        work.add(AddressBookEntry(address=address, contact_id=contact.id))
+        work.add(AddressBookEntry(address=address, contact_id=contact_id))
         return None
     owner = contact_of(work, entry.contact_id)
     owner_id = owner.id if owner is not None else entry.contact_id
-    return None if owner_id == contact.id else owner_id
+    return None if owner_id == contact_id else owner_id
 
 
 def add_reach(work: UnitOfWork, contact: Contact, reach: Phone | str, field: str, by: UUID | None) -> bool:
@@ -52,7 +52,7 @@ def add_reach(work: UnitOfWork, contact: Contact, reach: Phone | str, field: str
     address = phone_key(reach.number) if isinstance(reach, Phone) else reach
     if address in contact.addresses:
         return False
-    if (owner := claim(work, contact, address)) is not None:
+    if (owner := claim(work, contact.id, address)) is not None:
         raise AddressTaken(field, address.partition(":")[2], owner)
     if isinstance(reach, Phone):
         return contact.add_phone(reach, by)
@@ -84,20 +84,18 @@ def suggest_lookalikes(work: UnitOfWork, contact: Contact, before: ContactCard |
     """List the contact under its keys (and off those it no longer has), suggesting whom it looks like."""
     card = card_of(contact)
     keys = lookalike_keys(card)
-    for key in sorted(lookalike_keys(before) - keys if before is not None else set()):
-        if (old := work.find(lookalikes_id(key), Lookalikes)) is not None:
-            old.unlist(contact.id)
+    gone = sorted(lookalike_keys(before) - keys if before is not None else set())
+    lists = work.lookalikes
+    lists.read([*gone, *keys])
+    for key in gone:
+        lists.unlist(key, contact.id)
     suggested: list[UUID] = []
-    compared: set[UUID] = set()  # a contact under several of the same keys is compared once
+    compared: set[UUID] = {contact.id}  # a contact under several of the same keys is compared once
     for key in sorted(keys):
-        group = work.find(lookalikes_id(key), Lookalikes)
-        if group is None:
-            work.add(Lookalikes.listing(key, card))
-            continue
-        for other in group.others(contact.id):
+        for other in lists.others(key, contact.id):
             if other.contact_id not in compared:
                 compared.add(other.contact_id)
                 if (found := suggest(work, contact.id, other.contact_id, likeness(card, other))) is not None:
                     suggested.append(found)
-        group.list_contact(card)
+        lists.list_contact(key, card)
     return suggested

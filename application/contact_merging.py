@@ -13,7 +13,7 @@ from application.unit_of_work import UnitOfWork
 from domain.address_book import AddressBookEntry
 from domain.company import Company
 from domain.contact import Contact, merge
-from domain.duplicates import DuplicateSuggestion, Lookalikes, lookalike_keys, lookalikes_id, suggestion_id
+from domain.duplicates import DuplicateSuggestion, lookalike_keys, suggestion_id
 from domain.identities import address_book_entry_id
 
 
@@ -23,9 +23,9 @@ def merge_into(work: UnitOfWork, survivor: Contact, merged: Contact, by: UUID | 
     merge(survivor, merged, by, why)
     moved = _move_addresses(work, merged, survivor.id, by, why)
     _move_company_link(work, merged, survivor, by)
+    work.lookalikes.read(lookalike_keys(merged_card))
     for key in lookalike_keys(merged_card):
-        if (group := work.find(lookalikes_id(key), Lookalikes)) is not None:
-            group.unlist(merged.id)
+        work.lookalikes.unlist(key, merged.id)
     if (pair := work.find(suggestion_id(survivor.id, merged.id), DuplicateSuggestion)) is not None:
         pair.merged(survivor.id, by)
     suggest_lookalikes(work, survivor)

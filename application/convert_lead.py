@@ -117,7 +117,7 @@ def _contact(  # noqa: PLR0913 - where, which, what the lead knows, what is give
     if contact is None:
         if not card.name:
             raise InvalidField("name", "is required: the lead knows no contact to keep")
-        contact = _registered(Contact, plan.result.contact_id, name=card.name, address="", by=by, source="")
+        contact = Contact.register_as(plan.result.contact_id, card.name, by)
         work.add(contact)
     elif card.name:
         contact.rename(card.name, by)

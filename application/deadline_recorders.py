@@ -1,7 +1,7 @@
-"""Event store recorders that write the router's deadlines in the transaction that saves the events.
+"""Event store recorders that write deadlines and lookalike lists in the transaction that saves the events.
 
-The same ``save(..., deadlines=[...])`` works on both backends: PostgreSQL (a table beside the
-events) and memory (the unit tests'). A deadline whose ``due_at`` is None is removed.
+The same ``save(..., deadlines=[...], lookalikes=...)`` works on both backends: PostgreSQL (tables
+beside the events) and memory (the unit tests'). A deadline whose ``due_at`` is None is removed.
 """
 
 from __future__ import annotations
@@ -19,16 +19,20 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from application.deadlines import Deadline
+from application.lookalike_lists import LOOKALIKES, LookalikeChanges
+from application.lookalike_tables import InMemoryLookalikeTable, PostgresLookalikeTable
 from domain.timers import TimerKind
 
 DEADLINES = "deadlines"  # the keyword argument of save() that carries them
 
 
 class PostgresDeadlineRecorder(PostgresApplicationRecorder):
-    """The PostgreSQL recorder, with a deadlines table written beside the events."""
+    """The PostgreSQL recorder, with a deadlines table and the lookalike lists written beside the events."""
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
+        self.lookalikes = PostgresLookalikeTable(datastore, events_table_name)
+        self.sql_create_statements.extend(self.lookalikes.create_statements)
         table = Identifier(datastore.schema, events_table_name.removesuffix("_events") + "_timers")
         self._table = table
         self._insert_columns = SQL(
@@ -56,10 +60,14 @@ class PostgresDeadlineRecorder(PostgresApplicationRecorder):
         deadlines: list[Deadline] = kwargs.get(DEADLINES) or []
         ended = [d for d in deadlines if d.due_at is None]
         running = [d for d in deadlines if d.due_at is not None]
-        if deadlines:
+        listings: LookalikeChanges | None = kwargs.get(LOOKALIKES)
+        if deadlines or listings:
             # The events table first, then the deadlines, as the DDL every new store runs takes them:
-            # a save that held the deadlines while waiting for the events deadlocked with it.
+            # a save that held the deadlines while waiting for the events deadlocked with it. The
+            # lock also orders the lists' listings as their saves commit, which their check relies on.
             self._lock_table(curs)
+        if listings:
+            self.lookalikes.write(curs, listings)
         # One statement each, however many leads the transaction touched: a batch of inbound messages
         # saves hundreds of leads, and a statement per deadline would cost a round trip each.
         if ended:
@@ -107,14 +115,22 @@ class PostgresDeadlineRecorder(PostgresApplicationRecorder):
 
 
 class InMemoryDeadlineRecorder(POPOApplicationRecorder):
-    """The in-memory recorder, with deadlines kept beside the events under the same lock."""
+    """The in-memory recorder, with deadlines and the lookalike lists kept beside the events under the same lock."""
 
     def __init__(self) -> None:
         super().__init__()
         self._deadlines: dict[tuple[UUID, TimerKind], datetime] = {}
+        self.lookalikes = InMemoryLookalikeTable(self._database_lock)
+
+    def _assert_uniqueness(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:  # noqa: ANN401 - the library's signature
+        super()._assert_uniqueness(stored_events, **kwargs)
+        if listings := kwargs.get(LOOKALIKES):
+            self.lookalikes.check(listings)
 
     def _update_table(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:  # noqa: ANN401 - the library's signature
         notification_ids = super()._update_table(stored_events, **kwargs)
+        if listings := kwargs.get(LOOKALIKES):
+            self.lookalikes.write(listings)
         for deadline in kwargs.get(DEADLINES) or []:
             if deadline.due_at is None:
                 self._deadlines.pop((deadline.subject_id, deadline.kind), None)

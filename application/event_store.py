@@ -16,7 +16,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, DomainEvent
-from eventsourcing.persistence import ApplicationRecorder, IntegrityError
+from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Transcoder
 from eventsourcing.popo import POPOApplicationRecorder
 from eventsourcing.utils import EnvType
 
@@ -24,6 +24,8 @@ from application.assigning import Assigning
 from application.batch_loading import load_many
 from application.deadline_recorders import DEADLINES, InMemoryDeadlineRecorder, PostgresDeadlineRecorder
 from application.deadlines import DeadlineBook, deadlines_of
+from application.event_json import OrjsonTranscoder
+from application.lookalike_lists import LOOKALIKES, LookalikeBook
 from application.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
@@ -51,6 +53,12 @@ class EventStore(Application[UUID]):
         self.team = team
         self.clock = clock
 
+    def construct_transcoder(self) -> Transcoder:
+        """The library's JSON format and transcodings, written with orjson."""
+        transcoder = OrjsonTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
+
     def construct_recorder(self) -> ApplicationRecorder:
         """The recorder of the configured backend; deadlines are written beside the events on both."""
         recorder = super().construct_recorder()
@@ -65,15 +73,26 @@ class EventStore(Application[UUID]):
         assert isinstance(recorder, PostgresDeadlineRecorder | InMemoryDeadlineRecorder)
         return recorder
 
+    @property
+    def lookalike_book(self) -> LookalikeBook:
+        """The lookalike lists saved with the events."""
+        recorder = self.recorder
+        assert isinstance(recorder, PostgresDeadlineRecorder | InMemoryDeadlineRecorder)
+        return recorder.lookalikes
+
+    def unit_of_work(self, prefetched: dict[UUID, Aggregate | None] | None = None) -> UnitOfWork:
+        """A unit of work on this store: its aggregates and its lookalike lists."""
+        return UnitOfWork(self.load, prefetched, self.lookalike_book)
+
     def transact(self, command: Command[T], prefetch: Callable[[], dict[UUID, Aggregate | None]] = dict) -> T:
         """Run ``command`` on one unit of work and save what it changed, all or nothing."""
         for attempt in range(MAX_ATTEMPTS):
-            work = UnitOfWork(self.load, prefetch())
+            work = self.unit_of_work(prefetch())
             result = command(work, Assigning(work, self.team, self.clock))
             # Only what has new events: the rest would cost the library a protocol check each.
             changed = [a for a in work.changed() if a.pending_events]
             try:
-                self.save(*changed, **{DEADLINES: deadlines_of(changed)})
+                self.save(*changed, **{DEADLINES: deadlines_of(changed), LOOKALIKES: work.lookalikes.changes()})
             except IntegrityError:
                 if attempt == MAX_ATTEMPTS - 1:
                     raise

@@ -6,8 +6,9 @@ company, title, note, address) and keeps what it had. A row whose addresses belo
 refused: merging them is a manager's decision. A new contact's id is derived from the import and the
 line, so running an import again, or resuming it, creates nothing twice.
 
-Rows are saved a batch per transaction; when a batch fails, its rows are saved one by one, so one
-bad row costs only itself.
+Rows are saved a batch per transaction, which reads what the batch touches in one query for the
+aggregates and one for the lookalike lists; when a batch fails, its rows are saved one by one, so
+one bad row costs only itself.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from eventsourcing.domain import Aggregate
 
 from application.assigning import Assigning
 from application.company_matching import company_found, directory_keys, enter_company
-from application.contact_matching import add_reach, card_of, owner_of, suggest_lookalikes
+from application.contact_matching import add_reach, card_of, claim, owner_of, suggest_lookalikes
+from application.errors import AddressTaken
 from application.event_store import EventStore
 from application.unit_of_work import UnitOfWork
 from domain.company import Company, CompanyDetails
 from domain.company_directory import company_entry_id
-from domain.contact import Contact, email_key
-from domain.duplicates import ContactCard, lookalike_keys, lookalikes_id
+from domain.contact import Contact, ContactDetails, email_key
+from domain.duplicates import ContactCard, lookalike_keys
 from domain.errors import DomainError
 from domain.identities import address_book_entry_id
 from domain.import_rows import ImportedContact, imported_company_id, imported_contact_id
@@ -49,11 +51,13 @@ def import_contacts(
     store: EventStore, import_of: UUID, rows: Sequence[ImportedContact], by: UUID, source: str = "import"
 ) -> list[RowOutcome]:
     """Save ``rows`` (already checked) in one transaction, or one by one if that fails; an outcome per row."""
+
+    def batch(work: UnitOfWork, _: Assigning) -> list[RowOutcome]:
+        work.lookalikes.read(k for row in rows for k in lookalike_keys(_card_of(import_of, row)))
+        return [_apply(work, import_of, row, by, source) for row in rows]
+
     try:
-        return store.transact(
-            lambda work, _: [_apply(work, import_of, row, by, source) for row in rows],
-            prefetch=lambda: store.load_many(ids_of(import_of, rows)),
-        )
+        return store.transact(batch, prefetch=lambda: store.load_many(ids_of(import_of, rows)))
     except DomainError:
         pass  # some row cannot be saved: find which, keeping every other
     outcomes = []
@@ -97,11 +101,14 @@ def ids_of(import_of: UUID, rows: Sequence[ImportedContact]) -> set[UUID]:
         contact_id = imported_contact_id(import_of, row.line)
         ids.add(contact_id)
         ids.update(address_book_entry_id(a) for a in row.addresses)
-        ids.update(lookalikes_id(k) for k in lookalike_keys(ContactCard(contact_id, row.name, row.emails)))
         ids.update(company_entry_id(k) for k in directory_keys(row.company, row.emails))
         if row.company:
             ids.add(imported_company_id(row.company))
     return ids
+
+
+def _card_of(import_of: UUID, row: ImportedContact) -> ContactCard:
+    return ContactCard(imported_contact_id(import_of, row.line), row.name, row.emails)
 
 
 def _apply(  # noqa: PLR0913 - one row, where it goes, and how
@@ -114,11 +121,11 @@ def _apply(  # noqa: PLR0913 - one row, where it goes, and how
         return RowOutcome(row.line, REFUSED, reason=reason)
     contact_id = imported_contact_id(import_of, row.line)
     contact = next(iter(owners.values()))[0] if owners else work.find(contact_id, Contact)
-    verdict = UNCHANGED
     if contact is None:
-        contact = Contact.register_as(contact_id, row.name, by, source)
-        work.add(contact)
-        verdict = CREATED
+        contact = _register(work, contact_id, row, by, source)
+        if suggest:
+            suggest_lookalikes(work, contact)
+        return RowOutcome(row.line, CREATED, contact.id)
     before, version = card_of(contact), contact.version
     for phone in row.phones:
         add_reach(work, contact, phone, "phone", by)
@@ -127,26 +134,37 @@ def _apply(  # noqa: PLR0913 - one row, where it goes, and how
     gained = {k: v for k, v in row.details if k not in contact.custom_fields}
     if gained:
         contact.change_custom_fields(dict(gained), by)
-    if contact.company_id is None:
-        _join(work, contact, row, by)
+    if contact.company_id is None and (company := _company_of(work, row, by)) is not None:
+        contact.join_company(company.id, by)
+        company.link_contact(contact.id, by)
     if suggest:
-        suggest_lookalikes(work, contact, None if verdict == CREATED else before)
-    if verdict == UNCHANGED and contact.version != version:
-        verdict = UPDATED
-    return RowOutcome(row.line, verdict, contact.id)
+        suggest_lookalikes(work, contact, before)
+    return RowOutcome(row.line, UNCHANGED if contact.version == version else UPDATED, contact.id)
 
 
-def _join(work: UnitOfWork, contact: Contact, row: ImportedContact, by: UUID) -> None:
-    """The row's company: the one its name or its e-mails' domain finds, or a new one of that name."""
+def _register(work: UnitOfWork, contact_id: UUID, row: ImportedContact, by: UUID, source: str) -> Contact:
+    """A new contact with all the row says in one event, its addresses entered in the address book first."""
+    for address in row.addresses:
+        if (owner := claim(work, contact_id, address)) is not None:
+            channel, _, value = address.partition(":")
+            raise AddressTaken(channel, value, owner)
+    company = _company_of(work, row, by)
+    details = ContactDetails(row.name, row.phones, row.emails, row.details, company.id if company else None)
+    contact = Contact.register_known(contact_id, details, by, source)
+    work.add(contact)
+    if company is not None:
+        company.link_contact(contact.id, by)
+    return contact
+
+
+def _company_of(work: UnitOfWork, row: ImportedContact, by: UUID) -> Company | None:
+    """The row's company: the one its name or its e-mails' domain finds, or a new one of that name (if it names one)."""
     company = company_found(work, directory_keys(row.company, row.emails))
-    if company is None:
-        if not row.company:
-            return
+    if company is None and row.company:
         company_id = imported_company_id(row.company)
         company = work.find(company_id, Company)
         if company is None:
             company = Company.register_as(company_id, CompanyDetails.checked(row.company), by)
             work.add(company)
         enter_company(work, company)
-    contact.join_company(company.id, by)
-    company.link_contact(contact.id, by)
+    return company

@@ -38,14 +38,14 @@ def contact_for_touch(work: UnitOfWork, address: ChannelAddress, name: str, inta
             work.add(contact)
         else:
             contact.add_address(address, by=None)
-        claim(work, contact, str(address))
+        claim(work, contact.id, str(address))
     before = card_of(contact)
     if name.strip() and not before.name:
         contact.rename(name, by=None)  # known so far by an address only: the customer said their name
     for key, phone in carried.items():
         if key in contact.addresses:
             continue
-        if (owner := claim(work, contact, key)) is not None:
+        if (owner := claim(work, contact.id, key)) is not None:
             survivor = _certainly(work, contact, owner, key)
             if survivor is None:
                 suggest(work, contact.id, owner, [f"same {key.partition(':')[0]}: {key.partition(':')[2]}"])

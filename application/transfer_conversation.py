@@ -1,9 +1,10 @@
 """Transfer a conversation: to a named colleague (the operator's act) or to a team (the router's to route).
 
-A colleague takes the conversation at once, and its history with it. Their work day must be started
-unless the transfer overrides that with a reason; their capacity holds always, as it does for every
-assignment. A team gets the conversation from the router: this records only that it was handed over,
-and the router routes it among the team (``route_handed_lead``) when it sees the event.
+A colleague takes the conversation at once, its history with it, and answers for its contact from
+then on. Their work day must be started unless the transfer overrides that with a reason; their
+capacity holds always, as it does for every assignment. A team gets the conversation from the router:
+this records only that it was handed over, and the router routes it among the team
+(``route_handed_lead``) when it sees the event.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from application.assigning import Assigning
+from application.contact_lookup import contact_of
 from application.conversation_access import held_conversation
 from application.errors import UnknownManager
 from application.event_store import EventStore
@@ -70,6 +72,9 @@ def transfer_to_colleague(  # noqa: PLR0913 - who, what, to whom, and the overri
             raise TransferRefused(msg) from None
         if holder is not None and (previous := work.find(holder, Manager)):
             previous.release_lead(lead.id)
+        # The colleague now answers for the customer, as one who accepts a lead does: the contact card is theirs.
+        if (contact := contact_of(work, lead.contact_id)) is not None:
+            contact.make_responsible(to, by)
         return Transfer(conversation_id, lead.id, holder)
 
     return store.transact(command)

@@ -8,6 +8,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from application.lookalike_lists import LookalikeBook, LookalikeLists
+
 A = TypeVar("A", bound=Aggregate)
 Loader = Callable[[UUID], Aggregate | None]
 
@@ -15,8 +17,15 @@ Loader = Callable[[UUID], Aggregate | None]
 class UnitOfWork:
     """Aggregates by id, as loaded or created during one command."""
 
-    def __init__(self, load: Loader, prefetched: dict[UUID, Aggregate | None] | None = None) -> None:
+    def __init__(
+        self,
+        load: Loader,
+        prefetched: dict[UUID, Aggregate | None] | None = None,
+        lookalikes: LookalikeBook | None = None,
+    ) -> None:
         self._load = load
+        # The lookalike lists it reads and changes, saved with its aggregates (none: it never reads them).
+        self.lookalikes = LookalikeLists(lookalikes)
         # Loaded in bulk when the unit of work began (None: known not to exist); the rest on demand.
         self._prefetched = dict(prefetched or {})
         # In the order first touched: new aggregates are saved, and their events numbered, in this order.

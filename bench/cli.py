@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     chaos.add_argument("--kills", type=int, default=10, help="SIGKILLs spread over the services during the load")
     imports = commands.add_parser("imports", help="contacts imported per second from a CSV, beside asyncpg COPY")
     imports.add_argument("--rows", type=int, default=50_000, help="rows of the generated spreadsheet")
-    imports.add_argument("--batch", type=int, default=100, help="rows per transaction")
+    imports.add_argument("--batch", type=int, default=500, help="rows per transaction")
     imports.add_argument("--output", type=Path, help="JSON results (default .local/bench/imports.json)")
     args = parser.parse_args(argv)
     try:

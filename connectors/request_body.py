@@ -41,3 +41,21 @@ def _declared_length(request: Request) -> int | None:
     declared = request.headers.get("content-length", "")
     # ASCII digits only: headers arrive as Latin-1, whose "²" and "³" str.isdigit takes and int() refuses.
     return int(declared) if declared.isascii() and declared.isdigit() else None
+
+
+class WrongMediaType(Exception):
+    """The request says its body is of a type the endpoint does not take (answered 415)."""
+
+
+def check_media_type(request: Request, *accepted: str) -> None:
+    """WrongMediaType when the request names a Content-Type other than ``accepted`` (one naming none is read as is).
+
+    A body of another type is never read as if it were the expected one: a form post cannot pass for JSON.
+    """
+    given = request.headers.get("content-type")
+    if given is None:
+        return
+    media = given.partition(";")[0].strip().lower()
+    if media not in accepted and not (media.endswith("+json") and "application/json" in accepted):
+        msg = f"send the body as {' or '.join(accepted)}, not {media[:60] or 'an empty type'}"
+        raise WrongMediaType(msg)

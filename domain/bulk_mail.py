@@ -51,9 +51,14 @@ class MailTemplate:
 
 def _fields(name: str, value: str) -> list[str]:
     try:
-        return [field for _, field, _, _ in string.Formatter().parse(value) if field is not None]
+        parsed = [(field, spec, conversion) for _, field, spec, conversion in string.Formatter().parse(value)]
     except ValueError as error:
         raise InvalidField(name, f"has a brace that opens no field ({error}); write {{{{ for a brace") from None
+    for field, spec, conversion in parsed:
+        # "{name:d}" or "{name!r}" would fail, or show quotes, only when filled for a contact: refused here.
+        if field is not None and (spec or conversion):
+            raise InvalidField(name, f"has the field {{{field}}} with a format or conversion; write just {{{field}}}")
+    return [field for field, _, _ in parsed if field is not None]
 
 
 def delivery_id(campaign_id: UUID, contact_id: UUID) -> UUID:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Self
 from uuid import UUID
 
+from domain import json_input
 from domain.errors import DomainError
 from domain.text import InvalidText, TextKind, checked_text
 
@@ -31,9 +32,48 @@ class SignalKind(enum.StrEnum):
     VISITOR_TYPING = "visitor_typing"  # to the operators who may see the conversation
 
 
+class _Signal:
+    """What every chat signal shares: its payload is its ``to_dict`` as JSON, read back by ``from_payload``."""
+
+    WHAT: ClassVar[str]  # what the signal is, in the errors that refuse it
+
+    def to_dict(self) -> dict[str, Any]:
+        """The signal as plain JSON-ready data."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_fields(cls, data: dict[str, Any]) -> Self:
+        """The signal from a JSON object's fields, or InvalidChatSignal naming what is wrong."""
+        raise NotImplementedError
+
+    def to_payload(self) -> str:
+        """The signal as a notification's payload."""
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Self:  # noqa: ANN401 - untrusted input
+        """Read a signal, or raise InvalidChatSignal naming what is wrong."""
+        if not isinstance(data, dict):
+            msg = f"{cls.WHAT} must be a JSON object"
+            raise InvalidChatSignal(msg)
+        return cls.from_fields(data)
+
+    @classmethod
+    def from_payload(cls, payload: str) -> Self:
+        """Read a notification's payload, or raise InvalidChatSignal."""
+        try:
+            data = json_input.loads(payload)
+        except ValueError:
+            msg = f"{cls.WHAT} must be JSON"
+            raise InvalidChatSignal(msg) from None
+        return cls.from_dict(data)
+
+
 @dataclass(frozen=True)
-class ChatSignal:
+class ChatSignal(_Signal):
     """One signal about a visitor's web chat."""
+
+    WHAT: ClassVar[str] = "a chat signal"
 
     kind: SignalKind
     visitor_id: str
@@ -52,16 +92,9 @@ class ChatSignal:
         """The signal as plain JSON-ready data."""
         return {"kind": self.kind.value, "visitor_id": self.visitor_id, "operator_name": self.operator_name}
 
-    def to_payload(self) -> str:
-        """The signal as a notification's payload."""
-        return json.dumps(self.to_dict())
-
     @classmethod
-    def from_dict(cls, data: Any) -> ChatSignal:  # noqa: ANN401 - untrusted input
-        """Read a signal, or raise InvalidChatSignal naming what is wrong."""
-        if not isinstance(data, dict):
-            msg = "a chat signal must be a JSON object"
-            raise InvalidChatSignal(msg)
+    def from_fields(cls, data: dict[str, Any]) -> ChatSignal:
+        """The signal from a JSON object's fields, or InvalidChatSignal naming what is wrong."""
         try:
             kind = SignalKind(str(data.get("kind")))
         except ValueError:
@@ -70,20 +103,12 @@ class ChatSignal:
         name = data.get("operator_name", "")
         return cls(kind, data.get("visitor_id"), name if isinstance(name, str) else "")  # type: ignore[arg-type]
 
-    @classmethod
-    def from_payload(cls, payload: str) -> ChatSignal:
-        """Read a notification's payload, or raise InvalidChatSignal."""
-        try:
-            data = json.loads(payload)
-        except ValueError:
-            msg = "a chat signal must be JSON"
-            raise InvalidChatSignal(msg) from None
-        return cls.from_dict(data)
-
 
 @dataclass(frozen=True)
-class ColleagueTyping:
+class ColleagueTyping(_Signal):
     """An operator types in a conversation (any channel): shown to the colleagues who may see it, on every gateway."""
+
+    WHAT: ClassVar[str] = "a colleague's typing"
 
     conversation_id: UUID
     manager_id: UUID
@@ -99,16 +124,9 @@ class ColleagueTyping:
         """The signal as plain JSON-ready data."""
         return {"conversation_id": str(self.conversation_id), "manager_id": str(self.manager_id), "name": self.name}
 
-    def to_payload(self) -> str:
-        """The signal as a notification's payload."""
-        return json.dumps(self.to_dict())
-
     @classmethod
-    def from_dict(cls, data: Any) -> ColleagueTyping:  # noqa: ANN401 - untrusted input
-        """Read a signal, or raise InvalidChatSignal naming what is wrong."""
-        if not isinstance(data, dict):
-            msg = "a colleague's typing must be a JSON object"
-            raise InvalidChatSignal(msg)
+    def from_fields(cls, data: dict[str, Any]) -> ColleagueTyping:
+        """The signal from a JSON object's fields, or InvalidChatSignal naming what is wrong."""
         ids = {}
         for key in ("conversation_id", "manager_id"):
             try:
@@ -118,13 +136,3 @@ class ColleagueTyping:
                 raise InvalidChatSignal(msg) from None
         name = data.get("name")
         return cls(ids["conversation_id"], ids["manager_id"], name if isinstance(name, str) else "")
-
-    @classmethod
-    def from_payload(cls, payload: str) -> ColleagueTyping:
-        """Read a notification's payload, or raise InvalidChatSignal."""
-        try:
-            data = json.loads(payload)
-        except ValueError:
-            msg = "a colleague's typing must be JSON"
-            raise InvalidChatSignal(msg) from None
-        return cls.from_dict(data)

@@ -10,6 +10,7 @@ cannot both register it: the second save conflicts.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from uuid import UUID, uuid5
 
@@ -113,6 +114,7 @@ def work_domain(email: str) -> str:
     return "" if domain in FREE_MAIL_DOMAINS else domain
 
 
+@functools.lru_cache(maxsize=4096)  # an import's rows ask for their company's entries again and again
 def company_entry_id(key: str) -> UUID:
     """The directory's one entry for a name (``name:<key>``) or a domain (``domain:<domain>``)."""
     return uuid5(_NAMESPACE, f"company-entry/{key}")

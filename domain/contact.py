@@ -65,6 +65,17 @@ def phone_key(number: str) -> str:
 
 
 @dataclass(frozen=True)
+class ContactDetails:
+    """What a new contact is known by when it is registered: its name, and for an import's row all the row says."""
+
+    name: str
+    phones: tuple[Phone, ...] = ()
+    emails: tuple[str, ...] = ()  # checked and lower-cased
+    custom_fields: tuple[tuple[str, Scalar], ...] = ()
+    company_id: UUID | None = None
+
+
+@dataclass(frozen=True)
 class Activity:
     """Something that happened with a customer: a mail a manager exchanged with them, copied to the CRM."""
 
@@ -83,18 +94,32 @@ class Contact(Aggregate):
     """A customer known by one or more addresses: e-mails, phones, messenger ids."""
 
     @event("Registered")
-    def __init__(self, name: str, address: str = "", by: UUID | None = None, source: str = "") -> None:
+    def __init__(  # noqa: PLR0913 - a contact as it comes: its name, and what an import knows of it
+        self,
+        name: str,
+        address: str = "",
+        by: UUID | None = None,
+        source: str = "",
+        phones: list[dict[str, str]] | None = None,
+        emails: list[str] | None = None,
+        custom_fields: dict[str, Scalar] | None = None,
+        company_id: UUID | None = None,
+    ) -> None:
         self.name = name
         self.addresses = [address] if address else []
         self.phone_texts: dict[str, str] = {}  # E.164 number -> as typed
+        for phone in phones or ():
+            self.addresses.append(phone_key(phone["number"]))
+            self.phone_texts[phone["number"]] = phone["text"]
+        self.addresses += [email_key(email) for email in emails or ()]
         self.source = source
-        self.company_id: UUID | None = None
+        self.company_id: UUID | None = company_id
         self.responsible_manager_id: UUID | None = None
         self.vip = False
         self.language = ""
         self.region = ""
         self.tags: list[str] = []
-        self.custom_fields: dict[str, Scalar] = {}
+        self.custom_fields: dict[str, Scalar] = dict(custom_fields or {})
         self.activities: list[str] = []  # channel message ids of the activities logged on the contact
         self.merged_into: UUID | None = None
         self.merged_from: list[UUID] = []
@@ -107,11 +132,34 @@ class Contact(Aggregate):
         return cls(name=checked_name(name), by=by, source=checked_line("source", source, MAX_SOURCE_LENGTH))
 
     @classmethod
-    def register_as(cls, contact_id: UUID, name: str, by: UUID | None, source: str = "") -> Contact:
-        """A contact whose id its origin derives (a line of an import), so it cannot be registered twice."""
+    def register_as(cls, contact_id: UUID | None, name: str, by: UUID | None, source: str = "") -> Contact:
+        """A contact whose id its origin derives (a line of an import, a lead), so it cannot be registered twice."""
+        return cls.register_known(contact_id, ContactDetails(name), by, source)
+
+    @classmethod
+    def register_known(
+        cls, contact_id: UUID | None, details: ContactDetails, by: UUID | None, source: str = ""
+    ) -> Contact:
+        """A contact whose id its origin derives, registered with all it is known by in one event (an import's row).
+
+        Its phones and e-mails must be in the address book for it already; ``Registered`` carries them,
+        its custom fields and its company, where a contact entered by hand has an event for each.
+        """
         source = checked_line("source", source, MAX_SOURCE_LENGTH)
+        fields = {k: v for k, v in checked_custom_fields(dict(details.custom_fields), {}).items() if v is not None}
         registered: type[Any] = getattr(cls, "Registered")  # noqa: B009 - the @event decorator makes it
-        return cls._create(registered, id=contact_id, name=checked_name(name), address="", by=by, source=source)
+        return cls._create(
+            registered,
+            id=contact_id,
+            name=checked_name(details.name),
+            address="",
+            by=by,
+            source=source,
+            phones=[{"number": p.number, "text": p.text} for p in dict.fromkeys(details.phones)] or None,
+            emails=list(dict.fromkeys(details.emails)) or None,
+            custom_fields=fields or None,
+            company_id=details.company_id,
+        )
 
     @property
     def emails(self) -> list[str]:

@@ -94,9 +94,10 @@ def normalized_name(name: str) -> str:
     return " ".join(letters.split())
 
 
-def lookalike_keys(card: ContactCard) -> set[str]:
+@functools.lru_cache(maxsize=4096)  # a contact's keys are asked for when read and again when listed
+def lookalike_keys(card: ContactCard) -> frozenset[str]:
     """The keys a contact is listed under, to be compared with the others listed there."""
-    keys = set()
+    keys: set[str] = set()
     name = normalized_name(card.name)
     if len(name.split()) >= MIN_NAME_WORDS:
         keys.add(f"name:{name}")
@@ -108,7 +109,7 @@ def lookalike_keys(card: ContactCard) -> set[str]:
             keys.add(f"mailbox:{local}")
         if len(local) >= MIN_NAME_PART:
             keys |= {f"near:{domain}/{key}" for key in near_keys(local)}
-    return keys
+    return frozenset(keys)
 
 
 def near_keys(local: str) -> set[str]:
@@ -163,15 +164,37 @@ def edit_distance(one: str, other: str, limit: int) -> int:
     one, other = one[start : len(one) - end], other[start : len(other) - end]
     if not one or not other:
         return min(max(len(one), len(other)), limit + 1)
-    previous = list(range(len(other) + 1))
-    for i, a in enumerate(one, start=1):
-        current = [i]
-        for j, b in enumerate(other, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b)))
-        if min(current) > limit:
-            return limit + 1
-        previous = current
-    return min(previous[-1], limit + 1)
+    return min(_levenshtein(one, other), limit + 1)
+
+
+def _levenshtein(one: str, other: str) -> int:
+    """The distance, a column of the edit table at a time as bits (Myers 1999, as Hyyrö 2003 writes it).
+
+    Each bit says whether the distance grows or shrinks by one down the column; a letter of
+    ``other`` moves the whole column with a few operations on whole numbers, where the table
+    cell by cell cost a Python step per pair of letters: a batch of imported rows compares
+    thousands of mailboxes.
+    """
+    matches: dict[str, int] = {}
+    for i, letter in enumerate(one):
+        matches[letter] = matches.get(letter, 0) | 1 << i
+    mask, last = (1 << len(one)) - 1, 1 << (len(one) - 1)
+    up, down, distance = mask, 0, len(one)  # the column's +1 and -1 steps; the bottom cell
+    for letter in other:
+        match = matches.get(letter, 0)
+        vertical = match | down
+        horizontal = (((match & up) + up) ^ up) | match
+        right_up = down | ~(horizontal | up)
+        right_down = up & horizontal
+        if right_up & last:
+            distance += 1
+        elif right_down & last:
+            distance -= 1
+        right_up = (right_up << 1) | 1
+        right_down <<= 1
+        up = (right_down | ~(vertical | right_up)) & mask
+        down = right_up & vertical & mask
+    return distance
 
 
 def suggestion_id(one: UUID, other: UUID) -> UUID:
@@ -181,12 +204,27 @@ def suggestion_id(one: UUID, other: UUID) -> UUID:
 
 
 def lookalikes_id(key: str) -> UUID:
-    """The list of contacts under one key."""
+    """The list of contacts under one key, as an aggregate of older logs."""
     return uuid5(_NAMESPACE, f"lookalikes/{key}")
 
 
+def most_listed(key: str) -> int:
+    """How many contacts a key remembers, the newest."""
+    return MAX_NEAR_LISTED if key.startswith("near:") else MAX_LISTED
+
+
+def relisted(cards: list[ContactCard], card: ContactCard, key: str) -> list[ContactCard]:
+    """The contacts under ``key`` once ``card`` is listed there as it now is: newest last, the oldest let go."""
+    kept = [c for c in cards if c.contact_id != card.contact_id]
+    return [*kept, card][-most_listed(key) :]
+
+
 class Lookalikes(Aggregate):
-    """The contacts listed under one key (a full name, an e-mail's name part), newest last."""
+    """The contacts listed under one key, as older logs kept them: an aggregate per key, an event per listing.
+
+    The lists are rows of a table beside the events now (``application/lookalike_lists.py``); the
+    class stays so that the events of older logs still read.
+    """
 
     @staticmethod
     def create_id(key: str) -> UUID:
@@ -223,9 +261,7 @@ class Lookalikes(Aggregate):
 
     @event("Listed")
     def _listed(self, contact_id: UUID, name: str, emails: list[str]) -> None:
-        kept = [card for card in self.cards if card.contact_id != contact_id]
-        most = MAX_NEAR_LISTED if self.key.startswith("near:") else MAX_LISTED
-        self.cards = [*kept, ContactCard(contact_id, name, tuple(emails))][-most:]
+        self.cards = relisted(self.cards, ContactCard(contact_id, name, tuple(emails)), self.key)
 
     @event("Unlisted")
     def _unlisted(self, contact_id: UUID) -> None:

@@ -5,26 +5,34 @@ delivery of the same message collide with the first in the event store, so
 a redelivered message cannot be stored twice.
 """
 
+import functools
 from uuid import UUID, uuid5
 
 _NAMESPACE = UUID("6f1c1c8e-4d0a-4b59-9a53-8f1f0d7c2a10")
+# Receiving a message derives the same few ids several times (to load them in bulk, then to use
+# them), and routing the team's and its lead's again: remembered, each is hashed once.
+_remembered = functools.lru_cache(maxsize=16_384)
 
 
+@_remembered
 def conversation_id(channel: str, thread: str) -> UUID:
     """The conversation a channel thread (a widget visitor, a mail thread) belongs to."""
     return uuid5(_NAMESPACE, f"conversation/{channel}/{thread}")
 
 
+@_remembered
 def message_receipt_id(channel: str, channel_message_id: str) -> UUID:
     """The receipt of one message as the channel identifies it."""
     return uuid5(_NAMESPACE, f"message/{channel}/{channel_message_id}")
 
 
+@_remembered
 def address_book_entry_id(address: str) -> UUID:
     """The address-book entry that maps one channel address to its contact."""
     return uuid5(_NAMESPACE, f"address/{address}")
 
 
+@_remembered
 def lead_id(conversation: UUID) -> UUID:
     """The lead a conversation opened."""
     return uuid5(_NAMESPACE, f"lead/{conversation}")
@@ -35,11 +43,13 @@ def reply_id(conversation: UUID, request_id: str) -> UUID:
     return uuid5(_NAMESPACE, f"reply/{conversation}/{request_id}")
 
 
+@_remembered
 def manager_id(email: str) -> UUID:
     """A manager, by their e-mail address."""
     return uuid5(_NAMESPACE, f"manager/{email.strip().lower()}")
 
 
+@_remembered
 def team_id(name: str) -> UUID:
     """A team (queue) of managers."""
     return uuid5(_NAMESPACE, f"team/{name}")

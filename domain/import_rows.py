@@ -9,6 +9,7 @@ same import again changes nothing that is already there.
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass, field
 from uuid import UUID, uuid5
 
@@ -128,11 +129,13 @@ def import_id(file_sha256: str) -> UUID:
     return uuid5(_NAMESPACE, f"import/{file_sha256}")
 
 
+@functools.lru_cache(maxsize=4096)  # asked for a few times for each row of a batch
 def imported_contact_id(import_of: UUID, line: int) -> UUID:
     """The contact one line of an import creates, so a second run finds it instead of making another."""
     return uuid5(_NAMESPACE, f"contact/{import_of}/{line}")
 
 
+@functools.lru_cache(maxsize=4096)  # the rows of one company name it one after another
 def imported_company_id(name: str) -> UUID:
     """The company an import names: one per name, whatever its case, spacing or legal form, across imports."""
     return uuid5(_NAMESPACE, f"company/{company_name_key(name)}")

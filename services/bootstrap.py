@@ -96,7 +96,7 @@ def instance_name(service: str) -> str:
 def run_service(service: str, main: Callable[[Settings, asyncio.Event], Awaitable[None]]) -> None:
     """Run one process until SIGTERM or SIGINT, with logging configured from settings."""
     settings = load_settings()
-    configure_logging(service, settings.log_level)
+    configure_logging(service, settings.log_level, settings.secret_values())
 
     async def supervise() -> None:
         stop = asyncio.Event()

@@ -11,6 +11,7 @@ contact; sending is throttled to the configured rate.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from application.log_campaign_mail import log_campaign_mail
 from connectors.mail.smtp import Handover, SmtpServer, hand_over
 from domain.bulk_mail import MailTemplate
 from domain.contact import Contact
-from services.tables import ensure_tables
+from services.tables import Connection, ensure_tables
 from services.tokens import Signer
 
 log = structlog.get_logger()
@@ -35,6 +36,7 @@ log = structlog.get_logger()
 _POLICY = SMTP.clone(max_line_length=998)
 UNSUBSCRIBE = "unsubscribe"
 UNSUBSCRIBE_TTL_SECONDS = 5 * 365 * 24 * 3600  # a mail read years later still unsubscribes
+MAX_RETRY_WAIT = 600.0
 TABLES = """
 CREATE TABLE IF NOT EXISTS campaign_mails (
     campaign_id uuid NOT NULL,
@@ -53,6 +55,23 @@ CREATE TABLE IF NOT EXISTS campaign_mails (
     PRIMARY KEY (campaign_id, contact_id)
 );
 CREATE INDEX IF NOT EXISTS campaign_mails_queued ON campaign_mails (queued_at) WHERE status = 'queued';
+CREATE INDEX IF NOT EXISTS campaign_mails_in_flight ON campaign_mails (campaign_id)
+    WHERE status IN ('claimed', 'sending');
+-- Campaigns made over REST; one that is not sending has none of its mails claimed. The command line's are not here.
+CREATE TABLE IF NOT EXISTS campaigns (
+    campaign_id uuid PRIMARY KEY,
+    subject text NOT NULL,
+    text text NOT NULL,
+    mailbox text NOT NULL,
+    segment jsonb NOT NULL,
+    created_by uuid NOT NULL,
+    state text NOT NULL DEFAULT 'draft',
+    recipients integer,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    started_at timestamptz,
+    finished_at timestamptz
+);
+CREATE INDEX IF NOT EXISTS campaigns_sending ON campaigns (started_at) WHERE state = 'sending';
 """
 
 
@@ -87,6 +106,7 @@ class Sender:
     per_second: float = 10.0
     max_attempts: int = 5
     lease_seconds: float = 300.0
+    retry_seconds: float = 30.0  # the first wait after the server asked to try later; it doubles each time
 
 
 def unsubscribe_token(signer: Signer, campaign_id: UUID, contact_id: UUID) -> str:
@@ -104,41 +124,72 @@ def unsubscribing(signer: Signer, token: str) -> tuple[UUID, UUID] | None:
         return None
 
 
+def filled(template: MailTemplate, recipient: Recipient, unsubscribe_link: str) -> tuple[str, str]:
+    """The subject and text of one recipient's mail."""
+    r = recipient
+    first = r.name.split()[0] if r.name.split() else ""
+    values = {"name": r.name, "first_name": first, "email": r.email, "company": r.company}
+    return template.filled({**values, "unsubscribe_url": unsubscribe_link})
+
+
+def unsubscribe_link(sender: Sender, campaign_id: UUID, contact_id: UUID) -> str:
+    """The link at the foot of one contact's mail of one campaign."""
+    return f"{sender.unsubscribe_url}?token={unsubscribe_token(sender.signer, campaign_id, contact_id)}"
+
+
 async def queue_campaign(
     pool: asyncpg.Pool, sender: Sender, campaign: Campaign, recipients: Sequence[Recipient]
 ) -> int:
     """Queue one mail per recipient, filled for them; those queued before are left alone. How many were new."""
     await ensure_tables(pool, TABLES)
+    async with pool.acquire() as conn, conn.transaction():
+        return await queue_mails(conn, sender, campaign, recipients)
+
+
+async def queue_mails(conn: Connection, sender: Sender, campaign: Campaign, recipients: Sequence[Recipient]) -> int:
+    """``queue_campaign`` in the caller's transaction."""
     rows = []
     for r in recipients:
-        link = f"{sender.unsubscribe_url}?token={unsubscribe_token(sender.signer, campaign.campaign_id, r.contact_id)}"
-        first = r.name.split()[0] if r.name.split() else ""
-        values = {"name": r.name, "first_name": first, "email": r.email, "company": r.company, "unsubscribe_url": link}
-        subject, body = campaign.template.filled(values)
+        link = unsubscribe_link(sender, campaign.campaign_id, r.contact_id)
+        subject, body = filled(campaign.template, r, link)
         rows.append((campaign.campaign_id, r.contact_id, r.email, subject, body, link, campaign.sent_by))
-    async with pool.acquire() as conn, conn.transaction():
-        before = await conn.fetchval("SELECT count(*) FROM campaign_mails WHERE campaign_id = $1", campaign.campaign_id)
-        await conn.executemany(
-            "INSERT INTO campaign_mails (campaign_id, contact_id, email, subject, body, unsubscribe_link, sent_by)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-            rows,
-        )
-        after = await conn.fetchval("SELECT count(*) FROM campaign_mails WHERE campaign_id = $1", campaign.campaign_id)
+    before = await conn.fetchval("SELECT count(*) FROM campaign_mails WHERE campaign_id = $1", campaign.campaign_id)
+    await conn.executemany(
+        "INSERT INTO campaign_mails (campaign_id, contact_id, email, subject, body, unsubscribe_link, sent_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        rows,
+    )
+    after = await conn.fetchval("SELECT count(*) FROM campaign_mails WHERE campaign_id = $1", campaign.campaign_id)
     log.info("campaign_queued", campaign_id=str(campaign.campaign_id), queued=after - before)
     return int(after - before)
 
 
-async def send_queued(pool: asyncpg.Pool, store: EventStore, sender: Sender, campaign_id: UUID) -> dict[str, int]:
-    """Send the campaign's queued mails at the sender's rate until none is left; the count of each outcome."""
+async def send_queued(
+    pool: asyncpg.Pool, store: EventStore, sender: Sender, campaign_id: UUID, stop: asyncio.Event | None = None
+) -> dict[str, int]:
+    """Send the campaign's queued mails at the sender's rate until none is left; the count of each outcome.
+
+    A campaign paused or cancelled over REST stops after the mail in hand, and so does a set ``stop``.
+    """
     await ensure_tables(pool, TABLES)
     await _expire_leases(pool, sender, campaign_id)
     outcomes: dict[str, int] = {}
     interval = 1.0 / sender.per_second
-    while (claimed := await _claim(pool, campaign_id)) is not None:
+    deferred = 0
+    while not (stop is not None and stop.is_set()) and (claimed := await _claim(pool, campaign_id)) is not None:
         started = asyncio.get_running_loop().time()
         outcome = await _send(pool, store, sender, claimed)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
-        await asyncio.sleep(max(0.0, interval - (asyncio.get_running_loop().time() - started)))  # the throttle
+        wait = interval - (asyncio.get_running_loop().time() - started)  # the throttle
+        deferred = deferred + 1 if outcome == "queued" else 0
+        if deferred:
+            # The server said "later": whatever troubles it troubles the next mail too, so the campaign waits.
+            wait = max(wait, min(sender.retry_seconds * 2 ** (deferred - 1), MAX_RETRY_WAIT))
+        if wait > 0 and stop is not None and deferred:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), wait)
+        elif wait > 0:
+            await asyncio.sleep(wait)
     log.info("campaign_sent", campaign_id=str(campaign_id), **outcomes)
     return outcomes
 
@@ -147,7 +198,9 @@ async def _claim(pool: asyncpg.Pool, campaign_id: UUID) -> asyncpg.Record | None
     return await pool.fetchrow(
         "UPDATE campaign_mails SET status = 'claimed', claim = $2, claimed_at = now(), attempts = attempts + 1"
         " WHERE (campaign_id, contact_id) = (SELECT campaign_id, contact_id FROM campaign_mails"
-        "  WHERE campaign_id = $1 AND status = 'queued' ORDER BY queued_at, contact_id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+        "  WHERE campaign_id = $1 AND status = 'queued'"
+        "  AND NOT EXISTS (SELECT 1 FROM campaigns c WHERE c.campaign_id = $1 AND c.state <> 'sending')"
+        "  ORDER BY queued_at, contact_id LIMIT 1 FOR UPDATE OF campaign_mails SKIP LOCKED)"
         " RETURNING *",
         campaign_id,
         uuid4(),

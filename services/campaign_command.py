@@ -21,8 +21,8 @@ from domain.identities import manager_id
 from domain.permissions import DEFAULT_PERMISSIONS, Role
 from services.bootstrap import build_event_store, create_pool
 from services.bulk_mail import Campaign, Sender, queue_campaign, send_queued
-from services.bulk_mail_segment import segment
 from services.console.accounts import find_operator
+from services.console.campaign_segment import segment
 from services.console.people_queries import PeopleFilter
 from services.ingest.mail import sending_mailbox
 from services.settings import Settings
@@ -66,6 +66,7 @@ async def _send(settings: Settings, args: argparse.Namespace, template: MailTemp
     sender = Sender(
         mailbox.address, mailbox.display_name, mailbox.server, f"{settings.console_url}/unsubscribe",
         Signer(settings.require_secret()), per_second=settings.campaign_mails_per_second,
+        retry_seconds=settings.mail_retry_seconds, lease_seconds=settings.mail_send_lease_seconds,
     )  # fmt: skip
     store = build_event_store(settings)
     pool = await create_pool(settings, size=2)

@@ -211,10 +211,14 @@ class Settings(BaseSettings):
     mail_idle_seconds: float = Field(default=240.0, gt=0, description="IDLE is renewed and checked this often.")
     mail_poll_seconds: float = Field(default=30.0, gt=0, description="Polling interval where IDLE is not offered.")
     mail_max_backoff: float = Field(default=60.0, gt=0)
-    mail_retry_seconds: float = Field(default=30.0, gt=0, description="First wait before sending a reply again.")
+    mail_retry_seconds: float = Field(
+        default=30.0, gt=0, description="First wait before sending a reply, or the next campaign mail, again."
+    )
     mail_max_attempts: int = Field(default=8, ge=1)
     mail_send_lease_seconds: float = Field(
-        default=300.0, gt=0, description="A reply claimed this long ago by a stopped sender is taken over."
+        default=300.0,
+        gt=0,
+        description="A reply or campaign mail claimed this long ago by a stopped sender is taken over.",
     )
     telegram_bots: list[TelegramBotSettings] = Field(
         default_factory=list, description="Telegram bots, as a JSON list (SWITCHBOARD_TELEGRAM_BOTS)."
@@ -248,7 +252,7 @@ class Settings(BaseSettings):
     )
     http_max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Larger HTTP request bodies get 413.")
     import_batch_rows: int = Field(
-        default=100, ge=1, le=1_000, description="Rows of an imported file saved per transaction."
+        default=500, ge=1, le=1_000, description="Rows of an imported file saved per transaction."
     )
     campaign_mails_per_second: float = Field(
         default=10.0, gt=0, le=1000, description="Campaign mails handed to the SMTP server per second, at most."
@@ -397,6 +401,17 @@ class Settings(BaseSettings):
             plain = to_jsonable_python(value)
             env[f"SWITCHBOARD_{name.upper()}"] = plain if isinstance(plain, str) else json.dumps(plain)
         return env
+
+    def secret_values(self) -> list[str]:
+        """Every secret these settings hold, written out: for hiding them from the logs."""
+        held: list[SecretStr] = [self.secret_key]
+        held += [secret for box in self.mailboxes for secret in (box.password, box.smtp_password)]
+        held += [secret for bot in self.telegram_bots for secret in (bot.token, bot.secret_token)]
+        held += [secret for community in self.vk_communities for secret in (community.token, community.secret)]
+        held += [line.secret for line in self.call_lines]
+        password = urlsplit(self.database_url).password
+        written = [secret.get_secret_value() for secret in held] + ([password, unquote(password)] if password else [])
+        return [value for value in written if value]
 
     def event_store_env(self) -> dict[str, str]:
         """The eventsourcing library's persistence settings for our database."""

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from devstack.kafka import LocalKafka, ensure_kafka_jars
 from devstack.ports import free_port
@@ -22,6 +23,11 @@ from tests.topic_supply import TopicSupply
 __all__ = ["dovecot", "mail_user", "smtp_sink"]  # fixtures shared by every test module
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# No example is timed: on a machine shared with other work a deadline fails by chance, and speed is
+# the benchmarks' to measure. A property's own settings still choose how many examples it runs.
+hypothesis_settings.register_profile("switchboard", deadline=None)
+hypothesis_settings.load_profile("switchboard")
 
 
 @pytest.fixture(autouse=True)

@@ -5,12 +5,15 @@ Kafka. What is refused gets a status that says why, and nothing of it is publish
 
 - 404: no line of that name (of that provider);
 - 413: a body over the limit, by its Content-Length or found so while reading;
+- 415: a Content-Type other than the format's (JSON; Twilio's form data);
 - 401: the signature missing or wrong, or the request signed too long ago (or ahead);
+- 409: the very request taken already, sent again while its signature is fresh (a replay);
 - 400: not what the format documents: not JSON (or form data), a field missing or malformed, a
   customer's number that is no phone number (``{"error", "field"}`` names it);
 - 503: the event could not be published yet (Kafka away): the provider sends it again.
 
-The same event sent twice is answered 200 both times and recorded once by the router.
+The same event sent again under a new signature (a provider's retry) is answered 200 and recorded
+once by the router.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from connectors.calls.generic import read_call_event
+from connectors.calls.replays import RecentRequests
 from connectors.calls.signing import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -38,11 +42,14 @@ from connectors.calls.signing import (
     check_twilio,
 )
 from connectors.calls.twilio import NothingToRecord, read_status_callback, sent_at
-from connectors.request_body import BodyTooLarge, read_within
+from connectors.request_body import BodyTooLarge, WrongMediaType, check_media_type, read_within
+from domain import json_input
 from domain.call_event import CallEvent, InvalidCallEvent
-from domain.json_input import refuse_constant
 
 log = structlog.get_logger()
+
+MEDIA_TYPES = {"generic": "application/json", "twilio": "application/x-www-form-urlencoded"}
+SIGNATURE_HEADERS = {"generic": SIGNATURE_HEADER, "twilio": TWILIO_SIGNATURE_HEADER}
 
 Publish = Callable[[CallEvent], Awaitable[None]]
 MAX_JSON_DEPTH = 8
@@ -79,6 +86,10 @@ class CallWebhooks:
     max_age_seconds: float
     default_region: str = ""
     clock: Callable[[], float] = time.time
+    taken: RecentRequests = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "taken", RecentRequests(self.max_age_seconds))
 
     def routes(self) -> list[Route]:
         """Both webhook routes; a line answers only on its provider's."""
@@ -103,6 +114,11 @@ class CallWebhooks:
             return _refused(404, "no such line")
         bound = log.bind(line=line.name, provider=provider)
         try:
+            check_media_type(request, MEDIA_TYPES[provider])
+        except WrongMediaType as wrong:
+            bound.info("call_event_refused", status=415, reason=str(wrong))
+            return _refused(415, str(wrong))
+        try:
             event = read(request, line, await self._body(request))
         except Refused as refused:
             bound.info("call_event_refused", status=refused.status, reason=refused.detail, field=refused.field)
@@ -110,7 +126,14 @@ class CallWebhooks:
         except NothingToRecord as nothing:
             bound.info("call_callback_ignored", reason=str(nothing))
             return _json(200, {"status": "ignored", "reason": str(nothing)})
-        return await self._take(event, bound)
+        signed = f"{line.name} {request.headers.get(SIGNATURE_HEADERS[provider])}"
+        if not self.taken.take(signed):
+            bound.info("call_event_refused", status=409, reason="replayed", call_id=event.call_id)
+            return _refused(409, "this request was taken already; a retry is signed anew")
+        response = await self._take(event, bound)
+        if response.status_code != 200:  # noqa: PLR2004 - only a published event's signature is spent
+            self.taken.give_back(signed)
+        return response
 
     async def _body(self, request: Request) -> bytes:
         try:
@@ -133,7 +156,7 @@ class CallWebhooks:
         except NotVouchedFor as refused:
             raise Refused(401, str(refused)) from None
         try:
-            data = json.loads(body.decode("utf-8"), parse_constant=refuse_constant)
+            data = json_input.loads(body.decode("utf-8"))
         except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError too
             raise Refused(400, "send one JSON object, UTF-8 encoded", "body") from None
         if _depth(data) > MAX_JSON_DEPTH:

@@ -3,9 +3,10 @@
 - ``GET /forms/{id}``: what the snippet renders (fields, labels, the consent text, the version).
 - ``POST /forms/{id}``: a submission; 202 once it is on Kafka with ``acks=all``, with the form's
   success message. Refused, with nothing published: another site 403; too many from one address 429
-  (``Retry-After``); over the size limit 413; not UTF-8 JSON of an object 400; no such form, or an
-  archived one, 404; a version other than the one in force 409 (the visitor saw another consent text);
-  any field wrong 400 with ``{"error", "fields": {field: problem}}``; Kafka away 503.
+  (``Retry-After``); over the size limit 413; a Content-Type other than JSON 415; not UTF-8 JSON of
+  an object 400; no such form, or an archived one, 404; a version other than the one in force 409
+  (the visitor saw another consent text); any field wrong 400 with ``{"error", "fields": {field:
+  problem}}``; Kafka away 503.
 
 Browsers may call it from the sites allowed for the widget's socket, and from the form's own
 ``allowed_origins``: the answer names the caller's origin (CORS), and a caller from anywhere else,
@@ -28,7 +29,7 @@ from starlette.routing import Route
 
 from connectors.client_address import Network, client_of
 from connectors.rate_limit import RateLimiter
-from connectors.request_body import BodyTooLarge, read_within
+from connectors.request_body import BodyTooLarge, WrongMediaType, check_media_type, read_within
 from domain.errors import InvalidInboundMessage
 from domain.form_submission import FormVersion, InvalidSubmission, read_submission
 from domain.inbound import InboundMessage
@@ -136,7 +137,10 @@ async def _submit(  # noqa: PLR0911 - one answer per refusal the module names
     if found is None or found.archived:
         return _answer(404, {"error": "no such form"}, origin=origin, unread=True)
     try:
+        check_media_type(request, "application/json")
         data = loads(await read_within(request, limits.max_body_bytes))
+    except WrongMediaType as wrong:
+        return _answer(415, {"error": str(wrong), "fields": {}}, origin=origin, unread=True)
     except BodyTooLarge:
         body = {"error": f"the submission is over the limit of {limits.max_body_bytes} bytes"}
         return _answer(413, body, origin=origin, unread=True)

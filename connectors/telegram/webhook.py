@@ -4,7 +4,8 @@ Telegram calls it with each update and the bot's secret token in ``X-Telegram-Bo
 Every refusal is answered before anything is taken, so it changes nothing:
 
 - 404 for a bot that is not configured, 401 when the secret is missing or wrong (compared in
-  constant time, before the body is read), 413 for a body over the limit,
+  constant time, before the body is read), 413 for a body over the limit, 415 for a Content-Type
+  other than JSON,
 - 400 for a body that is not UTF-8 JSON, nests too deeply, or is not an update (the field is named),
   and for a message whose text the text rule refuses,
 - 503 when the update could not be handed on (Kafka or the Bot API unreachable): Telegram sends it
@@ -26,10 +27,10 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from connectors.request_body import BodyTooLarge, read_within
+from connectors.request_body import BodyTooLarge, WrongMediaType, check_media_type, read_within
 from connectors.telegram.updates import CustomerMessage, Ignored, InvalidUpdate, TryLater, read_update
+from domain import json_input
 from domain.errors import InvalidInboundMessage
-from domain.json_input import refuse_constant
 
 log = structlog.get_logger()
 
@@ -64,7 +65,10 @@ def webhook_routes(bots: Mapping[str, WebhookBot], max_body_bytes: int) -> list[
             log.warning("telegram_webhook_refused", bot=name, reason="secret token missing or wrong")
             return _answer(401, "the secret token is missing or wrong", unread=True)
         try:
+            check_media_type(request, "application/json")
             body = await read_within(request, max_body_bytes)
+        except WrongMediaType as wrong:
+            return _answer(415, str(wrong), unread=True)
         except BodyTooLarge:
             return _answer(413, f"the update is over the limit of {max_body_bytes} bytes", unread=True)
         except ClientDisconnect:
@@ -77,7 +81,7 @@ def webhook_routes(bots: Mapping[str, WebhookBot], max_body_bytes: int) -> list[
 async def _take(bot: WebhookBot, body: bytes) -> Response:
     try:
         # Decoded as UTF-8 only: json.loads would take UTF-16 and UTF-32 bytes too, which Telegram never sends.
-        data = json.loads(body.decode("utf-8"), parse_constant=refuse_constant)
+        data = json_input.loads(body.decode("utf-8"))
         update = read_update(data)
     except (ValueError, RecursionError) as error:  # InvalidUpdate and UnicodeDecodeError are ValueErrors
         detail = str(error) if isinstance(error, InvalidUpdate) else "send UTF-8 JSON, not nested too deeply"

@@ -7,6 +7,7 @@ and nothing of it is read further. What is refused gets a status that says why, 
 is published:
 
 - 413: a body over the limit (by its Content-Length, or found so while reading);
+- 415: a Content-Type other than JSON (a request naming none is read as JSON);
 - 400: not JSON in UTF-8, nested too deeply, not an object, another community's ``group_id``, or a
   message without what VK documents or with text the inbox refuses (the body names the field);
 - 403: the secret missing or wrong;
@@ -29,7 +30,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from connectors.request_body import BodyTooLarge, read_within
+from connectors.request_body import BodyTooLarge, WrongMediaType, check_media_type, read_within
 from connectors.vk.downloads import MediaUnavailable
 from connectors.vk.events import (
     CONFIRMATION,
@@ -42,9 +43,11 @@ from connectors.vk.events import (
     read_event,
 )
 from connectors.vk.inbound import Community, message_id
+from domain import json_input
 from domain.errors import InvalidInboundMessage
-from domain.json_input import refuse_constant
 
+# Forwarded messages nest one in another, each two levels deeper; VK's own limit keeps them far above this.
+MAX_DEPTH = 128
 log = structlog.get_logger()
 
 # Publishes the customer's message and returns once Kafka has it.
@@ -69,14 +72,16 @@ class CallbackEndpoint:
         """Answer one request from VK (or from someone pretending to be VK)."""
         bound = log.bind(community=self.community.name)
         try:
+            check_media_type(request, "application/json")
             body = await read_within(request, self.max_body_bytes)
-        except BodyTooLarge:
-            bound.info("vk_callback_refused", status=413, reason="body over the limit")
-            return _refused(413, f"the body is over {self.max_body_bytes} bytes")
+        except (WrongMediaType, BodyTooLarge) as refused:  # each says what is wrong: the type, the size
+            status = 415 if isinstance(refused, WrongMediaType) else 413
+            bound.info("vk_callback_refused", status=status, reason=str(refused))
+            return _refused(status, str(refused))
         except ClientDisconnect:
             body = b""  # VK is gone and hears no answer; an empty body is refused like any other
         try:
-            data = json.loads(body.decode("utf-8"), parse_constant=refuse_constant)
+            data = json_input.loads(body.decode("utf-8"), max_depth=MAX_DEPTH)
         except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError too
             bound.info("vk_callback_refused", status=400, reason="not JSON")
             return _refused(400, "send one JSON object, UTF-8 encoded and not nested too deeply")

@@ -19,7 +19,9 @@ import httpx
 import structlog
 
 from connectors.vk.api import CommunityApi, LongPollServer
+from connectors.vk.callback import MAX_DEPTH
 from connectors.vk.events import CustomerWrote, InvalidEvent, read_event
+from domain import json_input
 from domain.errors import InvalidInboundMessage
 
 log = structlog.get_logger()
@@ -133,7 +135,10 @@ class LongPoller:
         params = {"act": "a_check", "key": server.key, "ts": ts, "wait": str(self._wait)}
         response = await self._client.get(server.server, params=params, timeout=self._wait + 10)
         response.raise_for_status()
-        answer = response.json()
+        try:
+            answer = json_input.loads(response.content, max_depth=MAX_DEPTH)
+        except ValueError:  # UnicodeDecodeError and TooDeep are ValueErrors too
+            raise LongPollFailed("an answer that is not UTF-8 JSON, or nests too deeply") from None
         if not isinstance(answer, dict):
             raise LongPollFailed("an answer that is not a JSON object")
         return answer

@@ -1,6 +1,6 @@
 // The gateway's REST routes the console uses.
 
-import type { Attachment, Contact, Conversation, Operator, Upload } from "./types";
+import type { Attachment, Contact, Operator, Upload } from "./types";
 
 const SESSION = "switchboard.session";
 
@@ -33,25 +33,6 @@ export async function logIn(email: string, password: string): Promise<{ token: s
 export async function logOut(token: string): Promise<void> {
   // The gateway ends the session and closes this console's socket (4401).
   await fetch("/api/logout", { method: "POST", headers: { Authorization: `Bearer ${token}` } });
-}
-
-/** The page of the operator's conversations after ``cursor``, newest activity first. */
-export async function conversationsAfter(
-  token: string,
-  cursor: string,
-): Promise<{ conversations: Conversation[]; next_cursor: string | null }> {
-  const response = await fetch(`/api/conversations?cursor=${encodeURIComponent(cursor)}`, {
-    headers: { Authorization: `Bearer ${token}` },
-  });
-  if (!response.ok) throw new Error(await problem(response));
-  return (await response.json()) as { conversations: Conversation[]; next_cursor: string | null };
-}
-
-/** The first page of the open conversations of the operator's teams, among those the operator may see. */
-export async function teamConversations(token: string): Promise<{ conversations: Conversation[]; next_cursor: string | null }> {
-  const response = await fetch("/api/conversations?filter=team", { headers: { Authorization: `Bearer ${token}` } });
-  if (!response.ok) throw new Error(await problem(response));
-  return (await response.json()) as { conversations: Conversation[]; next_cursor: string | null };
 }
 
 /** The customer's contact in the CRM, or null when the CRM has none the operator may see. */

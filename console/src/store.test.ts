@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Connection, SocketEvents } from "./socket";
 import { type Alert, ConsoleStore } from "./store";
 import type { Conversation, Frame, Message, Operator } from "./types";
@@ -175,14 +175,68 @@ describe("alerts", () => {
 });
 
 describe("the chat's hooks on the store", () => {
-  it("lists conversations read apart from its pages, without replacing the live ones", () => {
-    const { store, ready, receive } = opened();
+  it("pages every filter with the gateway's cursor, counts from the gateway, and keeps the live rows", () => {
+    const { store, socket, ready, receive } = opened();
+    const counts = { all: 250, mine: 120, team: 230, unassigned: 3, offered: 2, closed: 9 };
+    const listed = (conversations: Conversation[], next_cursor: string | null, withCounts = counts) =>
+      receive({ type: "conversations", conversations, next_cursor, counts: withCounts, request_id: socket.last()["request_id"] as string });
     ready([conversation("c1", { last_message: "live" })]);
-    store.include([conversation("c1", { last_message: "stale" }), conversation("c2")]);
-    expect([...store.state.conversations.keys()]).toEqual(["c1", "c2"]);
+    expect(socket.last()).toMatchObject({ type: "conversations", filter: "all", limit: 100 });
+    listed([conversation("c1", { last_message: "stale" })], "after-c1");
+    expect(store.state.totals).toEqual(counts); // the bar's figures: all the operator may see
     expect(store.state.conversations.get("c1")?.last_message).toBe("live");
-    receive({ type: "conversation", conversation: conversation("c2", { last_message: "news" }) });
-    expect(store.state.conversations.get("c2")?.last_message).toBe("news");
+
+    store.list({ filter: "team", channel: "", search: "" });
+    const asked = socket.last();
+    expect(asked).toMatchObject({ type: "conversations", filter: "team" });
+    expect(asked).not.toHaveProperty("cursor");
+    expect(store.state.more).toBeNull(); // the old query's cursor is no cursor of this one
+    listed([conversation("c2")], "after-c2");
+    expect(store.state.more).toBe("after-c2");
+    store.showMore();
+    expect(socket.last()).toMatchObject({ filter: "team", cursor: "after-c2" });
+    listed([conversation("c3")], null, null as unknown as typeof counts);
+    expect([...store.state.conversations.keys()]).toEqual(["c1", "c2", "c3"]);
+    expect(store.state.more).toBeNull();
+    expect(store.state.counts).toEqual(counts);
+    store.list({ filter: "all", channel: "", search: "" });
+    store.list({ filter: "team", channel: "", search: "" });
+    listed([conversation("c2")], "after-c2");
+    expect(store.state.more).toBeNull(); // paged to its end before: every row is here, changes come live
+
+    store.list({ filter: "all", channel: "", search: "size 42" });
+    const stale = socket.last()["request_id"] as string;
+    store.list({ filter: "all", channel: "", search: "delivery" });
+    receive({ type: "conversations", conversations: [conversation("c9")], next_cursor: "x", counts, request_id: stale });
+    expect(store.state.conversations.has("c9")).toBe(false); // an answer to a query since left
+    expect(socket.last()).toMatchObject({ q: "delivery" });
+    listed([conversation("c4")], null, { ...counts, all: 1 });
+    expect([...store.state.found]).toEqual(["c4"]); // found by words in messages this console never read
+    expect(store.state.totals?.all).toBe(250); // a search's counts are not the bar's
+    receive({ type: "conversation", conversation: conversation("c4", { last_message: "news" }) });
+    expect(store.state.conversations.get("c4")?.last_message).toBe("news");
+  });
+
+  it("counts again after conversations change, and once allowed when the gateway says too many commands", () => {
+    vi.useFakeTimers();
+    try {
+      const { store, socket, ready, receive } = opened();
+      ready([]);
+      const counting = () => socket.sent.filter((f) => f.type === "conversations" && f.limit === 1);
+      receive({ type: "conversation", conversation: conversation("c1") });
+      receive({ type: "conversation", conversation: conversation("c2") });
+      vi.advanceTimersByTime(1000);
+      expect(counting()).toHaveLength(1); // two changes, counted once
+      const refused = counting()[0]?.request_id;
+      receive({ type: "error", code: "rate_limited", detail: "too many commands; slow down", request_id: refused as string, retry_after: 3 });
+      expect(store.state.notice).toBe(""); // nothing the operator must act on
+      vi.advanceTimersByTime(2999);
+      expect(counting()).toHaveLength(1);
+      vi.advanceTimersByTime(1);
+      expect(counting()).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("shows every frame to its watchers, and keeps a command's own request id", () => {
@@ -193,6 +247,7 @@ describe("the chat's hooks on the store", () => {
     expect(seen).toEqual(["ready"]);
     expect(store.act({ type: "note", request_id: "n-1" })).toBe("n-1");
     expect(store.act({ type: "pins" })).toMatch(/^c\d+$/);
-    expect(socket.sent.map((f) => f.request_id)).toEqual(["n-1", expect.stringMatching(/^c\d+$/)]);
+    const commands = socket.sent.filter((f) => f.type !== "conversations"); // the list asks its own page on ready
+    expect(commands.map((f) => f.request_id)).toEqual(["n-1", expect.stringMatching(/^c\d+$/)]);
   });
 });

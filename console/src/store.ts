@@ -3,11 +3,12 @@
 import { leavesGap, merged, lastPlace } from "./history";
 import { ConsoleSocket, type Connection, type Link, type SocketEvents } from "./socket";
 import type { Conversation, Frame, ManagerLoad, Message, Operator, PendingReply, Upload } from "./types";
-import { conversationsAfter } from "./api";
 import { byActivity, isOfferedTo } from "./conversations";
+import { type Counts, EVERYTHING, isWhole, type ListQuery, pageFrame, queryKey } from "./listing";
 import { unread } from "./unread";
 
 const PAGE = 100;
+const COUNTS_AFTER_MS = 1000; // changes that come together are counted again once; the commands' rate is shared
 
 export interface State {
   link: Link;
@@ -20,7 +21,11 @@ export interface State {
   current: string | null;
   notice: string;
   seen: ReadonlyMap<string, number>; // how many messages the operator has seen, per conversation
-  more: string | null; // cursor to the conversations past those listed
+  more: string | null; // cursor to the conversations past those listed, in the list's query
+  query: ListQuery; // the filter, channel and search the list shows
+  counts: Counts | null; // each tab's count in the query's channel and search
+  totals: Counts | null; // each tab's count of all the operator may see: the bar's figures
+  found: ReadonlySet<string>; // what the gateway's search found: it reads messages this console has not
 }
 
 export interface Alert {
@@ -29,6 +34,7 @@ export interface Alert {
 }
 
 type Asked = { conversation_id: string; kind: "latest" | "earlier"; heldUpTo: number | null };
+type ListAsked = { key: string; kind: "first" | "more" | "counts" | "totals"; whole: boolean };
 
 /** One operator's console: the socket, what it has told, and the operator's commands. */
 export class ConsoleStore {
@@ -44,9 +50,17 @@ export class ConsoleStore {
     notice: "",
     seen: new Map(),
     more: null,
+    query: EVERYTHING,
+    counts: null,
+    totals: null,
+    found: new Set(),
   };
   private readonly listeners = new Set<() => void>();
   private readonly asked = new Map<string, Asked>();
+  private readonly listAsked = new Map<string, ListAsked>();
+  private countsTimer: ReturnType<typeof setTimeout> | null = null;
+  // Queries paged to their end on this socket: all they hold is here, and what changes comes live.
+  private readonly exhausted = new Set<string>();
   private readonly socket: Connection;
   private readonly accepted = new Set<string>(); // leads taken here: no need to announce them
   private readonly watchers = new Set<(frame: { type: string }) => void>();
@@ -54,7 +68,7 @@ export class ConsoleStore {
   private everReady = false;
 
   constructor(
-    private readonly token: string,
+    token: string,
     private readonly alert: (alert: Alert) => void,
     sessionOver: (reason: string) => void,
     socket: (events: SocketEvents) => Connection = (events) => new ConsoleSocket(token, events),
@@ -67,6 +81,7 @@ export class ConsoleStore {
   }
 
   stop(): void {
+    if (this.countsTimer !== null) clearTimeout(this.countsTimer);
     this.socket.stop();
   }
 
@@ -100,25 +115,16 @@ export class ConsoleStore {
     }
   }
 
-  /** The next page of conversations, past those listed. */
-  async showMore(): Promise<void> {
-    const cursor = this.state.more;
-    if (!cursor) return;
-    try {
-      const page = await conversationsAfter(this.token, cursor);
-      const conversations = new Map(this.state.conversations);
-      for (const c of page.conversations) if (!conversations.has(c.id)) conversations.set(c.id, c);
-      this.set({ conversations, more: page.next_cursor });
-    } catch (problem) {
-      this.set({ notice: problem instanceof Error ? problem.message : String(problem) });
-    }
+  /** Show the conversations a filter, channel and search find: the gateway's first page of them, and counts. */
+  list(query: ListQuery): void {
+    if (queryKey(query) === queryKey(this.state.query)) return;
+    this.set({ query, more: null, counts: null, found: new Set() });
+    this.askList("first");
   }
 
-  /** Conversations read apart from the pages (a filter's own page): listed too, kept live like the others. */
-  include(listed: readonly Conversation[]): void {
-    const conversations = new Map(this.state.conversations);
-    for (const c of listed) if (!conversations.has(c.id)) conversations.set(c.id, c);
-    this.set({ conversations });
+  /** The next page of the list's query, past those listed. */
+  showMore(): void {
+    if (this.state.more) this.askList("more");
   }
 
   /** Older messages of the open conversation, before those shown. */
@@ -174,9 +180,13 @@ export class ConsoleStore {
     switch (frame.type) {
       case "ready":
         return this.ready(frame.operator, frame.manager ?? null, frame.conversations, frame.next_cursor);
+      case "conversations":
+        return this.listed(frame.conversations, frame.next_cursor, frame.counts, frame.request_id);
       case "conversation":
+        this.countAgain();
         return this.conversationChanged(frame.conversation);
       case "conversation_removed":
+        this.countAgain();
         return this.forget(frame.id);
       case "message":
         return this.arrived(frame.message.conversation_id, [frame.message]);
@@ -204,12 +214,53 @@ export class ConsoleStore {
     }
     for (const id of before.keys()) if (!conversations.has(id)) this.forget(id);
     const seen = this.state.seen.size ? this.state.seen : unread.load(operator.manager_id);
-    this.set({ operator, manager: manager ?? this.state.manager, conversations, seen, more });
+    this.set({ operator, manager: manager ?? this.state.manager, conversations, seen, more: null });
+    // The list's query is asked again on every socket: its first page, cursor and counts.
+    this.listAsked.clear();
+    this.exhausted.clear();
+    this.askList("first");
+    if (!isWhole(this.state.query)) this.askList("totals");
     if (this.everReady) for (const c of listed) this.maybeAlert(before.get(c.id), c);
     this.everReady = true;
     // Resume: the open conversation from where it was, and every reply not yet acknowledged.
     if (this.state.current !== null) this.fetchLatest(this.state.current);
     for (const reply of this.state.pending) if (reply.reply_id === null && reply.failed === null) this.sendReply(reply);
+  }
+
+  private listed(rows: Conversation[], cursor: string | null, counts: Counts | null, requestId: unknown): void {
+    const asked = typeof requestId === "string" ? this.listAsked.get(requestId) : undefined;
+    if (!asked) return;
+    this.listAsked.delete(requestId as string);
+    if (counts && asked.whole) this.set({ totals: counts }); // tabs count alike whichever filter is chosen
+    if (asked.kind === "totals" || asked.key !== queryKey(this.state.query)) return; // a query since left
+    if (asked.kind === "counts") {
+      this.set({ counts });
+      return;
+    }
+    const conversations = new Map(this.state.conversations);
+    for (const c of rows) if (!conversations.has(c.id)) conversations.set(c.id, c);
+    const found = new Set(asked.kind === "more" ? this.state.found : []);
+    if (this.state.query.search.trim()) for (const c of rows) found.add(c.id);
+    if (cursor === null) this.exhausted.add(asked.key);
+    const more = this.exhausted.has(asked.key) ? null : cursor;
+    this.set({ conversations, more, found, ...(counts ? { counts } : {}) });
+  }
+
+  /** The counts again, once, shortly after conversations change: they are the gateway's, of every page. */
+  private countAgain(after = COUNTS_AFTER_MS): void {
+    if (this.countsTimer !== null) return;
+    this.countsTimer = setTimeout(() => {
+      this.countsTimer = null;
+      this.askList("counts");
+      if (!isWhole(this.state.query)) this.askList("totals");
+    }, after);
+  }
+
+  private askList(kind: ListAsked["kind"]): void {
+    const query = kind === "totals" ? EVERYTHING : this.state.query;
+    const request_id = `l${++this.sequence}`;
+    const frame = pageFrame(query, kind === "more" ? this.state.more : null, kind === "counts" || kind === "totals" ? 1 : PAGE);
+    if (this.socket.send({ ...frame, request_id })) this.listAsked.set(request_id, { key: queryKey(query), kind, whole: isWhole(query) });
   }
 
   /** A conversation no longer this operator's to see (taken by a colleague, moved away): nothing of it stays. */
@@ -285,6 +336,12 @@ export class ConsoleStore {
       return;
     }
     if (typeof requestId === "string") this.asked.delete(requestId);
+    const listAsked = typeof requestId === "string" ? this.listAsked.get(requestId) : undefined;
+    if (listAsked) this.listAsked.delete(requestId as string);
+    if (listAsked?.kind === "counts" || listAsked?.kind === "totals") {
+      this.countAgain((retryAfter ?? 1) * 1000); // refused (too many commands): counted once allowed, silently
+      return;
+    }
     this.set({ notice: detail });
   }
 

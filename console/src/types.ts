@@ -87,6 +87,13 @@ export type Frame =
       conversations: Conversation[];
       next_cursor: string | null;
     }
+  | {
+      type: "conversations";
+      conversations: Conversation[];
+      next_cursor: string | null;
+      counts: Readonly<Record<"all" | "mine" | "team" | "unassigned" | "offered" | "closed", number>> | null;
+      request_id: RequestId;
+    }
   | { type: "conversation"; conversation: Conversation }
   | { type: "conversation_removed"; id: string }
   | { type: "message"; message: Message }

@@ -36,10 +36,13 @@ from services.console.account_routes import AccountRoutes
 from services.console.accounts import Operator, Role, create_accounts_table, log_in, session_operator
 from services.console.attachments import download, find_attachment
 from services.console.body_limit import BodyLimit
+from services.console.campaign_sender import CampaignSender, senders
+from services.console.campaigns_api import CampaignsApi
 from services.console.chat_rest import ChatRest
 from services.console.chat_typing import colleague_typing, visitor_typing
 from services.console.client_address import client_address
 from services.console.console_page import console_files, console_page, console_policy
+from services.console.conversation_list import BadListQuery, ConversationQuery, conversation_list
 from services.console.crm_routes import crm_routes
 from services.console.exports_api import ExportsApi
 from services.console.floods import Floods, too_many
@@ -60,7 +63,6 @@ from services.console.queries import (
     REJECTIONS,
     activities,
     mail_rejections,
-    visible_conversations,
     visitor_history,
 )
 from services.console.request_body import BadInput, bad_request, json_object, optional_text_field, text_field
@@ -108,6 +110,10 @@ class Gateway:
                 settings.import_lease_seconds,
                 settings.import_poll_seconds,
             ),
+        )
+        self.mailboxes = senders(settings, self.signer)
+        self.campaigns = CampaignSender(
+            lambda: self.store, lambda: self.pool, self.mailboxes, settings.mail_send_lease_seconds
         )
         self.pool: asyncpg.Pool
         self.store: EventStore
@@ -164,6 +170,8 @@ class Gateway:
                 asyncio.create_task(self.sessions.run(stop)),
                 # Imports sent here run in the background, and those a stopped gateway left are taken up.
                 asyncio.create_task(supervised("imports", "jobs", self.imports.run, stop)),
+                # Campaigns' mail, from whichever gateway holds the sender's lock.
+                asyncio.create_task(supervised("campaigns", "sender", self.campaigns.run, stop)),
             ]
             self.kafka = build_admin(self.settings)
             await self.kafka.start()
@@ -231,7 +239,7 @@ class Gateway:
         return JSONResponse({"status": "logged out"})
 
     async def conversations(self, request: Request) -> Response:
-        """A page of the conversations the bearer of the token may see (``limit``, ``cursor``, ``filter=team``)."""
+        """A page of the conversations the bearer may see (``limit``, ``cursor``, ``filter``, ``channel``, ``q``)."""
         operator = await _bearer(self, request)
         if operator is None:
             return JSONResponse({"error": "log in first: Authorization: Bearer <token>"}, status_code=401)
@@ -239,11 +247,11 @@ class Gateway:
             page = requested(request.query_params, CONVERSATIONS)
         except BadPage as error:
             return bad_request(str(error))
-        only = request.query_params.get("filter")
-        if only not in (None, "team"):
-            return bad_request("'filter' may only be 'team' (the open conversations of your teams)")
-        found, more = await visible_conversations(self.pool, operator, page, team=only == "team")
-        return JSONResponse({"conversations": found, "next_cursor": more})
+        try:
+            query = ConversationQuery.of(request.query_params)
+        except BadListQuery as error:
+            return bad_request(str(error))
+        return JSONResponse(await conversation_list(self.pool, operator, page, query))
 
     async def attachment(self, request: Request) -> Response:
         """An attachment's bytes, for an operator who may see a message carrying it."""
@@ -268,7 +276,8 @@ class Gateway:
             page = requested(request.query_params, ACTIVITIES)
         except BadPage as error:
             return bad_request(str(error))
-        found = await activities(self.pool, operator, contact_id, page)
+        in_crm = await asyncio.to_thread(self.sales.sees, operator, "contact", contact_id)
+        found = await activities(self.pool, operator, contact_id, page, in_crm=in_crm)
         if found is None:
             return JSONResponse({"error": "no such contact among those you may see"}, status_code=404)
         return JSONResponse({"activities": found[0], "next_cursor": found[1]})
@@ -398,6 +407,13 @@ def build_app(settings: Settings) -> Starlette:
                 (settings.console_url, settings.forms_url),
             ).routes(),
             unsubscribe_route(lambda: gateway.store, gateway.signer),
+            *CampaignsApi(
+                gateway.sales,
+                lambda: gateway.pool,
+                lambda request: _bearer(gateway, request),
+                gateway.mailboxes,
+                gateway.campaigns.wake,
+            ).routes(),
             *ImportsApi(
                 lambda: gateway.store,
                 lambda: gateway.pool,

@@ -17,11 +17,12 @@ from domain.text import TextKind, checked_text
 from services.console.accounts import Operator
 from services.console.chat_commands import CHAT_COMMANDS
 from services.console.chat_typing import tell_closed, typing
+from services.console.conversation_list import ConversationQuery, conversation_list
 from services.console.desk import Command, Desk
 from services.console.lead_conversion import answer, convert
 from services.console.paging import requested
 from services.console.people_commands import PEOPLE_COMMANDS
-from services.console.queries import HISTORY, history
+from services.console.queries import CONVERSATIONS, HISTORY, history
 from services.console.sales_acts import complete, move
 from services.console.sales_http import version_field
 from services.console.uploads import replied_files
@@ -73,6 +74,13 @@ async def show_history(desk: Desk, operator: Operator, frame: dict[str, Any]) ->
         raise DomainError(msg)
     messages, before = found
     return {"type": "history", "conversation_id": str(conversation_id), "messages": messages, "next_cursor": before}
+
+
+async def list_conversations(desk: Desk, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
+    """A page of the operator's list (``filter``, ``channel``, ``q``, ``limit``, ``cursor``); the first with counts."""
+    page = requested(frame, CONVERSATIONS, in_query=False)
+    listed = await conversation_list(desk.pool, operator, page, ConversationQuery.of(frame))
+    return {"type": "conversations", **listed}
 
 
 async def work_day(desk: Desk, operator: Operator, frame: dict[str, Any]) -> dict[str, Any]:
@@ -132,6 +140,7 @@ async def convert_lead(desk: Desk, operator: Operator, frame: dict[str, Any]) ->
 COMMANDS: dict[str, Command] = {
     "reply": reply,
     "history": show_history,
+    "conversations": list_conversations,
     "work_day": work_day,
     "accept": accept,
     "close": close,

@@ -7,17 +7,14 @@ after that row by the index, and page fifty costs what page one does. An export 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
 from uuid import UUID
 
 import asyncpg
 
-from domain.errors import InvalidField
 from services.console.paging import CursorShape, Page
-from services.console.report_sql import Query, ReportFilter, Table, paged
+from services.console.report_sql import LIST_PAGE, Query, ReportFilter, Table, amount_after, paged, wrong_cursor
 from services.console.sales_queries import S
 
-LIST_PAGE = 1_000  # rows of a page unless asked; an export walks every page
 DAYS_AHEAD = timedelta(days=30)  # how far expected sales look when no period is given
 NOBODY = UUID(int=0)  # stands for "no contact" or "no company" in a sort key
 WON = "d.outcome = 'won'"
@@ -33,10 +30,6 @@ _DEAL_JOINS = (
     f" LEFT JOIN {S}.managers m ON m.id = d.responsible_id LEFT JOIN {S}.contacts c ON c.id = d.contact_id"
     f" LEFT JOIN {S}.companies co ON co.id = d.company_id"
 )
-
-
-def _wrong_cursor() -> InvalidField:
-    return InvalidField("cursor", "is not one this list gave; start again without it")
 
 
 async def won_deals(pool: asyncpg.Pool, f: ReportFilter) -> Table:
@@ -63,7 +56,7 @@ async def overdue_deals(pool: asyncpg.Pool, f: ReportFilter) -> Table:
         try:
             after = date.fromisoformat(page.after[0])
         except ValueError:
-            raise _wrong_cursor() from None
+            raise wrong_cursor() from None
         q.where(f"(d.expected_close, d.id) > ({q.arg(after)}::date, {q.arg(page.after[1])})")
     sql = (
         f"SELECT {_DEAL_ROW}, d.expected_close, ({q.arg(f.today)}::date - d.expected_close) AS days_overdue"  # noqa: S608
@@ -86,11 +79,7 @@ async def expected_sales(pool: asyncpg.Pool, f: ReportFilter) -> Table:
     q.where(f"d.expected_close >= {q.arg(since)}::date AND d.expected_close < {q.arg(until)}::date")
     after = ""
     if page.after is not None:
-        try:
-            weight = Decimal(page.after[0])
-        except InvalidOperation:
-            raise _wrong_cursor() from None
-        w = q.arg(weight)
+        w = q.arg(amount_after(page.after[0]))
         rest = ", ".join(q.arg(part) for part in page.after[1:])
         after = (
             f" WHERE g.weighted_amount < {w} OR (g.weighted_amount = {w}"

@@ -19,6 +19,10 @@ _VOLUME = (
     f" round(count(*) FILTER (WHERE {LOST})::numeric / count(*), 4) AS lost_share,"
     f" coalesce(sum(d.amount) FILTER (WHERE {WON}), 0) AS income"
 )
+VOLUME_SUMS = (  # the same, summed again per client before the shares are worked out
+    f"count(*) AS deals, count(*) FILTER (WHERE {WON}) AS won, count(*) FILTER (WHERE {LOST}) AS lost,"
+    f" coalesce(sum(d.amount) FILTER (WHERE {WON}), 0) AS income"
+)
 
 
 async def deals_by_manager(pool: asyncpg.Pool, f: ReportFilter) -> Table:
@@ -34,57 +38,6 @@ async def deals_by_manager(pool: asyncpg.Pool, f: ReportFilter) -> Table:
         " ORDER BY m.name, c.responsible_id, c.currency"
     )
     return await tabled(pool, "deals-by-manager", sql, q)
-
-
-async def deals_by_contact(pool: asyncpg.Pool, f: ReportFilter) -> Table:
-    """Per contact and currency: deals, won and lost with their shares, income from won deals."""
-    return await _volume_by(pool, f, "contact_id", "deals-by-contact")
-
-
-async def deals_by_company(pool: asyncpg.Pool, f: ReportFilter) -> Table:
-    """Per company and currency: deals, won and lost with their shares, income from won deals."""
-    return await _volume_by(pool, f, "company_id", "deals-by-company")
-
-
-_VOLUME_SUMS = (
-    f"count(*) AS deals, count(*) FILTER (WHERE {WON}) AS won, count(*) FILTER (WHERE {LOST}) AS lost,"
-    f" coalesce(sum(d.amount) FILTER (WHERE {WON}), 0) AS income"
-)
-
-
-async def _volume_by(pool: asyncpg.Pool, f: ReportFilter, column: str, title: str) -> Table:
-    """Counted per record first, then per the record it is now (a merged contact's under its survivor), named."""
-    q = Query()
-    f.deals(q, "d.opened_at")
-    q.where(f"d.{column} IS NOT NULL")
-    kind = column.removesuffix("_id")
-    table, now = ("contacts", "coalesce(r.merged_into, k.id)") if kind == "contact" else ("companies", "k.id")
-    sql = (
-        f"WITH counts AS (SELECT d.{column} AS id, d.currency, {_VOLUME_SUMS} FROM {S}.deals d{q.clause}"  # noqa: S608
-        " GROUP BY 1, 2),"
-        f" now AS (SELECT {now} AS id, k.currency, sum(k.deals)::bigint AS deals, sum(k.won)::bigint AS won,"
-        f" sum(k.lost)::bigint AS lost, sum(k.income) AS income FROM counts k LEFT JOIN {S}.{table} r ON r.id = k.id"
-        " GROUP BY 1, 2)"
-        f" SELECT n.id AS {column}, x.name AS {kind}, n.currency, n.deals, n.won, n.lost,"
-        " round(n.won::numeric / n.deals, 4) AS won_share, round(n.lost::numeric / n.deals, 4) AS lost_share, n.income"
-        f" FROM now n LEFT JOIN {S}.{table} x ON x.id = n.id ORDER BY n.income DESC, n.deals DESC, n.id, n.currency"
-    )
-    return await tabled(pool, title, sql, q)
-
-
-async def company_profitability(pool: asyncpg.Pool, f: ReportFilter) -> Table:
-    """Per company and currency, of the deals won in the period (closed in it): how many, income, average."""
-    q = Query()
-    f.deals(q, "d.closed_at")
-    q.where(WON)
-    q.where("d.company_id IS NOT NULL")
-    sql = (
-        "WITH won AS (SELECT d.company_id, d.currency, count(*) AS won, sum(d.amount) AS income,"  # noqa: S608
-        f" round(avg(d.amount), 2) AS average_deal FROM {S}.deals d{q.clause} GROUP BY d.company_id, d.currency)"
-        " SELECT w.company_id, c.name AS company, w.currency, w.won, w.income, w.average_deal"
-        f" FROM won w LEFT JOIN {S}.companies c ON c.id = w.company_id ORDER BY w.income DESC, w.company_id, w.currency"
-    )
-    return await tabled(pool, "company-profitability", sql, q)
 
 
 async def open_deals_by_stage(pool: asyncpg.Pool, f: ReportFilter) -> Table:
@@ -110,11 +63,13 @@ async def product_income(pool: asyncpg.Pool, f: ReportFilter) -> Table:
     q = Query()
     f.deals(q, "d.closed_at")
     q.where(WON)
+    # Summed per deal first (by a hash), so the deals are counted without sorting every line by deal.
     sql = (
-        "SELECT l.product_id, coalesce(pr.name, l.name) AS product, d.currency, count(DISTINCT d.id) AS deals,"  # noqa: S608
-        " sum(l.quantity) AS quantity, sum(l.total) AS revenue"
-        f" FROM {S}.deal_lines l JOIN {S}.deals d ON d.id = l.deal_id"
-        f" LEFT JOIN {S}.products pr ON pr.id = l.product_id{q.clause}"
-        " GROUP BY l.product_id, coalesce(pr.name, l.name), d.currency ORDER BY revenue DESC, product, d.currency"
+        "SELECT p.product_id, p.product, p.currency, count(*) AS deals, sum(p.quantity) AS quantity,"  # noqa: S608
+        " sum(p.revenue) AS revenue FROM (SELECT l.product_id, coalesce(pr.name, l.name) AS product, d.currency,"
+        f" d.id, sum(l.quantity) AS quantity, sum(l.total) AS revenue FROM {S}.deal_lines l"
+        f" JOIN {S}.deals d ON d.id = l.deal_id LEFT JOIN {S}.products pr ON pr.id = l.product_id{q.clause}"
+        " GROUP BY l.product_id, coalesce(pr.name, l.name), d.currency, d.id) p"
+        " GROUP BY p.product_id, p.product, p.currency ORDER BY revenue DESC, p.product, p.currency"
     )
     return await tabled(pool, "product-income", sql, q)

@@ -25,7 +25,7 @@ from services.tables import Connection
 
 log = structlog.get_logger()
 
-RECHECK_SECONDS = 1.0  # how often a lost LISTEN connection is retried
+RECHECK_SECONDS = 1.0  # how often a lost LISTEN connection is retried, and stalled sends looked for
 
 
 CLOSE_TOO_SLOW = 1008
@@ -41,6 +41,11 @@ class Seat:
     slowly holds up nobody else: when its queue is full or a send times out it is
     given up (``gone``), and its handler closes it with 1008 "too slow to read".
     Answers to its own commands wait for room instead (``answer``).
+
+    A send is timed by the moment it began (``sending_since``), which ``LiveUpdates``
+    looks at every second for all seats at once (``overdue``), not by a timer of its
+    own: a push to a thousand consoles set and cancelled a thousand timers, some 20 us
+    each, where the send itself, into the socket's buffer, never waits.
     """
 
     operator: Operator
@@ -52,6 +57,7 @@ class Seat:
     known_people: set[str] = field(default_factory=set)  # contacts, companies and leads shown, likewise
     gone: asyncio.Event = field(default_factory=asyncio.Event)
     too_slow: bool = False
+    sending_since: float | None = None  # the event loop's time the send under way began
     _queue: asyncio.Queue[str] = field(init=False)
     _writer: asyncio.Task[None] | None = None
 
@@ -100,6 +106,13 @@ class Seat:
             with contextlib.suppress(Exception):  # a stalled socket may not take even the close frame
                 await asyncio.wait_for(self.socket.close(CLOSE_TOO_SLOW, "too slow to read"), self.send_timeout)
 
+    def overdue(self, now: float) -> bool:
+        """Give the seat up if its send under way began over ``send_timeout`` before ``now``; True if it did."""
+        if self.sending_since is None or now - self.sending_since <= self.send_timeout or self.gone.is_set():
+            return False
+        self._give_up()
+        return True
+
     def _give_up(self) -> None:
         self._mark_too_slow()
         if self._writer is not None:
@@ -111,18 +124,16 @@ class Seat:
         self.gone.set()
 
     async def _write(self, text: str) -> None:
+        loop = asyncio.get_running_loop()
         try:
             while True:
-                # A timeout scope, not wait_for: wait_for makes a task of every send, and a push to a
-                # thousand consoles would make a thousand.
-                async with asyncio.timeout(self.send_timeout):
-                    await self.socket.send_text(text)
+                self.sending_since = loop.time()
+                await self.socket.send_text(text)
+                self.sending_since = None
                 # Let go of the frame sent before waiting for the next: an idle console would
                 # otherwise hold its last frame, often its whole first page, until it is pushed to.
                 text = ""
                 text = self._queue.get_nowait() if not self._queue.empty() else await self._queue.get()
-        except TimeoutError:
-            self._mark_too_slow()
         except Exception:  # noqa: BLE001 - a socket that has gone: its handler sees the disconnect
             self.gone.set()
 
@@ -202,10 +213,17 @@ class LiveUpdates:
         self._on_sessions_ended()
 
     async def _keep_listening(self) -> None:
-        """After PostgreSQL restarts, LISTEN again on a new connection (retrying while it is down)."""
+        """After PostgreSQL restarts, LISTEN again on a new connection (retrying while it is down).
+
+        Every second it also gives up the seats whose send has taken longer than their timeout.
+        """
+        loop = asyncio.get_running_loop()
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._lost.wait(), RECHECK_SECONDS)
+            now = loop.time()
+            for seat in list(self._seats):
+                seat.overdue(now)
             if self.listening:
                 continue
             if self._listener is not None:
@@ -275,24 +293,47 @@ class LiveUpdates:
         )
         conversations = sorted(found, key=lambda row: order[UUID(str(row["id"]))])
         # Each frame is encoded once and queued for every seat without waiting: a slow console
-        # holds up nobody, and is given up when its own queue is full.
-        updates = [(row, encode_frame({"type": "conversation", "conversation": plain(row)})) for row in conversations]
-        news = [(row, encode_frame({"type": "message", "message": plain(row)})) for row in messages]
+        # holds up nobody, and is given up when its own queue is full. Who may see a row is asked
+        # once per operator, not once per socket: a thousand consoles are a few dozen operators.
+        updates = [Pushed.of(row, "conversation") for row in conversations]
+        news = [Pushed.of(row, "message") for row in messages]
         for seat in list(self._seats):
             _push_to(seat, updates, news)
         if self._sales is not None:
             await self._sales.push(sales, list(self._seats))
 
 
-def _push_to(seat: Seat, updates: list[tuple[asyncpg.Record, str]], news: list[tuple[asyncpg.Record, str]]) -> None:
-    for row, frame in updates:
-        key = str(row["id"])
-        if sees(seat.operator, row):
-            seat.known.add(key)
-            seat.send_text(frame)
-        elif key in seat.known:  # taken by someone else, or moved away: gone from this console
-            seat.known.discard(key)
-            seat.send_text(encode_frame({"type": "conversation_removed", "id": key}))
-    for row, frame in news:
-        if sees(seat.operator, row):
-            seat.send_text(frame)
+@dataclass(eq=False)
+class Pushed:
+    """A row of one push: its frame, encoded once, and which operators may see it, asked once each."""
+
+    row: asyncpg.Record
+    key: str  # a conversation's id, one string for every seat that remembers it
+    frame: str
+    _seen_by: dict[Operator, bool] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, row: asyncpg.Record, kind: str) -> Pushed:
+        """A conversation's or a message's row as pushed, in a frame of ``kind`` (a message's has no key)."""
+        key = str(row["id"]) if kind == "conversation" else ""
+        return cls(row, key, encode_frame({"type": kind, kind: plain(row)}))
+
+    def seen_by(self, operator: Operator) -> bool:
+        """Whether ``operator`` may see the row."""
+        seen = self._seen_by.get(operator)
+        if seen is None:
+            seen = self._seen_by[operator] = sees(operator, self.row)
+        return seen
+
+
+def _push_to(seat: Seat, updates: list[Pushed], news: list[Pushed]) -> None:
+    for update in updates:
+        if update.seen_by(seat.operator):
+            seat.known.add(update.key)
+            seat.send_text(update.frame)
+        elif update.key in seat.known:  # taken by someone else, or moved away: gone from this console
+            seat.known.discard(update.key)
+            seat.send_text(encode_frame({"type": "conversation_removed", "id": update.key}))
+    for message in news:
+        if message.seen_by(seat.operator):
+            seat.send_text(message.frame)

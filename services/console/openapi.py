@@ -12,8 +12,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from domain.channels import Channel
 from domain.manager import MAX_CAPACITY
 from services.console.accounts import Role
+from services.console.conversation_list import MAX_SEARCH, ListFilter
+from services.console.openapi_campaigns import campaigns_paths
 from services.console.openapi_chat import chat_paths
 from services.console.openapi_conversion import conversion_paths
 from services.console.openapi_crm import crm_paths
@@ -113,9 +116,16 @@ def _paths() -> dict[str, dict[str, Any]]:
         "/api/logout": {"post": authed("end the caller's session and close its consoles")},
         "/api/conversations": {
             "get": authed(
-                "a page of the conversations the caller may see; filter=team: the open ones of the caller's teams",
+                "a page of the conversations the caller may see, newest activity first: filter (all: the open"
+                " ones; team: held by or offered to a team mate), channel, q (every word in the name, address or"
+                " messages); the first page counts each filter's conversations in that channel and search",
                 400,
-                parameters=[*PAGE, {"name": "filter", "in": "query", "schema": {"type": "string", "enum": ["team"]}}],
+                parameters=[
+                    *PAGE,
+                    {"name": "filter", "in": "query", "schema": {"type": "string", "enum": list(ListFilter)}},
+                    {"name": "channel", "in": "query", "schema": {"type": "string", "enum": list(Channel)}},
+                    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": MAX_SEARCH}},
+                ],
             )
         },
         "/api/leads/{lead_id}/routing": {
@@ -204,7 +214,13 @@ def document() -> dict[str, Any]:
             "version": VERSION,
             "description": 'The console\'s HTTP API. Every error is JSON {"error": ...}; bodies are JSON objects.',
         },
-        "paths": _paths() | crm_paths() | people_paths() | conversion_paths() | forms_paths() | chat_paths(),
+        "paths": _paths()
+        | crm_paths()
+        | people_paths()
+        | conversion_paths()
+        | forms_paths()
+        | chat_paths()
+        | campaigns_paths(),
         "components": {"securitySchemes": {"session": {"type": "http", "scheme": "bearer"}}},
         "x-websockets": {
             "/ws/console": 'the operator console: {"type": "auth", "token"} first, then commands'

@@ -24,6 +24,11 @@ FILTERS = [
     query("source", {"type": "string", "maxLength": MAX_NAME}, "the source (or channel) of the deal's lead"),
     query("format", {"type": "string", "enum": ["json", *(f.value for f in TableFormat)]}, "json unless csv or xlsx"),
 ]
+PAGED = ", ".join(name for name, report in REPORTS.items() if report.pages is not None)
+PAGES = [
+    query("limit", {"type": "string", "maxLength": 5}, f"rows of a page (1 to 10000, 1000 unless asked): {PAGED}"),
+    query("cursor", {"type": "string", "maxLength": 512}, "the next of the page before, for a report given in pages"),
+]
 NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string", "enum": list(REPORTS)}}
 KIND = {"name": "kind", "in": "path", "required": True, "schema": {"type": "string", "enum": list(EXPORTS)}}
 EXPORT_FILTERS = [
@@ -51,7 +56,7 @@ def report_paths() -> dict[str, dict[str, Any]]:
                 400,
                 403,
                 404,
-                parameters=[NAME, *FILTERS],
+                parameters=[NAME, *FILTERS, *PAGES],
             )
         },
         "/api/exports/{kind}": {

@@ -28,11 +28,11 @@ from services.console.accounts import Operator
 from services.console.chat_queries import pinned
 from services.console.client_address import client_address
 from services.console.commands import MAX_REQUEST_ID, dispatch
+from services.console.conversation_list import listed_conversations
 from services.console.desk import Desk
 from services.console.floods import Floods
 from services.console.live import LiveUpdates, Seat
 from services.console.presence import ConsolePresence
-from services.console.queries import visible_conversations
 from services.console.request_body import BadInput, parse_object
 from services.console.sales_access import SalesAccess
 from services.console.sessions import SessionWatch
@@ -155,7 +155,7 @@ async def _first_page(gateway: Gateway, seat: Seat) -> dict[str, Any]:
     everything else a console holds.
     """
     operator = seat.operator
-    conversations, more = await visible_conversations(gateway.pool, operator)
+    conversations, more = await listed_conversations(gateway.pool, operator)
     seat.known.update(c["id"] for c in conversations)
     return {
         "type": "ready",
@@ -223,6 +223,8 @@ async def _command(gateway: Gateway, seat: Seat, raw: str) -> None:
         log.exception("console_command_failed", command=str(frame.get("type"))[:40], manager_id=manager_id)
         await seat.answer(_error("internal", "not done; try again", request_id))
         return
+    if reply.get("type") == "conversations":  # rows sent to this console: it is told when one leaves it
+        seat.known.update(str(c["id"]) for c in reply["conversations"])
     await seat.answer({**reply, "request_id": request_id})
 
 

@@ -8,6 +8,7 @@ to one that was shown it and may no longer (handed to someone else's department)
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -15,7 +16,7 @@ import asyncpg
 
 from domain.permissions import Action, Actor, Entity, Holding
 from services.console.accounts import Operator
-from services.console.frames import Encoded
+from services.console.frames import encode_frame
 from services.console.people_queries import companies_by_id, contacts_by_id, leads_by_id
 from services.console.sales_access import SalesAccess
 
@@ -56,23 +57,42 @@ class PeoplePushes:
         }
         if not any(rows.values()):
             return
-        frames = Encoded()
+        # The key, holding and frame of each row made once; whether a manager may see it asked once per manager.
+        told = [Told.of(kind, entity, row) for kind, entity in KINDS for row in rows[kind]]
         for console in consoles:
-            who = actors[console.operator.manager_id]
-            for kind, entity in KINDS:
-                for row in rows[kind]:
-                    self._tell(console, who, (kind, entity), row, frames)
+            manager = console.operator.manager_id
+            for record in told:
+                self._tell(console, manager, actors[manager], record)
 
-    def _tell(
-        self, console: Console, who: Actor, what: tuple[str, Entity], row: dict[str, Any], frames: Encoded
-    ) -> None:
-        kind, entity = what
-        key = f"{kind}:{row['id']}"
+    def _tell(self, console: Console, manager: UUID, who: Actor, record: Told) -> None:
+        allowed = record.allowed.get(manager)
+        if allowed is None:
+            allowed = record.allowed[manager] = self._access.permissions.allows(
+                who, record.entity, Action.VIEW, record.holding
+            )
+        if allowed:
+            console.known_people.add(record.key)
+            console.send_text(record.frame)
+        elif record.key in console.known_people:  # handed to someone the operator may not follow
+            console.known_people.discard(record.key)
+            console.send({"type": f"{record.kind}_removed", "id": record.row["id"]})
+
+
+@dataclass(eq=False)
+class Told:
+    """A changed record of one push: its key, holding and frame, and who may see it, by manager."""
+
+    kind: str
+    entity: Entity
+    row: dict[str, Any]
+    key: str  # "contact:<id>": one string for every console that remembers it
+    holding: Holding
+    frame: str
+    allowed: dict[UUID, bool] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, kind: str, entity: Entity, row: dict[str, Any]) -> Told:
+        """A row of ``kind`` as pushed."""
         responsible = row["responsible_id"]
         holding = Holding(UUID(responsible) if responsible else None)
-        if self._access.permissions.allows(who, entity, Action.VIEW, holding):
-            console.known_people.add(key)
-            console.send_text(frames.of(kind, kind, row))
-        elif key in console.known_people:  # handed to someone the operator may not follow
-            console.known_people.discard(key)
-            console.send({"type": f"{kind}_removed", "id": row["id"]})
+        return cls(kind, entity, row, f"{kind}:{row['id']}", holding, encode_frame({"type": kind, kind: row}))

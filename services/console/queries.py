@@ -15,7 +15,7 @@ from services.projections.schema import LIVE_SCHEMA
 
 S = LIVE_SCHEMA
 
-_CONVERSATION = (
+CONVERSATION_ROWS = (
     "SELECT id, channel, address, status, lead_id, manager_id, lead_status, offered_to, message_count,"  # noqa: S608 - fixed schema
     " last_message, last_message_at, opened_at, contact_id, participants, closed_by, rating, rating_comment,"
     # The customer by name, as their contact (or the one it was merged into) is called now; else as they said.
@@ -57,52 +57,9 @@ ACTIVITIES: CursorShape = ("at", "int")
 REJECTIONS: CursorShape = ("at", "text", "int", "int")
 
 
-async def visible_conversations(
-    pool: asyncpg.Pool, operator: Operator, page: Page | None = None, *, team: bool = False
-) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of the operator's conversations, newest activity first, and the cursor to the next page.
-
-    ``team``: only those held by, or offered to, someone who shares a team with the operator.
-    """
-    page = page or Page(DEFAULT_PAGE)
-    where: list[str] = []
-    args: list[Any] = []
-    if not operator.role.sees_everything:
-        args.append(operator.manager_id)
-        where.append(
-            f"(manager_id = ${len(args)} OR ${len(args)} = ANY(offered_to) OR ${len(args)} = ANY(participants))"
-        )
-    if team:
-        args.append(operator.manager_id)
-        mates = (
-            f"ARRAY(SELECT mate.manager_id FROM {S}.team_members mine"  # noqa: S608 - fixed schema
-            f" JOIN {S}.team_members mate ON mate.team_id = mine.team_id WHERE mine.manager_id = ${len(args)})"
-        )
-        where.append(f"status <> 'closed' AND (manager_id = ANY({mates}) OR offered_to && {mates})")
-    if page.after is not None:
-        at, after_id = page.after
-        args.append(after_id)
-        if at is None:  # past the conversations with messages: those without, by id
-            where.append(f"(last_message_at IS NULL AND id < ${len(args)})")
-        else:
-            args.append(at)
-            n = len(args)
-            where.append(
-                f"(last_message_at < ${n} OR (last_message_at = ${n} AND id < ${n - 1}) OR last_message_at IS NULL)"
-            )
-    args.append(page.limit + 1)
-    rows = await pool.fetch(
-        f"{_CONVERSATION} {'WHERE ' + ' AND '.join(where) if where else ''}"
-        f" ORDER BY last_message_at DESC NULLS LAST, id DESC LIMIT ${len(args)}",
-        *args,
-    )
-    given, cursor = page.of(rows, lambda r: (r["last_message_at"], r["id"]))
-    return [plain(r) for r in given], cursor
-
-
 async def conversations_by_id(pool: asyncpg.Pool, ids: list[UUID]) -> list[asyncpg.Record]:
     """Conversations by id (unfiltered: callers filter per operator)."""
-    return list(await pool.fetch(f"{_CONVERSATION} WHERE id = ANY($1::uuid[])", ids))
+    return list(await pool.fetch(f"{CONVERSATION_ROWS} WHERE id = ANY($1::uuid[])", ids))
 
 
 async def messages_by_notification(pool: asyncpg.Pool, ids: list[int]) -> list[asyncpg.Record]:
@@ -164,21 +121,23 @@ async def visitor_history(pool: asyncpg.Pool, conversation_id: UUID, limit: int 
 
 
 async def activities(
-    pool: asyncpg.Pool, operator: Operator, contact_id: UUID, page: Page | None = None
+    pool: asyncpg.Pool, operator: Operator, contact_id: UUID, page: Page | None = None, *, in_crm: bool = False
 ) -> tuple[list[dict[str, Any]], str | None] | None:
     """A page of a contact's activities (mail copied to the CRM), oldest first, and the cursor to the next.
 
-    None if the operator may not see the contact.
-
-    Heads and above see every contact; a manager sees the contacts of the conversations they hold.
+    None if the operator may not see the contact: ``in_crm`` when the CRM's rule lets them see it (a
+    manager their own, a head their department's, a director and an admin all); otherwise through its
+    conversations, as the console shows them: a manager those they hold, a head and above any.
     """
-    if not operator.role.sees_everything:
-        holds = await pool.fetchval(
-            f"SELECT EXISTS (SELECT 1 FROM {S}.conversations WHERE contact_id = $1 AND manager_id = $2)",  # noqa: S608
+    if not in_crm:
+        holder = None if operator.role.sees_everything else operator.manager_id
+        talks = await pool.fetchval(
+            f"SELECT EXISTS (SELECT 1 FROM {S}.conversations WHERE contact_id = $1"  # noqa: S608
+            " AND ($2::uuid IS NULL OR manager_id = $2))",
             contact_id,
-            operator.manager_id,
+            holder,
         )
-        if not holds:
+        if not talks:
             return None
     page = page or Page(DEFAULT_PAGE)
     at, after = page.after if page.after is not None else (None, None)

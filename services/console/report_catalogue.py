@@ -7,7 +7,15 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from services.console import activity_reports, deal_lists, deal_reports, funnel_report, sales_analytics
+from services.console import (
+    activity_reports,
+    client_reports,
+    deal_lists,
+    deal_reports,
+    funnel_report,
+    operators_report,
+    sales_analytics,
+)
 from services.console.paging import CursorShape
 from services.console.report_filters import FILTERS, ON_PEOPLE, ReportFilter
 from services.console.tabular_export import Table
@@ -34,9 +42,9 @@ REPORTS: dict[str, Report] = {
     report.name: report
     for report in (
         Report("deals-by-manager", deal_reports.deals_by_manager),
-        Report("deals-by-contact", deal_reports.deals_by_contact),
-        Report("company-profitability", deal_reports.company_profitability),
-        Report("deals-by-company", deal_reports.deals_by_company),
+        Report("deals-by-contact", client_reports.deals_by_contact, pages=client_reports.BY_VOLUME),
+        Report("company-profitability", client_reports.company_profitability, pages=client_reports.BY_INCOME),
+        Report("deals-by-company", client_reports.deals_by_company, pages=client_reports.BY_VOLUME),
         Report("won-deals", deal_lists.won_deals, pages=deal_lists.BY_CLOSED),
         Report("overdue-deals", deal_lists.overdue_deals, pages=deal_lists.BY_CLOSING),
         Report("expected-sales", deal_lists.expected_sales, pages=deal_lists.BY_WEIGHT),
@@ -47,6 +55,6 @@ REPORTS: dict[str, Report] = {
         Report("funnel-conversion", funnel_report.funnel_conversion),
         Report("activities", activity_reports.activities_by_manager, ON_PEOPLE),
         Report("activities-by-department", activity_reports.activities_by_department, ON_PEOPLE),
-        Report("operators", sales_analytics.operators, ON_PEOPLE),
+        Report("operators", operators_report.operators, ON_PEOPLE),
     )
 }

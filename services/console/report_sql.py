@@ -3,15 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 
 import asyncpg
 
+from domain.errors import InvalidField
 from services.console.paging import Page, encode
 from services.console.report_filters import ReportFilter
 from services.console.sales_queries import Query
 from services.console.tabular_export import Table
 
-__all__ = ["Query", "ReportFilter", "Table", "paged", "tabled"]
+__all__ = ["LIST_PAGE", "Query", "ReportFilter", "Table", "amount_after", "paged", "tabled", "wrong_cursor"]
+
+LIST_PAGE = 1_000  # rows of a page of a report given in pages, unless asked; an export walks every page
+
+
+def wrong_cursor() -> InvalidField:
+    """The refusal of a cursor whose parts are of the right types but not of this report's rows."""
+    return InvalidField("cursor", "is not one this list gave; start again without it")
+
+
+def amount_after(part: object) -> Decimal:
+    """An amount a cursor carries as decimal text; the cursor refused if it is none."""
+    try:
+        amount = Decimal(str(part))
+    except InvalidOperation:
+        raise wrong_cursor() from None
+    if not amount.is_finite():
+        raise wrong_cursor()
+    return amount
 
 
 async def tabled(pool: asyncpg.Pool, title: str, sql: str, q: Query) -> Table:

@@ -22,10 +22,10 @@ from starlette.routing import BaseRoute, Route
 
 from domain.errors import DomainError, InvalidField
 from domain.permissions import Action, Entity, Scope
-from services.console.deal_lists import LIST_PAGE
 from services.console.paging import CursorShape, Page, decode
 from services.console.report_catalogue import REPORTS, Report
 from services.console.report_filters import ReportFilter, report_filter
+from services.console.report_sql import LIST_PAGE
 from services.console.sales_access import NotAllowed, NotVisible, SalesAccess
 from services.console.sales_acts import acting
 from services.console.sales_http import Authenticate, refusal

@@ -78,6 +78,16 @@ class SalesAccess:
         self.require(who, SUBJECTS[kind], action, found.holding, kind)
         return found
 
+    def sees(self, operator: Operator, kind: str, record_id: UUID) -> bool:
+        """Whether ``operator`` may see the contact, company, lead or deal ``record_id``."""
+        if self.permissions.scope(Role(operator.role.value), SUBJECTS[kind], Action.VIEW) is Scope.ALL:
+            return True
+        try:
+            self.subject(self.actor(operator), kind, record_id)
+        except NotVisible:
+            return False
+        return True
+
     def activity(self, who: Actor, activity_id: UUID, action: Action = Action.VIEW) -> Held:
         """An activity ``who`` may ``action``: as its responsible's, or through the deal it is about."""
         found = held(self.store(), "activity", activity_id)

@@ -1,8 +1,4 @@
-"""The read models behind the boards: deals per stage, operators' work.
-
-Times are in seconds, as medians and 90th percentiles of what finished: a lead not yet answered is
-not in its manager's times.
-"""
+"""The read model behind the deal board: deals per stage."""
 
 from __future__ import annotations
 
@@ -30,34 +26,3 @@ async def deal_board(pool: asyncpg.Pool, f: ReportFilter) -> Table:
         " ORDER BY p.name, p.id, s.position, c.currency"
     )
     return await tabled(pool, "deal-board", sql, q)
-
-
-async def operators(pool: asyncpg.Pool, f: ReportFilter) -> Table:
-    """Per manager and queue, of the leads assigned in the period: leads routed, conversations answered,
-    first-response and resolution times, and how long leads waited to be assigned (seconds).
-    """  # noqa: D205 - the columns
-    q = Query()
-    f.people(q, "h.manager_id", "h.assigned_at")
-    # One sort per measure gives both its median and its 90th percentile.
-    cuts = ", ".join(
-        f"percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY extract(epoch FROM {interval})) AS {name}"
-        for name, interval in (
-            ("first_response", "h.first_answer_at - h.assigned_at"),
-            ("resolution", "h.resolved_at - h.assigned_at"),
-            ("waited", "h.assigned_at - h.waited_from"),
-        )
-    )
-    times = ", ".join(
-        f"round(w.{name}[{n}]::numeric, 2) AS {name}_{cut}_s"
-        for name in ("first_response", "resolution", "waited")
-        for n, cut in ((1, "median"), (2, "p90"))
-    )
-    sql = (
-        "WITH work AS (SELECT h.manager_id, h.queue, count(*) AS leads_routed,"  # noqa: S608 - fixed SQL
-        " count(DISTINCT h.conversation_id) FILTER (WHERE h.first_answer_at IS NOT NULL) AS conversations_handled,"
-        f" {cuts} FROM {S}.lead_handling h{q.clause} GROUP BY h.manager_id, h.queue)"
-        " SELECT w.manager_id, m.name AS manager, w.queue, w.leads_routed, w.conversations_handled,"
-        f" {times} FROM work w LEFT JOIN {S}.managers m ON m.id = w.manager_id"
-        " ORDER BY m.name, w.manager_id, w.queue"
-    )
-    return await tabled(pool, "operators", sql, q)

@@ -88,12 +88,18 @@ class SalesPushes:
         open_consoles = list(consoles)
         if not changed or not open_consoles:
             return
+        actors = await self._actors({console.operator for console in open_consoles})
+        # A customer's message changes a lead and a contact, no deal: nothing to read or ask of each console.
+        if changed.deals or changed.activities or changed.reminders or changed.conversions:
+            await self._push_sales(changed, open_consoles, actors)
+        await self._people.push(changed.people, open_consoles, actors)
+
+    async def _push_sales(self, changed: Changed, open_consoles: list[Console], actors: dict[UUID, Actor]) -> None:
         activities = {
             row["id"]: row for row in await activities_by_id(self._pool, [*changed.activities, *changed.reminders])
         }
         on_deals = {UUID(a["subject_id"]) for a in activities.values() if a["subject_kind"] == "deal"}
         deals = {row["id"]: row for row in await deals_by_id(self._pool, sorted({*changed.deals, *on_deals}))}
-        actors = await self._actors({console.operator for console in open_consoles})
         conversions = [(seen, encode_frame(frame)) for seen, frame in await self._conversions(changed)]
         frames = Encoded()
         for console in open_consoles:
@@ -114,7 +120,6 @@ class SalesPushes:
             done = [activities[str(a)] for a in changed.activities if str(a) in activities]
             if (told := reports_changed(self._access.permissions, who, touched, done, shown)) is not None:
                 console.send(told)
-        await self._people.push(changed.people, open_consoles, actors)
 
     def _tell_conversions(self, console: Console, who: Actor, conversions: list[tuple[Seen, str]]) -> None:
         for seen, text in conversions:

@@ -1,10 +1,14 @@
 """Tables as files people open in a spreadsheet: CSV (UTF-8 with a BOM) and XLSX.
 
-Any export of rows writes through here. A CSV cell that starts with ``=``, ``+``, ``-``, ``@`` (or a tab
-or carriage return) is a formula to a spreadsheet, so it is written with a leading apostrophe: a name
-such as ``=HYPERLINK(...)`` typed by a customer is shown, never run. XLSX cells are written as values
-of their type (a text is a text cell, never a formula). Amounts stay exact: decimal text in CSV, a
-number cell in XLSX; times are written in UTC.
+Any export of rows writes through here. A text that starts with ``=``, ``+``, ``-``, ``@`` (their
+full-width forms, a tab or a carriage return, after any leading blanks) is a formula to a spreadsheet,
+so in either format it is written with a leading apostrophe: a name such as ``=HYPERLINK(...)`` typed
+by a customer is shown, never run, and stays text when the workbook is saved again as CSV. Every CSV
+cell is quoted, so a spreadsheet that splits lines on ``;`` (its list separator in many locales) cannot
+cut a cell into a new one starting with ``=``. XLSX cells are written as values of their type (a text
+is a text cell, never a formula); characters a workbook cannot hold are left out. Header cells are
+treated as the rows are. Amounts stay exact: decimal text in CSV, a number cell in XLSX; times are
+written in UTC.
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import TYPE_STRING
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
 from starlette.responses import Response, StreamingResponse
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+BLANKS = " \n\u00a0\u3000"  # what a spreadsheet may skip before it sees a formula
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_SHEET_TITLE = 31  # what Excel allows
 
@@ -53,7 +58,7 @@ def csv_bytes(table: Table) -> bytes:
 def csv_part(rows: Sequence[Sequence[object]], columns: Sequence[str] | None = None) -> bytes:
     """Lines of CSV for ``rows``; with ``columns``, the file's start (its BOM and header line) before them."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     if columns is not None:
         out.write("\ufeff")  # the BOM tells spreadsheets it is UTF-8
         writer.writerow([_csv_cell(c) for c in columns])
@@ -65,7 +70,7 @@ def xlsx_bytes(table: Table) -> bytes:
     """The table as an XLSX workbook of one sheet: a header row, then a row per row."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_sheet_title(table.title))
-    sheet.append(list(table.columns))
+    sheet.append([_xlsx_cell(sheet, c) for c in table.columns])
     for row in table.rows:
         sheet.append([_xlsx_cell(sheet, value) for value in row])
     out = io.BytesIO()
@@ -103,11 +108,20 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def is_formula_like(text: str) -> bool:
+    """Whether a spreadsheet could take ``text`` for a formula."""
+    return text.lstrip(BLANKS).startswith(FORMULA_STARTS)
+
+
+def _neutral(text: str) -> str:
+    return "'" + text if is_formula_like(text) else text
+
+
 def _csv_cell(value: object) -> str:
     text = _text(value)
     if isinstance(value, int | float | Decimal):
         return text  # a number, negative ones included, is a number
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return _neutral(text)
 
 
 def _xlsx_cell(sheet: Any, value: object) -> object:  # noqa: ANN401 - openpyxl's sheet is untyped
@@ -117,13 +131,11 @@ def _xlsx_cell(sheet: Any, value: object) -> object:  # noqa: ANN401 - openpyxl'
         return value.astimezone(UTC).replace(tzinfo=None)  # XLSX holds no zone; the column is UTC
     if isinstance(value, date):
         return value
-    text = _text(value)
-    if text.startswith("="):
-        # openpyxl takes a text starting with "=" for a formula: the cell is told it is text.
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.data_type = TYPE_STRING
-        return cell
-    return text
+    text = _neutral(ILLEGAL_CHARACTERS_RE.sub("", _text(value)))
+    # openpyxl takes any text starting with "=" for a formula: every text cell is told it is text.
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = TYPE_STRING
+    return cell
 
 
 def _sheet_title(title: str) -> str:

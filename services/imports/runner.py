@@ -70,7 +70,7 @@ async def run_import(  # noqa: PLR0913 - the file, and where and how fast it goe
     pool: asyncpg.Pool,
     request: ImportRequest,
     *,
-    batch_size: int = 100,
+    batch_size: int = 500,
     default_region: str = "",
     progress: Progress | None = None,
 ) -> ImportReport:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,10 @@ from services.tables import Connection
 
 # The event store's table: the library names it after the application ("switchboard") and "_events".
 EVENTS_TABLE = "switchboard_events"
+
+
+# Nineteen digits in a row may be an integer past 64 bits (or only text holding them): read exactly.
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
 
 
 class UnreadableStoredEvent(ValueError):
@@ -130,26 +135,36 @@ async def _nothing() -> list[asyncpg.Record]:
 
 def published(row: asyncpg.Record) -> PublishedEvent:
     """A stored event as the domain-events topic carries it."""
-    try:
-        attributes = orjson.loads(row["state"])
-    except orjson.JSONDecodeError:
-        attributes = _loads(row["state"], row["notification_id"])
+    return stored_event(
+        row["notification_id"], row["originator_id"], row["originator_version"], row["topic"], row["state"]
+    )
+
+
+def stored_event(
+    notification_id: int, originator_id: UUID | str, version: int, topic: str, state: bytes
+) -> PublishedEvent:
+    """A stored event, from its columns, as the domain-events topic carries it; no aggregate or event object is made."""
+    if _LONG_DIGITS.search(state):
+        attributes = _loads(state, notification_id)  # orjson would read an integer past 64 bits as a float
+    else:
+        try:
+            attributes = orjson.loads(state)
+        except orjson.JSONDecodeError:
+            attributes = _loads(state, notification_id)
     if not isinstance(attributes, dict):
-        msg = f"stored event {row['notification_id']} is not a JSON object"
+        msg = f"stored event {notification_id} is not a JSON object"
         raise UnreadableStoredEvent(msg)
     _untag_all(attributes)
-    topic: str = row["topic"]
     occurred_at = attributes.pop("timestamp", None)
     if not isinstance(occurred_at, str):
-        msg = f"stored event {row['notification_id']} has no timestamp"
+        msg = f"stored event {notification_id} has no timestamp"
         raise UnreadableStoredEvent(msg)
     attributes.pop("originator_topic", None)
-    originator_id = row["originator_id"]
     return PublishedEvent(
-        notification_id=row["notification_id"],
+        notification_id=notification_id,
         type=topic.rpartition(":")[2],
         aggregate_id=originator_id if isinstance(originator_id, UUID) else UUID(originator_id),
-        version=row["originator_version"],
+        version=version,
         occurred_at=datetime.fromisoformat(occurred_at),
         data=attributes,
     )

@@ -62,11 +62,21 @@ def _as_uuid(value: object) -> UUID | None:
 
 async def _contact_registered(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     d = e.data
+    # An imported contact comes with its phones, e-mails, custom fields and company in this one event.
+    phones = [{"number": clean(p["number"]), "text": clean(p["text"])} for p in d.get("phones") or ()]
+    fields = clean(d.get("custom_fields") or {})
+    if not isinstance(fields, dict):
+        msg = f"custom field values must be an object, not {type(fields).__name__}"
+        raise TypeError(msg)
     contact = rows.new_row(
         "contacts",
         id=e.aggregate_id,
         name=clean(d["name"]),
         source=clean(d.get("source", "")),
+        phones=json.dumps(list({p["number"]: p for p in phones}.values())),
+        emails=list(dict.fromkeys(clean(list(d.get("emails") or ())))),
+        custom_fields=json.dumps(fields),
+        company_id=_as_uuid(d.get("company_id")),
         created_at=e.occurred_at,
         version=e.version,
     )

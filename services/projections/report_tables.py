@@ -44,8 +44,11 @@ CREATE TABLE IF NOT EXISTS {s}.lead_handling (
     resolved_at timestamptz,
     PRIMARY KEY (lead_id, notification_id)
 );
-CREATE INDEX IF NOT EXISTS lead_handling_assigned ON {s}.lead_handling (assigned_at);
-CREATE INDEX IF NOT EXISTS lead_handling_manager ON {s}.lead_handling (manager_id, assigned_at);
+-- The part-months at a period's ends are read from these (everyone's, or some managers'), not the table.
+CREATE INDEX IF NOT EXISTS lead_handling_assigned ON {s}.lead_handling (assigned_at)
+    INCLUDE (manager_id, queue, conversation_id, waited_from, first_answer_at, resolved_at);
+CREATE INDEX IF NOT EXISTS lead_handling_manager ON {s}.lead_handling (manager_id, assigned_at)
+    INCLUDE (queue, conversation_id, waited_from, first_answer_at, resolved_at);
 -- Where a lead waits until it is assigned: its queue, and since when.
 CREATE TABLE IF NOT EXISTS {s}.lead_waiting (
     lead_id uuid PRIMARY KEY,

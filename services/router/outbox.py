@@ -29,7 +29,7 @@ from domain.outbound import (
 from domain.published_event import PublishedEvent
 from services.dead_letters import OUTBOX_RELAY, Failure, create_dead_letters, set_aside
 from services.record_shapes import EventRecord, OutboundRecord
-from services.router.published import encode, public_event
+from services.router.published import encode, stored_public_event
 from services.tables import ensure_tables
 from services.topics import Topics
 
@@ -95,7 +95,7 @@ class OutboxRelay:
             return position
         sends = []
         for notification in notifications:
-            event = public_event(self._events, notification)
+            event = stored_public_event(notification)
             headers = [("notification_id", str(notification.id).encode()), (TYPE_HEADER, event.type.encode())]
             key = str(event.aggregate_id).encode()
             try:

@@ -9,11 +9,13 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+import orjson
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import Notification
 
 from domain.published_event import PublishedEvent
+from services.projections.event_log import stored_event
 
 _ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 
@@ -33,9 +35,29 @@ def public_event(app: Application[UUID], notification: Notification) -> Publishe
     )
 
 
+def stored_public_event(notification: Notification) -> PublishedEvent:
+    """``public_event`` read straight from the stored JSON: no event object is made, nor its attributes walked.
+
+    The relay publishes every stored event; making each one's event object from its state and
+    turning its attributes back into plain values was a fifth of what relaying cost. The stored
+    state is the same attributes already plain, but for the tags of ids, times and amounts, which
+    the replay's reader puts in their published form.
+    """
+    return stored_event(
+        notification.id,
+        notification.originator_id,
+        notification.originator_version,
+        notification.topic,
+        notification.state,
+    )
+
+
 def encode(event: PublishedEvent) -> bytes:
     """Serialize a public event for Kafka; ValueError for text no UTF-8 can carry (a lone surrogate)."""
-    return json.dumps(event.to_dict(), separators=(",", ":"), ensure_ascii=False).encode()
+    try:
+        return orjson.dumps(event.to_dict())
+    except orjson.JSONEncodeError:  # what only the standard library writes, or refuses with a ValueError
+        return json.dumps(event.to_dict(), separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _plain(value: Any) -> Any:  # noqa: ANN401 - any event attribute

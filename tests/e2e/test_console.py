@@ -12,7 +12,10 @@ screen go to ``.local/screenshots`` (not committed).
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,14 +26,17 @@ from services.console.console_page import PAGE as CONSOLE_PAGE
 from services.settings import Settings
 from tests.e2e.test_browser import HOSTILE, assert_nothing_ran
 from tests.e2e.test_offers_and_timers import demo_with_rules
-from tests.services_running import services
+from tests.services_running import RunningServices, services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(300)]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 WAIT_MS = 30_000
 RESTART_MS = 90_000
-SCREENSHOTS = Path(__file__).resolve().parents[2] / ".local" / "screenshots"
+# The screens as a reviewer sees them, at 1280x720: written by every browser test, never committed.
+SCREENSHOTS = Path(
+    os.environ.get("SWITCHBOARD_SCREENSHOTS") or Path(__file__).resolve().parents[2] / ".local" / "screenshots"
+)
 OFFER_TO_ALL = "rules:\n  - name: all\n    team: sales\n    strategy: offer_to_all\n"
 FIRST_REPLY = "Yes, two pairs left.\nWhich colour?"
 WHILE_AWAY = "Are you still there?"
@@ -51,6 +57,39 @@ window.Notification = class extends Shown {
 def test_operators_and_visitors_work_in_the_console(settings: Settings, tmp_path: Path) -> None:
     assert CONSOLE_PAGE.is_file(), "build the console first: make console"
     demo_with_rules(settings, OFFER_TO_ALL)
+    with running_with_chromium(settings, tmp_path) as (running, browser):
+        anna, boris = console(browser, settings, "anna"), console(browser, settings, "boris")
+        visitor = widget(browser, settings)
+        visitor.fill("#text", HOSTILE)
+        visitor.press("#text", "Enter")
+
+        conversation = offered_to_both_then_taken(anna, boris)
+        holder_replies(boris, visitor)
+        refused_to_another(anna, settings, conversation)
+
+        running.kill("gateway")
+        expect(boris.locator("#link")).not_to_have_text("live", timeout=WAIT_MS)
+        visitor.fill("#text", WHILE_AWAY)
+        visitor.press("#text", "Enter")
+        boris.fill("#replyText", AFTER_RECONNECT)
+        boris.press("#replyText", "Enter")
+        expect(boris.locator(".message.pending")).to_contain_text("sending…")
+        running.start("gateway")
+        resumed_with_every_message_once(boris, visitor)
+
+        boris.reload()
+        expect(texts(boris)).to_have_text(everything(), timeout=WAIT_MS)
+        assert_nothing_ran(boris, "body")
+
+        work_day_goes_round(anna)
+        director_moves_and_filters(browser, settings)
+        closed_by_its_holder(boris, conversation)
+        logged_out(anna)
+
+
+@contextmanager
+def running_with_chromium(settings: Settings, tmp_path: Path) -> Iterator[tuple[RunningServices, Browser]]:
+    """Every service running, healthy, and Debian's Chromium to drive; screenshots go to ``SCREENSHOTS``."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with services(settings, tmp_path / "logs") as running:
         asyncio.run(running.healthy())
@@ -58,33 +97,7 @@ def test_operators_and_visitors_work_in_the_console(settings: Settings, tmp_path
             # Root (as in CI) cannot use Chromium's sandbox; the pages are our own, on 127.0.0.1.
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
             try:
-                anna, boris = console(browser, settings, "anna"), console(browser, settings, "boris")
-                visitor = widget(browser, settings)
-                visitor.fill("#text", HOSTILE)
-                visitor.press("#text", "Enter")
-
-                conversation = offered_to_both_then_taken(anna, boris)
-                holder_replies(boris, visitor)
-                refused_to_another(anna, settings, conversation)
-
-                running.kill("gateway")
-                expect(boris.locator("#link")).not_to_have_text("live", timeout=WAIT_MS)
-                visitor.fill("#text", WHILE_AWAY)
-                visitor.press("#text", "Enter")
-                boris.fill("#replyText", AFTER_RECONNECT)
-                boris.press("#replyText", "Enter")
-                expect(boris.locator(".message.pending")).to_contain_text("sending…")
-                running.start("gateway")
-                resumed_with_every_message_once(boris, visitor)
-
-                boris.reload()
-                expect(texts(boris)).to_have_text(everything(), timeout=WAIT_MS)
-                assert_nothing_ran(boris, "body")
-
-                work_day_goes_round(anna)
-                director_moves_and_filters(browser, settings)
-                closed_by_its_holder(boris, conversation)
-                logged_out(anna)
+                yield running, browser
             finally:
                 browser.close()
 

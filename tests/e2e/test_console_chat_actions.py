@@ -14,20 +14,18 @@ Screenshots of each screen go to ``.local/screenshots`` (not committed).
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from devstack.demo import DEMO_PASSWORD
 from services.console.console_page import PAGE as CONSOLE_PAGE
 from services.settings import Settings
 from tests.e2e.test_browser import HOSTILE, assert_nothing_ran
-from tests.e2e.test_console import CHROMIUM, OFFER_TO_ALL, SCREENSHOTS, WAIT_MS, console, widget
+from tests.e2e.test_console import OFFER_TO_ALL, SCREENSHOTS, WAIT_MS, console, running_with_chromium, widget
 from tests.e2e.test_offers_and_timers import demo_with_rules
-from tests.services_running import services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -42,32 +40,24 @@ RATING_COMMENT = "Quick and kind"
 def test_operators_transfer_invite_note_pin_close_and_see_typing(settings: Settings, tmp_path: Path) -> None:
     assert CONSOLE_PAGE.is_file(), "build the console first: make console"
     demo_with_rules(settings, OFFER_TO_ALL)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with services(settings, tmp_path / "logs") as running:
-        asyncio.run(running.healthy())
+    with running_with_chromium(settings, tmp_path) as (_, browser):
         canned_reply(settings, "anna", "thanks", CANNED)
-        with sync_playwright() as playwright:
-            # Root (as in CI) cannot use Chromium's sandbox; the pages are our own, on 127.0.0.1.
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            try:
-                anna, boris = console(browser, settings, "anna"), console(browser, settings, "boris")
-                eva = introduced(browser, settings)
-                first = taken(anna, boris)
-                markup_stays_text(anna)
-                typing_both_ways(anna, eva)
-                canned_then_note(anna, eva)
-                second = taken(anna, boris, visitor=widget(browser, settings), text=SECOND)
-                pinned_on_top(anna, first, second)
-                invited_sees_everything_then_leaves(anna, boris, first)
-                transferred(anna, boris, first)
-                refused_once_given(anna, settings, first)
-                closed_rated_and_reopened(boris, eva)
-                handed_to_the_team(boris, anna, first)
-                team_filter(browser, settings, {first, second})
-                expect(eva.locator("#log")).not_to_contain_text(NOTE)
-                assert NOTE not in eva.content()
-            finally:
-                browser.close()
+        anna, boris = console(browser, settings, "anna"), console(browser, settings, "boris")
+        eva = introduced(browser, settings)
+        first = taken(anna, boris)
+        markup_stays_text(anna)
+        typing_both_ways(anna, eva)
+        canned_then_note(anna, eva)
+        second = taken(anna, boris, visitor=widget(browser, settings), text=SECOND)
+        pinned_on_top(anna, first, second)
+        invited_sees_everything_then_leaves(anna, boris, first)
+        transferred(anna, boris, first)
+        refused_once_given(anna, settings, first)
+        closed_rated_and_reopened(boris, eva)
+        handed_to_the_team(boris, anna, first)
+        team_filter(browser, settings, {first, second})
+        expect(eva.locator("#log")).not_to_contain_text(NOTE)
+        assert NOTE not in eva.content()
 
 
 def canned_reply(settings: Settings, name: str, shortcut: str, text: str) -> None:
@@ -123,6 +113,7 @@ def markup_stays_text(anna: Page) -> None:
     expect(anna.locator("#heading .name")).to_have_text(NAME)
     expect(anna.locator("#contact h3")).to_have_text(NAME, timeout=WAIT_MS)
     expect(anna.locator("#contact .last")).to_have_text(HOSTILE)
+    expect(anna.locator("#contact .in-crm")).to_be_visible(timeout=WAIT_MS)
     expect(texts(anna)).to_have_text([HOSTILE], timeout=WAIT_MS)
     notified = anna.evaluate("window.notified")
     assert notified, "the offer was notified"
@@ -194,7 +185,7 @@ def pinned_on_top(anna: Page, first: str, second: str) -> None:
 def invited_sees_everything_then_leaves(anna: Page, boris: Page, first: str) -> None:
     """Boris, invited, sees the conversation from its start, the note too; Anna sees him typing; he leaves."""
     anna.click("#inviteOpen")
-    anna.locator("#inviteWho").select_option(label="Boris Ivanov (at work)")
+    choose(anna, "#inviteTo", "Boris Ivanov (at work, ")
     anna.click("#invite button[type=submit]")
     expect(anna.locator("#participants")).to_have_text("with Boris Ivanov", timeout=WAIT_MS)
     row = boris.locator(f"#list .row[data-id='{first}']")
@@ -214,20 +205,24 @@ def invited_sees_everything_then_leaves(anna: Page, boris: Page, first: str) -> 
 
 
 def transferred(anna: Page, boris: Page, first: str) -> None:
-    """Anna transfers it to Boris: his live, announced, with the whole history; gone from her list."""
+    """Anna transfers it to Boris, who still has it open: his live, announced, with the whole history and the
+    contact card, no click or reload needed; gone from Anna's list and screen at once.
+    """
     anna.click("#transferOpen")
-    choice = anna.locator("#transferTo option", has_text="Boris Ivanov")
     anna.screenshot(path=SCREENSHOTS / "chat-transfer.png")
-    anna.locator("#transferTo").select_option(str(choice.get_attribute("value")))
+    choose(anna, "#transferTo", "Boris Ivanov (at work, ")
     anna.click("#transfer button[type=submit]")
     expect(anna.locator(f"#list .row[data-id='{first}']")).to_have_count(0, timeout=WAIT_MS)
-    row = boris.locator(f"#list .row[data-id='{first}']")
-    expect(row).to_have_count(1, timeout=WAIT_MS)
+    expect(anna.locator("#messages .message")).to_have_count(0)
+    expect(anna.locator("#contact")).to_have_count(0)
+    expect(boris.locator(f"#list .row[data-id='{first}']")).to_have_count(1, timeout=WAIT_MS)
     boris.wait_for_function("window.notified.some((n) => n.title === 'New lead for you')", timeout=WAIT_MS)
-    row.click()
     expect(texts(boris)).to_have_text(history(), timeout=WAIT_MS)
     expect(boris.locator("#heading .close")).to_be_visible()
+    expect(boris.locator("#contact h3")).to_have_text(NAME)
+    expect(boris.locator("#contact .in-crm")).to_be_visible(timeout=WAIT_MS)
     expect(boris.locator("#contact")).to_contain_text("you")
+    assert_nothing_ran(boris, "body")
 
 
 def refused_once_given(anna: Page, settings: Settings, first: str) -> None:
@@ -281,6 +276,12 @@ def team_filter(browser: Browser, settings: Settings, conversations: set[str]) -
     expect(rows).to_have_count(2, timeout=WAIT_MS)
     assert {rows.nth(n).get_attribute("data-id") for n in range(2)} == conversations
     clara.screenshot(path=SCREENSHOTS / "chat-team-filter.png")
+
+
+def choose(page: Page, select: str, label: str) -> None:
+    """Pick the colleague whose option begins with ``label`` (their load follows it)."""
+    option = page.locator(f"{select} option", has_text=label)
+    page.locator(select).select_option(str(option.get_attribute("value")))
 
 
 def history() -> list[str]:

@@ -2,8 +2,9 @@
 
 Anna drags her deal to another stage: her head Hanna's open board changes live. Boris moves his own
 deal from the keyboard: Hanna's open funnel changes live; he never sees (nor is sent) a colleague's
-deal. The funnel follows its filters. Anna's deal card shows its products, activities and timeline,
-and its contact's card the customer's markup as text; her tasks screen shows what is overdue and
+deal. The funnel follows its filters; a report's table shows the customer's markup as text. Anna's deal
+card shows its products, activities and timeline, its title and its contact's card the customer's markup
+as text; her tasks screen shows what is overdue and
 what is due today. Nothing breaks the page's Content-Security-Policy, the chart included.
 Screenshots of the board, the deal card, the tasks and the reports go to ``.local/screenshots``.
 """
@@ -30,6 +31,8 @@ from tests.services_running import services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(240)]
 
+# A deal named by the customer (a web form opens one), markup and all: shown as text on the board and card.
+TITLES = {"Tyres": f"Tyres {HOSTILE}"}
 STAGE = {
     s.name: str(stage_id(DEFAULT_PIPELINE_ID, [d.name for d in DEFAULT_STAGES].index(s.name))) for s in DEFAULT_STAGES
 }
@@ -79,6 +82,7 @@ def test_a_deal_moved_by_a_manager_moves_live_for_her_head_and_stays_hidden_from
                 expect(chart(hanna)).to_have_attribute("aria-label", funnel(New=2, Proposal=1), timeout=WAIT_MS)
                 moved_from_the_keyboard_unseen_by_colleagues(boris, hanna, deals)
                 funnel_filtered(hanna)
+                markup_in_a_report(hanna)
                 deal_card_shows_everything(anna, deals)
                 tasks_of_the_day(anna)
                 for page in (hanna, boris, anna):
@@ -105,7 +109,9 @@ def opened_with_tasks(settings: Settings) -> dict[str, str]:
         # The customer typed her own name, markup and all, into a form: it is shown as text.
         contact = call("anna", "/api/contacts", {"name": HOSTILE, "phones": ["+44 20 7946 0018"]})["id"]
         deals = {
-            title: call(who, "/api/deals", {"title": title, "currency": currency, "amount": amount, **more})["id"]
+            title: call(
+                who, "/api/deals", {"title": TITLES.get(title, title), "currency": currency, "amount": amount, **more}
+            )["id"]
             for who, title, currency, amount, more in (
                 ("anna", "Tyres", "EUR", "100", {"contact_id": contact}),
                 ("anna", "Rims", "USD", "40", {}),
@@ -199,6 +205,13 @@ def funnel_filtered(reports: Page) -> None:
     reports.screenshot(path=SCREENSHOTS / "reports-funnel.png")
 
 
+def markup_in_a_report(reports: Page) -> None:
+    """The deals by contact: the customer's name, markup and all, is a cell's text."""
+    reports.select_option("#report-name", "deals-by-contact")
+    expect(reports.locator("#report-rows")).to_contain_text(HOSTILE, timeout=WAIT_MS)
+    assert_nothing_ran(reports, "#reports-screen")
+
+
 def moved_from_the_keyboard_unseen_by_colleagues(boris: Page, hanna: Page, deals: dict[str, str]) -> None:
     """Boris moves Chains with the card's stage select and Enter: Hanna's open funnel follows; his console
     never got Anna's deals.
@@ -226,6 +239,9 @@ def deal_card_shows_everything(anna: Page, deals: dict[str, str]) -> None:
     tile(anna, deals["Tyres"], "Proposal").click()
     card = anna.locator("#card")
     expect(card.locator("#card-stage")).to_have_text("Proposal", timeout=WAIT_MS)
+    expect(card.locator("h2.title")).to_have_text(TITLES["Tyres"])
+    expect(tile(anna, deals["Tyres"], "Proposal")).to_contain_text(TITLES["Tyres"])
+    assert_nothing_ran(anna, "#board")
     expect(card.locator(".lines tbody td")).to_have_text(["Winter tyre", "4", "25.00 EUR", "100.00 EUR"])
     expect(card.locator(".activities li")).to_have_count(3, timeout=WAIT_MS)
     expect(card.locator(".timeline li")).not_to_have_count(0)

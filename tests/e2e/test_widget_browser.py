@@ -2,8 +2,9 @@
 
 Themed by the tag, the pre-chat form first; the operator's typing and name shown, the visitor's typing
 shown to the operator, a hidden note never on the page, and after closing the rating asked and stored.
-With every console closed, nobody is available: the widget offers the offline form instead, and the
-message left there becomes a lead whose contact has the visitor's e-mail.
+With nobody available (no console open, or every work day ended) the widget offers the offline form
+instead, live while its page is open, and the chat again as a manager comes; the message left in the
+offline form becomes a lead whose contact has the visitor's e-mail.
 A screenshot of the widget is left in the test's folder for a reviewer.
 """
 
@@ -68,10 +69,6 @@ def test_the_embedded_widget_shows_a_person_typing_names_and_asks_for_a_rating(
 
 async def embedded(settings: Settings, folder: Path) -> None:
     await available(settings, expected=False)  # the demo's managers are at work, but no console is open
-    consoles = {
-        email: await console(settings, await session(settings, email, DEMO_PASSWORD))
-        for email in ("anna@example.com", "boris@example.com")
-    }
     async with async_playwright() as playwright:
         # Root (as in CI) cannot use Chromium's sandbox. The shop and the chat both live on this machine
         # here, where Chromium would hold the shop's page off the loopback address; on the web both are public.
@@ -79,18 +76,28 @@ async def embedded(settings: Settings, folder: Path) -> None:
         browser = await playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox", f"--disable-features={local}"]
         )
+        consoles: dict[str, Any] = {}
         try:
-            await available(settings, expected=True)
+            # A visitor whose page opened while nobody could chat is offered the chat as managers come.
             page = await shop(browser, settings)
+            await expect(page.frame_locator("iframe").locator("#offline")).to_be_visible(timeout=WAIT_MS)
+            for email in ("anna@example.com", "boris@example.com"):
+                consoles[email] = await console(settings, await session(settings, email, DEMO_PASSWORD))
+            await expect(page.frame_locator("iframe").locator("#offline")).to_be_hidden(timeout=WAIT_MS)
             await chat(page, settings, consoles, folder)
+
+            # ... and, the page open, is offered the offline form as the last of them ends the work day.
+            page = await shop(browser, settings)
+            widget = page.frame_locator("iframe")
+            await expect(widget.locator("#prechat")).to_be_visible(timeout=WAIT_MS)
             for socket in consoles.values():
-                await socket.close()
-            await available(settings, expected=False)
-            await leave_a_message(await shop(browser, settings), settings, folder)
+                assert (await command(socket, {"type": "work_day", "action": "end"}))["type"] == "ack"
+            await expect(widget.locator("#offline")).to_be_visible(timeout=WAIT_MS)
+            await leave_a_message(page, settings, folder)
         finally:
             await browser.close()
-    for socket in consoles.values():
-        await socket.close()
+            for socket in consoles.values():
+                await socket.close()
 
 
 async def shop(browser: Browser, settings: Settings) -> Page:

@@ -130,7 +130,21 @@ def _body_cases() -> list[Case]:
         case("json", "deep JSON object", signed(b'{"a":' * 10_000 + b"1" + b"}" * 10_000), 400, "body"),
         case("json", "nested deeper than the format", signed(event("h-nest", extra=[[[[[[[[[1]]]]]]]]])), 400, "body"),
         case("json", "NaN", signed(valid.replace(b'"started"', b'"started", "duration": NaN')), 400, "body"),
+        case("type", "JSON sent as form data", _typed(event("h-form-type"), "application/x-www-form-urlencoded"), 415),
+        case("type", "JSON sent as plain text", _typed(event("h-text-type"), "text/plain"), 415),
+        case("type", "JSON sent as XML", _typed(event("h-xml-type"), "application/xml; charset=utf-8"), 415),
     ]
+
+
+def _typed(body: dict[str, Any], content_type: str) -> Build:
+    """A correctly signed request whose Content-Type names another format than the one it carries."""
+    sign = signed(body)
+
+    def build() -> CallRequest:
+        request = sign()
+        return CallRequest(request.path, request.body, {**request.headers, "Content-Type": content_type})
+
+    return build
 
 
 SCRIPTS = [

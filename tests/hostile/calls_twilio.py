@@ -55,6 +55,7 @@ def twilio_cases() -> list[Case]:
         case("twilio", "forged: parameters changed after signing", _twilio_tampered(), 401),
         case("twilio", "missing Twilio signature", _twilio_unsigned(), 401),
         case("twilio", "stale Timestamp", twilio("CA-h4", age=3600), 401),
+        case("twilio", "signed form sent as JSON", _twilio_typed("CA-h6", "application/json"), 415),
         case("twilio", "Timestamp not a date", twilio("CA-h5", Timestamp="yesterday"), 400, "Timestamp"),
         case(
             "twilio", "10 MB form body", lambda: CallRequest(f"/calls/twilio/{TWILIO_LINE}", b"a=" + b"b" * TEN_MB), 413
@@ -108,5 +109,16 @@ def _twilio_unsigned() -> Build:
         request = signed_request()
         headers = {k: v for k, v in request.headers.items() if k != TWILIO_SIGNATURE_HEADER}
         return CallRequest(request.path, request.body, headers)
+
+    return build
+
+
+def _twilio_typed(call_sid: str, content_type: str) -> Build:
+    """A correctly signed callback whose Content-Type names another format than Twilio's form data."""
+    sign = twilio(call_sid)
+
+    def build() -> CallRequest:
+        request = sign()
+        return CallRequest(request.path, request.body, {**request.headers, "Content-Type": content_type})
 
     return build

@@ -32,6 +32,10 @@ class Submission:
         return self.body if isinstance(self.body, bytes) else json.dumps(self.body).encode()
 
 
+TEXT = {"Content-Type": "text/plain;charset=UTF-8"}
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
 def valid(key: str, **fields: Any) -> dict[str, Any]:
     """A submission the form takes, with ``fields`` changed."""
     return {
@@ -105,6 +109,9 @@ def form_cases() -> list[Case]:
         _refused("json", "not UTF-8", b'{"version": 1, "fields": {"name": "\xff\xfe"}}', 400),
         _refused("json", "a JSON list", [valid("list-0001")], 400),
         _refused("json", "NaN", b'{"version": NaN}', 400),
+        # A type a page may send without asking the browser first (no CORS preflight) is not read as JSON.
+        _refused("type", "JSON sent as plain text", valid("type-0001"), 415, headers={"Origin": SITE, **TEXT}),
+        _refused("type", "JSON sent as form data", valid("type-0002"), 415, headers={"Origin": SITE, **FORM}),
         _refused("json", "nested 10000 deep", b"[" * 10_000 + b"]" * 10_000, 413),
         _refused("json", "nested 500 deep", b'{"a":' * 500 + b"1" + b"}" * 500, 400),
         _refused("size", "oversized body", valid("big-0001", comment="x" * BODY_LIMIT), 413),

@@ -122,8 +122,17 @@ async def one_call_each(store: EventStore, settings: Settings, anna: UUID) -> No
             await post_event(http, forged, sign=lambda body: {}),
         ]
         assert [r.status_code for r in refusals] == [401, 401, 401], [r.text for r in refusals]
-        answers = [await post_event(http, event) for event in scrambled]
+        # Each sent as a provider sends, signed when sent: a retry carries a signature of its own.
+        signed_at = iter(range(len(scrambled), 0, -1))
+        answers = [
+            await post_event(http, event, sign=lambda body: signed_headers(body, at=clock.time() - next(signed_at)))
+            for event in scrambled
+        ]
         assert [a.status_code for a in answers] == [200] * len(scrambled), [a.text for a in answers]
+        again = call_event("started")
+        once = signed_headers(json.dumps(again).encode())
+        replays = [await post_event(http, again, sign=lambda _body: once) for _ in range(2)]
+        assert [r.status_code for r in replays] == [200, 409], [r.text for r in replays]
         for status in ("ringing", "in-progress", "completed"):
             answer = await post_twilio(http, twilio_params(status, "CA1", CallDuration="42"))
             assert answer.status_code == 200, answer.text

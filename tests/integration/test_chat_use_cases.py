@@ -20,6 +20,7 @@ from application.route_handed_lead import route_handed_lead
 from application.transfer_conversation import TransferRefused, hand_to_team, transfer_to_colleague
 from application.work_day import change_work_day
 from domain.channels import Channel
+from domain.contact import Contact
 from domain.identities import conversation_id, lead_id
 from domain.inbound import InboundMessage
 from domain.lead import Lead, LeadStatus
@@ -69,6 +70,11 @@ def test_a_transfer_moves_the_lead_and_the_load_and_respects_presence_and_capaci
     assert (done.previous_holder, holder(store, chat)) == (ann, (away, LeadStatus.ASSIGNED))
     assert manager_load(store, ann)["open_leads"] == 0
     assert manager_load(store, away)["open_leads"] == 1
+    lead = store.load(lead_id(chat))
+    assert isinstance(lead, Lead)
+    contact = store.load(lead.contact_id)
+    assert isinstance(contact, Contact)
+    assert contact.responsible_manager_id == away  # the contact card is the new holder's to see
     reply(store, chat, away, "Away here", "r1")  # theirs now
     with pytest.raises(NotYourConversation):
         reply(store, chat, ann, "still mine?", "r2")

@@ -98,12 +98,27 @@ def test_list_reports_come_a_page_at_a_time_and_their_files_hold_every_row(
 ) -> None:
     crm, h = sales
     d = h.deals
-    for name, params in (("won-deals", {}), ("overdue-deals", {}), ("expected-sales", MARCH)):
+    paged = {
+        "won-deals": {},
+        "overdue-deals": {},
+        "expected-sales": MARCH,
+        "deals-by-contact": MARCH,
+        "deals-by-company": MARCH,
+        "company-profitability": {},
+    }
+    for name, params in paged.items():
         whole = answer(crm, name, **params)
         assert whole["next"] is None
         pages = every_page(crm, name, **params)
-        assert [len(page) for page in pages] == [1, 1], name
+        assert [len(page) for page in pages] == [1] * len(whole["rows"]), name
         assert [row for page in pages for row in page] == whole["rows"], name
+    # Bolt's two currencies fall on two pages, each counted over the whole period.
+    by_company = every_page(crm, "deals-by-company", **MARCH)
+    assert [picked(page, "company", "currency", "deals") for page in by_company] == [
+        [("Acme", "EUR", 2)],
+        [("Bolt", "EUR", 1)],
+        [("Bolt", "USD", 1)],
+    ]
     assert [page[0]["deal_id"] for page in every_page(crm, "won-deals")] == [str(d["d1"]), str(d["d5"])]
 
     for bad in ({"cursor": "bm90IG9uZQ"}, {"limit": "0"}, {"limit": "10001"}):
@@ -126,6 +141,10 @@ def test_list_reports_come_a_page_at_a_time_and_their_files_hold_every_row(
     sheet = load_workbook(io.BytesIO(as_xlsx.content)).active
     assert sheet is not None
     assert [row[0].value for row in list(sheet.iter_rows())[1:]] == [str(d["d1"]), str(d["d5"])]
+    by_contact = crm.get("dora", "/api/reports/deals-by-contact", format="csv", limit="1", **MARCH)
+    assert by_contact.status_code == 200, by_contact.text
+    contacts = list(csv.DictReader(io.StringIO(by_contact.content.decode("utf-8-sig"))))
+    assert [(row["contact"], row["deals"]) for row in contacts] == [("Kim", "2"), ("Lee", "1")]
 
 
 def test_every_report_answers_every_role_alike_from_the_days_kept_and_from_the_rows(

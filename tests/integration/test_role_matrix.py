@@ -216,6 +216,7 @@ async def test_socket_commands_and_live_pushes_follow_the_matrix(
     async with serving(settings):
         consoles = {role: await console(settings, role) for role in ROLES}
         got: dict[Role, dict[str, str]] = {}
+        listed: dict[tuple[Role, str], tuple[set[str], dict[str, int]]] = {}
         for role, (socket, _) in consoles.items():
             commands = {
                 "history": {"type": "history", "conversation_id": boris},
@@ -225,6 +226,10 @@ async def test_socket_commands_and_live_pushes_follow_the_matrix(
                 "work_day": {"type": "work_day", "action": "start"},
             }
             got[role] = {name: (await answer_to(socket, command))["type"] for name, command in commands.items()}
+            # The list's pages and counts, whatever filter is asked, hold only what the role may see.
+            for only in ("all", "team", "offered"):
+                page = await answer_to(socket, {"type": "conversations", "filter": only})
+                listed[role, only] = ({c["id"] for c in page["conversations"]}, page["counts"])
         # Live: Boris's conversation and message change, then Anna's. The consoles that may see Boris's
         # get both of his frames; the manager's, which may not, gets Anna's and nothing of his before it.
         # (Both changes may reach the gateway together and go out as one push, conversations first:
@@ -254,6 +259,12 @@ async def test_socket_commands_and_live_pushes_follow_the_matrix(
     allowed = {"history": "history", "reply": "ack", "close": "ack", "accept": "error", "work_day": "ack"}
     assert got == {Role.MANAGER: refused, Role.HEAD: allowed, Role.DIRECTOR: allowed, Role.ADMIN: allowed}
     assert boris not in ready[Role.MANAGER]
+    for only in ("all", "team", "offered"):
+        rows, counts = listed[Role.MANAGER, only]
+        assert boris not in rows
+        assert rows <= ready[Role.MANAGER]
+        assert counts["all"] == len(listed[Role.MANAGER, "all"][0])  # counted among the manager's own only
+    assert all(boris in listed[role, "all"][0] for role in (Role.HEAD, Role.DIRECTOR, Role.ADMIN))
     assert all(boris in ready[role] for role in (Role.HEAD, Role.DIRECTOR, Role.ADMIN))
     assert pushed[Role.MANAGER] == set()
     assert all(pushed[role] == {"conversation", "message"} for role in (Role.HEAD, Role.DIRECTOR, Role.ADMIN))

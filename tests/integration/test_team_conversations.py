@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -86,3 +87,36 @@ def test_the_team_filter_keeps_the_conversations_of_ones_teams_among_those_one_m
     refused = http.get("/api/conversations?filter=theirs", headers={"Authorization": f"Bearer {tokens['anna']}"})
     assert refused.status_code == 400
     assert "'filter'" in refused.json()["error"]
+
+
+def listed(http: TestClient, token: str, query: str) -> dict[str, Any]:
+    answer = http.get(f"/api/conversations?{query}", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def test_every_filter_and_search_pages_with_its_cursor_and_counts_only_what_the_role_may_see(
+    gateway: tuple[TestClient, dict[str, str]],
+) -> None:
+    http, tokens = gateway
+    first = listed(http, tokens["head"], "filter=all&limit=1")
+    assert [c["address"] for c in first["conversations"]] == ["webchat:v2"]
+    assert first["counts"] == {"all": 2, "mine": 0, "team": 1, "unassigned": 0, "offered": 0, "closed": 0}
+    second = listed(http, tokens["head"], f"filter=all&limit=1&cursor={first['next_cursor']}")
+    assert ([c["address"] for c in second["conversations"]], second["next_cursor"], second["counts"]) == (
+        ["webchat:v1"],
+        None,
+        None,  # counted with the first page only
+    )
+    found = listed(http, tokens["head"], "q=HELLO+v1&channel=webchat")
+    assert [c["address"] for c in found["conversations"]] == ["webchat:v1"]
+    assert found["counts"]["all"] == 1
+    assert listed(http, tokens["head"], "channel=email")["counts"]["all"] == 0
+    # A manager's counts and pages hold only their own, whatever the filter asks.
+    assert listed(http, tokens["bob"], "filter=all")["counts"] == dict.fromkeys(found["counts"], 0)
+    mine = listed(http, tokens["anna"], "filter=mine")
+    assert [c["address"] for c in mine["conversations"]] == ["webchat:v1"]
+    assert mine["counts"]["all"] == 1
+    for bad in ("channel=fax", "q=" + "x" * 201, "q=a%00b", "filter=theirs", "limit=0"):
+        refused = http.get(f"/api/conversations?{bad}", headers={"Authorization": f"Bearer {tokens['anna']}"})
+        assert refused.status_code == 400, bad

@@ -34,6 +34,7 @@ class Case:
     secret: str | bytes | None = SECRET
     bot: str = "shop"
     method: str = "POST"
+    content_type: str | None = None
 
 
 def update(api: FakeBotApi, update_id: int, text: str | None, **fields: Any) -> bytes:
@@ -59,6 +60,8 @@ def corpus(api: FakeBotApi) -> list[Case]:
         Case("deep JSON", 400, b"[" * 100_000 + b"]" * 100_000),
         Case("invalid UTF-8", 400, b'{"update_id": 8, "message": {"text": "\xff\xfe"}}'),
         Case("NaN", 400, b'{"update_id": NaN}'),
+        Case("form data", 415, update(api, 15, "as a form"), content_type="application/x-www-form-urlencoded"),
+        Case("plain text", 415, update(api, 16, "as text"), content_type="text/plain; charset=utf-8"),
         Case("UTF-16", 400, update(api, 14, "utf-16").decode().encode("utf-16")),
         Case("NUL in text", 400, update(api, 9, "nul \x00 here")),
         Case("lone surrogate in text", 400, update(api, 10, "x").replace(b'"x"', b'"\\ud800"')),
@@ -89,6 +92,9 @@ async def raw_status(settings: Settings, *, chunked: bool) -> bytes:
 
 
 async def send(client: httpx.AsyncClient, settings: Settings, case: Case) -> httpx.Response:
+    if case.content_type is not None and isinstance(case.secret, str):
+        typed = {HEADER: case.secret, "Content-Type": case.content_type}
+        return await client.request(case.method, webhook_url(settings, case.bot), content=case.body, headers=typed)
     headers = {HEADER: case.secret} if case.secret is not None else {}
     return await client.request(case.method, webhook_url(settings, case.bot), content=case.body, headers=headers)
 

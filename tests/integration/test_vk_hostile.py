@@ -32,6 +32,9 @@ class Case:
     answer: str | None = None  # the body expected, when it matters
 
 
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
 def body(data: object) -> bytes:
     return json.dumps(data).encode()
 
@@ -85,6 +88,8 @@ CASES = [
     Case("lone surrogate in text", post(body(event()).replace(b"hostile", b"\\ud800")), 400),
     Case("control character in text", post(event("bell \x07")), 400),
     Case("NaN", post(body(event()).replace(b'"date": 1767225600', b'"date": NaN')), 400),
+    Case("sent as form data", post(event("as a form"), headers={"Content-Type": FORM_TYPE}), 415),
+    Case("sent as plain text", post(event("as text"), headers={"Content-Type": "text/plain"}), 415),
     Case("not an object", post(b"[]"), 400),
     Case("empty body", post(b""), 400),
     Case("not JSON", post(b"type=message_new&secret=" + SECRET.encode()), 400),

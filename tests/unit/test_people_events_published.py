@@ -19,7 +19,7 @@ from domain.company import CompanyDetails
 from domain.identities import conversation_id, lead_id
 from domain.inbound import InboundMessage
 from domain.lead_details import LeadDetails
-from services.router.published import encode, public_event
+from services.router.published import encode, public_event, stored_public_event
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -47,6 +47,8 @@ def test_every_event_of_people_and_leads_is_plain_json() -> None:
         event = public_event(store, notification)
         types.append(event.type)
         assert json.loads(encode(event))["type"] == event.type
+        # The relay reads the stored JSON instead of the event object: the same record on the topic.
+        assert json.loads(encode(stored_public_event(notification))) == json.loads(encode(event))
         if event.type == "Lead.DetailsChanged":
             assert event.data["amount"] == "1200.50"  # decimal text, as every amount on the topic
     assert {"Lead.DetailsChanged", "Lead.Qualified", "Contact.Merged", "Company.ContactLinked"} <= set(types)

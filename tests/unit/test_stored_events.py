@@ -57,3 +57,8 @@ def test_ids_times_and_decimals_are_untagged_at_any_depth() -> None:
 def test_a_stored_event_that_is_not_the_stores_json_is_refused(state: bytes, says: str) -> None:
     with pytest.raises(UnreadableStoredEvent, match=says):
         published(_row(state))
+
+
+def test_an_integer_past_64_bits_is_read_exactly() -> None:
+    state = b'{"timestamp": "2026-01-01T00:00:00+00:00", "count": 123456789012345678901234567890}'
+    assert published(_row(state)).data["count"] == 123456789012345678901234567890

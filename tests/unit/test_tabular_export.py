@@ -11,10 +11,23 @@ from uuid import UUID
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from services.console.tabular_export import FORMULA_STARTS, Table, csv_bytes, xlsx_bytes
+from services.console.tabular_export import BLANKS, FORMULA_STARTS, Table, csv_bytes, xlsx_bytes
 
-TRAPS = ["=1+2", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", '=HYPERLINK("http://x","y")']
+TRAPS = [
+    "=1+2",
+    "+1",
+    "-1",
+    "@SUM(A1)",
+    "\t=1",
+    "\r=1",
+    '=HYPERLINK("http://x","y")',
+    " =1+2",
+    "\n=1+2",
+    "\uff1dSUM(A1)",  # a full-width equals sign, a formula to spreadsheets in East Asian locales
+    "\u00a0@SUM(A1)",
+]
 
 
 def read_csv(table: Table) -> list[list[str]]:
@@ -40,7 +53,7 @@ def test_numbers_days_times_and_ids_are_written_as_they_are() -> None:
 def test_any_text_comes_back_from_csv_and_none_starts_a_formula(texts: list[str]) -> None:
     rows = read_csv(Table("t", ("text",), [(t,) for t in texts]))
     for text, [written] in zip(texts, rows[1:], strict=True):
-        assert not written.startswith(FORMULA_STARTS)
+        assert not written.lstrip(BLANKS).startswith(FORMULA_STARTS)
         assert written in (text, "'" + text)
 
 
@@ -60,7 +73,40 @@ def test_an_xlsx_sheet_reads_back_with_text_as_text_and_numbers_as_numbers() -> 
     assert sheet.title == "wondeals March"
     cells = list(sheet.iter_rows())
     assert [c.value for c in cells[0]] == list(table.columns)
-    assert (cells[1][0].value, cells[1][0].data_type) == (TRAPS[0], "s")
+    assert (cells[1][0].value, cells[1][0].data_type) == ("'" + TRAPS[0], "s")
     assert (cells[1][1].value, cells[1][2].value) == (1000.5, 3)
     assert cells[1][3].value == at.replace(tzinfo=None)
     assert [c.value for c in cells[2]] == ["Tyres", 0, 0, None, None]
+
+
+def test_every_csv_cell_is_quoted_so_a_semicolon_cannot_start_a_cell_of_its_own() -> None:
+    content = csv_bytes(Table("t", ("name",), [('Ann;=HYPERLINK("http://x","y")',), (-3,)])).decode("utf-8-sig")
+    assert content.splitlines()[1:] == ['"Ann;=HYPERLINK(""http://x"",""y"")"', '"-3"']
+    # Read with ";" as the separator, the quoted cell stays whole.
+    assert list(csv.reader(content.splitlines()[1:2], delimiter=";")) == [['Ann;=HYPERLINK("http://x","y")']]
+
+
+def test_header_cells_are_neutralised_as_rows_are_in_both_formats() -> None:
+    table = Table("t", ("=cmd|' /C calc'!A0", "name"), [("x", "y")])
+    assert read_csv(table)[0] == ["'=cmd|' /C calc'!A0", "name"]
+    sheet = load_workbook(io.BytesIO(xlsx_bytes(table))).active
+    assert sheet is not None
+    header = next(sheet.iter_rows())
+    assert [(c.value, c.data_type) for c in header] == [("'=cmd|' /C calc'!A0", "s"), ("name", "s")]
+
+
+@given(st.lists(st.text(), max_size=5))
+def test_any_text_goes_into_xlsx_as_a_text_cell_and_none_starts_a_formula(texts: list[str]) -> None:
+    sheet = load_workbook(io.BytesIO(xlsx_bytes(Table("t", ("text",), [(t,) for t in texts])))).active
+    assert sheet is not None
+    for text, [cell] in zip(texts, list(sheet.iter_rows())[1:], strict=True):
+        assert cell.data_type == "s" or cell.value is None
+        written = cell.value or ""
+        assert isinstance(written, str)
+        assert not written.lstrip(BLANKS).startswith(FORMULA_STARTS)
+        kept = _lines(ILLEGAL_CHARACTERS_RE.sub("", text))  # XML reads any line break back as \n
+        assert _lines(written) in (kept, "'" + kept)
+
+
+def _lines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")

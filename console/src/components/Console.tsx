@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { logOut, teamConversations } from "../api";
+import { logOut } from "../api";
 import { announce } from "../alerts";
 import { teamMates, typists } from "../chat";
-import { isOfferedTo, keeps, matches, pinnedFirst, type Filter } from "../conversations";
+import { CHANNEL_MARKS, isOfferedTo, keeps, matches, pinnedFirst, type Filter } from "../conversations";
 import { ConsoleStore } from "../store";
 import { useChat } from "../useChat";
 import { ContactCard } from "./ContactCard";
@@ -15,6 +15,8 @@ import { Views, type View } from "./crm/Views";
 import type { FrameSource } from "../crm/types";
 
 const HASH = /^#c=([0-9a-f-]{36})$/;
+const CHANNELS = Object.keys(CHANNEL_MARKS).sort();
+const SEARCH_AFTER_MS = 250; // the gateway is asked once the operator stops typing
 
 function useStore(token: string, loggedOut: (reason: string) => void): ConsoleStore {
   const opened = useRef<(id: string) => void>(() => undefined);
@@ -61,28 +63,29 @@ export function Console({ token, loggedOut }: { token: string; loggedOut: (reaso
   const rows = useMemo(() => {
     if (!operator) return [];
     return [...state.conversations.values()]
-      .filter((c) => keeps(filter, c, operator, mates) && (!channel || c.channel === channel) && matches(c, search, state.messages.get(c.id)))
+      .filter(
+        (c) =>
+          keeps(filter, c, operator, mates) &&
+          (!channel || c.channel === channel) &&
+          (matches(c, search, state.messages.get(c.id)) || state.found.has(c.id)),
+      )
       .sort(pinnedFirst(pinned));
-  }, [state.conversations, state.messages, operator, filter, channel, search, mates, pinned]);
-  const channels = useMemo(() => [...new Set([...state.conversations.values()].map((c) => c.channel))].sort(), [state.conversations]);
-  const offers = operator ? [...state.conversations.values()].filter((c) => isOfferedTo(c, operator)) : [];
-
-  const mine = operator
-    ? [...state.conversations.values()].filter((c) => c.manager_id === operator.manager_id && c.status !== "closed").length
-    : 0;
+  }, [state.conversations, state.messages, state.found, operator, filter, channel, search, mates, pinned]);
+  // The bar's figures are the gateway's counts, of every page; until they come, those of the rows read.
+  const held = [...state.conversations.values()];
+  const offers = state.totals?.offered ?? (operator ? held.filter((c) => isOfferedTo(c, operator)).length : 0);
+  const mine = state.totals?.mine ?? held.filter((c) => c.manager_id === operator?.manager_id && c.status !== "closed").length;
 
   function open(id: string | null) {
     store.open(id);
     history.replaceState(null, "", id ? `#c=${id}` : location.pathname);
   }
 
-  // My team's: the gateway's own page of them, beyond the pages the list has read.
+  // Every filter, channel and search is the gateway's to page and count; a search once typing stops.
   useEffect(() => {
-    if (filter !== "team") return;
-    teamConversations(token)
-      .then((page) => store.include(page.conversations))
-      .catch(() => undefined); // the list keeps what it has; the socket's pages still hold the team's
-  }, [filter, token, store]);
+    const timer = setTimeout(() => store.list({ filter, channel, search }), search ? SEARCH_AFTER_MS : 0);
+    return () => clearTimeout(timer);
+  }, [filter, channel, search, store]);
 
   // A link to a conversation (#c=<id>) opens it, on load and when followed.
   useEffect(() => {
@@ -137,7 +140,7 @@ export function Console({ token, loggedOut }: { token: string; loggedOut: (reaso
         operator={operator}
         manager={state.manager}
         link={state.link}
-        offers={offers.length}
+        offers={offers}
         mine={mine}
         workDay={(action) => store.workDay(action)}
         showOffers={() => setFilter("offered")}
@@ -152,7 +155,8 @@ export function Console({ token, loggedOut }: { token: string; loggedOut: (reaso
             filter={filter}
             setFilter={setFilter}
             channel={channel}
-            channels={channels}
+            channels={CHANNELS}
+            counts={state.counts}
             setChannel={setChannel}
             search={search}
             setSearch={setSearch}
@@ -168,7 +172,7 @@ export function Console({ token, loggedOut }: { token: string; loggedOut: (reaso
             open={open}
             accept={(leadId) => store.accept(leadId)}
             toReply={() => replyBox.current?.focus()}
-            more={state.more ? () => void store.showMore() : null}
+            more={state.more ? () => store.showMore() : null}
             pinned={pinned}
             typing={(id) => typists(chat.state, id, Date.now()).length > 0}
           />

@@ -4,8 +4,11 @@ import { customerName } from "../conversations";
 import type { Contact, Conversation, Operator } from "../types";
 import { ChannelIcon } from "./ChannelIcon";
 
-/** The customer's contact in the CRM, when there is one the operator may see. */
-function useContact(token: string, contactId: string | null | undefined): Contact | null | "unknown" {
+/**
+ * The customer's contact in the CRM, when there is one the operator may see; read again when the
+ * conversation changes hands (``holder``), for a transfer can make it the operator's to see.
+ */
+function useContact(token: string, contactId: string | null | undefined, holder: string | null): Contact | null | "unknown" {
   const [found, setFound] = useState<Contact | null | "unknown">("unknown");
   useEffect(() => {
     setFound("unknown");
@@ -17,13 +20,13 @@ function useContact(token: string, contactId: string | null | undefined): Contac
     return () => {
       current = false;
     };
-  }, [token, contactId]);
+  }, [token, contactId, holder]);
   return found;
 }
 
 /** Who the customer is, whether the CRM knows them, and where the conversation stands. */
 export function ContactCard({ conversation: c, operator, token }: { conversation: Conversation; operator: Operator; token: string }) {
-  const contact = useContact(token, c.contact_id);
+  const contact = useContact(token, c.contact_id, c.manager_id);
   const holder = c.manager_id === null ? "nobody yet" : c.manager_id === operator.manager_id ? "you" : "a colleague";
   const known = contact !== "unknown" && contact !== null ? contact : null;
   return (

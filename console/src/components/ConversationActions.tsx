@@ -1,8 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ChatStore } from "../chat";
 import type { Conversation, Operator } from "../types";
-import { InviteForm } from "./InviteForm";
-import { TransferForm } from "./TransferForm";
+import { ColleagueChoice } from "./ColleagueChoice";
 
 interface Props {
   conversation: Conversation;
@@ -70,16 +69,18 @@ export function ConversationActions({ conversation: c, operator, chat, close }: 
         )}
       </span>
       {form === "transfer" && (
-        <TransferForm
-          colleagues={colleagues}
+        <ColleagueChoice
+          act="transfer"
+          label="Transfer to"
+          colleagues={colleagues.filter((m) => m.id !== c.manager_id)}
           teams={teams}
-          holder={c.manager_id}
-          toColleague={(id) => chat.transfer(c.id, id)}
-          toTeam={(team) => chat.handToTeam(c.id, team)}
+          choose={(to) => (to.kind === "team" ? chat.handToTeam(c.id, to.id) : chat.transfer(c.id, to.id))}
           cancel={done("transferOpen")}
         />
       )}
-      {form === "invite" && <InviteForm colleagues={invitable} invite={(id) => chat.invite(c.id, id)} cancel={done("inviteOpen")} />}
+      {form === "invite" && (
+        <ColleagueChoice act="invite" label="Invite" colleagues={invitable} choose={(to) => chat.invite(c.id, to.id)} cancel={done("inviteOpen")} />
+      )}
     </>
   );
 }

@@ -1,3 +1,4 @@
+import { useEffect, useRef } from "preact/hooks";
 import { age, customerName, isOfferedTo } from "../conversations";
 import { ChannelIcon } from "./ChannelIcon";
 import { unread } from "../unread";
@@ -18,7 +19,10 @@ interface Props {
   typing?: (conversationId: string) => boolean; // whether the customer or a colleague types in it now
 }
 
-/** The conversations, newest activity first; ↑/↓ move, Enter goes to the reply box. */
+const NEXT = new Set(["ArrowDown", "j"]);
+const PREVIOUS = new Set(["ArrowUp", "k"]);
+
+/** The conversations, newest activity first; ↑/↓ (or j/k) move, Enter goes to the reply box. */
 export function ConversationList(props: Props) {
   const { rows, operator, current, seen, messages, now, open, accept, toReply, more, pinned = [], typing } = props;
   const showMore = more && (
@@ -26,11 +30,16 @@ export function ConversationList(props: Props) {
       Show more conversations
     </button>
   );
+  const list = useRef<HTMLDivElement>(null);
+  // The open conversation stays in sight as the keyboard moves through a list longer than the screen.
+  useEffect(() => {
+    if (current) list.current?.querySelector(`[data-id="${CSS.escape(current)}"]`)?.scrollIntoView({ block: "nearest" });
+  }, [current]);
   function keys(event: KeyboardEvent) {
     const at = rows.findIndex((c) => c.id === current);
-    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    if ((NEXT.has(event.key) || PREVIOUS.has(event.key)) && !event.altKey && !event.ctrlKey && !event.metaKey) {
       event.preventDefault();
-      const next = rows[event.key === "ArrowDown" ? Math.min(rows.length - 1, at + 1) : Math.max(0, at - 1)];
+      const next = rows[NEXT.has(event.key) ? Math.min(rows.length - 1, at + 1) : Math.max(0, at - 1)];
       if (next) open(next.id);
     } else if (event.key === "Enter" && current) {
       event.preventDefault();
@@ -47,7 +56,7 @@ export function ConversationList(props: Props) {
     );
   }
   return (
-    <div id="list" role="listbox" tabIndex={0} aria-label="Conversations" onKeyDown={keys}>
+    <div id="list" ref={list} role="listbox" tabIndex={0} aria-label="Conversations" onKeyDown={keys}>
       {rows.map((c) => {
         const count = c.id === current ? 0 : unread.count(c.message_count, seen.get(c.id));
         const offered = isOfferedTo(c, operator);

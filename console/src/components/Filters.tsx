@@ -1,5 +1,6 @@
 import type { RefObject } from "preact";
 import { FILTERS, type Filter } from "../conversations";
+import type { Counts } from "../listing";
 
 interface Props {
   filter: Filter;
@@ -10,9 +11,10 @@ interface Props {
   search: string;
   setSearch: (search: string) => void;
   searchBox: RefObject<HTMLInputElement>;
+  counts: Counts | null; // each tab's, in the channel and search chosen
 }
 
-export function Filters({ filter, setFilter, channel, channels, setChannel, search, setSearch, searchBox }: Props) {
+export function Filters({ filter, setFilter, channel, channels, setChannel, search, setSearch, searchBox, counts }: Props) {
   return (
     <div id="filters">
       <input
@@ -36,6 +38,7 @@ export function Filters({ filter, setFilter, channel, channels, setChannel, sear
             onClick={() => setFilter(value)}
           >
             {label}
+            {counts && <span class="count"> {counts[value]}</span>}
           </button>
         ))}
       </div>

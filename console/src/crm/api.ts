@@ -37,7 +37,7 @@ async function refusal(response: Response): Promise<Error> {
   return new Error(message);
 }
 
-async function call<T>(token: string, path: string, init: RequestInit = {}): Promise<T> {
+export async function call<T>(token: string, path: string, init: RequestInit = {}): Promise<T> {
   const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
   if (init.body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(path, { ...init, headers });

@@ -118,6 +118,8 @@ export interface ReportTable {
   report: string;
   columns: string[];
   rows: Record<string, Cell>[];
+  /** A report given in pages: the cursor to the rows after these, null on the last page. */
+  next?: string | null;
 }
 
 /** The CRM's frames on the console socket; the console's own frames pass by untouched. */

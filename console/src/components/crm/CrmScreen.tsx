@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
 import type { FrameSource, RecordRef } from "../../crm/types";
+import { Campaigns } from "./Campaigns";
 import { DealBoard } from "./DealBoard";
 import { RecordPanel } from "./RecordPanel";
 import { LazyReports } from "./LazyReports";
@@ -7,7 +8,7 @@ import { TasksToday } from "./TasksToday";
 import "./crm.css";
 
 interface Props {
-  view: "deals" | "tasks" | "reports";
+  view: "deals" | "tasks" | "reports" | "campaigns";
   token: string;
   frames: FrameSource;
 }
@@ -21,6 +22,7 @@ export function CrmScreen({ view, token, frames }: Props) {
         {view === "deals" && <DealBoard token={token} frames={frames} current={record?.kind === "deal" ? record.id : null} open={(id) => open({ kind: "deal", id })} />}
         {view === "tasks" && <TasksToday token={token} frames={frames} open={open} />}
         {view === "reports" && <LazyReports token={token} frames={frames} />}
+        {view === "campaigns" && <Campaigns token={token} />}
       </div>
       {record && <RecordPanel token={token} record={record} frames={frames} open={open} />}
     </main>

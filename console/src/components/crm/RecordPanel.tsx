@@ -1,8 +1,7 @@
 import { useEffect, useRef } from "preact/hooks";
 import type { FrameSource, RecordRef } from "../../crm/types";
 import { DealCard } from "./DealCard";
-import { LeadCard } from "./LeadCard";
-import { PersonCard } from "./PersonCard";
+import { RecordCard } from "./RecordCard";
 
 interface Props {
   token: string;
@@ -37,9 +36,11 @@ export function RecordPanel({ token, record, frames, open }: Props) {
       <button type="button" id="close-card" class="close" onClick={() => open(null)} aria-label="Close the card">
         ×
       </button>
-      {record.kind === "deal" && <DealCard key={record.id} token={token} dealId={record.id} frames={frames} open={open} />}
-      {record.kind === "lead" && <LeadCard key={record.id} token={token} leadId={record.id} open={open} />}
-      {record.kind === "contact" && <PersonCard key={record.id} token={token} contactId={record.id} />}
+      {record.kind === "deal" ? (
+        <DealCard key={record.id} token={token} dealId={record.id} frames={frames} open={open} />
+      ) : (
+        <RecordCard key={`${record.kind} ${record.id}`} token={token} record={{ kind: record.kind, id: record.id }} open={open} />
+      )}
     </aside>
   );
 }

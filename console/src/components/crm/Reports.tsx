@@ -55,6 +55,11 @@ export function Reports({ token, frames }: { token: string; frames: FrameSource 
         <div class="report-body" data-report={table.value.report}>
           {chart ? <ReportChart data={chart} /> : <p class="muted">Nothing to draw.</p>}
           <ReportTable table={table.value} />
+          {table.value.next && (
+            <p class="muted" id="report-more">
+              The first {table.value.rows.length} rows: narrow the filters to see the rest here; a file of the report holds them all.
+            </p>
+          )}
         </div>
       )}
     </div>

@@ -1,13 +1,14 @@
-export type View = "chats" | "deals" | "tasks" | "reports";
+export type View = "chats" | "deals" | "tasks" | "reports" | "campaigns";
 
 const VIEWS: [View, string][] = [
   ["chats", "Chats"],
   ["deals", "Deals"],
   ["tasks", "Tasks"],
   ["reports", "Reports"],
+  ["campaigns", "Campaigns"],
 ];
 
-/** The console's screens: the chats, and the CRM's deal board, tasks and reports. */
+/** The console's screens: the chats, and the CRM's deal board, tasks, reports and campaigns. */
 export function Views({ view, choose }: { view: View; choose: (view: View) => void }) {
   return (
     <nav id="views" class="tabs" aria-label="Screens">
