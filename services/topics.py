@@ -9,6 +9,7 @@ for (see the README's topics table).
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -38,6 +39,8 @@ DELIVERY_REPORTS_RETENTION_MS = 7 * DAY_MS
 # Call events wait here for the router, which records each call's facts once; as inbound, a week.
 CALLS_RETENTION_MS = 7 * DAY_MS
 DYNAMIC_TOPIC_CONFIG = 1  # the config source of a setting made for the topic itself
+DESCRIBE_ATTEMPTS = 100  # 5 s in all: a topic's configuration reaches the broker a moment after it is made
+DESCRIBE_PAUSE_SECONDS = 0.05
 
 
 class TopicsNotReady(RuntimeError):
@@ -115,7 +118,11 @@ async def create_topics(settings: Settings) -> Topics:
         if missing:
             wanted = [NewTopic(s.name, s.partitions, s.replication_factor, topic_configs=s.configs) for s in missing]
             response = await admin.create_topics(wanted)
-            _raise_refusals("create", [(t[0], t[1], t[2] if len(t) > 2 else None) for t in response.topic_errors])  # noqa: PLR2004
+            results = [(t[0], t[1], t[2] if len(t) > 2 else None) for t in response.topic_errors]  # noqa: PLR2004
+            _raise_refusals("create", results)
+            # A topic the broker's list did not show yet (made a moment ago, by another process or by
+            # hand) is there all the same: it is brought in line like any other.
+            existing |= {name for name, code, _ in results if code == TopicAlreadyExistsError.errno}
         present = [s for s in specs if s.name in existing]
         if present:
             current = await _dynamic_configs(admin, [s.name for s in present])
@@ -135,8 +142,19 @@ async def create_topics(settings: Settings) -> Topics:
 
 
 async def _dynamic_configs(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, dict[str, str]]:
-    """Each topic's own settings (not the broker's defaults), as the broker reports them."""
-    responses = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, n, None) for n in names])
+    """Each topic's own settings (not the broker's defaults), as the broker reports them.
+
+    A topic made a moment ago may be described before its configuration reached the broker, without
+    a single entry; sent back as it is, its own settings would be lost, so it is asked again.
+    """
+    for _ in range(DESCRIBE_ATTEMPTS):
+        responses = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, n, None) for n in names])
+        if all(resource[4] for response in responses for resource in response.resources):
+            break
+        await asyncio.sleep(DESCRIBE_PAUSE_SECONDS)
+    else:
+        msg = "Kafka did not describe the configuration of " + ", ".join(names) + "; try again"
+        raise TopicsNotReady(msg)
     found: dict[str, dict[str, str]] = {}
     for response in responses:
         for resource in response.resources:

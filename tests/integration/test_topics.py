@@ -6,7 +6,7 @@ import asyncio
 import secrets
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from devstack.kafka import LocalKafka
@@ -89,44 +89,52 @@ def test_each_topic_gets_its_retention_partitions_and_replication(kafka: LocalKa
 def test_topics_made_before_are_brought_in_line_and_a_second_run_changes_nothing(kafka: LocalKafka) -> None:
     settings = fresh(kafka)
     topics = Topics.named(settings.topic_prefix)
-
-    async def made_by_hand_with_a_day_of_retention() -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-        await admin.start()
-        try:
-            from aiokafka.admin import NewTopic  # noqa: PLC0415
-
-            await admin.create_topics(
-                [
-                    NewTopic(
-                        topics.domain_events,
-                        1,
-                        1,
-                        topic_configs={"retention.ms": "86400000", "max.message.bytes": "2000000"},
-                    )
-                ]
-            )
-        finally:
-            await admin.close()
-
-    asyncio.run(made_by_hand_with_a_day_of_retention())
+    asyncio.run(made_by_hand_with_a_day_of_retention(settings, topics.domain_events))
     asyncio.run(create_topics(settings))
     asyncio.run(create_topics(settings))
 
-    async def in_line() -> dict[str, dict[str, str]]:
-        # The broker applies a committed config change from its metadata log a moment after the answer.
-        async with asyncio.timeout(WAIT):
-            while True:
-                found = await describe(settings, [topics.domain_events, topics.inbound])
-                if found[topics.domain_events]["retention.ms"] == "-1":
-                    return found
-                await asyncio.sleep(0.2)  # asked again a moment later, not in a loop that starves the broker
-
-    found = asyncio.run(in_line())
+    found = asyncio.run(in_line(settings, topics))
     assert found[topics.inbound]["retention.ms"] == str(INBOUND_RETENTION_MS)
     # What ops set on a topic, and we do not, is kept.
     kept = asyncio.run(describe(settings, [topics.domain_events], ("max.message.bytes",)))
     assert kept[topics.domain_events]["max.message.bytes"] == "2000000"
+
+
+def test_a_topic_the_brokers_list_does_not_show_yet_is_brought_in_line_all_the_same(
+    kafka: LocalKafka, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = fresh(kafka)
+    topics = Topics.named(settings.topic_prefix)
+    asyncio.run(made_by_hand_with_a_day_of_retention(settings, topics.domain_events))
+
+    async def listed_before_it_was_made(_admin: AIOKafkaAdminClient) -> list[str]:
+        return []  # as a broker answers whose metadata has not caught up with a topic made a moment ago
+
+    with monkeypatch.context() as lagging:
+        lagging.setattr(AIOKafkaAdminClient, "list_topics", listed_before_it_was_made)
+        asyncio.run(create_topics(settings))
+    asyncio.run(in_line(settings, topics))
+
+
+async def made_by_hand_with_a_day_of_retention(settings: Settings, name: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        topic = NewTopic(name, 1, 1, topic_configs={"retention.ms": "86400000", "max.message.bytes": "2000000"})
+        await admin.create_topics([topic])
+    finally:
+        await admin.close()
+
+
+async def in_line(settings: Settings, topics: Topics) -> dict[str, dict[str, str]]:
+    """The topics as described once the domain events' retention is the product's (unlimited)."""
+    # The broker applies a committed config change from its metadata log a moment after the answer.
+    async with asyncio.timeout(WAIT):
+        while True:
+            found = await describe(settings, [topics.domain_events, topics.inbound])
+            if found[topics.domain_events]["retention.ms"] == "-1":
+                return found
+            await asyncio.sleep(0.2)  # asked again a moment later, not in a loop that starves the broker
 
 
 def test_more_replicas_than_brokers_is_refused_with_the_brokers_reason(kafka: LocalKafka) -> None:
