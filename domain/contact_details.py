@@ -69,6 +69,9 @@ def checked_custom_fields(changes: object, current: Mapping[str, Scalar]) -> dic
     checked: dict[str, CustomValue] = {}
     for key, value in changes.items():
         name = checked_text("custom_fields", key, max_length=MAX_CUSTOM_KEY_LENGTH, kind=TextKind.IDENTIFIER)
+        if name.startswith("_"):
+            # The event store marks the values it encodes with keys of that shape ("_type_", "_data_").
+            raise InvalidText("custom_fields", f"'{name[:40]}': a field's name may not begin with '_'")
         checked[name] = _custom_value(f"custom_fields.{name}", value)
     kept = {k for k in current if checked.get(k, current[k]) is not None} | {
         k for k, v in checked.items() if v is not None

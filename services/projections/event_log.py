@@ -195,10 +195,9 @@ def _untag_all(values: dict[str, Any] | list[Any]) -> None:
 
 def _untagged(value: dict[str, Any]) -> Any:  # noqa: ANN401 - any JSON value
     """A transcoder-tagged value as the relay publishes it: ids and decimals as text, times in ISO format."""
-    kind = value.get("_type_")
-    if kind is None or len(value) != 2:  # noqa: PLR2004 - a tag has its type and its data
-        return value
-    data = value["_data_"]
+    kind, data = value.get("_type_"), value.get("_data_")
+    if len(value) != 2 or not isinstance(kind, str) or not isinstance(data, str):  # noqa: PLR2004 - type and data
+        return value  # not the store's tag, whatever its keys: a value of the event's own
     if kind == "uuid_hex":
         return f"{data[:8]}-{data[8:12]}-{data[12:16]}-{data[16:20]}-{data[20:]}"
     if kind in ("datetime_iso", "decimal_str"):

@@ -79,6 +79,7 @@ def test_what_changes_nothing_records_nothing() -> None:
         (lambda c: c.change_custom_fields({"size": float("nan")}, by=ANNA), "custom_fields.size"),
         (lambda c: c.change_custom_fields({"size": 2**60}, by=ANNA), "custom_fields.size"),
         (lambda c: c.change_custom_fields({"size": [1]}, by=ANNA), "custom_fields.size"),
+        (lambda c: c.change_custom_fields({"_type_": "uuid_hex", "_data_": "zz"}, by=ANNA), "custom_fields"),
         (lambda c: c.change_custom_fields({f"f{n}": n for n in range(51)}, by=ANNA), "custom_fields"),
         (lambda c: c.change_source("a\nb", by=ANNA), "source"),
     ],

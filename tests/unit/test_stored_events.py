@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any, cast
 from uuid import UUID
@@ -62,3 +63,12 @@ def test_a_stored_event_that_is_not_the_stores_json_is_refused(state: bytes, say
 def test_an_integer_past_64_bits_is_read_exactly() -> None:
     state = b'{"timestamp": "2026-01-01T00:00:00+00:00", "count": 123456789012345678901234567890}'
     assert published(_row(state)).data["count"] == 123456789012345678901234567890
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{"_type_": "x", "plan": "gold"}, {"_type_": 1, "_data_": "x"}, {"_type_": "uuid_hex", "_data_": 7}],
+)
+def test_a_value_shaped_like_a_tag_but_not_one_is_the_events_own(value: dict[str, Any]) -> None:
+    state = b'{"timestamp": "2026-01-01T00:00:00+00:00", "values": ' + json.dumps(value).encode() + b"}"
+    assert published(_row(state)).data["values"] == value
