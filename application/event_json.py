@@ -41,7 +41,8 @@ class OrjsonTranscoder(JSONTranscoder):
     def _tagged(self, value: Any) -> Any:  # noqa: ANN401 - any JSON-able value
         kind = type(value)
         if kind in _PLAIN:
-            if kind is float and not math.isfinite(value):  # orjson would write null, the library NaN
+            # orjson writes null for NaN (the library NaN) and 0.00001 for 1e-05: the library writes those.
+            if kind is float and (not math.isfinite(value) or "e" in repr(value)):
                 raise _NotPlain
             return value
         if kind is dict:

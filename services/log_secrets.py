@@ -25,7 +25,7 @@ SHAPES = (
     ("://", re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@", re.IGNORECASE), r"\1" + HIDDEN + "@"),
     ("bot", re.compile(r"\bbot\d+:[\w-]{20,}"), "bot" + HIDDEN),
     (" ", re.compile(r"\b(bearer|basic)\s+[\w.~+/=-]+", re.IGNORECASE), r"\1 " + HIDDEN),
-    ("=", re.compile(r"\b((?:access_)?token|secret|password|key)=[^&\s\"']+", re.IGNORECASE), r"\1=" + HIDDEN),
+    ("=", re.compile(r"(?<![a-z0-9])(\w*?(?:token|secret|passw\w*|key))=[^&\s\"']+", re.IGNORECASE), r"\1=" + HIDDEN),
 )
 
 

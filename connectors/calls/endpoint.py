@@ -130,9 +130,13 @@ class CallWebhooks:
         if not self.taken.take(signed):
             bound.info("call_event_refused", status=409, reason="replayed", call_id=event.call_id)
             return _refused(409, "this request was taken already; a retry is signed anew")
-        response = await self._take(event, bound)
-        if response.status_code != 200:  # noqa: PLR2004 - only a published event's signature is spent
-            self.taken.give_back(signed)
+        response = None
+        try:
+            response = await self._take(event, bound)
+        finally:
+            # Only a published event's signature is spent; one cut short (the sender gone) may come again.
+            if response is None or response.status_code != 200:  # noqa: PLR2004
+                self.taken.give_back(signed)
         return response
 
     async def _body(self, request: Request) -> bytes:

@@ -43,6 +43,7 @@ STATES: list[Any] = [
     },
     {"_type_": "looks like a tag", "other": 1},
     {"big": 10**30, "not a number": float("nan")},
+    {"small": 1e-05, "large": 1e16, "plain": 0.1},
     {1: "a key that is a number"},
 ]
 

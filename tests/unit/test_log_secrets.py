@@ -71,6 +71,7 @@ def _connect() -> None:
             "/method/messages.send?access_token=vk1.a.xyz&v=5.199",
             f"/method/messages.send?access_token={HIDDEN}&v=5.199",
         ),
+        ("grant=x&client_secret=s3cr3t&api_key=k3y", f"grant=x&client_secret={HIDDEN}&api_key={HIDDEN}"),
         ("http://127.0.0.1:8080/api/leads ann@example.com", "http://127.0.0.1:8080/api/leads ann@example.com"),
     ],
 )
