@@ -164,41 +164,74 @@ async def queue_mails(conn: Connection, sender: Sender, campaign: Campaign, reci
     return int(after - before)
 
 
-async def send_queued(
-    pool: asyncpg.Pool, store: EventStore, sender: Sender, campaign_id: UUID, stop: asyncio.Event | None = None
+async def send_queued(  # noqa: PLR0913 - the campaign, where its mail goes, and how long to keep at it
+    pool: asyncpg.Pool,
+    store: EventStore,
+    sender: Sender,
+    campaign_id: UUID,
+    stop: asyncio.Event | None = None,
+    *,
+    until_none_left: bool = True,
 ) -> dict[str, int]:
-    """Send the campaign's queued mails at the sender's rate until none is left; the count of each outcome.
+    """Send the campaign's queued mails at the sender's rate; the count of each outcome.
 
-    A campaign paused or cancelled over REST stops after the mail in hand, and so does a set ``stop``.
+    A mail the server asked to try later waits its turn (``retry_seconds``, doubling with each
+    attempt) while the others go on. With ``until_none_left`` it returns once no mail is left queued,
+    waiting out the last deferred ones; without, once none is due now (a sender serving several
+    campaigns comes back for the rest). A campaign paused or cancelled over REST stops after the mail
+    in hand, and so does a set ``stop``.
     """
     await ensure_tables(pool, TABLES)
     await _expire_leases(pool, sender, campaign_id)
     outcomes: dict[str, int] = {}
     interval = 1.0 / sender.per_second
     deferred = 0
-    while not (stop is not None and stop.is_set()) and (claimed := await _claim(pool, campaign_id)) is not None:
+    while not (stop is not None and stop.is_set()):
+        claimed = await _claim(pool, campaign_id)
+        if claimed is None:
+            due_in = await _next_due_in(pool, campaign_id) if until_none_left else None
+            if due_in is None:
+                break
+            await _pause(stop, max(due_in, interval))
+            continue
         started = asyncio.get_running_loop().time()
         outcome = await _send(pool, store, sender, claimed)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
         wait = interval - (asyncio.get_running_loop().time() - started)  # the throttle
         deferred = deferred + 1 if outcome == "queued" else 0
-        if deferred:
-            # The server said "later": whatever troubles it troubles the next mail too, so the campaign waits.
-            wait = max(wait, min(sender.retry_seconds * 2 ** (deferred - 1), MAX_RETRY_WAIT))
-        if wait > 0 and stop is not None and deferred:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), wait)
-        elif wait > 0:
-            await asyncio.sleep(wait)
+        if deferred > 1:
+            # Mail after mail put off: whatever troubles the server troubles the next one too.
+            wait = max(wait, min(sender.retry_seconds * 2 ** (deferred - 2), MAX_RETRY_WAIT))
+        if wait > 0:
+            await _pause(stop, wait)
     log.info("campaign_sent", campaign_id=str(campaign_id), **outcomes)
     return outcomes
+
+
+async def _pause(stop: asyncio.Event | None, seconds: float) -> None:
+    if stop is None:
+        await asyncio.sleep(seconds)
+        return
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+async def _next_due_in(pool: asyncpg.Pool, campaign_id: UUID) -> float | None:
+    """Seconds until the campaign's next deferred mail is due; None when none is queued (or it is paused)."""
+    due = await pool.fetchval(
+        "SELECT extract(epoch FROM min(queued_at) - now()) FROM campaign_mails WHERE campaign_id = $1"
+        " AND status = 'queued'"
+        " AND NOT EXISTS (SELECT 1 FROM campaigns c WHERE c.campaign_id = $1 AND c.state <> 'sending')",
+        campaign_id,
+    )
+    return None if due is None else max(float(due), 0.0)
 
 
 async def _claim(pool: asyncpg.Pool, campaign_id: UUID) -> asyncpg.Record | None:
     return await pool.fetchrow(
         "UPDATE campaign_mails SET status = 'claimed', claim = $2, claimed_at = now(), attempts = attempts + 1"
         " WHERE (campaign_id, contact_id) = (SELECT campaign_id, contact_id FROM campaign_mails"
-        "  WHERE campaign_id = $1 AND status = 'queued'"
+        "  WHERE campaign_id = $1 AND status = 'queued' AND queued_at <= now()"
         "  AND NOT EXISTS (SELECT 1 FROM campaigns c WHERE c.campaign_id = $1 AND c.state <> 'sending')"
         "  ORDER BY queued_at, contact_id LIMIT 1 FOR UPDATE OF campaign_mails SKIP LOCKED)"
         " RETURNING *",
@@ -219,14 +252,18 @@ async def _expire_leases(pool: asyncpg.Pool, sender: Sender, campaign_id: UUID) 
     )
 
 
-async def _mark(pool: asyncpg.Pool, row: asyncpg.Record, status: str, detail: str = "") -> bool:
+async def _mark(pool: asyncpg.Pool, row: asyncpg.Record, status: str, detail: str = "", due_in: float = 0.0) -> bool:
+    # A mail queued again is due ``due_in`` seconds from now: the claim takes only what is due.
     done = await pool.execute(
-        "UPDATE campaign_mails SET status = $4, detail = $5 WHERE campaign_id = $1 AND contact_id = $2 AND claim = $3",
+        "UPDATE campaign_mails SET status = $4, detail = $5,"
+        " queued_at = CASE WHEN $4 = 'queued' THEN now() + make_interval(secs => $6) ELSE queued_at END"
+        " WHERE campaign_id = $1 AND contact_id = $2 AND claim = $3",
         row["campaign_id"],
         row["contact_id"],
         row["claim"],
         status,
         detail,
+        due_in,
     )
     return str(done).endswith(" 1")
 
@@ -261,6 +298,7 @@ async def _send(pool: asyncpg.Pool, store: EventStore, sender: Sender, row: asyn
         return "sent"
     retry = result.handover is Handover.RETRY and row["attempts"] < sender.max_attempts
     status = "queued" if retry else "uncertain" if result.handover is Handover.UNCERTAIN else "failed"
-    await _mark(pool, row, status, result.detail)
+    later = min(sender.retry_seconds * 2 ** (row["attempts"] - 1), MAX_RETRY_WAIT) if retry else 0.0
+    await _mark(pool, row, status, result.detail, due_in=later)
     log.info("campaign_mail_not_sent", contact_id=str(row["contact_id"]), status=status, detail=result.detail)
     return status

@@ -86,6 +86,6 @@ class CampaignSender:
             log.error("campaign_mailbox_missing", campaign_id=str(campaign_id), mailbox=row["mailbox"])
             await campaigns.pause_for_mailbox(self._pool(), campaign_id)
             return
-        await send_queued(self._pool(), self._store(), sender, campaign_id, stop)
+        await send_queued(self._pool(), self._store(), sender, campaign_id, stop, until_none_left=False)
         if await campaigns.finish_if_sent(self._pool(), campaign_id):
             log.info("campaign_done", campaign_id=str(campaign_id))

@@ -28,12 +28,47 @@ SEES_ANNAS = {"anna", "hanna", "dora", "adam"}
 
 @pytest.fixture
 def crm(store: EventStore, settings: Settings, smtp_sink: SmtpSink) -> Iterator[World]:
+    with world(store, _mailing(settings, smtp_sink, retry_seconds=0.2)) as w:
+        yield w
+
+
+@pytest.fixture
+def slow_retries(store: EventStore, settings: Settings, smtp_sink: SmtpSink) -> Iterator[World]:
+    with world(store, _mailing(settings, smtp_sink, retry_seconds=600)) as w:
+        yield w
+
+
+def _mailing(settings: Settings, smtp_sink: SmtpSink, retry_seconds: float) -> Settings:
     mailbox = MailboxSettings(
         name="sales", address="sales@shop.example", imap_host="127.0.0.1", username="sales",
         password=SecretStr("unused"), smtp_host=smtp_sink.host, smtp_port=smtp_sink.port, smtp_security="none",
     )  # fmt: skip
-    with world(store, settings.model_copy(update={"mailboxes": [mailbox], "mail_retry_seconds": 0.2})) as w:
-        yield w
+    return settings.model_copy(update={"mailboxes": [mailbox], "mail_retry_seconds": retry_seconds})
+
+
+def test_a_mail_put_off_by_the_server_waits_its_turn_while_the_others_go(
+    slow_retries: World, smtp_sink: SmtpSink
+) -> None:
+    crm = slow_retries
+    for name, who in OWNERS.items():
+        entered(crm, who, "/api/contacts", {"name": f"Contact {name}", "emails": [f"{name.lower()}@customer.example"]})
+    crm.projected()
+    made = crm.post("adam", "/api/campaigns", {"subject": "Hi {name}", "text": "Hello"}).json()["id"]
+    smtp_sink.fail_next(1, "451 4.7.1 greylisted, try again later")
+    started = crm.post("adam", f"/api/campaigns/{made}/start")
+    assert (started.status_code, started.json()["recipients"]) == (200, 3)
+
+    def progress() -> dict[str, int] | None:
+        campaign = crm.get("adam", f"/api/campaigns/{made}").json()
+        counts: dict[str, int] = campaign["progress"]
+        return counts if counts["sent"] == 2 else None  # all but the one put off
+
+    async def others_sent() -> dict[str, int] | None:
+        return await asyncio.to_thread(progress)
+
+    counts = asyncio.run(until(others_sent, 30, "the mails not put off to be sent", interval=0.1))
+    assert (counts["queued"], counts["sent"]) == (1, 2)  # the one put off is due in 600 s, not in the way
+    assert crm.get("adam", f"/api/campaigns/{made}").json()["state"] == "sending"
 
 
 def test_a_campaign_mails_what_the_role_may_edit_and_is_seen_as_its_makers_contacts_are(
