@@ -171,7 +171,8 @@ def stored_event(
 
 
 def _loads(state: bytes, notification_id: int) -> Any:  # noqa: ANN401 - any JSON value
-    # What orjson refuses (an integer past 64 bits) the standard library reads, or refuses too.
+    # What orjson refuses (NaN and Infinity, which the library writes for such floats) and long integers,
+    # which orjson would read as floats, the standard library reads exactly, or refuses too.
     try:
         return json.loads(state)
     except (ValueError, RecursionError) as error:
