@@ -3,6 +3,10 @@
 Frames: ``{"type": "contact", "contact": {...}}`` (likewise ``company`` and ``lead``) to every console
 whose operator may see the record as it is now, and ``{"type": "contact_removed", "id"}`` (likewise)
 to one that was shown it and may no longer (handed to someone else's department).
+
+Records are told in the order of each one's latest change, as the gateway was told of them, never in
+the order the database returns their rows: a console that is told of a record has been told of every
+record changed before it, the removal of one handed away included.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from services.console.people_queries import companies_by_id, contacts_by_id, lea
 from services.console.sales_access import SalesAccess
 
 KINDS = (("contact", Entity.CONTACT), ("company", Entity.COMPANY), ("lead", Entity.LEAD))
+ENTITIES = dict(KINDS)
+READERS = {"contact": contacts_by_id, "company": companies_by_id, "lead": leads_by_id}
 
 
 class Console(Protocol):
@@ -45,20 +51,22 @@ class PeoplePushes:
 
     async def push(
         self,
-        changed: Mapping[str, Iterable[UUID]],
+        changed: Iterable[tuple[str, UUID]],
         consoles: Iterable[Console],
         actors: Mapping[UUID, Actor],
     ) -> None:
-        """Push the records ``changed`` names by kind ("contact", "company", "lead") to ``consoles``."""
-        readers = {"contact": contacts_by_id, "company": companies_by_id, "lead": leads_by_id}
-        rows = {
-            kind: await readers[kind](self._pool, ids) if (ids := list(changed.get(kind, ()))) else []
-            for kind, _ in KINDS
-        }
-        if not any(rows.values()):
-            return
+        """Push the records ``changed`` names, (kind, id) in the order of their latest change, to ``consoles``."""
+        order = list(changed)
+        ids: dict[str, list[UUID]] = {}
+        for kind, record_id in order:
+            ids.setdefault(kind, []).append(record_id)
+        rows = {kind: {row["id"]: row for row in await READERS[kind](self._pool, each)} for kind, each in ids.items()}
         # The key, holding and frame of each row made once; whether a manager may see it asked once per manager.
-        told = [Told.of(kind, entity, row) for kind, entity in KINDS for row in rows[kind]]
+        told = [
+            Told.of(kind, ENTITIES[kind], row) for kind, record_id in order if (row := rows[kind].get(str(record_id)))
+        ]
+        if not told:
+            return
         for console in consoles:
             manager = console.operator.manager_id
             for record in told:

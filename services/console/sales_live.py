@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -29,6 +29,8 @@ from services.console.people_live import PeoplePushes
 from services.console.report_live import reports_changed
 from services.console.sales_access import SalesAccess
 from services.console.sales_queries import deals_by_id
+
+K = TypeVar("K")
 
 
 class Console(Protocol):
@@ -52,7 +54,8 @@ class Changed:
     deals: dict[UUID, None] = field(default_factory=dict)
     activities: dict[UUID, None] = field(default_factory=dict)
     reminders: list[UUID] = field(default_factory=list)
-    people: dict[str, dict[UUID, None]] = field(default_factory=dict)  # "contact", "company", "lead": their ids
+    # ("contact" | "company" | "lead", id), one order across the three: a lead changed before a contact is told first
+    people: dict[tuple[str, UUID], None] = field(default_factory=dict)
     conversions: dict[UUID, None] = field(default_factory=dict)
 
     def add(self, change: ReadModelsChanged) -> None:
@@ -61,15 +64,16 @@ class Changed:
         _moved(self.deals, change.deal_ids)
         _moved(self.activities, change.activity_ids)
         self.reminders += change.reminder_activity_ids
+        # One notification does not say which of its contacts, companies and leads changed first: in that order.
         for kind, ids in (("contact", change.contact_ids), ("company", change.company_ids), ("lead", change.lead_ids)):
-            _moved(self.people.setdefault(kind, {}), ids)
+            _moved(self.people, [(kind, record_id) for record_id in ids])
         _moved(self.conversions, change.converted_lead_ids)
 
     def __bool__(self) -> bool:
-        return bool(self.deals or self.activities or self.reminders or any(self.people.values()) or self.conversions)
+        return bool(self.deals or self.activities or self.reminders or self.people or self.conversions)
 
 
-def _moved(records: dict[UUID, None], ids: Iterable[UUID]) -> None:
+def _moved(records: dict[K, None], ids: Iterable[K]) -> None:
     for record_id in ids:
         records.pop(record_id, None)
         records[record_id] = None

@@ -33,3 +33,11 @@ def test_the_gateway_keeps_the_order_across_notifications() -> None:
     changed.add(ReadModelsChanged(deal_ids=(Z, A)))
     changed.add(ReadModelsChanged(deal_ids=(Z,)))
     assert list(changed.deals) == [A, Z]
+
+
+def test_the_gateway_keeps_one_order_across_contacts_companies_and_leads() -> None:
+    changed = Changed()
+    changed.add(ReadModelsChanged(lead_ids=(Z,)))
+    changed.add(ReadModelsChanged(contact_ids=(B, A), company_ids=(Z,)))
+    changed.add(ReadModelsChanged(contact_ids=(B,)))
+    assert list(changed.people) == [("lead", Z), ("contact", A), ("company", Z), ("contact", B)]
