@@ -4,9 +4,10 @@ Frames: ``{"type": "contact", "contact": {...}}`` (likewise ``company`` and ``le
 whose operator may see the record as it is now, and ``{"type": "contact_removed", "id"}`` (likewise)
 to one that was shown it and may no longer (handed to someone else's department).
 
-Records are told in the order of each one's latest change, as the gateway was told of them, never in
-the order the database returns their rows: a console that is told of a record has been told of every
-record changed before it, the removal of one handed away included.
+Records are told in the order of each one's latest change, as the gateway heard of them, never in the
+order the database returns their rows: a contact handed away is told gone before a contact entered
+after it. One notification does not say which of its contacts, companies and leads changed first: they
+are told in that order; those of notifications that piled up go in the order of the notifications.
 """
 
 from __future__ import annotations
