@@ -152,16 +152,20 @@ async def queue_mails(conn: Connection, sender: Sender, campaign: Campaign, reci
     for r in recipients:
         link = unsubscribe_link(sender, campaign.campaign_id, r.contact_id)
         subject, body = filled(campaign.template, r, link)
-        rows.append((campaign.campaign_id, r.contact_id, r.email, subject, body, link, campaign.sent_by))
-    before = await conn.fetchval("SELECT count(*) FROM campaign_mails WHERE campaign_id = $1", campaign.campaign_id)
-    await conn.executemany(
+        rows.append((r.contact_id, r.email, subject, body, link))
+    if not rows:
+        return 0
+    columns = list(zip(*rows, strict=True))
+    new = await conn.fetch(
         "INSERT INTO campaign_mails (campaign_id, contact_id, email, subject, body, unsubscribe_link, sent_by)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-        rows,
-    )
-    after = await conn.fetchval("SELECT count(*) FROM campaign_mails WHERE campaign_id = $1", campaign.campaign_id)
-    log.info("campaign_queued", campaign_id=str(campaign.campaign_id), queued=after - before)
-    return int(after - before)
+        " SELECT $1, contact_id, email, subject, body, link, $7"
+        " FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[])"
+        " AS given (contact_id, email, subject, body, link)"
+        " ON CONFLICT DO NOTHING RETURNING 1",
+        campaign.campaign_id, *map(list, columns), campaign.sent_by,
+    )  # fmt: skip
+    log.info("campaign_queued", campaign_id=str(campaign.campaign_id), queued=len(new))
+    return len(new)
 
 
 async def send_queued(  # noqa: PLR0913 - the campaign, where its mail goes, and how long to keep at it

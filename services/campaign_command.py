@@ -22,7 +22,7 @@ from domain.permissions import DEFAULT_PERMISSIONS, Role
 from services.bootstrap import build_event_store, create_pool
 from services.bulk_mail import Campaign, Sender, queue_campaign, send_queued
 from services.console.accounts import find_operator
-from services.console.campaign_segment import segment
+from services.console.campaign_segment import segment_pages
 from services.console.people_queries import PeopleFilter
 from services.ingest.mail import sending_mailbox
 from services.settings import Settings
@@ -78,11 +78,13 @@ async def _send(settings: Settings, args: argparse.Namespace, template: MailTemp
         who = await asyncio.to_thread(actor, store, operator.manager_id, Role(operator.role.value))
         vip = None if args.vip is None else args.vip == "true"
         only = PeopleFilter(responsible_id=args.responsible, company_id=args.company, tag=args.tag, vip=vip)
-        recipients = await segment(pool, DEFAULT_PERMISSIONS, who, only)
         campaign = Campaign(args.campaign or uuid4(), template, operator.manager_id)
-        queued = await queue_campaign(pool, sender, campaign, recipients)
+        in_segment = queued = 0
+        async for page in segment_pages(pool, DEFAULT_PERMISSIONS, who, only):
+            in_segment += len(page)
+            queued += await queue_campaign(pool, sender, campaign, page)
         outcomes = await send_queued(pool, store, sender, campaign.campaign_id)
-        return {"campaign_id": str(campaign.campaign_id), "segment": len(recipients), "queued": queued, **outcomes}
+        return {"campaign_id": str(campaign.campaign_id), "segment": in_segment, "queued": queued, **outcomes}
     finally:
         await pool.close()
         store.close()

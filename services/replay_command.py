@@ -46,7 +46,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
-    pool = await create_pool(settings, size=3)
+    # The replay's lock, the next page read while one is applied, the page before written, a page's messages.
+    pool = await create_pool(settings, size=4)
     bar = ProgressBar(sys.stderr)
     try:
         try:

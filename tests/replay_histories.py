@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -12,24 +14,34 @@ from eventsourcing.persistence import ApplicationRecorder
 from hypothesis import strategies as st
 
 from application.add_deal_line import NewLine, add_deal_line
+from application.close_conversation import close_conversation
 from application.complete_activity import complete_activity
+from application.conversion_request import Conversion, DealCard
+from application.convert_lead import convert_lead
 from application.event_store import EventStore
+from application.lead_qualification import qualify_lead, take_lead_in_progress
 from application.managers import register_manager
 from application.move_deal import move_deal
 from application.open_deal import DealOpening, open_deal
 from application.receive_messages import receive_messages
+from application.record_delivery import record_delivery
+from application.reopen_conversation import reopen_conversation
 from application.reply import reply
 from application.schedule_activity import NewActivity, schedule_activity
 from application.work_day import change_work_day
 from bench.replay_history import COLUMNS, Size, history, managers_of, record_template
-from domain.conversation import Conversation
+from domain.conversation import Conversation, DeliveryOutcome
 from domain.errors import DomainError
+from domain.identities import lead_id
 from domain.inbound import InboundMessage
 from domain.pipeline import DEFAULT_PIPELINE_ID, Pipeline
 from services.projections.event_log import EVENTS_TABLE
 from services.router.published import encode, public_event
 
-KINDS = ("manager", "work_day", "message", "reply", "deal", "move", "line", "activity", "complete")
+KINDS = (
+    *("manager", "work_day", "message", "reply", "deal", "move", "line", "activity", "complete"),
+    *("close", "reopen", "edit", "delivered", "convert"),
+)
 Step = tuple[str, int, int]
 
 steps = st.lists(st.tuples(st.sampled_from(KINDS), st.integers(0, 5), st.integers(0, 5)), min_size=1, max_size=25)
@@ -44,6 +56,7 @@ class World:
     conversations: list[UUID] = field(default_factory=list)
     deals: list[UUID] = field(default_factory=list)
     activities: list[UUID] = field(default_factory=list)
+    replies: list[tuple[UUID, UUID]] = field(default_factory=list)  # (conversation, reply)
     counter: int = 0
 
     def play(self, history: list[Step]) -> None:
@@ -55,7 +68,7 @@ class World:
             except DomainError:
                 continue
 
-    def _step(self, kind: str, a: int, b: int) -> None:
+    def _step(self, kind: str, a: int, b: int) -> None:  # noqa: PLR0912 - one branch a kind of step
         store, n = self.store, self.counter
         manager = self.managers[a % len(self.managers)] if self.managers else None
         if kind == "manager" or manager is None:
@@ -64,12 +77,31 @@ class World:
             change_work_day(store, manager, ("start", "pause", "resume", "end")[b % 4])
         elif kind == "message":
             at = datetime(2026, 5, 1, tzinfo=UTC) + timedelta(minutes=n)
-            [received] = receive_messages(store, [InboundMessage.from_visitor(f"v{a}", f"m{n}", f"Hello {n}", at)])
+            # Some customers say their name, and change it; some messages are long.
+            name = ("", "", f"Visitor {b}", "")[b % 4]
+            text = f"Hello {n}" if b % 5 else f"Hello {n} " + "x" * 600
+            message = InboundMessage.from_visitor(f"v{a}", f"m{n}", text, at, sender_name=name)
+            [received] = receive_messages(store, [message])
             if received.conversation_id is not None and received.conversation_id not in self.conversations:
                 self.conversations.append(received.conversation_id)
         elif kind == "reply" and self.conversations:
             conversation = self.conversations[b % len(self.conversations)]
-            reply(store, conversation, manager, f"Answer {n}", f"r{n}", any_conversation=True)
+            sent = reply(store, conversation, manager, f"Answer {n}", f"r{n}", any_conversation=True)
+            self.replies.append((conversation, sent.reply_id))
+        elif kind == "close" and self.conversations:
+            close_conversation(store, self.conversations[b % len(self.conversations)], manager, any_conversation=True)
+        elif kind == "reopen" and self.conversations:
+            reopen_conversation(store, self.conversations[b % len(self.conversations)], manager, any_conversation=True)
+        elif kind == "edit":
+            at = datetime(2026, 5, 1, tzinfo=UTC) + timedelta(minutes=n)
+            edited = InboundMessage.from_visitor(f"v{a}", f"e{n}", f"Edited {n}", at)
+            receive_messages(store, [dataclasses.replace(edited, edit_of=f"v{a}/m{self.counter - 1 - b}")])
+        elif kind == "delivered" and self.replies:
+            conversation, sent_reply = self.replies[b % len(self.replies)]
+            outcome = (DeliveryOutcome.SENT, DeliveryOutcome.REFUSED)[a % 2]
+            record_delivery(store, conversation, sent_reply, outcome, f"detail {n}")
+        elif kind == "convert" and self.conversations:
+            self._convert(lead_id(self.conversations[b % len(self.conversations)]), manager, n)
         elif kind == "deal":
             contact = self._contact(b)
             opened = open_deal(store, DealOpening(f"Deal {n}", "EUR", contact_id=contact, amount=str(100 * b)), manager)
@@ -88,6 +120,16 @@ class World:
             self.activities.append(schedule_activity(store, activity, manager))
         elif kind == "complete" and self.activities:
             complete_activity(store, self.activities[a % len(self.activities)], f"Done {n}", manager)
+
+    def _convert(self, lead: UUID, manager: UUID, n: int) -> None:
+        """Take the lead, qualify it and convert it into a contact and a deal, as far as its state allows."""
+        for step in (take_lead_in_progress, qualify_lead):
+            with contextlib.suppress(DomainError):
+                step(self.store, lead, manager)
+        conversion = Conversion.checked(
+            contact={"name": f"Buyer {n}"}, deal=DealCard(title=f"Deal {n}", currency="EUR")
+        )
+        convert_lead(self.store, lead, conversion, manager)
 
     def _contact(self, b: int) -> UUID | None:
         if not self.conversations:

@@ -10,7 +10,7 @@ in one state and one answer each. Cancelling takes back what was still queued.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -100,12 +100,21 @@ def template_of(row: asyncpg.Record) -> MailTemplate:
     return MailTemplate(row["subject"], row["text"])
 
 
-async def start(pool: asyncpg.Pool, sender: Sender, row: asyncpg.Record, recipients: Sequence[Recipient]) -> int:
-    """Mark the draft sending and queue its mails, together; CampaignStateRefused unless it is a draft."""
+async def start(
+    pool: asyncpg.Pool, sender: Sender, row: asyncpg.Record, recipients: AsyncIterable[Sequence[Recipient]]
+) -> int:
+    """Mark the draft sending and queue its mails, a page of recipients at a time, together; how many were queued.
+
+    CampaignStateRefused unless it is a draft (checked before any recipient is read).
+    """
     campaign = Campaign(row["campaign_id"], template_of(row), row["created_by"])
     async with pool.acquire() as conn, conn.transaction():
-        await _change(conn, row["campaign_id"], CampaignCommand.START, len(recipients))
-        return await queue_mails(conn, sender, campaign, recipients)
+        await _change(conn, row["campaign_id"], CampaignCommand.START, None)
+        queued = 0
+        async for page in recipients:
+            queued += await queue_mails(conn, sender, campaign, page)
+        await conn.execute("UPDATE campaigns SET recipients = $2 WHERE campaign_id = $1", row["campaign_id"], queued)
+        return queued
 
 
 async def command(pool: asyncpg.Pool, campaign_id: UUID, given: CampaignCommand) -> CampaignState:

@@ -7,6 +7,7 @@ without an e-mail are left out; one who unsubscribed is left out when their mail
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from uuid import UUID
 
 import asyncpg
@@ -26,18 +27,27 @@ def may_mail(permissions: Permissions, who: Actor) -> Visible:
     return Visible(who.user_id, None if holders is None else tuple(sorted(holders)), observed=True)
 
 
-async def segment(pool: asyncpg.Pool, permissions: Permissions, who: Actor, only: PeopleFilter) -> list[Recipient]:
-    """Every contact matching ``only`` that ``who`` may mail, with its first e-mail."""
+async def segment_pages(
+    pool: asyncpg.Pool, permissions: Permissions, who: Actor, only: PeopleFilter
+) -> AsyncIterator[list[Recipient]]:
+    """Every contact matching ``only`` that ``who`` may mail, with its first e-mail, a page of the list at a time.
+
+    A page at a time, so that a campaign to any number of contacts holds only one page in memory.
+    """
     seen = may_mail(permissions, who)
-    found: list[Recipient] = []
     cursor: str | None = None
     while True:
         page = Page(MAX_PAGE, None if cursor is None else decode(cursor, BY_TIME))
         listed, cursor = await contacts(pool, seen, page, only)
-        found.extend(
+        yield [
             Recipient(UUID(str(c["id"])), c["emails"][0], c["name"], (c["company"] or {}).get("name") or "")
             for c in listed
             if c["emails"]
-        )
+        ]
         if cursor is None:
-            return found
+            return
+
+
+async def segment(pool: asyncpg.Pool, permissions: Permissions, who: Actor, only: PeopleFilter) -> list[Recipient]:
+    """Every contact matching ``only`` that ``who`` may mail, with its first e-mail, in one list."""
+    return [recipient async for page in segment_pages(pool, permissions, who, only) for recipient in page]

@@ -29,7 +29,7 @@ from domain.permissions import Action, Actor, Entity, Scope
 from services.bulk_mail import Sender, filled
 from services.console import campaign_records as campaigns
 from services.console.accounts import Operator
-from services.console.campaign_segment import segment
+from services.console.campaign_segment import segment_pages
 from services.console.people_queries import PeopleFilter
 from services.console.request_body import optional_text_field
 from services.console.sales_access import NotAllowed, NotVisible, SalesAccess
@@ -131,15 +131,16 @@ class CampaignsApi:
         """How many contacts the caller may mail with it, and the first few mails as they would go."""
         who = await self._mailer(operator)
         row = await self._seen(who, request)
-        recipients = await segment(self._pool(), self._sales.permissions, who, campaigns.segment_of(row))
         template = campaigns.template_of(row)
-        mails = []
-        for recipient in recipients[:PREVIEWED]:
-            subject, text = filled(template, recipient, PREVIEW_LINK)
-            mails.append(
-                {"contact_id": str(recipient.contact_id), "to": recipient.email, "subject": subject, "text": text}
-            )
-        return {"recipients": len(recipients), "mails": mails}
+        counted, mails = 0, []
+        async for page in segment_pages(self._pool(), self._sales.permissions, who, campaigns.segment_of(row)):
+            for recipient in page[: max(PREVIEWED - counted, 0)]:
+                subject, text = filled(template, recipient, PREVIEW_LINK)
+                mails.append(
+                    {"contact_id": str(recipient.contact_id), "to": recipient.email, "subject": subject, "text": text}
+                )
+            counted += len(page)
+        return {"recipients": counted, "mails": mails}
 
     async def start(self, operator: Operator, request: Request, _body: dict[str, Any]) -> Answer:
         """Queue a mail for each contact the caller may mail with it, and send them; 409 unless it is a draft."""
@@ -148,7 +149,7 @@ class CampaignsApi:
         sender = self._mailboxes.get(row["mailbox"])
         if sender is None:
             return 409, {"error": f"the mailbox {row['mailbox']!r} is no longer configured; make the campaign again"}
-        recipients = await segment(self._pool(), self._sales.permissions, who, campaigns.segment_of(row))
+        recipients = segment_pages(self._pool(), self._sales.permissions, who, campaigns.segment_of(row))
         queued = await campaigns.start(self._pool(), sender, row, recipients)
         self._started()
         log.info("campaign_started", campaign_id=str(row["campaign_id"]), manager_id=str(who.user_id), queued=queued)

@@ -69,20 +69,31 @@ class Page:
     last: int
     read: int
 
+    @property
+    def first(self) -> int:
+        """The notification id just before the page: it covers the ids after it up to ``last``."""
+        return self.last - self.read
 
-async def batches(
-    pool: asyncpg.Pool, after: int, up_to: int, size: int, wanted: Callable[[str], bool] | None = None
+
+async def batches(  # noqa: PLR0913 - the range, the page size, and what to leave out
+    pool: asyncpg.Pool,
+    after: int,
+    up_to: int,
+    size: int,
+    wanted: Callable[[str], bool] | None = None,
+    left_out: tuple[list[str], str] | None = None,
 ) -> AsyncIterator[Page]:
     """The log after ``after`` up to ``up_to``, ``size`` events a page; the next page is read while one is applied.
 
     Only events whose type is ``wanted`` are decoded (every one when it is None): the others change
     nothing. Their topics are left out of the query once seen, so their rows are not even sent.
+    ``left_out`` is events the caller writes otherwise: their topics, and an SQL condition on the row.
     """
     decided: dict[str, bool] = {}
     unwanted: list[str] = []
 
     def read(start: int) -> asyncio.Future[list[asyncpg.Record]]:
-        return asyncio.ensure_future(_read_wanted(pool, start, size, up_to, unwanted))
+        return asyncio.ensure_future(_read_wanted(pool, start, size, up_to, unwanted, left_out))
 
     pending = read(after)
     try:
@@ -113,18 +124,21 @@ async def batches(
             pending.cancel()
 
 
-async def _read_wanted(
-    pool: asyncpg.Pool, after: int, limit: int, up_to: int, unwanted: list[str]
+async def _read_wanted(  # noqa: PLR0913
+    pool: asyncpg.Pool, after: int, limit: int, up_to: int, unwanted: list[str], left_out: tuple[list[str], str] | None
 ) -> list[asyncpg.Record]:
+    topics, condition = left_out or ([], "false")
     return list(
         await pool.fetch(
             f"SELECT notification_id, originator_id, originator_version, topic, state FROM {EVENTS_TABLE}"  # noqa: S608
             " WHERE notification_id > $1 AND notification_id <= $2 AND topic <> ALL($4::text[])"
+            f" AND NOT (topic = ANY($5::text[]) AND {condition})"
             " ORDER BY notification_id LIMIT $3",
             after,
             up_to,
             limit,
             unwanted,
+            topics,
         )
     )
 

@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Self
 from uuid import UUID
 
+import orjson
+
 from domain.identities import lead_id
 from domain.published_event import PublishedEvent
 from services.projections.chat_view import ALSO
@@ -119,6 +121,14 @@ def _storable(text: str) -> str:
     if text.isascii() and "\x00" not in text:
         return text
     return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
+
+
+def _json_text(value: object) -> str:
+    # A routing decision's reasons name every manager it weighed: orjson writes them ten times faster.
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # what orjson does not write (an integer past 64 bits, a lone surrogate): as before
+        return json.dumps(value)
 
 
 def _at(value: str) -> datetime:
@@ -268,7 +278,7 @@ async def _lead_assigned(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
         conversation_id=current["conversation_id"] if current else conversation_id,
         manager_id=manager_id,
         assigned_at=e.occurred_at,
-        reasons=json.dumps(d["reasons"]),
+        reasons=_json_text(d["reasons"]),
         answer_by=_at(answer_by) if answer_by else None,
         answered=False,
     )

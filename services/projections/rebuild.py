@@ -12,7 +12,7 @@ import asyncpg
 
 from services.projections import event_log
 from services.projections.read_models import READ_MODELS
-from services.projections.replay_pages import apply_pages
+from services.projections.replay_pages import apply_pages, settle
 from services.projections.rows import Rows
 from services.projections.schema import READ_MODEL_TABLES, checked, create_read_models, drop_read_models
 from services.projections.tracking import PROJECTION, Position
@@ -41,6 +41,7 @@ async def rebuild(pool: asyncpg.Pool, schema: str = REBUILD_SCHEMA) -> Position:
         )
 
     at = (await apply_pages(pool, rows, READ_MODELS, 0, head, record))[0] if head else 0
+    await settle(pool, rows, READ_MODELS, at)
     return Position(notification_id=at, kafka_offset=-1)
 
 

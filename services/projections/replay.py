@@ -20,7 +20,7 @@ import structlog
 from services.projections import event_log, versions
 from services.projections.inbox_view import Changes
 from services.projections.read_models import READ_MODELS, ReadModel, named, with_what_they_read
-from services.projections.replay_pages import PAGE, apply_page, apply_pages
+from services.projections.replay_pages import PAGE, apply_page, apply_pages, settle
 from services.projections.report_totals import TOTALS_TABLES, refill
 from services.projections.rows import Rows
 from services.projections.schema import LIVE_SCHEMA, create_read_models
@@ -120,6 +120,7 @@ async def _replay(  # noqa: PLR0913
         record, told = _recorder(target, at, started), _told(on_progress, target)
         at, read = await apply_pages(pool, rows, built, at, target, record, told)
         events += read
+    await settle(pool, rows, built, at)
     await _count_totals(pool, rows, built)
     at, switched, found, last = await _switch(pool, rows, models, built, verify=verify, lock_timeout_ms=lock_timeout_ms)
     events += last

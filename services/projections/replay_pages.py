@@ -26,6 +26,7 @@ from services.projections import event_log
 from services.projections.event_log import Page
 from services.projections.inbox_view import Changes
 from services.projections.read_models import ReadModel, apply_to, wanted_by
+from services.projections.replay_messages import READS_MESSAGES, Messages
 from services.projections.rows import Changed, Rows
 from services.projections.tracking import EVENT_ERRORS
 from services.tables import Connection
@@ -62,21 +63,17 @@ async def apply_pages(  # noqa: PLR0913 - where from, to what, up to where, and 
     rows.conn = pool
     unsaved: list[_Unsaved] = []
     events = 0
+    messages = Messages.for_models(rows.schema, models)
+    left_out = messages.left_out() if messages is not None else None
     collecting = gc.isenabled()
     gc.disable()
     try:
-        async for page in event_log.batches(pool, after, up_to, PAGE, wanted_by(models)):
-            changes = Changes.ignored()
-            for n, event in enumerate(page.events, 1):
-                await folded(rows, models, event, changes)
-                if not n % _TURN:
-                    # Rules never wait on the database here, so the loop would not run the write of the
-                    # page before, nor the read of the next, until this page is done: let them go on.
-                    await asyncio.sleep(0)
+        async for page in event_log.batches(pool, after, up_to, PAGE, wanted_by(models), left_out):
+            await _in_memory(pool, rows, models, page, messages)
             changed = rows.take()
-            again = await _saved(pool, rows, models, unsaved, record, page)
+            again = await _saved(pool, rows, models, unsaved, record, page, messages)
             if again is None:
-                write = asyncio.create_task(_write(pool, rows, changed, page.last, record))
+                write = asyncio.create_task(_write(pool, rows, changed, page, record, messages))
                 rows.pending = write
                 unsaved = [_Unsaved(page, write)]
             else:
@@ -85,7 +82,8 @@ async def apply_pages(  # noqa: PLR0913 - where from, to what, up to where, and 
             if progress is not None:
                 progress(page.last, events)
             after = page.last
-        await _saved(pool, rows, models, unsaved, record, None)
+        again = await _saved(pool, rows, models, unsaved, record, None, messages)
+        rows = again or rows
     finally:
         for left in unsaved:
             if not left.write.done():
@@ -95,11 +93,46 @@ async def apply_pages(  # noqa: PLR0913 - where from, to what, up to where, and 
     return after, events
 
 
-async def _write(pool: asyncpg.Pool, rows: Rows, changed: list[Changed], last: int, record: Record) -> int:
+async def _in_memory(
+    pool: asyncpg.Pool, rows: Rows, models: tuple[ReadModel, ...], page: Page, messages: Messages | None
+) -> None:
+    changes = Changes.ignored()
+    for n, event in enumerate(page.events, 1):
+        if messages is not None and event.type in READS_MESSAGES:
+            await messages.write_early(pool, page.first, page.last)
+        await folded(rows, models, event, changes)
+        if not n % _TURN:
+            # Rules never wait on the database here, so the loop would not run the write of the
+            # page before, nor the read of the next, until this page is done: let them go on.
+            await asyncio.sleep(0)
+
+
+async def _write(  # noqa: PLR0913
+    pool: asyncpg.Pool, rows: Rows, changed: list[Changed], page: Page, record: Record, messages: Messages | None
+) -> int:
     async with pool.acquire() as conn, conn.transaction():
+        # A page lost to a crash is applied again from the position before it: no need to wait for the disk.
+        await conn.execute("SET LOCAL synchronous_commit = off")
         written = await rows.write_out(conn, changed)
-        await record(conn, last)
+        if messages is not None:
+            await messages.write(conn, page.first, page.last)
+        await record(conn, page.last)
     return written
+
+
+async def settle(pool: asyncpg.Pool, rows: Rows, models: tuple[ReadModel, ...], up_to: int) -> None:
+    """Count what the messages pages left to PostgreSQL change of their conversations, and read those rows again.
+
+    Once pages are applied, before any event is applied one by one: a killed replay's pages too.
+    """
+    messages = Messages.for_models(rows.schema, models)
+    if messages is None:
+        return
+    async with pool.acquire() as conn, conn.transaction():
+        await messages.settle(conn, up_to)
+        rows.conn = conn
+        await rows.load_whole(["conversations"])
+    rows.conn = pool
 
 
 async def _saved(  # noqa: PLR0913
@@ -109,6 +142,7 @@ async def _saved(  # noqa: PLR0913
     unsaved: list[_Unsaved],
     record: Record,
     applied: Page | None,
+    messages: Messages | None,
 ) -> Rows | None:
     """Wait for the writes of ``unsaved`` pages; None if they were written.
 
@@ -121,21 +155,33 @@ async def _saved(  # noqa: PLR0913
     except EVENT_ERRORS as error:
         log.warning("replay_page_refused", schema=rows.schema, error_type=type(error).__name__, error=str(error))
         pages = [left.page for left in unsaved] + ([applied] if applied else [])
-        return await _again(pool, rows, models, pages, record)
+        return await _again(pool, rows, models, pages, record, messages)
     return None
 
 
-async def _again(
-    pool: asyncpg.Pool, rows: Rows, models: tuple[ReadModel, ...], pages: list[Page], record: Record
+async def _again(  # noqa: PLR0913
+    pool: asyncpg.Pool,
+    rows: Rows,
+    models: tuple[ReadModel, ...],
+    pages: list[Page],
+    record: Record,
+    messages: Messages | None,
 ) -> Rows:
     fresh = Rows(rows.schema)
     fresh.totals_later = rows.totals_later
+    wanted = wanted_by(models)
     async with pool.acquire() as conn:
         fresh.conn = conn
         await fresh.load_whole(table for model in models for table in model.tables)
         for page in pages:
             async with conn.transaction():
-                await apply_page(fresh, models, page.events, Changes.ignored())
+                events = page.events
+                if messages is not None:
+                    # Every event of the page by the rules, the messages too: none is written by SQL here.
+                    await messages.unwrite(conn, page.first, page.last)
+                    found = await event_log.read_after(conn, page.first, page.read, page.last)
+                    events = [event_log.published(row) for row in found if wanted(row["topic"].rpartition(":")[2])]
+                await apply_page(fresh, models, events, Changes.ignored())
                 await record(conn, page.last)
             fresh.written()
     fresh.conn = pool

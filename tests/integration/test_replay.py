@@ -108,6 +108,12 @@ def test_a_replay_needs_nothing_of_the_domain_events_topic(store: EventStore, se
         await admin.start()
         try:
             await admin.delete_topics([topic])
+
+            # A topic still being deleted answers "already exists", which creating takes as made: wait it out.
+            async def deleted() -> bool:
+                return topic not in await admin.list_topics()
+
+            await _until(deleted, timeout=60)
         finally:
             await admin.close()
 
