@@ -32,6 +32,11 @@ EVENTS_TABLE = "switchboard_events"
 _LONG_DIGITS = b"0" * 19
 _DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
 
+# The ids last written out with their dashes: most events name ids named just before (their
+# conversation, deal, manager), and one text kept serves them all.
+_IDS: dict[str, str] = {}
+_IDS_KEPT = 4096
+
 
 class UnreadableStoredEvent(ValueError):
     """A stored event whose state is not the JSON the event store writes."""
@@ -154,17 +159,22 @@ def stored_event(
 def _decoded(
     notification_id: int, originator_id: UUID | str, version: int, event_type: str, state: bytes
 ) -> PublishedEvent:
-    if _LONG_DIGITS in state.translate(_DIGITS_AS_ZEROS):
-        attributes = _loads(state, notification_id)  # orjson would read an integer past 64 bits as a float
+    try:
+        attributes = orjson.loads(state)
+    except orjson.JSONDecodeError:
+        attributes = _loads(state, notification_id)
+        if type(attributes) is dict:
+            _untag_all(attributes)
     else:
-        try:
-            attributes = orjson.loads(state)
-        except orjson.JSONDecodeError:
+        # orjson reads an integer past 64 bits as a float: a state with a float and nineteen digits in
+        # a row is read again, exactly, by the standard library (as it was read before orjson).
+        if type(attributes) is dict and _untag_all(attributes) and _LONG_DIGITS in state.translate(_DIGITS_AS_ZEROS):
             attributes = _loads(state, notification_id)
+            if type(attributes) is dict:
+                _untag_all(attributes)
     if type(attributes) is not dict:
         msg = f"stored event {notification_id} is not a JSON object"
         raise UnreadableStoredEvent(msg)
-    _untag_all(attributes)
     occurred_at = attributes.pop("timestamp", None)
     if type(occurred_at) is not str:
         msg = f"stored event {notification_id} has no timestamp"
@@ -190,8 +200,12 @@ def _loads(state: bytes, notification_id: int) -> Any:  # noqa: ANN401 - any JSO
         raise UnreadableStoredEvent(msg) from None
 
 
-def _untag_all(values: dict[str, Any] | list[Any]) -> None:
-    """Put each transcoder-tagged value of ``values``, at any depth, in its place as the relay publishes it."""
+def _untag_all(values: dict[str, Any] | list[Any]) -> bool:
+    """Put each transcoder-tagged value of ``values``, at any depth, in its place as the relay publishes it.
+
+    Whether ``values`` holds a float anywhere: one found tells the caller to look for a long integer.
+    """
+    floats = False
     for place, value in values.items() if type(values) is dict else enumerate(values):
         kind = type(value)
         if kind is dict:
@@ -200,9 +214,12 @@ def _untag_all(values: dict[str, Any] | list[Any]) -> None:
                 if untagged is not value:
                     values[place] = untagged  # type: ignore[index]
                     continue
-            _untag_all(value)
+            floats = _untag_all(value) or floats
         elif kind is list:
-            _untag_all(value)
+            floats = _untag_all(value) or floats
+        elif kind is float:
+            floats = True
+    return floats
 
 
 def _untagged(value: dict[str, Any]) -> Any:  # noqa: ANN401 - any JSON value
@@ -213,7 +230,12 @@ def _untagged(value: dict[str, Any]) -> Any:  # noqa: ANN401 - any JSON value
     if type(data) is not str or type(kind) is not str:
         return value
     if kind == "uuid_hex":
-        return f"{data[:8]}-{data[8:12]}-{data[12:16]}-{data[16:20]}-{data[20:]}"
+        dashed = _IDS.get(data)
+        if dashed is None:
+            if len(_IDS) >= _IDS_KEPT:
+                _IDS.clear()
+            dashed = _IDS[data] = f"{data[:8]}-{data[8:12]}-{data[12:16]}-{data[16:20]}-{data[20:]}"
+        return dashed
     if kind in ("datetime_iso", "decimal_str"):
         return data
     msg = f"a value tagged {kind!r}, which the event store does not write"
