@@ -209,10 +209,11 @@ def _untag_all(values: dict[str, Any] | list[Any]) -> bool:
     for place, value in values.items() if type(values) is dict else enumerate(values):
         kind = type(value)
         if kind is dict:
-            if "_type_" in value:
-                untagged = _untagged(value)
-                if untagged is not value:
-                    values[place] = untagged  # type: ignore[index]
+            # A tag is two texts, its kind and its data; whatever else holds "_type_" is the event's own.
+            if "_type_" in value and len(value) == 2:  # noqa: PLR2004 - type and data
+                tag, data = value["_type_"], value.get("_data_")
+                if type(data) is str and type(tag) is str:
+                    values[place] = _untagged(tag, data)  # type: ignore[index]
                     continue
             floats = _untag_all(value) or floats
         elif kind is list:
@@ -222,13 +223,8 @@ def _untag_all(values: dict[str, Any] | list[Any]) -> bool:
     return floats
 
 
-def _untagged(value: dict[str, Any]) -> Any:  # noqa: ANN401 - any JSON value
+def _untagged(kind: str, data: str) -> str:
     """A transcoder-tagged value as the relay publishes it: ids and decimals as text, times in ISO format."""
-    if len(value) != 2:  # noqa: PLR2004 - type and data
-        return value  # not the store's tag, whatever its keys: a value of the event's own
-    kind, data = value["_type_"], value.get("_data_")
-    if type(data) is not str or type(kind) is not str:
-        return value
     if kind == "uuid_hex":
         dashed = _IDS.get(data)
         if dashed is None:
