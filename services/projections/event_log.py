@@ -26,9 +26,10 @@ from services.tables import Connection
 EVENTS_TABLE = "switchboard_events"
 
 
-# Nineteen digits in a row may be an integer past 64 bits (or only text holding them): read exactly.
-# They are looked for with every digit made a "0" (a regular expression, trying each place of the
-# state in turn, took more time than reading the JSON).
+# orjson reads an integer past 64 bits as a float. A state holding a float and nineteen digits in a
+# row (such an integer, or only text holding them) is read again by the standard library, exactly, as
+# it was before. The digits are looked for with each made a "0": a regular expression, trying each
+# place of the state in turn, took more time than reading the JSON, and most states hold no float.
 _LONG_DIGITS = b"0" * 19
 _DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
 
@@ -166,8 +167,6 @@ def _decoded(
         if type(attributes) is dict:
             _untag_all(attributes)
     else:
-        # orjson reads an integer past 64 bits as a float: a state with a float and nineteen digits in
-        # a row is read again, exactly, by the standard library (as it was read before orjson).
         if type(attributes) is dict and _untag_all(attributes) and _LONG_DIGITS in state.translate(_DIGITS_AS_ZEROS):
             attributes = _loads(state, notification_id)
             if type(attributes) is dict:
