@@ -58,6 +58,49 @@ class PublishedEvent:
             msg = "a withheld event carries no 'data'"
             raise InvalidPublishedEvent(msg)
 
+    @classmethod
+    def stored(  # noqa: PLR0913 - the envelope's fields
+        cls,
+        notification_id: int,
+        event_type: str,
+        aggregate_id: UUID,
+        version: int,
+        occurred_at: datetime,
+        data: dict[str, Any],
+    ) -> PublishedEvent:
+        """``PublishedEvent(...)`` of these fields, not withheld: the same event, or the same error, in half the time.
+
+        A replay makes one for each of millions of stored events; the frozen dataclass's ``__init__``
+        sets each field through ``object.__setattr__``, and its checks are for any input, where
+        here what is usual (whole numbers in range, a known type, a time zone) is looked at first.
+        """
+        event = object.__new__(cls)
+        object.__setattr__(
+            event,
+            "__dict__",
+            {
+                "notification_id": notification_id,
+                "type": event_type,
+                "aggregate_id": aggregate_id,
+                "version": version,
+                "occurred_at": occurred_at,
+                "data": data,
+                "withheld": "",
+            },
+        )
+        if (
+            type(notification_id) is not int
+            or not 1 <= notification_id <= MAX_NOTIFICATION_ID
+            or type(version) is not int
+            or not 0 <= version <= MAX_NOTIFICATION_ID
+            or type(event_type) is not str
+            or occurred_at.tzinfo is None
+        ):
+            event.__post_init__()  # refuses it as the constructor does, or accepts it
+        else:
+            _checked_type(event_type)
+        return event
+
     def to_dict(self) -> dict[str, Any]:
         """The event as plain JSON-ready data, as the topic carries it."""
         data: dict[str, Any] = {

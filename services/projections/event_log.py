@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,8 +26,17 @@ from services.tables import Connection
 EVENTS_TABLE = "switchboard_events"
 
 
-# Nineteen digits in a row may be an integer past 64 bits (or only text holding them): read exactly.
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+# orjson reads an integer past 64 bits as a float. A state holding a float and nineteen digits in a
+# row (such an integer, or only text holding them) is read again by the standard library, exactly, as
+# it was before. The digits are looked for with each made a "0": a regular expression, trying each
+# place of the state in turn, took more time than reading the JSON, and most states hold no float.
+_LONG_DIGITS = b"0" * 19
+_DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
+
+# The ids last written out with their dashes: most events name ids named just before (their
+# conversation, deal, manager), and one text kept serves them all.
+_IDS: dict[str, str] = {}
+_IDS_KEPT = 4096
 
 
 class UnreadableStoredEvent(ValueError):
@@ -89,7 +97,7 @@ async def batches(  # noqa: PLR0913 - the range, the page size, and what to leav
     nothing. Their topics are left out of the query once seen, so their rows are not even sent.
     ``left_out`` is events the caller writes otherwise: their topics, and an SQL condition on the row.
     """
-    decided: dict[str, bool] = {}
+    types: dict[str, str | None] = {}  # each topic's event type, None when it is not wanted
     unwanted: list[str] = []
 
     def read(start: int) -> asyncio.Future[list[asyncpg.Record]]:
@@ -104,17 +112,19 @@ async def batches(  # noqa: PLR0913 - the range, the page size, and what to leav
                     yield Page([], up_to, up_to - after)
                 return
             # A short page is the rest of the range: what it left out was unwanted.
-            last = rows[-1]["notification_id"] if len(rows) == size else up_to
+            last = rows[-1][0] if len(rows) == size else up_to
             events = []
-            for row in rows:
-                topic: str = row["topic"]
-                keep = decided.get(topic)
-                if keep is None:
-                    keep = decided[topic] = wanted is None or wanted(topic.rpartition(":")[2])
-                    if not keep:
+            for notification_id, originator_id, version, topic, state in rows:
+                if topic in types:
+                    event_type = types[topic]
+                else:
+                    event_type = topic.rpartition(":")[2]
+                    if wanted is not None and not wanted(event_type):
+                        event_type = None
                         unwanted.append(topic)
-                if keep:
-                    events.append(published(row))
+                    types[topic] = event_type
+                if event_type is not None:
+                    events.append(_decoded(notification_id, originator_id, version, event_type, state))
             covered = last - after
             after = last
             pending = read(last) if last < up_to else asyncio.ensure_future(_nothing())
@@ -158,29 +168,38 @@ def stored_event(
     notification_id: int, originator_id: UUID | str, version: int, topic: str, state: bytes
 ) -> PublishedEvent:
     """A stored event, from its columns, as the domain-events topic carries it; no aggregate or event object is made."""
-    if _LONG_DIGITS.search(state):
-        attributes = _loads(state, notification_id)  # orjson would read an integer past 64 bits as a float
+    return _decoded(notification_id, originator_id, version, topic.rpartition(":")[2], state)
+
+
+def _decoded(
+    notification_id: int, originator_id: UUID | str, version: int, event_type: str, state: bytes
+) -> PublishedEvent:
+    try:
+        attributes = orjson.loads(state)
+    except orjson.JSONDecodeError:
+        attributes = _loads(state, notification_id)
+        if type(attributes) is dict:
+            _untag_all(attributes)
     else:
-        try:
-            attributes = orjson.loads(state)
-        except orjson.JSONDecodeError:
+        if type(attributes) is dict and _untag_all(attributes) and _LONG_DIGITS in state.translate(_DIGITS_AS_ZEROS):
             attributes = _loads(state, notification_id)
-    if not isinstance(attributes, dict):
+            if type(attributes) is dict:
+                _untag_all(attributes)
+    if type(attributes) is not dict:
         msg = f"stored event {notification_id} is not a JSON object"
         raise UnreadableStoredEvent(msg)
-    _untag_all(attributes)
     occurred_at = attributes.pop("timestamp", None)
-    if not isinstance(occurred_at, str):
+    if type(occurred_at) is not str:
         msg = f"stored event {notification_id} has no timestamp"
         raise UnreadableStoredEvent(msg)
     attributes.pop("originator_topic", None)
-    return PublishedEvent(
-        notification_id=notification_id,
-        type=topic.rpartition(":")[2],
-        aggregate_id=originator_id if isinstance(originator_id, UUID) else UUID(originator_id),
-        version=version,
-        occurred_at=datetime.fromisoformat(occurred_at),
-        data=attributes,
+    return PublishedEvent.stored(
+        notification_id,
+        event_type,
+        originator_id if isinstance(originator_id, UUID) else UUID(originator_id),
+        version,
+        datetime.fromisoformat(occurred_at),
+        attributes,
     )
 
 
@@ -194,27 +213,38 @@ def _loads(state: bytes, notification_id: int) -> Any:  # noqa: ANN401 - any JSO
         raise UnreadableStoredEvent(msg) from None
 
 
-def _untag_all(values: dict[str, Any] | list[Any]) -> None:
-    """Put each transcoder-tagged value of ``values``, at any depth, in its place as the relay publishes it."""
-    for place, value in values.items() if isinstance(values, dict) else enumerate(values):
+def _untag_all(values: dict[str, Any] | list[Any]) -> bool:
+    """Put each transcoder-tagged value of ``values``, at any depth, in its place as the relay publishes it.
+
+    Whether ``values`` holds a float anywhere: one found tells the caller to look for a long integer.
+    """
+    floats = False
+    for place, value in values.items() if type(values) is dict else enumerate(values):
         kind = type(value)
         if kind is dict:
-            untagged = _untagged(value) if "_type_" in value else value
-            if untagged is value:
-                _untag_all(value)
-            else:
-                values[place] = untagged  # type: ignore[index]
+            # A tag is two texts, its kind and its data; whatever else holds "_type_" is the event's own.
+            if "_type_" in value and len(value) == 2:  # noqa: PLR2004 - type and data
+                tag, data = value["_type_"], value.get("_data_")
+                if type(data) is str and type(tag) is str:
+                    values[place] = _untagged(tag, data)  # type: ignore[index]
+                    continue
+            floats = _untag_all(value) or floats
         elif kind is list:
-            _untag_all(value)
+            floats = _untag_all(value) or floats
+        elif kind is float:
+            floats = True
+    return floats
 
 
-def _untagged(value: dict[str, Any]) -> Any:  # noqa: ANN401 - any JSON value
+def _untagged(kind: str, data: str) -> str:
     """A transcoder-tagged value as the relay publishes it: ids and decimals as text, times in ISO format."""
-    kind, data = value.get("_type_"), value.get("_data_")
-    if len(value) != 2 or not isinstance(kind, str) or not isinstance(data, str):  # noqa: PLR2004 - type and data
-        return value  # not the store's tag, whatever its keys: a value of the event's own
     if kind == "uuid_hex":
-        return f"{data[:8]}-{data[8:12]}-{data[12:16]}-{data[16:20]}-{data[20:]}"
+        dashed = _IDS.get(data)
+        if dashed is None:
+            if len(_IDS) >= _IDS_KEPT:
+                _IDS.clear()
+            dashed = _IDS[data] = f"{data[:8]}-{data[8:12]}-{data[12:16]}-{data[16:20]}-{data[20:]}"
+        return dashed
     if kind in ("datetime_iso", "decimal_str"):
         return data
     msg = f"a value tagged {kind!r}, which the event store does not write"

@@ -160,3 +160,56 @@ def test_whatever_the_record_holds_no_other_error_escapes(value: Any) -> None:
             PublishedEvent.from_dict(data)
         except InvalidPublishedEvent:
             continue
+
+
+@given(
+    notification_id=st.integers(min_value=1, max_value=MAX_NOTIFICATION_ID),
+    kind=_types,
+    version=st.integers(min_value=0, max_value=MAX_NOTIFICATION_ID),
+    occurred_at=st.datetimes(timezones=_offsets),
+    data=st.dictionaries(st.text(max_size=12), _json, max_size=5),
+)
+def test_a_stored_event_made_the_quick_way_is_the_event_the_constructor_makes(
+    notification_id: int, kind: str, version: int, occurred_at: datetime, data: dict[str, Any]
+) -> None:
+    made = PublishedEvent.stored(notification_id, kind, AGGREGATE, version, occurred_at, data)
+    expected = PublishedEvent(notification_id, kind, AGGREGATE, version, occurred_at, data)
+    assert made == expected
+    assert vars(made) == vars(expected)
+    assert list(vars(made)) == list(vars(expected))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("notification_id", 0),
+        ("notification_id", True),
+        ("notification_id", MAX_NOTIFICATION_ID + 1),
+        ("notification_id", 7.0),
+        ("type", ""),
+        ("type", "Lead.\x00Assigned"),
+        ("type", 5),
+        ("version", -1),
+        ("version", False),
+        ("version", "1"),
+        ("occurred_at", datetime(2025, 3, 1, 9, 30)),  # noqa: DTZ001 - the naive time refused
+    ],
+)
+def test_a_stored_event_made_the_quick_way_is_refused_as_the_constructor_refuses_it(field: str, value: Any) -> None:
+    fields = {**published().__dict__, field: value}
+    with pytest.raises(InvalidPublishedEvent) as expected:
+        PublishedEvent(**fields)
+    fields["event_type"] = fields.pop("type")
+    del fields["withheld"]
+    with pytest.raises(InvalidPublishedEvent) as refused:
+        PublishedEvent.stored(**fields)
+    assert str(refused.value) == str(expected.value)
+
+
+class _Count(int):
+    """A whole number of a subclass of int: accepted by the constructor's checks, so by the quick way too."""
+
+
+def test_a_whole_number_of_a_subclass_is_accepted_the_quick_way_as_by_the_constructor() -> None:
+    made = PublishedEvent.stored(_Count(5), "Lead.Assigned", AGGREGATE, _Count(2), AT, {})
+    assert made == PublishedEvent(_Count(5), "Lead.Assigned", AGGREGATE, _Count(2), AT, {})
