@@ -93,18 +93,20 @@ async def expected_sales(pool: asyncpg.Pool, f: ReportFilter) -> Table:
             f" AND (g.pipeline_id, g.contact_key, g.company_key, g.responsible_id, g.currency) > ({rest}))"
         )
     nobody = q.arg(NOBODY)
+    order = "g.weighted_amount DESC, g.pipeline_id, g.contact_key, g.company_key, g.responsible_id, g.currency"
+    # The groups are counted and the page cut before the page's groups are named.
     sql = (
         "SELECT g.pipeline_id, p.name AS pipeline, g.contact_id, c.name AS contact, g.company_id,"  # noqa: S608
         " co.name AS company, g.responsible_id, m.name AS responsible, g.currency, g.deals, g.amount,"
-        " g.weighted_amount, g.contact_key, g.company_key FROM (SELECT d.pipeline_id, d.contact_id, d.company_id,"
-        f" coalesce(d.contact_id, {nobody}) AS contact_key, coalesce(d.company_id, {nobody}) AS company_key,"
-        " d.responsible_id, d.currency, count(*) AS deals, sum(d.amount) AS amount,"
+        " g.weighted_amount, g.contact_key, g.company_key FROM (SELECT * FROM (SELECT d.pipeline_id, d.contact_id,"
+        f" d.company_id, coalesce(d.contact_id, {nobody}) AS contact_key, coalesce(d.company_id, {nobody})"
+        " AS company_key, d.responsible_id, d.currency, count(*) AS deals, sum(d.amount) AS amount,"
         f" round(sum(d.amount * d.probability / 100.0), 2) AS weighted_amount FROM {S}.deals d{q.clause}"
-        " GROUP BY d.pipeline_id, d.contact_id, d.company_id, d.responsible_id, d.currency) g"
+        f" GROUP BY d.pipeline_id, d.contact_id, d.company_id, d.responsible_id, d.currency) g{after}"
+        f" ORDER BY {order} LIMIT {page.limit + 1}) g"
         f" LEFT JOIN {S}.pipelines p ON p.id = g.pipeline_id LEFT JOIN {S}.managers m ON m.id = g.responsible_id"
-        f" LEFT JOIN {S}.contacts c ON c.id = g.contact_id LEFT JOIN {S}.companies co ON co.id = g.company_id{after}"
-        " ORDER BY g.weighted_amount DESC, g.pipeline_id, g.contact_key, g.company_key, g.responsible_id, g.currency"
-        f" LIMIT {page.limit + 1}"
+        f" LEFT JOIN {S}.contacts c ON c.id = g.contact_id LEFT JOIN {S}.companies co ON co.id = g.company_id"
+        f" ORDER BY {order}"
     )
 
     def key(row: asyncpg.Record) -> tuple[object, ...]:
