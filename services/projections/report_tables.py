@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS {s}.lead_handling (
     resolved_at timestamptz,
     PRIMARY KEY (lead_id, notification_id)
 );
--- The part-months at a period's ends are read from these (everyone's, or some managers'), not the table.
+-- The operators' report reads a period's leads from these alone: everyone's by time, some managers' by manager.
 CREATE INDEX IF NOT EXISTS lead_handling_assigned ON {s}.lead_handling (assigned_at)
     INCLUDE (manager_id, queue, conversation_id, waited_from, first_answer_at, resolved_at);
 CREATE INDEX IF NOT EXISTS lead_handling_manager ON {s}.lead_handling (manager_id, assigned_at)
