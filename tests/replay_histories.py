@@ -12,12 +12,14 @@ from eventsourcing.persistence import ApplicationRecorder
 from hypothesis import strategies as st
 
 from application.add_deal_line import NewLine, add_deal_line
+from application.close_conversation import close_conversation
 from application.complete_activity import complete_activity
 from application.event_store import EventStore
 from application.managers import register_manager
 from application.move_deal import move_deal
 from application.open_deal import DealOpening, open_deal
 from application.receive_messages import receive_messages
+from application.reopen_conversation import reopen_conversation
 from application.reply import reply
 from application.schedule_activity import NewActivity, schedule_activity
 from application.work_day import change_work_day
@@ -29,7 +31,7 @@ from domain.pipeline import DEFAULT_PIPELINE_ID, Pipeline
 from services.projections.event_log import EVENTS_TABLE
 from services.router.published import encode, public_event
 
-KINDS = ("manager", "work_day", "message", "reply", "deal", "move", "line", "activity", "complete")
+KINDS = ("manager", "work_day", "message", "reply", "close", "reopen", "deal", "move", "line", "activity", "complete")
 Step = tuple[str, int, int]
 
 steps = st.lists(st.tuples(st.sampled_from(KINDS), st.integers(0, 5), st.integers(0, 5)), min_size=1, max_size=25)
@@ -70,6 +72,10 @@ class World:
         elif kind == "reply" and self.conversations:
             conversation = self.conversations[b % len(self.conversations)]
             reply(store, conversation, manager, f"Answer {n}", f"r{n}", any_conversation=True)
+        elif kind in {"close", "reopen"} and self.conversations:
+            # A conversation closed and reopened is a lead assigned again, and answered again by a reply.
+            act = close_conversation if kind == "close" else reopen_conversation
+            act(store, self.conversations[b % len(self.conversations)], manager, any_conversation=True)
         elif kind == "deal":
             contact = self._contact(b)
             opened = open_deal(store, DealOpening(f"Deal {n}", "EUR", contact_id=contact, amount=str(100 * b)), manager)

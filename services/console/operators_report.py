@@ -4,7 +4,10 @@ Times are in seconds, as medians and 90th percentiles of what finished: a lead n
 in its manager's times. The leads are read by an index holding every column read (by time for
 everyone, by manager and time for some managers), and the times are taken in seconds as doubles: the
 percentiles are of doubles whatever they are given, and ``extract`` would make each one a numeric
-first. A conversation answered in several leads counts once.
+first. A conversation answered in several leads counts once, without the leads being told apart by
+conversation: each answered lead knows when the manager's earlier answered lead of its conversation in
+the queue was assigned (``answered_earlier_at``), and the period's first of them is the one whose earlier
+lead is before the period.
 """
 
 from __future__ import annotations
@@ -37,12 +40,14 @@ async def operators(pool: asyncpg.Pool, f: ReportFilter) -> Table:
         for name, _ in MEASURES
         for n, cut in ((1, "median"), (2, "p90"))
     )
-    # The conversations answered are counted in the same pass, in each manager's and queue's group: the
-    # leads come sorted by manager, queue and conversation for the times anyway, so a second pass hashing
-    # every answered lead cost more than telling apart the few conversations of a group.
+    # A conversation answered in several of the period's leads counts on the first of them: the one whose
+    # manager's earlier answered lead of it in the queue is before the period, or none.
+    first = "h.answered_earlier_at IS NULL"
+    if f.since is not None:
+        first = f"({first} OR h.answered_earlier_at < {q.arg(f.since)})"
     sql = (
         "WITH work AS (SELECT h.manager_id, h.queue, count(*) AS leads_routed,"  # noqa: S608 - fixed SQL
-        " count(DISTINCT h.conversation_id) FILTER (WHERE h.first_answer_at IS NOT NULL) AS conversations,"
+        f" count(*) FILTER (WHERE h.first_answer_at IS NOT NULL AND {first}) AS conversations,"
         f" {cuts} FROM {S}.lead_handling h{q.clause} GROUP BY h.manager_id, h.queue)"
         " SELECT w.manager_id, m.name AS manager, w.queue, w.leads_routed, w.conversations AS conversations_handled,"
         f" {times} FROM work w LEFT JOIN {S}.managers m ON m.id = w.manager_id ORDER BY m.name, w.manager_id, w.queue"
