@@ -2,8 +2,10 @@
 
 Its shape: managers in departments of ten (the first heads it), two pipelines of six stages, deals
 that went some stages on and were won, lost or are still open, their stage history and product lines,
-activities on them (due, overdue and done), and leads handled by the managers. Rows go in with COPY:
-the reports read the read models, so how they were filled does not matter to what is timed.
+activities on them (due, overdue and done), leads handled by the managers, and the contacts and
+companies the deals are with (named, as the reports per client name them; one contact in fifty merged
+into another). Rows go in with COPY: the reports read the read models, so how they were filled does
+not matter to what is timed.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ DEPARTMENT_SIZE = 10
 KINDS = ("in_progress",) * 4 + ("won", "lost")
 SOURCES = ("website", "telegram", "vk", "mail", "referral")
 YEAR = timedelta(days=365)
+CONTACTS, COMPANIES = 3000, 800  # the deals' contacts are UUID(10_000 + n), their companies UUID(1 + n)
+MERGED = 50  # one contact in this many was merged into another
 OFFERED, NOT_BY_HAND, NOT_CALL_BACK = True, False, False  # the flags every generated row has
 
 
@@ -80,7 +84,17 @@ def make(size: Size, seed: int, now: datetime) -> Made:
         _activity(rng, made, now, managers, deals)
     for _ in range(size.leads):
         _lead(rng, made, now, managers, list(made.departments))
+    _clients(rng, made, now)
     return made
+
+
+def _clients(rng: random.Random, made: Made, now: datetime) -> None:
+    for n in range(COMPANIES):
+        made.add("companies", UUID(int=n + 1), f"Company {n}", now - YEAR, 1)
+    for n in range(CONTACTS):
+        contact = UUID(int=n + 10_000)
+        survivor = UUID(int=rng.randrange(CONTACTS) + 10_000) if rng.random() < 1 / MERGED else None
+        made.add("contacts", contact, f"Contact {n}", None if survivor == contact else survivor, now - YEAR, 1)
 
 
 def _deal(  # noqa: PLR0913 - the history it is part of
@@ -128,7 +142,7 @@ def _deal(  # noqa: PLR0913 - the history it is part of
     lead = _uuid(rng) if rng.random() < 0.5 else None
     if lead is not None:
         made.add("lead_sources", lead, _uuid(rng), rng.choice(SOURCES), opened)
-    company = UUID(int=rng.randrange(800) + 1) if rng.random() < 0.7 else None
+    company = UUID(int=rng.randrange(COMPANIES) + 1) if rng.random() < 0.7 else None
     made.add(
         "deals",
         deal,
@@ -142,7 +156,7 @@ def _deal(  # noqa: PLR0913 - the history it is part of
         amount,
         [10, 20, 50, 80, 100, 0][place],
         (opened + timedelta(days=rng.randint(14, 120))).date(),
-        UUID(int=rng.randrange(3000) + 10_000),
+        UUID(int=rng.randrange(CONTACTS) + 10_000),
         company,
         lead,
         responsible,
@@ -237,6 +251,8 @@ COLUMNS = {
         "responsible_id",
     ),
     "lead_sources": ("lead_id", "conversation_id", "source", "created_at"),
+    "companies": ("id", "name", "created_at", "version"),
+    "contacts": ("id", "name", "merged_into", "created_at", "version"),
     "deals": (
         "id",
         "title",

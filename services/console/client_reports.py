@@ -30,12 +30,25 @@ async def deals_by_company(pool: asyncpg.Pool, f: ReportFilter) -> Table:
 
 
 async def _volume_by(pool: asyncpg.Pool, f: ReportFilter, column: str, title: str) -> Table:
-    """Counted per record first, then per the record it is now (a merged contact's under its survivor), named."""
+    """Counted per the record a deal's is now (a merged contact's under its survivor), the page named.
+
+    The deals are counted once, each under its client as it is now: counting them per record first and
+    summing those again per survivor went over the period's clients twice. Only the page's clients are
+    named, after it is cut.
+    """
     q, page = Query(), f.page or Page(LIST_PAGE)
     f.deals(q, "d.opened_at")
     q.where(f"d.{column} IS NOT NULL")
     kind = column.removesuffix("_id")
-    table, now = ("contacts", "coalesce(r.merged_into, k.id)") if kind == "contact" else ("companies", "k.id")
+    table = "contacts" if kind == "contact" else "companies"
+    if kind == "contact":
+        # Only a merged contact's deals move; the join holds the few merged ones, not every contact.
+        now, merged = (
+            f"coalesce(r.merged_into, d.{column})",
+            f" LEFT JOIN {S}.contacts r ON r.id = d.{column} AND r.merged_into IS NOT NULL",
+        )
+    else:
+        now, merged = f"d.{column}", ""
     after = ""
     if page.after is not None:
         # Income and deals run down, the client and currency up: their negatives run up with them.
@@ -44,16 +57,13 @@ async def _volume_by(pool: asyncpg.Pool, f: ReportFilter, column: str, title: st
             f" WHERE (-n.income, -n.deals, n.id, n.currency) > (-{q.arg(amount_after(income))}::numeric,"
             f" -{q.arg(deals)}::bigint, {q.arg(client)}, {q.arg(currency)})"
         )
+    order = "n.income DESC, n.deals DESC, n.id, n.currency"
     sql = (
-        f"WITH counts AS (SELECT d.{column} AS id, d.currency, {VOLUME_SUMS} FROM {S}.deals d{q.clause}"  # noqa: S608
-        " GROUP BY 1, 2),"
-        f" now AS (SELECT {now} AS id, k.currency, sum(k.deals)::bigint AS deals, sum(k.won)::bigint AS won,"
-        f" sum(k.lost)::bigint AS lost, sum(k.income) AS income FROM counts k LEFT JOIN {S}.{table} r ON r.id = k.id"
-        " GROUP BY 1, 2)"
+        f"WITH now AS (SELECT {now} AS id, d.currency, {VOLUME_SUMS} FROM {S}.deals d{merged}{q.clause}"  # noqa: S608
+        f" GROUP BY 1, 2), page AS (SELECT * FROM now n{after} ORDER BY {order} LIMIT {page.limit + 1})"
         f" SELECT n.id AS {column}, x.name AS {kind}, n.currency, n.deals, n.won, n.lost,"
         " round(n.won::numeric / n.deals, 4) AS won_share, round(n.lost::numeric / n.deals, 4) AS lost_share, n.income"
-        f" FROM now n LEFT JOIN {S}.{table} x ON x.id = n.id{after}"
-        f" ORDER BY n.income DESC, n.deals DESC, n.id, n.currency LIMIT {page.limit + 1}"
+        f" FROM page n LEFT JOIN {S}.{table} x ON x.id = n.id ORDER BY {order}"
     )
 
     def key(row: asyncpg.Record) -> tuple[object, ...]:

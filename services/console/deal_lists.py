@@ -32,6 +32,11 @@ _DEAL_JOINS = (
 )
 
 
+def _page_of_deals(q: Query, order: str, page: Page) -> str:
+    """The page's deals (alias ``d``) cut before they are named: the names are looked up for its rows alone."""
+    return f"(SELECT d.* FROM {S}.deals d{q.clause} ORDER BY {order} LIMIT {page.limit + 1}) d"  # noqa: S608
+
+
 async def won_deals(pool: asyncpg.Pool, f: ReportFilter) -> Table:
     """The deals won in the period (closed in it), the latest first."""
     q, page = Query(), f.page or Page(LIST_PAGE)
@@ -39,9 +44,10 @@ async def won_deals(pool: asyncpg.Pool, f: ReportFilter) -> Table:
     q.where(WON)
     if page.after is not None:
         q.where(f"(d.closed_at, d.id) < ({q.arg(page.after[0])}, {q.arg(page.after[1])})")
+    order = "d.closed_at DESC, d.id DESC"
     sql = (
-        f"SELECT {_DEAL_ROW}, d.opened_at, d.closed_at FROM {S}.deals d{_DEAL_JOINS}{q.clause}"  # noqa: S608
-        f" ORDER BY d.closed_at DESC, d.id DESC LIMIT {page.limit + 1}"
+        f"SELECT {_DEAL_ROW}, d.opened_at, d.closed_at FROM {_page_of_deals(q, order, page)}{_DEAL_JOINS}"  # noqa: S608
+        f" ORDER BY {order}"
     )
     return await paged(pool, "won-deals", sql, q, page, lambda r: (r["closed_at"], r["deal_id"]))
 
@@ -58,9 +64,10 @@ async def overdue_deals(pool: asyncpg.Pool, f: ReportFilter) -> Table:
         except ValueError:
             raise wrong_cursor() from None
         q.where(f"(d.expected_close, d.id) > ({q.arg(after)}::date, {q.arg(page.after[1])})")
+    order = "d.expected_close, d.id"
     sql = (
         f"SELECT {_DEAL_ROW}, d.expected_close, ({q.arg(f.today)}::date - d.expected_close) AS days_overdue"  # noqa: S608
-        f" FROM {S}.deals d{_DEAL_JOINS}{q.clause} ORDER BY d.expected_close, d.id LIMIT {page.limit + 1}"
+        f" FROM {_page_of_deals(q, order, page)}{_DEAL_JOINS} ORDER BY {order}"
     )
     return await paged(pool, "overdue-deals", sql, q, page, lambda r: (r["expected_close"].isoformat(), r["deal_id"]))
 
@@ -86,18 +93,20 @@ async def expected_sales(pool: asyncpg.Pool, f: ReportFilter) -> Table:
             f" AND (g.pipeline_id, g.contact_key, g.company_key, g.responsible_id, g.currency) > ({rest}))"
         )
     nobody = q.arg(NOBODY)
+    order = "g.weighted_amount DESC, g.pipeline_id, g.contact_key, g.company_key, g.responsible_id, g.currency"
+    # The groups are counted and the page cut before the page's groups are named.
     sql = (
         "SELECT g.pipeline_id, p.name AS pipeline, g.contact_id, c.name AS contact, g.company_id,"  # noqa: S608
         " co.name AS company, g.responsible_id, m.name AS responsible, g.currency, g.deals, g.amount,"
-        " g.weighted_amount, g.contact_key, g.company_key FROM (SELECT d.pipeline_id, d.contact_id, d.company_id,"
-        f" coalesce(d.contact_id, {nobody}) AS contact_key, coalesce(d.company_id, {nobody}) AS company_key,"
-        " d.responsible_id, d.currency, count(*) AS deals, sum(d.amount) AS amount,"
+        " g.weighted_amount, g.contact_key, g.company_key FROM (SELECT * FROM (SELECT d.pipeline_id, d.contact_id,"
+        f" d.company_id, coalesce(d.contact_id, {nobody}) AS contact_key, coalesce(d.company_id, {nobody})"
+        " AS company_key, d.responsible_id, d.currency, count(*) AS deals, sum(d.amount) AS amount,"
         f" round(sum(d.amount * d.probability / 100.0), 2) AS weighted_amount FROM {S}.deals d{q.clause}"
-        " GROUP BY d.pipeline_id, d.contact_id, d.company_id, d.responsible_id, d.currency) g"
+        f" GROUP BY d.pipeline_id, d.contact_id, d.company_id, d.responsible_id, d.currency) g{after}"
+        f" ORDER BY {order} LIMIT {page.limit + 1}) g"
         f" LEFT JOIN {S}.pipelines p ON p.id = g.pipeline_id LEFT JOIN {S}.managers m ON m.id = g.responsible_id"
-        f" LEFT JOIN {S}.contacts c ON c.id = g.contact_id LEFT JOIN {S}.companies co ON co.id = g.company_id{after}"
-        " ORDER BY g.weighted_amount DESC, g.pipeline_id, g.contact_key, g.company_key, g.responsible_id, g.currency"
-        f" LIMIT {page.limit + 1}"
+        f" LEFT JOIN {S}.contacts c ON c.id = g.contact_id LEFT JOIN {S}.companies co ON co.id = g.company_id"
+        f" ORDER BY {order}"
     )
 
     def key(row: asyncpg.Record) -> tuple[object, ...]:

@@ -63,13 +63,12 @@ async def product_income(pool: asyncpg.Pool, f: ReportFilter) -> Table:
     q = Query()
     f.deals(q, "d.closed_at")
     q.where(WON)
-    # Summed per deal first (by a hash), so the deals are counted without sorting every line by deal.
+    # One pass over the lines: a product's deals are told apart within its group, a few dozen lines, which
+    # cost less than summing every deal's lines per product first and counting those sums again.
     sql = (
-        "SELECT p.product_id, p.product, p.currency, count(*) AS deals, sum(p.quantity) AS quantity,"  # noqa: S608
-        " sum(p.revenue) AS revenue FROM (SELECT l.product_id, coalesce(pr.name, l.name) AS product, d.currency,"
-        f" d.id, sum(l.quantity) AS quantity, sum(l.total) AS revenue FROM {S}.deal_lines l"
+        "SELECT l.product_id, coalesce(pr.name, l.name) AS product, d.currency, count(DISTINCT d.id) AS deals,"  # noqa: S608
+        f" sum(l.quantity) AS quantity, sum(l.total) AS revenue FROM {S}.deal_lines l"
         f" JOIN {S}.deals d ON d.id = l.deal_id LEFT JOIN {S}.products pr ON pr.id = l.product_id{q.clause}"
-        " GROUP BY l.product_id, coalesce(pr.name, l.name), d.currency, d.id) p"
-        " GROUP BY p.product_id, p.product, p.currency ORDER BY revenue DESC, p.product, p.currency"
+        " GROUP BY l.product_id, coalesce(pr.name, l.name), d.currency ORDER BY revenue DESC, product, d.currency"
     )
     return await tabled(pool, "product-income", sql, q)

@@ -84,10 +84,13 @@ async def funnel_conversion(pool: asyncpg.Pool, f: ReportFilter) -> Table:
     times.args = q.args
     tables = _entries(f, times)
     f.period(times, "e.entered_at")
+    # The times are worked out once: inlined, a plan that guessed one or two stages counted worked them
+    # out again for each stage, every entry of the period each time.
     sql = (
         f"WITH counts AS ({counts}),"  # noqa: S608 - fixed SQL
-        " times AS (SELECT e.stage_id, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY e.seconds) AS cuts"
-        f" FROM {tables}{times.clause} GROUP BY e.stage_id)"
+        " times AS MATERIALIZED (SELECT e.stage_id,"
+        f" percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY e.seconds) AS cuts FROM {tables}{times.clause}"
+        " GROUP BY e.stage_id)"
         " SELECT p.id AS pipeline_id, p.name AS pipeline, s.id AS stage_id, s.name AS stage, c.deals AS entered,"
         " round((tm.cuts[1] / 3600)::numeric, 2) AS median_hours, round((tm.cuts[2] / 3600)::numeric, 2) AS p90_hours,"
         " t.id AS later_stage_id, t.name AS later_stage, coalesce(r.deals, 0) AS reached,"

@@ -4,8 +4,10 @@ Times are in seconds, as medians and 90th percentiles of what finished: a lead n
 in its manager's times. The leads are read by an index holding every column read (by time for
 everyone, by manager and time for some managers), and the times are taken in seconds as doubles: the
 percentiles are of doubles whatever they are given, and ``extract`` would make each one a numeric
-first. A conversation answered in several leads counts once; those are counted apart, by a hash of
-the answered conversations, so the leads are not sorted by conversation to count them.
+first. A conversation answered in several leads counts once, without the leads being told apart by
+conversation: each answered lead knows when the manager's earlier answered lead of its conversation in
+the queue was assigned (``answered_earlier_at``), and the period's first of them is the one whose earlier
+lead is before the period.
 """
 
 from __future__ import annotations
@@ -38,18 +40,16 @@ async def operators(pool: asyncpg.Pool, f: ReportFilter) -> Table:
         for name, _ in MEASURES
         for n, cut in ((1, "median"), (2, "p90"))
     )
-    answered = Query()
-    answered.args = q.args  # one numbering for the whole statement
-    f.people(answered, "h.manager_id", "h.assigned_at")
-    answered.where("h.first_answer_at IS NOT NULL")
+    # A conversation answered in several of the period's leads counts on the first of them: the one whose
+    # manager's earlier answered lead of it in the queue is before the period, or none.
+    first = "h.answered_earlier_at IS NULL"
+    if f.since is not None:
+        first = f"({first} OR h.answered_earlier_at < {q.arg(f.since)})"
     sql = (
         "WITH work AS (SELECT h.manager_id, h.queue, count(*) AS leads_routed,"  # noqa: S608 - fixed SQL
-        f" {cuts} FROM {S}.lead_handling h{q.clause} GROUP BY h.manager_id, h.queue),"
-        " handled AS (SELECT a.manager_id, a.queue, count(*) AS conversations FROM (SELECT DISTINCT h.manager_id,"
-        f" h.queue, h.conversation_id FROM {S}.lead_handling h{answered.clause}) a GROUP BY a.manager_id, a.queue)"
-        " SELECT w.manager_id, m.name AS manager, w.queue, w.leads_routed,"
-        f" coalesce(c.conversations, 0) AS conversations_handled, {times} FROM work w"
-        " LEFT JOIN handled c ON c.manager_id = w.manager_id AND c.queue = w.queue"
-        f" LEFT JOIN {S}.managers m ON m.id = w.manager_id ORDER BY m.name, w.manager_id, w.queue"
+        f" count(*) FILTER (WHERE h.first_answer_at IS NOT NULL AND {first}) AS conversations,"
+        f" {cuts} FROM {S}.lead_handling h{q.clause} GROUP BY h.manager_id, h.queue)"
+        " SELECT w.manager_id, m.name AS manager, w.queue, w.leads_routed, w.conversations AS conversations_handled,"
+        f" {times} FROM work w LEFT JOIN {S}.managers m ON m.id = w.manager_id ORDER BY m.name, w.manager_id, w.queue"
     )
     return await tabled(pool, "operators", sql, q)

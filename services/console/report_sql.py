@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 
 import asyncpg
 
@@ -60,4 +61,6 @@ async def paged(  # noqa: PLR0913 - the statement, its page, and how a row's sor
     shown = [n for n, column in enumerate(columns) if column not in hidden]
     given = rows[: page.limit]
     following = encode(key(given[-1])) if len(rows) > page.limit and given else None
-    return Table(title, tuple(columns[n] for n in shown), [tuple(row[n] for n in shown) for row in given], following)
+    # A page is a thousand rows: each is cut to its shown columns by one call, not a loop of its own.
+    cut = itemgetter(*shown) if len(shown) > 1 else lambda row: (row[shown[0]],)
+    return Table(title, tuple(columns[n] for n in shown), [cut(row) for row in given], following)

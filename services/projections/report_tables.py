@@ -42,13 +42,18 @@ CREATE TABLE IF NOT EXISTS {s}.lead_handling (
     assigned_at timestamptz NOT NULL,
     first_answer_at timestamptz,
     resolved_at timestamptz,
+    -- Of an answered lead: when the latest lead of the same conversation, manager and queue assigned before
+    -- it and answered too was assigned (none: it is the first). A period's leads count the conversation
+    -- once, on the one whose earlier lead is before the period, without telling the conversations apart.
+    answered_earlier_at timestamptz,
     PRIMARY KEY (lead_id, notification_id)
 );
--- The part-months at a period's ends are read from these (everyone's, or some managers'), not the table.
+-- The operators' report reads a period's leads from these alone: everyone's by time, some managers' by manager.
 CREATE INDEX IF NOT EXISTS lead_handling_assigned ON {s}.lead_handling (assigned_at)
-    INCLUDE (manager_id, queue, conversation_id, waited_from, first_answer_at, resolved_at);
+    INCLUDE (manager_id, queue, waited_from, first_answer_at, resolved_at, answered_earlier_at);
 CREATE INDEX IF NOT EXISTS lead_handling_manager ON {s}.lead_handling (manager_id, assigned_at)
-    INCLUDE (queue, conversation_id, waited_from, first_answer_at, resolved_at);
+    INCLUDE (queue, waited_from, first_answer_at, resolved_at, answered_earlier_at);
+CREATE INDEX IF NOT EXISTS lead_handling_conversation ON {s}.lead_handling (conversation_id);
 -- Where a lead waits until it is assigned: its queue, and since when.
 CREATE TABLE IF NOT EXISTS {s}.lead_waiting (
     lead_id uuid PRIMARY KEY,

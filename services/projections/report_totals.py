@@ -46,6 +46,8 @@ CREATE TABLE IF NOT EXISTS {s}.stage_times (
 );
 CREATE INDEX IF NOT EXISTS stage_times_entered ON {s}.stage_times (entered_at);
 CREATE INDEX IF NOT EXISTS stage_times_responsible ON {s}.stage_times (responsible_id, entered_at);
+-- Everyone's times in each stage, read in the stage's order: the percentiles per stage need no sort first.
+CREATE INDEX IF NOT EXISTS stage_times_stage ON {s}.stage_times (stage_id, entered_at) INCLUDE (seconds);
 -- Deals that first entered a stage on a day (later_stage_id = stage_id), and of those, how many entered
 -- each other stage after; per responsible manager, and for everyone (responsible_id all zeros).
 CREATE TABLE IF NOT EXISTS {s}.stage_days (

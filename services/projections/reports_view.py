@@ -2,17 +2,20 @@
 
 A lead waits from its arrival (or its release back to the queues) until it is assigned; each assignment
 is a row of ``lead_handling`` with the queue it waited in, when the manager first answered and when the
-lead was closed. Operator metrics are read from those rows.
+lead was closed, and when the same manager's latest earlier lead of the conversation in that queue that
+was answered too was assigned (so a period's answered conversations are counted without telling them
+apart). Operator metrics are read from those rows.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from operator import itemgetter
 from uuid import UUID
 
 from domain.published_event import PublishedEvent
 from services.projections.inbox_view import Changes
-from services.projections.rows import Rows
+from services.projections.rows import Row, Rows
 from services.projections.sales_rows import Handler, clean, moment
 
 
@@ -80,7 +83,28 @@ async def _answered(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     at = moment(e.data.get("at")) or e.occurred_at
     for handling in await rows.where("lead_handling", ("lead_id",), e.aggregate_id):
         if handling["manager_id"] == manager and handling["first_answer_at"] is None:
-            rows.replace("lead_handling", handling, first_answer_at=at)
+            await _answered_earlier(rows, rows.replace("lead_handling", handling, first_answer_at=at))
+
+
+async def _answered_earlier(rows: Rows, answered: Row) -> None:
+    """Link each answered lead of ``answered``'s conversation, manager and queue to the one answered before it.
+
+    Leads are answered in any order, so the whole chain (a handful of leads) is worked out again.
+    """
+    chain = sorted(
+        (
+            h
+            for h in await rows.where("lead_handling", ("conversation_id",), answered["conversation_id"])
+            if h["first_answer_at"] is not None
+            and (h["manager_id"], h["queue"]) == (answered["manager_id"], answered["queue"])
+        ),
+        key=itemgetter("assigned_at", "lead_id", "notification_id"),
+    )
+    earlier = None
+    for handling in chain:
+        if handling["answered_earlier_at"] != earlier:
+            rows.replace("lead_handling", handling, answered_earlier_at=earlier)
+        earlier = handling["assigned_at"]
 
 
 async def _closed(rows: Rows, e: PublishedEvent, _: Changes) -> None:

@@ -150,7 +150,9 @@ SHAPES: dict[str, Shape] = {
     "team_members": Shape(("team_id", "manager_id")),
     "lead_sources": Shape(("lead_id",)),
     "lead_handling": Shape(
-        ("lead_id", "notification_id"), {"first_answer_at": _NONE, "resolved_at": _NONE}, lookups=(("lead_id",),)
+        ("lead_id", "notification_id"),
+        {"first_answer_at": _NONE, "resolved_at": _NONE, "answered_earlier_at": _NONE},
+        lookups=(("lead_id",), ("conversation_id",)),
     ),
     "lead_waiting": Shape(("lead_id",)),
     "activity_days": Shape(("responsible_id", "kind", "day")),

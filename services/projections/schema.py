@@ -16,7 +16,7 @@ from services.projections.report_tables import DDL as REPORT_DDL
 from services.projections.report_tables import REPORT_TABLES
 from services.tables import Connection, ensure_tables
 
-LIVE_SCHEMA = "read_models_v8"  # a new shape gets a new name and is built from offset zero
+LIVE_SCHEMA = "read_models_v9"  # a new shape gets a new name and is built from offset zero
 
 __all__ = ["LIVE_SCHEMA", "Connection", "create_read_models"]
 

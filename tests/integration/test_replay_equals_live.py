@@ -9,7 +9,7 @@ from unittest import mock
 
 import asyncpg
 import pytest
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
@@ -32,6 +32,20 @@ pytestmark = pytest.mark.integration
 
 @hypothesis_settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(history=steps, cuts=st.lists(st.integers(1, 9), min_size=1, max_size=4), page=st.integers(1, 12))
+# A conversation answered, closed, reopened and answered again: two answered leads of it, the later linked.
+@example(
+    history=[
+        ("manager", 0, 0),
+        ("work_day", 0, 0),
+        ("message", 0, 0),
+        ("reply", 0, 0),
+        ("close", 0, 0),
+        ("reopen", 0, 0),
+        ("reply", 0, 0),
+    ],
+    cuts=[1, 3],
+    page=2,
+)
 def test_every_read_model_replayed_equals_the_one_built_live(
     postgres: LocalPostgres, history: list[Step], cuts: list[int], page: int
 ) -> None:

@@ -19,6 +19,7 @@ from application.complete_activity import complete_activity
 from application.event_store import EventStore
 from application.move_deal import move_deal
 from application.receive_messages import receive_messages
+from application.reopen_conversation import reopen_conversation
 from application.reply import reply
 from application.schedule_activity import NewActivity, schedule_activity
 from application.work_day import change_work_day
@@ -221,6 +222,9 @@ def test_operators_work_is_measured_from_their_leads(crm_sales: World) -> None:
     reply(crm.store, conversations[0], anna, "Hello! Yes.", "reply-0")  # type: ignore[arg-type]
     reply(crm.store, conversations[1], anna, "Hello!", "reply-1")  # type: ignore[arg-type]
     routed(crm.store, close_conversation, conversations[0], anna)
+    # Reopened, answered again: a second lead of the conversation, which it still counts once.
+    assert routed(crm.store, reopen_conversation, conversations[0], anna).holder == anna
+    reply(crm.store, conversations[0], anna, "Back again.", "reply-2")  # type: ignore[arg-type]
     lead = {"title": "From the widget", "currency": "EUR", "lead_id": str(received[1].lead_id)}
     assert crm.post("anna", "/api/deals", lead).status_code == 201
     crm.projected()
@@ -228,7 +232,7 @@ def test_operators_work_is_measured_from_their_leads(crm_sales: World) -> None:
     assert picked(report(crm, "dora", "deals-by-manager", source="webchat"), "manager", "deals") == [("Anna", 1)]
     assert report(crm, "dora", "deals-by-manager", source="telegram") == []
     [row] = report(crm, "dora", "operators")
-    assert (row["manager"], row["queue"], row["leads_routed"], row["conversations_handled"]) == ("Anna", "", 3, 2)
+    assert (row["manager"], row["queue"], row["leads_routed"], row["conversations_handled"]) == ("Anna", "", 4, 2)
     first, worst, resolved = (
         Decimal(row[c]) for c in ("first_response_median_s", "first_response_p90_s", "resolution_median_s")
     )
