@@ -16,6 +16,7 @@ import asyncpg
 
 from services.console.paging import Page
 from services.console.sales_queries import EPOCH, Query, S, Visible, plain
+from services.projections import timeline_messages
 
 _ACTIVITY = (
     "SELECT a.id, a.kind, a.call_back, a.title, a.description, a.subject_kind, a.subject_id, a.responsible_id,"  # noqa: S608
@@ -114,15 +115,27 @@ async def activities_by_id(pool: asyncpg.Pool, ids: list[UUID]) -> list[dict[str
 async def timeline(
     pool: asyncpg.Pool, subject_kind: str, subject_id: UUID, page: Page
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """What happened with a record, in the order it happened (callers check who may see the record)."""
+    """What happened with a record, in the order it happened (callers check who may see the record).
+
+    The entries stored for it, and the messages of its conversations (``timeline_messages``): each
+    side read in order up to the page's size, then the two merged.
+    """
     query = Query()
-    query.where(f"subject_kind = {query.arg(subject_kind)} AND subject_id = {query.arg(subject_id)}")
+    kind, record = query.arg(subject_kind), query.arg(subject_id)
+    after = "('-infinity'::timestamptz, 0::bigint)"
     if page.after is not None:
-        query.where(f"(at, notification_id) > ({query.arg(page.after[0])}, {query.arg(page.after[1])})")
-    rows = await pool.fetch(
-        f"SELECT notification_id, at, kind, summary FROM {S}.timeline{query.clause}"  # noqa: S608 - fixed schema
-        f" ORDER BY at, notification_id LIMIT {page.limit + 1}",
-        *query.args,
+        after = f"({query.arg(page.after[0])}::timestamptz, {query.arg(page.after[1])}::bigint)"
+    limit = f"LIMIT {page.limit + 1}"
+    stored = (
+        f"SELECT notification_id, at, kind, summary FROM {S}.timeline"  # noqa: S608 - fixed schema
+        f" WHERE subject_kind = {kind} AND subject_id = {record}"
     )
+    sides = [f"{stored} AND (at, notification_id) > {after} ORDER BY at, notification_id {limit}"]
+    messages = timeline_messages.entries(S, subject_kind, record)
+    if messages is not None:
+        sides.append(f"{messages} AND (m.at, m.notification_id) > {after} ORDER BY m.at, m.notification_id {limit}")
+    union = " UNION ALL ".join(f"({side})" for side in sides)
+    merged = f"SELECT * FROM ({union}) AS entries ORDER BY at, notification_id {limit}"  # noqa: S608 - fixed names
+    rows = await pool.fetch(merged, *query.args)
     given, cursor = page.of(rows, lambda r: (r["at"], r["notification_id"]))
     return [{**plain(r), "summary": json.loads(r["summary"])} for r in given], cursor

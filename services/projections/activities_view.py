@@ -1,8 +1,9 @@
-"""The activities read model, and the timelines of what customers and managers said.
+"""The activities read model, and the timelines of activities and of mail copied to the CRM.
 
 An activity is on its subject's timeline; one on a deal is on the timelines of the deal's contact,
-company and lead as well (as the deal stands when the activity is recorded). Messages of a
-conversation are on its contact's and its lead's timelines; mail copied to the CRM on its contact's.
+company and lead as well (as the deal stands when the activity is recorded). Mail copied to the CRM
+is on its contact's. Messages of a conversation are on timelines too, read from the messages
+themselves (``timeline_messages``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import json
 from uuid import UUID
 
 from domain.published_event import PublishedEvent
-from services.projections.conversions_view import converted_places
 from services.projections.inbox_view import Changes
 from services.projections.rows import Rows
 from services.projections.sales_rows import Handler, clean, moment, on_timelines, shortened
@@ -110,25 +110,6 @@ async def _changed(
     return True
 
 
-async def _message(rows: Rows, e: PublishedEvent, _: Changes) -> None:
-    d = e.data
-    conversation = await rows.get("conversations", e.aggregate_id)
-    if conversation is None:
-        return
-    customer = e.type.endswith("CustomerWrote")
-    summary = {
-        "conversation_id": str(e.aggregate_id),
-        "channel": conversation["channel"],
-        "author": "customer" if customer else "manager",
-        "manager_id": None if customer else d.get("manager_id"),
-        "subject": d.get("subject") or "",
-        "text": shortened(d["text"]),
-    }
-    places = [("contact", conversation["contact_id"]), ("lead", conversation["lead_id"])]
-    places += await converted_places(rows, conversation["lead_id"])
-    await on_timelines(rows, e, places, summary, moment(d["received_at"] if customer else d["sent_at"]))
-
-
 async def _mail_copied(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     d = e.data
     summary = {
@@ -147,7 +128,5 @@ HANDLERS: dict[str, Handler] = {
     "Activity.Completed": _completed,
     "Activity.ReminderFired": _reminder_fired,
     "Activity.CallNoted": _call_noted,
-    "Conversation.CustomerWrote": _message,
-    "Conversation.OperatorReplied": _message,
     "Contact.ActivityLogged": _mail_copied,
 }

@@ -1,14 +1,12 @@
 """What leads were converted into, and the conversation history the converted records take with them.
 
 A conversion is on the timelines of the lead and of every record it became. The messages of the lead's
-conversations so far are put on the timelines of its contact, company and deal too, and so is every
-message of those conversations after it (``converted_places``): a deal shows how its customer first
-wrote, and what they write next.
+conversations, before the conversion and after it, are on the timelines of its contact, company and
+deal too: ``timeline_messages`` reads them through the conversion kept here, so a deal shows how its
+customer first wrote, and what they write next.
 """
 
 from __future__ import annotations
-
-from uuid import UUID
 
 from domain.published_event import PublishedEvent
 from services.projections.inbox_view import Changes
@@ -16,15 +14,6 @@ from services.projections.rows import Rows
 from services.projections.sales_rows import Handler, moment, on_timelines, uuid_or_none
 
 RECORDS = ("contact", "company", "deal")
-MESSAGES = ("Conversation.CustomerWrote", "Conversation.OperatorReplied")
-
-
-async def converted_places(rows: Rows, lead_id: UUID | None) -> list[tuple[str, UUID | None]]:
-    """The records lead ``lead_id`` was converted into, as timeline places (none if it was not)."""
-    if lead_id is None:
-        return []
-    row = await rows.get("lead_conversions", lead_id)
-    return [] if row is None else [(record, row[f"{record}_id"]) for record in RECORDS]
 
 
 async def _converted(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
@@ -41,12 +30,6 @@ async def _converted(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
     )
     await rows.put("lead_conversions", conversion)
     places = [(record, ids[record]) for record in RECORDS]
-    # The messages so far, as the lead's timeline has them: in the same order, at the same places.
-    for entry in await rows.where("timeline", ("subject_kind", "subject_id"), "lead", e.aggregate_id):
-        if entry["kind"] in MESSAGES:
-            for kind, record in places:
-                if record is not None:
-                    await rows.insert("timeline", {**entry, "subject_kind": kind, "subject_id": record})
     summary = {
         "lead_id": str(e.aggregate_id),
         **{f"{record}_id": d.get(f"{record}_id") for record in RECORDS},

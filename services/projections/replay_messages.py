@@ -1,18 +1,18 @@
 """A replay's messages, written by PostgreSQL straight from the stored events.
 
 Customers' and managers' messages are most of a log, and each one is only written: a row of
-``messages`` and its entries on the timelines of the conversation's contact and lead (and of the
-records the lead was converted into). A replay leaves them out of the pages Python applies; the
-transaction that writes a page fills them with one ``INSERT … SELECT`` over the page's stored events,
-on PostgreSQL's core while Python applies the next page. What a message changes of its conversation
-(the count, the preview, the status, the customer's name) is counted from the messages once every
-page is in (``settle``), and the conversations in memory are read again.
+``messages``, which timelines read their messages from (``timeline_messages``). A replay leaves them
+out of the pages Python applies; the transaction that writes a page fills them with one
+``INSERT … SELECT`` over the page's stored events, on PostgreSQL's core while Python applies the next
+page. What a message changes of its conversation (the count, the preview, the status, the customer's
+name) is counted from the messages once every page is in (``settle``), and the conversations in
+memory are read again.
 
 A rule that reads a page's messages (an edit, a delivery report) has them written first (``early``):
 every statement here is idempotent. An event whose JSON PostgreSQL cannot read as the rules would
 (text holding NUL or a lone surrogate, NaN) is applied by the rules, one by one, as before.
-The live projection applies the same events with the rules of ``inbox_view``, ``chat_view`` and
-``activities_view``: the test that a replayed read model equals the live one holds both to one meaning.
+The live projection applies the same events with the rules of ``inbox_view`` and ``chat_view``: the
+test that a replayed read model equals the live one holds both to one meaning.
 """
 
 from __future__ import annotations
@@ -28,13 +28,10 @@ from domain.conversation import Conversation
 from services.projections import event_log
 from services.projections.event_log import EVENTS_TABLE
 from services.projections.read_models import ReadModel
-from services.projections.sales_rows import SUMMARY_TEXT, clean
+from services.projections.sales_rows import clean
 from services.projections.schema import checked
 from services.tables import Connection
 
-CUSTOMER = "Conversation.CustomerWrote"
-MANAGER = "Conversation.OperatorReplied"
-MESSAGE_TYPES = (CUSTOMER, MANAGER)
 # Rules that read a conversation's messages back: the page's messages are written before they run.
 READS_MESSAGES = frozenset(("Conversation.CustomerMessageEdited", "Conversation.ReplySent", "Conversation.ReplyFailed"))
 # The stored events' topics: the aggregate's, then the event's own name.
@@ -83,29 +80,6 @@ FROM (
 ON CONFLICT (notification_id) DO NOTHING
 """  # noqa: S608 - fixed names
 
-# A message is on its contact's and its lead's timelines, and on those of the records its lead became.
-_TIMELINES = f"""
-INSERT INTO {{s}}.timeline (subject_kind, subject_id, notification_id, at, kind, summary)
-SELECT place.kind, place.id, m.notification_id, m.at,
-    CASE m.author WHEN 'customer' THEN '{CUSTOMER}' ELSE '{MANAGER}' END,
-    jsonb_build_object(
-        'conversation_id', c.id::text, 'channel', c.channel, 'author', m.author,
-        'manager_id', m.manager_id::text, 'subject', m.subject,
-        'text', CASE WHEN char_length(m.text) <= {SUMMARY_TEXT} THEN m.text
-            ELSE left(m.text, {SUMMARY_TEXT - 1}) || '…' END
-    )
-FROM {{s}}.messages AS m
-JOIN {{s}}.conversations AS c ON c.id = m.conversation_id
-LEFT JOIN {{s}}.lead_conversions AS lc ON lc.lead_id = c.lead_id
-CROSS JOIN LATERAL (VALUES
-    ('contact', c.contact_id), ('lead', c.lead_id),
-    ('contact', lc.contact_id), ('company', lc.company_id), ('deal', lc.deal_id)
-) AS place (kind, id)
-WHERE m.notification_id > $1 AND m.notification_id <= $2 AND m.author IN ('customer', 'manager')
-    AND place.id IS NOT NULL
-ON CONFLICT DO NOTHING
-"""  # noqa: S608 - fixed names
-
 _COUNTS = """
 UPDATE {s}.conversations AS c SET message_count = latest.n, last_message = latest.text, last_message_at = latest.at
 FROM (
@@ -152,10 +126,9 @@ _NAMES_LEFT = (
 
 @dataclass
 class Messages:
-    """A replay's messages as PostgreSQL writes them into ``schema``; with ``timelines``, their entries too."""
+    """A replay's messages as PostgreSQL writes them into ``schema``."""
 
     schema: str
-    timelines: bool
     early: set[int] = field(default_factory=set)  # pages (by their first id) whose messages are written already
 
     @staticmethod
@@ -164,19 +137,17 @@ class Messages:
         names = {model.name for model in models}
         if "inbox" not in names:
             return None
-        return Messages(checked(schema), timelines="sales" in names)
+        return Messages(checked(schema))
 
     def left_out(self) -> tuple[list[str], str]:
         """The stored events the pages leave out for this writer: their topics, and the condition they meet."""
         return list(_TOPICS), CLEAN
 
     async def write(self, conn: Connection, after: int, up_to: int) -> None:
-        """Write the messages stored after ``after`` up to ``up_to``, and their timeline entries."""
+        """Write the messages stored after ``after`` up to ``up_to``."""
         if after not in self.early:
             await conn.execute(_MESSAGES.replace("{s}", self.schema), after, up_to, *_TOPICS)
         self.early.discard(after)
-        if self.timelines:
-            await conn.execute(_TIMELINES.replace("{s}", self.schema), after, up_to)
 
     async def write_early(self, pool: asyncpg.Pool, after: int, up_to: int) -> None:
         """Write a page's messages before its rules read them; its write then does the rest."""

@@ -16,7 +16,7 @@ from services.projections.report_tables import DDL as REPORT_DDL
 from services.projections.report_tables import REPORT_TABLES
 from services.tables import Connection, ensure_tables
 
-LIVE_SCHEMA = "read_models_v9"  # a new shape gets a new name and is built from offset zero
+LIVE_SCHEMA = "read_models_v10"  # a new shape gets a new name and is built from offset zero
 
 __all__ = ["LIVE_SCHEMA", "Connection", "create_read_models"]
 
@@ -298,6 +298,12 @@ CREATE TABLE IF NOT EXISTS {s}.lead_conversions (
     converted_at timestamptz NOT NULL,
     converted_by uuid
 );
+-- A record's timeline reads the messages of its conversations through these (``timeline_messages``).
+CREATE INDEX IF NOT EXISTS lead_conversions_contact ON {s}.lead_conversions (contact_id);
+CREATE INDEX IF NOT EXISTS lead_conversions_company ON {s}.lead_conversions (company_id);
+CREATE INDEX IF NOT EXISTS lead_conversions_deal ON {s}.lead_conversions (deal_id);
+CREATE INDEX IF NOT EXISTS conversations_contact ON {s}.conversations (contact_id);
+CREATE INDEX IF NOT EXISTS conversations_lead ON {s}.conversations (lead_id);
 -- The chat: colleagues invited in, the customer's name as they gave it, the visitor's rating.
 ALTER TABLE {s}.conversations ADD COLUMN IF NOT EXISTS participants uuid[] NOT NULL DEFAULT '{{}}';
 ALTER TABLE {s}.conversations ADD COLUMN IF NOT EXISTS customer_name text NOT NULL DEFAULT '';

@@ -10,6 +10,7 @@ import pytest
 
 from application.event_store import EventStore
 from application.receive_messages import receive_messages
+from application.reply import reply
 from application.work_day import change_work_day
 from domain.conversation import Conversation
 from domain.inbound import InboundMessage
@@ -292,3 +293,26 @@ def test_a_contacts_timeline_shows_their_messages_to_whoever_may_see_the_contact
     for outsider in ("boris", "sven"):
         refused(crm.get(outsider, f"/api/timeline/contact/{contact}"), 404)
         refused(crm.get(outsider, f"/api/timeline/lead/{received.lead_id}"), 404)
+
+    # The messages read from the conversation and the entries stored for the contact, merged in order.
+    reply(crm.store, conversation.id, crm.ids["anna"], "Yes, from Monday.", "r1", any_conversation=True)
+    north = build_event_store(crm.settings.model_copy(update={"team": "north"}))
+    try:
+        receive_messages(north, [InboundMessage.from_visitor("v1", "m2", "Book me in", datetime.now(UTC))])
+    finally:
+        north.close()
+    crm.projected()
+    whole = crm.get("anna", f"/api/timeline/contact/{contact}").json()["timeline"]
+    assert [e["kind"] for e in whole] == [
+        *("Conversation.CustomerWrote", "Activity.Scheduled"),
+        *("Conversation.OperatorReplied", "Conversation.CustomerWrote"),
+    ]
+    assert whole[2]["summary"]["manager_id"] == str(crm.ids["anna"])
+    paged, cursor = [], None
+    while True:
+        page = crm.get("anna", f"/api/timeline/contact/{contact}", limit=1, **({"cursor": cursor} if cursor else {}))
+        paged += page.json()["timeline"]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert paged == whole

@@ -6,6 +6,7 @@ import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -37,6 +38,8 @@ from domain.conversation import Conversation
 from domain.inbound import InboundMessage
 from domain.pipeline import DEFAULT_PIPELINE_ID, Pipeline
 from services.bootstrap import build_consumer, create_pool
+from services.console.activity_queries import timeline
+from services.console.paging import Page
 from services.projections.rebuild import differences
 from services.projections.schema import LIVE_SCHEMA, create_read_models
 from services.projections.tracking import Position, apply_records
@@ -65,6 +68,16 @@ async def rows(settings: Settings, sql: str, *args: object) -> list[asyncpg.Reco
 
 def read(settings: Settings, sql: str, *args: object) -> list[asyncpg.Record]:
     return asyncio.run(rows(settings, sql, *args))
+
+
+async def timeline_of(settings: Settings, kind: str, record: UUID) -> list[dict[str, Any]]:
+    """A record's whole timeline, as the console reads it."""
+    pool = await create_pool(settings, size=1)
+    try:
+        entries, _ = await timeline(pool, kind, record, Page(limit=1000))
+    finally:
+        await pool.close()
+    return entries
 
 
 def test_a_deal_worked_through_its_stages_reads_as_it_stands_with_its_history(
@@ -143,18 +156,12 @@ def test_a_deal_worked_through_its_stages_reads_as_it_stands_with_its_history(
     assert (activity["done"], activity["result"], activity["remind_at"]) == (True, "They are happy", None)
     assert activity["reminder_fired_at"] is None  # the reminder was moved (to none) after it fired
 
-    timeline = read(
-        settings,
-        f"SELECT kind, summary FROM {S}.timeline WHERE subject_kind = 'contact' AND subject_id = $1"
-        " ORDER BY at, notification_id",
-        contact,
-    )
-    kinds = [t["kind"] for t in timeline]
+    kinds = [t["kind"] for t in asyncio.run(timeline_of(settings, "contact", contact))]
     assert kinds[0] == "Conversation.CustomerWrote"
     assert kinds.count("Deal.StageChanged") == 4
     assert kinds[-3:] == ["Activity.Scheduled", "Activity.Rescheduled", "Activity.Completed"]
     assert "Deal.TitleChanged" not in kinds  # on the deal's own timeline only
-    deal_kinds = [t["kind"] for t in read(settings, f"SELECT kind FROM {S}.timeline WHERE subject_id = $1", deal)]
+    deal_kinds = [t["kind"] for t in asyncio.run(timeline_of(settings, "deal", deal))]
     assert "Deal.TitleChanged" in deal_kinds
     assert "Activity.ReminderFired" not in deal_kinds
     assert asyncio.run(applied_one_by_one_differs(settings)) == {}
