@@ -100,9 +100,7 @@ SHAPES: dict[str, Shape] = {
             "call": _NONE,
         },
     ),
-    "timeline": Shape(
-        ("subject_kind", "subject_id", "notification_id"), lookups=(("subject_kind", "subject_id"),), evicted=True
-    ),
+    "timeline": Shape(("subject_kind", "subject_id", "at", "notification_id"), evicted=True),
     "lead_conversions": Shape(
         ("lead_id",), {"contact_id": _NONE, "company_id": _NONE, "deal_id": _NONE, "converted_by": _NONE}
     ),

@@ -213,10 +213,11 @@ CREATE TABLE IF NOT EXISTS {s}.timeline (
     notification_id bigint NOT NULL,
     at timestamptz NOT NULL,
     kind text NOT NULL,
-    summary jsonb NOT NULL,
-    PRIMARY KEY (subject_kind, subject_id, notification_id)
+    summary jsonb NOT NULL
 );
-CREATE INDEX IF NOT EXISTS timeline_order ON {s}.timeline (subject_kind, subject_id, at, notification_id);
+-- A record's entries in order, and each event once on a record's timeline (an event has one time):
+-- one index for both, which a replay makes once its rows are in.
+CREATE UNIQUE INDEX IF NOT EXISTS timeline_order ON {s}.timeline (subject_kind, subject_id, at, notification_id);
 -- People and leads as they stand now: contacts (a merged one names its survivor), companies, leads, and the
 -- duplicates suggested among contacts.
 CREATE TABLE IF NOT EXISTS {s}.contacts (
@@ -350,14 +351,14 @@ async def create_read_models(pool: asyncpg.Pool, schema: str, *, indexes: bool =
     """Create the read-model tables in ``schema`` if they are missing.
 
     Without ``indexes`` only the tables and their primary keys are made: a replay fills them faster
-    so, and makes the indexes once it is done.
+    so, and makes the indexes (unique ones too) once it is done.
     """
     for ddl in (_TABLES, REPORT_DDL, FORMS_DDL):
         text = ddl.format(s=checked(schema))
         await ensure_tables(pool, text if indexes else _INDEX.sub("", text))
 
 
-_INDEX = re.compile(r"CREATE INDEX[^;]*;")
+_INDEX = re.compile(r"CREATE (?:UNIQUE )?INDEX[^;]*;")
 
 
 async def drop_read_models(conn: asyncpg.Connection | asyncpg.Pool, schema: str) -> None:
