@@ -130,7 +130,8 @@ def conversion_pushed(store: EventStore, lead_id: UUID) -> tuple[Seen, dict[str,
     lead = store.load(lead_id)
     if not isinstance(lead, Lead) or not any(lead.converted.id_of(record) for record in Record):
         return None
-    seen: Seen = [(Entity.LEAD, Holding(lead.manager_id))]
+    own = held(store, "lead", lead_id)  # on offer or queued, a lead is seen by more than its manager
+    seen: Seen = [(Entity.LEAD, own.holding if own is not None else Holding(lead.manager_id))]
     for record in Record:
         record_id = lead.converted.id_of(record)
         found = held(store, record.value, record_id) if record_id is not None else None

@@ -22,7 +22,7 @@ import asyncpg
 from domain.permissions import Action, Actor, Entity, Holding
 from services.console.accounts import Operator
 from services.console.frames import encode_frame
-from services.console.people_queries import companies_by_id, contacts_by_id, leads_by_id
+from services.console.people_queries import companies_by_id, contacts_by_id, lead_holdings, leads_by_id
 from services.console.sales_access import SalesAccess
 
 KINDS = (("contact", Entity.CONTACT), ("company", Entity.COMPANY), ("lead", Entity.LEAD))
@@ -62,9 +62,13 @@ class PeoplePushes:
         for kind, record_id in order:
             ids.setdefault(kind, []).append(record_id)
         rows = {kind: {row["id"]: row for row in await READERS[kind](self._pool, each)} for kind, each in ids.items()}
+        # A lead is seen by more than its manager: whoever has it on offer, and the heads of its teams.
+        leads = await lead_holdings(self._pool, ids["lead"], self._access.store().team) if "lead" in ids else {}
         # The key, holding and frame of each row made once; whether a manager may see it asked once per manager.
         told = [
-            Told.of(kind, ENTITIES[kind], row) for kind, record_id in order if (row := rows[kind].get(str(record_id)))
+            Told.of(kind, ENTITIES[kind], row, leads.get(record_id))
+            for kind, record_id in order
+            if (row := rows[kind].get(str(record_id)))
         ]
         if not told:
             return
@@ -100,8 +104,9 @@ class Told:
     allowed: dict[UUID, bool] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, kind: str, entity: Entity, row: dict[str, Any]) -> Told:
-        """A row of ``kind`` as pushed."""
-        responsible = row["responsible_id"]
-        holding = Holding(UUID(responsible) if responsible else None)
+    def of(cls, kind: str, entity: Entity, row: dict[str, Any], holding: Holding | None = None) -> Told:
+        """A row of ``kind`` as pushed; whose it is, ``holding``, when more than its responsible manager's."""
+        if holding is None:
+            responsible = row["responsible_id"]
+            holding = Holding(UUID(responsible) if responsible else None)
         return cls(kind, entity, row, f"{kind}:{row['id']}", holding, encode_frame({"type": kind, kind: row}))

@@ -16,6 +16,7 @@ from uuid import UUID
 
 import asyncpg
 
+from domain.permissions import Holding
 from domain.text import TextKind, checked_text
 from services.console.paging import Page
 from services.console.sales_queries import Query, Visible, plain
@@ -222,6 +223,34 @@ async def lead(pool: asyncpg.Pool, lead_id: UUID) -> dict[str, Any] | None:
 async def leads_by_id(pool: asyncpg.Pool, ids: list[UUID]) -> list[dict[str, Any]]:
     """Leads by id, unfiltered: callers filter per user."""
     return [_lead(r) for r in await pool.fetch(f"{_LEAD} WHERE l.id = ANY($1::uuid[])", ids)]
+
+
+# Where each lead stands, for the permission rule: its manager, who has it on offer, its queue, and the
+# teams of its manager and of those it is on offer to.
+_LEAD_PLACES = (
+    "SELECT l.id, l.manager_id, l.offered_to, l.queue,"  # noqa: S608 - fixed schema
+    f" ARRAY(SELECT DISTINCT t.name FROM {S}.team_members tm JOIN {S}.teams t ON t.id = tm.team_id"
+    " WHERE tm.manager_id = ANY(array_append(l.offered_to, l.manager_id))) AS teams"
+    f" FROM {S}.leads l WHERE l.id = ANY($1::uuid[])"
+)
+
+
+async def lead_holdings(pool: asyncpg.Pool, ids: list[UUID], default_team: str) -> dict[UUID, Holding]:
+    """Whose each lead is now, as ``record_holding.held`` tells it: held, on offer, queued, or the default team's.
+
+    The rule of ``Query.visible_lead``, for leads already read: a lead neither held, nor on offer, nor
+    waiting in a queue is ``default_team``'s.
+    """
+    holdings = {}
+    for row in await pool.fetch(_LEAD_PLACES, ids):
+        offered = frozenset(row["offered_to"])
+        teams = set(row["teams"])
+        if row["queue"] is not None:
+            teams.add(row["queue"])
+        elif row["manager_id"] is None and not offered:
+            teams.add(default_team)
+        holdings[row["id"]] = Holding(row["manager_id"], offered_to=offered, teams=frozenset(teams))
+    return holdings
 
 
 async def suggestions(

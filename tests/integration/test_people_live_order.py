@@ -20,11 +20,14 @@ import pytest
 from application.create_contact import create_contact
 from application.event_store import EventStore
 from application.receive_messages import receive_messages
+from application.record_holding import held
 from application.update_contact import ContactChanges, update_contact
 from domain.inbound import InboundMessage
 from domain.live_update import ReadModelsChanged
-from services.bootstrap import create_pool
+from domain.permissions import Holding
+from services.bootstrap import build_event_store, create_pool
 from services.console.accounts import Operator, Role
+from services.console.people_queries import lead_holdings
 from services.console.sales_access import SalesAccess
 from services.console.sales_live import Changed, SalesPushes
 from services.settings import Settings
@@ -92,3 +95,40 @@ def test_people_are_told_in_the_order_they_changed_not_the_order_their_rows_are_
             told(dora, ReadModelsChanged(lead_ids=(lead,)), ReadModelsChanged(contact_ids=(first, second)))
         )
         assert each == [("lead", str(lead)), ("contact", str(first)), ("contact", str(second))]
+
+
+def test_a_lead_waiting_in_a_queue_is_told_to_that_teams_head_as_the_rest_would_show_it(
+    store: EventStore, settings: Settings
+) -> None:
+    ids = people(store, settings)
+    north = build_event_store(settings.model_copy(update={"team": "north"}))
+    try:  # nobody in the north has started work: the lead waits in its queue
+        [received] = receive_messages(north, [InboundMessage.from_visitor("v1", "m1", "Tyres?", datetime.now(UTC))])
+    finally:
+        north.close()
+    assert received.lead_id is not None
+    lead = received.lead_id
+    asyncio.run(project(settings, store))
+    rule = held(store, "lead", lead)
+    assert rule is not None
+    assert rule.holding.teams == {"north"}
+
+    async def pushed() -> tuple[dict[str, list[tuple[str, str]]], Holding]:
+        screens = {
+            name: Screen(Operator(ids[name], name.title(), f"{name}@example.com", Role(PEOPLE[name][1].value)))
+            for name in PEOPLE
+        }
+        pool = await create_pool(settings, size=2)
+        try:
+            changed = Changed()
+            changed.add(ReadModelsChanged(lead_ids=(lead,)))
+            await SalesPushes(pool, SalesAccess(lambda: store)).push(changed, list(screens.values()))
+            holding = (await lead_holdings(pool, [lead], store.team))[lead]
+        finally:
+            await pool.close()
+        return {name: screen.frames for name, screen in screens.items()}, holding
+
+    frames, holding = asyncio.run(pushed())
+    assert holding == rule.holding  # the read model's answer is the rule's
+    told = {name for name, each in frames.items() if each == [("lead", str(lead))]}
+    assert told == {"hanna", "dora", "adam"}
