@@ -28,7 +28,7 @@ from services.console.lead_conversion import Seen, conversion_pushed
 from services.console.people_live import PeoplePushes
 from services.console.report_live import reports_changed
 from services.console.sales_access import SalesAccess
-from services.console.sales_queries import deals_by_id
+from services.console.sales_queries import deals_by_id, former_holdings
 
 K = TypeVar("K")
 
@@ -104,13 +104,14 @@ class SalesPushes:
         }
         on_deals = {UUID(a["subject_id"]) for a in activities.values() if a["subject_kind"] == "deal"}
         deals = {row["id"]: row for row in await deals_by_id(self._pool, sorted({*changed.deals, *on_deals}))}
+        former = await former_holdings(self._pool, list(changed.deals)) if changed.deals else {}
         conversions = [(seen, encode_frame(frame)) for seen, frame in await self._conversions(changed)]
         frames = Encoded()
         for console in open_consoles:
             who = actors[console.operator.manager_id]
             shown = [deals[str(d)] for d in changed.deals if str(d) in console.known_deals and str(d) in deals]
             for deal_id in changed.deals:
-                self._deal(console, who, deals.get(str(deal_id)), frames)
+                self._deal(console, who, deals.get(str(deal_id)), former.get(str(deal_id)), frames)
             for activity_id in changed.activities:
                 row = activities.get(str(activity_id))
                 if row is not None and self._sees(who, row, deals.get(row["subject_id"])):
@@ -139,15 +140,19 @@ class SalesPushes:
         found = await asyncio.gather(*(asyncio.to_thread(self._access.actor, o) for o in operators))
         return {who.user_id: who for who in found}
 
-    def _deal(self, console: Console, who: Actor, row: dict[str, Any] | None, frames: Encoded) -> None:
+    def _deal(
+        self, console: Console, who: Actor, row: dict[str, Any] | None, former: Holding | None, frames: Encoded
+    ) -> None:
         if row is None:
             return
         key = row["id"]
         holding = Holding(UUID(row["responsible_id"]), frozenset(UUID(o) for o in row["observers"]))
-        if self._access.permissions.allows(who, Entity.DEAL, Action.VIEW, holding):
+        allows = self._access.permissions.allows
+        if allows(who, Entity.DEAL, Action.VIEW, holding):
             console.known_deals.add(key)
             console.send_text(frames.of("deal", "deal", row))
-        elif key in console.known_deals:  # handed to someone else: gone from this console
+        elif key in console.known_deals or (former is not None and allows(who, Entity.DEAL, Action.VIEW, former)):
+            # Handed to someone else: gone from this console, which was pushed it or could have read it.
             console.known_deals.discard(key)
             console.send({"type": "deal_removed", "id": key})
 

@@ -140,9 +140,17 @@ async def _observer(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
     observers: list[UUID] = deal["observers"] if deal else []
     if e.type.endswith("Added"):
         changed = observers if observer in observers else [*observers, observer]
-    else:
-        changed = [o for o in observers if o != observer]
-    await _changed(rows, e, ch, observers=changed)
+        await _changed(rows, e, ch, observers=changed)
+        return
+    changed = [o for o in observers if o != observer]
+    former = {"former_responsible_id": deal["responsible_id"], "former_observers": observers} if deal else {}
+    await _changed(rows, e, ch, observers=changed, **former)
+
+
+async def _handed(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
+    deal = await rows.get("deals", e.aggregate_id)
+    former = {"former_responsible_id": deal["responsible_id"], "former_observers": deal["observers"]} if deal else {}
+    await _changed(rows, e, ch, responsible_id=UUID(e.data["responsible_id"]), **former)
 
 
 async def _line(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
@@ -192,7 +200,7 @@ HANDLERS: dict[str, Handler] = {
     "Deal.CurrencyChanged": _currency_changed,
     "Deal.ContactChanged": _relinked,
     "Deal.CompanyChanged": _relinked,
-    "Deal.ResponsibleChanged": _setting("responsible_id", UUID),
+    "Deal.ResponsibleChanged": _handed,
     "Deal.ObserverAdded": _observer,
     "Deal.ObserverRemoved": _observer,
     "Deal.LineAdded": _line,

@@ -80,6 +80,8 @@ SHAPES: dict[str, Shape] = {
             "closed_at": _NONE,
             "outcome": _NONE,
             "lost_reason": "",
+            "former_responsible_id": _NONE,
+            "former_observers": _EMPTY,
         },
     ),
     "deal_lines": Shape(("deal_id", "line_id"), {"product_id": _NONE}),

@@ -143,7 +143,11 @@ CREATE TABLE IF NOT EXISTS {s}.deals (
     closed_at timestamptz,
     outcome text,
     lost_reason text NOT NULL DEFAULT '',
-    version integer NOT NULL
+    version integer NOT NULL,
+    -- Whose the deal was before it last changed hands (a new responsible, an observer removed): the
+    -- consoles that could see it then and cannot now are told it is gone from them.
+    former_responsible_id uuid,
+    former_observers uuid[] NOT NULL DEFAULT '{{}}'
 );
 CREATE INDEX IF NOT EXISTS deals_responsible ON {s}.deals (responsible_id, opened_at);
 CREATE INDEX IF NOT EXISTS deals_observers ON {s}.deals USING gin (observers);
