@@ -22,7 +22,14 @@ import asyncpg
 from domain.permissions import Action, Actor, Entity, Holding
 from services.console.accounts import Operator
 from services.console.frames import encode_frame
-from services.console.people_queries import companies_by_id, contacts_by_id, lead_holdings, leads_by_id
+from services.console.people_queries import (
+    Hands,
+    companies_by_id,
+    contacts_by_id,
+    former_holdings,
+    lead_holdings,
+    leads_by_id,
+)
 from services.console.sales_access import SalesAccess
 
 KINDS = (("contact", Entity.CONTACT), ("company", Entity.COMPANY), ("lead", Entity.LEAD))
@@ -62,11 +69,10 @@ class PeoplePushes:
         for kind, record_id in order:
             ids.setdefault(kind, []).append(record_id)
         rows = {kind: {row["id"]: row for row in await READERS[kind](self._pool, each)} for kind, each in ids.items()}
-        # A lead is seen by more than its manager: whoever has it on offer, and the heads of its teams.
-        leads = await lead_holdings(self._pool, ids["lead"], self._access.store().team) if "lead" in ids else {}
+        hands = await self._hands(ids)
         # The key, holding and frame of each row made once; whether a manager may see it asked once per manager.
         told = [
-            Told.of(kind, ENTITIES[kind], row, leads.get(record_id))
+            Told.of(kind, ENTITIES[kind], row, hands.get((kind, record_id)))
             for kind, record_id in order
             if (row := rows[kind].get(str(record_id)))
         ]
@@ -77,6 +83,19 @@ class PeoplePushes:
             for record in told:
                 self._tell(console, manager, actors[manager], record)
 
+    async def _hands(self, ids: dict[str, list[UUID]]) -> dict[tuple[str, UUID], Hands]:
+        """Whose records are now and were, where the row does not say: a lead's offers and teams, former holders."""
+        hands: dict[tuple[str, UUID], Hands] = {}
+        if "lead" in ids:
+            # A lead is seen by more than its manager: whoever has it on offer, and the heads of its teams.
+            found = await lead_holdings(self._pool, ids["lead"], self._access.store().team)
+            hands |= {("lead", lead): each for lead, each in found.items()}
+        for kind in ("contact", "company"):
+            if kind in ids:
+                former = await former_holdings(self._pool, kind, ids[kind])
+                hands |= {(kind, record): Hands(Holding(None), before) for record, before in former.items()}
+        return hands
+
     def _tell(self, console: Console, manager: UUID, who: Actor, record: Told) -> None:
         allowed = record.allowed.get(manager)
         if allowed is None:
@@ -86,9 +105,15 @@ class PeoplePushes:
         if allowed:
             console.known_people.add(record.key)
             console.send_text(record.frame)
-        elif record.key in console.known_people:  # handed to someone the operator may not follow
+        elif record.key in console.known_people or self._saw(who, record):
+            # Handed to someone the operator may not follow: gone from a console that was pushed it or could read it.
             console.known_people.discard(record.key)
             console.send({"type": f"{record.kind}_removed", "id": record.row["id"]})
+
+    def _saw(self, who: Actor, record: Told) -> bool:
+        return record.before is not None and self._access.permissions.allows(
+            who, record.entity, Action.VIEW, record.before
+        )
 
 
 @dataclass(eq=False)
@@ -100,13 +125,17 @@ class Told:
     row: dict[str, Any]
     key: str  # "contact:<id>": one string for every console that remembers it
     holding: Holding
+    before: Holding | None  # whose it was before it last changed hands
     frame: str
     allowed: dict[UUID, bool] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, kind: str, entity: Entity, row: dict[str, Any], holding: Holding | None = None) -> Told:
-        """A row of ``kind`` as pushed; whose it is, ``holding``, when more than its responsible manager's."""
-        if holding is None:
-            responsible = row["responsible_id"]
-            holding = Holding(UUID(responsible) if responsible else None)
-        return cls(kind, entity, row, f"{kind}:{row['id']}", holding, encode_frame({"type": kind, kind: row}))
+    def of(cls, kind: str, entity: Entity, row: dict[str, Any], hands: Hands | None = None) -> Told:
+        """A row of ``kind`` as pushed; whose it is when more than its responsible manager's, and was (``hands``)."""
+        responsible = row["responsible_id"]
+        holding = Holding(UUID(responsible) if responsible else None)
+        if hands is not None and kind == "lead":
+            holding = hands.now
+        before = None if hands is None else hands.before
+        frame = encode_frame({"type": kind, kind: row})
+        return cls(kind, entity, row, f"{kind}:{row['id']}", holding, before, frame)

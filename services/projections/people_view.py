@@ -234,7 +234,26 @@ def _lead_status(
     async def handle(rows: Rows, e: PublishedEvent, _: Changes) -> None:
         manager = uuid_or_none(e.data.get("manager_id")) if holder else None
         where = {} if place is None else place(e.data)
-        await rows.update("leads", e.aggregate_id, status=status, manager_id=manager, **where)
+        lead = await rows.get("leads", e.aggregate_id)
+        if lead is None:
+            return
+        now = {"manager_id": manager, **where}
+        if any(lead[column] != value for column, value in now.items()):  # it changed hands
+            where |= {"former_manager_id": lead["manager_id"], "former_offered_to": lead["offered_to"]}
+            where["former_queue"] = lead["queue"]
+        rows.replace("leads", lead, status=status, manager_id=manager, **where)
+
+    return handle
+
+
+def _handed(table: str) -> Handler:
+    """A contact's or company's new responsible manager, keeping whose it was."""
+
+    async def handle(rows: Rows, e: PublishedEvent, _: Changes) -> None:
+        record = await rows.get(table, e.aggregate_id)
+        if record is not None:
+            manager = _as_uuid(e.data["manager_id"])
+            rows.replace(table, record, responsible_id=manager, former_responsible_id=record["responsible_id"])
 
     return handle
 
@@ -303,7 +322,7 @@ HANDLERS: dict[str, Handler] = {
     "Contact.Registered": _contact_registered,
     "Contact.Renamed": _set("contacts", "name"),
     "Contact.SourceChanged": _set("contacts", "source"),
-    "Contact.ResponsibleManagerChanged": _set("contacts", "responsible_id=manager_id", read=_as_uuid),
+    "Contact.ResponsibleManagerChanged": _handed("contacts"),
     "Contact.ProfileUpdated": _profile,
     "Contact.CustomFieldsChanged": _custom_fields,
     "Contact.PhoneAdded": _contact_phone,
@@ -319,7 +338,7 @@ HANDLERS: dict[str, Handler] = {
     "Company.PhoneRemoved": _company_phone,
     "Company.EmailAdded": _company_email,
     "Company.EmailRemoved": _company_email,
-    "Company.ResponsibleManagerChanged": _set("companies", "responsible_id=manager_id", read=_as_uuid),
+    "Company.ResponsibleManagerChanged": _handed("companies"),
     "Lead.Created": _lead_created,
     "Lead.Assigned": _lead_status("assigned", holder=True, place=_taken),
     "Lead.Transferred": _lead_status("assigned", holder=True, place=_taken),

@@ -285,6 +285,14 @@ CREATE INDEX IF NOT EXISTS leads_contact ON {s}.leads (contact_id);
 -- Where a lead not yet taken stands: whose queue it waits in, and who it is on offer to now.
 ALTER TABLE {s}.leads ADD COLUMN IF NOT EXISTS queue text;
 ALTER TABLE {s}.leads ADD COLUMN IF NOT EXISTS offered_to uuid[] NOT NULL DEFAULT '{{}}';
+-- Whose a contact, company or lead was before it last changed hands (for a lead: its manager, offers
+-- and queue; null offers: never placed again): consoles that could see it then and cannot now are told
+-- it is gone from them.
+ALTER TABLE {s}.contacts ADD COLUMN IF NOT EXISTS former_responsible_id uuid;
+ALTER TABLE {s}.companies ADD COLUMN IF NOT EXISTS former_responsible_id uuid;
+ALTER TABLE {s}.leads ADD COLUMN IF NOT EXISTS former_manager_id uuid;
+ALTER TABLE {s}.leads ADD COLUMN IF NOT EXISTS former_offered_to uuid[];
+ALTER TABLE {s}.leads ADD COLUMN IF NOT EXISTS former_queue text;
 CREATE TABLE IF NOT EXISTS {s}.duplicate_suggestions (
     id uuid PRIMARY KEY,
     contact_ids uuid[] NOT NULL,

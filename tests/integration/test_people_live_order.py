@@ -123,7 +123,7 @@ def test_a_lead_waiting_in_a_queue_is_told_to_that_teams_head_as_the_rest_would_
             changed = Changed()
             changed.add(ReadModelsChanged(lead_ids=(lead,)))
             await SalesPushes(pool, SalesAccess(lambda: store)).push(changed, list(screens.values()))
-            holding = (await lead_holdings(pool, [lead], store.team))[lead]
+            holding = (await lead_holdings(pool, [lead], store.team))[lead].now
         finally:
             await pool.close()
         return {name: screen.frames for name, screen in screens.items()}, holding
@@ -132,3 +132,40 @@ def test_a_lead_waiting_in_a_queue_is_told_to_that_teams_head_as_the_rest_would_
     assert holding == rule.holding  # the read model's answer is the rule's
     told = {name for name, each in frames.items() if each == [("lead", str(lead))]}
     assert told == {"hanna", "dora", "adam"}
+
+
+def test_a_contact_handed_away_leaves_the_consoles_that_could_see_it_though_never_pushed_it(
+    store: EventStore, settings: Settings
+) -> None:
+    ids = people(store, settings)
+    handed = create_contact(store, ids["anna"], "Handed").contact_id
+    update_contact(store, handed, ids["anna"], ContactChanges(responsible_manager_id=ids["anna"]))
+    update_contact(store, handed, ids["anna"], ContactChanges(responsible_manager_id=ids["sam"]))
+    asyncio.run(project(settings, store))
+
+    async def pushed() -> dict[str, list[tuple[str, str]]]:
+        screens = {
+            name: Screen(Operator(ids[name], name.title(), f"{name}@example.com", Role(PEOPLE[name][1].value)))
+            for name in PEOPLE
+        }
+        pool = await create_pool(settings, size=2)
+        try:
+            changed = Changed()
+            changed.add(ReadModelsChanged(contact_ids=(handed,)))
+            await SalesPushes(pool, SalesAccess(lambda: store)).push(changed, list(screens.values()))
+        finally:
+            await pool.close()
+        return {name: screen.frames for name, screen in screens.items()}
+
+    # Each console loaded its contacts over REST (none was pushed): Anna's and her head's lose it.
+    frames = asyncio.run(pushed())
+    gone, shown = [("contact_removed", str(handed))], [("contact", str(handed))]
+    assert frames == {
+        "anna": gone,
+        "hanna": gone,
+        "boris": [],
+        "sam": shown,
+        "sven": shown,
+        "dora": shown,
+        "adam": shown,
+    }
