@@ -155,6 +155,7 @@ async def _switch(  # noqa: PLR0913
     await create_read_models(pool, versions.NEXT_SCHEMA)
     staying = tuple(model for model in READ_MODELS if model not in models)
     tables = tuple(table for model in models for table in model.tables)
+    await versions.analyze(pool, tables)
     for attempt in range(1, SWITCH_ATTEMPTS + 1):
         try:
             async with pool.acquire() as conn, conn.transaction():

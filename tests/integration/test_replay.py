@@ -92,6 +92,10 @@ def test_a_killed_replay_goes_on_from_its_checkpoint(store: EventStore, settings
             assert again.events == total
             assert await differences(pool, LIVE_SCHEMA, versions.PREVIOUS_SCHEMA) == {}
             assert await pool.fetchval(f"SELECT count(*) FROM {LIVE_SCHEMA}.deals") == 120
+            # The planner knows the new tables: a page of a record's timeline reads the record's rows by index.
+            for table in ("conversations", "messages", "deals", "scheduled_activities", "timeline"):
+                analyzed = "SELECT count(*) FROM pg_stats WHERE schemaname = $1 AND tablename = $2"
+                assert await pool.fetchval(analyzed, LIVE_SCHEMA, table), table
         finally:
             await pool.close()
 
