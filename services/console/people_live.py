@@ -22,14 +22,8 @@ import asyncpg
 from domain.permissions import Action, Actor, Entity, Holding
 from services.console.accounts import Operator
 from services.console.frames import encode_frame
-from services.console.people_queries import (
-    Hands,
-    companies_by_id,
-    contacts_by_id,
-    former_holdings,
-    lead_holdings,
-    leads_by_id,
-)
+from services.console.people_queries import companies_by_id, contacts_by_id, leads_by_id
+from services.console.record_hands import Hands, former_holdings, lead_holdings
 from services.console.sales_access import SalesAccess
 
 KINDS = (("contact", Entity.CONTACT), ("company", Entity.COMPANY), ("lead", Entity.LEAD))
@@ -42,6 +36,7 @@ class Console(Protocol):
 
     operator: Operator
     known_people: set[str]  # "contact:<id>" and the like, of the records shown
+    told_gone: set[str]  # the same keys, of the records told removed: not told again
 
     def send(self, frame: dict[str, Any]) -> None:
         """Queue a frame for the console, never waiting."""
@@ -104,10 +99,12 @@ class PeoplePushes:
             )
         if allowed:
             console.known_people.add(record.key)
+            console.told_gone.discard(record.key)
             console.send_text(record.frame)
-        elif record.key in console.known_people or self._saw(who, record):
+        elif record.key in console.known_people or (record.key not in console.told_gone and self._saw(who, record)):
             # Handed to someone the operator may not follow: gone from a console that was pushed it or could read it.
             console.known_people.discard(record.key)
+            console.told_gone.add(record.key)
             console.send({"type": f"{record.kind}_removed", "id": record.row["id"]})
 
     def _saw(self, who: Actor, record: Told) -> bool:

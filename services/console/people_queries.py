@@ -16,7 +16,6 @@ from uuid import UUID
 
 import asyncpg
 
-from domain.permissions import Holding
 from domain.text import TextKind, checked_text
 from services.console.paging import Page
 from services.console.sales_queries import Query, Visible, plain
@@ -223,66 +222,6 @@ async def lead(pool: asyncpg.Pool, lead_id: UUID) -> dict[str, Any] | None:
 async def leads_by_id(pool: asyncpg.Pool, ids: list[UUID]) -> list[dict[str, Any]]:
     """Leads by id, unfiltered: callers filter per user."""
     return [_lead(r) for r in await pool.fetch(f"{_LEAD} WHERE l.id = ANY($1::uuid[])", ids)]
-
-
-# Where each lead stands, for the permission rule: its manager, who has it on offer, its queue, and the
-# teams of its manager and of those it is on offer to; the same before it last changed hands.
-_LEAD_PLACES = (
-    "SELECT l.id, l.manager_id, l.offered_to, l.queue,"  # noqa: S608 - fixed schema
-    f" ARRAY(SELECT DISTINCT t.name FROM {S}.team_members tm JOIN {S}.teams t ON t.id = tm.team_id"
-    " WHERE tm.manager_id = ANY(array_append(l.offered_to, l.manager_id))) AS teams,"
-    " l.former_manager_id, l.former_offered_to, l.former_queue,"
-    f" ARRAY(SELECT DISTINCT t.name FROM {S}.team_members tm JOIN {S}.teams t ON t.id = tm.team_id"
-    " WHERE tm.manager_id = ANY(array_append(l.former_offered_to, l.former_manager_id))) AS former_teams"
-    f" FROM {S}.leads l WHERE l.id = ANY($1::uuid[])"
-)
-# Whose each contact or company was before it last changed hands.
-_FORMER = {
-    kind: f"SELECT id, former_responsible_id FROM {S}.{table}"  # noqa: S608 - fixed names
-    " WHERE id = ANY($1::uuid[]) AND former_responsible_id IS NOT NULL"
-    for kind, table in (("contact", "contacts"), ("company", "companies"))
-}
-
-
-@dataclass(frozen=True)
-class Hands:
-    """Whose a record is now, and whose it was before it last changed hands (None: it never did)."""
-
-    now: Holding
-    before: Holding | None = None
-
-
-async def lead_holdings(pool: asyncpg.Pool, ids: list[UUID], default_team: str) -> dict[UUID, Hands]:
-    """Whose each lead is now and was, as ``record_holding.held`` tells: held, on offer, queued, or the default team's.
-
-    The rule of ``Query.visible_lead``, for leads already read: a lead neither held, nor on offer, nor
-    waiting in a queue is ``default_team``'s.
-    """
-
-    def holding(manager: UUID | None, offered_to: list[UUID], queue: str | None, teams: list[str]) -> Holding:
-        offered = frozenset(offered_to)
-        placed = set(teams)
-        if queue is not None:
-            placed.add(queue)
-        elif manager is None and not offered:
-            placed.add(default_team)
-        return Holding(manager, offered_to=offered, teams=frozenset(placed))
-
-    hands = {}
-    for row in await pool.fetch(_LEAD_PLACES, ids):
-        now = holding(row["manager_id"], row["offered_to"], row["queue"], row["teams"])
-        before = None
-        if row["former_offered_to"] is not None:
-            before = holding(
-                row["former_manager_id"], row["former_offered_to"], row["former_queue"], row["former_teams"]
-            )
-        hands[row["id"]] = Hands(now, before)
-    return hands
-
-
-async def former_holdings(pool: asyncpg.Pool, kind: str, ids: list[UUID]) -> dict[UUID, Holding]:
-    """Whose each of these contacts or companies (``kind``) was before it last changed hands; never handed: none."""
-    return {row["id"]: Holding(row["former_responsible_id"]) for row in await pool.fetch(_FORMER[kind], ids)}
 
 
 async def suggestions(

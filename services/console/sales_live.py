@@ -26,9 +26,10 @@ from services.console.activity_queries import activities_by_id
 from services.console.frames import Encoded, encode_frame
 from services.console.lead_conversion import Seen, conversion_pushed
 from services.console.people_live import PeoplePushes
+from services.console.record_hands import former_holdings
 from services.console.report_live import reports_changed
 from services.console.sales_access import SalesAccess
-from services.console.sales_queries import deals_by_id, former_holdings
+from services.console.sales_queries import deals_by_id
 
 K = TypeVar("K")
 
@@ -39,6 +40,7 @@ class Console(Protocol):
     operator: Operator
     known_deals: set[str]
     known_people: set[str]
+    told_gone: set[str]  # "deal:<id>", "contact:<id>" and the like: told removed once, not again
 
     def send(self, frame: dict[str, Any]) -> None:
         """Queue a frame for the console, never waiting."""
@@ -104,14 +106,14 @@ class SalesPushes:
         }
         on_deals = {UUID(a["subject_id"]) for a in activities.values() if a["subject_kind"] == "deal"}
         deals = {row["id"]: row for row in await deals_by_id(self._pool, sorted({*changed.deals, *on_deals}))}
-        former = await former_holdings(self._pool, list(changed.deals)) if changed.deals else {}
+        former = await former_holdings(self._pool, "deal", list(changed.deals)) if changed.deals else {}
         conversions = [(seen, encode_frame(frame)) for seen, frame in await self._conversions(changed)]
         frames = Encoded()
         for console in open_consoles:
             who = actors[console.operator.manager_id]
             shown = [deals[str(d)] for d in changed.deals if str(d) in console.known_deals and str(d) in deals]
             for deal_id in changed.deals:
-                self._deal(console, who, deals.get(str(deal_id)), former.get(str(deal_id)), frames)
+                self._deal(console, who, deals.get(str(deal_id)), former.get(deal_id), frames)
             for activity_id in changed.activities:
                 row = activities.get(str(activity_id))
                 if row is not None and self._sees(who, row, deals.get(row["subject_id"])):
@@ -148,12 +150,17 @@ class SalesPushes:
         key = row["id"]
         holding = Holding(UUID(row["responsible_id"]), frozenset(UUID(o) for o in row["observers"]))
         allows = self._access.permissions.allows
+        gone = f"deal:{key}"
         if allows(who, Entity.DEAL, Action.VIEW, holding):
             console.known_deals.add(key)
+            console.told_gone.discard(gone)
             console.send_text(frames.of("deal", "deal", row))
-        elif key in console.known_deals or (former is not None and allows(who, Entity.DEAL, Action.VIEW, former)):
+        elif key in console.known_deals or (
+            gone not in console.told_gone and former is not None and allows(who, Entity.DEAL, Action.VIEW, former)
+        ):
             # Handed to someone else: gone from this console, which was pushed it or could have read it.
             console.known_deals.discard(key)
+            console.told_gone.add(gone)
             console.send({"type": "deal_removed", "id": key})
 
     def _sees(self, who: Actor, row: dict[str, Any], deal: dict[str, Any] | None) -> bool:

@@ -11,7 +11,7 @@ from uuid import UUID
 
 import asyncpg
 
-from domain.permissions import Action, Actor, Entity, Holding, Permissions, Scope
+from domain.permissions import Action, Actor, Entity, Permissions, Scope
 from services.console.paging import CursorShape, Page
 from services.projections.schema import LIVE_SCHEMA
 
@@ -219,13 +219,3 @@ async def deal(pool: asyncpg.Pool, deal_id: UUID) -> dict[str, Any] | None:
 async def deals_by_id(pool: asyncpg.Pool, ids: list[UUID]) -> list[dict[str, Any]]:
     """Deals by id, unfiltered: callers filter per user."""
     return [plain(r) for r in await pool.fetch(f"{_DEAL} WHERE d.id = ANY($1::uuid[])", ids)]
-
-
-async def former_holdings(pool: asyncpg.Pool, ids: list[UUID]) -> dict[str, Holding]:
-    """Whose each of these deals was before it last changed hands, by id as text (those never handed: none)."""
-    found = await pool.fetch(
-        f"SELECT id, former_responsible_id, former_observers FROM {S}.deals"  # noqa: S608 - fixed schema
-        " WHERE id = ANY($1::uuid[]) AND former_responsible_id IS NOT NULL",
-        ids,
-    )
-    return {str(r["id"]): Holding(r["former_responsible_id"], frozenset(r["former_observers"])) for r in found}

@@ -237,13 +237,27 @@ def _lead_status(
         lead = await rows.get("leads", e.aggregate_id)
         if lead is None:
             return
-        now = {"manager_id": manager, **where}
-        if any(lead[column] != value for column, value in now.items()):  # it changed hands
-            where |= {"former_manager_id": lead["manager_id"], "former_offered_to": lead["offered_to"]}
-            where["former_queue"] = lead["queue"]
-        rows.replace("leads", lead, status=status, manager_id=manager, **where)
+        rows.replace("leads", lead, status=status, manager_id=manager, **where, **_former(lead, manager, where))
 
     return handle
+
+
+def _former(lead: Mapping[str, Any], manager: UUID | None, where: Mapping[str, Any]) -> dict[str, Any]:
+    """Whose the lead was, when it changes hands now and had a place before (one anybody could be shown).
+
+    A lead with no manager, offer or queue is between two places (created, released, its offer
+    withdrawn, then routed in the same transaction): whose it was stays as before that.
+    """
+    offered = set(where.get("offered_to", lead["offered_to"]))
+    queue = where.get("queue", lead["queue"])
+    unplaced = lead["manager_id"] is None and not lead["offered_to"] and lead["queue"] is None
+    if unplaced or (lead["manager_id"], set(lead["offered_to"]), lead["queue"]) == (manager, offered, queue):
+        return {}
+    return {
+        "former_manager_id": lead["manager_id"],
+        "former_offered_to": lead["offered_to"],
+        "former_queue": lead["queue"],
+    }
 
 
 def _handed(table: str) -> Handler:

@@ -24,10 +24,9 @@ from application.record_holding import held
 from application.update_contact import ContactChanges, update_contact
 from domain.inbound import InboundMessage
 from domain.live_update import ReadModelsChanged
-from domain.permissions import Holding
 from services.bootstrap import build_event_store, create_pool
 from services.console.accounts import Operator, Role
-from services.console.people_queries import lead_holdings
+from services.console.record_hands import Hands, lead_holdings
 from services.console.sales_access import SalesAccess
 from services.console.sales_live import Changed, SalesPushes
 from services.settings import Settings
@@ -44,6 +43,7 @@ class Screen:
     operator: Operator
     known_deals: set[str] = field(default_factory=set)
     known_people: set[str] = field(default_factory=set)
+    told_gone: set[str] = field(default_factory=set)
     frames: list[tuple[str, str]] = field(default_factory=list)  # (type, the record's id)
 
     def send(self, frame: dict[str, Any]) -> None:
@@ -113,7 +113,7 @@ def test_a_lead_waiting_in_a_queue_is_told_to_that_teams_head_as_the_rest_would_
     assert rule is not None
     assert rule.holding.teams == {"north"}
 
-    async def pushed() -> tuple[dict[str, list[tuple[str, str]]], Holding]:
+    async def pushed() -> tuple[dict[str, list[tuple[str, str]]], Hands]:
         screens = {
             name: Screen(Operator(ids[name], name.title(), f"{name}@example.com", Role(PEOPLE[name][1].value)))
             for name in PEOPLE
@@ -123,13 +123,14 @@ def test_a_lead_waiting_in_a_queue_is_told_to_that_teams_head_as_the_rest_would_
             changed = Changed()
             changed.add(ReadModelsChanged(lead_ids=(lead,)))
             await SalesPushes(pool, SalesAccess(lambda: store)).push(changed, list(screens.values()))
-            holding = (await lead_holdings(pool, [lead], store.team))[lead].now
+            hands = (await lead_holdings(pool, [lead], store.team))[lead]
         finally:
             await pool.close()
-        return {name: screen.frames for name, screen in screens.items()}, holding
+        return {name: screen.frames for name, screen in screens.items()}, hands
 
-    frames, holding = asyncio.run(pushed())
-    assert holding == rule.holding  # the read model's answer is the rule's
+    frames, hands = asyncio.run(pushed())
+    assert hands.now == rule.holding  # the read model's answer is the rule's
+    assert hands.before is None  # created and queued at once: it has had no other place anyone was shown
     told = {name for name, each in frames.items() if each == [("lead", str(lead))]}
     assert told == {"hanna", "dora", "adam"}
 
