@@ -186,9 +186,17 @@ class Rows:
         """``insert(table, row, fresh=True)``, which never reads the database, so needs no waiting."""
         t = self._tables[table]
         key = t.key(row)
-        before = t.rows.get(key, _ABSENT)
-        if before is _ABSENT:
-            self._put(t, key, row, before, absent=True)
+        rows = t.rows
+        before = rows.get(key, _ABSENT)
+        if before is _ABSENT:  # as ``_put`` does, in line: timelines add a few such rows for most events
+            changed = t.changed
+            was = changed.get(key)
+            self._journal.append((t, key, before, was))
+            if was is None:
+                changed[key] = True
+            rows[key] = row
+            if t.found:
+                t.index(key, row, add=True)
             return True
         if before is not None:
             return False
