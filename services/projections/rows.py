@@ -188,7 +188,7 @@ class Rows:
         key = t.key(row)
         rows = t.rows
         before = rows.get(key, _ABSENT)
-        if before is _ABSENT:  # as ``_put`` does, in line: timelines add a few such rows for most events
+        if before is _ABSENT:  # ``_put`` in line, for a row new to the database: most events add a few
             changed = t.changed
             was = changed.get(key)
             self._journal.append((t, key, before, was))
@@ -241,13 +241,13 @@ class Rows:
             self._put(t, key, None, row)
         return row  # type: ignore[return-value]
 
-    def _put(self, t: _Table, key: Key, row: Row | None, before: object, *, absent: bool = False) -> None:
+    def _put(self, t: _Table, key: Key, row: Row | None, before: object) -> None:
         """Put ``row`` at ``key`` in place of ``before`` (what ``t.rows`` holds there, or _ABSENT)."""
         was = t.changed.get(key)
         self._journal.append((t, key, before, was))
         if was is None:
             # A row is new to the database if none was there when the last write ended.
-            t.changed[key] = absent or before is None or (before is _ABSENT and t.complete)
+            t.changed[key] = before is None or (before is _ABSENT and t.complete)
         t.rows[key] = row
         if t.found:
             if before is not _ABSENT:
