@@ -12,6 +12,7 @@ import json
 from uuid import UUID
 
 from domain.published_event import PublishedEvent
+from services.projections.event_ids import uuid_of
 from services.projections.inbox_view import Changes
 from services.projections.rows import Rows
 from services.projections.sales_rows import Handler, clean, moment, on_timelines, shortened
@@ -28,7 +29,7 @@ async def _places(rows: Rows, subject_kind: str, subject_id: UUID) -> list[tuple
 
 async def _scheduled(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
     d = e.data
-    subject_id = UUID(d["subject_id"])
+    subject_id = uuid_of(d["subject_id"])
     activity = rows.new_row(
         "scheduled_activities",
         id=e.aggregate_id,
@@ -38,11 +39,11 @@ async def _scheduled(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
         description=clean(d["description"]),
         subject_kind=d["subject_kind"],
         subject_id=subject_id,
-        responsible_id=UUID(d["responsible_id"]),
+        responsible_id=uuid_of(d["responsible_id"]),
         due_at=moment(d.get("due_at")),
         remind_at=moment(d.get("remind_at")),
         scheduled_at=moment(d["at"]),
-        scheduled_by=UUID(d["by"]),
+        scheduled_by=uuid_of(d["by"]),
         version=e.version,
     )
     await rows.insert("scheduled_activities", activity)

@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.published_event import PublishedEvent
+from services.projections.event_ids import uuid_of
 from services.projections.inbox_view import Changes
 from services.projections.rows import Rows
 from services.projections.sales_rows import LINKS, Handler, clean, day, moment, money, on_timelines, told, uuid_or_none
@@ -47,8 +48,8 @@ async def _opened(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
         "deals",
         id=e.aggregate_id,
         title=clean(d["title"]),
-        pipeline_id=UUID(d["pipeline_id"]),
-        stage_id=UUID(stage["id"]),
+        pipeline_id=uuid_of(d["pipeline_id"]),
+        stage_id=uuid_of(stage["id"]),
         stage_kind=stage["kind"],
         amount=money(d["amount"]),
         currency=d["currency"],
@@ -58,14 +59,14 @@ async def _opened(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
         contact_id=uuid_or_none(d.get("contact_id")),
         company_id=uuid_or_none(d.get("company_id")),
         lead_id=uuid_or_none(d.get("lead_id")),
-        responsible_id=UUID(d["responsible_id"]),
-        observers=[UUID(m) for m in d.get("observers", [])],
+        responsible_id=uuid_of(d["responsible_id"]),
+        observers=[uuid_of(m) for m in d.get("observers", [])],
         opened_at=at,
         stage_entered_at=at,
         version=e.version,
     )
     await rows.insert("deals", deal)
-    await _entered(rows, e, stage, None, UUID(d["responsible_id"]))
+    await _entered(rows, e, stage, None, uuid_of(d["responsible_id"]))
     await on_timelines(rows, e, _places(e), told(d, "deal_id"), at)
     ch.deals.add(e.aggregate_id)
 
@@ -78,9 +79,9 @@ async def _entered(
         "deal_stage_history",
         deal_id=e.aggregate_id,
         notification_id=e.notification_id,
-        pipeline_id=UUID(d["pipeline_id"]),
+        pipeline_id=uuid_of(d["pipeline_id"]),
         from_stage_id=from_stage,
-        stage_id=UUID(stage["id"]),
+        stage_id=uuid_of(stage["id"]),
         stage_name=clean(stage["name"]),
         stage_kind=stage["kind"],
         entered_at=moment(d["at"]),
@@ -102,7 +103,7 @@ async def _stage_changed(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
         rows,
         e,
         ch,
-        stage_id=UUID(stage["id"]),
+        stage_id=uuid_of(stage["id"]),
         stage_kind=stage["kind"],
         stage_entered_at=at,
         probability=d["probability"],
@@ -115,7 +116,7 @@ async def _stage_changed(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
     for entered in await rows.where("deal_stage_history", ("deal_id",), e.aggregate_id):
         if entered["left_at"] is None:
             rows.replace("deal_stage_history", entered, left_at=at)
-    await _entered(rows, e, stage, UUID(d["previous_stage_id"]), row["responsible_id"])
+    await _entered(rows, e, stage, uuid_of(d["previous_stage_id"]), row["responsible_id"])
     places = [p for p in _places(e) if p[0] != "deal"]  # the deal's own timeline has it already
     await on_timelines(rows, e, places, {**told(d), "deal_id": str(e.aggregate_id), "title": row["title"]}, at)
 
@@ -135,7 +136,7 @@ async def _currency_changed(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
 
 
 async def _observer(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
-    observer = UUID(e.data["observer_id"])
+    observer = uuid_of(e.data["observer_id"])
     deal = await rows.get("deals", e.aggregate_id)
     observers: list[UUID] = deal["observers"] if deal else []
     if e.type.endswith("Added"):
@@ -150,16 +151,16 @@ async def _observer(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
 async def _handed(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
     deal = await rows.get("deals", e.aggregate_id)
     former = {"former_responsible_id": deal["responsible_id"], "former_observers": deal["observers"]} if deal else {}
-    await _changed(rows, e, ch, responsible_id=UUID(e.data["responsible_id"]), **former)
+    await _changed(rows, e, ch, responsible_id=uuid_of(e.data["responsible_id"]), **former)
 
 
 async def _line(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
     d = e.data
     if e.type.endswith("Removed"):
-        await rows.delete("deal_lines", e.aggregate_id, UUID(d["line_id"]))
+        await rows.delete("deal_lines", e.aggregate_id, uuid_of(d["line_id"]))
     else:
         line = d["line"]
-        key = (e.aggregate_id, UUID(line["line_id"]))
+        key = (e.aggregate_id, uuid_of(line["line_id"]))
         current = await rows.get("deal_lines", *key)
         # A changed line keeps its place among the others: when it was added.
         values = {

@@ -91,20 +91,20 @@ def with_what_they_read(models: Iterable[ReadModel]) -> tuple[ReadModel, ...]:
 
 async def apply_to(rows: Rows, models: Iterable[ReadModel], event: PublishedEvent, changes: Changes) -> None:
     """Apply one event to ``models``, in order, in memory; ``rows.write()`` then stores what changed."""
-    for projector in _projectors(models, event.type):
+    for projector in projectors(models, event.type):
         await projector(rows, event, changes)
 
 
 # The projectors an event type changes, per tuple of read models (kept here, so its id stays its own).
-_PROJECTORS: dict[tuple[int, str], tuple[tuple[ReadModel, ...], tuple[Projector, ...]]] = {}
+_BY_TYPE: dict[tuple[int, str], tuple[tuple[ReadModel, ...], tuple[Projector, ...]]] = {}
 
 
-def _projectors(models: Iterable[ReadModel], event_type: str) -> tuple[Projector, ...]:
+def projectors(models: Iterable[ReadModel], event_type: str) -> tuple[Projector, ...]:
     """The projectors of ``models`` that an event of ``event_type`` changes, asked once per type."""
     if not isinstance(models, tuple):
         return tuple(model.projector for model in models if model.handles(event_type))
     key = (id(models), event_type)
-    found = _PROJECTORS.get(key)
+    found = _BY_TYPE.get(key)
     if found is None or found[0] is not models:
-        found = _PROJECTORS[key] = (models, tuple(model.projector for model in models if model.handles(event_type)))
+        found = _BY_TYPE[key] = (models, tuple(model.projector for model in models if model.handles(event_type)))
     return found[1]

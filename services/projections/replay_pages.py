@@ -25,7 +25,7 @@ from domain.published_event import PublishedEvent
 from services.projections import event_log
 from services.projections.event_log import Page
 from services.projections.inbox_view import Changes
-from services.projections.read_models import ReadModel, apply_to, wanted_by
+from services.projections.read_models import ReadModel, apply_to, projectors, wanted_by
 from services.projections.replay_messages import READS_MESSAGES, Messages
 from services.projections.rows import Changed, Rows
 from services.projections.tracking import EVENT_ERRORS
@@ -226,7 +226,8 @@ async def folded(rows: Rows, models: tuple[ReadModel, ...], event: PublishedEven
     at = rows.mark()
     try:
         # A skipped event may leave a record among the changes: the consoles are told it changed, as no harm.
-        await apply_to(rows, models, event, changes)
+        for projector in projectors(models, event.type):  # ``apply_to``, without a coroutine of its own
+            await projector(rows, event, changes)
     except EVENT_ERRORS as error:
         rows.undo(at)
         _skipped(rows, event, error)

@@ -19,13 +19,6 @@ from services.projections.rows import Row, Rows
 from services.projections.sales_rows import Handler, clean, moment
 
 
-async def apply(rows: Rows, event: PublishedEvent, changes: Changes) -> None:
-    """Apply one public domain event to the reports' own read models."""
-    handler = HANDLERS.get(event.type)
-    if handler is not None:
-        await handler(rows, event, changes)
-
-
 async def _team_formed(rows: Rows, e: PublishedEvent, _: Changes) -> None:
     await rows.insert("teams", rows.new_row("teams", id=e.aggregate_id, name=clean(e.data["name"])))
 

@@ -46,8 +46,8 @@ class _Table:
         self.shape = shape
         self.complete = complete  # every row of the table is here: a key not here has no row
         self.rows: dict[Key, Row | None] = {}
-        self.dirty: set[Key] = set()  # changed since the last write
-        self.new: set[Key] = set()  # changed since the last write, and with no row in the database
+        # The keys changed since the last write, each with whether the database has no row of it (new).
+        self.changed: dict[Key, bool] = {}
         # The lookups' indexes, each made when first used (most tables are never looked up in a replay).
         self.found: dict[tuple[str, ...], dict[Key, set[Key]]] = {}
         self.looked_up: dict[tuple[str, ...], set[Key]] = {cols: set() for cols in shape.lookups}
@@ -115,7 +115,8 @@ class Rows:
         # event by event: a replay sets this while it applies pages.
         self.totals_later = False
         self._tables = {name: _Table(name, shape, complete=complete) for name, shape in SHAPES.items()}
-        self._journal: list[tuple[_Table, Key, object, bool, bool]] = []
+        # Each change: the table, the key, the row before (or _ABSENT), and whether it was new (None: unchanged).
+        self._journal: list[tuple[_Table, Key, object, bool | None]] = []
         self._columns: dict[str, tuple[str, ...]] = {}
 
     # Reading
@@ -169,59 +170,89 @@ class Rows:
         ``fresh``: the key holds the current event's notification id, so no row of the database can
         have it: it is not looked for there.
         """
+        if fresh:
+            return self.insert_fresh(table, row)
         t = self._tables[table]
         key = t.key(row)
-        if fresh and key not in t.rows:
-            self._put(t, key, row, absent=True)
-            return True
-        if await self.get(table, *key) is not None:
+        before = t.rows.get(key, _ABSENT)
+        if before is _ABSENT and not t.complete:
+            before = await self.get(table, *key)
+        if before is not None and before is not _ABSENT:
             return False
-        self._put(t, key, row)
+        self._put(t, key, row, before)
+        return True
+
+    def insert_fresh(self, table: str, row: Row) -> bool:
+        """``insert(table, row, fresh=True)``, which never reads the database, so needs no waiting."""
+        t = self._tables[table]
+        key = t.key(row)
+        rows = t.rows
+        before = rows.get(key, _ABSENT)
+        if before is _ABSENT:  # ``_put`` in line, for a row new to the database: most events add a few
+            changed = t.changed
+            was = changed.get(key)
+            self._journal.append((t, key, before, was))
+            if was is None:
+                changed[key] = True
+            rows[key] = row
+            if t.found:
+                t.index(key, row, add=True)
+            return True
+        if before is not None:
+            return False
+        self._put(t, key, row, before)
         return True
 
     async def put(self, table: str, row: Row) -> None:
         """Add ``row``, or put it in place of the row with its key (ON CONFLICT DO UPDATE)."""
         t = self._tables[table]
         key = t.key(row)
-        await self.get(table, *key)
-        self._put(t, key, row)
+        if key not in t.rows:
+            await self.get(table, *key)
+        self._put(t, key, row, t.rows.get(key, _ABSENT))
 
     async def update(self, table: str, *key: Any, **changes: Any) -> Row | None:  # noqa: ANN401
         """Change columns of the row with ``key``; the row after it, or None when there is no such row."""
         t = self._tables[table]
-        row = await self.get(table, *key)
+        row = t.rows.get(key, _ABSENT)
+        if row is _ABSENT:
+            row = await self.get(table, *key)
         if row is None:
             return None
-        changed = {**row, **changes}
-        self._put(t, key, changed)
+        changed = {**row, **changes}  # type: ignore[dict-item] # a row: neither _ABSENT nor None
+        self._put(t, key, changed, row)
         return changed
 
     def replace(self, table: str, row: Row, **changes: Any) -> Row:  # noqa: ANN401
         """Change columns of ``row``, a row just read from ``table``; the row after it."""
         t = self._tables[table]
         changed = {**row, **changes}
-        self._put(t, t.key(row), changed)
+        key = t.key(row)
+        self._put(t, key, changed, t.rows.get(key, _ABSENT))
         return changed
 
     async def delete(self, table: str, *key: Any) -> Row | None:  # noqa: ANN401
         """Remove the row with ``key``; the row it was, or None."""
         t = self._tables[table]
-        row = await self.get(table, *key)
+        row = t.rows.get(key, _ABSENT)
+        if row is _ABSENT:
+            row = await self.get(table, *key)
         if row is not None:
-            self._put(t, key, None)
-        return row
+            self._put(t, key, None, row)
+        return row  # type: ignore[return-value]
 
-    def _put(self, t: _Table, key: Key, row: Row | None, *, absent: bool = False) -> None:
-        before = t.rows.get(key, _ABSENT)
-        self._journal.append((t, key, before, key in t.dirty, key in t.new))
-        if before is not _ABSENT:
-            t.index(key, before, add=False)  # type: ignore[arg-type]
-        # A row is new to the database if none was there when the last write ended.
-        if key not in t.dirty and (absent or before is None or (before is _ABSENT and t.complete)):
-            t.new.add(key)
-        t.dirty.add(key)
+    def _put(self, t: _Table, key: Key, row: Row | None, before: object) -> None:
+        """Put ``row`` at ``key`` in place of ``before`` (what ``t.rows`` holds there, or _ABSENT)."""
+        was = t.changed.get(key)
+        self._journal.append((t, key, before, was))
+        if was is None:
+            # A row is new to the database if none was there when the last write ended.
+            t.changed[key] = before is None or (before is _ABSENT and t.complete)
         t.rows[key] = row
-        t.index(key, row, add=True)
+        if t.found:
+            if before is not _ABSENT:
+                t.index(key, before, add=False)  # type: ignore[arg-type]
+            t.index(key, row, add=True)
 
     # Events: a mark before each, undone when it fails
 
@@ -232,15 +263,17 @@ class Rows:
     def undo(self, mark: int = 0) -> None:
         """Put back every row as it was at ``mark`` (the last write when none is given)."""
         while len(self._journal) > mark:
-            t, key, before, was_dirty, was_new = self._journal.pop()
+            t, key, before, was = self._journal.pop()
             t.index(key, t.rows.get(key), add=False)
             if before is _ABSENT:
                 t.rows.pop(key, None)
             else:
                 t.rows[key] = before  # type: ignore[assignment]
                 t.index(key, before, add=True)  # type: ignore[arg-type]
-            (t.dirty.add if was_dirty else t.dirty.discard)(key)
-            (t.new.add if was_new else t.new.discard)(key)
+            if was is None:
+                t.changed.pop(key, None)
+            else:
+                t.changed[key] = was
 
     # Writing
 
@@ -277,17 +310,12 @@ class Rows:
         for table in changed:
             t = self._tables[table.name]
             columns = await self._columns_of(conn, t.name)
-            values, whole = _values_of(columns), set(columns)
-            for row in (*table.fresh, *table.known):
-                if row.keys() != whole:
-                    msg = f"{t.name} has columns {sorted(columns)}, a row has {sorted(row)}"
-                    raise UnknownColumns(msg)
+            fresh, known = _records(table, columns)
             await self._delete(conn, t, table.gone)
             try:
-                if table.fresh:
-                    records = [values(row) for row in table.fresh]
-                    await conn.copy_records_to_table(t.name, schema_name=self.schema, records=records, columns=columns)
-                await self._upsert(conn, t, columns, [values(row) for row in table.known])
+                if fresh:
+                    await conn.copy_records_to_table(t.name, schema_name=self.schema, records=fresh, columns=columns)
+                await self._upsert(conn, t, columns, known)
             except OverflowError as error:
                 # COPY hands on the encoder's error where a statement would have said DataError.
                 msg = f"a row of {t.name} holds a value PostgreSQL cannot store: {error}"
@@ -298,16 +326,19 @@ class Rows:
     def _changed(self) -> list[Changed]:
         changed = []
         for t in self._tables.values():
-            if not t.dirty:
+            if not t.changed:
                 continue
             table = Changed(t.name)
-            for key in t.dirty:
-                row = t.rows.get(key)
+            rows, fresh, known, gone = t.rows, table.fresh, table.known, table.gone
+            for key, new in t.changed.items():
+                row = rows.get(key)
                 if row is None:
-                    if key not in t.new:
-                        table.gone.append(key)
+                    if not new:
+                        gone.append(key)
+                elif new:
+                    fresh.append(row)
                 else:
-                    (table.fresh if key in t.new else table.known).append(row)
+                    known.append(row)
             changed.append(table)
         return changed
 
@@ -315,8 +346,7 @@ class Rows:
         """The last write committed: forget what it wrote, and the rows a replay does not keep."""
         self._journal.clear()
         for t in self._tables.values():
-            t.dirty.clear()
-            t.new.clear()
+            t.changed.clear()
             if t.shape.evicted:
                 t.forget()
 
@@ -373,6 +403,24 @@ def _values_of(columns: tuple[str, ...]) -> Callable[[Row], tuple[Any, ...]]:
     if len(columns) == 1:
         return lambda row: (row[columns[0]],)
     return operator.itemgetter(*columns)
+
+
+def _records(table: Changed, columns: tuple[str, ...]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The values of ``table``'s new rows and changed rows in the order of ``columns``.
+
+    UnknownColumns if a row has other columns: a row lacking one is found as its values are read, a row
+    with one more by its length (comparing each row's columns as a set took longer than the rest).
+    """
+    values, n = _values_of(columns), len(columns)
+    if all(len(row) == n for row in table.fresh) and all(len(row) == n for row in table.known):
+        try:
+            return [values(row) for row in table.fresh], [values(row) for row in table.known]
+        except KeyError:
+            pass
+    whole = set(columns)
+    row = next(row for row in (*table.fresh, *table.known) if row.keys() != whole)
+    msg = f"{table.name} has columns {sorted(columns)}, a row has {sorted(row)}"
+    raise UnknownColumns(msg)
 
 
 def _order(key: Key) -> Key:

@@ -11,6 +11,7 @@ from uuid import UUID
 import orjson
 
 from domain.published_event import PublishedEvent
+from services.projections.event_ids import uuid_of
 from services.projections.inbox_view import Changes
 from services.projections.rows import Rows
 
@@ -22,7 +23,7 @@ LINKS = ("contact_id", "company_id", "lead_id")
 
 def uuid_or_none(value: object) -> UUID | None:
     """An id as an event carries it (text), or None."""
-    return UUID(str(value)) if value else None
+    return uuid_of(str(value)) if value else None
 
 
 def moment(value: object) -> datetime | None:
@@ -69,29 +70,36 @@ async def on_timelines(
     summary: Mapping[str, Any],
     at: datetime | None = None,
 ) -> None:
-    """Put ``event`` on the timeline of each record in ``places`` (kind, id; None ids are skipped)."""
+    """Put ``event`` on the timeline of each record in ``places`` (kind, id; None ids are skipped).
+
+    A record named twice gets one entry: the entry's key is the record and the event's notification id.
+    """
     text = _json(summary)
-    for kind, record in dict.fromkeys(places):
+    notification_id, event_type, when = event.notification_id, event.type, at or event.occurred_at
+    add = rows.insert_fresh
+    for kind, record in places:
         if record is not None:
             entry = {
                 "subject_kind": kind,
                 "subject_id": record,
-                "notification_id": event.notification_id,
-                "at": at or event.occurred_at,
-                "kind": event.type,
+                "notification_id": notification_id,
+                "at": when,
+                "kind": event_type,
                 "summary": text,
             }
-            await rows.insert("timeline", entry, fresh=True)
+            add("timeline", entry)
 
 
 def _json(summary: Mapping[str, Any]) -> str:
     try:
-        text = orjson.dumps(summary)
+        text = orjson.dumps(summary).decode()
     except orjson.JSONEncodeError:  # a lone surrogate (or a key not text): cleaned, then written again
-        text = b""
-    if not text or b"\\u0000" in text:
-        text = orjson.dumps(clean(summary))
-    return text.decode()
+        text = ""
+    # A NUL is written as an escape, as every control character is: looked for only where there is one
+    # (``in`` on bytes took longer than writing the JSON).
+    if not text or ("\\" in text and "\\u0000" in text):
+        text = orjson.dumps(clean(summary)).decode()
+    return text
 
 
 def told(data: Mapping[str, Any], *leave_out: str) -> dict[str, Any]:

@@ -19,12 +19,15 @@ from services.projections.sales_rows import Handler, clean, money
 
 async def apply(rows: Rows, event: PublishedEvent, changes: Changes) -> None:
     """Apply one public domain event to the sales read models."""
-    handler = HANDLERS.get(event.type)
+    event_type = event.type
+    handler = HANDLERS.get(event_type)
     if not rows.totals_later:
         await report_totals.before(rows, event)
     if handler is not None:
         await handler(rows, event, changes)
-    await reports_view.apply(rows, event, changes)
+    report = reports_view.HANDLERS.get(event_type)  # ``reports_view.apply``, without a coroutine of its own
+    if report is not None:
+        await report(rows, event, changes)
     if not rows.totals_later:
         await report_totals.after(rows, event)
 
