@@ -131,9 +131,9 @@ async def timeline(
         f" WHERE subject_kind = {kind} AND subject_id = {record}"
     )
     sides = [f"{stored} AND (at, notification_id) > {after} ORDER BY at, notification_id {limit}"]
-    messages = timeline_messages.entries(S, subject_kind, record)
+    messages = timeline_messages.entries(S, subject_kind, record, after, page.limit + 1)
     if messages is not None:
-        sides.append(f"{messages} AND (m.at, m.notification_id) > {after} ORDER BY m.at, m.notification_id {limit}")
+        sides.append(messages)
     union = " UNION ALL ".join(f"({side})" for side in sides)
     merged = f"SELECT * FROM ({union}) AS entries ORDER BY at, notification_id {limit}"  # noqa: S608 - fixed names
     rows = await pool.fetch(merged, *query.args)

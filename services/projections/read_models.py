@@ -49,8 +49,6 @@ READ_MODELS: tuple[ReadModel, ...] = (
         ),
         sales_view.apply,
         sales_view.handles,
-        # Timelines place a conversation's messages on its contact's and lead's: it reads the inbox's.
-        reads=("inbox",),
     ),
     ReadModel(
         "people", ("contacts", "companies", "leads", "duplicate_suggestions"), people_view.apply, people_view.handles
@@ -80,13 +78,15 @@ def wanted_by(models: Iterable[ReadModel]) -> Callable[[str], bool]:
     return lambda event_type: any(model.handles(event_type) for model in chosen)
 
 
-def with_what_they_read(models: Iterable[ReadModel]) -> tuple[ReadModel, ...]:
-    """``models`` and every read model they read, in the order they are applied."""
+def with_what_they_read(
+    models: Iterable[ReadModel], among: tuple[ReadModel, ...] = READ_MODELS
+) -> tuple[ReadModel, ...]:
+    """``models`` and every read model they read, in the order ``among`` applies them."""
     needed = {model.name for model in models}
-    for model in reversed(READ_MODELS):
+    for model in reversed(among):
         if model.name in needed:
             needed.update(model.reads)
-    return tuple(model for model in READ_MODELS if model.name in needed)
+    return tuple(model for model in among if model.name in needed)
 
 
 async def apply_to(rows: Rows, models: Iterable[ReadModel], event: PublishedEvent, changes: Changes) -> None:

@@ -60,6 +60,9 @@ CREATE TABLE IF NOT EXISTS {s}.messages (
 );
 CREATE INDEX IF NOT EXISTS messages_attachments ON {s}.messages USING gin (attachments jsonb_path_ops);
 CREATE INDEX IF NOT EXISTS messages_conversation ON {s}.messages (conversation_id, notification_id);
+-- A record's timeline reads each of its conversations' messages in order, a page at a time.
+CREATE INDEX IF NOT EXISTS messages_timeline ON {s}.messages (conversation_id, at, notification_id)
+    WHERE author IN ('customer', 'manager');
 -- When the customer last edited the message (a messenger's edit); its text is the edited one.
 ALTER TABLE {s}.messages ADD COLUMN IF NOT EXISTS edited_at timestamptz;
 CREATE TABLE IF NOT EXISTS {s}.assignments (
@@ -286,8 +289,8 @@ CREATE INDEX IF NOT EXISTS leads_contact ON {s}.leads (contact_id);
 ALTER TABLE {s}.leads ADD COLUMN IF NOT EXISTS queue text;
 ALTER TABLE {s}.leads ADD COLUMN IF NOT EXISTS offered_to uuid[] NOT NULL DEFAULT '{{}}';
 -- Whose a contact, company or lead was before it last changed hands (for a lead: its manager, offers
--- and queue; null offers: never placed again): consoles that could see it then and cannot now are told
--- it is gone from them.
+-- and queue where it had a place; null offers: it has had one place only): consoles that could see it
+-- then and cannot now are told it is gone from them.
 ALTER TABLE {s}.contacts ADD COLUMN IF NOT EXISTS former_responsible_id uuid;
 ALTER TABLE {s}.companies ADD COLUMN IF NOT EXISTS former_responsible_id uuid;
 ALTER TABLE {s}.leads ADD COLUMN IF NOT EXISTS former_manager_id uuid;

@@ -43,17 +43,30 @@ SELECT m.notification_id, m.at,
         'text', CASE WHEN char_length(m.text) <= {SUMMARY_TEXT} THEN m.text
             ELSE left(m.text, {SUMMARY_TEXT - 1}) || '…' END
     ) AS summary
-FROM {{s}}.messages AS m JOIN {{s}}.conversations AS c ON c.id = m.conversation_id
-WHERE m.conversation_id IN ({{conversations}}) AND m.author IN ('customer', 'manager')"""  # noqa: S608 - fixed names
+FROM ({{conversations}}) AS cv (id)
+JOIN {{s}}.conversations AS c ON c.id = cv.id
+CROSS JOIN LATERAL (
+    SELECT * FROM {{s}}.messages AS m
+    WHERE m.conversation_id = c.id AND m.author IN ('customer', 'manager') AND (m.at, m.notification_id) > {{after}}
+    ORDER BY m.at, m.notification_id LIMIT {{limit}}
+) AS m
+ORDER BY m.at, m.notification_id LIMIT {{limit}}"""  # noqa: S608 - fixed names
 
 
-def entries(schema: str, subject_kind: str, subject_id: str) -> str | None:
-    """A SELECT of the messages on a record's timeline as its entries (notification_id, at, kind, summary).
+def entries(schema: str, subject_kind: str, record: str, after: str, limit: int) -> str | None:
+    """A SELECT of the first ``limit`` messages on a record's timeline after ``after``, as its entries.
 
-    ``subject_id`` is the placeholder of the record's id (``$2``); None for a kind of record no
-    message is on. Callers add their own conditions with ``AND`` over ``m.at`` and ``m.notification_id``.
+    Its columns are a timeline's (notification_id, at, kind, summary). ``record`` is the placeholder
+    of the record's id (``$2``), ``after`` the SQL of the (at, notification_id) the page starts after;
+    each conversation is read by its index up to ``limit``, so a page costs the same however long
+    the chats. None for a kind of record no message is on.
     """
     conversations = _CONVERSATIONS.get(subject_kind)
     if conversations is None:
         return None
-    return _ENTRIES.replace("{conversations}", conversations.replace("$id", subject_id)).replace("{s}", schema)
+    return (
+        _ENTRIES.replace("{conversations}", conversations.replace("$id", record))
+        .replace("{after}", after)
+        .replace("{limit}", str(int(limit)))
+        .replace("{s}", schema)
+    )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.projections.read_models import READ_MODELS, UnknownReadModel, named, with_what_they_read
+from services.projections import sales_view
+from services.projections.read_models import READ_MODELS, ReadModel, UnknownReadModel, named, with_what_they_read
 from services.projections.schema import READ_MODEL_TABLES
 from services.replay_command import line
 
@@ -15,8 +16,14 @@ def test_every_read_model_table_belongs_to_exactly_one_read_model() -> None:
 
 
 def test_a_read_model_is_built_with_those_it_reads_in_the_order_they_are_applied() -> None:
-    assert [m.name for m in with_what_they_read(named(["sales"]))] == ["inbox", "sales"]
-    assert [m.name for m in with_what_they_read(named(["inbox"]))] == ["inbox"]
+    first, second, third = (
+        ReadModel(name, (), sales_view.apply, bool, reads=reads)
+        for name, reads in (("first", ()), ("second", ("first",)), ("third", ("second",)))
+    )
+    assert with_what_they_read([third], among=(first, second, third)) == (first, second, third)
+    assert with_what_they_read([first], among=(first, second, third)) == (first,)
+    # Timelines read a record's messages when they are read: replaying the sales leaves the inbox alone.
+    assert [m.name for m in with_what_they_read(named(["sales"]))] == ["sales"]
     assert named([]) == READ_MODELS
 
 
