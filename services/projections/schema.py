@@ -225,6 +225,12 @@ CREATE TABLE IF NOT EXISTS {s}.timeline (
 -- A record's entries in order, and each event once on a record's timeline (an event has one time):
 -- one index for both, which a replay makes once its rows are in.
 CREATE UNIQUE INDEX IF NOT EXISTS timeline_order ON {s}.timeline (subject_kind, subject_id, at, notification_id);
+-- No query picks rows by what a message says, a summary or a routing's reasons hold: the planner keeps
+-- no statistics of them, which spares every ANALYZE reading and sorting the largest values.
+ALTER TABLE {s}.timeline ALTER COLUMN summary SET STATISTICS 0;
+ALTER TABLE {s}.assignments ALTER COLUMN reasons SET STATISTICS 0;
+ALTER TABLE {s}.messages ALTER COLUMN text SET STATISTICS 0;
+ALTER TABLE {s}.messages ALTER COLUMN subject SET STATISTICS 0;
 -- People and leads as they stand now: contacts (a merged one names its survivor), companies, leads, and the
 -- duplicates suggested among contacts.
 CREATE TABLE IF NOT EXISTS {s}.contacts (
