@@ -1,7 +1,8 @@
 """Pages of the log applied in memory while the page before is written: a replay's main loop.
 
 Python applies page N+1 to the rows in memory while PostgreSQL writes page N (COPY, upserts, and the
-position reached, in one transaction), so the two cores work at once. Pages are committed in order.
+position reached, in one transaction), and page N-1 if it is still at it, so the two cores work at
+once. Pages are committed in order.
 The cycle collector is paused while pages are applied: a replay makes and keeps millions of small
 objects, none in a reference cycle, which the collector would otherwise walk again and again (a
 quarter of a replay's CPU time, measured; once a page still cost a tenth). What a replay drops is
@@ -34,6 +35,9 @@ from services.tables import Connection
 log = structlog.get_logger()
 
 PAGE = 10_000  # events read, applied in memory and written together, with the position reached
+# Pages being written while Python applies the next: the last one, and the one before while PostgreSQL
+# lags, so neither side waits out the other's slower page.
+_IN_FLIGHT = 2
 # Events applied between two turns of the event loop. The write of the page before goes on only when
 # the loop turns (asyncpg hands PostgreSQL the next piece of a COPY, the next statement): every 200
 # events left PostgreSQL waiting, every 10 keeps it busy (3,000 deals: 38k events/s then, 44k now).
@@ -74,18 +78,19 @@ async def apply_pages(  # noqa: PLR0913 - where from, to what, up to where, and 
         async for page in event_log.batches(pool, after, up_to, PAGE, wanted_by(models), left_out):
             await _in_memory(pool, rows, models, page, messages)
             changed = rows.take()
-            again = await _saved(pool, rows, models, unsaved, record, page, messages)
-            if again is None:
-                write = asyncio.create_task(_write(pool, rows, changed, page, record, messages))
-                rows.pending = write
-                unsaved = [_Unsaved(page, write)]
-            else:
-                rows, unsaved = again, []
+            before = unsaved[-1].write if unsaved else None
+            write = asyncio.create_task(_write(pool, rows, changed, page, record, messages, before))
+            rows.pending = write
+            unsaved.append(_Unsaved(page, write))
+            # Python applies the next page while PostgreSQL writes this one and the one before, if still at it.
+            again = await _saved(pool, rows, models, unsaved, record, messages, keep=_IN_FLIGHT)
+            if again is not None:
+                rows = again
             events += page.read
             if progress is not None:
                 progress(page.last, events)
             after = page.last
-        again = await _saved(pool, rows, models, unsaved, record, None, messages)
+        again = await _saved(pool, rows, models, unsaved, record, messages, keep=0)
         rows = again or rows
     finally:
         for left in unsaved:
@@ -111,8 +116,16 @@ async def _in_memory(
 
 
 async def _write(  # noqa: PLR0913
-    pool: asyncpg.Pool, rows: Rows, changed: list[Changed], page: Page, record: Record, messages: Messages | None
+    pool: asyncpg.Pool,
+    rows: Rows,
+    changed: list[Changed],
+    page: Page,
+    record: Record,
+    messages: Messages | None,
+    before: asyncio.Task[int] | None,
 ) -> int:
+    if before is not None:
+        await before  # pages commit in order; one the database refused stops those after it
     async with pool.acquire() as conn, conn.transaction():
         # A page lost to a crash is applied again from the position before it: no need to wait for the disk.
         await conn.execute("SET LOCAL synchronous_commit = off")
@@ -144,20 +157,26 @@ async def _saved(  # noqa: PLR0913
     models: tuple[ReadModel, ...],
     unsaved: list[_Unsaved],
     record: Record,
-    applied: Page | None,
     messages: Messages | None,
+    *,
+    keep: int,
 ) -> Rows | None:
-    """Wait for the writes of ``unsaved`` pages; None if they were written.
+    """Wait until at most ``keep`` pages of ``unsaved`` are left being written, taking the written off it.
 
-    If one failed, those pages and the page ``applied`` since are written again one event at a time,
-    into rows read back from the database, which are returned.
+    None if they were written. If one failed, it and every page after it are written again one event
+    at a time, into rows read back from the database, which are returned; ``unsaved`` is then empty.
     """
     try:
-        for left in unsaved:
-            await left.write
+        while len(unsaved) > keep:
+            await unsaved[0].write
+            unsaved.pop(0)
     except EVENT_ERRORS as error:
         log.warning("replay_page_refused", schema=rows.schema, error_type=type(error).__name__, error=str(error))
-        pages = [left.page for left in unsaved] + ([applied] if applied else [])
+        for left in unsaved:  # those after it wait for it: they fail, or are cancelled here, unwritten
+            left.write.cancel()
+        await asyncio.gather(*(left.write for left in unsaved), return_exceptions=True)
+        pages = [left.page for left in unsaved]
+        unsaved.clear()
         return await _again(pool, rows, models, pages, record, messages)
     return None
 
