@@ -80,16 +80,16 @@ FROM (
 ON CONFLICT (notification_id) DO NOTHING
 """  # noqa: S608 - fixed names
 
+# Each conversation's count and latest message: counted by hashing, not by sorting every message.
 _COUNTS = """
-UPDATE {s}.conversations AS c SET message_count = latest.n, last_message = latest.text, last_message_at = latest.at
+UPDATE {s}.conversations AS c SET message_count = counted.n, last_message = m.text, last_message_at = m.at
 FROM (
-    SELECT DISTINCT ON (conversation_id) conversation_id, text, at,
-        count(*) OVER (PARTITION BY conversation_id) AS n
-    FROM {s}.messages WHERE author IN ('customer', 'manager')
-    ORDER BY conversation_id, notification_id DESC
-) AS latest
-WHERE c.id = latest.conversation_id
-    AND (c.message_count, c.last_message, c.last_message_at) IS DISTINCT FROM (latest.n, latest.text, latest.at)
+    SELECT conversation_id, count(*) AS n, max(notification_id) AS latest
+    FROM {s}.messages WHERE author IN ('customer', 'manager') GROUP BY conversation_id
+) AS counted
+JOIN {s}.messages AS m ON m.notification_id = counted.latest
+WHERE c.id = counted.conversation_id
+    AND (c.message_count, c.last_message, c.last_message_at) IS DISTINCT FROM (counted.n, m.text, m.at)
 """
 
 # A customer writing after the conversation was last closed opens it again.
