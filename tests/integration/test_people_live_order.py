@@ -9,10 +9,7 @@ that every earlier change has been told is wrong by chance.
 from __future__ import annotations
 
 import asyncio
-import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID
 
 import pytest
@@ -25,33 +22,13 @@ from application.update_contact import ContactChanges, update_contact
 from domain.inbound import InboundMessage
 from domain.live_update import ReadModelsChanged
 from services.bootstrap import build_event_store, create_pool
-from services.console.accounts import Operator, Role
 from services.console.record_hands import Hands, lead_holdings
-from services.console.sales_access import SalesAccess
-from services.console.sales_live import Changed, SalesPushes
 from services.settings import Settings
-from tests.integration.crm_world import PEOPLE, people
+from tests.integration.crm_world import people
+from tests.integration.live_screens import Screen, everyone, screen, told
 from tests.projected import project
 
 pytestmark = pytest.mark.integration
-
-
-@dataclass
-class Screen:
-    """A console that keeps what it is sent."""
-
-    operator: Operator
-    known_deals: set[str] = field(default_factory=set)
-    known_people: set[str] = field(default_factory=set)
-    told_gone: set[str] = field(default_factory=set)
-    frames: list[tuple[str, str]] = field(default_factory=list)  # (type, the record's id)
-
-    def send(self, frame: dict[str, Any]) -> None:
-        kind = frame["type"]
-        self.frames.append((kind, frame["id"] if kind.endswith("_removed") else frame[kind]["id"]))
-
-    def send_text(self, text: str) -> None:
-        self.send(json.loads(text))
 
 
 def test_people_are_told_in_the_order_they_changed_not_the_order_their_rows_are_read(
@@ -67,34 +44,28 @@ def test_people_are_told_in_the_order_they_changed_not_the_order_their_rows_are_
     lead = received.lead_id
     asyncio.run(project(settings, store))
 
-    def screen(name: str, *shown: UUID) -> Screen:
-        operator = Operator(ids[name], name.title(), f"{name}@example.com", Role(PEOPLE[name][1].value))
-        return Screen(operator, known_people={f"contact:{record}" for record in shown})
-
-    async def told(who: Screen, *notifications: ReadModelsChanged) -> list[tuple[str, str]]:
-        changed = Changed()
-        for notification in notifications:  # piled up while the gateway pushed: one push
-            changed.add(notification)
-        pool = await create_pool(settings, size=2)
-        try:
-            await SalesPushes(pool, SalesAccess(lambda: store)).push(changed, [who])
-        finally:
-            await pool.close()
-        return who.frames
+    def shown(name: str, *records: UUID) -> dict[str, Screen]:
+        return {name: Screen(screen(ids, name).operator, known_people={f"contact:{r}" for r in records})}
 
     # Hanna was shown the contact; Anna hands it to Sam, of the other department, then enters another.
-    hanna = screen("hanna", handed)
+    hanna = shown("hanna", handed)
     gone_then_new = asyncio.run(
-        told(hanna, ReadModelsChanged(contact_ids=(handed,)), ReadModelsChanged(contact_ids=(later,)))
+        told(store, settings, hanna, ReadModelsChanged(contact_ids=(handed,)), ReadModelsChanged(contact_ids=(later,)))
     )
-    assert gone_then_new == [("contact_removed", str(handed)), ("contact", str(later))]
+    assert gone_then_new["hanna"] == [("contact_removed", str(handed)), ("contact", str(later))]
     # Either order the rows are in is told as changed, and a lead changed before contacts before them.
     for first, second in ((handed, later), (later, handed)):
-        dora = screen("dora")
+        dora = shown("dora")
         each = asyncio.run(
-            told(dora, ReadModelsChanged(lead_ids=(lead,)), ReadModelsChanged(contact_ids=(first, second)))
+            told(
+                store,
+                settings,
+                dora,
+                ReadModelsChanged(lead_ids=(lead,)),
+                ReadModelsChanged(contact_ids=(first, second)),
+            )
         )
-        assert each == [("lead", str(lead)), ("contact", str(first)), ("contact", str(second))]
+        assert each["dora"] == [("lead", str(lead)), ("contact", str(first)), ("contact", str(second))]
 
 
 def test_a_lead_waiting_in_a_queue_is_told_to_that_teams_head_as_the_rest_would_show_it(
@@ -113,26 +84,18 @@ def test_a_lead_waiting_in_a_queue_is_told_to_that_teams_head_as_the_rest_would_
     assert rule is not None
     assert rule.holding.teams == {"north"}
 
-    async def pushed() -> tuple[dict[str, list[tuple[str, str]]], Hands]:
-        screens = {
-            name: Screen(Operator(ids[name], name.title(), f"{name}@example.com", Role(PEOPLE[name][1].value)))
-            for name in PEOPLE
-        }
-        pool = await create_pool(settings, size=2)
+    async def holdings() -> Hands:
+        pool = await create_pool(settings, size=1)
         try:
-            changed = Changed()
-            changed.add(ReadModelsChanged(lead_ids=(lead,)))
-            await SalesPushes(pool, SalesAccess(lambda: store)).push(changed, list(screens.values()))
-            hands = (await lead_holdings(pool, [lead], store.team))[lead]
+            return (await lead_holdings(pool, [lead], store.team))[lead]
         finally:
             await pool.close()
-        return {name: screen.frames for name, screen in screens.items()}, hands
 
-    frames, hands = asyncio.run(pushed())
+    frames = asyncio.run(told(store, settings, everyone(ids), ReadModelsChanged(lead_ids=(lead,))))
+    hands = asyncio.run(holdings())
     assert hands.now == rule.holding  # the read model's answer is the rule's
     assert hands.before is None  # created and queued at once: it has had no other place anyone was shown
-    told = {name for name, each in frames.items() if each == [("lead", str(lead))]}
-    assert told == {"hanna", "dora", "adam"}
+    assert {name for name, each in frames.items() if each == [("lead", str(lead))]} == {"hanna", "dora", "adam"}
 
 
 def test_a_contact_handed_away_leaves_the_consoles_that_could_see_it_though_never_pushed_it(
@@ -144,22 +107,8 @@ def test_a_contact_handed_away_leaves_the_consoles_that_could_see_it_though_neve
     update_contact(store, handed, ids["anna"], ContactChanges(responsible_manager_id=ids["sam"]))
     asyncio.run(project(settings, store))
 
-    async def pushed() -> dict[str, list[tuple[str, str]]]:
-        screens = {
-            name: Screen(Operator(ids[name], name.title(), f"{name}@example.com", Role(PEOPLE[name][1].value)))
-            for name in PEOPLE
-        }
-        pool = await create_pool(settings, size=2)
-        try:
-            changed = Changed()
-            changed.add(ReadModelsChanged(contact_ids=(handed,)))
-            await SalesPushes(pool, SalesAccess(lambda: store)).push(changed, list(screens.values()))
-        finally:
-            await pool.close()
-        return {name: screen.frames for name, screen in screens.items()}
-
     # Each console loaded its contacts over REST (none was pushed): Anna's and her head's lose it.
-    frames = asyncio.run(pushed())
+    frames = asyncio.run(told(store, settings, everyone(ids), ReadModelsChanged(contact_ids=(handed,))))
     gone, shown = [("contact_removed", str(handed))], [("contact", str(handed))]
     assert frames == {
         "anna": gone,
