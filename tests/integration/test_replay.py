@@ -56,7 +56,7 @@ def test_a_killed_replay_goes_on_from_its_checkpoint(store: EventStore, settings
         pool = await asyncpg.create_pool(settings.database_url, min_size=2, max_size=4)
         assert pool is not None
         try:
-            total = await write_copied_history(pool, deals=120)
+            total = await write_copied_history(pool, deals=300)  # some 49,000 events: five pages
             command = [sys.executable, "-m", "services.cli", "replay"]
             env = {**os.environ, **settings_env(settings)}
             process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stderr=subprocess.DEVNULL)
@@ -67,6 +67,12 @@ def test_a_killed_replay_goes_on_from_its_checkpoint(store: EventStore, settings
                     return found is not None and found.notification_id > 0
 
                 await _until(checkpointed, timeout=120)
+                # The replay's next page cannot commit past this lock: it is killed where it was seen.
+                async with pool.acquire() as holder, holder.transaction():
+                    await holder.execute(f"LOCK TABLE {versions.NEXT_SCHEMA}.replay IN EXCLUSIVE MODE")
+                    seen = await versions.checkpoint(holder)
+                    process.send_signal(signal.SIGKILL)
+                    process.wait()
             finally:
                 process.send_signal(signal.SIGKILL)
                 process.wait()
@@ -80,6 +86,7 @@ def test_a_killed_replay_goes_on_from_its_checkpoint(store: EventStore, settings
             await _until(released, timeout=60)
             killed_at = await versions.checkpoint(pool)
             assert killed_at is not None
+            assert killed_at == seen
             assert 0 < killed_at.notification_id < total
 
             resumed = await replay(pool)
@@ -91,7 +98,7 @@ def test_a_killed_replay_goes_on_from_its_checkpoint(store: EventStore, settings
             again = await replay(pool, restart=True)
             assert again.events == total
             assert await differences(pool, LIVE_SCHEMA, versions.PREVIOUS_SCHEMA) == {}
-            assert await pool.fetchval(f"SELECT count(*) FROM {LIVE_SCHEMA}.deals") == 120
+            assert await pool.fetchval(f"SELECT count(*) FROM {LIVE_SCHEMA}.deals") == 300
             # The planner knows the new tables: a page of a record's timeline reads the record's rows by index.
             for table in ("conversations", "messages", "deals", "scheduled_activities", "timeline"):
                 analyzed = "SELECT count(*) FROM pg_stats WHERE schemaname = $1 AND tablename = $2"

@@ -122,9 +122,12 @@ async def _scenario(settings: Settings, store: EventStore) -> None:
             # Once the replay is under way the relay pauses, so the live projection is behind the replay at
             # the switch (customers go on writing): after it, it must skip what the replay applied.
             await _until(lambda: _under_way(pool), 120)
-            relay_pauses.set()
-            await relaying
-            assert replaying.returncode is None, "the replay ended before the live projection fell behind"
+            # The replay's next page cannot commit past this lock: it waits until the relay has paused.
+            async with pool.acquire() as holder, holder.transaction():
+                await holder.execute(f"LOCK TABLE {versions.NEXT_SCHEMA}.replay IN EXCLUSIVE MODE")
+                relay_pauses.set()
+                await relaying
+                assert replaying.returncode is None, "the replay ended before the live projection fell behind"
             assert await asyncio.wait_for(replaying.wait(), 300) == 0
             relayed = await pool.fetchval("SELECT notification_id FROM outbox_position")
             assert (await load_position(pool, LIVE_SCHEMA)).notification_id > relayed, "no hand-over to check"
