@@ -88,7 +88,7 @@ class PeoplePushes:
         for kind in ("contact", "company"):
             if kind in ids:
                 former = await former_holdings(self._pool, kind, ids[kind])
-                hands |= {(kind, record): Hands(Holding(None), before) for record, before in former.items()}
+                hands |= {(kind, record): Hands(None, before) for record, before in former.items()}
         return hands
 
     def _tell(self, console: Console, manager: UUID, who: Actor, record: Told) -> None:
@@ -129,10 +129,9 @@ class Told:
     @classmethod
     def of(cls, kind: str, entity: Entity, row: dict[str, Any], hands: Hands | None = None) -> Told:
         """A row of ``kind`` as pushed; whose it is when more than its responsible manager's, and was (``hands``)."""
+        hands = hands or Hands(None)
         responsible = row["responsible_id"]
-        holding = Holding(UUID(responsible) if responsible else None)
-        if hands is not None and kind == "lead":
-            holding = hands.now
-        before = None if hands is None else hands.before
+        holding = hands.now or Holding(UUID(responsible) if responsible else None)
+        before = hands.before
         frame = encode_frame({"type": kind, kind: row})
         return cls(kind, entity, row, f"{kind}:{row['id']}", holding, before, frame)

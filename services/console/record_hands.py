@@ -42,9 +42,9 @@ _FORMER = {
 
 @dataclass(frozen=True)
 class Hands:
-    """Whose a lead is now, and whose it was before it last changed hands (None: it has not since it had a place)."""
+    """Whose a record is now (None: its row's responsible's) and was before it last changed hands (None: never)."""
 
-    now: Holding
+    now: Holding | None
     before: Holding | None = None
 
 
