@@ -19,7 +19,10 @@ from starlette.testclient import TestClient
 from application.departments import appoint_head
 from application.event_store import EventStore
 from application.managers import register_manager
-from services.bootstrap import create_pool
+from application.receive_messages import receive_messages
+from application.receiving import ReceivedMessage
+from domain.inbound import InboundMessage
+from services.bootstrap import build_event_store, create_pool
 from services.console.accounts import Role, add_account
 from services.console.app import build_app
 from services.settings import Settings
@@ -90,6 +93,15 @@ def people(store: EventStore, settings: Settings) -> dict[str, UUID]:
 
     asyncio.run(accounts())
     return ids
+
+
+def received_in_north(settings: Settings, *messages: InboundMessage) -> list[ReceivedMessage]:
+    """``messages`` received as the north's ingest receives them: routed to the north's team."""
+    north = build_event_store(settings.model_copy(update={"team": "north"}))
+    try:
+        return receive_messages(north, messages)
+    finally:
+        north.close()
 
 
 @contextmanager

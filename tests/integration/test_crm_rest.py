@@ -9,14 +9,12 @@ from uuid import uuid4
 import pytest
 
 from application.event_store import EventStore
-from application.receive_messages import receive_messages
 from application.reply import reply
 from application.work_day import change_work_day
 from domain.conversation import Conversation
 from domain.inbound import InboundMessage
-from services.bootstrap import build_event_store
 from services.settings import Settings
-from tests.integration.crm_world import World, world
+from tests.integration.crm_world import World, received_in_north, world
 from tests.router_reactions import routed
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
@@ -268,11 +266,7 @@ def test_activities_are_scheduled_moved_done_and_on_the_timeline(crm: World) -> 
 def test_a_contacts_timeline_shows_their_messages_to_whoever_may_see_the_contact(crm: World) -> None:
     routed(crm.store, change_work_day, crm.ids["anna"], "start")
     message = InboundMessage.from_visitor("v1", "m1", "Do you fit winter tyres?", datetime.now(UTC))
-    north = build_event_store(crm.settings.model_copy(update={"team": "north"}))  # routing to Anna's team
-    try:
-        [received] = receive_messages(north, [message])
-    finally:
-        north.close()
+    [received] = received_in_north(crm.settings, message)  # routing to Anna's team
     assert received.assigned_to == crm.ids["anna"]  # and so Anna answers for the customer now
     conversation = crm.store.load(received.conversation_id) if received.conversation_id else None
     assert isinstance(conversation, Conversation)
@@ -296,11 +290,7 @@ def test_a_contacts_timeline_shows_their_messages_to_whoever_may_see_the_contact
 
     # The messages read from the conversation and the entries stored for the contact, merged in order.
     reply(crm.store, conversation.id, crm.ids["anna"], "Yes, from Monday.", "r1", any_conversation=True)
-    north = build_event_store(crm.settings.model_copy(update={"team": "north"}))
-    try:
-        receive_messages(north, [InboundMessage.from_visitor("v1", "m2", "Book me in", datetime.now(UTC))])
-    finally:
-        north.close()
+    received_in_north(crm.settings, InboundMessage.from_visitor("v1", "m2", "Book me in", datetime.now(UTC)))
     crm.projected()
     whole = crm.get("anna", f"/api/timeline/contact/{contact}").json()["timeline"]
     assert [e["kind"] for e in whole] == [

@@ -21,13 +21,12 @@ from application.conversion_request import Conversion, DealCard
 from application.convert_lead import LeadConverted, convert_lead
 from application.event_store import EventStore
 from application.lead_qualification import qualify_lead, take_lead_in_progress
-from application.receive_messages import receive_messages
 from application.work_day import change_work_day
 from domain.identities import converted_record_id
 from domain.inbound import InboundMessage
 from services.bootstrap import build_event_store
 from services.settings import Settings
-from tests.integration.crm_world import World, world
+from tests.integration.crm_world import World, received_in_north, world
 from tests.integration.test_sales_view import applied_one_by_one_differs
 from tests.router_reactions import routed
 
@@ -57,11 +56,7 @@ def refused(response: Any, status: int, field: str | None = None) -> dict[str, A
 def annas_lead(crm: World, visitor: str, text: str = "We need 40 trackers for our trucks") -> UUID:
     """A web-chat lead routed to Anna (north), not yet qualified."""
     routed(crm.store, change_work_day, crm.ids["anna"], "start")
-    north = build_event_store(crm.settings.model_copy(update={"team": "north"}))
-    try:
-        [received] = receive_messages(north, [InboundMessage.from_visitor(visitor, "m1", text, datetime.now(UTC))])
-    finally:
-        north.close()
+    [received] = received_in_north(crm.settings, InboundMessage.from_visitor(visitor, "m1", text, datetime.now(UTC)))
     assert received.assigned_to == crm.ids["anna"]
     assert received.lead_id is not None
     return received.lead_id
@@ -154,11 +149,9 @@ def test_a_lead_converts_once_and_its_records_link_back_to_it_and_its_conversati
         )
 
     # The customer writes again: the deal and the company see it as the lead does.
-    north = build_event_store(crm.settings.model_copy(update={"team": "north"}))
-    try:
-        receive_messages(north, [InboundMessage.from_visitor("v2", "m2", "Can you deliver in May?", datetime.now(UTC))])
-    finally:
-        north.close()
+    received_in_north(
+        crm.settings, InboundMessage.from_visitor("v2", "m2", "Can you deliver in May?", datetime.now(UTC))
+    )
     crm.projected()
     for kind in ("deal", "company"):
         entries = crm.get("anna", f"/api/timeline/{kind}/{ids[f'{kind}_id']}").json()["timeline"]

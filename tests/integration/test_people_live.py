@@ -18,13 +18,11 @@ import httpx
 import pytest
 
 from application.event_store import EventStore
-from application.receive_messages import receive_messages
 from application.work_day import change_work_day
 from domain.inbound import InboundMessage
-from services.bootstrap import build_event_store
 from services.settings import Settings
 from tests.integration.console_frames import Frame, command, console, frames_until, session
-from tests.integration.crm_world import PASSWORD, PEOPLE, people
+from tests.integration.crm_world import PASSWORD, PEOPLE, people, received_in_north
 from tests.integration.test_people_roles import SEEN
 from tests.services_running import RunningServices, services
 
@@ -63,11 +61,7 @@ async def pushed_by_role(store: EventStore, settings: Settings, running: Running
             name: (await send("POST", who, "/api/contacts", {"name": f"Contact {name}"}))["id"]
             for name, who in owners.items()
         }
-        north = build_event_store(settings.model_copy(update={"team": "north"}))
-        try:
-            [received] = receive_messages(north, [InboundMessage.from_visitor("v1", "m1", "Tyres?", datetime.now(UTC))])
-        finally:
-            north.close()
+        [received] = received_in_north(settings, InboundMessage.from_visitor("v1", "m1", "Tyres?", datetime.now(UTC)))
         lead = str(received.lead_id)
 
         # The router gives the lead to Anna in its own time: only then is it hers, and her head's, to be told.

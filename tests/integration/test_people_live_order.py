@@ -21,10 +21,10 @@ from application.record_holding import held
 from application.update_contact import ContactChanges, update_contact
 from domain.inbound import InboundMessage
 from domain.live_update import ReadModelsChanged
-from services.bootstrap import build_event_store, create_pool
+from services.bootstrap import create_pool
 from services.console.record_hands import Hands, lead_holdings
 from services.settings import Settings
-from tests.integration.crm_world import people
+from tests.integration.crm_world import people, received_in_north
 from tests.integration.live_screens import Screen, everyone, screen, told
 from tests.projected import project
 
@@ -72,11 +72,8 @@ def test_a_lead_waiting_in_a_queue_is_told_to_that_teams_head_as_the_rest_would_
     store: EventStore, settings: Settings
 ) -> None:
     ids = people(store, settings)
-    north = build_event_store(settings.model_copy(update={"team": "north"}))
-    try:  # nobody in the north has started work: the lead waits in its queue
-        [received] = receive_messages(north, [InboundMessage.from_visitor("v1", "m1", "Tyres?", datetime.now(UTC))])
-    finally:
-        north.close()
+    # Nobody in the north has started work: the lead waits in its queue.
+    [received] = received_in_north(settings, InboundMessage.from_visitor("v1", "m1", "Tyres?", datetime.now(UTC)))
     assert received.lead_id is not None
     lead = received.lead_id
     asyncio.run(project(settings, store))
