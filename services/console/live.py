@@ -55,7 +55,7 @@ class Seat:
     known: set[str] = field(default_factory=set)
     known_deals: set[str] = field(default_factory=set)  # deals shown, to tell it when one is no longer its to see
     known_people: set[str] = field(default_factory=set)  # contacts, companies and leads shown, likewise
-    told_gone: set[str] = field(default_factory=set)  # "deal:<id>" and the like: told removed, not told again
+    told_gone: set[str] = field(default_factory=set)  # keys of both sets above, of records told removed: not again
     gone: asyncio.Event = field(default_factory=asyncio.Event)
     too_slow: bool = False
     sending_since: float | None = None  # the event loop's time the send under way began

@@ -23,7 +23,7 @@ from domain.permissions import Action, Actor, Entity, Holding
 from services.console.accounts import Operator
 from services.console.frames import encode_frame
 from services.console.people_queries import companies_by_id, contacts_by_id, leads_by_id
-from services.console.record_hands import Hands, former_holdings, lead_holdings
+from services.console.record_hands import Hands, former_holdings, lead_holdings, shown_or_gone
 from services.console.sales_access import SalesAccess
 
 KINDS = (("contact", Entity.CONTACT), ("company", Entity.COMPANY), ("lead", Entity.LEAD))
@@ -97,14 +97,12 @@ class PeoplePushes:
             allowed = record.allowed[manager] = self._access.permissions.allows(
                 who, record.entity, Action.VIEW, record.holding
             )
-        if allowed:
-            console.known_people.add(record.key)
-            console.told_gone.discard(record.key)
+        shown = shown_or_gone(
+            console.known_people, console.told_gone, record.key, sees=allowed, saw=lambda: self._saw(who, record)
+        )
+        if shown:
             console.send_text(record.frame)
-        elif record.key in console.known_people or (record.key not in console.told_gone and self._saw(who, record)):
-            # Handed to someone the operator may not follow: gone from a console that was pushed it or could read it.
-            console.known_people.discard(record.key)
-            console.told_gone.add(record.key)
+        elif shown is False:  # handed to someone the operator may not follow
             console.send({"type": f"{record.kind}_removed", "id": record.row["id"]})
 
     def _saw(self, who: Actor, record: Told) -> bool:

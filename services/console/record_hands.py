@@ -8,6 +8,7 @@ the consoles that could see it before (``live.py``): the read models keep whose 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -69,6 +70,26 @@ async def lead_holdings(pool: asyncpg.Pool, ids: list[UUID], default_team: str) 
             before = holding(*former)
         hands[row["id"]] = Hands(now, before)
     return hands
+
+
+def shown_or_gone(
+    known: set[str], told_gone: set[str], key: str, *, sees: bool, saw: Callable[[], bool]
+) -> bool | None:
+    """Whether a console is sent a changed record (True), told it is gone (False), or nothing (None).
+
+    ``known`` and ``told_gone`` are the console's records pushed and told gone, by ``key``. A record
+    the operator ``sees`` is sent; one they do not is told gone to a console it was pushed to, or
+    that ``saw`` it before it changed hands (a list read over REST) and was not told so already.
+    """
+    if sees:
+        known.add(key)
+        told_gone.discard(key)
+        return True
+    if key in known or (key not in told_gone and saw()):
+        known.discard(key)
+        told_gone.add(key)
+        return False
+    return None
 
 
 async def former_holdings(pool: asyncpg.Pool, kind: str, ids: list[UUID]) -> dict[UUID, Holding]:

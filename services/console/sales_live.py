@@ -26,7 +26,7 @@ from services.console.activity_queries import activities_by_id
 from services.console.frames import Encoded, encode_frame
 from services.console.lead_conversion import Seen, conversion_pushed
 from services.console.people_live import PeoplePushes
-from services.console.record_hands import former_holdings
+from services.console.record_hands import former_holdings, shown_or_gone
 from services.console.report_live import reports_changed
 from services.console.sales_access import SalesAccess
 from services.console.sales_queries import deals_by_id
@@ -40,7 +40,7 @@ class Console(Protocol):
     operator: Operator
     known_deals: set[str]
     known_people: set[str]
-    told_gone: set[str]  # "deal:<id>", "contact:<id>" and the like: told removed once, not again
+    told_gone: set[str]  # the keys of known_deals and known_people, of records told removed: not again
 
     def send(self, frame: dict[str, Any]) -> None:
         """Queue a frame for the console, never waiting."""
@@ -150,17 +150,16 @@ class SalesPushes:
         key = row["id"]
         holding = Holding(UUID(row["responsible_id"]), frozenset(UUID(o) for o in row["observers"]))
         allows = self._access.permissions.allows
-        gone = f"deal:{key}"
-        if allows(who, Entity.DEAL, Action.VIEW, holding):
-            console.known_deals.add(key)
-            console.told_gone.discard(gone)
+        shown = shown_or_gone(
+            console.known_deals,
+            console.told_gone,
+            key,
+            sees=allows(who, Entity.DEAL, Action.VIEW, holding),
+            saw=lambda: former is not None and allows(who, Entity.DEAL, Action.VIEW, former),
+        )
+        if shown:
             console.send_text(frames.of("deal", "deal", row))
-        elif key in console.known_deals or (
-            gone not in console.told_gone and former is not None and allows(who, Entity.DEAL, Action.VIEW, former)
-        ):
-            # Handed to someone else: gone from this console, which was pushed it or could have read it.
-            console.known_deals.discard(key)
-            console.told_gone.add(gone)
+        elif shown is False:  # handed to someone else
             console.send({"type": "deal_removed", "id": key})
 
     def _sees(self, who: Actor, row: dict[str, Any], deal: dict[str, Any] | None) -> bool:
