@@ -144,14 +144,17 @@ async def _observer(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
         await _changed(rows, e, ch, observers=changed)
         return
     changed = [o for o in observers if o != observer]
-    former = {"former_responsible_id": deal["responsible_id"], "former_observers": observers} if deal else {}
-    await _changed(rows, e, ch, observers=changed, **former)
+    await _changed(rows, e, ch, observers=changed, **_former(deal))
 
 
 async def _handed(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
     deal = await rows.get("deals", e.aggregate_id)
-    former = {"former_responsible_id": deal["responsible_id"], "former_observers": deal["observers"]} if deal else {}
-    await _changed(rows, e, ch, responsible_id=uuid_of(e.data["responsible_id"]), **former)
+    await _changed(rows, e, ch, responsible_id=uuid_of(e.data["responsible_id"]), **_former(deal))
+
+
+def _former(deal: Row | None) -> dict[str, Any]:
+    """Whose ``deal`` is, kept as whose it was: it changes hands now."""
+    return {"former_responsible_id": deal["responsible_id"], "former_observers": deal["observers"]} if deal else {}
 
 
 async def _line(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
