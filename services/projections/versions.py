@@ -122,20 +122,39 @@ async def analyze(pool: asyncpg.Pool, tables: tuple[str, ...]) -> None:
 async def put_in_place(conn: Connection, tables: tuple[str, ...], lock_timeout_ms: int) -> None:
     """Make the next version's ``tables`` the live ones; the live ones become the previous version.
 
-    Runs inside the caller's transaction. The tables are locked first, under ``lock_timeout_ms``: a
-    reader that holds one of them waits the switch out rather than meeting it half done, and a reader
-    in a longer transaction makes the switch give up and try again rather than deadlock with it.
+    Runs inside the caller's transaction. The tables are locked first, all at once or none: the
+    switch never holds one table while it waits for another, so a reader that holds one table and
+    asks for a second one waits the switch out rather than deadlocking with it. A reader holding
+    any of them makes the switch let go of all and ask again; past ``lock_timeout_ms`` of asking it
+    raises ``asyncpg.LockNotAvailableError``, and the caller tries again later.
     """
     live, previous = checked(LIVE_SCHEMA), checked(PREVIOUS_SCHEMA)
     await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {previous}")
-    await conn.execute(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
-    await conn.execute(f"LOCK TABLE {', '.join(f'{live}.{t}' for t in tables)} IN ACCESS EXCLUSIVE MODE")
-    await conn.execute("SET LOCAL lock_timeout = 0")
+    await _lock_all(conn, [f"{live}.{table}" for table in tables], lock_timeout_ms)
     for table in tables:
         await conn.execute(f"DROP TABLE IF EXISTS {previous}.{table}")
         await conn.execute(f"ALTER TABLE {live}.{table} SET SCHEMA {previous}")
         await conn.execute(f"ALTER TABLE {NEXT_SCHEMA}.{table} SET SCHEMA {live}")
     await conn.execute(f"DROP SCHEMA {NEXT_SCHEMA} CASCADE")
+
+
+_LOCK_PAUSE = 0.005  # seconds between asks: readers of the live tables hold them for a query's length
+
+
+async def _lock_all(conn: Connection, tables: list[str], timeout_ms: int) -> None:
+    """Lock ``tables`` for the caller's transaction, each only while every other one is free too."""
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + timeout_ms / 1000
+    while True:
+        try:
+            async with conn.transaction():  # a savepoint: the locks of a failed ask are let go with it
+                await conn.execute(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE NOWAIT")
+        except asyncpg.LockNotAvailableError:
+            if loop.time() >= give_up:
+                raise
+            await asyncio.sleep(_LOCK_PAUSE)
+        else:
+            return
 
 
 async def differing_rows(
