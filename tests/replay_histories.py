@@ -77,8 +77,9 @@ class World:
             change_work_day(store, manager, ("start", "pause", "resume", "end")[b % 4])
         elif kind == "message":
             at = datetime(2026, 5, 1, tzinfo=UTC) + timedelta(minutes=n)
-            # Some customers say their name, and change it; some messages are long.
-            name = ("", "", f"Visitor {b}", "")[b % 4]
+            # Some customers say their name, and change it; some messages are long. A name holding "NaN"
+            # is one PostgreSQL leaves to the rules in a replay (it does not read such JSON as they do).
+            name = ("", "", f"Visitor {b}", "", "", f"NaN {b}")[b]
             text = f"Hello {n}" if b % 5 else f"Hello {n} " + "x" * 600
             message = InboundMessage.from_visitor(f"v{a}", f"m{n}", text, at, sender_name=name)
             [received] = receive_messages(store, [message])

@@ -10,6 +10,7 @@ the live projection then goes on from, so no event is applied twice or missed.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -120,13 +121,21 @@ async def _replay(  # noqa: PLR0913
         record, told = _recorder(target, at, started), _told(on_progress, target)
         at, read = await apply_pages(pool, rows, built, at, target, record, told)
         events += read
-    await settle(pool, rows, built, at)
-    await _count_totals(pool, rows, built)
+    # What is left once the pages are in, two at a time: the conversations' counts and the report
+    # totals on one connection; on another, the indexes the tables were filled without (made once, not
+    # kept up row by row).
+    await asyncio.gather(_counted(pool, rows, built, at), create_read_models(pool, versions.NEXT_SCHEMA))
     at, switched, found, last = await _switch(pool, rows, models, built, verify=verify, lock_timeout_ms=lock_timeout_ms)
     events += last
     seconds = time.monotonic() - started
     log.info("replay_done", read_models=chosen, notification_id=at, switched=switched, events=events)
     return Replayed(chosen, at, events, seconds, switched=switched, differences=found)
+
+
+async def _counted(pool: asyncpg.Pool, rows: Rows, built: tuple[ReadModel, ...], at: int) -> None:
+    """Count what the pages left to counting once: the conversations' messages, then the report totals."""
+    await settle(pool, rows, built, at)
+    await _count_totals(pool, rows, built)
 
 
 async def _count_totals(pool: asyncpg.Pool, rows: Rows, built: tuple[ReadModel, ...]) -> None:
@@ -151,8 +160,6 @@ async def _switch(  # noqa: PLR0913
 ) -> tuple[int, bool, dict[str, tuple[int, list[versions.DifferingRow]]], int]:
     """Bring both versions to the same event, compare them if asked, and put the new one in place."""
     await create_read_models(pool, LIVE_SCHEMA)
-    # The indexes a replay left out while it filled the tables: made once, not kept up row by row.
-    await create_read_models(pool, versions.NEXT_SCHEMA)
     staying = tuple(model for model in READ_MODELS if model not in models)
     tables = tuple(table for model in models for table in model.tables)
     await versions.analyze(pool, tables)

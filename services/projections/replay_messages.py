@@ -4,9 +4,11 @@ Customers' and managers' messages are most of a log, and each one is only writte
 ``messages``, which timelines read their messages from (``timeline_messages``). A replay leaves them
 out of the pages Python applies; the transaction that writes a page fills them with one
 ``INSERT … SELECT`` over the page's stored events, on PostgreSQL's core while Python applies the next
-page. What a message changes of its conversation (the count, the preview, the status, the customer's
-name) is counted from the messages once every page is in (``settle``), and the conversations in
-memory are read again.
+page. What a message changes of its conversation (the count, the preview, the status) is counted
+from the messages once every page is in (``settle``), and the conversations in memory are read
+again. The customer's latest name is kept page by page (``replay_names``, beside the next version's
+tables), from the messages PostgreSQL writes and those the rules apply alike, and given to each
+conversation then.
 
 A rule that reads a page's messages (an edit, a delivery report) has them written first (``early``):
 every statement here is idempotent. An event whose JSON PostgreSQL cannot read as the rules would
@@ -25,7 +27,7 @@ import asyncpg
 from eventsourcing.utils import get_topic
 
 from domain.conversation import Conversation
-from services.projections import event_log
+from domain.published_event import PublishedEvent
 from services.projections.event_log import EVENTS_TABLE
 from services.projections.read_models import ReadModel
 from services.projections.sales_rows import clean
@@ -37,6 +39,7 @@ READS_MESSAGES = frozenset(("Conversation.CustomerMessageEdited", "Conversation.
 # The stored events' topics: the aggregate's, then the event's own name.
 _TOPICS = (f"{get_topic(Conversation)}.CustomerWrote", f"{get_topic(Conversation)}.OperatorReplied")
 _CLOSED = f"{get_topic(Conversation)}.Closed"
+CUSTOMER_WROTE = "Conversation.CustomerWrote"
 
 # Stored JSON PostgreSQL reads as the rules do: no NUL or surrogate escapes (which jsonb refuses, and
 # the rules clean), no NaN or Infinity (not JSON). Text merely containing such letters goes to the
@@ -50,6 +53,24 @@ CLEAN = (
 )
 
 
+# Each conversation's latest name among the pages written so far: the settle gives it to the conversation.
+_NAMES_TABLE = """
+CREATE TABLE IF NOT EXISTS {s}.replay_names (
+    conversation_id uuid PRIMARY KEY,
+    notification_id bigint NOT NULL,
+    name text NOT NULL
+)
+"""
+_LATER_NAME = (
+    "ON CONFLICT (conversation_id) DO UPDATE SET notification_id = EXCLUDED.notification_id, name = EXCLUDED.name"
+    " WHERE replay_names.notification_id < EXCLUDED.notification_id"
+)
+_NAMED = (
+    "INSERT INTO {s}.replay_names (conversation_id, notification_id, name)"  # noqa: S608 - fixed names
+    " SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[]) " + _LATER_NAME
+)
+
+
 def _untagged(value: str) -> str:
     """SQL for a stored JSON value as the relay publishes it: an id as dashed text, a time as ISO text."""
     return (
@@ -59,25 +80,33 @@ def _untagged(value: str) -> str:
     )
 
 
+# A page's messages, and the latest name each customer gave in it (kept in ``replay_names`` if later
+# than the one kept there): each event's JSON parsed once.
 _MESSAGES = f"""
-INSERT INTO {{s}}.messages
-    (notification_id, conversation_id, message_id, author, manager_id, text, at, subject, attachments)
-SELECT notification_id, originator_id,
-    CASE WHEN customer THEN {_untagged("d -> 'channel_message_id'")} ELSE {_untagged("d -> 'reply_id'")} END,
-    CASE WHEN customer THEN 'customer' ELSE 'manager' END,
-    CASE WHEN customer THEN NULL ELSE (d -> 'manager_id' ->> '_data_')::uuid END,
-    d ->> 'text',
-    ((CASE WHEN customer THEN d -> 'received_at' ELSE d -> 'sent_at' END) ->> '_data_')::timestamptz,
-    coalesce(d ->> 'subject', ''),
-    CASE WHEN jsonb_typeof(d -> 'attachments') = 'array' AND jsonb_array_length(d -> 'attachments') > 0
-        THEN d -> 'attachments' ELSE '[]' END
-FROM (
+WITH page AS MATERIALIZED (
     SELECT notification_id, originator_id, topic = $3 AS customer, convert_from(state, 'UTF8')::jsonb AS d
     FROM {EVENTS_TABLE}
     WHERE notification_id > $1 AND notification_id <= $2 AND topic IN ($3, $4) AND {CLEAN}
-    OFFSET 0  -- each row's JSON parsed once, not once for every column read from it
-) AS page
-ON CONFLICT (notification_id) DO NOTHING
+), written AS (
+    INSERT INTO {{s}}.messages
+        (notification_id, conversation_id, message_id, author, manager_id, text, at, subject, attachments)
+    SELECT notification_id, originator_id,
+        CASE WHEN customer THEN {_untagged("d -> 'channel_message_id'")} ELSE {_untagged("d -> 'reply_id'")} END,
+        CASE WHEN customer THEN 'customer' ELSE 'manager' END,
+        CASE WHEN customer THEN NULL ELSE (d -> 'manager_id' ->> '_data_')::uuid END,
+        d ->> 'text',
+        ((CASE WHEN customer THEN d -> 'received_at' ELSE d -> 'sent_at' END) ->> '_data_')::timestamptz,
+        coalesce(d ->> 'subject', ''),
+        CASE WHEN jsonb_typeof(d -> 'attachments') = 'array' AND jsonb_array_length(d -> 'attachments') > 0
+            THEN d -> 'attachments' ELSE '[]' END
+    FROM page
+    ON CONFLICT (notification_id) DO NOTHING
+)
+INSERT INTO {{s}}.replay_names (conversation_id, notification_id, name)
+SELECT DISTINCT ON (originator_id) originator_id, notification_id, d ->> 'sender_name' FROM page
+WHERE customer AND coalesce(d ->> 'sender_name', '') <> ''
+ORDER BY originator_id, notification_id DESC
+{_LATER_NAME}
 """  # noqa: S608 - fixed names
 
 # Each conversation's count and latest message: counted by hashing, not by sorting every message.
@@ -106,23 +135,6 @@ JOIN (
 WHERE c.id = wrote.conversation_id AND c.status = 'closed' AND wrote.n > closed.n
 """  # noqa: S608 - fixed names
 
-# The latest name a customer gave, among the events PostgreSQL reads; the others are read here.
-_NAMES = f"""
-SELECT DISTINCT ON (originator_id) originator_id, notification_id, d ->> 'sender_name' AS name
-FROM (
-    SELECT originator_id, notification_id, convert_from(state, 'UTF8')::jsonb AS d FROM {EVENTS_TABLE}
-    WHERE topic = $1 AND notification_id <= $2 AND {CLEAN}
-        AND position(convert_to('"sender_name":""', 'UTF8') in state) = 0
-    OFFSET 0  -- each row's JSON parsed once
-) AS named
-WHERE coalesce(d ->> 'sender_name', '') <> ''
-ORDER BY originator_id, notification_id DESC
-"""  # noqa: S608 - fixed names
-_NAMES_LEFT = (
-    f"SELECT notification_id, originator_id, originator_version, topic, state FROM {EVENTS_TABLE}"  # noqa: S608
-    f" WHERE topic = $1 AND notification_id <= $2 AND NOT ({CLEAN})"
-)
-
 
 @dataclass
 class Messages:
@@ -130,6 +142,8 @@ class Messages:
 
     schema: str
     early: set[int] = field(default_factory=set)  # pages (by their first id) whose messages are written already
+    # The customers' names in the messages the rules applied, by page (its first id): the write keeps them.
+    named: dict[int, dict[UUID, tuple[int, str]]] = field(default_factory=dict)
 
     @staticmethod
     def for_models(schema: str, models: Iterable[ReadModel]) -> Messages | None:
@@ -143,11 +157,37 @@ class Messages:
         """The stored events the pages leave out for this writer: their topics, and the condition they meet."""
         return list(_TOPICS), CLEAN
 
+    async def prepare(self, conn: Connection | asyncpg.Pool) -> None:
+        """Make the table of the customers' latest names, which only a replay keeps."""
+        await conn.execute(_NAMES_TABLE.format(s=self.schema))
+
+    def note(self, after: int, event: PublishedEvent) -> None:
+        """Keep the name a customer gave in a message of the page after ``after`` that the rules apply."""
+        if event.type != CUSTOMER_WROTE:
+            return
+        name = clean(str(event.data.get("sender_name") or ""))
+        page = self.named.setdefault(after, {})
+        before = page.get(event.aggregate_id)
+        if name and (before is None or before[0] < event.notification_id):
+            page[event.aggregate_id] = (event.notification_id, name)
+
     async def write(self, conn: Connection, after: int, up_to: int) -> None:
-        """Write the messages stored after ``after`` up to ``up_to``."""
+        """Write the messages stored after ``after`` up to ``up_to``, and the names the page's customers gave."""
         if after not in self.early:
             await conn.execute(_MESSAGES.replace("{s}", self.schema), after, up_to, *_TOPICS)
         self.early.discard(after)
+        await self.write_names(conn, after)
+
+    async def write_names(self, conn: Connection, after: int) -> None:
+        """Keep the names noted in the rules' messages of the page after ``after``, where they are the latest."""
+        named = self.named.pop(after, None)
+        if named:
+            await conn.execute(
+                _NAMED.replace("{s}", self.schema),
+                list(named),
+                [at for at, _ in named.values()],
+                [name for _, name in named.values()],
+            )
 
     async def write_early(self, pool: asyncpg.Pool, after: int, up_to: int) -> None:
         """Write a page's messages before its rules read them; its write then does the rest."""
@@ -156,7 +196,11 @@ class Messages:
             self.early.add(after)
 
     async def unwrite(self, conn: Connection, after: int, up_to: int) -> None:
-        """Remove the messages written early after ``after`` up to ``up_to``: the rules write them again."""
+        """Remove the messages written early after ``after`` up to ``up_to``: the rules write them again.
+
+        The names they kept stay: the rules note the same names at the same events.
+        """
+        self.named.pop(after, None)
         if after in self.early:
             await conn.execute(
                 f"DELETE FROM {self.schema}.messages WHERE notification_id > $1 AND notification_id <= $2",  # noqa: S608
@@ -166,28 +210,12 @@ class Messages:
             self.early.discard(after)
 
     async def settle(self, conn: Connection, up_to: int) -> None:
-        """Count every conversation's messages, preview, status and customer's name from the messages."""
+        """Count every conversation's messages, preview and status from the messages; give it its latest name."""
         s = self.schema
+        await self.prepare(conn)
         await conn.execute(_COUNTS.replace("{s}", s))
         await conn.execute(_REOPENED.replace("{s}", s), _CLOSED, up_to)
-        latest: dict[UUID, tuple[int, str]] = {
-            row["originator_id"]: (row["notification_id"], row["name"])
-            for row in await conn.fetch(_NAMES, _TOPICS[0], up_to)
-        }
-        for row in await conn.fetch(_NAMES_LEFT, _TOPICS[0], up_to):
-            try:
-                event = event_log.published(row)
-            except event_log.UnreadableStoredEvent:
-                continue
-            name = clean(str(event.data.get("sender_name") or ""))
-            before = latest.get(event.aggregate_id)
-            if name and (before is None or before[0] < event.notification_id):
-                latest[event.aggregate_id] = (event.notification_id, name)
-        if latest:
-            await conn.execute(
-                f"UPDATE {s}.conversations AS c SET customer_name = named.name"  # noqa: S608
-                " FROM unnest($1::uuid[], $2::text[]) AS named (id, name)"
-                " WHERE c.id = named.id AND c.customer_name IS DISTINCT FROM named.name",
-                list(latest),
-                [name for _, name in latest.values()],
-            )
+        await conn.execute(
+            f"UPDATE {s}.conversations AS c SET customer_name = named.name FROM {s}.replay_names AS named"  # noqa: S608
+            " WHERE c.id = named.conversation_id AND c.customer_name IS DISTINCT FROM named.name"
+        )

@@ -27,7 +27,7 @@ from services.projections import event_log
 from services.projections.event_log import Page
 from services.projections.inbox_view import Changes
 from services.projections.read_models import ReadModel, apply_to, projectors, wanted_by
-from services.projections.replay_messages import READS_MESSAGES, Messages
+from services.projections.replay_messages import CUSTOMER_WROTE, READS_MESSAGES, Messages
 from services.projections.rows import Changed, Rows
 from services.projections.tracking import EVENT_ERRORS
 from services.tables import Connection
@@ -72,6 +72,8 @@ async def apply_pages(  # noqa: PLR0913 - where from, to what, up to where, and 
     events = 0
     messages = Messages.for_models(rows.schema, models)
     left_out = messages.left_out() if messages is not None else None
+    if messages is not None:
+        await messages.prepare(pool)
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -106,8 +108,11 @@ async def _in_memory(
 ) -> None:
     changes = Changes.ignored()
     for n, event in enumerate(page.events, 1):
-        if messages is not None and event.type in READS_MESSAGES:
-            await messages.write_early(pool, page.first, page.last)
+        if messages is not None:
+            if event.type == CUSTOMER_WROTE:
+                messages.note(page.first, event)
+            elif event.type in READS_MESSAGES:
+                await messages.write_early(pool, page.first, page.last)
         await folded(rows, models, event, changes)
         if not n % _TURN:
             # Rules never wait on the database here, so the loop would not run the write of the
@@ -203,6 +208,9 @@ async def _again(  # noqa: PLR0913
                     await messages.unwrite(conn, page.first, page.last)
                     found = await event_log.read_after(conn, page.first, page.read, page.last)
                     events = [event_log.published(row) for row in found if wanted(row["topic"].rpartition(":")[2])]
+                    for event in events:
+                        messages.note(page.first, event)
+                    await messages.write_names(conn, page.first)
                 await apply_page(fresh, models, events, Changes.ignored())
                 await record(conn, page.last)
             fresh.written()

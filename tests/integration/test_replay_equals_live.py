@@ -46,6 +46,21 @@ pytestmark = pytest.mark.integration
     cuts=[1, 3],
     page=2,
 )
+# Names a customer gave in messages PostgreSQL writes and in messages the rules apply, in both orders.
+@example(
+    history=[
+        ("manager", 0, 0),
+        ("work_day", 0, 0),
+        ("message", 0, 2),
+        ("message", 0, 5),
+        ("message", 1, 5),
+        ("message", 1, 2),
+        ("message", 2, 5),
+        ("message", 2, 3),
+    ],
+    cuts=[2],
+    page=3,
+)
 def test_every_read_model_replayed_equals_the_one_built_live(
     postgres: LocalPostgres, history: list[Step], cuts: list[int], page: int
 ) -> None:
