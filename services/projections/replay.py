@@ -24,12 +24,14 @@ from services.projections.read_models import READ_MODELS, ReadModel, named, with
 from services.projections.replay_pages import PAGE, apply_page, apply_pages, settle
 from services.projections.report_totals import TOTALS_TABLES, refill
 from services.projections.rows import Rows
-from services.projections.schema import LIVE_SCHEMA, create_read_models
+from services.projections.schema import LIVE_SCHEMA, READ_MODEL_TABLES, create_indexes, create_read_models
 from services.projections.tracking import HANDOVER_LOCK, PROJECTION, load_position, notify_changes
 from services.tables import DDL_LOCK, Connection
 
 log = structlog.get_logger()
 
+# The tables the counting once the pages are in writes: their indexes are made after it.
+_COUNTED = ("conversations", "messages", *TOTALS_TABLES)
 # Switch once this close to the head of the log: the rest is applied while the live projection waits.
 CLOSE_ENOUGH = PAGE
 SWITCH_ATTEMPTS = 50
@@ -121,10 +123,15 @@ async def _replay(  # noqa: PLR0913
         record, told = _recorder(target, at, started), _told(on_progress, target)
         at, read = await apply_pages(pool, rows, built, at, target, record, told)
         events += read
-    # What is left once the pages are in, two at a time: the conversations' counts and the report
-    # totals on one connection; on another, the indexes the tables were filled without (made once, not
-    # kept up row by row).
-    await asyncio.gather(_counted(pool, rows, built, at), create_read_models(pool, versions.NEXT_SCHEMA))
+    # What is left once the pages are in, on two connections at once: the counting, then the indexes
+    # and statistics of the tables it writes, on one; the other tables' indexes and statistics on the
+    # other. The indexes were left out while the tables filled: made once, not kept up row by row.
+    analyzed = tuple(table for model in models for table in model.tables)
+    rest = tuple(table for table in READ_MODEL_TABLES if table not in _COUNTED)
+    await asyncio.gather(
+        _counted(pool, rows, built, at, tuple(t for t in analyzed if t in _COUNTED)),
+        _indexed(pool, rest, tuple(t for t in analyzed if t in rest)),
+    )
     at, switched, found, last = await _switch(pool, rows, models, built, verify=verify, lock_timeout_ms=lock_timeout_ms)
     events += last
     seconds = time.monotonic() - started
@@ -132,10 +139,19 @@ async def _replay(  # noqa: PLR0913
     return Replayed(chosen, at, events, seconds, switched=switched, differences=found)
 
 
-async def _counted(pool: asyncpg.Pool, rows: Rows, built: tuple[ReadModel, ...], at: int) -> None:
-    """Count what the pages left to counting once: the conversations' messages, then the report totals."""
+async def _counted(
+    pool: asyncpg.Pool, rows: Rows, built: tuple[ReadModel, ...], at: int, analyzed: tuple[str, ...]
+) -> None:
+    """Count what the pages left to counting once (the conversations' messages, the report totals), then index."""
     await settle(pool, rows, built, at)
     await _count_totals(pool, rows, built)
+    await _indexed(pool, _COUNTED, analyzed)
+
+
+async def _indexed(pool: asyncpg.Pool, tables: tuple[str, ...], analyzed: tuple[str, ...]) -> None:
+    """Make the next version's indexes of ``tables``, then gather the statistics of ``analyzed``."""
+    await create_indexes(pool, versions.NEXT_SCHEMA, tables)
+    await versions.analyze(pool, analyzed)
 
 
 async def _count_totals(pool: asyncpg.Pool, rows: Rows, built: tuple[ReadModel, ...]) -> None:
@@ -145,8 +161,7 @@ async def _count_totals(pool: asyncpg.Pool, rows: Rows, built: tuple[ReadModel, 
         return
     async with pool.acquire() as conn, conn.transaction():
         await refill(conn, versions.NEXT_SCHEMA)
-        rows.conn = conn
-        await rows.load_whole(TOTALS_TABLES)
+    rows.forget(TOTALS_TABLES)  # the few rows the switch's events change are read when they do
 
 
 async def _switch(  # noqa: PLR0913
@@ -162,7 +177,6 @@ async def _switch(  # noqa: PLR0913
     await create_read_models(pool, LIVE_SCHEMA)
     staying = tuple(model for model in READ_MODELS if model not in models)
     tables = tuple(table for model in models for table in model.tables)
-    await versions.analyze(pool, tables)
     for attempt in range(1, SWITCH_ATTEMPTS + 1):
         try:
             async with pool.acquire() as conn, conn.transaction():

@@ -291,6 +291,11 @@ class Rows:
                 t.index(key, row, add=True)
             t.complete = True
 
+    def forget(self, tables: Iterable[str]) -> None:
+        """Let go of the rows of ``tables`` in memory: from then on each is read when asked for."""
+        for name in tables:
+            self._tables[name].forget()
+
     async def write(self) -> int:
         """Write every change since the last write; the rows written. Memory is left as it was if it fails."""
         return await self.write_out(self._db, self._changed())

@@ -7,6 +7,7 @@ serving while it runs.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 import asyncpg
 
@@ -379,7 +380,17 @@ async def create_read_models(pool: asyncpg.Pool, schema: str, *, indexes: bool =
         await ensure_tables(pool, text if indexes else _INDEX.sub("", text))
 
 
+async def create_indexes(pool: asyncpg.Pool, schema: str, tables: Collection[str]) -> None:
+    """Make the missing indexes of ``tables`` in ``schema``: a replay's, once their rows are in."""
+    for ddl in (_TABLES, REPORT_DDL, FORMS_DDL):
+        found = _INDEX_ON.finditer(ddl.format(s=checked(schema)))
+        wanted = [index[0] for index in found if index[1] in tables]
+        if wanted:
+            await ensure_tables(pool, "\n".join(wanted))
+
+
 _INDEX = re.compile(r"CREATE (?:UNIQUE )?INDEX[^;]*;")
+_INDEX_ON = re.compile(r"CREATE (?:UNIQUE )?INDEX[^;]*?\sON\s+\w+\.(\w+)[^;]*;")  # an index, and its table
 
 
 async def drop_read_models(conn: asyncpg.Connection | asyncpg.Pool, schema: str) -> None:
