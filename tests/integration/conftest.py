@@ -28,3 +28,12 @@ async def pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
     assert created is not None
     yield created
     await created.close()
+
+
+@pytest_asyncio.fixture
+async def database_pool(database: str) -> AsyncIterator[asyncpg.Pool]:
+    """An asyncpg pool on the test's own database, for tests that need no broker."""
+    created = await asyncpg.create_pool(database, min_size=1, max_size=4)
+    assert created is not None
+    yield created
+    await created.close()

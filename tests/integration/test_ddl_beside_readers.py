@@ -8,11 +8,10 @@ whatever locks live tables beside readers must never hold one of them while it w
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 import pytest
-import pytest_asyncio
 
 from services.projections import versions
 from services.projections.schema import LIVE_SCHEMA, create_read_models
@@ -21,15 +20,6 @@ from services.tables import ensure_tables
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio, pytest.mark.timeout(120)]
 
 WAIT = 30  # seconds: a deadlock is found after one (deadlock_timeout), a wait without one never ends
-
-
-@pytest_asyncio.fixture
-async def pool(database: str) -> AsyncIterator[asyncpg.Pool]:
-    """A pool on the test's own database (no broker needed)."""
-    created = await asyncpg.create_pool(database, min_size=1, max_size=4)
-    assert created is not None
-    yield created
-    await created.close()
 
 
 async def _until(check: Callable[[], Awaitable[bool]]) -> None:
@@ -42,7 +32,8 @@ async def _waiting_for_a_lock(pool: asyncpg.Pool, pid: int) -> bool:
     return bool(await pool.fetchval("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = $1 AND NOT granted)", pid))
 
 
-async def test_a_process_starting_takes_no_lock_that_readers_or_writers_wait_for(pool: asyncpg.Pool) -> None:
+async def test_a_process_starting_takes_no_lock_that_readers_or_writers_wait_for(database_pool: asyncpg.Pool) -> None:
+    pool = database_pool
     await create_read_models(pool, LIVE_SCHEMA)
     tables = [
         f"{LIVE_SCHEMA}.{row['tablename']}"
@@ -55,7 +46,8 @@ async def test_a_process_starting_takes_no_lock_that_readers_or_writers_wait_for
         await asyncio.wait_for(create_read_models(pool, LIVE_SCHEMA), WAIT)
 
 
-async def test_ddl_never_holds_one_table_while_it_waits_for_another(pool: asyncpg.Pool) -> None:
+async def test_ddl_never_holds_one_table_while_it_waits_for_another(database_pool: asyncpg.Pool) -> None:
+    pool = database_pool
     await pool.execute("CREATE SCHEMA scratch; CREATE TABLE scratch.a (n int); CREATE TABLE scratch.b (n int)")
     changes = (
         "ALTER TABLE scratch.b ADD COLUMN IF NOT EXISTS x int; ALTER TABLE scratch.a ADD COLUMN IF NOT EXISTS x int"
@@ -92,7 +84,8 @@ async def _ddl_backend(pool: asyncpg.Pool) -> int:
     return found[0]
 
 
-async def test_the_switch_never_holds_one_table_while_it_waits_for_another(pool: asyncpg.Pool) -> None:
+async def test_the_switch_never_holds_one_table_while_it_waits_for_another(database_pool: asyncpg.Pool) -> None:
+    pool = database_pool
     await create_read_models(pool, LIVE_SCHEMA)
     await create_read_models(pool, versions.NEXT_SCHEMA)
     await pool.execute(f"INSERT INTO {versions.NEXT_SCHEMA}.pins VALUES (gen_random_uuid(), gen_random_uuid(), now())")

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import asyncpg
 import pytest
-import pytest_asyncio
 
 from services.projections.schema import READ_MODEL_TABLES, create_indexes, create_read_models
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
-
-
-@pytest_asyncio.fixture
-async def pool(database: str) -> AsyncIterator[asyncpg.Pool]:
-    """A pool on the test's own database (no broker needed)."""
-    created = await asyncpg.create_pool(database, min_size=1, max_size=2)
-    assert created is not None
-    yield created
-    await created.close()
 
 
 async def _indexes(pool: asyncpg.Pool, schema: str) -> set[tuple[str, str, str]]:
@@ -27,7 +15,8 @@ async def _indexes(pool: asyncpg.Pool, schema: str) -> set[tuple[str, str, str]]
     return {(r["tablename"], r["indexname"], r["indexdef"].replace(f"{schema}.", "")) for r in rows}
 
 
-async def test_the_indexes_made_afterwards_are_those_the_tables_are_made_with(pool: asyncpg.Pool) -> None:
+async def test_the_indexes_made_afterwards_are_those_the_tables_are_made_with(database_pool: asyncpg.Pool) -> None:
+    pool = database_pool
     await create_read_models(pool, "whole")
     await create_read_models(pool, "filled", indexes=False)
     counted = ("conversations", "messages")
