@@ -25,6 +25,11 @@ else:  # the proxy is generic only in asyncpg's stubs
 DDL_LOCK = 0x5B0A_0002
 
 _COMMENT = re.compile(r"--[^\n]*")
+# Every table a statement makes or changes: CREATE TABLE, ALTER TABLE, and the table of CREATE INDEX.
+_NAMED_TABLE = re.compile(
+    r"(?:CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS|ALTER\s+TABLE|INDEX\s[^;]*?\sON)\s+([\w.]+)", re.IGNORECASE
+)
+_ANY_MADE = "SELECT coalesce(bool_or(to_regclass(t) IS NOT NULL), false) FROM unnest($1::text[]) AS t"
 _ADDED_COLUMN = re.compile(r"ALTER\s+TABLE\s+(\S+)\s+ADD\s+COLUMN\s+IF\s+NOT\s+EXISTS\s+(\w+)", re.IGNORECASE)
 _STATISTICS = re.compile(r"ALTER\s+TABLE\s+(\S+)\s+ALTER\s+COLUMN\s+(\w+)\s+SET\s+STATISTICS\s+(\d+)$", re.IGNORECASE)
 _NAMED_INDEX = re.compile(
@@ -71,6 +76,11 @@ async def ensure_tables(pool: asyncpg.Pool, ddl: str) -> None:
         try:
             # Each statement commits on its own; one lost to a crash is made again at the next start.
             await conn.execute("SET synchronous_commit = off")
+            if not await conn.fetchval(_ANY_MADE, sorted(set(_NAMED_TABLE.findall(_COMMENT.sub("", ddl))))):
+                # None of its tables is there yet, so none is in use: all of it at once (a new schema).
+                async with conn.transaction():
+                    await conn.execute(ddl)
+                return
             for statement in statements(ddl):
                 if not await _in_place(conn, statement):
                     await conn.execute(statement)

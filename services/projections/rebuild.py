@@ -8,6 +8,8 @@ the live one).
 
 from __future__ import annotations
 
+import gc
+
 import asyncpg
 
 from services.projections import event_log
@@ -40,8 +42,12 @@ async def rebuild(pool: asyncpg.Pool, schema: str = REBUILD_SCHEMA) -> Position:
             at,
         )
 
-    at = (await apply_pages(pool, rows, READ_MODELS, 0, head, record))[0] if head else 0
-    await settle(pool, rows, READ_MODELS, at)
+    try:
+        at = (await apply_pages(pool, rows, READ_MODELS, 0, head, record))[0] if head else 0
+        await settle(pool, rows, READ_MODELS, at)
+    finally:
+        del rows
+        gc.unfreeze()  # what the pages made is freed: the collector walks the rest again (see ``replay``)
     return Position(notification_id=at, kafka_offset=-1)
 
 

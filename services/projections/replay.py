@@ -11,6 +11,7 @@ the live projection then goes on from, so no event is applied twice or missed.
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -85,6 +86,9 @@ async def replay(  # noqa: PLR0913 - what to replay, and how
         try:
             return await _replay(pool, names, verify, restart, on_progress, lock_timeout_ms, stop_after)
         finally:
+            # The rows the pages made, left out of the collector's walks, are freed now: whatever else
+            # was left out with them is walked again, so a process that goes on collects its cycles.
+            gc.unfreeze()
             await holder.execute("SELECT pg_advisory_unlock($1)", REPLAY_LOCK)
 
 

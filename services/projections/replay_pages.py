@@ -7,7 +7,7 @@ The cycle collector is paused while pages are applied: a replay makes and keeps 
 objects, none in a reference cycle, which the collector would otherwise walk again and again (a
 quarter of a replay's CPU time, measured; once a page still cost a tenth). What a replay drops is
 freed by reference counting as ever. When the collector resumes, what the pages made is left out of
-its walks (``gc.freeze``).
+its walks (``gc.freeze``) until the replay is done with it (``gc.unfreeze``).
 Should a page's write fail (a value the database refuses), the rows are read back as the last
 committed page left them and the pages since are applied and written again one event at a time,
 which finds the event and passes over it.
