@@ -20,15 +20,22 @@ from services.settings import Settings
 
 Publish = Callable[[InboundMessage], Awaitable[None]]
 Task = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+Close = Callable[[], Awaitable[object]]
 
 
 @dataclass
 class Messenger:
-    """What one configured messenger runs: webhook routes, and tasks until the stop event."""
+    """What one configured messenger runs: webhook routes, and tasks until the stop event.
+
+    ``closing`` frees what the tasks and routes share (HTTP clients, bot sessions). It runs once
+    every messenger's tasks have ended and the server has stopped, never beside them: a task still
+    finishing its request would meet a closed client and take it for the service being away.
+    """
 
     name: str
     routes: list[BaseRoute] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
+    closing: list[Close] = field(default_factory=list)
 
 
 Starter = Callable[[Settings, asyncpg.Pool, Publish, ReportOutcome], Awaitable[list[Messenger]]]

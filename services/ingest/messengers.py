@@ -69,10 +69,9 @@ async def run_messengers(  # noqa: PLR0913 - what the channels publish with, and
         server = _Server(config)
         serving = asyncio.create_task(server.serve())
         log.info("messenger_webhooks_serving", port=settings.webhooks_port, messengers=[m.name for m in messengers])
-    if not tasks and serving is None:
-        return
     try:
-        await stop.wait()
+        if tasks or serving is not None:
+            await stop.wait()
     finally:
         if serving is not None:
             server.should_exit = True  # lets requests in flight finish: their updates are on Kafka or not answered
@@ -80,3 +79,5 @@ async def run_messengers(  # noqa: PLR0913 - what the channels publish with, and
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        # Only now, with nothing left to use them, are the shared clients closed.
+        await asyncio.gather(*(close() for m in messengers for close in m.closing), return_exceptions=True)

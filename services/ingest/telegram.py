@@ -22,7 +22,7 @@ from connectors.telegram.polling import Poller, PollTiming
 from connectors.telegram.webhook import Accept, WebhookBot, webhook_routes
 from services.ingest.delivery_rows import ReportOutcome, Retries
 from services.ingest.leading import leading, supervised
-from services.ingest.messenger_parts import Messenger, Publish
+from services.ingest.messenger_parts import Close, Messenger, Publish
 from services.ingest.telegram_intake import Intake
 from services.ingest.telegram_replies import TelegramReplyQueue
 from services.ingest.telegram_sender import TelegramSender
@@ -78,10 +78,10 @@ async def start_telegram(
             poller = Poller(config.name, connection.bot, state, _batches(intake, config.name), state.report, timing)
             parts.append((f"poller {config.name}", _polling(pool, poller)))
     tasks: list[Part] = [functools.partial(supervised, "telegram", name, part) for name, part in parts]
-    tasks.append(_closing(list(connections.values())))
     routes = webhook_routes(hooks, settings.telegram_max_update_bytes)
     log.info("telegram_bots_configured", bots={config.name: config.mode for config in configs})
-    return [Messenger("telegram", list(routes), tasks)]
+    closing: list[Close] = [connection.close for connection in connections.values()]
+    return [Messenger("telegram", list(routes), tasks, closing)]
 
 
 def _accepting(intake: Intake, bot: str) -> Accept:
@@ -118,13 +118,3 @@ def _polling(pool: asyncpg.Pool, poller: Poller) -> Part:
     """Poll while this process holds the bot's lock: one poller per bot, however many ingests run."""
     key = f"telegram-bot:{poller.name}"
     return functools.partial(leading, pool, key, poller.run, elsewhere="telegram_bot_polled_elsewhere", bot=poller.name)
-
-
-def _closing(connections: list[BotConnection]) -> Part:
-    async def close(stop: asyncio.Event) -> None:
-        try:
-            await stop.wait()
-        finally:
-            await asyncio.gather(*(c.close() for c in connections), return_exceptions=True)
-
-    return close

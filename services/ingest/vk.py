@@ -24,7 +24,7 @@ from connectors.vk.names import SenderNames
 from services.dead_letters import Retrying
 from services.ingest.delivery_rows import ReportOutcome, Retries
 from services.ingest.leading import leading, supervised
-from services.ingest.messenger_parts import Messenger, Publish
+from services.ingest.messenger_parts import Messenger, Publish, Task
 from services.ingest.vk_deliveries import VkDeliveries
 from services.ingest.vk_replies import VkReplyQueue
 from services.ingest.vk_sender import VkSender
@@ -68,17 +68,11 @@ async def start_vk(settings: Settings, pool: asyncpg.Pool, publish: Publish, rep
     )
     sender = VkSender(VkDeliveries(pool), apis, report, pacing, queued)
 
-    async def close_files(stop: asyncio.Event) -> None:
-        try:
-            await stop.wait()
-        finally:
-            await files.aclose()
-
-    replies = [
+    replies: list[Task] = [
         functools.partial(supervised, "vk", "reply queue", queue.run),
         functools.partial(supervised, "vk", "sender", sender.run),
     ]
-    messengers.append(Messenger("vk replies", tasks=[*replies, close_files]))
+    messengers.append(Messenger("vk replies", tasks=replies, closing=[files.aclose]))
     return messengers
 
 
