@@ -146,35 +146,37 @@ def request_for(
         known = st.sampled_from(ids.get(name) or everything)
         return weighted((5, known), (1, st.sampled_from(everything)), (2, st.uuids().map(str)), (2, ODD_TEXT))
 
+    def query_value(shape: dict[str, Any]) -> st.SearchStrategy[Any]:
+        described = shape.get("type") == "integer" or "enum" in shape or "format" in shape
+        return st.one_of(from_schema(shape, {}, tuple(everything)) if described else st.text(max_size=30), ODD_TEXT)
+
+    # Every strategy is built once per operation, not once per request drawn: building them is most of the cost.
+    parameters = operation.spec.get("parameters", [])
+    in_path = {p["name"]: identifier(p["name"]) for p in parameters if p["in"] == "path"}
+    in_query = {p["name"]: query_value(p["schema"]) for p in parameters if p["in"] not in ("path", "header")}
     authorization = weighted((8, st.sampled_from(sessions)), (2, st.sampled_from(["", *others])))
+    schema = operation.body_schema
+    body = body_for(schema, tuple(everything)) if schema is not None else None
+    file_name = st.one_of(st.text(max_size=40), ODD_TEXT)
+    file_type = st.sampled_from(["application/pdf", "text/plain", "", "x/y; q=1"])
 
     @st.composite
     def draw(pick: st.DrawFn) -> Drawn:
         path = operation.path
-        query: list[str] = []
-        for parameter in operation.spec.get("parameters", []):
-            name = parameter["name"]
-            if parameter["in"] == "path":
-                value = pick(identifier(name))
-                path = path.replace("{" + name + "}", _quoted(value) or "x")
-            elif parameter["in"] == "header":
-                continue  # drawn with the body below
-            elif pick(st.booleans()):
-                shape = parameter["schema"]
-                described = shape.get("type") == "integer" or "enum" in shape or "format" in shape
-                valid = from_schema(shape, {}, tuple(everything)) if described else st.text(max_size=30)
-                value = str(pick(st.one_of(valid, ODD_TEXT)))
-                query.append(f"{quote(name)}={_quoted(value)}")
+        for name, value in in_path.items():
+            path = path.replace("{" + name + "}", _quoted(pick(value)) or "x")
+        query = [
+            f"{quote(name)}={_quoted(str(pick(value)))}" for name, value in in_query.items() if pick(st.booleans())
+        ]
         headers = {"content-type": "application/json"}
         chosen = pick(authorization)
         if chosen:
             headers["authorization"] = chosen
-        schema = operation.body_schema
-        content = pick(body_for(schema, tuple(everything))) if schema is not None else None
+        content = pick(body) if body is not None else None
         if operation.takes_bytes:
             content = pick(st.binary(max_size=512))
-            headers["content-type"] = pick(st.sampled_from(["application/pdf", "text/plain", "", "x/y; q=1"]))
-            headers["x-filename"] = _quoted(pick(st.one_of(st.text(max_size=40), ODD_TEXT)))
+            headers["content-type"] = pick(file_type)
+            headers["x-filename"] = _quoted(pick(file_name))
         url = path + ("?" + "&".join(query) if query else "")
         return Drawn(operation.method, url, headers, content)
 

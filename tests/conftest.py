@@ -17,6 +17,7 @@ from devstack.ports import free_port
 from devstack.postgres import LocalPostgres
 from services.console import passwords
 from services.settings import Settings
+from tests.long_first import long_first
 from tests.mail_servers import dovecot, mail_user, smtp_sink
 from tests.topic_supply import TopicSupply
 
@@ -109,3 +110,11 @@ def settings(database: str, kafka: LocalKafka, topic_supply: TopicSupply) -> Set
 def settings_env(settings: Settings) -> dict[str, str]:
     """The environment that gives a service process these settings."""
     return settings.environment()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The longest tests (marked ``runs_long``) start first, side by side on the workers (``tests/long_first.py``)."""
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    marks = [item.get_closest_marker("runs_long") for item in items]
+    seconds = [float(mark.args[0]) if mark is not None else None for mark in marks]
+    items[:] = long_first(items, seconds, workers)

@@ -16,6 +16,7 @@ from bench.chaos import chaos
 pytestmark = [pytest.mark.chaos, pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(420)]
 
 
+@pytest.mark.runs_long(100)
 def test_nothing_is_lost_or_doubled_when_everything_is_killed(
     kafka_jars: object, capsys: pytest.CaptureFixture[str]
 ) -> None:

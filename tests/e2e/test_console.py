@@ -54,6 +54,7 @@ window.Notification = class extends Shown {
 """
 
 
+@pytest.mark.runs_long(57)
 def test_operators_and_visitors_work_in_the_console(settings: Settings, tmp_path: Path) -> None:
     assert CONSOLE_PAGE.is_file(), "build the console first: make console"
     demo_with_rules(settings, OFFER_TO_ALL)

@@ -37,6 +37,7 @@ SECOND = "A second question, about delivery"
 RATING_COMMENT = "Quick and kind"
 
 
+@pytest.mark.runs_long(70)
 def test_operators_transfer_invite_note_pin_close_and_see_typing(settings: Settings, tmp_path: Path) -> None:
     assert CONSOLE_PAGE.is_file(), "build the console first: make console"
     demo_with_rules(settings, OFFER_TO_ALL)

@@ -30,6 +30,7 @@ CUSTOMER_MAIL = (
 )
 
 
+@pytest.mark.runs_long(50)
 def test_a_mail_is_answered_by_mail_through_every_service(
     settings: Settings, tmp_path: Path, dovecot: LocalDovecot, mail_user: MailUser, smtp_sink: SmtpSink
 ) -> None:

@@ -44,6 +44,7 @@ MAIL_SECONDS = 30.0
 OPERATORS = 70
 
 
+@pytest.mark.runs_long(80)
 def test_hostile_input_gets_the_contracts_answers_and_the_system_stays_whole(
     settings: Settings, tmp_path: Path, dovecot: LocalDovecot, mail_user: MailUser
 ) -> None:

@@ -127,6 +127,7 @@ def store_conversation(settings: Settings, conversation_id: Any) -> Conversation
     return found
 
 
+@pytest.mark.runs_long(350)
 def test_no_request_the_document_leads_to_gets_a_5xx(settings: Settings, tmp_path: Path) -> None:
     settings = settings.model_copy(update={"login_seconds": 0.001})
     known, bearers = populated(settings)

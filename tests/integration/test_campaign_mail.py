@@ -58,6 +58,7 @@ def sending(settings: Settings, sink: SmtpSink) -> Settings:
     )
 
 
+@pytest.mark.runs_long(70)
 def test_a_campaign_mails_each_contact_once_through_a_killed_gateway_and_an_unsubscribe_holds(
     settings: Settings, store: EventStore, smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:

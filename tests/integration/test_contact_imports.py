@@ -63,6 +63,7 @@ def contact_by_email(store: EventStore, email: str) -> Contact:
     return found
 
 
+@pytest.mark.runs_long(430)
 def test_a_spreadsheet_imports_every_good_row_and_reports_each_bad_one_by_line_and_column(
     settings: Settings, store: EventStore
 ) -> None:

@@ -133,6 +133,7 @@ def test_create_topic_produce_and_consume(kafka: LocalKafka) -> None:
     assert not kafka.running
 
 
+@pytest.mark.runs_long(60)
 def test_restart_keeps_topics_and_records(kafka: LocalKafka) -> None:
     """Stopping (or killing) and starting again on the same data dir keeps data."""
     kafka.start()

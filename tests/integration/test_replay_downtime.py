@@ -68,6 +68,7 @@ def _history(store: EventStore) -> None:
         open_deal(store, DealOpening(f"Deal {n}", "EUR", amount="100"), anna)
 
 
+@pytest.mark.runs_long(100)
 def test_readers_get_whole_answers_through_a_replay_and_the_new_version_after_it(
     store: EventStore, settings: Settings
 ) -> None:

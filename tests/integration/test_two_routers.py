@@ -46,6 +46,7 @@ MANAGERS = 6
 CAPACITY = 15
 
 
+@pytest.mark.runs_long(56)
 def test_two_routers_never_double_assign_or_exceed_capacity(settings: Settings, tmp_path: Path) -> None:
     store = build_event_store(settings)
     managers = [register_manager(store, f"m{i}", f"m{i}@example.com", CAPACITY, settings.team) for i in range(MANAGERS)]
