@@ -68,23 +68,28 @@ class PostgresLookalikeTable:
             rows: list[tuple[str, UUID, str, str, int]] = curs.fetchall()  # type: ignore[assignment]
         read = ListingsRead()
         made: dict[tuple[UUID, str, str], ContactCard] = {}  # a contact is listed under many of the keys
+        cards, positions = read.cards, read.positions
         for key, contact_id, name, emails, position in reversed(rows):  # newest first: reversed, newest last
             if (card := made.get((contact_id, name, emails))) is None:
                 listed_emails = tuple(emails.split(_LINES)) if emails else ()
                 card = made[contact_id, name, emails] = ContactCard(contact_id, name, listed_emails)
-            read.cards.setdefault(key, []).append(card)
-            read.positions[key] = max(read.positions.get(key, 0), position)
+            if key in positions:
+                cards[key].append(card)
+            else:
+                cards[key] = [card]
+            positions[key] = position  # a key's rows come oldest first: its last is its newest
         return read
 
     def write(self, curs: Cursor[DictRow], changes: LookalikeChanges) -> None:
         """Save the changes in the events' transaction (its table lock taken), or ListedSince."""
         if changes.read_at:
+            # Where each key stood as one JSON object, for the reason ``listed`` sends its keys as one.
             curs.execute(
                 SQL(
-                    "SELECT r.key FROM unnest(%s::text[], %s::bigint[]) AS r(key, read_at)"
-                    " WHERE EXISTS (SELECT 1 FROM {table} t WHERE t.key = r.key AND t.position > r.read_at) LIMIT 1"
+                    "SELECT r.key FROM jsonb_each_text(%s::jsonb) AS r(key, read_at) WHERE EXISTS"
+                    " (SELECT 1 FROM {table} t WHERE t.key = r.key AND t.position > r.read_at::bigint) LIMIT 1"
                 ).format(table=self._table),
-                (list(changes.read_at), list(changes.read_at.values())),
+                (orjson.dumps(changes.read_at).decode(),),
             )
             if (newer := curs.fetchone()) is not None:
                 msg = f"contacts were listed under {newer['key']!r} since it was read"

@@ -86,7 +86,7 @@ class ContactCard:
         return self
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1 << 16)  # every name a batch compares with: its rows' keys list thousands
 def normalized_name(name: str) -> str:
     """A name as compared: accents, case, punctuation and spacing aside ("Anna  Bērziņa" is "anna berzina")."""
     decomposed = unicodedata.normalize("NFKD", name.casefold())
@@ -155,16 +155,41 @@ def edit_distance(one: str, other: str, limit: int) -> int:
     if abs(len(one) - len(other)) > limit:
         return limit + 1
     # What both begin and end with costs nothing: mailboxes of one domain mostly share a first name.
+    shorter = min(len(one), len(other))
     start = 0
-    while start < min(len(one), len(other)) and one[start] == other[start]:
+    while start < shorter and one[start] == other[start]:
         start += 1
     end = 0
-    while end < min(len(one), len(other)) - start and one[-1 - end] == other[-1 - end]:
+    while end < shorter - start and one[-1 - end] == other[-1 - end]:
         end += 1
     one, other = one[start : len(one) - end], other[start : len(other) - end]
     if not one or not other:
         return min(max(len(one), len(other)), limit + 1)
+    if limit <= _BY_ENDS:
+        return min(_by_ends(one, other), limit + 1)
     return min(_levenshtein(one, other), limit + 1)
+
+
+_BY_ENDS = 2
+# The edits that can take the first (or the last) letter of each: a substitution, a deletion, an insertion.
+_END_EDITS = ((1, 1), (1, 0), (0, 1))
+
+
+def _by_ends(one: str, other: str) -> int:
+    """1 or 2 if it is that, else 3, for two strings that differ in their first letters and in their last.
+
+    The first letters differ, so an edit takes them; the last letters too. One edit can do both only for
+    one letter each. Two can only if what lies between the first edit and the last is the same: a few
+    comparisons of whole strings, where a column of the edit table costs a step of Python per letter.
+    """
+    if len(one) == 1 and len(other) == 1:
+        return 1
+    for head, head_other in _END_EDITS:
+        for tail, tail_other in _END_EDITS:
+            inner, inner_other = len(one) - head - tail, len(other) - head_other - tail_other
+            if inner == inner_other >= 0 and one[head : head + inner] == other[head_other : head_other + inner]:
+                return 2
+    return 3
 
 
 def _levenshtein(one: str, other: str) -> int:

@@ -16,7 +16,9 @@ from domain.duplicates import MAX_LISTED, DuplicateSuggestion, suggestion_id
 KEY = "name:anna berzina"
 
 
-def in_memory() -> EventStore:
+@pytest.fixture
+def store() -> EventStore:
+    """In memory here; ``tests/integration/test_lookalike_table.py`` runs these tests on PostgreSQL's table."""
     return EventStore(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
 
 
@@ -28,8 +30,7 @@ def listed(store: EventStore, key: str = KEY) -> list[str]:
     return [card.emails[0] for card in store.lookalike_book.listed([key]).cards.get(key, [])]
 
 
-def test_a_key_lists_its_newest_contacts_each_once_as_they_now_are() -> None:
-    store = in_memory()
+def test_a_key_lists_its_newest_contacts_each_once_as_they_now_are(store: EventStore) -> None:
     first = anna("anna@one.lv")
 
     def save(*contacts: Contact) -> None:
@@ -48,8 +49,7 @@ def test_a_key_lists_its_newest_contacts_each_once_as_they_now_are() -> None:
     assert listed(store, "mailbox:anna.0") == ["anna.0@many.lv"]
 
 
-def test_two_saves_listing_under_one_key_at_once_both_compare_the_second_redone() -> None:
-    store = in_memory()
+def test_two_saves_listing_under_one_key_at_once_both_compare_the_second_redone(store: EventStore) -> None:
     one, other = anna("anna@one.lv"), anna("anna@other.lv")
     first, second = store.unit_of_work(), store.unit_of_work()
     for work, contact in ((first, one), (second, other)):
@@ -69,10 +69,9 @@ def test_two_saves_listing_under_one_key_at_once_both_compare_the_second_redone(
     assert sorted(listed(store)) == ["anna@one.lv", "anna@other.lv"]
 
 
-def test_a_merged_contact_leaves_the_lists_and_a_unit_of_work_without_them_says_so() -> None:
+def test_a_merged_contact_leaves_the_lists_and_a_unit_of_work_without_them_says_so(store: EventStore) -> None:
     from application.contact_merging import merge_into  # noqa: PLC0415 - the use case under test
 
-    store = in_memory()
     one, other = anna("anna@one.lv"), anna("anna@other.lv")
     for contact in (one, other):
 
