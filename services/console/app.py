@@ -65,6 +65,7 @@ from services.console.queries import (
     mail_rejections,
     visitor_history,
 )
+from services.console.read_retries import ReadRetries
 from services.console.request_body import BadInput, bad_request, json_object, optional_text_field, text_field
 from services.console.rest import Rest
 from services.console.sales_access import SalesAccess
@@ -424,6 +425,7 @@ def build_app(settings: Settings) -> Starlette:
             ).routes(),
         ],
         middleware=[
+            Middleware(ReadRetries),
             Middleware(SecurityHeaders, pages=_page_policies(settings), framed=frozenset({"/widget"})),
             Middleware(
                 BodyLimit,
