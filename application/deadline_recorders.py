@@ -25,21 +25,6 @@ from application.lookalike_tables import InMemoryLookalikeTable, PostgresLookali
 from domain.timers import TimerKind
 
 DEADLINES = "deadlines"  # the keyword argument of save() that carries them
-# A save sends at most this much in pipeline mode; more is sent a statement at a time (see ``insert_events``).
-PIPELINED_BYTES = 16 * 1024
-_LISTING_BYTES = 200  # about what a lookalike listing adds to a save: its key, the contact's id, name and e-mails
-_DEADLINE_BYTES = 40
-
-
-def _size(stored_events: Sequence[StoredEvent], kwargs: dict[str, Any]) -> int:
-    """About how many bytes a save sends."""
-    listings: LookalikeChanges | None = kwargs.get(LOOKALIKES)
-    deadlines: list[Deadline] = kwargs.get(DEADLINES) or []
-    return (
-        sum(len(e.state) + len(e.topic) + 24 for e in stored_events)
-        + _LISTING_BYTES * (len(listings.listings) + len(listings.read_at) if listings else 0)
-        + _DEADLINE_BYTES * len(deadlines)
-    )
 
 
 class PostgresDeadlineRecorder(PostgresApplicationRecorder):
@@ -72,22 +57,15 @@ class PostgresDeadlineRecorder(PostgresApplicationRecorder):
             )
         )
 
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:  # noqa: ANN401 - the library's signature
-        """Save the events and what goes with them in one transaction: pipelined when small, else a statement at a time.
-
-        The library sends a save in pipeline mode, one round trip for all its statements. A large one
-        (a batch of imported contacts who share a name suggests thousands of pairs) never returned
-        there: the server waited to read the rest of a statement the driver had stopped sending.
-        """
-        ids: Sequence[int] | None
-        if _size(stored_events, kwargs) <= PIPELINED_BYTES:
-            ids = super().insert_events(stored_events, **kwargs)
-        else:
-            ids = self._insert_one_by_one(stored_events, **kwargs)
-        return ids
-
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def _insert_one_by_one(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:  # noqa: ANN401 - the library's keyword arguments
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:  # noqa: ANN401 - the library's signature
+        """Save the events and what goes with them in one transaction, a statement at a time.
+
+        The library sends a save in pipeline mode. A large one (a batch of imported contacts who
+        share a name suggests thousands of pairs) never returned there: the server waited to read the
+        rest of a statement the driver had stopped sending. A small save is no slower this way
+        (1,000 saves of a contact, alternated five times: 1.6 ms a save pipelined, 1.5 ms not).
+        """
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
             self._insert_events(curs, stored_events, **kwargs)
             if not stored_events:
