@@ -16,7 +16,7 @@ import asyncpg
 
 from services.console.paging import Page
 from services.console.sales_queries import EPOCH, Query, S, Visible, plain
-from services.projections import timeline_messages
+from services.projections import timeline_deals, timeline_messages
 
 _ACTIVITY = (
     "SELECT a.id, a.kind, a.call_back, a.title, a.description, a.subject_kind, a.subject_id, a.responsible_id,"  # noqa: S608
@@ -117,8 +117,8 @@ async def timeline(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """What happened with a record, in the order it happened (callers check who may see the record).
 
-    The entries stored for it, and the messages of its conversations (``timeline_messages``): each
-    side read in order up to the page's size, then the two merged.
+    The entries stored for it, the messages of its conversations (``timeline_messages``) and what its
+    deals show of theirs (``timeline_deals``): each side read in order up to the page's size, then merged.
     """
     query = Query()
     kind, record = query.arg(subject_kind), query.arg(subject_id)
@@ -131,9 +131,10 @@ async def timeline(
         f" WHERE subject_kind = {kind} AND subject_id = {record}"
     )
     sides = [f"{stored} AND (at, notification_id) > {after} ORDER BY at, notification_id {limit}"]
-    messages = timeline_messages.entries(S, subject_kind, record, after, page.limit + 1)
-    if messages is not None:
-        sides.append(messages)
+    for read_through in (timeline_messages, timeline_deals):
+        side = read_through.entries(S, subject_kind, record, after, page.limit + 1)
+        if side is not None:
+            sides.append(side)
     union = " UNION ALL ".join(f"({side})" for side in sides)
     merged = f"SELECT * FROM ({union}) AS entries ORDER BY at, notification_id {limit}"  # noqa: S608 - fixed names
     rows = await pool.fetch(merged, *query.args)

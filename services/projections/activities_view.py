@@ -1,30 +1,20 @@
 """The activities read model, and the timelines of activities and of mail copied to the CRM.
 
 An activity is on its subject's timeline; one on a deal is on the timelines of the deal's contact,
-company and lead as well (as the deal stands when the activity is recorded). Mail copied to the CRM
-is on its contact's. Messages of a conversation are on timelines too, read from the messages
+company and lead as well, read from the deal's when they are read (``timeline_deals``). Mail copied to
+the CRM is on its contact's. Messages of a conversation are on timelines too, read from the messages
 themselves (``timeline_messages``).
 """
 
 from __future__ import annotations
 
 import json
-from uuid import UUID
 
 from domain.published_event import PublishedEvent
 from services.projections.event_ids import uuid_of
 from services.projections.inbox_view import Changes
 from services.projections.rows import Rows
 from services.projections.sales_rows import Handler, clean, moment, on_timelines, shortened
-
-
-async def _places(rows: Rows, subject_kind: str, subject_id: UUID) -> list[tuple[str, UUID | None]]:
-    places: list[tuple[str, UUID | None]] = [(subject_kind, subject_id)]
-    if subject_kind == "deal":
-        deal = await rows.get("deals", subject_id)
-        if deal is not None:
-            places += [("contact", deal["contact_id"]), ("company", deal["company_id"]), ("lead", deal["lead_id"])]
-    return places
 
 
 async def _scheduled(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
@@ -51,7 +41,7 @@ async def _scheduled(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
         "activity_id": str(e.aggregate_id),
         **{k: d.get(k) for k in ("kind", "call_back", "title", "due_at", "responsible_id", "by")},
     }
-    await on_timelines(rows, e, await _places(rows, d["subject_kind"], subject_id), summary, moment(d["at"]))
+    await on_timelines(rows, e, [(d["subject_kind"], subject_id)], summary, moment(d["at"]))
     ch.activities.add(e.aggregate_id)
 
 
@@ -106,8 +96,7 @@ async def _changed(
         d = e.data
         summary = {"activity_id": str(e.aggregate_id), "kind": row["kind"], "title": row["title"], **timeline}
         summary["by"] = d.get("by")
-        places = await _places(rows, row["subject_kind"], row["subject_id"])
-        await on_timelines(rows, e, places, summary, moment(d.get("at")))
+        await on_timelines(rows, e, [(row["subject_kind"], row["subject_id"])], summary, moment(d.get("at")))
     return True
 
 

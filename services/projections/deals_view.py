@@ -1,8 +1,9 @@
 """The deals read models: each deal as it stands, its product lines, and every stage it entered.
 
 Every deal event carries the contact, company and lead the deal belongs to after it, so each one
-updates those links too; a deal event is on the deal's timeline, and its opening and stage moves on
-the timelines of its contact, company and lead as well.
+updates those links too; a deal event is on the deal's timeline. Its opening and stage moves are on
+the timelines of its contact, company and lead as well: read from the deal's own when they are read
+(``timeline_deals``), not stored again.
 """
 
 from __future__ import annotations
@@ -31,16 +32,6 @@ async def _changed(rows: Rows, e: PublishedEvent, ch: Changes, **settings: objec
     return row
 
 
-def _places(e: PublishedEvent) -> list[tuple[str, UUID | None]]:
-    d = e.data
-    return [
-        ("deal", e.aggregate_id),
-        ("contact", uuid_or_none(d.get("contact_id"))),
-        ("company", uuid_or_none(d.get("company_id"))),
-        ("lead", uuid_or_none(d.get("lead_id"))),
-    ]
-
-
 async def _opened(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
     d = e.data
     stage, at = d["stage"], moment(d["at"])
@@ -67,7 +58,7 @@ async def _opened(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
     )
     await rows.insert("deals", deal)
     await _entered(rows, e, stage, None, uuid_of(d["responsible_id"]))
-    await on_timelines(rows, e, _places(e), told(d, "deal_id"), at)
+    await on_timelines(rows, e, [("deal", e.aggregate_id)], told(d, "deal_id"), at)
     ch.deals.add(e.aggregate_id)
 
 
@@ -117,8 +108,6 @@ async def _stage_changed(rows: Rows, e: PublishedEvent, ch: Changes) -> None:
         if entered["left_at"] is None:
             rows.replace("deal_stage_history", entered, left_at=at)
     await _entered(rows, e, stage, uuid_of(d["previous_stage_id"]), row["responsible_id"])
-    places = [p for p in _places(e) if p[0] != "deal"]  # the deal's own timeline has it already
-    await on_timelines(rows, e, places, {**told(d), "deal_id": str(e.aggregate_id), "title": row["title"]}, at)
 
 
 def _setting(column: str, read: Any = None) -> Handler:  # noqa: ANN401 - how the event's field is read

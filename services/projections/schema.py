@@ -17,7 +17,7 @@ from services.projections.report_tables import DDL as REPORT_DDL
 from services.projections.report_tables import REPORT_TABLES
 from services.tables import Connection, ensure_tables
 
-LIVE_SCHEMA = "read_models_v10"  # a new shape gets a new name and is built from offset zero
+LIVE_SCHEMA = "read_models_v11"  # a new shape gets a new name and is built from offset zero
 
 __all__ = ["LIVE_SCHEMA", "Connection", "create_read_models"]
 
@@ -157,6 +157,10 @@ CREATE INDEX IF NOT EXISTS deals_responsible ON {s}.deals (responsible_id, opene
 CREATE INDEX IF NOT EXISTS deals_observers ON {s}.deals USING gin (observers);
 CREATE INDEX IF NOT EXISTS deals_stage ON {s}.deals (pipeline_id, stage_id);
 CREATE INDEX IF NOT EXISTS deals_opened ON {s}.deals (opened_at, id);
+-- A contact's, company's or lead's timeline reads its deals' entries (``timeline_deals``).
+CREATE INDEX IF NOT EXISTS deals_contact ON {s}.deals (contact_id);
+CREATE INDEX IF NOT EXISTS deals_company ON {s}.deals (company_id);
+CREATE INDEX IF NOT EXISTS deals_lead ON {s}.deals (lead_id);
 CREATE TABLE IF NOT EXISTS {s}.deal_lines (
     deal_id uuid NOT NULL,
     line_id uuid NOT NULL,

@@ -1,6 +1,6 @@
 """Versions of the read models: the live one readers use, the next one a replay builds, the previous one kept.
 
-Readers name the live schema's tables (``read_models_v10.deals``) and nothing else. A replay fills
+Readers name the live schema's tables (``read_models_v11.deals``) and nothing else. A replay fills
 the same tables in the next schema; the switch then moves each replayed table of the live schema to
 the previous schema and the new one into the live schema, in one transaction that holds the tables'
 locks: a query runs wholly before it, on the old tables, or wholly after, on the new.

@@ -167,6 +167,39 @@ def test_a_deal_worked_through_its_stages_reads_as_it_stands_with_its_history(
     assert asyncio.run(applied_one_by_one_differs(settings)) == {}
 
 
+def test_a_deal_given_to_another_contact_takes_its_history_to_their_timeline(
+    store: EventStore, settings: Settings
+) -> None:
+    anna = register_manager(store, "Anna", "anna@example.com", 5, "sales")
+    contacts = []
+    for visitor in ("v1", "v2"):
+        [received] = receive_messages(store, [InboundMessage.from_visitor(visitor, "m1", "Hello", datetime.now(UTC))])
+        assert received.conversation_id is not None
+        conversation = store.load(received.conversation_id)
+        assert isinstance(conversation, Conversation)
+        contacts.append(conversation.contact_id)
+    first, second = contacts
+    deal = open_deal(store, DealOpening("Fleet", "EUR", contact_id=first), anna).deal_id
+    move_deal(store, deal, stage_ids(store)["Proposal"], anna)
+    schedule_activity(store, NewActivity("call", "deal", deal, "Call them"), anna)
+    change_deal(store, deal, anna, contact_id=second)
+
+    asyncio.run(project(settings, store))
+
+    shown = ["Deal.Opened", "Deal.StageChanged", "Activity.Scheduled"]
+    for contact, expected in ((first, []), (second, shown)):
+        entries = [
+            t
+            for t in asyncio.run(timeline_of(settings, "contact", contact))
+            if t["kind"] != "Conversation.CustomerWrote"
+        ]
+        assert [t["kind"] for t in entries] == expected
+        assert {t["summary"]["deal_id"] for t in entries} <= {str(deal)}
+    # Stored once, on the deal's own timeline.
+    [stored] = read(settings, f"SELECT count(*) AS n FROM {S}.timeline WHERE subject_kind <> 'deal'")
+    assert stored["n"] == 0
+
+
 async def applied_one_by_one_differs(settings: Settings) -> dict[str, int]:
     """Apply the log one event per transaction to another schema; the rows that differ from the rebuild."""
     pool = await create_pool(settings, size=2)
