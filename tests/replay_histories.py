@@ -14,11 +14,14 @@ from eventsourcing.persistence import ApplicationRecorder
 from hypothesis import strategies as st
 
 from application.add_deal_line import NewLine, add_deal_line
+from application.assigning import Assigning
+from application.change_deal import change_deal
 from application.close_conversation import close_conversation
 from application.complete_activity import complete_activity
 from application.conversion_request import Conversion, DealCard
 from application.convert_lead import convert_lead
 from application.event_store import EventStore
+from application.fire_reminder import fire_reminder
 from application.lead_qualification import qualify_lead, take_lead_in_progress
 from application.managers import register_manager
 from application.move_deal import move_deal
@@ -27,9 +30,12 @@ from application.receive_messages import receive_messages
 from application.record_delivery import record_delivery
 from application.reopen_conversation import reopen_conversation
 from application.reply import reply
+from application.reschedule_activity import reschedule_activity
 from application.schedule_activity import NewActivity, schedule_activity
+from application.unit_of_work import UnitOfWork
 from application.work_day import change_work_day
 from bench.replay_history import COLUMNS, Size, history, managers_of, record_template
+from domain.activity import Activity, CallDetails
 from domain.conversation import Conversation, DeliveryOutcome
 from domain.errors import DomainError
 from domain.identities import lead_id
@@ -39,7 +45,8 @@ from services.projections.event_log import EVENTS_TABLE
 from services.router.published import encode, public_event
 
 KINDS = (
-    *("manager", "work_day", "message", "reply", "deal", "move", "line", "activity", "complete"),
+    *("manager", "work_day", "message", "reply", "deal", "move", "line", "relink"),
+    *("activity", "reschedule", "remind", "call", "complete"),
     *("close", "reopen", "edit", "delivered", "convert"),
 )
 Step = tuple[str, int, int]
@@ -115,12 +122,48 @@ class World:
         elif kind == "line" and self.deals:
             line = NewLine(name=f"Item {n}", price=f"{b}.50", quantity=1 + a)
             add_deal_line(store, self.deals[a % len(self.deals)], line, manager)
-        elif kind == "activity" and self.deals:
-            due = datetime(2026, 6, 1, tzinfo=UTC) + timedelta(hours=n)
-            activity = NewActivity("call", "deal", self.deals[b % len(self.deals)], f"Call {n}", due_at=due)
-            self.activities.append(schedule_activity(store, activity, manager))
-        elif kind == "complete" and self.activities:
-            complete_activity(store, self.activities[a % len(self.activities)], f"Done {n}", manager)
+        elif kind == "relink" and self.deals:
+            change_deal(store, self.deals[a % len(self.deals)], manager, contact_id=self._contact(b))
+        elif kind in ("activity", "reschedule", "remind", "call", "complete"):
+            self._activity(kind, manager, a, b)
+
+    def _activity(self, kind: str, manager: UUID, a: int, b: int) -> None:
+        """Activities on deals and contacts, moved with their reminders, reminded, called and done."""
+        store, n = self.store, self.counter
+        due = datetime(2026, 6, 1, tzinfo=UTC) + timedelta(hours=n)
+        # Reminders due already (the store's clock is now), none, or the one the activity has.
+        reminds = (None, datetime(2026, 5, 1, tzinfo=UTC), datetime(2026, 5, 2, tzinfo=UTC))
+        if kind == "activity":
+            contact = self._contact(b)
+            if contact is not None and (b % 3 == 2 or not self.deals):
+                subject_kind, subject = "contact", contact
+            elif self.deals:
+                subject_kind, subject = "deal", self.deals[b % len(self.deals)]
+            else:
+                return
+            # A title holding "NaN" is one PostgreSQL leaves to the rules in a replay, with the activity's other events.
+            title = f"NaN call {n}" if b == 4 else f"Call {n}"
+            new = NewActivity("call", subject_kind, subject, title, due_at=due, remind_at=reminds[a % 3])
+            self.activities.append(schedule_activity(store, new, manager))
+            return
+        if not self.activities:
+            return
+        activity = self.activities[a % len(self.activities)]
+        if kind == "reschedule":
+            reschedule_activity(store, activity, due, reminds[b % 3], manager)
+        elif kind == "remind":
+            fire_reminder(store, activity)
+        elif kind == "call":
+            details = CallDetails(f"line {b}", duration_seconds=10 * b or None, disposition="answered")
+
+            def note(work: UnitOfWork, _: Assigning) -> None:
+                found = work.find(activity, Activity)
+                if found is not None:
+                    found.note_call(details)
+
+            store.transact(note)
+        elif kind == "complete":
+            complete_activity(store, activity, f"Done {n}", manager)
 
     def _convert(self, lead: UUID, manager: UUID, n: int) -> None:
         """Take the lead, qualify it and convert it into a contact and a deal, as far as its state allows."""

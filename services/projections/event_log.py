@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -89,13 +89,13 @@ async def batches(  # noqa: PLR0913 - the range, the page size, and what to leav
     up_to: int,
     size: int,
     wanted: Callable[[str], bool] | None = None,
-    left_out: tuple[list[str], str] | None = None,
+    left_out: Sequence[tuple[list[str], str]] = (),
 ) -> AsyncIterator[Page]:
     """The log after ``after`` up to ``up_to``, ``size`` events a page; the next page is read while one is applied.
 
     Only events whose type is ``wanted`` are decoded (every one when it is None): the others change
     nothing. Their topics are left out of the query once seen, so their rows are not even sent.
-    ``left_out`` is events the caller writes otherwise: their topics, and an SQL condition on the row.
+    ``left_out`` is events the caller writes otherwise: for each writer, its topics and an SQL condition on the row.
     """
     types: dict[str, str | None] = {}  # each topic's event type, None when it is not wanted
     unwanted: list[str] = []
@@ -135,20 +135,26 @@ async def batches(  # noqa: PLR0913 - the range, the page size, and what to leav
 
 
 async def _read_wanted(  # noqa: PLR0913
-    pool: asyncpg.Pool, after: int, limit: int, up_to: int, unwanted: list[str], left_out: tuple[list[str], str] | None
+    pool: asyncpg.Pool,
+    after: int,
+    limit: int,
+    up_to: int,
+    unwanted: list[str],
+    left_out: Sequence[tuple[list[str], str]],
 ) -> list[asyncpg.Record]:
-    topics, condition = left_out or ([], "false")
+    written_otherwise = "".join(
+        f" AND NOT (topic = ANY(${n}::text[]) AND {condition})" for n, (_, condition) in enumerate(left_out, 5)
+    )
     return list(
         await pool.fetch(
             f"SELECT notification_id, originator_id, originator_version, topic, state FROM {EVENTS_TABLE}"  # noqa: S608
             " WHERE notification_id > $1 AND notification_id <= $2 AND topic <> ALL($4::text[])"
-            f" AND NOT (topic = ANY($5::text[]) AND {condition})"
-            " ORDER BY notification_id LIMIT $3",
+            f"{written_otherwise} ORDER BY notification_id LIMIT $3",
             after,
             up_to,
             limit,
             unwanted,
-            topics,
+            *(topics for topics, _ in left_out),
         )
     )
 

@@ -15,6 +15,7 @@ import asyncpg
 from services.projections import event_log
 from services.projections.read_models import READ_MODELS
 from services.projections.replay_pages import apply_pages, settle
+from services.projections.report_totals import refill
 from services.projections.rows import Rows
 from services.projections.schema import READ_MODEL_TABLES, checked, create_read_models, drop_read_models
 from services.projections.tracking import PROJECTION, Position
@@ -31,6 +32,7 @@ async def rebuild(pool: asyncpg.Pool, schema: str = REBUILD_SCHEMA) -> Position:
     await drop_read_models(pool, schema)
     await create_read_models(pool, schema)
     rows = Rows(schema, complete=True)
+    rows.totals_later = True  # the report totals are counted once the rows are in, as a replay counts them
     head = await event_log.head(pool)
 
     async def record(conn: Connection, at: int) -> None:
@@ -45,6 +47,8 @@ async def rebuild(pool: asyncpg.Pool, schema: str = REBUILD_SCHEMA) -> Position:
     try:
         at = (await apply_pages(pool, rows, READ_MODELS, 0, head, record))[0] if head else 0
         await settle(pool, rows, READ_MODELS, at)
+        async with pool.acquire() as conn, conn.transaction():
+            await refill(conn, checked(schema))
     finally:
         del rows
         gc.unfreeze()  # what the pages made is freed: the collector walks the rest again (see ``replay``)

@@ -71,7 +71,7 @@ _NAMED = (
 )
 
 
-def _untagged(value: str) -> str:
+def untagged(value: str) -> str:
     """SQL for a stored JSON value as the relay publishes it: an id as dashed text, a time as ISO text."""
     return (
         f"CASE WHEN jsonb_typeof({value}) = 'object' AND {value} ->> '_type_' = 'uuid_hex'"
@@ -91,7 +91,7 @@ WITH page AS MATERIALIZED (
     INSERT INTO {{s}}.messages
         (notification_id, conversation_id, message_id, author, manager_id, text, at, subject, attachments)
     SELECT notification_id, originator_id,
-        CASE WHEN customer THEN {_untagged("d -> 'channel_message_id'")} ELSE {_untagged("d -> 'reply_id'")} END,
+        CASE WHEN customer THEN {untagged("d -> 'channel_message_id'")} ELSE {untagged("d -> 'reply_id'")} END,
         CASE WHEN customer THEN 'customer' ELSE 'manager' END,
         CASE WHEN customer THEN NULL ELSE (d -> 'manager_id' ->> '_data_')::uuid END,
         d ->> 'text',

@@ -28,6 +28,7 @@ from services.projections import event_log
 from services.projections.event_log import Page
 from services.projections.inbox_view import Changes
 from services.projections.read_models import ReadModel, apply_to, projectors, wanted_by
+from services.projections.replay_activities import Activities
 from services.projections.replay_messages import CUSTOMER_WROTE, READS_MESSAGES, Messages
 from services.projections.rows import Changed, Rows
 from services.projections.tracking import EVENT_ERRORS
@@ -72,9 +73,15 @@ async def apply_pages(  # noqa: PLR0913 - where from, to what, up to where, and 
     unsaved: list[_Unsaved] = []
     events = 0
     messages = Messages.for_models(rows.schema, models)
-    left_out = messages.left_out() if messages is not None else None
+    # The report totals kept event by event read the activities: those rows are then the rules'.
+    activities = Activities.for_models(rows.schema, models) if rows.totals_later else None
+    left_out = [writer.left_out() for writer in (messages, activities) if writer is not None]
     if messages is not None:
         await messages.prepare(pool)
+    if activities is not None:
+        async with pool.acquire() as conn:
+            await activities.prepare(conn, after, up_to)
+    writers = _Writers(messages, activities)
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -82,18 +89,18 @@ async def apply_pages(  # noqa: PLR0913 - where from, to what, up to where, and 
             await _in_memory(pool, rows, models, page, messages)
             changed = rows.take()
             before = unsaved[-1].write if unsaved else None
-            write = asyncio.create_task(_write(pool, rows, changed, page, record, messages, before))
+            write = asyncio.create_task(_write(pool, rows, changed, page, record, writers, before))
             rows.pending = write
             unsaved.append(_Unsaved(page, write))
             # Python applies the next page while PostgreSQL writes this one and the one before, if still at it.
-            again = await _saved(pool, rows, models, unsaved, record, messages, keep=_IN_FLIGHT)
+            again = await _saved(pool, rows, models, unsaved, record, writers, keep=_IN_FLIGHT)
             if again is not None:
                 rows = again
             events += page.read
             if progress is not None:
                 progress(page.last, events)
             after = page.last
-        again = await _saved(pool, rows, models, unsaved, record, messages, keep=0)
+        again = await _saved(pool, rows, models, unsaved, record, writers, keep=0)
         rows = again or rows
     finally:
         for left in unsaved:
@@ -125,13 +132,21 @@ async def _in_memory(
             await asyncio.sleep(0)
 
 
+@dataclass(frozen=True)
+class _Writers:
+    """What PostgreSQL writes of each page from the stored events, beside the rows Python applied."""
+
+    messages: Messages | None
+    activities: Activities | None
+
+
 async def _write(  # noqa: PLR0913
     pool: asyncpg.Pool,
     rows: Rows,
     changed: list[Changed],
     page: Page,
     record: Record,
-    messages: Messages | None,
+    writers: _Writers,
     before: asyncio.Task[int] | None,
 ) -> int:
     if before is not None:
@@ -139,9 +154,13 @@ async def _write(  # noqa: PLR0913
     async with pool.acquire() as conn, conn.transaction():
         # A page lost to a crash is applied again from the position before it: no need to wait for the disk.
         await conn.execute("SET LOCAL synchronous_commit = off")
+        # Stored times without a zone (none the domain writes) are read as the rules read them: in UTC.
+        await conn.execute("SET LOCAL TimeZone = 'UTC'")
         written = await rows.write_out(conn, changed)
-        if messages is not None:
-            await messages.write(conn, page.first, page.last)
+        if writers.messages is not None:
+            await writers.messages.write(conn, page.first, page.last)
+        if writers.activities is not None:
+            await writers.activities.write(conn, page.first, page.last)
         await record(conn, page.last)
     return written
 
@@ -167,7 +186,7 @@ async def _saved(  # noqa: PLR0913
     models: tuple[ReadModel, ...],
     unsaved: list[_Unsaved],
     record: Record,
-    messages: Messages | None,
+    writers: _Writers,
     *,
     keep: int,
 ) -> Rows | None:
@@ -187,7 +206,7 @@ async def _saved(  # noqa: PLR0913
         await asyncio.gather(*(left.write for left in unsaved), return_exceptions=True)
         pages = [left.page for left in unsaved]
         unsaved.clear()
-        return await _again(pool, rows, models, pages, record, messages)
+        return await _again(pool, rows, models, pages, record, writers)
     return None
 
 
@@ -197,7 +216,7 @@ async def _again(  # noqa: PLR0913
     models: tuple[ReadModel, ...],
     pages: list[Page],
     record: Record,
-    messages: Messages | None,
+    writers: _Writers,
 ) -> Rows:
     fresh = Rows(rows.schema)
     fresh.totals_later = rows.totals_later
@@ -205,14 +224,16 @@ async def _again(  # noqa: PLR0913
     async with pool.acquire() as conn:
         fresh.conn = conn
         await fresh.load_whole(table for model in models for table in model.tables)
+        messages = writers.messages
         for page in pages:
             async with conn.transaction():
                 events = page.events
-                if messages is not None:
-                    # Every event of the page by the rules, the messages too: none is written by SQL here.
-                    await messages.unwrite(conn, page.first, page.last)
+                if messages is not None or writers.activities is not None:
+                    # Every event of the page by the rules, the messages and activities too: none by SQL here.
                     found = await event_log.read_after(conn, page.first, page.read, page.last)
                     events = [event_log.published(row) for row in found if wanted(row["topic"].rpartition(":")[2])]
+                if messages is not None:
+                    await messages.unwrite(conn, page.first, page.last)
                     for event in events:
                         messages.note(page.first, event)
                     await messages.write_names(conn, page.first)

@@ -30,6 +30,40 @@ from tests.replay_histories import Step, World, records, steps
 pytestmark = pytest.mark.integration
 
 
+# Activities PostgreSQL folds in a replay: reminded, moved to the same and to another reminder, called
+# and done, on a deal given to another contact and on a contact, across pages and within one; and one
+# whose title holds "NaN", left to the rules with every event of it.
+_ACTIVITIES: list[Step] = [
+    ("manager", 0, 0),
+    ("message", 0, 0),
+    ("message", 1, 0),
+    ("deal", 0, 0),
+    ("activity", 1, 0),
+    ("remind", 0, 0),
+    ("line", 0, 1),  # the rules' events between an activity's: it spans pages of one rules' event
+    ("reschedule", 0, 1),
+    ("remind", 0, 0),
+    ("line", 0, 2),
+    ("reschedule", 0, 2),
+    ("call", 0, 3),
+    ("relink", 0, 1),
+    ("activity", 2, 2),
+    ("activity", 0, 4),
+    ("reschedule", 1, 1),
+    ("line", 0, 3),
+    ("remind", 1, 0),
+    ("call", 2, 0),
+    ("complete", 0, 0),
+    ("line", 0, 4),
+    ("complete", 2, 0),
+    ("call", 0, 5),
+    ("activity", 1, 1),
+    ("remind", 3, 0),
+    ("line", 0, 5),
+    ("reschedule", 3, 1),  # to the same reminder, which stays fired
+]
+
+
 @hypothesis_settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(history=steps, cuts=st.lists(st.integers(1, 9), min_size=1, max_size=4), page=st.integers(1, 12))
 # A conversation answered, closed, reopened and answered again: two answered leads of it, the later linked.
@@ -61,6 +95,10 @@ pytestmark = pytest.mark.integration
     cuts=[2],
     page=3,
 )
+# Activities (above) in pages of one event, of four and of twelve.
+@example(history=_ACTIVITIES, cuts=[1], page=1)
+@example(history=_ACTIVITIES, cuts=[2, 5], page=4)
+@example(history=_ACTIVITIES, cuts=[3], page=12)
 def test_every_read_model_replayed_equals_the_one_built_live(
     postgres: LocalPostgres, history: list[Step], cuts: list[int], page: int
 ) -> None:
