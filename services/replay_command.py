@@ -46,8 +46,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
-    # The replay's lock, the next page read while one is applied, the page before written, a page's messages.
-    pool = await create_pool(settings, size=4)
+    # The replay's lock, the next page read while one is applied, the page before written, the messages of
+    # this page and of the next.
+    pool = await create_pool(settings, size=5)
     bar = ProgressBar(sys.stderr)
     try:
         try:

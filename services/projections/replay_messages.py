@@ -2,16 +2,19 @@
 
 Customers' and managers' messages are most of a log, and each one is only written: a row of
 ``messages``, which timelines read their messages from (``timeline_messages``). A replay leaves them
-out of the pages Python applies; the transaction that writes a page fills them with one
-``INSERT … SELECT`` over the page's stored events, on PostgreSQL's core while Python applies the next
-page. What a message changes of its conversation (the count, the preview, the status) is counted
-from the messages once every page is in (``settle``), and the conversations in memory are read
+out of the pages Python applies; each page's are written with one ``INSERT … SELECT`` over its stored
+events, in a transaction of their own on a connection of their own, begun as soon as the page is read:
+PostgreSQL writes them on one core while it writes the page before on the other. Every statement here
+is idempotent and the latest name wins whatever the order, so pages' messages may commit in any order;
+a page's position is committed only once its messages are, so a killed replay that goes on from it
+finds every message before it. What a message changes of its conversation (the count, the preview,
+the status) is counted from the messages once every page is in (``settle``), and the conversations in memory are read
 again. The customer's latest name is kept page by page (``replay_names``, beside the next version's
 tables), from the messages PostgreSQL writes and those the rules apply alike, and given to each
 conversation then.
 
-A rule that reads a page's messages (an edit, a delivery report) has them written first (``early``):
-every statement here is idempotent. An event whose JSON PostgreSQL cannot read as the rules would
+A rule that reads a page's messages (an edit, a delivery report) waits until they are written
+(``write_early``). An event whose JSON PostgreSQL cannot read as the rules would
 (text holding NUL or a lone surrogate, NaN) is applied by the rules, one by one, as before.
 The live projection applies the same events with the rules of ``inbox_view`` and ``chat_view``: the
 test that a replayed read model equals the live one holds both to one meaning.
@@ -19,6 +22,7 @@ test that a replayed read model equals the live one holds both to one meaning.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from uuid import UUID
@@ -141,7 +145,8 @@ class Messages:
     """A replay's messages as PostgreSQL writes them into ``schema``."""
 
     schema: str
-    early: set[int] = field(default_factory=set)  # pages (by their first id) whose messages are written already
+    # Each page's messages being written (by the page's first id), until the page's own write has waited for them.
+    writing: dict[int, asyncio.Task[None]] = field(default_factory=dict)
     # The customers' names in the messages the rules applied, by page (its first id): the write keeps them.
     named: dict[int, dict[UUID, tuple[int, str]]] = field(default_factory=dict)
 
@@ -171,11 +176,23 @@ class Messages:
         if name and (before is None or before[0] < event.notification_id):
             page[event.aggregate_id] = (event.notification_id, name)
 
-    async def write(self, conn: Connection, after: int, up_to: int) -> None:
-        """Write the messages stored after ``after`` up to ``up_to``, and the names the page's customers gave."""
-        if after not in self.early:
+    def start(self, pool: asyncpg.Pool, after: int, up_to: int) -> None:
+        """Begin writing the messages stored after ``after`` up to ``up_to``, on a connection of their own."""
+        if after not in self.writing:
+            self.writing[after] = asyncio.create_task(self._written(pool, after, up_to))
+
+    async def _written(self, pool: asyncpg.Pool, after: int, up_to: int) -> None:
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute("SET LOCAL synchronous_commit = off")  # the page's position waits for it
             await conn.execute(_MESSAGES.replace("{s}", self.schema), after, up_to, *_TOPICS)
-        self.early.discard(after)
+
+    async def write(self, conn: Connection, after: int, up_to: int) -> None:
+        """Wait for the page's messages (``start``), or write them; write the names the page's customers gave."""
+        writing = self.writing.pop(after, None)
+        if writing is not None:
+            await writing
+        else:
+            await conn.execute(_MESSAGES.replace("{s}", self.schema), after, up_to, *_TOPICS)
         await self.write_names(conn, after)
 
     async def write_names(self, conn: Connection, after: int) -> None:
@@ -190,24 +207,32 @@ class Messages:
             )
 
     async def write_early(self, pool: asyncpg.Pool, after: int, up_to: int) -> None:
-        """Write a page's messages before its rules read them; its write then does the rest."""
-        if after not in self.early:
-            await pool.execute(_MESSAGES.replace("{s}", self.schema), after, up_to, *_TOPICS)
-            self.early.add(after)
+        """Have a page's messages written before its rules read them; its write then does the rest."""
+        self.start(pool, after, up_to)
+        await asyncio.shield(self.writing[after])
 
     async def unwrite(self, conn: Connection, after: int, up_to: int) -> None:
-        """Remove the messages written early after ``after`` up to ``up_to``: the rules write them again.
+        """Remove the messages written after ``after`` up to ``up_to``: the rules write them again.
 
         The names they kept stay: the rules note the same names at the same events.
         """
         self.named.pop(after, None)
-        if after in self.early:
-            await conn.execute(
-                f"DELETE FROM {self.schema}.messages WHERE notification_id > $1 AND notification_id <= $2",  # noqa: S608
-                after,
-                up_to,
-            )
-            self.early.discard(after)
+        writing = self.writing.pop(after, None)
+        if writing is not None:
+            writing.cancel()
+            await asyncio.gather(writing, return_exceptions=True)
+        await conn.execute(
+            f"DELETE FROM {self.schema}.messages WHERE notification_id > $1 AND notification_id <= $2",  # noqa: S608
+            after,
+            up_to,
+        )
+
+    async def stop(self) -> None:
+        """Let go of every page's messages still being written (a replay that failed or was cancelled)."""
+        for writing in self.writing.values():
+            writing.cancel()
+        await asyncio.gather(*self.writing.values(), return_exceptions=True)
+        self.writing.clear()
 
     async def settle(self, conn: Connection, up_to: int) -> None:
         """Count every conversation's messages, preview and status from the messages; give it its latest name."""

@@ -86,6 +86,8 @@ async def apply_pages(  # noqa: PLR0913 - where from, to what, up to where, and 
     gc.disable()
     try:
         async for page in event_log.batches(pool, after, up_to, PAGE, wanted_by(models), left_out):
+            if messages is not None:
+                messages.start(pool, page.first, page.last)  # on PostgreSQL's other core, from now on
             await _in_memory(pool, rows, models, page, messages)
             changed = rows.take()
             before = unsaved[-1].write if unsaved else None
@@ -103,16 +105,23 @@ async def apply_pages(  # noqa: PLR0913 - where from, to what, up to where, and 
         again = await _saved(pool, rows, models, unsaved, record, writers, keep=0)
         rows = again or rows
     finally:
-        for left in unsaved:
-            if not left.write.done():
-                left.write.cancel()
-        if collecting:
-            # The rows the pages made stay until the replay ends: the collector is not to walk them
-            # again (it took four seconds of a core at 10,000 deals, on the switch's path). They hold
-            # no reference cycles; reference counting frees them as ever.
-            gc.freeze()
-            gc.enable()
+        await _let_go(unsaved, messages, collecting=collecting)
     return after, events
+
+
+async def _let_go(unsaved: list[_Unsaved], messages: Messages | None, *, collecting: bool) -> None:
+    """Stop what is still being written of pages not committed, and let the collector run again."""
+    for left in unsaved:
+        if not left.write.done():
+            left.write.cancel()
+    if messages is not None:
+        await messages.stop()
+    if collecting:
+        # The rows the pages made stay until the replay ends: the collector is not to walk them
+        # again (it took four seconds of a core at 10,000 deals, on the switch's path). They hold
+        # no reference cycles; reference counting frees them as ever.
+        gc.freeze()
+        gc.enable()
 
 
 async def _in_memory(
