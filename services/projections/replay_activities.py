@@ -59,18 +59,30 @@ def _json(value: str) -> str:
     return f"CASE WHEN jsonb_typeof({value}) = 'object' THEN to_jsonb({untagged(value)}) ELSE {value} END"
 
 
-# The page's activity events in order; each activity as it stood before them (its row, or its
-# scheduling in this page); what its later events make of it; then the row written and the entries.
+# The page's activity events in order, each stored value read once (an id or a time untagged); each
+# activity as it stood before them (its row, or its scheduling in this page); what its later events
+# make of it; then the row written and the entries.
 _ACTIVITIES = f"""
 WITH page AS MATERIALIZED (
-    SELECT notification_id AS n, originator_id AS id, originator_version AS version, topic,
-        convert_from(state, 'UTF8')::jsonb AS d
-    FROM {EVENTS_TABLE}
-    WHERE notification_id > $1 AND notification_id <= $2 AND topic = ANY($3::text[])
-        AND {_WRITTEN_HERE}
+    SELECT n, id, version, topic, d, {_json("d -> 'by'")} AS by, {_json("d -> 'due_at'")} AS due,
+        {_json("d -> 'remind_at'")} AS remind, {_time("d -> 'at'")} AS at,
+        CASE WHEN topic = $7 THEN jsonb_build_object(
+            'line', {_json("d -> 'line'")}, 'extension', {_json("d -> 'extension'")},
+            'duration_seconds', {_json("d -> 'duration_seconds'")}, 'disposition', {_json("d -> 'disposition'")},
+            'recording_url', {_json("d -> 'recording_url'")},
+            'recording_seconds', {_json("d -> 'recording_seconds'")}
+        ) END AS call
+    FROM (
+        SELECT notification_id AS n, originator_id AS id, originator_version AS version, topic,
+            convert_from(state, 'UTF8')::jsonb AS d
+        FROM {EVENTS_TABLE}
+        WHERE notification_id > $1 AND notification_id <= $2 AND topic = ANY($3::text[])
+            AND {_WRITTEN_HERE}
+        OFFSET 0  -- each event's JSON parsed once, not once for each value read from it
+    ) AS stored
 ), scheduled AS (
-    SELECT n, id, version, d, d ->> 'subject_kind' AS subject_kind, ({_text("d -> 'subject_id'")})::uuid AS subject_id,
-        {_time("d -> 'remind_at'")} AS remind_at
+    SELECT n, id, version, d, by, due, at, d ->> 'subject_kind' AS subject_kind,
+        ({_text("d -> 'subject_id'")})::uuid AS subject_id, (remind #>> '{{}}')::timestamptz AS remind_at
     FROM page WHERE topic = $4
 ), known AS (
     SELECT id, kind, title, subject_kind, subject_id, remind_at, reminder_fired_at AS fired, false AS new
@@ -80,8 +92,9 @@ WITH page AS MATERIALIZED (
     (SELECT DISTINCT ON (id) id, d ->> 'kind', d ->> 'title', subject_kind, subject_id, remind_at, NULL, true
     FROM scheduled ORDER BY id, n)
 ), later AS (
-    SELECT p.n, p.id, p.version, p.topic, p.d, k.remind_at AS remind_before, k.fired AS fired_before,
-        CASE WHEN p.topic = $5 THEN {_time("p.d -> 'remind_at'")} END AS remind_at
+    SELECT p.n, p.id, p.version, p.topic, p.d, p.by, p.due, p.remind, p.at, p.call,
+        k.remind_at AS remind_before, k.fired AS fired_before,
+        CASE WHEN p.topic = $5 THEN (p.remind #>> '{{}}')::timestamptz END AS remind_at
     FROM page AS p JOIN known AS k ON k.id = p.id
     WHERE p.topic <> $4
 ), moved AS (
@@ -92,20 +105,15 @@ WITH page AS MATERIALIZED (
 ), folded AS (
     SELECT l.id, (array_agg(l.version ORDER BY l.n DESC))[1] AS version,
         bool_or(l.topic = $5) AS rescheduled,
-        (array_agg({_time("l.d -> 'due_at'")} ORDER BY l.n DESC) FILTER (WHERE l.topic = $5))[1] AS due_at,
+        (array_agg((l.due #>> '{{}}')::timestamptz ORDER BY l.n DESC) FILTER (WHERE l.topic = $5))[1] AS due_at,
         (array_agg(l.remind_at ORDER BY l.n DESC) FILTER (WHERE l.topic = $5))[1] AS remind_at,
         bool_or(l.topic = $6) AS completed,
-        (array_agg({_time("l.d -> 'at'")} ORDER BY l.n DESC) FILTER (WHERE l.topic = $6))[1] AS done_at,
+        (array_agg(l.at ORDER BY l.n DESC) FILTER (WHERE l.topic = $6))[1] AS done_at,
         (array_agg(l.d ->> 'result' ORDER BY l.n DESC) FILTER (WHERE l.topic = $6))[1] AS result,
         bool_or(l.topic = $7) AS called,
-        (array_agg(jsonb_build_object(
-            'line', {_json("l.d -> 'line'")}, 'extension', {_json("l.d -> 'extension'")},
-            'duration_seconds', {_json("l.d -> 'duration_seconds'")}, 'disposition', {_json("l.d -> 'disposition'")},
-            'recording_url', {_json("l.d -> 'recording_url'")},
-            'recording_seconds', {_json("l.d -> 'recording_seconds'")}
-        ) ORDER BY l.n DESC) FILTER (WHERE l.topic = $7))[1] AS call,
+        (array_agg(l.call ORDER BY l.n DESC) FILTER (WHERE l.topic = $7))[1] AS call,
         max(l.n) FILTER (WHERE l.topic = $8) AS fired_n,
-        (array_agg({_time("l.d -> 'at'")} ORDER BY l.n DESC) FILTER (WHERE l.topic = $8))[1] AS fired_at,
+        (array_agg(l.at ORDER BY l.n DESC) FILTER (WHERE l.topic = $8))[1] AS fired_at,
         max(m.n) FILTER (WHERE m.anew) AS anew_n,
         (array_agg(l.fired_before))[1] AS fired_before
     FROM later AS l LEFT JOIN moved AS m ON m.n = l.n
@@ -120,10 +128,10 @@ WITH page AS MATERIALIZED (
         version, call)
     SELECT DISTINCT ON (s.id) s.id, s.d ->> 'kind', (s.d -> 'call_back')::boolean, s.d ->> 'title',
         s.d ->> 'description', s.subject_kind, s.subject_id, ({_text("s.d -> 'responsible_id'")})::uuid,
-        CASE WHEN f.rescheduled THEN f.due_at ELSE {_time("s.d -> 'due_at'")} END,
+        CASE WHEN f.rescheduled THEN f.due_at ELSE (s.due #>> '{{}}')::timestamptz END,
         CASE WHEN f.rescheduled THEN f.remind_at ELSE s.remind_at END,
         fired.at, coalesce(f.completed, false), f.done_at, coalesce(f.result, ''),
-        {_time("s.d -> 'at'")}, ({_text("s.d -> 'by'")})::uuid, coalesce(f.version, s.version), f.call
+        s.at, (s.by #>> '{{}}')::uuid, coalesce(f.version, s.version), f.call
     FROM scheduled AS s LEFT JOIN folded AS f ON f.id = s.id LEFT JOIN fired ON fired.id = s.id
     ORDER BY s.id, s.n
     ON CONFLICT (id) DO NOTHING
@@ -141,25 +149,19 @@ WITH page AS MATERIALIZED (
     WHERE a.id = f.id
 )
 INSERT INTO {{s}}.timeline (subject_kind, subject_id, notification_id, at, kind, summary)
-SELECT s.subject_kind, s.subject_id, s.n, coalesce({_time("s.d -> 'at'")}, {_time("s.d -> 'timestamp'")}),
-    'Activity.Scheduled',
+SELECT s.subject_kind, s.subject_id, s.n, coalesce(s.at, {_time("s.d -> 'timestamp'")}), 'Activity.Scheduled',
     jsonb_build_object('activity_id', s.id::text, 'kind', s.d -> 'kind', 'call_back', s.d -> 'call_back',
-        'title', s.d -> 'title', 'due_at', {_json("s.d -> 'due_at'")},
-        'responsible_id', {_json("s.d -> 'responsible_id'")}, 'by', {_json("s.d -> 'by'")})
+        'title', s.d -> 'title', 'due_at', s.due, 'responsible_id', {_json("s.d -> 'responsible_id'")}, 'by', s.by)
 FROM scheduled AS s
 UNION ALL
-SELECT k.subject_kind, k.subject_id, l.n, coalesce({_time("l.d -> 'at'")}, {_time("l.d -> 'timestamp'")}),
+SELECT k.subject_kind, k.subject_id, l.n, coalesce(l.at, {_time("l.d -> 'timestamp'")}),
     substr(l.topic, strpos(l.topic, ':') + 1),
-    jsonb_build_object('activity_id', l.id::text, 'kind', k.kind, 'title', k.title, 'by', {_json("l.d -> 'by'")})
+    jsonb_build_object('activity_id', l.id::text, 'kind', k.kind, 'title', k.title, 'by', l.by)
     || CASE l.topic
-        WHEN $5 THEN jsonb_build_object('due_at', {_json("l.d -> 'due_at'")},
-            'remind_at', {_json("l.d -> 'remind_at'")}, 'previous_due_at', {_json("l.d -> 'previous_due_at'")})
+        WHEN $5 THEN jsonb_build_object('due_at', l.due, 'remind_at', l.remind,
+            'previous_due_at', {_json("l.d -> 'previous_due_at'")})
         WHEN $6 THEN jsonb_build_object('result', l.d -> 'result')
-        ELSE jsonb_build_object('call', jsonb_build_object(
-            'line', {_json("l.d -> 'line'")}, 'extension', {_json("l.d -> 'extension'")},
-            'duration_seconds', {_json("l.d -> 'duration_seconds'")}, 'disposition', {_json("l.d -> 'disposition'")},
-            'recording_url', {_json("l.d -> 'recording_url'")},
-            'recording_seconds', {_json("l.d -> 'recording_seconds'")}))
+        ELSE jsonb_build_object('call', l.call)
     END
 FROM later AS l JOIN known AS k ON k.id = l.id
 WHERE l.topic <> $8

@@ -184,6 +184,7 @@ class Messages:
     async def _written(self, pool: asyncpg.Pool, after: int, up_to: int) -> None:
         async with pool.acquire() as conn, conn.transaction():
             await conn.execute("SET LOCAL synchronous_commit = off")  # the page's position waits for it
+            await conn.execute("SET LOCAL TimeZone = 'UTC'")  # as the page's own write reads stored times
             await conn.execute(_MESSAGES.replace("{s}", self.schema), after, up_to, *_TOPICS)
 
     async def write(self, conn: Connection, after: int, up_to: int) -> None:

@@ -1,8 +1,9 @@
 """Pages of the log applied in memory while the page before is written: a replay's main loop.
 
-Python applies page N+1 to the rows in memory while PostgreSQL writes page N (COPY, upserts, and the
-position reached, in one transaction), and page N-1 if it is still at it, so the two cores work at
-once. Pages are committed in order.
+Python applies page N+1 to the rows in memory while PostgreSQL writes page N (COPY, upserts, the
+activities folded in SQL, and the position reached, in one transaction), and page N-1 if it is still
+at it; each page's messages are written on a connection of their own from the moment it is read, so
+the two cores work at once. Pages are committed in order.
 The cycle collector is paused while pages are applied: a replay makes and keeps millions of small
 objects, none in a reference cycle, which the collector would otherwise walk again and again (a
 quarter of a replay's CPU time, measured; once a page still cost a tenth). What a replay drops is
