@@ -46,10 +46,6 @@ ON CONFLICT (id) DO NOTHING
 _WRITTEN_HERE = "NOT EXISTS (SELECT 1 FROM {s}.replay_rules_activities AS r WHERE r.id = originator_id)"
 
 
-def _text(value: str) -> str:
-    return untagged(value)
-
-
 def _time(value: str) -> str:
     return f"({untagged(value)})::timestamptz"
 
@@ -82,7 +78,7 @@ WITH page AS MATERIALIZED (
     ) AS stored
 ), scheduled AS (
     SELECT n, id, version, d, by, due, at, d ->> 'subject_kind' AS subject_kind,
-        ({_text("d -> 'subject_id'")})::uuid AS subject_id, (remind #>> '{{}}')::timestamptz AS remind_at
+        ({untagged("d -> 'subject_id'")})::uuid AS subject_id, (remind #>> '{{}}')::timestamptz AS remind_at
     FROM page WHERE topic = $4
 ), known AS (
     SELECT id, kind, title, subject_kind, subject_id, remind_at, reminder_fired_at AS fired, false AS new
@@ -127,7 +123,7 @@ WITH page AS MATERIALIZED (
         responsible_id, due_at, remind_at, reminder_fired_at, done, done_at, result, scheduled_at, scheduled_by,
         version, call)
     SELECT DISTINCT ON (s.id) s.id, s.d ->> 'kind', (s.d -> 'call_back')::boolean, s.d ->> 'title',
-        s.d ->> 'description', s.subject_kind, s.subject_id, ({_text("s.d -> 'responsible_id'")})::uuid,
+        s.d ->> 'description', s.subject_kind, s.subject_id, ({untagged("s.d -> 'responsible_id'")})::uuid,
         CASE WHEN f.rescheduled THEN f.due_at ELSE (s.due #>> '{{}}')::timestamptz END,
         CASE WHEN f.rescheduled THEN f.remind_at ELSE s.remind_at END,
         fired.at, coalesce(f.completed, false), f.done_at, coalesce(f.result, ''),
