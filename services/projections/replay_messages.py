@@ -14,7 +14,7 @@ tables), from the messages PostgreSQL writes and those the rules apply alike, an
 conversation then.
 
 A rule that reads a page's messages (an edit, a delivery report) waits until they are written
-(``write_early``). An event whose JSON PostgreSQL cannot read as the rules would
+(``ready``). An event whose JSON PostgreSQL cannot read as the rules would
 (text holding NUL or a lone surrogate, NaN) is applied by the rules, one by one, as before.
 The live projection applies the same events with the rules of ``inbox_view`` and ``chat_view``: the
 test that a replayed read model equals the live one holds both to one meaning.
@@ -178,8 +178,7 @@ class Messages:
 
     def start(self, pool: asyncpg.Pool, after: int, up_to: int) -> None:
         """Begin writing the messages stored after ``after`` up to ``up_to``, on a connection of their own."""
-        if after not in self.writing:
-            self.writing[after] = asyncio.create_task(self._written(pool, after, up_to))
+        self.writing[after] = asyncio.create_task(self._written(pool, after, up_to))
 
     async def _written(self, pool: asyncpg.Pool, after: int, up_to: int) -> None:
         async with pool.acquire() as conn, conn.transaction():
@@ -187,13 +186,9 @@ class Messages:
             await conn.execute("SET LOCAL TimeZone = 'UTC'")  # as the page's own write reads stored times
             await conn.execute(_MESSAGES.replace("{s}", self.schema), after, up_to, *_TOPICS)
 
-    async def write(self, conn: Connection, after: int, up_to: int) -> None:
-        """Wait for the page's messages (``start``), or write them; write the names the page's customers gave."""
-        writing = self.writing.pop(after, None)
-        if writing is not None:
-            await writing
-        else:
-            await conn.execute(_MESSAGES.replace("{s}", self.schema), after, up_to, *_TOPICS)
+    async def write(self, conn: Connection, after: int) -> None:
+        """Wait for the messages of the page after ``after`` (``start``); write the names its customers gave."""
+        await self.writing.pop(after)
         await self.write_names(conn, after)
 
     async def write_names(self, conn: Connection, after: int) -> None:
@@ -207,9 +202,8 @@ class Messages:
                 [name for _, name in named.values()],
             )
 
-    async def write_early(self, pool: asyncpg.Pool, after: int, up_to: int) -> None:
-        """Have a page's messages written before its rules read them; its write then does the rest."""
-        self.start(pool, after, up_to)
+    async def ready(self, after: int) -> None:
+        """Wait until the messages of the page after ``after`` (``start``) are written, for its rules to read them."""
         await asyncio.shield(self.writing[after])
 
     async def unwrite(self, conn: Connection, after: int, up_to: int) -> None:

@@ -89,7 +89,7 @@ async def apply_pages(  # noqa: PLR0913 - where from, to what, up to where, and 
         async for page in event_log.batches(pool, after, up_to, PAGE, wanted_by(models), left_out):
             if messages is not None:
                 messages.start(pool, page.first, page.last)  # on PostgreSQL's other core, from now on
-            await _in_memory(pool, rows, models, page, messages)
+            await _in_memory(rows, models, page, messages)
             changed = rows.take()
             before = unsaved[-1].write if unsaved else None
             write = asyncio.create_task(_write(pool, rows, changed, page, record, writers, before))
@@ -125,16 +125,14 @@ async def _let_go(unsaved: list[_Unsaved], messages: Messages | None, *, collect
         gc.enable()
 
 
-async def _in_memory(
-    pool: asyncpg.Pool, rows: Rows, models: tuple[ReadModel, ...], page: Page, messages: Messages | None
-) -> None:
+async def _in_memory(rows: Rows, models: tuple[ReadModel, ...], page: Page, messages: Messages | None) -> None:
     changes = Changes.ignored()
     for n, event in enumerate(page.events, 1):
         if messages is not None:
             if event.type == CUSTOMER_WROTE:
                 messages.note(page.first, event)
             elif event.type in READS_MESSAGES:
-                await messages.write_early(pool, page.first, page.last)
+                await messages.ready(page.first)
         await folded(rows, models, event, changes)
         if not n % _TURN:
             # Rules never wait on the database here, so the loop would not run the write of the
@@ -168,7 +166,7 @@ async def _write(  # noqa: PLR0913
         await conn.execute("SET LOCAL TimeZone = 'UTC'")
         written = await rows.write_out(conn, changed)
         if writers.messages is not None:
-            await writers.messages.write(conn, page.first, page.last)
+            await writers.messages.write(conn, page.first)
         if writers.activities is not None:
             await writers.activities.write(conn, page.first, page.last)
         await record(conn, page.last)
